@@ -1,0 +1,45 @@
+// The seam between the buffer's dispatcher and one delivery sink (MQTT broker, HTTPS endpoint).
+// Invariants:
+// - A publisher never talks to a device and never touches the buffer: it is handed a batch and
+//   says, per punch id, what happened.
+// - An id in `acked` has been accepted by the far end (MQTT PUBACK, HTTPS 2xx); an id in `rejected`
+//   was refused for good and goes to the dead-letter table; every other id of the batch is retried.
+// - `send` never throws for delivery failures: it reports them in the result. It may throw only
+//   when the abort signal fires.
+import type { Punch } from '../punch/punch.js';
+
+export interface SendResult {
+  acked: string[];
+  rejected: { id: string; reason: string }[];
+  /** the far end asked to wait at least this long before the next attempt (Retry-After) */
+  retryAfterMs?: number;
+  /** stop sending: credentials refused (401/403). Everything is kept. */
+  halt?: 'auth';
+  /** why the unacknowledged rest failed, for logs and status */
+  error?: string;
+}
+
+export interface SinkHealth {
+  sink: string;
+  connected: boolean;
+  halted: 'auth' | null;
+  lastError: string | null;
+  lastSuccessAt: string | null;
+}
+
+export interface Publisher {
+  /** stable sink name: the buffer cursor and dead-letter rows are keyed by it */
+  readonly sink: string;
+  /** how many punches one `send` should carry */
+  readonly batchSize: number;
+  /** how many `send` calls may be in flight at once (1 keeps strict order) */
+  readonly concurrency: number;
+  /** how long a partial batch may wait for more punches before it is sent */
+  readonly maxWaitMs: number;
+  start(): Promise<void>;
+  /** Flush what is in flight (bounded by the signal), then disconnect. */
+  stop(signal?: AbortSignal): Promise<void>;
+  send(batch: Punch[], signal: AbortSignal): Promise<SendResult>;
+  /** whether a send right now has a chance (connected, not halted) */
+  health(): SinkHealth;
+}

@@ -1,0 +1,47 @@
+// The one catalog of gateway error codes. README.md documents every code (a test checks it).
+// Codecs throw DecodeError and never log; sessions catch, count and log.
+
+export const ERROR_CODES = {
+  GW_ERR_CONFIG_INVALID: 'the configuration file does not validate',
+  GW_ERR_CONFIG_UNREADABLE: 'the configuration file (or a *File secret it names) cannot be read',
+  GW_ERR_BUFFER_UNAVAILABLE: 'the SQLite buffer cannot commit (closed, disk full, read-only)',
+  GW_ERR_PUNCH_INVALID: 'a driver produced a punch that does not validate',
+  GW_ERR_PUNCH_QUARANTINED: 'a punch has an impossible timestamp and was put in quarantine',
+  GW_ERR_DECODE: 'bytes, a line or a body from a device could not be decoded',
+  GW_ERR_CHECKSUM: 'a device packet failed its checksum',
+  GW_ERR_DEVICE_UNREACHABLE: 'a device did not answer or refused the connection',
+  GW_ERR_DEVICE_AUTH: 'a device refused the comm key',
+  GW_ERR_DEVICE_TIMEOUT: 'a device did not answer a request in time',
+  GW_ERR_DOWNLOAD_INCOMPLETE: 'a device download ended before every record arrived',
+  GW_ERR_DRIVER_UNKNOWN: 'a device entry names a driver this build does not have',
+  GW_ERR_SINK_AUTH: 'a sink refused the gateway credentials (HTTP 401/403, MQTT not authorized)',
+  GW_ERR_SINK_REJECTED: 'a sink refused punches for good; they are in the dead-letter table',
+  GW_ERR_SINK_UNREACHABLE: 'a sink cannot be reached; punches wait in the buffer',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'GatewayError';
+    this.code = code;
+  }
+}
+
+/** Thrown by pure codecs: `offset` is where in the input the problem was found. */
+export class DecodeError extends Error {
+  readonly code: string;
+  readonly offset: number;
+  constructor(code: string, message: string, offset = 0) {
+    super(message);
+    this.name = 'DecodeError';
+    this.code = code;
+    this.offset = offset;
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
