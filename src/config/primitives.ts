@@ -47,9 +47,10 @@ export function isValidTimeZone(zone: string): boolean {
 
 export const timeZone = z
   .string()
-  .refine(isValidTimeZone, (zone) => ({
-    message: `expected an IANA time zone such as Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT), got "${zone}"`,
-  }))
+  .refine(isValidTimeZone, {
+    error: (issue) =>
+      `expected an IANA time zone such as Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT), got "${String(issue.input)}"`,
+  })
   .describe('IANA time zone name');
 
 export interface ListenAddress {

@@ -1,0 +1,74 @@
+// The store-and-forward buffer seam. Invariants every implementation keeps:
+// - `commit` resolves only after the transaction holding the punches (and the checkpoint values
+//   given with them) is durable; it rejects with GW_ERR_BUFFER_UNAVAILABLE when it cannot commit.
+// - Punch ids are unique: a punch committed twice is a duplicate, not a second row.
+// - `seq` is strictly increasing in commit order and never reused, even after retention.
+// - Each sink has its own cursor: every punch with seq <= cursor is acked or dead-lettered for that
+//   sink. Punches handed out by `pending` and not yet acked are handed out again after a restart.
+// - Nothing leaves the buffer except through retention of punches every sink is done with, or an
+//   operator's purge of dead letters.
+import type { Punch } from '../punch/punch.js';
+import type { UnsequencedPunch } from '../punch/normalize.js';
+
+export interface QuarantineEntry {
+  id: string;
+  deviceId: string;
+  reason: string;
+  body: Record<string, unknown>;
+}
+
+export interface CommitBatch {
+  punches: UnsequencedPunch[];
+  quarantined?: QuarantineEntry[];
+  /** written in the same transaction as the punches */
+  checkpoint?: { deviceId: string; values: Record<string, unknown> };
+}
+
+export interface CommitResult {
+  inserted: number;
+  duplicates: number;
+  quarantined: number;
+  /** the seq of each newly inserted punch, in input order (duplicates omitted) */
+  seqs: number[];
+}
+
+export interface SinkStats {
+  sink: string;
+  ackedSeq: number;
+  pending: number;
+  /** receivedAt of the oldest punch this sink has not acked, or null */
+  oldestPendingAt: string | null;
+  deadLetters: number;
+  replayQueued: number;
+}
+
+export interface BufferStats {
+  punches: number;
+  headSeq: number;
+  quarantined: number;
+  fileBytes: number;
+  sinks: SinkStats[];
+}
+
+export interface DeadLetter {
+  sink: string;
+  seq: number;
+  punchId: string;
+  reason: string;
+  at: string;
+  attempts: number;
+}
+
+export interface PunchBuffer {
+  commit(batch: CommitBatch): Promise<CommitResult>;
+  /** Next punches for `sink` that are neither acked nor already handed out: replays first, then in seq order. */
+  pending(sink: string, limit: number): Punch[];
+  ack(sink: string, ids: string[]): void;
+  deadLetter(sink: string, rejected: { id: string; reason: string }[]): void;
+  /** Forget what was handed out and not acked, so `pending` serves it again from the cursor. */
+  rewind(sink: string): void;
+  getCheckpoint(deviceId: string, key: string): unknown;
+  setCheckpoint(deviceId: string, values: Record<string, unknown>): void;
+  stats(): BufferStats;
+  close(): void;
+}

@@ -1,0 +1,350 @@
+// The SQLite implementation of PunchBuffer (invariants in punchBuffer.ts). Specific to it:
+// - Group commit: every `commit` call made in the same event-loop turn goes into one IMMEDIATE
+//   transaction, run on the next `setImmediate`. A lone punch waits for nothing but that turn;
+//   a burst of thousands shares one fsync.
+// - `seq` is assigned explicitly as head+1 inside the write transaction, where head is the larger
+//   of max(seq) and the head saved before each retention run, so a seq never comes back and
+//   another process writing the same file (CLI `pull`) cannot interleave. Seqs have no gaps: a
+//   duplicate does not consume one. (SQLite's AUTOINCREMENT would: an ignored insert bumps it.)
+// - Seqs above the lowest sink cursor are never deleted, so `head - cursor` is the exact backlog.
+// - Cursor moves are kept in memory and persisted at most every `cursorFlushMs` (and on close):
+//   losing one to a crash only means re-sending, which at-least-once allows.
+import { EventEmitter } from 'node:events';
+import { statSync } from 'node:fs';
+import type { Punch } from '../punch/punch.js';
+import { GatewayError } from '../util/errors.js';
+import { openDatabase, type OpenOptions, type SqliteDatabase } from './database.js';
+import type {
+  BufferStats,
+  CommitBatch,
+  CommitResult,
+  DeadLetter,
+  PunchBuffer,
+  SinkStats,
+} from './punchBuffer.js';
+import { SinkWindow, type Advance } from './sinkWindow.js';
+import { createStatements, type Statements } from './statements.js';
+
+export interface SqlitePunchBufferOptions extends OpenOptions {
+  file: string;
+  /** configured sink names; each gets a cursor */
+  sinks: string[];
+  cursorFlushMs?: number;
+  now?: () => number;
+}
+
+interface QueuedCommit {
+  batch: CommitBatch;
+  resolve(result: CommitResult): void;
+  reject(error: Error): void;
+}
+
+export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
+  readonly file: string;
+  private readonly db: SqliteDatabase;
+  private readonly sql: Statements;
+  private readonly windows = new Map<string, SinkWindow>();
+  private readonly unpersisted = new Map<string, Advance[]>();
+  private readonly checkpoints = new Map<string, Map<string, unknown>>();
+  private readonly now: () => number;
+  private readonly cursorFlushMs: number;
+  private queue: QueuedCommit[] = [];
+  private flushScheduled = false;
+  private cursorTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(options: SqlitePunchBufferOptions) {
+    super();
+    this.file = options.file;
+    this.now = options.now ?? Date.now;
+    this.cursorFlushMs = options.cursorFlushMs ?? 200;
+    this.db = openDatabase(options.file, options);
+    this.sql = createStatements(this.db);
+    for (const sink of options.sinks) this.addSink(sink);
+  }
+
+  get sinks(): string[] {
+    return [...this.windows.keys()];
+  }
+
+  private addSink(sink: string): void {
+    this.sql.insertCursor.run(sink, new Date(this.now()).toISOString());
+    const row = this.sql.getCursor.get(sink) as { acked_seq: number };
+    this.windows.set(sink, new SinkWindow(row.acked_seq));
+  }
+
+  private window(sink: string): SinkWindow {
+    const window = this.windows.get(sink);
+    if (!window) throw new Error(`unknown sink "${sink}"`);
+    return window;
+  }
+
+  headSeq(): number {
+    return (this.sql.headSeq.get() as { head: number }).head;
+  }
+
+  commit(batch: CommitBatch): Promise<CommitResult> {
+    if (this.closed) return Promise.reject(new GatewayError('GW_ERR_BUFFER_UNAVAILABLE', 'the buffer is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ batch, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flushCommits());
+      }
+    });
+  }
+
+  private flushCommits(): void {
+    this.flushScheduled = false;
+    const queued = this.queue;
+    this.queue = [];
+    if (queued.length === 0) return;
+    let results: CommitResult[];
+    try {
+      results = this.writeBatches(queued.map((q) => q.batch));
+    } catch (error) {
+      const failure = new GatewayError('GW_ERR_BUFFER_UNAVAILABLE', `buffer commit failed: ${(error as Error).message}`, { cause: error });
+      for (const q of queued) q.reject(failure);
+      this.emit('commitError', failure);
+      return;
+    }
+    queued.forEach((q, i) => q.resolve(results[i] as CommitResult));
+    if (results.some((r) => r.inserted > 0)) this.emit('committed');
+  }
+
+  private writeBatches(batches: CommitBatch[]): CommitResult[] {
+    const run = this.db.transaction(() => {
+      let next = this.headSeq() + 1;
+      return batches.map((batch) => {
+        const result: CommitResult = { inserted: 0, duplicates: 0, quarantined: 0, seqs: [] };
+        for (const punch of batch.punches) {
+          const body = JSON.stringify({ ...punch, seq: next });
+          const info = this.sql.insertPunch.run(next, punch.id, punch.device.id, punch.pin, punch.utc, punch.receivedAt, body);
+          if (info.changes > 0) {
+            result.seqs.push(next);
+            result.inserted += 1;
+            next += 1;
+          } else {
+            result.duplicates += 1;
+          }
+        }
+        for (const q of batch.quarantined ?? []) {
+          const at = new Date(this.now()).toISOString();
+          result.quarantined += this.sql.insertQuarantine.run(q.id, q.deviceId, q.reason, JSON.stringify(q.body), at).changes;
+        }
+        if (batch.checkpoint) this.writeCheckpoint(batch.checkpoint.deviceId, batch.checkpoint.values);
+        return result;
+      });
+    });
+    const results = run.immediate();
+    // Cache only after COMMIT, so a rolled-back checkpoint is never served.
+    for (const batch of batches) if (batch.checkpoint) this.cacheCheckpoint(batch.checkpoint.deviceId, batch.checkpoint.values);
+    return results;
+  }
+
+  private writeCheckpoint(deviceId: string, values: Record<string, unknown>): void {
+    const at = new Date(this.now()).toISOString();
+    for (const [key, value] of Object.entries(values)) this.sql.upsertCheckpoint.run(deviceId, key, JSON.stringify(value ?? null), at);
+  }
+
+  private cacheCheckpoint(deviceId: string, values: Record<string, unknown>): void {
+    const cache = this.deviceCheckpoints(deviceId);
+    for (const [key, value] of Object.entries(values)) cache.set(key, value ?? null);
+  }
+
+  private deviceCheckpoints(deviceId: string): Map<string, unknown> {
+    let cache = this.checkpoints.get(deviceId);
+    if (!cache) {
+      cache = new Map();
+      for (const row of this.sql.getCheckpoints.all(deviceId) as { key: string; value: string }[]) cache.set(row.key, JSON.parse(row.value));
+      this.checkpoints.set(deviceId, cache);
+    }
+    return cache;
+  }
+
+  getCheckpoint(deviceId: string, key: string): unknown {
+    return this.deviceCheckpoints(deviceId).get(key);
+  }
+
+  setCheckpoint(deviceId: string, values: Record<string, unknown>): void {
+    this.assertOpen();
+    this.db.transaction(() => this.writeCheckpoint(deviceId, values)).immediate();
+    this.cacheCheckpoint(deviceId, values);
+  }
+
+  pending(sink: string, limit: number): Punch[] {
+    this.assertOpen();
+    const window = this.window(sink);
+    const out: Punch[] = [];
+    const replays = this.sql.replays.all(sink, limit + window.replaysOut.size) as { seq: number; id: string; body: string }[];
+    for (const row of replays) {
+      if (out.length >= limit) break;
+      if (window.replaysOut.has(row.id)) continue;
+      window.handOutReplay(row.seq, row.id);
+      out.push(JSON.parse(row.body) as Punch);
+    }
+    if (out.length >= limit) return out;
+    const rows = this.sql.streamAfter.all(window.readSeq, limit - out.length) as { seq: number; id: string; body: string }[];
+    for (const row of rows) {
+      window.handOut(row.seq, row.id);
+      out.push(JSON.parse(row.body) as Punch);
+    }
+    return out;
+  }
+
+  ack(sink: string, ids: string[]): void {
+    this.assertOpen();
+    const window = this.window(sink);
+    const replayed = ids.filter((id) => window.replaysOut.has(id));
+    if (replayed.length > 0) {
+      this.db.transaction(() => {
+        for (const id of replayed) {
+          this.sql.deleteReplay.run(sink, window.replaysOut.get(id));
+          window.replaysOut.delete(id);
+        }
+      }).immediate();
+    }
+    this.recordAdvance(sink, window.markDone(ids));
+  }
+
+  deadLetter(sink: string, rejected: { id: string; reason: string }[]): void {
+    this.assertOpen();
+    if (rejected.length === 0) return;
+    const window = this.window(sink);
+    const at = new Date(this.now()).toISOString();
+    this.db.transaction(() => {
+      for (const { id, reason } of rejected) {
+        const seq = window.replaysOut.get(id) ?? (this.sql.seqOfId.get(id) as { seq: number } | undefined)?.seq;
+        if (seq === undefined) continue;
+        this.sql.upsertDeadLetter.run(sink, seq, id, reason.slice(0, 2000), at);
+        this.sql.deleteReplay.run(sink, seq);
+        window.replaysOut.delete(id);
+      }
+    }).immediate();
+    this.recordAdvance(sink, window.markDone(rejected.map((r) => r.id)));
+  }
+
+  rewind(sink: string): void {
+    this.window(sink).rewind();
+  }
+
+  private recordAdvance(sink: string, advance: Advance | undefined): void {
+    if (!advance) return;
+    const list = this.unpersisted.get(sink) ?? [];
+    list.push(advance);
+    this.unpersisted.set(sink, list);
+    if (!this.cursorTimer) this.cursorTimer = setTimeout(() => this.persistCursors(), this.cursorFlushMs);
+  }
+
+  /** Writes cursor moves kept in memory. Called by a timer, and on close. */
+  persistCursors(): void {
+    if (this.cursorTimer) clearTimeout(this.cursorTimer);
+    this.cursorTimer = undefined;
+    if (this.unpersisted.size === 0 || this.closed) return;
+    const at = new Date(this.now()).toISOString();
+    const moves = [...this.unpersisted.entries()];
+    this.unpersisted.clear();
+    this.db.transaction(() => {
+      for (const [sink, advances] of moves) {
+        const last = advances[advances.length - 1] as Advance;
+        this.sql.updateCursor.run(last.toSeq, at, sink);
+        const from = (advances[0] as Advance).fromSeq;
+        this.sql.insertAckRange.run(sink, from, last.toSeq, at);
+      }
+    }).immediate();
+  }
+
+  stats(): BufferStats {
+    this.assertOpen();
+    const head = this.headSeq();
+    const sinks: SinkStats[] = [...this.windows.entries()].map(([sink, window]) => {
+      const oldest = this.sql.oldestAfter.get(window.ackedSeq) as { received_at: string } | undefined;
+      const counts = this.sql.sinkCounts.get(sink, sink) as { dead: number; replay: number };
+      return {
+        sink,
+        ackedSeq: window.ackedSeq,
+        pending: head - window.ackedSeq + counts.replay,
+        oldestPendingAt: oldest?.received_at ?? null,
+        deadLetters: counts.dead,
+        replayQueued: counts.replay,
+      };
+    });
+    return {
+      punches: (this.sql.countPunches.get() as { n: number }).n,
+      headSeq: head,
+      quarantined: (this.sql.countQuarantine.get() as { n: number }).n,
+      fileBytes: this.fileBytes(),
+      sinks,
+    };
+  }
+
+  fileBytes(): number {
+    let total = 0;
+    for (const suffix of ['', '-wal']) {
+      try {
+        total += statSync(this.file + suffix).size;
+      } catch {
+        // the WAL file may not exist yet
+      }
+    }
+    return total;
+  }
+
+  deadLetters(sink?: string, limit = 100): DeadLetter[] {
+    const rows = this.sql.listDeadLetters.all(sink ?? null, sink ?? null, limit) as Record<string, unknown>[];
+    return rows.map((r) => ({
+      sink: r.sink as string,
+      seq: r.seq as number,
+      punchId: r.punch_id as string,
+      reason: r.reason as string,
+      at: r.at as string,
+      attempts: r.attempts as number,
+    }));
+  }
+
+  /**
+   * Deletes punches every configured sink is done with and that were received before the
+   * retention cutoff; dead-lettered or replay-queued punches stay. Returns how many went.
+   */
+  prune(retentionMs: number, chunk = 5000): number {
+    this.assertOpen();
+    this.persistCursors();
+    const cutoff = new Date(this.now() - retentionMs).toISOString();
+    const cursors = [...this.windows.values()].map((w) => w.ackedSeq);
+    const upTo = cursors.length > 0 ? Math.min(...cursors) : this.headSeq();
+    this.sql.saveHeadSeq.run(this.headSeq());
+    let removed = 0;
+    for (;;) {
+      const changes = this.db.transaction(() => this.sql.pruneChunk.run(upTo, cutoff, chunk).changes).immediate();
+      removed += changes;
+      if (changes < chunk) break;
+    }
+    this.db.transaction(() => {
+      this.sql.pruneAckRanges.run();
+      this.sql.pruneQuarantine.run(cutoff);
+    }).immediate();
+    return removed;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new GatewayError('GW_ERR_BUFFER_UNAVAILABLE', 'the buffer is closed');
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Commits what is queued, persists cursors, closes the file. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    if (this.queue.length > 0) this.flushCommits();
+    this.persistCursors();
+    this.closed = true;
+    this.db.close();
+  }
+
+  /** The underlying handle, for read-only queries of the API and CLI. */
+  get database(): SqliteDatabase {
+    return this.db;
+  }
+}

@@ -1,0 +1,45 @@
+// `absensi-gateway check`: validate a config file and say everything that is wrong with it.
+import type { Command } from 'commander';
+import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load.js';
+import type { GatewayConfig } from '../config/schema.js';
+import { isLoopbackHost } from '../config/schema.js';
+
+export const EXIT_CONFIG = 78; // EX_CONFIG from sysexits.h: systemd shows it as "configuration error"
+
+export function configWarnings(config: GatewayConfig): string[] {
+  const warnings: string[] = [];
+  if (!config.publish.mqtt && !config.publish.https) warnings.push('publish: no sink configured; punches will only be buffered locally');
+  if (config.devices.filter((d) => d.enabled).length === 0) warnings.push('devices: no enabled device');
+  if (config.publish.https?.url.startsWith('http://') && !isLoopbackHost(new URL(config.publish.https.url).hostname)) {
+    warnings.push('publish.https.url: plain http:// sends punches and the token unencrypted');
+  }
+  if (config.publish.mqtt?.rejectUnauthorized === false || config.publish.https?.rejectUnauthorized === false) {
+    warnings.push('publish: rejectUnauthorized is false; the server certificate is not verified');
+  }
+  return warnings;
+}
+
+export function registerCheckCommand(program: Command): void {
+  program
+    .command('check')
+    .description('validate the config file; exit non-zero and list every problem if it is invalid')
+    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_PATH)
+    .option('--json', 'print the result as JSON')
+    .action((options: { config: string; json?: boolean }) => {
+      try {
+        const config = loadConfigFile(options.config);
+        const warnings = configWarnings(config);
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify({ ok: true, file: options.config, devices: config.devices.length, warnings })}\n`);
+        } else {
+          process.stdout.write(`${options.config}: OK (${config.devices.length} device(s), sinks: ${Object.keys(config.publish).join(', ') || 'none'})\n`);
+          for (const warning of warnings) process.stdout.write(`  warning: ${warning}\n`);
+        }
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        if (options.json) process.stdout.write(`${JSON.stringify({ ok: false, file: options.config, code: error.code, problems: error.problems })}\n`);
+        else process.stderr.write(`${error.message}\n`);
+        process.exitCode = EXIT_CONFIG;
+      }
+    });
+}

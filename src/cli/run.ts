@@ -1,0 +1,54 @@
+// `absensi-gateway run`: the daemon. Logs JSON to stdout for journald; exits 78 on a bad config
+// so systemd does not restart-loop on it, and stops gracefully on SIGTERM/SIGINT.
+import type { Command } from 'commander';
+import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load.js';
+import { Gateway } from '../gateway.js';
+import { createLogger } from '../util/logger.js';
+import { EXIT_CONFIG } from './check.js';
+
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description('run the gateway daemon')
+    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_PATH)
+    .action(async (options: { config: string }) => {
+      let config;
+      try {
+        config = loadConfigFile(options.config);
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        process.stderr.write(`${error.message}\n`);
+        process.exitCode = EXIT_CONFIG;
+        return;
+      }
+      const log = createLogger({ level: config.gateway.logLevel });
+      const gateway = new Gateway(config, { log });
+      let stopping: Promise<void> | undefined;
+      const shutdown = (signal: string): void => {
+        if (stopping) return;
+        log.info({ signal }, 'stopping');
+        stopping = gateway.stop().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            log.fatal({ err: error }, 'unclean stop');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
+      process.on('uncaughtException', (error) => {
+        log.fatal({ err: error }, 'uncaught exception; stopping');
+        shutdown('uncaughtException');
+        process.exitCode = 1;
+      });
+      try {
+        await gateway.start();
+      } catch (error) {
+        log.fatal({ err: error }, 'gateway failed to start');
+        process.exitCode = 1;
+        await gateway.stop().catch(() => undefined);
+      }
+    });
+}

@@ -1,0 +1,167 @@
+// Reading the config file: YAML → ${ENV} substitution → *File secrets → zod.
+// Invariants:
+// - Every problem found is reported, not just the first, each with its YAML path and line and
+//   what was expected.
+// - ${ENV} is substituted inside string values after YAML parsing, so a variable's content can
+//   never change the YAML structure. `${NAME:-fallback}` gives a default; `$${` is a literal `${`.
+// - A `*File` key (passwordFile, tokenFile, caFile, certFile, keyFile, commKeyFile) is read and
+//   put under the key without the suffix; giving both is an error. Secret values never appear in
+//   error messages.
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { BUILTIN_DRIVERS, type AnyDriverFactory } from '../devices/registry.js';
+import { GatewayError } from '../util/errors.js';
+import { buildConfigSchema, type GatewayConfig } from './schema.js';
+
+export const DEFAULT_CONFIG_PATH = '/etc/absensi-gateway/config.yaml';
+
+export const SECRET_FILE_KEYS = ['passwordFile', 'tokenFile', 'caFile', 'certFile', 'keyFile', 'commKeyFile'] as const;
+
+export type ConfigPath = (string | number)[];
+
+export interface ConfigProblem {
+  /** dotted YAML path, e.g. devices[0].port */
+  path: string;
+  line?: number;
+  message: string;
+}
+
+export class ConfigError extends GatewayError {
+  readonly problems: ConfigProblem[];
+  constructor(file: string, problems: ConfigProblem[], code: 'GW_ERR_CONFIG_INVALID' | 'GW_ERR_CONFIG_UNREADABLE' = 'GW_ERR_CONFIG_INVALID') {
+    super(code, `${file}: ${problems.length} problem(s)\n${problems.map(formatProblem).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export function formatProblem(problem: ConfigProblem): string {
+  const where = problem.line ? `${problem.path} (line ${problem.line})` : problem.path;
+  return `  ${where}: ${problem.message}`;
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out ? `.${String(part)}` : String(part);
+  return out || '(root)';
+}
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  drivers?: AnyDriverFactory[];
+  readFile?: (path: string) => string;
+}
+
+export function loadConfigFile(file: string, options: LoadOptions = {}): GatewayConfig {
+  let text: string;
+  try {
+    text = (options.readFile ?? ((p) => readFileSync(p, 'utf8')))(file);
+  } catch (error) {
+    throw new ConfigError(file, [{ path: '(file)', message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }], 'GW_ERR_CONFIG_UNREADABLE');
+  }
+  return parseConfigText(text, file, options);
+}
+
+export function parseConfigText(text: string, file: string, options: LoadOptions = {}): GatewayConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const lineOf = (path: ConfigPath): number | undefined => nodeLine(doc, lineCounter, path);
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => ({ path: '(yaml)', line: e.linePos?.[0]?.line, message: e.message.split('\n')[0] ?? e.message })),
+    );
+  }
+  const problems: ConfigProblem[] = [];
+  const report = (path: ConfigPath, message: string): void => {
+    problems.push({ path: formatPath(path), line: lineOf(path), message });
+  };
+  const raw: unknown = doc.toJS() ?? {};
+  const substituted = substituteEnv(raw, options.env ?? process.env, [], report);
+  const withSecrets = readSecretFiles(substituted, options.readFile ?? ((p) => readFileSync(p, 'utf8')), [], report);
+  const schema = buildConfigSchema(options.drivers ?? BUILTIN_DRIVERS);
+  const parsed = schema.safeParse(withSecrets);
+  if (!parsed.success) for (const issue of parsed.error.issues) problems.push(describeIssue(issue, lineOf));
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(file, dedupe(problems));
+  return parsed.data;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, lineOf: (path: ConfigPath) => number | undefined): ConfigProblem {
+  const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') message = `unknown key(s): ${issue.keys.join(', ')}`;
+  if (issue.code === 'invalid_type' && message.includes('received undefined')) message = `required: ${message}`;
+  return { path: formatPath(path), line: lineOf(path), message };
+}
+
+function dedupe(problems: ConfigProblem[]): ConfigProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\u0000${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function nodeLine(doc: Document, counter: LineCounter, path: ConfigPath): number | undefined {
+  for (let depth = path.length; depth >= 0; depth -= 1) {
+    const node = doc.getIn(path.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
+    if (node && typeof node === 'object' && node.range) return counter.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
+
+const ENV_PATTERN = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, path: ConfigPath, report: (path: ConfigPath, message: string) => void): unknown {
+  if (typeof value === 'string') {
+    return value.replace(ENV_PATTERN, (match, name: string | undefined, fallback: string | undefined) => {
+      if (match === '$${') return '${';
+      const found = env[name as string];
+      if (found !== undefined && found !== '') return found;
+      if (fallback !== undefined) return fallback;
+      report(path, `environment variable ${name} is not set (write \${${name}:-default} to give a default)`);
+      return '';
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, env, [...path, i], report));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteEnv(v, env, [...path, k], report)]));
+  }
+  return value;
+}
+
+function readSecretFiles(
+  value: unknown,
+  readFile: (path: string) => string,
+  path: ConfigPath,
+  report: (path: ConfigPath, message: string) => void,
+): unknown {
+  if (Array.isArray(value)) return value.map((item, i) => readSecretFiles(item, readFile, [...path, i], report));
+  if (!value || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) out[key] = readSecretFiles(inner, readFile, [...path, key], report);
+  for (const fileKey of SECRET_FILE_KEYS) {
+    if (!(fileKey in out)) continue;
+    const target = fileKey.slice(0, -'File'.length);
+    const filePath = out[fileKey];
+    delete out[fileKey];
+    if (typeof filePath !== 'string' || filePath === '') {
+      report([...path, fileKey], 'expected a file path');
+      continue;
+    }
+    if (target in out) {
+      report([...path, fileKey], `give either ${target} or ${fileKey}, not both`);
+      continue;
+    }
+    try {
+      const content = readFile(filePath);
+      out[target] = target === 'commKey' ? Number(content.trim()) : content.replace(/\r?\n$/, '');
+    } catch (error) {
+      report([...path, fileKey], `cannot read ${filePath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  }
+  return out;
+}

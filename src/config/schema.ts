@@ -1,0 +1,170 @@
+// The configuration schema (DESIGN.md "Config"). Contract keys keep their names and meaning;
+// new keys may be added with defaults. config/config.schema.json is generated from this file
+// (`npm run schema`; a test fails when it is stale) and config/example.yaml documents every key.
+// Invariants:
+// - Every object is strict: an unknown key is an error (a typo must not silently do nothing).
+// - Secrets arrive here already read from their `*File` keys (load.ts); the schema sees `token`,
+//   `password`, `ca`, `cert`, `key` as plain strings.
+import { z } from 'zod';
+import type { AnyDriverFactory } from '../devices/registry.js';
+import { duration, listenAddress, timeZone } from './primitives.js';
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host) || host.startsWith('127.');
+}
+
+const tlsFields = {
+  ca: z.string().optional().describe('PEM CA bundle to trust (or caFile: path)'),
+  cert: z.string().optional().describe('PEM client certificate for mutual TLS (or certFile: path)'),
+  key: z.string().optional().describe('PEM client private key for mutual TLS (or keyFile: path)'),
+  rejectUnauthorized: z.boolean().default(true).describe('verify the server certificate; leave true outside tests'),
+};
+
+export const gatewaySchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected 1-64 letters, digits, dot, dash or underscore').describe('gateway id, unique in the fleet'),
+  site: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected 1-64 letters, digits, dot, dash or underscore').describe('site / OPD / building code; part of MQTT topics'),
+  timezone: timeZone.default('Asia/Jakarta').describe('default IANA zone of device clocks (Asia/Jakarta WIB, Asia/Makassar WITA, Asia/Jayapura WIT)'),
+  dataDir: z.string().min(1).default('/var/lib/absensi-gateway').describe('directory of the SQLite buffer'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level'),
+});
+
+export const apiSchema = z
+  .strictObject({
+    listen: listenAddress('local API address; keep it on loopback unless a token is set').prefault('127.0.0.1:8080'),
+    token: z.string().min(16, 'expected at least 16 characters').optional().describe('bearer token for the local API (or tokenFile: path)'),
+  })
+  .superRefine((api, ctx) => {
+    if (!isLoopbackHost(api.listen.host) && !api.token) {
+      ctx.addIssue({ code: 'custom', path: ['token'], message: 'required when api.listen is not a loopback address' });
+    }
+  });
+
+export const pushListenerSchema = z.strictObject({
+  listen: listenAddress('address terminals push to (ZK ADMS, Hikvision)').prefault('0.0.0.0:8081'),
+  maxBodyBytes: z.number().int().positive().default(4 * 1024 * 1024).describe('largest request body accepted from a terminal'),
+});
+
+export const mqttSinkSchema = z.strictObject({
+  url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/.+/, 'expected mqtt://, mqtts://, ws:// or wss:// URL').describe('broker URL'),
+  topicPrefix: z.string().min(1).regex(/^[^#+]+$/, 'must not contain MQTT wildcards').default('absensi').describe('first topic level'),
+  clientId: z.string().min(1).optional().describe('MQTT client id; default absensi-gw-<gateway.id>'),
+  username: z.string().optional().describe('broker user name'),
+  password: z.string().optional().describe('broker password (or passwordFile: path, or ${ENV})'),
+  ...tlsFields,
+  protocolVersion: z.union([z.literal('auto'), z.literal(4), z.literal(5)]).default('auto').describe('MQTT 3.1.1 (4), 5, or auto: try 5, fall back to 3.1.1'),
+  keepalive: duration('keepalive interval').default(30_000),
+  connectTimeout: duration('connect timeout').default(30_000),
+  reconnectMin: duration('first reconnect delay').default(1_000),
+  reconnectMax: duration('longest reconnect delay (exponential backoff)').default(60_000),
+  maxInFlight: z.number().int().min(1).max(65_000).default(500).describe('QoS 1 publishes awaiting PUBACK at once'),
+  batchSize: z.number().int().min(1).max(10_000).default(100).describe('punches handed to the publisher at once'),
+  ackTimeout: duration('how long to wait for a PUBACK before publishing again').default(60_000),
+  statusInterval: duration('how often the retained gateway status is refreshed').default(60_000),
+});
+
+export const httpsSinkSchema = z.strictObject({
+  url: z.string().regex(/^https?:\/\/.+/, 'expected an https:// URL').describe('endpoint receiving punch-batch/v1 POSTs'),
+  token: z.string().optional().describe('bearer token (or tokenFile: path, or ${ENV})'),
+  ...tlsFields,
+  gzip: z.boolean().default(false).describe('gzip request bodies'),
+  batchSize: z.number().int().min(1).max(10_000).default(500).describe('punches per POST'),
+  maxWait: duration('how long a partial batch waits for more punches').default(1_000),
+  timeout: duration('request timeout').default(30_000),
+  authRetry: duration('after 401/403, how long to wait before trying again').default(300_000),
+});
+
+export const publishSchema = z
+  .strictObject({
+    mqtt: mqttSinkSchema.optional(),
+    https: httpsSinkSchema.optional(),
+  })
+  .prefault({});
+
+export const bufferSchema = z
+  .strictObject({
+    file: z.string().min(1).optional().describe('SQLite file; default <gateway.dataDir>/buffer.db'),
+    retention: duration('how long delivered punches are kept for local look-up').default(90 * 86_400_000),
+    synchronous: z.enum(['full', 'normal']).default('full').describe('SQLite synchronous mode; full survives power loss'),
+    pruneInterval: duration('how often retention runs').default(3_600_000),
+  })
+  .prefault({});
+
+export const punchesSchema = z
+  .strictObject({
+    minYear: z.number().int().min(1970).default(2000).describe('punches dated before this year go to quarantine'),
+    maxFuture: duration('punches dated further than this ahead of the gateway clock go to quarantine').default(86_400_000),
+  })
+  .prefault({});
+
+export const supervisorSchema = z
+  .strictObject({
+    restartMin: duration('first delay before restarting a failed driver').default(1_000),
+    restartMax: duration('longest delay between driver restarts').default(300_000),
+    shutdownTimeout: duration('how long SIGTERM waits for drivers and in-flight publishes').default(10_000),
+  })
+  .prefault({});
+
+function deviceSchema(drivers: AnyDriverFactory[]) {
+  const known = drivers.map((d) => d.protocol);
+  const byProtocol = new Map(drivers.map((d) => [d.protocol, d.configSchema]));
+  return z
+    .looseObject({ driver: z.string().describe(`device protocol: ${known.join(', ') || '(none built in)'}`) })
+    .transform((entry, ctx) => {
+      const schema = byProtocol.get(entry.driver);
+      if (!schema) {
+        ctx.addIssue({ code: 'custom', path: ['driver'], message: `unknown driver "${entry.driver}"; this build has: ${known.join(', ') || 'none'}` });
+        return z.NEVER;
+      }
+      const parsed = schema.safeParse(entry);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, code: 'custom', path: issue.path, message: issue.message });
+        return z.NEVER;
+      }
+      return parsed.data as { id: string; driver: string; enabled: boolean; timezone?: string; serial?: string };
+    });
+}
+
+function configShape<D extends z.ZodType>(devices: D) {
+  return {
+    gateway: gatewaySchema,
+    api: apiSchema.prefault({}),
+    pushListener: pushListenerSchema.prefault({}),
+    devices: z.array(devices).default([]).describe('the terminals this gateway reads'),
+    publish: publishSchema,
+    buffer: bufferSchema,
+    punches: punchesSchema,
+    supervisor: supervisorSchema,
+  };
+}
+
+/**
+ * The same shape with `devices` as a plain union of every driver's schema: what editors and the
+ * JSON Schema file need. Validation uses `buildConfigSchema`, whose per-driver errors are clearer.
+ */
+export function buildDocumentationSchema(drivers: AnyDriverFactory[]) {
+  const schemas = drivers.map((d) => d.configSchema);
+  const devices = schemas.length === 0 ? z.never() : schemas.length === 1 ? (schemas[0] as z.ZodType) : z.union(schemas as [z.ZodType, z.ZodType, ...z.ZodType[]]);
+  return z.strictObject(configShape(devices)).describe('absensi-gateway configuration');
+}
+
+export function buildConfigSchema(drivers: AnyDriverFactory[]) {
+  return z
+    .strictObject({
+      ...configShape(deviceSchema(drivers)),
+    })
+    .superRefine((config, ctx) => {
+      const seen = new Map<string, number>();
+      config.devices.forEach((device, index) => {
+        const first = seen.get(device.id);
+        if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['devices', index, 'id'], message: `duplicate device id "${device.id}" (also devices[${first}])` });
+        else seen.set(device.id, index);
+      });
+    });
+}
+
+export type GatewayConfig = z.output<ReturnType<typeof buildConfigSchema>>;
+export type MqttSinkConfig = z.output<typeof mqttSinkSchema>;
+export type HttpsSinkConfig = z.output<typeof httpsSinkSchema>;
+export type DeviceConfig = GatewayConfig['devices'][number];

@@ -1,0 +1,113 @@
+// Builds the DriverContext a driver runs with: normalize → commit → counters and status.
+// Invariants:
+// - `emitMany` resolves after the buffer transaction holding the punches and the checkpoint has
+//   committed, and rejects (GW_ERR_BUFFER_UNAVAILABLE) when it could not: the driver must then
+//   neither answer its terminal OK nor advance its own position.
+// - A punch the normalizer refuses never vanishes: impossible timestamps and invalid fields both
+//   go to the quarantine table, counted and logged.
+// - The device serial in a punch id is the one the driver reported (status.update), else the
+//   configured `serial`, else the configured device id.
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { CommitBatch, QuarantineEntry } from '../buffer/punchBuffer.js';
+import type { SqlitePunchBuffer } from '../buffer/sqlitePunchBuffer.js';
+import { normalizePunch, type UnsequencedPunch } from '../punch/normalize.js';
+import type { RawPunch } from '../punch/punch.js';
+import type { Metrics } from '../util/metrics.js';
+import type { DeviceStates } from './deviceState.js';
+import type { BaseDeviceConfig, DriverContext, EmitResult } from './driver.js';
+
+export interface ContextDeps {
+  device: BaseDeviceConfig;
+  gateway: { id: string; site: string; timezone: string };
+  punches: { minYear: number; maxFuture: number };
+  buffer: SqlitePunchBuffer;
+  states: DeviceStates;
+  log: Logger;
+  metrics: Metrics;
+  signal: AbortSignal;
+  onFail(error: Error): void;
+  now?: () => number;
+}
+
+export function createDriverContext(deps: ContextDeps): DriverContext {
+  const { device, buffer, states, metrics, log } = deps;
+  const deviceId = device.id;
+  const emitMany = async (raws: RawPunch[], checkpoint?: Record<string, unknown>): Promise<EmitResult> => {
+    const batch = normalizeBatch(deps, raws);
+    if (checkpoint) batch.checkpoint = { deviceId, values: checkpoint };
+    metrics.punchesRead.inc({ device: deviceId }, raws.length);
+    let result;
+    try {
+      result = await buffer.commit(batch);
+    } catch (error) {
+      metrics.commitErrors.inc();
+      log.error({ code: 'GW_ERR_BUFFER_UNAVAILABLE', err: error, punches: raws.length }, 'cannot commit punches; the device must keep them');
+      throw error;
+    }
+    metrics.punchesCommitted.inc({ device: deviceId }, result.inserted);
+    metrics.punchesDuplicate.inc({ device: deviceId }, result.duplicates);
+    const latest = batch.punches.reduce<string | null>((max, p) => (max === null || p.utc > max ? p.utc : max), null);
+    states.committed(deviceId, result.inserted, latest);
+    if (result.inserted > 0) log.debug({ inserted: result.inserted, duplicates: result.duplicates }, 'punches committed');
+    return { inserted: result.inserted, duplicates: result.duplicates, quarantined: result.quarantined };
+  };
+  return {
+    deviceId,
+    log,
+    signal: deps.signal,
+    status: {
+      update: (change) => {
+        states.update(deviceId, change);
+        if (change.online !== undefined) metrics.deviceUp.set({ device: deviceId }, change.online ? 1 : 0);
+      },
+      seen: () => states.seen(deviceId),
+      rejected: (reason, detail) => {
+        metrics.rejected.inc({ device: deviceId, reason });
+        states.rejected(deviceId, reason, detail);
+        log.warn({ code: 'GW_ERR_DECODE', reason, detail: detail?.slice(0, 200) }, 'input rejected');
+      },
+    },
+    checkpoint: {
+      get: <T>(key: string) => buffer.getCheckpoint(deviceId, key) as T | undefined,
+      set: (key, value) => buffer.setCheckpoint(deviceId, { [key]: value }),
+    },
+    emit: (raw) => emitMany([raw]),
+    emitMany,
+    fail: (error) => deps.onFail(error),
+  };
+}
+
+function normalizeBatch(deps: ContextDeps, raws: RawPunch[]): CommitBatch {
+  const { device, gateway, states, metrics, log } = deps;
+  const snapshot = states.get(device.id);
+  const serial = snapshot?.serial ?? device.serial ?? device.id;
+  const base = {
+    gateway: gateway.id,
+    site: gateway.site,
+    device: { id: device.id, serial, protocol: device.driver, ...(snapshot?.model ? { model: snapshot.model } : {}) },
+    zone: device.timezone ?? gateway.timezone,
+    clockSkewSec: snapshot?.clockSkewSec ?? null,
+    nowMs: (deps.now ?? Date.now)(),
+    minYear: deps.punches.minYear,
+    maxFutureMs: deps.punches.maxFuture,
+  };
+  const punches: UnsequencedPunch[] = [];
+  const quarantined: QuarantineEntry[] = [];
+  for (const raw of raws) {
+    const outcome = normalizePunch(raw, base);
+    if (outcome.kind === 'ok') {
+      punches.push(outcome.punch);
+      continue;
+    }
+    const id = outcome.kind === 'quarantined' ? outcome.id : `invalid-${createHash('sha256').update(JSON.stringify(raw) ?? '').digest('hex').slice(0, 24)}`;
+    const reason = outcome.kind === 'quarantined' ? outcome.reason : `invalid: ${outcome.reason}`;
+    quarantined.push({ id, deviceId: device.id, reason, body: { raw, serial, zone: base.zone } });
+    const code = outcome.kind === 'quarantined' ? 'GW_ERR_PUNCH_QUARANTINED' : 'GW_ERR_PUNCH_INVALID';
+    const label = outcome.kind === 'quarantined' ? outcome.reason : 'invalid-punch';
+    metrics.punchesQuarantined.inc({ device: device.id, reason: label });
+    states.rejected(device.id, label, reason);
+    log.warn({ code, reason, pin: raw.pin, localTime: raw.localTime }, 'punch quarantined');
+  }
+  return { punches, quarantined };
+}

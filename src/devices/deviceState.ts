@@ -1,0 +1,112 @@
+// What the gateway knows about each device right now, for the status topics, the API and the
+// status page. In memory only: after a restart a device is unknown until its driver reports.
+import { EventEmitter } from 'node:events';
+import type { DeviceStatusUpdate } from './driver.js';
+
+export interface DeviceSnapshot {
+  id: string;
+  protocol: string;
+  enabled: boolean;
+  online: boolean;
+  lastSeen: string | null;
+  lastPunchAt: string | null;
+  serial: string | null;
+  model: string | null;
+  firmware: string | null;
+  platform: string | null;
+  clockSkewSec: number | null;
+  lastError: string | null;
+  restarts: number;
+  punchesCommitted: number;
+  rejected: Record<string, number>;
+  /** the last few rejected inputs, newest first, for the status page */
+  recentRejects: { at: string; reason: string; detail?: string }[];
+  details: Record<string, unknown>;
+}
+
+const RECENT_REJECTS_KEPT = 20;
+
+export class DeviceStates extends EventEmitter {
+  private readonly devices = new Map<string, DeviceSnapshot>();
+
+  register(id: string, protocol: string, enabled: boolean, serial?: string): DeviceSnapshot {
+    const snapshot: DeviceSnapshot = {
+      id,
+      protocol,
+      enabled,
+      online: false,
+      lastSeen: null,
+      lastPunchAt: null,
+      serial: serial ?? null,
+      model: null,
+      firmware: null,
+      platform: null,
+      clockSkewSec: null,
+      lastError: null,
+      restarts: 0,
+      punchesCommitted: 0,
+      rejected: {},
+      recentRejects: [],
+      details: {},
+    };
+    this.devices.set(id, snapshot);
+    return snapshot;
+  }
+
+  unregister(id: string): void {
+    this.devices.delete(id);
+  }
+
+  get(id: string): DeviceSnapshot | undefined {
+    return this.devices.get(id);
+  }
+
+  list(): DeviceSnapshot[] {
+    return [...this.devices.values()];
+  }
+
+  update(id: string, change: DeviceStatusUpdate): void {
+    const device = this.devices.get(id);
+    if (!device) return;
+    const { details, ...rest } = change;
+    for (const [key, value] of Object.entries(rest)) {
+      if (value !== undefined) (device as unknown as Record<string, unknown>)[key] = value;
+    }
+    if (details) device.details = { ...device.details, ...details };
+    if (change.online) device.lastSeen = new Date().toISOString();
+    this.emit('change', device);
+  }
+
+  seen(id: string): void {
+    const device = this.devices.get(id);
+    if (!device) return;
+    device.lastSeen = new Date().toISOString();
+  }
+
+  rejected(id: string, reason: string, detail?: string): void {
+    const device = this.devices.get(id);
+    if (!device) return;
+    device.rejected[reason] = (device.rejected[reason] ?? 0) + 1;
+    const entry: DeviceSnapshot['recentRejects'][number] = { at: new Date().toISOString(), reason };
+    if (detail !== undefined) entry.detail = detail.slice(0, 200);
+    device.recentRejects.unshift(entry);
+    device.recentRejects.length = Math.min(device.recentRejects.length, RECENT_REJECTS_KEPT);
+  }
+
+  committed(id: string, count: number, lastPunchTime: string | null): void {
+    const device = this.devices.get(id);
+    if (!device) return;
+    device.punchesCommitted += count;
+    if (lastPunchTime && (!device.lastPunchAt || lastPunchTime > device.lastPunchAt)) device.lastPunchAt = lastPunchTime;
+    this.emit('change', device);
+  }
+
+  restarted(id: string, error: string): void {
+    const device = this.devices.get(id);
+    if (!device) return;
+    device.restarts += 1;
+    device.online = false;
+    device.lastError = error;
+    this.emit('change', device);
+  }
+}

@@ -1,0 +1,191 @@
+// One gateway instance: buffer, sinks, dispatchers and device supervisor wired from a config.
+// Data flows one way: driver → normalize → buffer (committed) → dispatcher → publisher → ack.
+// Invariants:
+// - `start` opens the buffer before any driver runs, so no punch can arrive without a place to go.
+// - `stop` stops drivers first (no new punches), then lets dispatchers flush in-flight publishes
+//   for at most `supervisor.shutdownTimeout`, then closes sinks and finally the buffer.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { SqlitePunchBuffer } from './buffer/sqlitePunchBuffer.js';
+import type { GatewayConfig } from './config/schema.js';
+import { createDriverContext } from './devices/context.js';
+import { DeviceStates, type DeviceSnapshot } from './devices/deviceState.js';
+import { BUILTIN_DRIVERS, type AnyDriverFactory } from './devices/registry.js';
+import { DeviceSupervisor } from './devices/supervisor.js';
+import { Dispatcher } from './publish/dispatcher.js';
+import { HttpsPublisher } from './publish/httpsPublisher.js';
+import { MqttPublisher } from './publish/mqttPublisher.js';
+import type { Publisher } from './publish/publisher.js';
+import { createMetrics, type Metrics } from './util/metrics.js';
+import { VERSION } from './version.js';
+
+export interface GatewayDeps {
+  log: Logger;
+  drivers?: AnyDriverFactory[];
+}
+
+export class Gateway {
+  readonly config: GatewayConfig;
+  readonly metrics: Metrics = createMetrics();
+  readonly states = new DeviceStates();
+  readonly publishers: Publisher[] = [];
+  readonly dispatchers: Dispatcher[] = [];
+  readonly log: Logger;
+  buffer!: SqlitePunchBuffer;
+  supervisor!: DeviceSupervisor;
+  private readonly drivers: AnyDriverFactory[];
+  private timers: NodeJS.Timeout[] = [];
+  private started = false;
+
+  constructor(config: GatewayConfig, deps: GatewayDeps) {
+    this.config = config;
+    this.log = deps.log.child({ gateway: config.gateway.id, site: config.gateway.site });
+    this.drivers = deps.drivers ?? BUILTIN_DRIVERS;
+  }
+
+  get bufferFile(): string {
+    return this.config.buffer.file ?? join(this.config.gateway.dataDir, 'buffer.db');
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const { config } = this;
+    if (!config.buffer.file) mkdirSync(config.gateway.dataDir, { recursive: true });
+    this.createPublishers();
+    this.buffer = new SqlitePunchBuffer({ file: this.bufferFile, sinks: this.publishers.map((p) => p.sink), synchronous: config.buffer.synchronous });
+    this.buffer.on('commitError', () => this.metrics.commitErrors.inc());
+    for (const publisher of this.publishers) {
+      await publisher.start();
+      const authRetryMs = publisher.sink === 'https' ? config.publish.https?.authRetry : undefined;
+      const dispatcher = new Dispatcher({ buffer: this.buffer, publisher, log: this.log, metrics: this.metrics, ...(authRetryMs ? { authRetryMs } : {}) });
+      dispatcher.start();
+      this.dispatchers.push(dispatcher);
+    }
+    this.supervisor = new DeviceSupervisor({
+      factories: this.drivers,
+      states: this.states,
+      log: this.log,
+      metrics: this.metrics,
+      restartMinMs: config.supervisor.restartMin,
+      restartMaxMs: config.supervisor.restartMax,
+      makeContext: (device, signal, onFail, log) =>
+        createDriverContext({ device, gateway: config.gateway, punches: config.punches, buffer: this.buffer, states: this.states, log, metrics: this.metrics, signal, onFail }),
+    });
+    this.states.on('change', (device: DeviceSnapshot) => this.onDeviceChange(device));
+    this.supervisor.startAll(config.devices);
+    this.startTimers();
+    this.log.info({ version: VERSION, buffer: this.bufferFile, sinks: this.publishers.map((p) => p.sink), devices: config.devices.length }, 'gateway started');
+  }
+
+  private createPublishers(): void {
+    const { gateway, publish } = this.config;
+    if (publish.mqtt) {
+      const m = publish.mqtt;
+      this.publishers.push(
+        new MqttPublisher({
+          ...pickDefined({ clientId: m.clientId, username: m.username, password: m.password, ca: m.ca, cert: m.cert, key: m.key }),
+          url: m.url,
+          gateway: gateway.id,
+          site: gateway.site,
+          version: VERSION,
+          log: this.log,
+          topicPrefix: m.topicPrefix,
+          rejectUnauthorized: m.rejectUnauthorized,
+          protocolVersion: m.protocolVersion,
+          keepaliveMs: m.keepalive,
+          connectTimeoutMs: m.connectTimeout,
+          reconnectMinMs: m.reconnectMin,
+          reconnectMaxMs: m.reconnectMax,
+          maxInFlight: m.maxInFlight,
+          batchSize: m.batchSize,
+          ackTimeoutMs: m.ackTimeout,
+          queueSnapshot: () => this.queueSnapshot(),
+        }),
+      );
+    }
+    if (publish.https) {
+      const h = publish.https;
+      this.publishers.push(
+        new HttpsPublisher({
+          ...pickDefined({ token: h.token, ca: h.ca, cert: h.cert, key: h.key }),
+          url: h.url,
+          gateway: gateway.id,
+          site: gateway.site,
+          log: this.log,
+          rejectUnauthorized: h.rejectUnauthorized,
+          gzip: h.gzip,
+          batchSize: h.batchSize,
+          maxWaitMs: h.maxWait,
+          timeoutMs: h.timeout,
+        }),
+      );
+    }
+  }
+
+  private startTimers(): void {
+    const mqtt = this.mqtt;
+    if (mqtt) this.timers.push(setInterval(() => mqtt.publishGatewayStatus(), this.config.publish.mqtt?.statusInterval ?? 60_000));
+    this.timers.push(setInterval(() => this.prune(), this.config.buffer.pruneInterval));
+    this.timers.push(setInterval(() => this.refreshSinkGauges(), 5_000));
+    for (const timer of this.timers) timer.unref();
+  }
+
+  get mqtt(): MqttPublisher | undefined {
+    return this.publishers.find((p): p is MqttPublisher => p instanceof MqttPublisher);
+  }
+
+  private onDeviceChange(device: DeviceSnapshot): void {
+    if (device.online) this.supervisor.markHealthy(device.id);
+    this.mqtt?.publishDeviceStatus(device.id, {
+      online: device.online,
+      lastSeen: device.lastSeen,
+      lastPunchAt: device.lastPunchAt,
+      serial: device.serial,
+      model: device.model,
+      clockSkewSec: device.clockSkewSec,
+      lastError: device.lastError,
+    });
+  }
+
+  queueSnapshot(): Record<string, { pending: number; deadLetters: number }> {
+    if (!this.buffer || this.buffer.isClosed) return {};
+    return Object.fromEntries(this.buffer.stats().sinks.map((s) => [s.sink, { pending: s.pending, deadLetters: s.deadLetters }]));
+  }
+
+  private refreshSinkGauges(): void {
+    for (const publisher of this.publishers) {
+      const health = publisher.health();
+      this.metrics.sinkUp.set({ sink: publisher.sink }, health.connected && !health.halted ? 1 : 0);
+    }
+  }
+
+  prune(): number {
+    try {
+      const removed = this.buffer.prune(this.config.buffer.retention);
+      if (removed > 0) this.log.info({ removed }, 'retention: delivered punches removed');
+      return removed;
+    } catch (error) {
+      this.log.error({ err: error }, 'retention failed');
+      return 0;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    const timeoutMs = this.config.supervisor.shutdownTimeout;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    await this.supervisor.stopAll(timeoutMs);
+    await Promise.all(this.dispatchers.map((d) => d.stop(timeoutMs)));
+    await Promise.all(this.publishers.map((p) => p.stop(AbortSignal.timeout(timeoutMs)).catch((error: unknown) => this.log.warn({ err: error, sink: p.sink }, 'sink stop failed'))));
+    this.buffer.close();
+    this.log.info('gateway stopped');
+  }
+}
+
+function pickDefined<T extends Record<string, unknown>>(values: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}

@@ -1,0 +1,200 @@
+// Moves punches from the buffer to one publisher: one dispatcher per configured sink.
+// Invariants:
+// - A punch is acked in the buffer only for ids the publisher reports acked (PUBACK, 2xx), and
+//   dead-lettered only for ids it reports rejected. Everything else in a batch is retried, with
+//   exponential backoff and jitter, never less than the sink's Retry-After.
+// - At most `publisher.concurrency` batches are in flight, so memory stays flat whatever the
+//   backlog; a halted sink (credentials refused) keeps every punch and retries after `authRetryMs`.
+// - `stop` stops taking new batches, gives in-flight ones `timeoutMs` to finish, then aborts them;
+//   what was not acked is sent again after the next start (at-least-once).
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { SqlitePunchBuffer } from '../buffer/sqlitePunchBuffer.js';
+import type { Punch } from '../punch/punch.js';
+import { backoffDelayMs } from '../util/backoff.js';
+import type { Metrics } from '../util/metrics.js';
+import type { Publisher, SendResult } from './publisher.js';
+
+export interface DispatcherOptions {
+  buffer: SqlitePunchBuffer;
+  publisher: Publisher;
+  log: Logger;
+  metrics?: Metrics;
+  /** after a 401/403, wait this long before trying again */
+  authRetryMs?: number;
+  /** poll the buffer this often even without a commit event (replays queued by the CLI) */
+  idlePollMs?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+}
+
+export class Dispatcher {
+  private readonly buffer: SqlitePunchBuffer;
+  private readonly publisher: Publisher;
+  private readonly log: Logger;
+  private readonly options: DispatcherOptions;
+  private readonly inFlight = new Set<Promise<void>>();
+  /** aborts sends still in flight when the stop timeout runs out */
+  private readonly abort = new AbortController();
+  /** ends retry and batch-fill waits as soon as stop begins */
+  private readonly waits = new AbortController();
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  private haltedUntil = 0;
+  private readonly onCommitted = (): void => this.wake?.();
+
+  constructor(options: DispatcherOptions) {
+    this.options = options;
+    this.buffer = options.buffer;
+    this.publisher = options.publisher;
+    this.log = options.log.child({ sink: options.publisher.sink });
+  }
+
+  get sink(): string {
+    return this.publisher.sink;
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.buffer.on('committed', this.onCommitted);
+    this.loop = this.run().catch((error: unknown) => {
+      if (!this.stopping) this.log.error({ err: error }, 'dispatcher loop failed');
+    });
+  }
+
+  /** Wake the loop now (e.g. after an operator queued replays). */
+  poke(): void {
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    const { publisher } = this;
+    while (!this.stopping) {
+      if (this.inFlight.size >= publisher.concurrency || Date.now() < this.haltedUntil) {
+        await this.waitForWork(Math.max(10, this.haltedUntil - Date.now()));
+        continue;
+      }
+      let batch = this.buffer.pending(this.sink, publisher.batchSize);
+      if (batch.length === 0) {
+        await this.waitForWork(this.options.idlePollMs ?? 2000);
+        continue;
+      }
+      if (batch.length < publisher.batchSize && publisher.maxWaitMs > 0) batch = await this.topUp(batch);
+      this.track(this.deliver(batch));
+    }
+  }
+
+  /** Waits (up to maxWait since the oldest punch was received) for a fuller batch. */
+  private async topUp(batch: Punch[]): Promise<Punch[]> {
+    const ageMs = Date.now() - Date.parse((batch[0] as Punch).receivedAt);
+    const waitMs = this.publisher.maxWaitMs - ageMs;
+    if (waitMs > 0) await this.sleep(waitMs);
+    if (this.stopping) return batch;
+    return batch.concat(this.buffer.pending(this.sink, this.publisher.batchSize - batch.length));
+  }
+
+  private track(task: Promise<void>): void {
+    this.inFlight.add(task);
+    void task.finally(() => {
+      this.inFlight.delete(task);
+      this.wake?.();
+    });
+  }
+
+  private async deliver(batch: Punch[]): Promise<void> {
+    let remaining = batch;
+    for (let attempt = 0; remaining.length > 0; attempt += 1) {
+      const result = await this.sendOnce(remaining);
+      remaining = this.settle(remaining, result);
+      if (remaining.length === 0 || this.stopping) return;
+      if (result.halt === 'auth') {
+        const authRetryMs = this.options.authRetryMs ?? 300_000;
+        this.haltedUntil = Date.now() + authRetryMs;
+        this.log.error({ code: 'GW_ERR_SINK_AUTH', retryInMs: authRetryMs }, 'sink refused the credentials; holding every punch');
+        await this.sleep(authRetryMs);
+        if (this.stopping) return;
+        continue;
+      }
+      this.options.metrics?.sendFailures.inc({ sink: this.sink });
+      const delayMs = Math.max(
+        backoffDelayMs(attempt, { baseMs: this.options.backoffBaseMs ?? 1000, maxMs: this.options.backoffMaxMs ?? 300_000 }),
+        result.retryAfterMs ?? 0,
+      );
+      this.log.warn({ code: 'GW_ERR_SINK_UNREACHABLE', error: result.error, pending: remaining.length, retryInMs: delayMs, attempt }, 'batch not delivered; will retry');
+      await this.sleep(delayMs);
+      if (this.stopping) return;
+    }
+  }
+
+  private async sendOnce(batch: Punch[]): Promise<SendResult> {
+    try {
+      return await this.publisher.send(batch, this.abort.signal);
+    } catch (error) {
+      return { acked: [], rejected: [], error: (error as Error).message };
+    }
+  }
+
+  /** Records acks and dead letters; returns what is left to retry. */
+  private settle(batch: Punch[], result: SendResult): Punch[] {
+    if (this.buffer.isClosed) return [];
+    const done = new Set<string>();
+    if (result.acked.length > 0) {
+      this.buffer.ack(this.sink, result.acked);
+      this.options.metrics?.published.inc({ sink: this.sink }, result.acked.length);
+      this.observeLatency(batch, result.acked);
+      for (const id of result.acked) done.add(id);
+    }
+    if (result.rejected.length > 0) {
+      this.buffer.deadLetter(this.sink, result.rejected);
+      this.options.metrics?.deadLettered.inc({ sink: this.sink }, result.rejected.length);
+      this.log.error({ code: 'GW_ERR_SINK_REJECTED', rejected: result.rejected.slice(0, 10), count: result.rejected.length }, 'sink rejected punches; moved to dead letters');
+      for (const r of result.rejected) done.add(r.id);
+    }
+    return batch.filter((p) => !done.has(p.id));
+  }
+
+  private observeLatency(batch: Punch[], acked: string[]): void {
+    const histogram = this.options.metrics?.publishLatency;
+    if (!histogram) return;
+    const ackedSet = new Set(acked);
+    const now = Date.now();
+    for (const punch of batch) if (ackedSet.has(punch.id)) histogram.observe({ sink: this.sink }, (now - Date.parse(punch.receivedAt)) / 1000);
+  }
+
+  private async waitForWork(maxMs: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, maxMs);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+    this.wake = undefined;
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    try {
+      await sleep(ms, undefined, { signal: this.waits.signal });
+    } catch {
+      // aborted by stop()
+    }
+  }
+
+  /** Stops taking batches; waits up to timeoutMs for in-flight ones, then aborts them. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    this.stopping = true;
+    this.waits.abort();
+    this.buffer.off('committed', this.onCommitted);
+    this.wake?.();
+    await this.loop;
+    if (this.inFlight.size > 0) {
+      const settled = Promise.allSettled([...this.inFlight]);
+      const timer = setTimeout(() => this.abort.abort(), timeoutMs);
+      await settled;
+      clearTimeout(timer);
+    }
+    this.abort.abort();
+  }
+}

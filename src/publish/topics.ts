@@ -1,0 +1,19 @@
+// MQTT topic names (DESIGN.md "MQTT (contract)"). Site and device ids are validated by the config
+// schema to contain no `/`, `+` or `#`, so they are safe as single topic levels.
+
+export interface Topics {
+  punch(deviceId: string): string;
+  deviceStatus(deviceId: string): string;
+  gatewayStatus: string;
+  /** what a central consumer subscribes to for every punch of this site */
+  sitePunches: string;
+}
+
+export function buildTopics(prefix: string, site: string, gatewayId: string): Topics {
+  return {
+    punch: (deviceId) => `${prefix}/${site}/${deviceId}/punch`,
+    deviceStatus: (deviceId) => `${prefix}/${site}/${deviceId}/status`,
+    gatewayStatus: `${prefix}/${site}/gateway/${gatewayId}/status`,
+    sitePunches: `${prefix}/${site}/+/punch`,
+  };
+}

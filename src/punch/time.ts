@@ -1,0 +1,126 @@
+// Device wall time + IANA zone → an instant. Terminals store naive local time; the zone comes from
+// config (the device's own, else the gateway's), never from the host the gateway runs on.
+// Invariants:
+// - Pure: the result depends only on (localTime, zone), using the ICU zone data of Node.
+// - A wall time that occurs twice (DST fall-back) maps to the earlier instant; one that does not
+//   exist (DST spring-forward gap) is shifted forward by the gap, like Temporal's 'compatible'
+//   disambiguation. Indonesian zones have no DST, so this only matters for foreign zones.
+import { LOCAL_TIME_PATTERN } from '../punch/punch.js';
+
+export interface ZonedTime {
+  /** `YYYY-MM-DDTHH:mm:ss±HH:MM` */
+  time: string;
+  /** `YYYY-MM-DDTHH:mm:ssZ` */
+  utc: string;
+  epochMs: number;
+  offsetMinutes: number;
+}
+
+interface WallClock {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(zone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(zone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formatters.set(zone, formatter);
+  }
+  return formatter;
+}
+
+/** Offset of `zone` from UTC at the instant `epochMs`, in minutes (east positive). */
+export function zoneOffsetMinutes(zone: string, epochMs: number): number {
+  const parts = formatterFor(zone).formatToParts(new Date(epochMs));
+  const get = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value);
+  const wallAsUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const wholeSecondsMs = Math.floor(epochMs / 1000) * 1000;
+  return Math.round((wallAsUtc - wholeSecondsMs) / 60_000);
+}
+
+/** Parses `YYYY-MM-DDTHH:mm:ss`; undefined when malformed or not a real calendar time. */
+export function parseLocalTime(localTime: string): WallClock | undefined {
+  if (!LOCAL_TIME_PATTERN.test(localTime)) return undefined;
+  const wall: WallClock = {
+    year: Number(localTime.slice(0, 4)),
+    month: Number(localTime.slice(5, 7)),
+    day: Number(localTime.slice(8, 10)),
+    hour: Number(localTime.slice(11, 13)),
+    minute: Number(localTime.slice(14, 16)),
+    second: Number(localTime.slice(17, 19)),
+  };
+  const probe = new Date(Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second));
+  const real =
+    probe.getUTCFullYear() === wall.year &&
+    probe.getUTCMonth() === wall.month - 1 &&
+    probe.getUTCDate() === wall.day &&
+    probe.getUTCHours() === wall.hour &&
+    probe.getUTCMinutes() === wall.minute &&
+    probe.getUTCSeconds() === wall.second;
+  return real ? wall : undefined;
+}
+
+function pad(value: number, width = 2): string {
+  return String(Math.abs(value)).padStart(width, '0');
+}
+
+export function formatOffset(offsetMinutes: number): string {
+  const sign = offsetMinutes < 0 ? '-' : '+';
+  return `${sign}${pad(Math.trunc(Math.abs(offsetMinutes) / 60))}:${pad(Math.abs(offsetMinutes) % 60)}`;
+}
+
+/** `YYYY-MM-DDTHH:mm:ssZ` (no milliseconds) for an instant. */
+export function formatUtc(epochMs: number): string {
+  return new Date(Math.floor(epochMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** Wall time of `epochMs` in `zone` as `YYYY-MM-DDTHH:mm:ss`. */
+export function formatLocal(epochMs: number, offsetMinutes: number): string {
+  return formatUtc(epochMs + offsetMinutes * 60_000).slice(0, 19);
+}
+
+/**
+ * Resolves a device wall time in `zone` to an instant. Returns undefined for a malformed time.
+ * The candidate offsets are those in force a day before and after; the first that maps back to
+ * the same wall time wins (earliest instant), else the wall time is in a gap and moves forward.
+ */
+export function resolveLocalTime(localTime: string, zone: string): ZonedTime | undefined {
+  const wall = parseLocalTime(localTime);
+  if (!wall) return undefined;
+  const wallAsUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
+  const before = zoneOffsetMinutes(zone, wallAsUtc - 86_400_000);
+  const after = zoneOffsetMinutes(zone, wallAsUtc + 86_400_000);
+  const candidates = [...new Set([before, after])].sort((a, b) => b - a);
+  for (const offset of candidates) {
+    const epochMs = wallAsUtc - offset * 60_000;
+    if (zoneOffsetMinutes(zone, epochMs) === offset) return zoned(epochMs, offset);
+  }
+  // In a gap: interpret with the offset before the transition, then read the wall time back.
+  const epochMs = wallAsUtc - before * 60_000;
+  return zoned(epochMs, zoneOffsetMinutes(zone, epochMs));
+}
+
+function zoned(epochMs: number, offsetMinutes: number): ZonedTime {
+  return {
+    time: `${formatLocal(epochMs, offsetMinutes)}${formatOffset(offsetMinutes)}`,
+    utc: formatUtc(epochMs),
+    epochMs,
+    offsetMinutes,
+  };
+}
