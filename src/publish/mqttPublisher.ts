@@ -41,7 +41,10 @@ export interface MqttPublisherOptions {
   queueSnapshot?: () => unknown;
 }
 
-const V5_REFUSED = /unsupported protocol version|protocol error|malformed/i;
+// CONNACK return code 1 (3.1.1 "unacceptable protocol version") or reason 0x84 (5.0 "unsupported
+// protocol version"): the broker does not speak MQTT 5.
+const V5_REFUSED_CODES = new Set([1, 0x84]);
+const V5_REFUSED = /(unacceptable|unsupported) protocol version/i;
 const AUTH_REFUSED = /not authorized|bad user ?name or password|bad username|unauthorized/i;
 
 export class MqttPublisher implements Publisher {
@@ -130,7 +133,7 @@ export class MqttPublisher implements Publisher {
 
   private onError(client: MqttClient, error: Error): void {
     this.lastError = error.message;
-    if (this.options.protocolVersion === 'auto' && this.protocolVersion === 5 && !this.triedFallback && V5_REFUSED.test(error.message)) {
+    if (this.options.protocolVersion === 'auto' && this.protocolVersion === 5 && !this.triedFallback && isV5Refusal(error)) {
       this.triedFallback = true;
       this.protocolVersion = 4;
       this.log.info({ error: error.message }, 'broker refused MQTT 5; falling back to 3.1.1');
@@ -172,7 +175,17 @@ export class MqttPublisher implements Publisher {
     // Publishing while offline would pile copies into mqtt.js's offline store on every retry.
     if (!client.connected) return { acked: [], rejected: [], error: `broker not connected${this.lastError ? `: ${this.lastError}` : ''}` };
     const timeoutMs = this.options.ackTimeoutMs ?? 60_000;
-    const outcomes = await Promise.all(batch.map((punch) => this.publishOne(client, punch, timeoutMs, signal)));
+    // One timer and one abort listener per batch settle whatever has not been PUBACKed yet.
+    const unsettled = new Set<(outcome: string) => void>();
+    const settleRest = (outcome: string): void => {
+      for (const settle of [...unsettled]) settle(outcome);
+    };
+    const timer = setTimeout(() => settleRest(`no PUBACK within ${timeoutMs} ms`), timeoutMs);
+    const onAbort = (): void => settleRest('aborted');
+    signal.addEventListener('abort', onAbort, { once: true });
+    const outcomes = await Promise.all(batch.map((punch) => this.publishOne(client, punch, unsettled)));
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
     const acked = batch.filter((_, i) => outcomes[i] === null).map((p) => p.id);
     const firstError = outcomes.find((o) => o !== null) ?? undefined;
     if (acked.length > 0) this.lastSuccessAt = new Date().toISOString();
@@ -182,16 +195,14 @@ export class MqttPublisher implements Publisher {
   }
 
   /** Resolves null on PUBACK, else the reason; never rejects. */
-  private publishOne(client: MqttClient, punch: Punch, timeoutMs: number, signal: AbortSignal): Promise<string | null> {
+  private publishOne(client: MqttClient, punch: Punch, unsettled: Set<(outcome: string) => void>): Promise<string | null> {
     return new Promise((resolve) => {
       const finish = (outcome: string | null): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
+        if (!unsettled.delete(settle)) return;
         resolve(outcome);
       };
-      const onAbort = (): void => finish('aborted');
-      const timer = setTimeout(() => finish(`no PUBACK within ${timeoutMs} ms`), timeoutMs);
-      signal.addEventListener('abort', onAbort, { once: true });
+      const settle = (outcome: string): void => finish(outcome);
+      unsettled.add(settle);
       const options: IClientPublishOptions = { qos: 1, retain: false, ...this.jsonProperties(punch.id) };
       client.publish(this.topics.punch(punch.device.id), JSON.stringify(punch), options, (error) => finish(error ? error.message : null));
     });
@@ -219,6 +230,11 @@ export class MqttPublisher implements Publisher {
     const force = signal?.aborted ?? !client.connected;
     await new Promise<void>((resolve) => client.end(force, {}, () => resolve()));
   }
+}
+
+function isV5Refusal(error: Error): boolean {
+  const code = (error as Error & { code?: unknown }).code;
+  return (typeof code === 'number' && V5_REFUSED_CODES.has(code)) || V5_REFUSED.test(error.message);
 }
 
 export function redactUrl(url: string): string {

@@ -1,0 +1,152 @@
+// Real MQTT brokers for tests: an in-process Aedes broker (always available) and the Mosquitto on
+// 127.0.0.1:1883 when one listens there, or a private Mosquitto process we start and stop.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { createServer, connect as netConnect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { Aedes } from 'aedes';
+import mqtt, { type MqttClient } from 'mqtt';
+
+export interface TestBroker {
+  name: string;
+  url: string;
+  port: number;
+  /** stop accepting and drop every client connection (the broker "goes away") */
+  stop(): Promise<void>;
+  /** come back on the same port */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startAedes(port = 0): Promise<TestBroker> {
+  let aedes: Aedes | undefined;
+  let server: Server | undefined;
+  const sockets = new Set<Socket>();
+  const listen = async (onPort: number): Promise<number> => {
+    aedes = await Aedes.createBroker();
+    const broker = aedes;
+    server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      broker.handle(socket);
+    });
+    await new Promise<void>((resolve) => server!.listen(onPort, '127.0.0.1', resolve));
+    return (server.address() as AddressInfo).port;
+  };
+  const actualPort = await listen(port);
+  const stop = async (): Promise<void> => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => (aedes ? aedes.close(() => resolve()) : resolve()));
+    server = undefined;
+    aedes = undefined;
+  };
+  return {
+    name: 'aedes',
+    url: `mqtt://127.0.0.1:${actualPort}`,
+    port: actualPort,
+    stop,
+    restart: async () => {
+      await listen(actualPort);
+    },
+    close: stop,
+  };
+}
+
+export function tcpReachable(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = netConnect({ port, host });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+export const MOSQUITTO_BIN = '/usr/sbin/mosquitto';
+
+export function mosquittoInstalled(): boolean {
+  return existsSync(MOSQUITTO_BIN);
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A private Mosquitto process on a free loopback port, which a test may stop and restart. */
+export async function startMosquitto(dir: string): Promise<TestBroker> {
+  const port = await freePort();
+  const conf = join(dir, `mosquitto-${port}.conf`);
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+  let child: ChildProcess | undefined;
+  const launch = async (): Promise<void> => {
+    child = spawn(MOSQUITTO_BIN, ['-c', conf], { stdio: 'ignore' });
+    for (let i = 0; i < 100 && !(await tcpReachable(port)); i += 1) await new Promise((r) => setTimeout(r, 50));
+  };
+  const stop = async (): Promise<void> => {
+    const proc = child;
+    child = undefined;
+    if (!proc || proc.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      proc.once('exit', () => resolve());
+      proc.kill('SIGKILL');
+    });
+  };
+  await launch();
+  return { name: 'mosquitto', url: `mqtt://127.0.0.1:${port}`, port, stop, restart: launch, close: stop };
+}
+
+/** The shared Mosquitto on 127.0.0.1:1883 (not stoppable by tests), if it is there. */
+export async function systemMosquitto(): Promise<TestBroker | undefined> {
+  if (!(await tcpReachable(1883))) return undefined;
+  const unsupported = async (): Promise<void> => {
+    throw new Error('the system broker is not stopped by tests');
+  };
+  return { name: 'mosquitto@1883', url: 'mqtt://127.0.0.1:1883', port: 1883, stop: unsupported, restart: unsupported, close: async () => undefined };
+}
+
+export interface Collector {
+  client: MqttClient;
+  messages: { topic: string; payload: string; properties: Record<string, unknown> | undefined; retain: boolean }[];
+  waitFor(predicate: (count: number) => boolean, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Subscribes (MQTT 5 when asked) and records every message. */
+export async function collect(url: string, topic: string, protocolVersion: 4 | 5 = 4): Promise<Collector> {
+  const client = await mqtt.connectAsync(url, { protocolVersion, reconnectPeriod: 200, clean: true });
+  const messages: Collector['messages'] = [];
+  client.on('message', (t, payload, packet) => {
+    messages.push({ topic: t, payload: payload.toString('utf8'), properties: packet.properties as Record<string, unknown> | undefined, retain: packet.retain });
+  });
+  await client.subscribeAsync(topic, { qos: 1 });
+  return {
+    client,
+    messages,
+    waitFor: async (predicate, timeoutMs = 30_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!predicate(messages.length)) {
+        if (Date.now() > deadline) throw new Error(`timed out with ${messages.length} messages on ${topic}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    close: async () => {
+      await client.endAsync(true);
+    },
+  };
+}
+
+export async function until(predicate: () => boolean, timeoutMs = 30_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

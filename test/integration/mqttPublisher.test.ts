@@ -1,0 +1,134 @@
+// The MQTT sink against real brokers: in-process Aedes (MQTT 3.1.1 only) always, and Mosquitto
+// (MQTT 5) whenever the binary or the shared broker on 127.0.0.1:1883 is there.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MqttPublisher } from '../../src/publish/mqttPublisher.js';
+import { silentLogger } from '../../src/util/logger.js';
+import type { Punch } from '../../src/punch/punch.js';
+import { collect, mosquittoInstalled, startAedes, startMosquitto, systemMosquitto, until, type TestBroker } from '../helpers/broker.js';
+import { unsequenced } from '../helpers/punches.js';
+import { tempDir } from '../helpers/tmp.js';
+
+function punches(n: number, deviceId = 'lobby-1'): Punch[] {
+  return Array.from({ length: n }, (_, i) => ({ ...unsequenced(i, deviceId), seq: i + 1 }));
+}
+
+type BrokerFactory = { name: string; start(dir: string): Promise<TestBroker | undefined>; v5: boolean };
+
+const FACTORIES: BrokerFactory[] = [
+  { name: 'aedes', start: () => startAedes(), v5: false },
+  { name: 'mosquitto (private process)', start: async (dir) => (mosquittoInstalled() ? startMosquitto(dir) : undefined), v5: true },
+];
+
+for (const factory of FACTORIES) {
+  describe(`MqttPublisher on ${factory.name}`, () => {
+    const tmp = tempDir();
+    let broker: TestBroker | undefined;
+    const site = `T${randomUUID().slice(0, 8)}`;
+
+    beforeAll(async () => {
+      broker = await factory.start(tmp.dir);
+    });
+    afterAll(async () => {
+      await broker?.close();
+      tmp.cleanup();
+    });
+
+    function publisher(extra: Partial<ConstructorParameters<typeof MqttPublisher>[0]> = {}): MqttPublisher {
+      return new MqttPublisher({
+        url: broker!.url,
+        gateway: 'gw-1',
+        site,
+        version: '0.0.0-test',
+        log: silentLogger(),
+        protocolVersion: 'auto',
+        reconnectMinMs: 100,
+        reconnectMaxMs: 500,
+        ackTimeoutMs: 5000,
+        ...extra,
+      });
+    }
+
+    it('publishes each punch at QoS 1 to its device topic and acks it on PUBACK', async (t) => {
+      if (!broker) return t.skip();
+      const sub = await collect(broker.url, `absensi/${site}/+/punch`, factory.v5 ? 5 : 4);
+      const pub = publisher({ clientId: `t-${randomUUID()}` });
+      await pub.start();
+      await until(() => pub.connected, 10_000, 'connect');
+      const batch = punches(20);
+      const result = await pub.send(batch, new AbortController().signal);
+      expect(result.acked).toEqual(batch.map((p) => p.id));
+      await sub.waitFor((n) => n >= 20);
+      expect(sub.messages.map((m) => JSON.parse(m.payload) as Punch)).toEqual(batch);
+      expect(sub.messages.every((m) => m.topic === `absensi/${site}/lobby-1/punch` && !m.retain)).toBe(true);
+      if (factory.v5) {
+        expect(pub.mqttVersion).toBe(5);
+        expect(sub.messages[0]?.properties).toMatchObject({ contentType: 'application/json', userProperties: { 'punch-id': batch[0]!.id } });
+      } else {
+        expect(pub.mqttVersion).toBe(4);
+      }
+      await pub.stop();
+      await sub.close();
+    });
+
+    it('keeps a retained online status and the Last Will marks it offline when the gateway vanishes', async (t) => {
+      if (!broker) return t.skip();
+      const pub = publisher({ clientId: `t-${randomUUID()}`, gateway: 'gw-will' });
+      await pub.start();
+      await until(() => pub.connected, 10_000, 'connect');
+      const statusTopic = `absensi/${site}/gateway/gw-will/status`;
+      const sub = await collect(broker.url, statusTopic);
+      await sub.waitFor((n) => n >= 1);
+      expect(JSON.parse(sub.messages[0]!.payload)).toMatchObject({ online: true, version: '0.0.0-test' });
+      // vanish without DISCONNECT: the broker must publish the Will
+      (pub as unknown as { client: { stream: { destroy(): void } } }).client.stream.destroy();
+      await until(() => sub.messages.some((m) => JSON.parse(m.payload).online === false), 10_000, 'will');
+      // and after the automatic reconnect it says online again
+      await until(() => JSON.parse(sub.messages.at(-1)!.payload).online === true, 10_000, 'online again');
+      await pub.stop();
+      await until(() => JSON.parse(sub.messages.at(-1)!.payload).online === false, 10_000, 'offline on clean stop');
+      await sub.close();
+    });
+
+    it('reports sends while the broker is away as failures and delivers after it returns', async (t) => {
+      if (!broker) return t.skip();
+      const sub = await collect(broker.url, `absensi/${site}/outage/punch`);
+      const pub = publisher({ clientId: `t-${randomUUID()}` });
+      await pub.start();
+      await until(() => pub.connected, 10_000, 'connect');
+      await sub.close();
+      await broker.stop();
+      await until(() => !pub.connected, 10_000, 'disconnect');
+      const batch = punches(5, 'outage');
+      const offline = await pub.send(batch, new AbortController().signal);
+      expect(offline.acked).toEqual([]);
+      expect(offline.error).toMatch(/not connected/);
+      await broker.restart();
+      const sub2 = await collect(broker.url, `absensi/${site}/outage/punch`);
+      await until(() => pub.connected, 20_000, 'reconnect');
+      const online = await pub.send(batch, new AbortController().signal);
+      expect(online.acked).toHaveLength(5);
+      await sub2.waitFor((n) => n >= 5);
+      await pub.stop();
+      await sub2.close();
+    });
+  });
+}
+
+describe('MqttPublisher on the shared Mosquitto at 127.0.0.1:1883', () => {
+  it('speaks MQTT 5 with punch-id when the broker does', async (t) => {
+    const broker = await systemMosquitto();
+    if (!broker) return t.skip();
+    const site = `T${randomUUID().slice(0, 8)}`;
+    const sub = await collect(broker.url, `absensi/${site}/+/punch`, 5);
+    const pub = new MqttPublisher({ url: broker.url, gateway: 'gw-sys', site, version: 'test', log: silentLogger(), clientId: `t-${randomUUID()}` });
+    await pub.start();
+    await until(() => pub.connected, 10_000, 'connect');
+    const batch = punches(3);
+    expect((await pub.send(batch, new AbortController().signal)).acked).toHaveLength(3);
+    await sub.waitFor((n) => n >= 3);
+    expect(sub.messages[2]?.properties).toMatchObject({ userProperties: { 'punch-id': batch[2]!.id } });
+    await pub.stop();
+    await sub.close();
+  });
+});
