@@ -65,7 +65,7 @@ export function loadConfigFile(file: string, options: LoadOptions = {}): Gateway
 
 export function parseConfigText(text: string, file: string, options: LoadOptions = {}): GatewayConfig {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   const lineOf = (path: ConfigPath): number | undefined => nodeLine(doc, lineCounter, path);
   if (doc.errors.length > 0) {
     throw new ConfigError(
