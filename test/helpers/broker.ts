@@ -18,17 +18,19 @@ export interface TestBroker {
   close(): Promise<void>;
 }
 
+/**
+ * In-process Aedes on loopback. `stop` closes the listener and drops every connection but keeps
+ * the broker's memory (sessions, queued QoS 1 messages), like a broker with persistence restarting.
+ */
 export async function startAedes(port = 0): Promise<TestBroker> {
-  let aedes: Aedes | undefined;
+  const aedes = await Aedes.createBroker();
   let server: Server | undefined;
   const sockets = new Set<Socket>();
   const listen = async (onPort: number): Promise<number> => {
-    aedes = await Aedes.createBroker();
-    const broker = aedes;
     server = createServer((socket) => {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
-      broker.handle(socket);
+      aedes.handle(socket);
     });
     await new Promise<void>((resolve) => server!.listen(onPort, '127.0.0.1', resolve));
     return (server.address() as AddressInfo).port;
@@ -37,9 +39,7 @@ export async function startAedes(port = 0): Promise<TestBroker> {
   const stop = async (): Promise<void> => {
     for (const socket of sockets) socket.destroy();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    await new Promise<void>((resolve) => (aedes ? aedes.close(() => resolve()) : resolve()));
     server = undefined;
-    aedes = undefined;
   };
   return {
     name: 'aedes',
@@ -49,7 +49,10 @@ export async function startAedes(port = 0): Promise<TestBroker> {
     restart: async () => {
       await listen(actualPort);
     },
-    close: stop,
+    close: async () => {
+      await stop();
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    },
   };
 }
 
@@ -120,8 +123,13 @@ export interface Collector {
 }
 
 /** Subscribes (MQTT 5 when asked) and records every message. */
-export async function collect(url: string, topic: string, protocolVersion: 4 | 5 = 4): Promise<Collector> {
-  const client = await mqtt.connectAsync(url, { protocolVersion, reconnectPeriod: 200, clean: true });
+export async function collect(url: string, topic: string, protocolVersion: 4 | 5 = 4, persistentClientId?: string): Promise<Collector> {
+  const client = await mqtt.connectAsync(url, {
+    protocolVersion,
+    reconnectPeriod: 200,
+    clean: persistentClientId === undefined,
+    ...(persistentClientId ? { clientId: persistentClientId } : {}),
+  });
   const messages: Collector['messages'] = [];
   client.on('message', (t, payload, packet) => {
     messages.push({ topic: t, payload: payload.toString('utf8'), properties: packet.properties as Record<string, unknown> | undefined, retain: packet.retain });
