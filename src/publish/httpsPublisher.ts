@@ -1,0 +1,318 @@
+// HTTPS sink (DESIGN.md "HTTPS (contract)"): one punch-batch/v1 POST per batch.
+// Invariants:
+// - Concurrency 1: the dispatcher sends the next batch only after this one settled, so the
+//   server sees punches in commit order.
+// - The Idempotency-Key depends only on the batch's punch ids, in order: a retried batch carries
+//   the same key, a different batch a different one. Retrying is therefore always safe, which is
+//   why a request that died on a stale kept-alive socket is re-sent once at once.
+// - `send` never throws for delivery failures; it rejects only with the abort signal's reason.
+//   Outcome rules live in httpsOutcome.ts (2xx acks, 401/403 halt, other 4xx dead-letter, the rest
+//   retried with Retry-After).
+// - The bearer token never reaches a log line, an error text or a dead-letter reason: headers are
+//   never logged, and server text is scrubbed of the token before it is used.
+// - `connected` means the last request got an HTTP answer (any status); it is false before the
+//   first request, because nothing is known yet.
+import { createHash } from 'node:crypto';
+import http, { type OutgoingHttpHeaders } from 'node:http';
+import https from 'node:https';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import type { Logger } from 'pino';
+import type { Punch } from '../punch/punch.js';
+import { GatewayError, errorMessage } from '../util/errors.js';
+import { parseRetryAfter } from '../util/retryAfter.js';
+import { VERSION } from '../version.js';
+import { classifyReply, excerpt, type Outcome } from './httpsOutcome.js';
+import { post, TransportError, type PostReply } from './httpsTransport.js';
+import type { Publisher, SendResult, SinkHealth } from './publisher.js';
+
+export { parseRetryAfter } from '../util/retryAfter.js';
+
+export const PUNCH_BATCH_SCHEMA = 'punch-batch/v1';
+
+export interface HttpsPublisherOptions {
+  /** sink name (buffer cursor, dead-letter rows); default 'https' */
+  sink?: string;
+  /** https:// endpoint; http:// is allowed (loopback tests) with a warning */
+  url: string;
+  /** sent as `Authorization: Bearer <token>`; surrounding white space is ignored */
+  token?: string;
+  /** PEM contents: CA bundle to trust, client certificate and key for mutual TLS */
+  ca?: string;
+  cert?: string;
+  key?: string;
+  /** verify the server certificate; default true */
+  rejectUnauthorized?: boolean;
+  /** gzip the request body (Content-Encoding: gzip); default false */
+  gzip?: boolean;
+  /** punches per POST; default 500 */
+  batchSize?: number;
+  /** how long a partial batch waits for more punches; default 1000 */
+  maxWaitMs?: number;
+  /** deadline for one whole request (connect, upload, response body); default 30000 */
+  timeoutMs?: number;
+  gateway: string;
+  site: string;
+  log: Logger;
+  /** extra request headers; they cannot replace the ones the contract defines */
+  headers?: Record<string, string>;
+  /** for User-Agent; default the package version */
+  version?: string;
+}
+
+/** A server's Retry-After is honoured up to this; beyond it the sink would look dead for hours. */
+export const MAX_RETRY_AFTER_MS = 3_600_000;
+/** Response bodies are read up to this many bytes (a rejected list for 10,000 punches fits). */
+export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+/** Headers owned by the contract or by HTTP framing: `headers` may not set them. */
+const RESERVED_HEADERS = new Set([
+  'content-type', 'content-length', 'content-encoding', 'transfer-encoding', 'connection',
+  'idempotency-key', 'user-agent', 'accept', 'accept-encoding', 'host', 'keep-alive', 'te', 'upgrade',
+]);
+const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
+const gzip = promisify(zlib.gzip);
+
+/** Stable per batch content: SHA-256 (hex) over the punch ids in batch order, one per line. */
+export function idempotencyKey(ids: readonly string[]): string {
+  return createHash('sha256').update(ids.join('\n'), 'utf8').digest('hex');
+}
+
+export class HttpsPublisher implements Publisher {
+  readonly sink: string;
+  readonly batchSize: number;
+  readonly concurrency = 1;
+  readonly maxWaitMs: number;
+  private readonly options: HttpsPublisherOptions;
+  private readonly url: URL;
+  private readonly log: Logger;
+  private readonly agent: http.Agent;
+  private readonly headers: Record<string, string>;
+  private readonly token: string | undefined;
+  private inFlight: Promise<SendResult> | undefined;
+  private connected = false;
+  private halted: 'auth' | null = null;
+  private lastError: string | null = null;
+  private lastSuccessAt: string | null = null;
+
+  constructor(options: HttpsPublisherOptions) {
+    this.options = options;
+    this.sink = options.sink ?? 'https';
+    this.batchSize = options.batchSize ?? 500;
+    this.maxWaitMs = options.maxWaitMs ?? 1000;
+    this.url = parseUrl(options.url);
+    this.log = options.log.child({ sink: this.sink });
+    this.token = options.token?.trim() || undefined;
+    this.headers = buildHeaders(options, this.token, (ignored) =>
+      this.log.warn({ ignored }, 'publish.https.headers: these headers are set by the gateway; the configured values are ignored'),
+    );
+    this.agent = this.createAgent();
+    if (this.url.protocol === 'http:') {
+      this.log.warn({ url: displayUrl(this.url) }, 'publish.https.url is plain http://: punches and the token travel unencrypted');
+    }
+  }
+
+  private createAgent(): http.Agent {
+    if (this.url.protocol === 'http:') return new http.Agent({ keepAlive: true, maxFreeSockets: 1 });
+    const o = this.options;
+    return new https.Agent({
+      keepAlive: true,
+      maxFreeSockets: 1,
+      rejectUnauthorized: o.rejectUnauthorized ?? true,
+      ...(o.ca ? { ca: o.ca } : {}),
+      ...(o.cert ? { cert: o.cert } : {}),
+      ...(o.key ? { key: o.key } : {}),
+    });
+  }
+
+  async start(): Promise<void> {
+    this.log.info({ url: displayUrl(this.url), gzip: this.options.gzip ?? false, batchSize: this.batchSize }, 'https sink ready');
+  }
+
+  /** Waits for the request in flight (until `signal` fires), then closes kept-alive sockets. */
+  async stop(signal?: AbortSignal): Promise<void> {
+    const inFlight = this.inFlight;
+    if (inFlight && !signal?.aborted) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          signal?.removeEventListener('abort', done);
+          resolve();
+        };
+        signal?.addEventListener('abort', done, { once: true });
+        inFlight.then(done, done);
+      });
+    }
+    this.agent.destroy();
+  }
+
+  health(): SinkHealth {
+    return { sink: this.sink, connected: this.connected, halted: this.halted, lastError: this.lastError, lastSuccessAt: this.lastSuccessAt };
+  }
+
+  async send(batch: Punch[], signal: AbortSignal): Promise<SendResult> {
+    signal.throwIfAborted();
+    if (batch.length === 0) return { acked: [], rejected: [] };
+    const task = this.deliver(batch, signal);
+    this.inFlight = task;
+    try {
+      return await task;
+    } finally {
+      if (this.inFlight === task) this.inFlight = undefined;
+    }
+  }
+
+  private async deliver(batch: Punch[], signal: AbortSignal): Promise<SendResult> {
+    const ids = batch.map((punch) => punch.id);
+    const key = idempotencyKey(ids);
+    const body = await this.encode(batch);
+    signal.throwIfAborted();
+    const headers: OutgoingHttpHeaders = { ...this.headers, 'content-length': String(body.byteLength), 'idempotency-key': key };
+    let reply: PostReply;
+    try {
+      reply = await this.postWithStaleRetry(body, headers, signal);
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      return this.onTransportError(error, ids.length, key);
+    }
+    return this.onReply(reply, ids, key);
+  }
+
+  private async encode(batch: Punch[]): Promise<Uint8Array> {
+    const envelope = { schema: PUNCH_BATCH_SCHEMA, gateway: this.options.gateway, site: this.options.site, punches: batch };
+    const json = Buffer.from(JSON.stringify(envelope), 'utf8');
+    return this.options.gzip ? gzip(json) : json;
+  }
+
+  /** A kept-alive socket the server closed meanwhile fails at once; one immediate re-send is safe. */
+  private async postWithStaleRetry(body: Uint8Array, headers: OutgoingHttpHeaders, signal: AbortSignal): Promise<PostReply> {
+    const request = { url: this.url, agent: this.agent, headers, body, signal, timeoutMs: this.options.timeoutMs ?? 30_000, maxBodyBytes: MAX_RESPONSE_BYTES };
+    try {
+      return await post(request);
+    } catch (error) {
+      if (!(error instanceof TransportError) || !error.reusedSocket || !STALE_SOCKET_CODES.has(error.code ?? '') || signal.aborted) throw error;
+      this.log.debug({ error: error.message }, 'kept-alive connection was closed by the server; sending again on a new one');
+      return await post(request);
+    }
+  }
+
+  private onTransportError(error: unknown, count: number, key: string): SendResult {
+    const message = this.scrub(errorMessage(error));
+    this.connected = false;
+    this.lastError = message;
+    this.log.warn({ code: 'GW_ERR_SINK_UNREACHABLE', error: message, count, idempotencyKey: key }, 'https request failed; batch kept for retry');
+    return { acked: [], rejected: [], error: message };
+  }
+
+  private onReply(reply: PostReply, ids: string[], key: string): SendResult {
+    const retryAfterMs = parseRetryAfter(headerText(reply.headers['retry-after']), Date.now());
+    const outcome = classifyReply(
+      {
+        status: reply.status,
+        statusMessage: reply.statusMessage,
+        body: this.scrub(reply.body),
+        truncated: reply.truncated,
+        ...(retryAfterMs !== undefined ? { retryAfterMs: Math.min(retryAfterMs, MAX_RETRY_AFTER_MS) } : {}),
+        ...(reply.headers.location ? { location: reply.headers.location } : {}),
+      },
+      ids,
+    );
+    this.connected = true;
+    this.halted = outcome.kind === 'auth' ? 'auth' : null;
+    if (outcome.kind === 'delivered') {
+      this.lastError = null;
+      this.lastSuccessAt = new Date().toISOString();
+    } else {
+      this.lastError = outcome.result.error ?? `http ${reply.status}`;
+    }
+    this.logOutcome(outcome, { status: reply.status, body: excerpt(this.scrub(reply.body), 200), count: ids.length, idempotencyKey: key });
+    return outcome.result;
+  }
+
+  private logOutcome(outcome: Outcome, fields: { status: number; body: string; count: number; idempotencyKey: string }): void {
+    const { result, notes } = outcome;
+    if (notes.unknownIds.length > 0) {
+      this.log.warn({ ...fields, unknownIds: notes.unknownIds.slice(0, 10), unknownCount: notes.unknownIds.length }, 'server rejected ids that are not in the batch; ignored');
+    }
+    if (notes.malformedRejected) this.log.warn(fields, 'server reply has a malformed "rejected" list; unreadable entries ignored');
+    switch (outcome.kind) {
+      case 'delivered':
+        if (result.rejected.length > 0) {
+          this.log.warn({ ...fields, code: 'GW_ERR_SINK_REJECTED', rejectedCount: result.rejected.length, rejected: result.rejected.slice(0, 5) }, 'server accepted the batch but rejected some punches');
+        } else {
+          this.log.debug({ status: fields.status, count: fields.count }, 'batch delivered');
+        }
+        return;
+      case 'auth':
+        this.log.warn({ ...fields, code: 'GW_ERR_SINK_AUTH' }, 'server refused the credentials; sending stops, every punch is kept');
+        return;
+      case 'refused':
+        this.log.warn({ ...fields, code: 'GW_ERR_SINK_REJECTED' }, 'server refused the batch; its punches go to the dead-letter table');
+        return;
+      case 'retry':
+        this.log.warn({ ...fields, code: 'GW_ERR_SINK_UNREACHABLE', retryAfterMs: result.retryAfterMs }, 'server could not take the batch now; it will be retried');
+        return;
+    }
+  }
+
+  /** Servers sometimes echo request headers in error bodies: never let the token through. */
+  private scrub(text: string): string {
+    return this.token ? text.split(this.token).join('[redacted]') : text;
+  }
+}
+
+function parseUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new GatewayError('GW_ERR_CONFIG_INVALID', 'publish.https.url: expected an absolute https:// URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new GatewayError('GW_ERR_CONFIG_INVALID', `publish.https.url: expected https:// (or http://), got ${url.protocol}//`);
+  }
+  return url;
+}
+
+/** For logs: no user info and no query string (either may carry credentials). */
+function displayUrl(url: URL): string {
+  return `${url.origin}${url.pathname}`;
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function buildHeaders(options: HttpsPublisherOptions, token: string | undefined, onIgnored: (names: string[]) => void): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const ignored: string[] = [];
+  for (const [rawName, value] of Object.entries(options.headers ?? {})) {
+    const name = rawName.toLowerCase();
+    if (RESERVED_HEADERS.has(name)) {
+      ignored.push(name);
+      continue;
+    }
+    checkHeader(name, value, `publish.https.headers.${rawName}`);
+    headers[name] = value;
+  }
+  if (ignored.length > 0) onIgnored(ignored);
+  if (token !== undefined) {
+    checkHeader('authorization', `Bearer ${token}`, 'publish.https.token');
+    headers.authorization = `Bearer ${token}`;
+  }
+  headers['content-type'] = 'application/json';
+  headers.accept = 'application/json';
+  headers['accept-encoding'] = 'identity';
+  headers['user-agent'] = `absensi-gateway/${options.version ?? VERSION}`;
+  if (options.gzip) headers['content-encoding'] = 'gzip';
+  return headers;
+}
+
+/** Node throws on CR/LF and other bytes not allowed in headers; say so at construction instead. */
+function checkHeader(name: string, value: string, where: string): void {
+  try {
+    http.validateHeaderName(name);
+    http.validateHeaderValue(name, value);
+  } catch {
+    // the value is not quoted: it may be a secret
+    throw new GatewayError('GW_ERR_CONFIG_INVALID', `${where}: contains characters not allowed in an HTTP header`);
+  }
+}
