@@ -82,13 +82,15 @@ function normalizeBatch(deps: ContextDeps, raws: RawPunch[]): CommitBatch {
   const { device, gateway, states, metrics, log } = deps;
   const snapshot = states.get(device.id);
   const serial = snapshot?.serial ?? device.serial ?? device.id;
+  const nowMs = (deps.now ?? Date.now)();
   const base = {
     gateway: gateway.id,
     site: gateway.site,
     device: { id: device.id, serial, protocol: device.driver, ...(snapshot?.model ? { model: snapshot.model } : {}) },
     zone: device.timezone ?? gateway.timezone,
     clockSkewSec: snapshot?.clockSkewSec ?? null,
-    nowMs: (deps.now ?? Date.now)(),
+    nowMs,
+    receivedAt: new Date(nowMs).toISOString(),
     minYear: deps.punches.minYear,
     maxFutureMs: deps.punches.maxFuture,
   };

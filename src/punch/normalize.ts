@@ -19,6 +19,8 @@ export interface NormalizeContext {
   zone: string;
   clockSkewSec: number | null;
   nowMs: number;
+  /** `nowMs` as ISO 8601; given once per batch because formatting costs more than the rest */
+  receivedAt?: string;
   minYear: number;
   maxFutureMs: number;
 }
@@ -38,7 +40,9 @@ const rawPunchSchema = z.object({
   state: z.enum(PUNCH_STATES),
   verify: z.enum(VERIFY_METHODS),
   workCode: z.number().int().nullable().optional(),
-  raw: z.record(z.string(), z.unknown()).optional(),
+  raw: z
+    .custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), 'raw must be an object')
+    .optional(),
 });
 
 export function normalizePunch(raw: RawPunch, ctx: NormalizeContext): NormalizeOutcome {
@@ -72,7 +76,7 @@ export function normalizePunch(raw: RawPunch, ctx: NormalizeContext): NormalizeO
       verify: input.verify,
       state: input.state,
       workCode: input.workCode ?? null,
-      receivedAt: new Date(ctx.nowMs).toISOString(),
+      receivedAt: ctx.receivedAt ?? new Date(ctx.nowMs).toISOString(),
       clockSkewSec: ctx.clockSkewSec,
       raw: input.raw ?? {},
     },

@@ -4,7 +4,7 @@
 //   by any driver path or after a reinstall, gets the same id.
 // - The zod schema below is the source of config/punch-v1.schema.json; never hand-edit that file.
 // - punch/v1 may only gain optional fields; changing a meaning needs punch/v2.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { z } from 'zod';
 
 export const PUNCH_SCHEMA = 'punch/v1';
@@ -80,5 +80,5 @@ export interface PunchIdentity {
 
 export function punchId(p: PunchIdentity): string {
   const key = [p.serial, p.pin, p.localTime, p.state, p.verify].join('|');
-  return createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 32);
+  return hash('sha256', key, 'hex').slice(0, 32);
 }

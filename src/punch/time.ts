@@ -65,15 +65,19 @@ export function parseLocalTime(localTime: string): WallClock | undefined {
     minute: Number(localTime.slice(14, 16)),
     second: Number(localTime.slice(17, 19)),
   };
-  const probe = new Date(Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second));
   const real =
-    probe.getUTCFullYear() === wall.year &&
-    probe.getUTCMonth() === wall.month - 1 &&
-    probe.getUTCDate() === wall.day &&
-    probe.getUTCHours() === wall.hour &&
-    probe.getUTCMinutes() === wall.minute &&
-    probe.getUTCSeconds() === wall.second;
+    wall.month >= 1 &&
+    wall.month <= 12 &&
+    wall.day >= 1 &&
+    wall.day <= daysInMonth(wall.year, wall.month) &&
+    wall.hour <= 23 &&
+    wall.minute <= 59 &&
+    wall.second <= 59;
   return real ? wall : undefined;
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
 function pad(value: number, width = 2): string {
@@ -87,7 +91,7 @@ export function formatOffset(offsetMinutes: number): string {
 
 /** `YYYY-MM-DDTHH:mm:ssZ` (no milliseconds) for an instant. */
 export function formatUtc(epochMs: number): string {
-  return new Date(Math.floor(epochMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  return `${new Date(epochMs).toISOString().slice(0, 19)}Z`;
 }
 
 /** Wall time of `epochMs` in `zone` as `YYYY-MM-DDTHH:mm:ss`. */
@@ -104,6 +108,11 @@ export function resolveLocalTime(localTime: string, zone: string): ZonedTime | u
   const wall = parseLocalTime(localTime);
   if (!wall) return undefined;
   const wallAsUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
+  const steady = steadyOffsetOn(zone, localTime.slice(0, 10), wallAsUtc);
+  if (steady !== undefined) {
+    const epochMs = wallAsUtc - steady * 60_000;
+    return { time: `${localTime}${formatOffset(steady)}`, utc: formatUtc(epochMs), epochMs, offsetMinutes: steady };
+  }
   const before = zoneOffsetMinutes(zone, wallAsUtc - 86_400_000);
   const after = zoneOffsetMinutes(zone, wallAsUtc + 86_400_000);
   const candidates = [...new Set([before, after])].sort((a, b) => b - a);
@@ -114,6 +123,27 @@ export function resolveLocalTime(localTime: string, zone: string): ZonedTime | u
   // In a gap: interpret with the offset before the transition, then read the wall time back.
   const epochMs = wallAsUtc - before * 60_000;
   return zoned(epochMs, zoneOffsetMinutes(zone, epochMs));
+}
+
+const STEADY_CACHE_LIMIT = 10_000;
+const steadyOffsets = new Map<string, number | null>();
+
+/**
+ * The zone's offset on a calendar day when it is the same from the day before to the day after
+ * (no transition near), else undefined. Cached: punches come in runs of the same few days, and
+ * formatToParts costs microseconds.
+ */
+function steadyOffsetOn(zone: string, date: string, wallAsUtc: number): number | undefined {
+  const key = `${zone}|${date}`;
+  let offset = steadyOffsets.get(key);
+  if (offset === undefined) {
+    const dayStart = wallAsUtc - (wallAsUtc % 86_400_000);
+    const probes = [-86_400_000, 0, 86_400_000, 2 * 86_400_000].map((delta) => zoneOffsetMinutes(zone, dayStart + delta));
+    offset = probes.every((p) => p === probes[0]) ? (probes[0] as number) : null;
+    if (steadyOffsets.size >= STEADY_CACHE_LIMIT) steadyOffsets.clear();
+    steadyOffsets.set(key, offset);
+  }
+  return offset ?? undefined;
 }
 
 function zoned(epochMs: number, offsetMinutes: number): ZonedTime {

@@ -1,0 +1,148 @@
+// `npm run bench`: throughput of the core against the physical limits measured in the same run.
+// Not a test: it prints a table of rates and ratios. Timings on a shared 2-core machine are noisy;
+// read the ratios, which compare runs made seconds apart on the same machine.
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import mqtt from 'mqtt';
+import { SqlitePunchBuffer } from '../../src/buffer/sqlitePunchBuffer.js';
+import { INITIAL_SCHEMA_SQL } from '../../src/buffer/migrations/001Initial.js';
+import { createDriverContext } from '../../src/devices/context.js';
+import { DeviceStates } from '../../src/devices/deviceState.js';
+import { Dispatcher } from '../../src/publish/dispatcher.js';
+import { HttpsPublisher } from '../../src/publish/httpsPublisher.js';
+import { MqttPublisher } from '../../src/publish/mqttPublisher.js';
+import type { Punch } from '../../src/punch/punch.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { createMetrics } from '../../src/util/metrics.js';
+import { startAedes, systemMosquitto, until, type TestBroker } from '../helpers/broker.js';
+import { startHttpsReceiver } from '../helpers/httpsReceiver.js';
+import { rawPunch } from '../helpers/punches.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const N = Number(process.env.BENCH_PUNCHES ?? 50_000);
+const BURST = 1000;
+const log = silentLogger();
+const rows: { what: string; rate: number; baseline: string; ratio: string }[] = [];
+
+function rate(count: number, ms: number): number {
+  return Math.round((count / ms) * 1000);
+}
+
+async function ingest(dir: string, mode: 'emit' | 'emitMany'): Promise<{ ours: number; raw: number; file: string }> {
+  const file = join(dir, `ingest-${mode}.db`);
+  const buffer = new SqlitePunchBuffer({ file, sinks: ['mqtt'] });
+  const states = new DeviceStates();
+  states.register('bench-1', 'bench', true, 'SN-BENCH');
+  const ctx = createDriverContext({
+    device: { id: 'bench-1', driver: 'bench', enabled: true },
+    gateway: { id: 'gw-bench', site: 'BENCH', timezone: 'Asia/Jakarta' },
+    punches: { minYear: 2000, maxFuture: 86_400_000 * 3650 },
+    buffer,
+    states,
+    log,
+    metrics: createMetrics(),
+    signal: new AbortController().signal,
+    onFail: () => undefined,
+  });
+  const raws = Array.from({ length: N }, (_, i) => rawPunch(i, { pin: String(10_000 + i) }));
+  const started = performance.now();
+  for (let i = 0; i < N; i += BURST) {
+    if (mode === 'emit') await Promise.all(raws.slice(i, i + BURST).map((raw) => ctx.emit(raw)));
+    else await ctx.emitMany(raws.slice(i, i + BURST));
+  }
+  const oursMs = performance.now() - started;
+  const bodies = buffer.database.prepare('SELECT seq, id, device_id, pin, utc, received_at, body FROM punches ORDER BY seq').raw().all() as unknown[][];
+  buffer.close();
+
+  const rawFile = join(dir, `raw-${mode}.db`);
+  const db = new Database(rawFile);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec(INITIAL_SCHEMA_SQL);
+  const insert = db.prepare('INSERT OR IGNORE INTO punches (seq, id, device_id, pin, utc, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insertMany = db.transaction((batch: unknown[][]) => {
+    for (const row of batch) insert.run(...row);
+  });
+  const rawStarted = performance.now();
+  for (let i = 0; i < bodies.length; i += BURST) insertMany(bodies.slice(i, i + BURST));
+  const rawMs = performance.now() - rawStarted;
+  db.close();
+  return { ours: rate(N, oursMs), raw: rate(N, rawMs), file };
+}
+
+async function mqttDrain(broker: TestBroker, bufferFile: string): Promise<{ ours: number; raw: number }> {
+  const buffer = new SqlitePunchBuffer({ file: bufferFile, sinks: ['mqtt'] });
+  const punches: Punch[] = buffer.pending('mqtt', N);
+  buffer.rewind('mqtt');
+  const site = `BENCH${Date.now() % 100000}`;
+
+  const client = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clean: true });
+  const window = 500;
+  const rawStarted = performance.now();
+  for (let i = 0; i < punches.length; i += window) {
+    await Promise.all(punches.slice(i, i + window).map((p) => client.publishAsync(`absensi/${site}/${p.device.id}/punch`, JSON.stringify(p), { qos: 1 })));
+  }
+  const rawMs = performance.now() - rawStarted;
+  await client.endAsync();
+
+  const publisher = new MqttPublisher({ url: broker.url, gateway: 'gw-bench', site, version: 'bench', log, protocolVersion: 4, maxInFlight: window, batchSize: 100 });
+  await publisher.start();
+  await until(() => publisher.connected, 10_000, 'bench connect');
+  const dispatcher = new Dispatcher({ buffer, publisher, log });
+  const started = performance.now();
+  dispatcher.start();
+  await until(() => buffer.stats().sinks[0]?.pending === 0, 600_000, 'mqtt drain');
+  const oursMs = performance.now() - started;
+  await dispatcher.stop();
+  await publisher.stop();
+  buffer.close();
+  return { ours: rate(punches.length, oursMs), raw: rate(punches.length, rawMs) };
+}
+
+async function httpsDrain(dir: string, source: string, batchSize: number): Promise<number> {
+  const file = join(dir, `https-${batchSize}.db`);
+  const buffer = new SqlitePunchBuffer({ file, sinks: ['https'] });
+  buffer.database.exec(`ATTACH DATABASE '${source}' AS src; INSERT INTO punches SELECT * FROM src.punches; DETACH DATABASE src;`);
+  const receiver = await startHttpsReceiver({ tls: true });
+  const publisher = new HttpsPublisher({ url: receiver.url, gateway: 'gw-bench', site: 'BENCH', log, batchSize, maxWaitMs: 0, rejectUnauthorized: false });
+  await publisher.start();
+  const dispatcher = new Dispatcher({ buffer, publisher, log });
+  const started = performance.now();
+  dispatcher.start();
+  await until(() => buffer.stats().sinks[0]?.pending === 0, 600_000, 'https drain');
+  const ms = performance.now() - started;
+  await dispatcher.stop();
+  await publisher.stop();
+  await receiver.close();
+  buffer.close();
+  return rate(N, ms);
+}
+
+async function main(): Promise<void> {
+  const tmp = tempDir('absensi-bench-');
+  try {
+    process.stdout.write(`absensi-gateway bench: ${N} punches, node ${process.version}, ${new Date().toISOString()}\n`);
+    const ingested = await ingest(tmp.dir, 'emit');
+    rows.push({ what: `ingest: ${BURST} concurrent emit() → commit (sync=FULL)`, rate: ingested.ours, baseline: `raw better-sqlite3 batched insert ${ingested.raw}/s`, ratio: (ingested.ours / ingested.raw).toFixed(2) });
+    const many = await ingest(tmp.dir, 'emitMany');
+    rows.push({ what: `ingest: emitMany(${BURST}) → commit (sync=FULL)`, rate: many.ours, baseline: `raw better-sqlite3 batched insert ${many.raw}/s`, ratio: (many.ours / many.raw).toFixed(2) });
+
+    const mosquitto = await systemMosquitto();
+    const broker = mosquitto ?? (await startAedes());
+    const drained = await mqttDrain(broker, ingested.file);
+    rows.push({ what: `MQTT drain QoS 1 to ${broker.name}`, rate: drained.ours, baseline: `raw mqtt.js publish loop ${drained.raw}/s`, ratio: (drained.ours / drained.raw).toFixed(2) });
+    await broker.close();
+
+    for (const batchSize of [100, 500, 1000]) {
+      const httpsRate = await httpsDrain(tmp.dir, ingested.file, batchSize);
+      rows.push({ what: `HTTPS drain, batch ${batchSize}, loopback TLS receiver`, rate: httpsRate, baseline: '-', ratio: '-' });
+    }
+    const width = Math.max(...rows.map((r) => r.what.length));
+    process.stdout.write(`\n${'what'.padEnd(width)} | punches/s | baseline | ratio\n`);
+    for (const r of rows) process.stdout.write(`${r.what.padEnd(width)} | ${String(r.rate).padStart(9)} | ${r.baseline} | ${r.ratio}\n`);
+  } finally {
+    tmp.cleanup();
+  }
+}
+
+await main();
