@@ -91,7 +91,7 @@ function describeIssue(issue: z.core.$ZodIssue, lineOf: (path: ConfigPath) => nu
   const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
   let message = issue.message;
   if (issue.code === 'unrecognized_keys') message = `unknown key(s): ${issue.keys.join(', ')}`;
-  if (issue.code === 'invalid_type' && message.includes('received undefined')) message = `required: ${message}`;
+  if (issue.code === 'invalid_type' && message.includes('received undefined')) message = `required (expected ${issue.expected})`;
   return { path: formatPath(path), line: lineOf(path), message };
 }
 
