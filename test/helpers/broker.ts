@@ -83,11 +83,22 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+export interface MosquittoTls {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  requireClientCert: boolean;
+}
+
 /** A private Mosquitto process on a free loopback port, which a test may stop and restart. */
-export async function startMosquitto(dir: string): Promise<TestBroker> {
+export async function startMosquitto(dir: string, tls?: MosquittoTls): Promise<TestBroker> {
   const port = await freePort();
   const conf = join(dir, `mosquitto-${port}.conf`);
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+  const lines = [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'user root'];
+  if (tls) {
+    lines.push(`cafile ${tls.caFile}`, `certfile ${tls.certFile}`, `keyfile ${tls.keyFile}`, `require_certificate ${tls.requireClientCert}`);
+  }
+  writeFileSync(conf, `${lines.join('\n')}\n`);
   let child: ChildProcess | undefined;
   const launch = async (): Promise<void> => {
     child = spawn(MOSQUITTO_BIN, ['-c', conf], { stdio: 'ignore' });
@@ -103,7 +114,7 @@ export async function startMosquitto(dir: string): Promise<TestBroker> {
     });
   };
   await launch();
-  return { name: 'mosquitto', url: `mqtt://127.0.0.1:${port}`, port, stop, restart: launch, close: stop };
+  return { name: 'mosquitto', url: `${tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`, port, stop, restart: launch, close: stop };
 }
 
 /** The shared Mosquitto on 127.0.0.1:1883 (not stoppable by tests), if it is there. */

@@ -8,6 +8,7 @@ import type { Punch } from '../../src/punch/punch.js';
 import { collect, mosquittoInstalled, startAedes, startMosquitto, systemMosquitto, until, type TestBroker } from '../helpers/broker.js';
 import { unsequenced } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
+import { tlsFixture } from '../helpers/tls.js';
 
 function punches(n: number, deviceId = 'lobby-1'): Punch[] {
   return Array.from({ length: n }, (_, i) => ({ ...unsequenced(i, deviceId), seq: i + 1 }));
@@ -130,5 +131,38 @@ describe('MqttPublisher on the shared Mosquitto at 127.0.0.1:1883', () => {
     expect(sub.messages[2]?.properties).toMatchObject({ userProperties: { 'punch-id': batch[2]!.id } });
     await pub.stop();
     await sub.close();
+  });
+});
+
+describe('MqttPublisher over TLS (private Mosquitto with mutual TLS)', () => {
+  it('connects with the CA and a client certificate, and is refused without the certificate', async (t) => {
+    if (!mosquittoInstalled()) return t.skip();
+    const tmp = tempDir();
+    const pki = tlsFixture();
+    const broker = await startMosquitto(tmp.dir, { caFile: pki.ca.certPath, certFile: pki.server.certPath, keyFile: pki.server.keyPath, requireClientCert: true });
+    const site = `T${randomUUID().slice(0, 8)}`;
+    const base = { url: broker.url, gateway: 'gw-tls', site, version: 'test', log: silentLogger(), reconnectMinMs: 100, reconnectMaxMs: 300 };
+    try {
+      const good = new MqttPublisher({ ...base, clientId: `t-${randomUUID()}`, ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key });
+      await good.start();
+      await until(() => good.connected, 10_000, 'TLS connect');
+      expect((await good.send(punches(2), new AbortController().signal)).acked).toHaveLength(2);
+      await good.stop();
+
+      const noCert = new MqttPublisher({ ...base, clientId: `t-${randomUUID()}`, ca: pki.ca.cert });
+      await noCert.start();
+      await until(() => noCert.health().lastError !== null, 10_000, 'refusal');
+      expect(noCert.connected).toBe(false);
+      await noCert.stop();
+
+      const wrongCa = new MqttPublisher({ ...base, clientId: `t-${randomUUID()}`, ca: pki.otherCa.cert, cert: pki.client.cert, key: pki.client.key });
+      await wrongCa.start();
+      await until(() => wrongCa.health().lastError !== null, 10_000, 'untrusted server');
+      expect(wrongCa.health().lastError).toMatch(/certificate/i);
+      await wrongCa.stop();
+    } finally {
+      await broker.close();
+      tmp.cleanup();
+    }
   });
 });
