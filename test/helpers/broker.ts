@@ -91,10 +91,11 @@ export interface MosquittoTls {
 }
 
 /** A private Mosquitto process on a free loopback port, which a test may stop and restart. */
-export async function startMosquitto(dir: string, tls?: MosquittoTls): Promise<TestBroker> {
+export async function startMosquitto(dir: string, tls?: MosquittoTls, options: { persistent?: boolean } = {}): Promise<TestBroker> {
   const port = await freePort();
   const conf = join(dir, `mosquitto-${port}.conf`);
-  const lines = [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'user root'];
+  const persistence = options.persistent ? ['persistence true', `persistence_location ${dir}/`, `persistence_file mosquitto-${port}.db`] : ['persistence false'];
+  const lines = [`listener ${port} 127.0.0.1`, 'allow_anonymous true', ...persistence, 'user root'];
   if (tls) {
     lines.push(`cafile ${tls.caFile}`, `certfile ${tls.certFile}`, `keyfile ${tls.keyFile}`, `require_certificate ${tls.requireClientCert}`);
   }
@@ -110,11 +111,12 @@ export async function startMosquitto(dir: string, tls?: MosquittoTls): Promise<T
     if (!proc || proc.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       proc.once('exit', () => resolve());
-      proc.kill('SIGKILL');
+      // a persistent broker saves its sessions and queued messages on SIGTERM
+      proc.kill(options.persistent ? 'SIGTERM' : 'SIGKILL');
     });
   };
   await launch();
-  return { name: 'mosquitto', url: `${tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`, port, stop, restart: launch, close: stop };
+  return { name: options.persistent ? 'mosquitto (persistent)' : 'mosquitto', url: `${tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`, port, stop, restart: launch, close: stop };
 }
 
 /** The shared Mosquitto on 127.0.0.1:1883 (not stoppable by tests), if it is there. */

@@ -7,7 +7,7 @@ import { parseConfigText } from '../../src/config/load.js';
 import { Gateway } from '../../src/gateway.js';
 import { punchSchema, type Punch } from '../../src/punch/punch.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { collect, startAedes, until, type TestBroker } from '../helpers/broker.js';
+import { collect, mosquittoInstalled, startAedes, startMosquitto, until, type TestBroker } from '../helpers/broker.js';
 import { feedDriver, feeds, startAttempts } from '../helpers/feedDriver.js';
 import { startHttpsReceiver, type HttpsReceiver } from '../helpers/httpsReceiver.js';
 import { rawPunch } from '../helpers/punches.js';
@@ -74,22 +74,12 @@ function drained(gateway: Gateway): boolean {
 }
 
 describe('pipeline', () => {
-  it('delivers every punch to MQTT as valid punch/v1 with the device zone', async () => {
-    const site = `S${randomUUID().slice(0, 6)}`;
-    const gateway = await startGateway(site);
-    const sub = await collect(broker.url, `absensi/${site}/+/punch`);
-    await feeds.get('dev-a')!.push(Array.from({ length: 30 }, (_, i) => rawPunch(i)));
-    await feeds.get('dev-b')!.push([rawPunch(1, { localTime: '2026-01-19T07:31:05', pin: '00042' })]);
-    await sub.waitFor((n) => n >= 31);
-    const received = sub.messages.map((m) => punchSchema.parse(JSON.parse(m.payload)));
-    expect(new Set(received.map((p) => p.id)).size).toBe(31);
-    const fromB = received.find((p) => p.device.id === 'dev-b') as Punch;
-    expect(fromB).toMatchObject({ pin: '00042', time: '2026-01-19T07:31:05+09:00', utc: '2026-01-18T22:31:05Z', device: { serial: 'SN-dev-b', protocol: 'test-feed', model: 'FeedSim' } });
-    await until(() => drained(gateway), 5000, 'acks');
-    await sub.close();
-  });
-
-  it('loses nothing when the broker goes away mid-stream and comes back', async () => {
+  it.each(['aedes', 'mosquitto'])('loses nothing when the broker (%s) goes away mid-stream and comes back', async (kind, ctx) => {
+    if (kind === 'mosquitto') {
+      if (!mosquittoInstalled()) return ctx.skip();
+      await broker.close();
+      broker = await startMosquitto(tmp.dir, undefined, { persistent: true });
+    }
     const site = `S${randomUUID().slice(0, 6)}`;
     const gateway = await startGateway(site);
     // a central consumer with a persistent session: the broker queues for it while it is away
@@ -114,6 +104,21 @@ describe('pipeline', () => {
       byId.set(id, m.payload);
     }
     expect(gateway.buffer.stats().sinks[0]).toMatchObject({ pending: 0, ackedSeq: total });
+    await sub.close();
+  });
+
+  it('delivers every punch to MQTT as valid punch/v1 with the device zone', async () => {
+    const site = `S${randomUUID().slice(0, 6)}`;
+    const gateway = await startGateway(site);
+    const sub = await collect(broker.url, `absensi/${site}/+/punch`);
+    await feeds.get('dev-a')!.push(Array.from({ length: 30 }, (_, i) => rawPunch(i)));
+    await feeds.get('dev-b')!.push([rawPunch(1, { localTime: '2026-01-19T07:31:05', pin: '00042' })]);
+    await sub.waitFor((n) => n >= 31);
+    const received = sub.messages.map((m) => punchSchema.parse(JSON.parse(m.payload)));
+    expect(new Set(received.map((p) => p.id)).size).toBe(31);
+    const fromB = received.find((p) => p.device.id === 'dev-b') as Punch;
+    expect(fromB).toMatchObject({ pin: '00042', time: '2026-01-19T07:31:05+09:00', utc: '2026-01-18T22:31:05Z', device: { serial: 'SN-dev-b', protocol: 'test-feed', model: 'FeedSim' } });
+    await until(() => drained(gateway), 5000, 'acks');
     await sub.close();
   });
 
