@@ -12,11 +12,17 @@ export const ERROR_CODES = {
   GW_ERR_DEVICE_UNREACHABLE: 'a device did not answer or refused the connection',
   GW_ERR_DEVICE_AUTH: 'a device refused the comm key',
   GW_ERR_DEVICE_TIMEOUT: 'a device did not answer a request in time',
+  GW_ERR_DEVICE_PROTOCOL: 'a device answered with an unexpected reply or data in a layout this build does not know',
   GW_ERR_DOWNLOAD_INCOMPLETE: 'a device download ended before every record arrived',
   GW_ERR_DRIVER_UNKNOWN: 'a device entry names a driver this build does not have',
   GW_ERR_SINK_AUTH: 'a sink refused the gateway credentials (HTTP 401/403, MQTT not authorized)',
   GW_ERR_SINK_REJECTED: 'a sink refused punches for good; they are in the dead-letter table',
   GW_ERR_SINK_UNREACHABLE: 'a sink cannot be reached; punches wait in the buffer',
+  GW_ERR_API_BAD_REQUEST: 'a local API request (query or body) or a queue CLI argument does not validate',
+  GW_ERR_API_UNAUTHORIZED: 'a local API request lacks the bearer token or carries a wrong one',
+  GW_ERR_API_NOT_FOUND: 'no local API route at that path',
+  GW_ERR_API_UNAVAILABLE: 'the local API cannot listen on api.listen (address in use, not permitted); punches still flow',
+  GW_ERR_API_INTERNAL: 'the local API failed to answer a request; the log line has the cause',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
