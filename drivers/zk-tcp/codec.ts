@@ -335,13 +335,13 @@ export function decodeAttendanceRecord(bytes: Uint8Array, layout: Layout, offset
  * model quirk) are tried first. Throws DecodeError when no known layout fits.
  */
 export function pickRecordSize(totalBytes: number, count: number, preferred: number[] = []): number {
-  if (totalBytes === 0) return preferred[0] ?? 40;
+  const known = [...preferred, 40, 49, 16, 8].filter((s) => ATTLOG_LAYOUTS.has(s));
+  if (totalBytes === 0) return known[0] as number;
   if (count > 0 && totalBytes % count === 0 && ATTLOG_LAYOUTS.has(totalBytes / count)) return totalBytes / count;
-  const known = [...preferred.filter((s) => ATTLOG_LAYOUTS.has(s)), ...ATTLOG_LAYOUTS.keys()];
   const fits = known.filter((s) => totalBytes % s === 0 && totalBytes / s >= count);
-  fits.sort((a, b) => Math.abs(totalBytes / a - count) - Math.abs(totalBytes / b - count));
-  const inPreferred = fits.find((s) => preferred.includes(s) && totalBytes / s - count < 1000);
-  const size = inPreferred ?? fits[0];
+  // count unknown (0): the first preferred size that divides; else the size giving the count nearest the reported one
+  if (count > 0) fits.sort((a, b) => totalBytes / a - count - (totalBytes / b - count));
+  const size = fits[0];
   if (size === undefined) {
     throw new DecodeError('ZK_ATTLOG_LAYOUT', `no known record layout fits ${totalBytes} bytes for ${count} records`, 0);
   }

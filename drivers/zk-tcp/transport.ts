@@ -31,6 +31,7 @@ export interface TransportOptions {
   host: string;
   port: number;
   timeoutMs: number;
+  /** aborts the connection attempt (not an open connection) */
   signal?: AbortSignal;
 }
 
@@ -68,6 +69,7 @@ function openTcp(options: TransportOptions, handlers: TransportHandlers): Promis
     });
     socket.once('connect', () => {
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort); // the signal guards the connect only
       opened = true;
       resolve({
         kind: 'tcp',
@@ -125,6 +127,7 @@ function openUdp(options: TransportOptions, handlers: TransportHandlers): Promis
       }
     });
     socket.connect(options.port, options.host, () => {
+      options.signal?.removeEventListener('abort', onAbort); // the signal guards the connect only
       opened = true;
       resolve({
         kind: 'udp',

@@ -1,7 +1,8 @@
 // The drivers this build ships. Adding a protocol = one folder under drivers/ plus one line here.
+import { zkTcpDriver } from '../../drivers/zk-tcp/index.js';
 import type { DriverFactory } from './driver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyDriverFactory = DriverFactory<any>;
 
-export const BUILTIN_DRIVERS: AnyDriverFactory[] = [];
+export const BUILTIN_DRIVERS: AnyDriverFactory[] = [zkTcpDriver];

@@ -1,0 +1,252 @@
+// The zk-tcp Driver: owns one terminal connection, reconnects with backoff, identifies the terminal,
+// syncs on connect and every pollInterval, heartbeats while idle, and emits realtime punches.
+// Invariants:
+// - The serial is reported (status.update) before the first emit of every connection, so the core
+//   computes punch ids from the right device identity.
+// - One connection at a time (terminals serve one client: zk-standalone.md §3.7); on stop the
+//   terminal gets CMD_EXIT before the socket closes.
+// - A realtime punch is emitted at once; the next poll finds it in the log again and its id makes
+//   it a duplicate. Realtime ids match log ids because fields the log layout lacks are blanked.
+// - Nothing keeps running after `stop()` resolves.
+import type { DeviceInfo, Driver, DriverContext } from '../../src/devices/driver.js';
+import type { RawPunch } from '../../src/punch/punch.js';
+import { errorMessage } from '../../src/util/errors.js';
+import { ZkClient } from './client.js';
+import type { ZkRecord } from './codec.js';
+import type { ZkTcpConfig } from './config.js';
+import { detectRecordSize, identify, measureClock, readUsers, type DeviceFacts } from './device.js';
+import { isHostClockTrusted } from './clock.js';
+import { CHECKPOINT_KEY, syncAttendance, type AttlogCheckpoint } from './sync.js';
+import { quirksFor, type ZkQuirks } from './models.js';
+import { ATTLOG_LAYOUTS, EF } from './tables.js';
+
+/** Zone used when neither the device entry nor the core supplies one. */
+export const FALLBACK_ZONE = 'Asia/Jakarta';
+
+export interface ZkDriverTuning {
+  backoffMinMs: number;
+  backoffMaxMs: number;
+}
+
+export const DEFAULT_TUNING: ZkDriverTuning = { backoffMinMs: 1000, backoffMaxMs: 60_000 };
+
+type Wake = 'stop' | 'disconnect' | 'timer';
+
+export class ZkTcpDriver implements Driver {
+  private client: ZkClient | undefined;
+  private loop: Promise<void> | undefined;
+  private stopped = false;
+  private wake: ((why: Wake) => void) | undefined;
+  private realtimeChain: Promise<unknown> = Promise.resolve();
+  private facts: DeviceFacts | undefined;
+  private quirks: ZkQuirks;
+  private readonly zone: string;
+  /** aborted by stop() or by the context's signal */
+  private readonly halt = new AbortController();
+
+  constructor(
+    private readonly cfg: ZkTcpConfig,
+    private readonly ctx: DriverContext,
+    private readonly tuning: ZkDriverTuning = DEFAULT_TUNING,
+  ) {
+    this.zone = cfg.timezone ?? FALLBACK_ZONE;
+    this.quirks = quirksFor({}).quirks;
+  }
+
+  start(): Promise<void> {
+    if (!this.loop) {
+      if (this.ctx.signal.aborted) return Promise.resolve();
+      this.ctx.signal.addEventListener('abort', () => void this.stop(), { once: true });
+      this.loop = this.run();
+    }
+    return Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.halt.abort();
+    this.wake?.('stop');
+    await this.client?.close();
+    await this.loop;
+    await this.realtimeChain;
+  }
+
+  /** Connects on its own (the driver need not be running), reads identity, counts, clock, users. */
+  async probe(): Promise<DeviceInfo> {
+    const client = this.newClient(false);
+    await client.connect(this.ctx.signal);
+    try {
+      const facts = await identify(client);
+      const clock = await measureClock(client, this.zone, false);
+      const recordSize = await detectRecordSize(client, facts.sizes.records ?? 0);
+      const users = await readUsers(client, facts.sizes.users ?? 0);
+      return { ...identityOf(facts, this.cfg), ...clock, recordSize, sizes: facts.sizes, users: users.length, transport: this.cfg.transport };
+    } finally {
+      await client.close();
+    }
+  }
+
+  private async run(): Promise<void> {
+    let attempt = 0;
+    while (!this.stopped) {
+      try {
+        await this.session(() => (attempt = 0));
+      } catch (error) {
+        if (this.stopped) break;
+        this.ctx.status.update({ online: false, lastError: errorMessage(error) });
+        this.ctx.log.warn({ err: errorMessage(error), attempt }, 'zk session ended; reconnecting');
+      }
+      if (this.stopped) break; // stop() sends CMD_EXIT and closes the client itself
+      await this.client?.destroy();
+      this.client = undefined;
+      if (this.stopped) break;
+      await this.sleep(backoffMs(this.tuning, attempt++));
+    }
+    this.ctx.status.update({ online: false });
+  }
+
+  private async session(onUp: () => void): Promise<void> {
+    const client = this.newClient(this.cfg.realtime);
+    this.client = client;
+    await client.connect(this.halt.signal);
+    const facts = await identify(client);
+    this.facts = facts;
+    this.quirks = facts.known.quirks;
+    if (facts.known.unknown) this.ctx.log.warn({ platform: facts.platform, firmware: facts.firmware }, 'zk model not in models.ts; using default quirks');
+    const clock = await measureClock(client, this.zone, this.canSetClock());
+    this.ctx.status.update({ ...identityOf(facts, this.cfg), online: true, lastError: null, clockSkewSec: clock.clockSkewSec, details: this.details(clock.deviceTime) });
+    onUp();
+    if (this.cfg.realtime) await client.registerEvents(EF.ATTLOG);
+    await this.sync(client, false);
+    await this.idle(client);
+  }
+
+  /** Waits for the next heartbeat or poll; returns only by throwing (disconnect) or on stop. */
+  private async idle(client: ZkClient): Promise<void> {
+    let nextPoll = Date.now() + this.cfg.pollInterval;
+    while (!this.stopped) {
+      const now = Date.now();
+      const why = await this.sleep(Math.max(0, Math.min(nextPoll - now, this.cfg.heartbeatInterval)));
+      if (why === 'stop' || this.stopped) return;
+      if (!client.connected) throw new Error('the terminal closed the connection');
+      if (Date.now() >= nextPoll) {
+        await this.sync(client, true);
+        nextPoll = Date.now() + this.cfg.pollInterval;
+      } else {
+        await measureClock(client, this.zone, false).then((c) => this.ctx.status.update({ clockSkewSec: c.clockSkewSec }));
+        this.ctx.status.seen();
+      }
+    }
+  }
+
+  private async sync(client: ZkClient, remeasure: boolean): Promise<void> {
+    if (remeasure) {
+      const clock = await measureClock(client, this.zone, this.canSetClock());
+      if (clock.setFromSkewSec !== undefined) this.ctx.log.info({ before: clock.setFromSkewSec, after: clock.clockSkewSec }, 'zk terminal clock set');
+      this.ctx.status.update({ clockSkewSec: clock.clockSkewSec });
+    }
+    const result = await syncAttendance({ client, ctx: this.ctx, cfg: this.cfg, serial: this.serial(), quirks: this.quirks, signal: this.halt.signal });
+    this.ctx.status.seen();
+    this.ctx.status.update({ details: { ...this.details(), recordSize: result.recordSize, records: result.records } });
+    const level = result.emitted > 0 || result.rejected > 0 ? 'info' : 'debug';
+    this.ctx.log[level]({ ...result }, 'zk sync done');
+  }
+
+  private newClient(realtime: boolean): ZkClient {
+    return new ZkClient({
+      host: this.cfg.host,
+      port: this.cfg.port,
+      transport: this.cfg.transport,
+      commKey: this.cfg.commKey,
+      timeoutMs: this.cfg.timeout,
+      log: this.ctx.log,
+      sdkBuild: this.quirks.sdkBuild,
+      chunkBytes: this.cfg.transport === 'tcp' ? this.quirks.chunkBytesTcp : this.quirks.chunkBytesUdp,
+      onRealtime: realtime ? (events) => this.onRealtime(events) : undefined,
+      onRealtimeError: (error, packet) => {
+        this.ctx.status.rejected('zk-realtime-undecodable', packet.data.toString('hex').slice(0, 256));
+        this.ctx.log.warn({ err: error.message, bytes: packet.data.length }, 'zk realtime event undecodable');
+      },
+      onDisconnect: () => this.wake?.('disconnect'),
+    });
+  }
+
+  private onRealtime(events: ZkRecord[]): void {
+    const raws = events.map((e) => this.realtimeRaw(e)).filter((r): r is RawPunch => r !== undefined);
+    if (raws.length === 0) return;
+    this.realtimeChain = this.realtimeChain
+      .then(() => this.ctx.emitMany(raws))
+      .then(() => this.ctx.status.seen())
+      .catch((error: unknown) => this.ctx.log.error({ err: errorMessage(error) }, 'zk realtime punch not committed; the next poll will fetch it'));
+  }
+
+  /** A realtime event as a punch whose id matches the same record read from the log later. */
+  private realtimeRaw(e: ZkRecord): RawPunch | undefined {
+    if (!e.pin) {
+      this.ctx.status.rejected('zk-realtime-no-pin', JSON.stringify(e.fields));
+      return undefined;
+    }
+    const cp = this.ctx.checkpoint.get<AttlogCheckpoint>(CHECKPOINT_KEY);
+    const layout = cp ? ATTLOG_LAYOUTS.get(cp.recordSize) : undefined;
+    const has = (name: string): boolean => !layout || layout.fields.some((f) => f.name === name);
+    return {
+      pin: e.pin,
+      localTime: e.localTime,
+      state: has('state') ? e.state : 'unknown',
+      verify: has('verify') ? e.verify : 'other',
+      workCode: e.workCode,
+      raw: { source: 'realtime', ...e.fields },
+    };
+  }
+
+  private canSetClock(): boolean {
+    if (!this.cfg.syncClock) return false;
+    if (isHostClockTrusted()) return true;
+    this.ctx.log.warn('zk syncClock is on but the gateway clock is not trusted; terminal clock left alone');
+    return false;
+  }
+
+  private serial(): string | undefined {
+    return this.facts?.serial ?? this.cfg.serial;
+  }
+
+  private details(deviceTime?: string): Record<string, unknown> {
+    const f = this.facts;
+    const c = this.client;
+    return {
+      transport: this.cfg.transport,
+      ...(deviceTime ? { deviceTime } : {}),
+      vendor: f?.vendor,
+      mac: f?.mac,
+      sizes: f?.sizes,
+      modelSource: f?.known.row?.source ?? 'unknown model: default quirks',
+      checksumMismatches: c?.stats.checksumMismatches,
+      stalePackets: c?.stats.stalePackets,
+      chunkRetries: c?.stats.chunkRetries,
+      skippedBytes: c?.skippedBytes,
+    };
+  }
+
+  private sleep(ms: number): Promise<Wake> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => finish('timer'), ms);
+      const finish = (why: Wake): void => {
+        clearTimeout(timer);
+        if (this.wake === finish) this.wake = undefined;
+        resolve(why);
+      };
+      if (this.stopped) finish('stop');
+      else this.wake = finish;
+    });
+  }
+}
+
+function identityOf(facts: DeviceFacts, cfg: ZkTcpConfig): { serial?: string; model?: string; firmware?: string; platform?: string } {
+  return { serial: facts.serial ?? cfg.serial, model: facts.model, firmware: facts.firmware, platform: facts.platform };
+}
+
+/** Exponential backoff with ±20 % jitter. */
+export function backoffMs(tuning: ZkDriverTuning, attempt: number): number {
+  const base = Math.min(tuning.backoffMaxMs, tuning.backoffMinMs * 2 ** Math.min(attempt, 16));
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}

@@ -1,0 +1,79 @@
+// The local API as a Fastify app factory (DESIGN.md "Local API"); server.ts is what listens.
+// Invariants:
+// - Building the app never listens: tests drive it with inject(), the gateway with server.ts.
+// - Every error answer is JSON `{error, code, details?}` with a GW_ERR_* code from the one catalog
+//   (src/util/errors.ts): 400 bad query/body, 401 token, 404 route, 503 buffer closed, 500 else.
+// - Request URLs are not logged: the status page may carry `?token=` once.
+// - Everything the app attaches to the gateway (buffer listeners) is detached in onClose.
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { Gateway } from '../gateway.js';
+import { GatewayError } from '../util/errors.js';
+import { bearerAuth, requiresToken } from './auth.js';
+import { CommitHealth } from './readiness.js';
+import { registerBufferRoutes } from './routes/buffer.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerStatusRoutes } from './routes/status.js';
+
+export interface ApiAppOptions {
+  gateway: Gateway;
+  /** bearer token; when set every route but /healthz and `/` needs it */
+  token?: string | undefined;
+  log: Logger;
+  /** when this gateway started (shown on the status page); default: now */
+  startedAt?: Date;
+}
+
+export interface ApiContext {
+  gateway: Gateway;
+  commits: CommitHealth;
+  startedAt: Date;
+  authRequired: boolean;
+}
+
+export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstance> {
+  const { gateway } = options;
+  const authRequired = requiresToken(gateway.config.api.listen.host, options.token);
+  const app = Fastify({
+    loggerInstance: options.log.child({ component: 'api' }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    forceCloseConnections: true,
+    bodyLimit: 1024 * 1024,
+  });
+  app.setValidatorCompiler(({ schema }) => (data: unknown) => {
+    const result = (schema as z.ZodType).safeParse(data);
+    return result.success ? { value: result.data } : { error: result.error };
+  });
+  app.setErrorHandler((error: FastifyError & { validationContext?: string }, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (error.validationContext) {
+      const issues = (error as unknown as z.ZodError).issues ?? [];
+      return reply.code(400).send({
+        error: `invalid ${error.validationContext}: ${issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`,
+        code: 'GW_ERR_API_BAD_REQUEST',
+        details: issues.map((i) => ({ path: i.path.map(String), message: i.message })),
+      });
+    }
+    if (error instanceof GatewayError && error.code === 'GW_ERR_BUFFER_UNAVAILABLE') {
+      return reply.code(503).send({ error: error.message, code: error.code });
+    }
+    if (status >= 400 && status < 500) return reply.code(status).send({ error: error.message, code: 'GW_ERR_API_BAD_REQUEST' });
+    request.log.error({ err: error, code: 'GW_ERR_API_INTERNAL', route: request.routeOptions.url }, 'API request failed');
+    return reply.code(500).send({ error: 'internal error; see the gateway log', code: 'GW_ERR_API_INTERNAL' });
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?', 1)[0]}`, code: 'GW_ERR_API_NOT_FOUND' }));
+  if (authRequired) app.addHook('onRequest', bearerAuth(options.token as string));
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug({ method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'api request');
+  });
+
+  const commits = new CommitHealth(gateway);
+  app.addHook('onClose', async () => commits.close());
+  const ctx: ApiContext = { gateway, commits, startedAt: options.startedAt ?? new Date(), authRequired };
+  registerHealthRoutes(app, ctx);
+  registerStatusRoutes(app, ctx);
+  registerBufferRoutes(app, ctx);
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,61 @@
+// The status page shell at `/`, the gateway's identity and the devices' state.
+// `/api/devices` merges each configured device (driver, enabled, zone — never driver-specific keys,
+// which may hold secrets such as a comm key) with what its driver last reported.
+import type { FastifyInstance } from 'fastify';
+import type { ApiContext } from '../app.js';
+import { devicesBody, gatewayBody, responses } from '../schemas.js';
+import { STATUS_PAGE_CSP, STATUS_PAGE_HTML } from '../statusPage/page.js';
+import { VERSION } from '../../version.js';
+
+export function registerStatusRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const { gateway } = ctx;
+
+  app.get('/', async (_request, reply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', STATUS_PAGE_CSP)
+      .header('x-content-type-options', 'nosniff')
+      .header('referrer-policy', 'no-referrer')
+      .header('cache-control', 'no-store')
+      .send(STATUS_PAGE_HTML),
+  );
+
+  app.get('/api/gateway', { schema: { response: responses(gatewayBody) } }, async () => ({
+    id: gateway.config.gateway.id,
+    site: gateway.config.gateway.site,
+    timezone: gateway.config.gateway.timezone,
+    version: VERSION,
+    startedAt: ctx.startedAt.toISOString(),
+    uptimeSec: Math.round((Date.now() - ctx.startedAt.getTime()) / 1000),
+    sinks: gateway.publishers.map((p) => p.sink),
+    authRequired: ctx.authRequired,
+  }));
+
+  app.get('/api/devices', { schema: { response: responses(devicesBody) } }, async () => ({
+    devices: gateway.config.devices.map((device) => {
+      const snapshot = gateway.states.get(device.id);
+      return {
+        protocol: device.driver,
+        online: false,
+        lastSeen: null,
+        lastPunchAt: null,
+        serial: device.serial ?? null,
+        model: null,
+        firmware: null,
+        platform: null,
+        clockSkewSec: null,
+        lastError: null,
+        restarts: 0,
+        punchesCommitted: 0,
+        rejected: {},
+        recentRejects: [],
+        details: {},
+        ...snapshot,
+        id: device.id,
+        driver: device.driver,
+        enabled: device.enabled,
+        timezone: device.timezone ?? gateway.config.gateway.timezone,
+      };
+    }),
+  }));
+}

@@ -1,0 +1,86 @@
+// The status page at `/`: one self-contained HTML document (inline CSS and script, no CDN, no
+// build step), for IT staff in the building. It holds no data itself; its script reads the JSON
+// API (and the token, when one is configured) — see script.ts.
+// Invariants:
+// - The Content-Security-Policy allows exactly this page's inline style and script (by SHA-256
+//   hash), requests to this origin only, and nothing else; style attributes are never used.
+import { createHash } from 'node:crypto';
+import { STATUS_PAGE_SCRIPT } from './script.js';
+
+const STYLE = `
+:root { color-scheme: light dark; --ok: #1a7f37; --bad: #cf222e; --warn: #9a6700; --muted: #6e7781; --line: #d0d7de; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; padding: 1rem 1.5rem 3rem; }
+header { display: flex; flex-wrap: wrap; align-items: baseline; gap: .5rem 1.25rem; border-bottom: 1px solid var(--line); padding-bottom: .75rem; }
+header h1 { font-size: 1.35rem; margin: 0; }
+header .meta { color: var(--muted); }
+header button { margin-left: auto; }
+h2 { font-size: 1.05rem; margin: 1.5rem 0 .5rem; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid var(--line); }
+th { font-weight: 600; white-space: nowrap; }
+td.empty { color: var(--muted); font-style: italic; }
+.small { font-size: 12px; color: var(--muted); margin: 0; white-space: pre-wrap; font-family: inherit; }
+.badge { display: inline-block; border-radius: 1em; padding: 0 .6em; margin: 0 .25em .15em 0; font-size: 12px; border: 1px solid currentColor; white-space: nowrap; }
+.ok { color: var(--ok); } .bad { color: var(--bad); } .warn { color: var(--warn); } .muted { color: var(--muted); }
+.error { color: var(--bad); font-weight: 600; }
+form { display: flex; gap: .5rem; margin: .25rem 0 .75rem; flex-wrap: wrap; }
+input { font: inherit; padding: .25rem .5rem; min-width: 12rem; }
+button { font: inherit; padding: .25rem .75rem; cursor: pointer; }
+#token-box { border: 1px solid var(--bad); padding: .5rem 1rem; margin-top: 1rem; }
+`;
+
+const BODY = `
+<header>
+  <h1><span id="gw-id">absensi-gateway</span> <small id="gw-site"></small></h1>
+  <span id="ready" class="badge muted">…</span>
+  <span class="meta"><span data-i18n="version"></span> <span id="gw-version"></span> · <span data-i18n="uptime"></span> <span id="gw-uptime"></span> · <span data-i18n="updated"></span> <span id="updated">—</span></span>
+  <button id="lang" type="button"></button>
+</header>
+<section id="token-box" hidden>
+  <form id="token-form"><label for="token-input" data-i18n="tokenLabel"></label><input id="token-input" type="password" autocomplete="off"><button type="submit" data-i18n="save"></button></form>
+  <p class="small" data-i18n="tokenHelp"></p>
+</section>
+<p id="error" class="error" hidden></p>
+<section>
+  <h2 data-i18n="devices"></h2>
+  <table id="devices"><thead><tr><th data-i18n="device"></th><th data-i18n="status"></th><th data-i18n="lastSeen"></th><th data-i18n="lastPunch"></th><th data-i18n="skew"></th><th data-i18n="errors"></th><th data-i18n="recentRejects"></th></tr></thead><tbody></tbody></table>
+</section>
+<section>
+  <h2 data-i18n="sinks"></h2>
+  <table id="sinks"><thead><tr><th data-i18n="sink"></th><th data-i18n="health"></th><th data-i18n="backlog"></th><th data-i18n="oldestUnsent"></th><th data-i18n="deadLetters"></th><th data-i18n="lastError"></th></tr></thead><tbody></tbody></table>
+  <p><span data-i18n="quarantined"></span>: <span id="quarantined">—</span></p>
+</section>
+<section>
+  <h2 data-i18n="punches"></h2>
+  <form id="search"><input id="pin" name="pin" inputmode="numeric" autocomplete="off"><button type="submit" data-i18n="search"></button><button type="button" id="show-all" data-i18n="showAll"></button></form>
+  <table id="punches"><thead><tr><th data-i18n="time"></th><th data-i18n="pin"></th><th data-i18n="device"></th><th data-i18n="state"></th><th data-i18n="verify"></th><th data-i18n="delivery"></th></tr></thead><tbody></tbody></table>
+</section>
+`;
+
+const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+
+export const STATUS_PAGE_HTML = `<!doctype html>
+<html lang="id">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>absensi-gateway</title>
+<link rel="icon" href="data:,">
+<style>${STYLE}</style>
+</head>
+<body>${BODY}<script>${STATUS_PAGE_SCRIPT}</script>
+</body>
+</html>
+`;
+
+export const STATUS_PAGE_CSP = [
+  "default-src 'none'",
+  `script-src ${sha256(STATUS_PAGE_SCRIPT)}`,
+  `style-src ${sha256(STYLE)}`,
+  "connect-src 'self'",
+  'img-src data:',
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
