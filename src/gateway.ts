@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { startApiServer, type ApiServer } from './api/server.js';
 import { SqlitePunchBuffer } from './buffer/sqlitePunchBuffer.js';
 import type { GatewayConfig } from './config/schema.js';
 import { createDriverContext } from './devices/context.js';
@@ -23,6 +24,8 @@ import { VERSION } from './version.js';
 export interface GatewayDeps {
   log: Logger;
   drivers?: AnyDriverFactory[];
+  /** serve the local API on api.listen (default true; false for library use) */
+  api?: boolean;
 }
 
 export class Gateway {
@@ -34,6 +37,9 @@ export class Gateway {
   readonly log: Logger;
   buffer!: SqlitePunchBuffer;
   supervisor!: DeviceSupervisor;
+  /** the local API server, once listening (undefined when disabled or it could not listen) */
+  api: ApiServer | undefined;
+  private readonly apiEnabled: boolean;
   private readonly drivers: AnyDriverFactory[];
   private timers: NodeJS.Timeout[] = [];
   private started = false;
@@ -42,6 +48,7 @@ export class Gateway {
     this.config = config;
     this.log = deps.log.child({ gateway: config.gateway.id, site: config.gateway.site });
     this.drivers = deps.drivers ?? BUILTIN_DRIVERS;
+    this.apiEnabled = deps.api ?? true;
   }
 
   get bufferFile(): string {
@@ -76,6 +83,7 @@ export class Gateway {
     this.states.on('change', (device: DeviceSnapshot) => this.onDeviceChange(device));
     this.supervisor.startAll(config.devices);
     this.startTimers();
+    if (this.apiEnabled) this.api = await startApiServer(this, this.log);
     this.log.info({ version: VERSION, buffer: this.bufferFile, sinks: this.publishers.map((p) => p.sink), devices: config.devices.length }, 'gateway started');
   }
 
@@ -178,6 +186,8 @@ export class Gateway {
     const timeoutMs = this.config.supervisor.shutdownTimeout;
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
+    await this.api?.close().catch((error: unknown) => this.log.warn({ err: error }, 'local API close failed'));
+    this.api = undefined;
     await this.supervisor.stopAll(timeoutMs);
     await Promise.all(this.dispatchers.map((d) => d.stop(timeoutMs)));
     await Promise.all(this.publishers.map((p) => p.stop(AbortSignal.timeout(timeoutMs)).catch((error: unknown) => this.log.warn({ err: error, sink: p.sink }, 'sink stop failed'))));

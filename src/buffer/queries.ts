@@ -134,25 +134,25 @@ function effectiveCursors(db: SqliteDatabase, override?: Map<string, number>): M
   return cursors;
 }
 
-const SEARCH_COLUMNS = 'SELECT seq, body FROM punches';
+const SEARCH = 'SELECT seq, body FROM punches';
 const NEWEST_FIRST = 'ORDER BY utc DESC, seq DESC LIMIT ?';
+
+/** The three searches, each forced onto its index. Exported for the query-plan test. */
+export const SEARCH_SQL = {
+  pin: `${SEARCH} INDEXED BY punches_pin_utc WHERE pin = ? AND utc >= ? AND utc < ? AND (? IS NULL OR device_id = ?) ${NEWEST_FIRST}`,
+  device: `${SEARCH} INDEXED BY punches_device_utc WHERE device_id = ? AND utc >= ? AND utc < ? ${NEWEST_FIRST}`,
+  time: `${SEARCH} INDEXED BY punches_utc WHERE utc >= ? AND utc < ? ${NEWEST_FIRST}`,
+};
 
 /** Punches matching the query, newest device time first, each with its state per sink. */
 export function searchPunches(db: SqliteDatabase, query: PunchQuery, options: StateOptions): PunchWithStates[] {
   const since = query.sinceUtc ?? '';
   const until = query.untilUtc ?? '~'; // '~' sorts after every digit: no upper bound
+  const device = query.device ?? null;
   let rows: { seq: number; body: string }[];
-  if (query.pin !== undefined) {
-    rows = db
-      .prepare(`${SEARCH_COLUMNS} INDEXED BY punches_pin_utc WHERE pin = ? AND utc >= ? AND utc < ? AND (? IS NULL OR device_id = ?) ${NEWEST_FIRST}`)
-      .all(query.pin, since, until, query.device ?? null, query.device ?? null, query.limit) as typeof rows;
-  } else if (query.device !== undefined) {
-    rows = db
-      .prepare(`${SEARCH_COLUMNS} INDEXED BY punches_device_utc WHERE device_id = ? AND utc >= ? AND utc < ? ${NEWEST_FIRST}`)
-      .all(query.device, since, until, query.limit) as typeof rows;
-  } else {
-    rows = db.prepare(`${SEARCH_COLUMNS} INDEXED BY punches_utc WHERE utc >= ? AND utc < ? ${NEWEST_FIRST}`).all(since, until, query.limit) as typeof rows;
-  }
+  if (query.pin !== undefined) rows = db.prepare(SEARCH_SQL.pin).all(query.pin, since, until, device, device, query.limit) as typeof rows;
+  else if (query.device !== undefined) rows = db.prepare(SEARCH_SQL.device).all(query.device, since, until, query.limit) as typeof rows;
+  else rows = db.prepare(SEARCH_SQL.time).all(since, until, query.limit) as typeof rows;
   return withStates(db, rows, options);
 }
 

@@ -88,6 +88,47 @@ export function createMetrics() {
       labelNames: ['device'] as const,
       registers: [registry],
     }),
+    // Gauges below are set at scrape time by the local API (src/api/scrapeGauges.ts).
+    queueDepth: new Gauge({
+      name: 'gateway_queue_depth',
+      help: 'Punches a sink has not acked yet (backlog, replays included)',
+      labelNames: ['sink'] as const,
+      registers: [registry],
+    }),
+    queueOldestAge: new Gauge({
+      name: 'gateway_queue_oldest_unsent_age_seconds',
+      help: 'Age of the oldest punch a sink has not acked yet (0 when none)',
+      labelNames: ['sink'] as const,
+      registers: [registry],
+    }),
+    deadLetters: new Gauge({
+      name: 'gateway_dead_letters',
+      help: 'Punches in the dead-letter table, waiting for an operator to replay or purge them',
+      labelNames: ['sink'] as const,
+      registers: [registry],
+    }),
+    quarantined: new Gauge({
+      name: 'gateway_quarantined_punches',
+      help: 'Punches in the quarantine table',
+      registers: [registry],
+    }),
+    bufferFileBytes: new Gauge({
+      name: 'gateway_buffer_file_bytes',
+      help: 'Size of the SQLite buffer file plus its WAL',
+      registers: [registry],
+    }),
+    deviceLastPunchAge: new Gauge({
+      name: 'gateway_device_last_punch_age_seconds',
+      help: 'Time since the newest punch committed from the device (absent until one is)',
+      labelNames: ['device'] as const,
+      registers: [registry],
+    }),
+    deviceClockSkew: new Gauge({
+      name: 'gateway_device_clock_skew_seconds',
+      help: 'Device clock minus gateway clock when last measured (absent until measured)',
+      labelNames: ['device'] as const,
+      registers: [registry],
+    }),
   };
   return metrics;
 }
