@@ -3,6 +3,11 @@
 import { z } from 'zod';
 import { baseDeviceSchema, duration } from '../../src/config/primitives.js';
 
+/** A duration key with a default, described on the outer schema too (so JSON Schema shows it). */
+function durationKey(description: string, defaultMs: number) {
+  return duration(description).default(defaultMs).describe(`${description} (duration: 500ms, 30s, 5m, 2h, 90d)`);
+}
+
 const IMPORT_SINCE_PATTERN = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/;
 
 export const zkTcpConfigSchema = baseDeviceSchema
@@ -19,7 +24,7 @@ export const zkTcpConfigSchema = baseDeviceSchema
       .default(0)
       .describe('numeric comm key (password) set on the terminal under Comm.; 0 when none'),
     realtime: z.boolean().default(true).describe('receive punches the moment they happen (CMD_REG_EVENT); polling still catches up'),
-    pollInterval: duration('how often to download new attendance records, also while realtime is on').default(300_000),
+    pollInterval: durationKey('how often to download new attendance records, also while realtime is on', 300_000),
     syncClock: z
       .boolean()
       .default(false)
@@ -37,8 +42,8 @@ export const zkTcpConfigSchema = baseDeviceSchema
       .regex(IMPORT_SINCE_PATTERN, 'expected a date like 2026-01-01 or 2026-01-01T00:00:00 (terminal local time)')
       .optional()
       .describe('on the first sync, skip records older than this terminal-local date/time; later syncs read only new records'),
-    timeout: duration('how long to wait for each reply of the terminal').default(10_000),
-    heartbeatInterval: duration('how often to check the connection while idle').default(30_000),
+    timeout: durationKey('how long to wait for each reply of the terminal', 10_000),
+    heartbeatInterval: durationKey('how often to check the connection while idle', 30_000),
   })
   .strict()
   .describe('a ZKTeco (or OEM) terminal read over the standalone SDK protocol');

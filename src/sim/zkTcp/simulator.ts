@@ -82,6 +82,7 @@ export class ZkTcpSimulator {
   private readonly heldPunches: SimPunch[] = [];
   private readonly random: () => number;
   private boundPort = 0;
+  private disableTimer: NodeJS.Timeout | undefined;
   private clockOffsetSec: number;
   private nextSessionId: number;
 
@@ -138,6 +139,7 @@ export class ZkTcpSimulator {
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.disableTimer);
     for (const s of this.sessions) s.close();
     this.sessions.clear();
     this.udpSessions.clear();
@@ -155,8 +157,11 @@ export class ZkTcpSimulator {
     await this.start();
   }
 
-  /** A punch at the terminal now: appended to the log and pushed to registered clients. */
-  addPunch(punch: Partial<SimPunch> & { pin: string }): SimPunch {
+  /**
+   * A punch at the terminal now: appended to the log and pushed to registered clients
+   * (`realtime: false` plays an event lost on the way).
+   */
+  addPunch(punch: Partial<SimPunch> & { pin: string }, options: { realtime?: boolean } = {}): SimPunch {
     const user = this.log.userByPin(punch.pin);
     const full: SimPunch = {
       uid: user?.uid ?? 0, localTime: punch.localTime ?? formatWallTime(this.deviceNow()),
@@ -167,6 +172,7 @@ export class ZkTcpSimulator {
       return full;
     }
     this.log.append(full);
+    if (options.realtime === false) return full;
     for (const s of this.sessions) {
       if (s.events & EF.ATTLOG) {
         const packet = encodePacket({ command: CMD.REG_EVENT, sessionId: EF.ATTLOG, replyId: 0, data: this.log.realtimeEvent(full) });
@@ -254,7 +260,7 @@ export class ZkTcpSimulator {
       case CMD.GET_VERSION: return this.reply(s, p, CMD.ACK_OK, Buffer.from(`${this.options.firmware}\0`, 'latin1'));
       case CMD.OPTIONS_RRQ: return this.onOption(s, p);
       case CMD.REG_EVENT: s.events = p.data.length >= 4 ? decodeU32(p.data) : 0; return this.reply(s, p, CMD.ACK_OK);
-      case CMD.DISABLEDEVICE: this.disabled = true; return this.reply(s, p, CMD.ACK_OK);
+      case CMD.DISABLEDEVICE: this.disable(p.data.length >= 4 ? decodeU32(p.data) : 0); return this.reply(s, p, CMD.ACK_OK);
       case CMD.ENABLEDEVICE: this.enable(); return this.reply(s, p, CMD.ACK_OK);
       case CMD.CLEAR_ATTLOG: this.log.clear(); return this.reply(s, p, CMD.ACK_OK);
       case CMD.OPTIONS_WRQ: case CMD.REFRESHDATA: return this.reply(s, p, CMD.ACK_OK);
@@ -339,7 +345,15 @@ export class ZkTcpSimulator {
     });
   }
 
+  /** CMD_DISABLEDEVICE; with a u32 of seconds the terminal re-enables itself (timeout variant, §6.1). */
+  private disable(seconds: number): void {
+    this.disabled = true;
+    clearTimeout(this.disableTimer);
+    if (seconds > 0) this.disableTimer = setTimeout(() => this.enable(), seconds * 1000).unref();
+  }
+
   private enable(): void {
+    clearTimeout(this.disableTimer);
     this.disabled = false;
     for (const punch of this.heldPunches.splice(0)) this.addPunch(punch);
   }

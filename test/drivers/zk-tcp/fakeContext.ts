@@ -35,6 +35,8 @@ export class FakeContext implements DriverContext {
   emitsBeforeSerial = 0;
   /** called after each commit (tests use it to interrupt a download) */
   onCommit?: (commits: number) => void;
+  /** when set, every commit fails like a full disk */
+  failCommits = false;
 
   constructor(readonly store: SharedStore = newStore()) {}
 
@@ -58,6 +60,7 @@ export class FakeContext implements DriverContext {
 
   async emitMany(raws: RawPunch[], checkpoint?: Record<string, unknown>): Promise<EmitResult> {
     await new Promise((resolve) => setImmediate(resolve)); // like waiting for COMMIT
+    if (this.failCommits) throw new Error('SQLITE_FULL: database or disk is full');
     const serial = this.status_.serial;
     if (!serial) this.emitsBeforeSerial += raws.length;
     let inserted = 0;
