@@ -8,10 +8,11 @@
 import { TCP_MAGIC, TCP_PREFIX_BYTES, ZK_HEADER_BYTES } from './tables.js';
 
 /**
- * Largest ZK packet accepted. Chunk bursts use 1016-byte packets; a direct CMD_DATA reply holds a
- * whole small dataset (§6.3 reply A). Anything longer is treated as garbage and resynchronized.
+ * Largest ZK packet accepted: a chunk answered by one CMD_DATA (pyzk handles this reply to
+ * CMD_DATA_RDY) holds up to 0xFFC0 bytes (§6.4). A longer length is treated as garbage, so a
+ * bogus frame start inside garbage delays resync by at most this many bytes.
  */
-export const MAX_FRAME_BYTES = 1 << 20;
+export const MAX_FRAME_BYTES = 0x20000;
 
 export interface DeframeResult {
   /** bare ZK packets (prefix removed), in stream order */
@@ -40,7 +41,7 @@ function nextCandidate(bytes: Buffer, from: number): number {
   return bytes.length;
 }
 
-export function deframe(bytes: Buffer): DeframeResult {
+export function deframe(bytes: Buffer, maxFrameBytes = MAX_FRAME_BYTES): DeframeResult {
   const frames: Buffer[] = [];
   let at = 0;
   let skipped = 0;
@@ -53,7 +54,7 @@ export function deframe(bytes: Buffer): DeframeResult {
     }
     if (bytes.length - at < TCP_PREFIX_BYTES) break;
     const length = bytes.readUInt32LE(at + 4);
-    if (length < ZK_HEADER_BYTES || length > MAX_FRAME_BYTES) {
+    if (length < ZK_HEADER_BYTES || length > maxFrameBytes) {
       const next = nextCandidate(bytes, at + 1);
       skipped += next - at;
       at = next;
@@ -79,9 +80,11 @@ export class TcpDeframer {
   /** total bytes skipped while resynchronizing */
   skippedBytes = 0;
 
+  constructor(private readonly maxFrameBytes = MAX_FRAME_BYTES) {}
+
   push(chunk: Buffer): Buffer[] {
     const input = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    const { frames, rest, skipped } = deframe(input);
+    const { frames, rest, skipped } = deframe(input, this.maxFrameBytes);
     this.skippedBytes += skipped;
     // Copy the tail so a retained frame start does not pin a large socket read in memory.
     this.pending = rest.length === 0 ? EMPTY : Buffer.from(rest);
