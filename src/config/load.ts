@@ -8,7 +8,7 @@
 //   put under the key without the suffix; giving both is an error. Secret values never appear in
 //   error messages.
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { LineCounter, parse as parseYaml, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { BUILTIN_DRIVERS, type AnyDriverFactory } from '../devices/registry.js';
 import { GatewayError } from '../util/errors.js';
@@ -78,7 +78,8 @@ export function parseConfigText(text: string, file: string, options: LoadOptions
     problems.push({ path: formatPath(path), line: lineOf(path), message });
   };
   const raw: unknown = doc.toJS() ?? {};
-  const substituted = substituteEnv(raw, options.env ?? process.env, [], report);
+  const isPlain = (path: ConfigPath): boolean => (doc.getIn(path, true) as { type?: string } | undefined)?.type === 'PLAIN';
+  const substituted = substituteEnv(raw, { env: options.env ?? process.env, report, isPlain }, []);
   const withSecrets = readSecretFiles(substituted, options.readFile ?? ((p) => readFileSync(p, 'utf8')), [], report);
   const schema = buildConfigSchema(options.drivers ?? BUILTIN_DRIVERS);
   const parsed = schema.safeParse(withSecrets);
@@ -115,9 +116,26 @@ function nodeLine(doc: Document, counter: LineCounter, path: ConfigPath): number
 
 const ENV_PATTERN = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
-function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, path: ConfigPath, report: (path: ConfigPath, message: string) => void): unknown {
+const WHOLE_VARIABLE = /^\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}$/;
+
+/** An unquoted value that is one ${VAR} alone takes the YAML type it expands to, if number or boolean. */
+function typedScalar(text: string): unknown {
+  if (!/^(?:-?\d+(?:\.\d+)?|true|false)$/.test(text.trim())) return text;
+  const parsed: unknown = parseYaml(text);
+  return typeof parsed === 'number' || typeof parsed === 'boolean' ? parsed : text;
+}
+
+interface SubstituteContext {
+  env: NodeJS.ProcessEnv;
+  report: (path: ConfigPath, message: string) => void;
+  /** whether the YAML scalar at path was written without quotes */
+  isPlain: (path: ConfigPath) => boolean;
+}
+
+function substituteEnv(value: unknown, ctx: SubstituteContext, path: ConfigPath): unknown {
+  const { env, report } = ctx;
   if (typeof value === 'string') {
-    return value.replace(ENV_PATTERN, (match, name: string | undefined, fallback: string | undefined) => {
+    const substituted = value.replace(ENV_PATTERN, (match, name: string | undefined, fallback: string | undefined) => {
       if (match === '$${') return '${';
       const found = env[name as string];
       if (found !== undefined && found !== '') return found;
@@ -125,10 +143,11 @@ function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, path: ConfigPath,
       report(path, `environment variable ${name} is not set (write \${${name}:-default} to give a default)`);
       return '';
     });
+    return WHOLE_VARIABLE.test(value) && ctx.isPlain(path) ? typedScalar(substituted) : substituted;
   }
-  if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, env, [...path, i], report));
+  if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, ctx, [...path, i]));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteEnv(v, env, [...path, k], report)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteEnv(v, ctx, [...path, k])]));
   }
   return value;
 }

@@ -75,6 +75,13 @@ describe('config loading', () => {
     expect(injected).toMatchObject({ site: 'BKPP', dataDir: '/d\n  site: EVIL' });
   });
 
+  it('gives a value that is one ${VAR} alone the number or boolean type it expands to', () => {
+    const yaml = `${MINIMAL}devices:\n  - id: a\n    driver: fake\n    rate: \${RATE}\n    enabled: \${ON:-false}\n`;
+    const config = parseConfigText(yaml, 'x', { env: { RATE: '12' }, drivers: [fakeDriver] });
+    expect(config.devices[0]).toMatchObject({ rate: 12, enabled: false });
+    expect(parseConfigText(`${MINIMAL}  dataDir: "\${D}"\n`, 'x', { env: { D: '42' }, drivers: [] }).gateway.dataDir).toBe('42');
+  });
+
   it('reads *File secrets and refuses both forms at once', () => {
     const files: Record<string, string> = { '/etc/t': 'secret-token-123456\n' };
     const readFile = (p: string): string => {
