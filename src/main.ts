@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { registerCheckCommand } from './cli/check.js';
+import { registerDemoCommand } from './cli/demo.js';
 import { registerQueueCommand } from './cli/queue.js';
 import { registerRunCommand } from './cli/run.js';
 import { VERSION } from './version.js';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerCheckCommand(program);
   registerQueueCommand(program);
+  registerDemoCommand(program);
   return program;
 }
 

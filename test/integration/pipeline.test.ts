@@ -74,7 +74,7 @@ function drained(gateway: Gateway): boolean {
 }
 
 describe('pipeline', () => {
-  it.each(['aedes', 'mosquitto'])('loses nothing when the broker (%s) goes away mid-stream and comes back', async (kind, ctx) => {
+  it.for(['aedes', 'mosquitto'])('loses nothing when the broker (%s) goes away mid-stream and comes back', async (kind, ctx) => {
     if (kind === 'mosquitto') {
       if (!mosquittoInstalled()) return ctx.skip();
       await broker.close();

@@ -1,0 +1,147 @@
+// `absensi-gateway demo`: the whole gateway with no hardware. Two simulated ZK terminals on
+// loopback (one realtime over TCP in WIB, one polled over UDP in WITA), an embedded MQTT broker,
+// the real gateway on config/demo.yaml, and an MQTT subscriber printing punches as they arrive.
+// Staff punch at the simulated terminals every few seconds.
+import { createWriteStream, mkdtempSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import mqtt from 'mqtt';
+import { loadConfigFile } from '../config/load.js';
+import { parseDurationMs } from '../config/primitives.js';
+import { Gateway } from '../gateway.js';
+import type { Punch } from '../punch/punch.js';
+import { startEmbeddedBroker } from '../sim/embeddedBroker.js';
+import { ZkTcpSimulator } from '../sim/zkTcp/index.js';
+import { createLogger } from '../util/logger.js';
+import { PACKAGE_ROOT } from '../util/packageRoot.js';
+
+interface DemoOptions {
+  duration?: string;
+  interval: string;
+  dataDir?: string;
+  apiPort: string;
+  json?: boolean;
+}
+
+const VERIFY_CODES = [1, 1, 1, 15, 2]; // fingerprint mostly, some face and card
+
+async function portIsFree(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function parseDurationOption(name: string, text: string): number {
+  const ms = parseDurationMs(text);
+  if (ms === undefined) throw new Error(`--${name}: expected a duration like 30s or 5m, got "${text}"`);
+  return ms;
+}
+
+function formatPunchLine(p: Punch): string {
+  return [p.time.padEnd(26), p.device.id.padEnd(8), p.pin.padEnd(6), p.state.padEnd(12), p.verify.padEnd(11), `${p.id.slice(0, 12)}…`].join(' ');
+}
+
+/** A person punches at a random terminal now. */
+function punchSomewhere(terminals: ZkTcpSimulator[]): void {
+  const terminal = terminals[Math.floor(Math.random() * terminals.length)] as ZkTcpSimulator;
+  const user = terminal.log.users[Math.floor(Math.random() * terminal.log.users.length)];
+  if (!user) return;
+  const { hour } = terminal.deviceNow();
+  terminal.addPunch({ pin: user.pin, state: hour < 12 ? 0 : 1, verify: VERIFY_CODES[Math.floor(Math.random() * VERIFY_CODES.length)] as number });
+}
+
+export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+  const intervalMs = parseDurationOption('interval', options.interval);
+  const durationMs = options.duration ? parseDurationOption('duration', options.duration) : undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'absensi-demo-'));
+  const say = (line: string): void => {
+    if (!options.json) out.write(`${line}\n`);
+  };
+
+  const broker = await startEmbeddedBroker();
+  const lobby = new ZkTcpSimulator({ serial: 'DEMO0000000001', model: 'SIM-F22', records: 12, users: 15, timeZone: 'Asia/Jakarta', seed: 7 });
+  const hall = new ZkTcpSimulator({ serial: 'DEMO0000000002', model: 'SIM-SpeedFace', records: 8, users: 15, timeZone: 'Asia/Makassar', seed: 11, firstRecordAt: '2026-01-06T07:10:00' });
+  const terminals = [lobby, hall];
+  await Promise.all(terminals.map((t) => t.start()));
+  const preferredApi = Number(options.apiPort);
+  const apiPort = (await portIsFree(preferredApi)) ? preferredApi : await freePort();
+
+  const config = loadConfigFile(join(PACKAGE_ROOT, 'config', 'demo.yaml'), {
+    env: {
+      ...process.env,
+      DEMO_DATA_DIR: dataDir,
+      DEMO_LOG_LEVEL: 'info',
+      DEMO_API_LISTEN: `127.0.0.1:${apiPort}`,
+      DEMO_ZK_PORT_1: String(lobby.address.port),
+      DEMO_ZK_PORT_2: String(hall.address.port),
+      DEMO_MQTT_URL: broker.url,
+    },
+  });
+  const logFile = join(dataDir, 'gateway.log');
+  const gateway = new Gateway(config, { log: createLogger({ level: 'info', destination: createWriteStream(logFile, { flags: 'a' }) }) });
+
+  const subscriber = await mqtt.connectAsync(broker.url, { clientId: 'demo-central', clean: true });
+  let received = 0;
+  subscriber.on('message', (_topic, payload) => {
+    received += 1;
+    const punch = JSON.parse(payload.toString('utf8')) as Punch;
+    out.write(options.json ? `${payload.toString('utf8')}\n` : `${formatPunchLine(punch)}\n`);
+  });
+  await subscriber.subscribeAsync('absensi/DEMO/+/punch', { qos: 1 });
+  await gateway.start();
+
+  say('absensi-gateway demo: no hardware needed');
+  say(`  terminals : lobby-1 = simulated ZK on tcp://127.0.0.1:${lobby.address.port} (realtime, Asia/Jakarta WIB)`);
+  say(`              hall-2  = simulated ZK on udp://127.0.0.1:${hall.address.port} (polled every 10s, Asia/Makassar WITA)`);
+  say(`  broker    : ${broker.url} (embedded); punches on absensi/DEMO/+/punch`);
+  say(`  status    : http://127.0.0.1:${apiPort}/`);
+  say(`  buffer    : ${gateway.bufferFile}`);
+  say(`  logs      : ${logFile}`);
+  say(durationMs ? `Stopping by itself after ${options.duration}.` : 'Press Ctrl-C to stop.');
+  say('');
+  say(`${'time (device zone)'.padEnd(26)} ${'device'.padEnd(8)} ${'pin'.padEnd(6)} ${'state'.padEnd(12)} ${'verify'.padEnd(11)} id`);
+
+  const ticker = setInterval(() => punchSomewhere(terminals), intervalMs);
+  await new Promise<void>((resolve) => {
+    const timer = durationMs ? setTimeout(resolve, durationMs) : undefined;
+    const onSignal = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  clearInterval(ticker);
+  await gateway.stop();
+  await subscriber.endAsync();
+  await Promise.all(terminals.map((t) => t.stop()));
+  await broker.close();
+  say('');
+  say(`${received} punch message(s) received by the central subscriber. The buffer stays in ${dataDir}.`);
+}
+
+export function registerDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description('run two simulated terminals, an embedded MQTT broker and the gateway; print punches as they arrive')
+    .option('--duration <duration>', 'stop by itself after this long (e.g. 30s); default: until Ctrl-C')
+    .option('--interval <duration>', 'how often someone punches at a simulated terminal', '3s')
+    .option('--data-dir <dir>', 'where the demo buffer goes (default: a new temp directory)')
+    .option('--api-port <port>', 'local API / status page port (a free one is used if taken)', '8080')
+    .option('--json', 'print each punch as its punch/v1 JSON line')
+    .action(async (options: DemoOptions) => {
+      await runDemo(options);
+    });
+}
