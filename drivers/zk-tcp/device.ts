@@ -68,9 +68,15 @@ export async function measureClock(client: ZkClient, zone: string, setClock: boo
   return { deviceTime: formatWallTime(after), clockSkewSec: clockSkewSec(after, zone, Date.now()), setFromSkewSec: skew };
 }
 
-export async function readUsers(client: ZkClient, count: number): Promise<ZkUser[]> {
+/** The user table (§6.3 FCT_USER) and its record size (28 or 72 bytes, §7). */
+export async function readUserTable(client: ZkClient, count: number): Promise<{ users: ZkUser[]; recordSize?: number }> {
   const dataset = await client.readDataset(CMD.USERTEMP_RRQ, 5);
-  return decodeUsers(dataset, count);
+  const users = decodeUsers(dataset, count);
+  return { users, recordSize: users.length > 0 ? (dataset.length - 4) / users.length : undefined };
+}
+
+export async function readUsers(client: ZkClient, count: number): Promise<ZkUser[]> {
+  return (await readUserTable(client, count)).users;
 }
 
 export interface AttendanceRead {

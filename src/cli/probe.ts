@@ -1,0 +1,120 @@
+// `absensi-gateway probe <host>`: connect to a ZK terminal (port 4370) and print who it is.
+// Invariants:
+// - Read-only: probe never changes the terminal (no clock set, no clear, no disable).
+// - Always ends the session with CMD_EXIT so the terminal is free for the gateway again.
+import type { Command } from 'commander';
+import { ZkClient } from '../../drivers/zk-tcp/client.js';
+import { detectRecordSize, identify, measureClock, readUserTable } from '../../drivers/zk-tcp/device.js';
+import type { FreeSizes, ZkUser } from '../../drivers/zk-tcp/codec.js';
+import { parseDurationMs } from '../config/primitives.js';
+import { GatewayError, errorMessage } from '../util/errors.js';
+import { silentLogger } from '../util/logger.js';
+
+export interface ProbeOptions {
+  host: string;
+  port: number;
+  transport: 'tcp' | 'udp';
+  commKey: number;
+  timeoutMs: number;
+  timeZone: string;
+  users: boolean;
+}
+
+export interface ProbeResult {
+  host: string;
+  port: number;
+  serial?: string;
+  model?: string;
+  platform?: string;
+  firmware?: string;
+  vendor?: string;
+  mac?: string;
+  counts: FreeSizes;
+  deviceTime: string;
+  timeZone: string;
+  clockSkewSec: number;
+  variant: { transport: 'tcp' | 'udp'; commKey: boolean; recordSize?: number; userSize?: number; modelRow: string };
+  users?: Pick<ZkUser, 'pin' | 'name' | 'privilege' | 'card' | 'disabled'>[];
+}
+
+export async function probeTerminal(o: ProbeOptions): Promise<ProbeResult> {
+  const client = new ZkClient({ host: o.host, port: o.port, transport: o.transport, commKey: o.commKey, timeoutMs: o.timeoutMs, log: silentLogger() });
+  await client.connect();
+  try {
+    const facts = await identify(client);
+    const clock = await measureClock(client, o.timeZone, false);
+    const recordSize = await detectRecordSize(client, facts.sizes.records ?? 0);
+    const { users, recordSize: userSize } = facts.sizes.users ? await readUserTable(client, facts.sizes.users) : { users: [], recordSize: undefined };
+    return {
+      host: o.host, port: o.port, serial: facts.serial, model: facts.model, platform: facts.platform, firmware: facts.firmware,
+      vendor: facts.vendor, mac: facts.mac, counts: facts.sizes, deviceTime: clock.deviceTime, timeZone: o.timeZone,
+      clockSkewSec: clock.clockSkewSec,
+      variant: { transport: o.transport, commKey: o.commKey !== 0, recordSize, userSize, modelRow: facts.known.row?.source ?? 'unknown model (default quirks)' },
+      ...(o.users ? { users: users.map(({ pin, name, privilege, card, disabled }) => ({ pin, name, privilege, card, disabled })) } : {}),
+    };
+  } finally {
+    await client.close();
+  }
+}
+
+export function formatProbe(r: ProbeResult): string {
+  const c = r.counts;
+  const of = (n?: number, cap?: number): string => `${n ?? '?'}${cap ? ` / ${cap}` : ''}`;
+  const lines = [
+    `terminal   ${r.host}:${r.port} (${r.variant.transport}${r.variant.commKey ? ', comm key' : ''})`,
+    `serial     ${r.serial ?? '(none reported)'}`,
+    `model      ${r.model ?? '?'}  platform ${r.platform ?? '?'}`,
+    `firmware   ${r.firmware ?? '?'}${r.vendor ? `  vendor ${r.vendor}` : ''}`,
+    `users      ${of(c.users, c.userCapacity)}   fingerprints ${of(c.fingers, c.fingerCapacity)}${c.faces ? `   faces ${of(c.faces, c.faceCapacity)}` : ''}`,
+    `records    ${of(c.records, c.recordCapacity)}${r.variant.recordSize ? `   (${r.variant.recordSize}-byte records)` : ''}`,
+    `clock      ${r.deviceTime} (${r.timeZone}), skew ${r.clockSkewSec >= 0 ? '+' : ''}${r.clockSkewSec} s`,
+    `quirks     ${r.variant.modelRow}`,
+  ];
+  for (const u of r.users ?? []) lines.push(`  user ${u.pin.padEnd(10)} ${u.name.padEnd(24)} privilege ${u.privilege}${u.card ? ` card ${u.card}` : ''}${u.disabled ? ' (disabled)' : ''}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function intOption(name: string, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0 || n > max) throw new Error(`${name}: expected an integer 0..${max}, got "${value}"`);
+    return n;
+  };
+}
+
+interface ProbeCliOptions {
+  port: number;
+  udp?: boolean;
+  commKey: number;
+  timeout: string;
+  timezone: string;
+  users?: boolean;
+  json?: boolean;
+}
+
+export function registerProbeCommand(program: Command): void {
+  program
+    .command('probe')
+    .description('connect to a ZK terminal (port 4370) and print serial, model, firmware, counts, clock skew and protocol variant')
+    .argument('<host>', 'terminal IP address or host name')
+    .option('--port <port>', 'terminal port', intOption('--port', 65535), 4370)
+    .option('--udp', 'use UDP instead of TCP (older black-and-white terminals)')
+    .option('--comm-key <key>', 'numeric comm key set on the terminal', intOption('--comm-key', 0xffffffff), 0)
+    .option('--timeout <duration>', 'reply timeout (500ms, 10s)', '10s')
+    .option('--timezone <zone>', 'IANA zone of the terminal clock, for the skew', 'Asia/Jakarta')
+    .option('--users', 'also list the user table (PIN, name, privilege, card)')
+    .option('--json', 'print the result as JSON')
+    .action(async (host: string, options: ProbeCliOptions) => {
+      const timeoutMs = parseDurationMs(options.timeout) ?? 10_000;
+      const probe = { host, port: options.port, transport: options.udp ? 'udp' : 'tcp', commKey: options.commKey, timeoutMs, timeZone: options.timezone, users: Boolean(options.users) } as const;
+      try {
+        const result = await probeTerminal(probe);
+        process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatProbe(result));
+      } catch (error) {
+        const code = error instanceof GatewayError ? error.code : 'GW_ERR_DEVICE_UNREACHABLE';
+        if (options.json) process.stdout.write(`${JSON.stringify({ ok: false, host, port: options.port, code, error: errorMessage(error) })}\n`);
+        else process.stderr.write(`probe ${host}:${options.port}: ${code}: ${errorMessage(error)}\n`);
+        process.exitCode = 1;
+      }
+    });
+}
