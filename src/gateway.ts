@@ -19,6 +19,7 @@ import { HttpsPublisher } from './publish/httpsPublisher.js';
 import { MqttPublisher } from './publish/mqttPublisher.js';
 import type { Publisher } from './publish/publisher.js';
 import { createMetrics, type Metrics } from './util/metrics.js';
+import { Throttle } from './util/throttle.js';
 import { VERSION } from './version.js';
 
 export interface GatewayDeps {
@@ -42,6 +43,8 @@ export class Gateway {
   private readonly apiEnabled: boolean;
   private readonly drivers: AnyDriverFactory[];
   private timers: NodeJS.Timeout[] = [];
+  /** at most one retained device-status publish per device per second: a download of 10,000 punches is one status, not 10,000 */
+  private readonly statusPublishes = new Throttle(1000, (deviceId) => this.publishDeviceStatus(deviceId));
   private started = false;
 
   constructor(config: GatewayConfig, deps: GatewayDeps) {
@@ -110,6 +113,9 @@ export class Gateway {
           batchSize: m.batchSize,
           ackTimeoutMs: m.ackTimeout,
           queueSnapshot: () => this.queueSnapshot(),
+          onConnect: () => {
+            for (const device of this.states.list()) this.statusPublishes.request(device.id);
+          },
         }),
       );
     }
@@ -146,6 +152,13 @@ export class Gateway {
 
   private onDeviceChange(device: DeviceSnapshot): void {
     if (device.online) this.supervisor.markHealthy(device.id);
+    this.statusPublishes.request(device.id);
+  }
+
+  /** Publishes the retained status of one device (throttled by `statusPublishes`). */
+  private publishDeviceStatus(deviceId: string): void {
+    const device = this.states.get(deviceId);
+    if (!device) return;
     this.mqtt?.publishDeviceStatus(device.id, {
       online: device.online,
       lastSeen: device.lastSeen,
@@ -186,6 +199,7 @@ export class Gateway {
     const timeoutMs = this.config.supervisor.shutdownTimeout;
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
+    this.statusPublishes.cancelAll();
     await this.api?.close().catch((error: unknown) => this.log.warn({ err: error }, 'local API close failed'));
     this.api = undefined;
     await this.supervisor.stopAll(timeoutMs);

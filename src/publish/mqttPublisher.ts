@@ -39,6 +39,8 @@ export interface MqttPublisherOptions {
   ackTimeoutMs?: number;
   /** what goes in the `queue` field of the retained gateway status */
   queueSnapshot?: () => unknown;
+  /** called after every CONNACK (e.g. to refresh retained device statuses) */
+  onConnect?: () => void;
 }
 
 // CONNACK return code 1 (3.1.1 "unacceptable protocol version") or reason 0x84 (5.0 "unsupported
@@ -118,6 +120,7 @@ export class MqttPublisher implements Publisher {
       client.options.reconnectPeriod = this.options.reconnectMinMs ?? 1000;
       this.log.info({ url: redactUrl(this.options.url), protocolVersion: this.protocolVersion }, 'connected to broker');
       this.publishGatewayStatus();
+      this.options.onConnect?.();
     });
     client.on('error', (error) => this.onError(client, error));
     client.on('close', () => {

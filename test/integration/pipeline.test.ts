@@ -120,6 +120,12 @@ describe('pipeline', () => {
     expect(fromB).toMatchObject({ pin: '00042', time: '2026-01-19T07:31:05+09:00', utc: '2026-01-18T22:31:05Z', device: { serial: 'SN-dev-b', protocol: 'test-feed', model: 'FeedSim' } });
     await until(() => drained(gateway), 5000, 'acks');
     await sub.close();
+    // the retained device status says who the device is and when it last had a punch
+    const status = await collect(broker.url, `absensi/${site}/dev-b/status`);
+    await until(() => status.messages.some((m) => JSON.parse(m.payload).lastPunchAt !== null), 5000, 'device status');
+    expect(JSON.parse(status.messages.at(-1)!.payload)).toMatchObject({ online: true, serial: 'SN-dev-b', model: 'FeedSim', lastPunchAt: '2026-01-18T22:31:05Z' });
+    expect(status.messages[0]!.retain).toBe(true);
+    await status.close();
   });
 
   it('resumes from the cursor after a restart with a non-empty buffer', async () => {
