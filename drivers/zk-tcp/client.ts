@@ -11,7 +11,7 @@
 import type { Logger } from 'pino';
 import { GatewayError, errorMessage } from '../../src/util/errors.js';
 import {
-  decodeDataStat, decodePacket, decodeRealtimeEvents, encodePacket, encodeReadRequest,
+  decodeDataStat, decodeOptionReply, decodePacket, decodeRealtimeEvents, encodePacket, encodeReadRequest,
   encodeTwoU32, encodeU32, makeCommKey, type DecodedPacket, type ZkRecord,
 } from './codec.js';
 import { CHUNK_BYTES_TCP, CHUNK_BYTES_UDP, CMD, CMD_NAMES, COMMKEY_TICKS, EF, REPLY_CODES } from './tables.js';
@@ -137,10 +137,7 @@ export class ZkClient {
   /** Reads the option `name` (§8); undefined when the terminal does not know it. */
   async readOption(name: string): Promise<string | undefined> {
     const reply = await this.request(CMD.OPTIONS_RRQ, Buffer.concat([Buffer.from(name, 'latin1'), NUL]));
-    if (reply.command !== CMD.ACK_OK) return undefined;
-    const text = reply.data.toString('latin1').replace(/\0.*$/s, '');
-    const eq = text.indexOf('=');
-    return eq >= 0 && text.slice(0, eq) === name ? text.slice(eq + 1) : undefined;
+    return reply.command === CMD.ACK_OK ? decodeOptionReply(reply.data, name) : undefined;
   }
 
   /** Registers for realtime events (§3.4); flags 0 unregisters. */
