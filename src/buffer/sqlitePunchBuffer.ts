@@ -109,7 +109,8 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
       return;
     }
     queued.forEach((q, i) => q.resolve(results[i] as CommitResult));
-    if (results.some((r) => r.inserted > 0)) this.emit('committed');
+    // also after a commit of only duplicates: it proves the buffer can write again (readiness)
+    this.emit('committed');
   }
 
   private writeBatches(batches: CommitBatch[]): CommitResult[] {

@@ -41,7 +41,7 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
     try {
       result = await buffer.commit(batch);
     } catch (error) {
-      metrics.commitErrors.inc();
+      // gateway_buffer_commit_errors_total is counted once per failed transaction, by the gateway
       log.error({ code: 'GW_ERR_BUFFER_UNAVAILABLE', err: error, punches: raws.length }, 'cannot commit punches; the device must keep them');
       throw error;
     }

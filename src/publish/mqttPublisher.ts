@@ -228,16 +228,20 @@ export class MqttPublisher implements Publisher {
     if (client.connected) {
       // A clean goodbye does not fire the Will, so say offline ourselves.
       const payload = JSON.stringify({ online: false, version: this.options.version, startedAt: this.startedAt, queue: this.options.queueSnapshot?.() ?? null });
-      await client.publishAsync(this.topics.gatewayStatus, payload, { qos: 1, retain: true, ...this.jsonProperties() }).catch(() => undefined);
+      const said = client.publishAsync(this.topics.gatewayStatus, payload, { qos: 1, retain: true, ...this.jsonProperties() }).catch(() => undefined);
+      await Promise.race([said, delay(1000)]);
     }
-    const force = signal?.aborted ?? !client.connected;
-    await new Promise<void>((resolve) => client.end(force, {}, () => resolve()));
+    // mqtt.js may never call back from a graceful end() once the socket died (seen with a broker
+    // that reset the connection): give it a moment, then force.
+    const graceful = !(signal?.aborted ?? false) && client.connected;
+    const ended = new Promise<void>((resolve) => client.end(!graceful, {}, () => resolve()));
+    const gaveUp = await Promise.race([ended.then(() => false), delay(graceful ? 2000 : 500).then(() => true)]);
+    if (gaveUp) client.end(true);
   }
 }
 
-function isV5Refusal(error: Error): boolean {
-  const code = (error as Error & { code?: unknown }).code;
-  return (typeof code === 'number' && V5_REFUSED_CODES.has(code)) || V5_REFUSED.test(error.message);
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 export function redactUrl(url: string): string {

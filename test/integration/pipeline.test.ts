@@ -57,7 +57,7 @@ function configYaml(site: string, setup: Setup): string {
 
 async function startGateway(site: string, setup: Setup = {}): Promise<Gateway> {
   const config = parseConfigText(configYaml(site, setup), 'it.yaml', { drivers: [feedDriver] });
-  const gateway = new Gateway(config, { log: silentLogger(), drivers: [feedDriver] });
+  const gateway = new Gateway(config, { log: silentLogger(), drivers: [feedDriver], api: false });
   gateways.push(gateway);
   await gateway.start();
   await until(() => feeds.has('dev-a'), 10_000, 'driver start');

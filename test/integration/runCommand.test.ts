@@ -23,7 +23,7 @@ afterEach(async () => {
 it('runs until SIGTERM, then goes offline and closes the buffer cleanly', async () => {
   const site = `R${randomUUID().slice(0, 6)}`;
   const config = join(tmp.dir, 'config.yaml');
-  writeFileSync(config, `gateway:\n  id: gw-run\n  site: ${site}\n  dataDir: ${tmp.dir}/data\npublish:\n  mqtt:\n    url: ${broker.url}\n`);
+  writeFileSync(config, `gateway:\n  id: gw-run\n  site: ${site}\n  dataDir: ${tmp.dir}/data\napi:\n  listen: 127.0.0.1:0\npublish:\n  mqtt:\n    url: ${broker.url}\n`);
   const sub = await collect(broker.url, `absensi/${site}/gateway/gw-run/status`);
   const child = spawn('node', ['--import', 'tsx', 'src/main.ts', 'run', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
