@@ -240,6 +240,11 @@ export class MqttPublisher implements Publisher {
   }
 }
 
+function isV5Refusal(error: Error): boolean {
+  const code = (error as Error & { code?: unknown }).code;
+  return (typeof code === 'number' && V5_REFUSED_CODES.has(code)) || V5_REFUSED.test(error.message);
+}
+
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
