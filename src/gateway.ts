@@ -5,11 +5,10 @@
 // - `stop` stops drivers first (no new punches), then lets dispatchers flush in-flight publishes
 //   for at most `supervisor.shutdownTimeout`, then closes sinks and finally the buffer.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { startApiServer, type ApiServer } from './api/server.js';
 import { SqlitePunchBuffer } from './buffer/sqlitePunchBuffer.js';
-import type { GatewayConfig } from './config/schema.js';
+import { bufferFileOf, type GatewayConfig } from './config/schema.js';
 import { createDriverContext } from './devices/context.js';
 import { DeviceStates, type DeviceSnapshot } from './devices/deviceState.js';
 import { BUILTIN_DRIVERS, type AnyDriverFactory } from './devices/registry.js';
@@ -55,7 +54,7 @@ export class Gateway {
   }
 
   get bufferFile(): string {
-    return this.config.buffer.file ?? join(this.config.gateway.dataDir, 'buffer.db');
+    return bufferFileOf(this.config);
   }
 
   async start(): Promise<void> {
@@ -84,7 +83,8 @@ export class Gateway {
         createDriverContext({ device, gateway: config.gateway, punches: config.punches, buffer: this.buffer, states: this.states, log, metrics: this.metrics, signal, onFail }),
     });
     this.states.on('change', (device: DeviceSnapshot) => this.onDeviceChange(device));
-    this.supervisor.startAll(config.devices);
+    // drivers see their zone explicitly: the device's own, else the gateway's
+    this.supervisor.startAll(config.devices.map((d) => ({ ...d, timezone: d.timezone ?? config.gateway.timezone })));
     this.startTimers();
     if (this.apiEnabled) this.api = await startApiServer(this, this.log);
     this.log.info({ version: VERSION, buffer: this.bufferFile, sinks: this.publishers.map((p) => p.sink), devices: config.devices.length }, 'gateway started');

@@ -5,8 +5,12 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { registerCheckCommand } from './cli/check.js';
 import { registerDemoCommand } from './cli/demo.js';
+import { registerProbeCommand } from './cli/probe.js';
+import { registerPullCommand } from './cli/pull.js';
+import { pullWiring } from './cli/pullWiring.js';
 import { registerQueueCommand } from './cli/queue.js';
 import { registerRunCommand } from './cli/run.js';
+import { registerSimulateCommand } from './cli/simulate.js';
 import { VERSION } from './version.js';
 
 export function buildProgram(): Command {
@@ -17,7 +21,10 @@ export function buildProgram(): Command {
     .version(VERSION);
   registerRunCommand(program);
   registerCheckCommand(program);
+  registerProbeCommand(program);
+  registerPullCommand(program, pullWiring);
   registerQueueCommand(program);
+  registerSimulateCommand(program);
   registerDemoCommand(program);
   return program;
 }

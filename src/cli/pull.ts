@@ -94,7 +94,6 @@ export function registerPullCommand(program: Command, wiring?: PullWiring): void
         process.exitCode = 64;
         return;
       }
-      // TODO(core wiring): src/main.ts passes a PullWiring (config loader + a DriverContext on the SQLite buffer).
       if (!wiring) {
         process.stderr.write('pull: not wired to the config loader and buffer in this build\n');
         process.exitCode = 70;

@@ -8,7 +8,6 @@
 // - `--json` prints data only (one JSON document on stdout); the default is an aligned table.
 // - Exit codes: 0 ok, 64 bad arguments (EX_USAGE), 69 buffer unusable (EX_UNAVAILABLE),
 //   78 bad config (EX_CONFIG).
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { TIME_PARAM } from '../api/schemas.js';
@@ -16,6 +15,7 @@ import { utcBound } from '../api/timeBounds.js';
 import type { SqliteDatabase } from '../buffer/database.js';
 import * as q from '../buffer/queries.js';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load.js';
+import { bufferFileOf } from '../config/schema.js';
 import { GatewayError } from '../util/errors.js';
 import { EXIT_CONFIG } from './check.js';
 
@@ -43,7 +43,7 @@ const PUNCH_ID = /^[0-9a-f]{32}$/;
 function openTarget(options: CommonOptions, write = false): Target {
   const configFile = options.config ?? (options.buffer ? undefined : DEFAULT_CONFIG_PATH);
   const config = configFile ? loadConfigFile(configFile) : undefined;
-  const file = options.buffer ?? config?.buffer.file ?? join(config?.gateway.dataDir ?? '.', 'buffer.db');
+  const file = options.buffer ?? (config ? bufferFileOf(config) : 'buffer.db');
   const db = q.openBufferFile(file, { write });
   const configured = config ? Object.keys(config.publish).filter((k) => config.publish[k as 'mqtt' | 'https'] !== undefined) : [];
   const known = q.knownSinks(db);

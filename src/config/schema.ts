@@ -5,6 +5,7 @@
 // - Every object is strict: an unknown key is an error (a typo must not silently do nothing).
 // - Secrets arrive here already read from their `*File` keys (load.ts); the schema sees `token`,
 //   `password`, `ca`, `cert`, `key` as plain strings.
+import { join } from 'node:path';
 import { z } from 'zod';
 import type { AnyDriverFactory } from '../devices/registry.js';
 import { duration, listenAddress, timeZone } from './primitives.js';
@@ -168,3 +169,13 @@ export type GatewayConfig = z.output<ReturnType<typeof buildConfigSchema>>;
 export type MqttSinkConfig = z.output<typeof mqttSinkSchema>;
 export type HttpsSinkConfig = z.output<typeof httpsSinkSchema>;
 export type DeviceConfig = GatewayConfig['devices'][number];
+
+/** The SQLite buffer file a config points at: buffer.file, else <gateway.dataDir>/buffer.db. */
+export function bufferFileOf(config: Pick<GatewayConfig, 'buffer' | 'gateway'>): string {
+  return config.buffer.file ?? join(config.gateway.dataDir, 'buffer.db');
+}
+
+/** The sink names a config publishes to, in the order the gateway creates them. */
+export function sinkNamesOf(config: Pick<GatewayConfig, 'publish'>): string[] {
+  return [...(config.publish.mqtt ? ['mqtt'] : []), ...(config.publish.https ? ['https'] : [])];
+}
