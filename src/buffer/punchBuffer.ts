@@ -50,15 +50,6 @@ export interface BufferStats {
   sinks: SinkStats[];
 }
 
-export interface DeadLetter {
-  sink: string;
-  seq: number;
-  punchId: string;
-  reason: string;
-  at: string;
-  attempts: number;
-}
-
 export interface PunchBuffer {
   commit(batch: CommitBatch): Promise<CommitResult>;
   /** Next punches for `sink` that are neither acked nor already handed out: replays first, then in seq order. */

@@ -12,6 +12,7 @@
 //   (seq <= cursor) > pending. The daemon persists cursors up to 200 ms late, so another process
 //   may briefly see an acked punch as pending; the API passes the in-memory cursors instead.
 import { statSync } from 'node:fs';
+import type { BufferStats, SinkStats } from './punchBuffer.js';
 import Database from 'better-sqlite3';
 import { GatewayError } from '../util/errors.js';
 import type { SqliteDatabase } from './database.js';
@@ -44,22 +45,9 @@ export interface PunchWithStates {
   sinks: Record<string, SinkState>;
 }
 
-export interface QueueSinkStats {
-  sink: string;
-  ackedSeq: number;
-  pending: number;
-  oldestPendingAt: string | null;
-  deadLetters: number;
-  replayQueued: number;
-}
-
-export interface QueueStats {
-  punches: number;
-  headSeq: number;
-  quarantined: number;
-  fileBytes: number;
-  sinks: QueueSinkStats[];
-}
+/** The same shapes the daemon's buffer reports: one implementation serves both (queueStats). */
+export type QueueSinkStats = SinkStats;
+export type QueueStats = BufferStats;
 
 export interface DeadLetterRow {
   sink: string;

@@ -10,18 +10,11 @@
 // - Cursor moves are kept in memory and persisted at most every `cursorFlushMs` (and on close):
 //   losing one to a crash only means re-sending, which at-least-once allows.
 import { EventEmitter } from 'node:events';
-import { statSync } from 'node:fs';
 import type { Punch } from '../punch/punch.js';
 import { GatewayError } from '../util/errors.js';
 import { openDatabase, type OpenOptions, type SqliteDatabase } from './database.js';
-import type {
-  BufferStats,
-  CommitBatch,
-  CommitResult,
-  DeadLetter,
-  PunchBuffer,
-  SinkStats,
-} from './punchBuffer.js';
+import type { BufferStats, CommitBatch, CommitResult, PunchBuffer } from './punchBuffer.js';
+import { fileBytes, listDeadLetters, queueStats, type DeadLetterRow } from './queries.js';
 import { SinkWindow, type Advance } from './sinkWindow.js';
 import { createStatements, type Statements } from './statements.js';
 
@@ -257,50 +250,16 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
 
   stats(): BufferStats {
     this.assertOpen();
-    const head = this.headSeq();
-    const sinks: SinkStats[] = [...this.windows.entries()].map(([sink, window]) => {
-      const oldest = this.sql.oldestAfter.get(window.ackedSeq) as { received_at: string } | undefined;
-      const counts = this.sql.sinkCounts.get(sink, sink) as { dead: number; replay: number };
-      return {
-        sink,
-        ackedSeq: window.ackedSeq,
-        pending: head - window.ackedSeq + counts.replay,
-        oldestPendingAt: oldest?.received_at ?? null,
-        deadLetters: counts.dead,
-        replayQueued: counts.replay,
-      };
-    });
-    return {
-      punches: (this.sql.countPunches.get() as { n: number }).n,
-      headSeq: head,
-      quarantined: (this.sql.countQuarantine.get() as { n: number }).n,
-      fileBytes: this.fileBytes(),
-      sinks,
-    };
+    const cursors = new Map([...this.windows.entries()].map(([sink, window]) => [sink, window.ackedSeq]));
+    return queueStats(this.db, { sinks: [...this.windows.keys()], cursors, file: this.file });
   }
 
   fileBytes(): number {
-    let total = 0;
-    for (const suffix of ['', '-wal']) {
-      try {
-        total += statSync(this.file + suffix).size;
-      } catch {
-        // the WAL file may not exist yet
-      }
-    }
-    return total;
+    return fileBytes(this.file);
   }
 
-  deadLetters(sink?: string, limit = 100): DeadLetter[] {
-    const rows = this.sql.listDeadLetters.all(sink ?? null, sink ?? null, limit) as Record<string, unknown>[];
-    return rows.map((r) => ({
-      sink: r.sink as string,
-      seq: r.seq as number,
-      punchId: r.punch_id as string,
-      reason: r.reason as string,
-      at: r.at as string,
-      attempts: r.attempts as number,
-    }));
+  deadLetters(sink?: string, limit = 100): DeadLetterRow[] {
+    return listDeadLetters(this.db, { sink, limit });
   }
 
   /**

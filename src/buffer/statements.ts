@@ -31,13 +31,6 @@ export function createStatements(db: SqliteDatabase) {
     deleteReplay: s('DELETE FROM replay_queue WHERE sink = ? AND seq = ?'),
     upsertDeadLetter: s(`INSERT INTO dead_letters (sink, seq, punch_id, reason, at) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (sink, seq) DO UPDATE SET reason = excluded.reason, at = excluded.at, attempts = attempts + 1`),
-    listDeadLetters: s(`SELECT sink, seq, punch_id, reason, at, attempts FROM dead_letters
-        WHERE (? IS NULL OR sink = ?) ORDER BY seq LIMIT ?`),
-    oldestAfter: s('SELECT received_at FROM punches WHERE seq > ? ORDER BY seq LIMIT 1'),
-    sinkCounts: s(`SELECT (SELECT count(*) FROM dead_letters WHERE sink = ?) AS dead,
-        (SELECT count(*) FROM replay_queue WHERE sink = ?) AS replay`),
-    countPunches: s('SELECT count(*) AS n FROM punches'),
-    countQuarantine: s('SELECT count(*) AS n FROM quarantine'),
     pruneChunk: s(`DELETE FROM punches WHERE seq IN (
         SELECT seq FROM punches WHERE seq <= ? AND received_at < ?
           AND seq NOT IN (SELECT seq FROM dead_letters)

@@ -26,29 +26,34 @@ export interface DeviceSnapshot {
 
 const RECENT_REJECTS_KEPT = 20;
 
+/** What is known of a device before its driver has said anything. */
+export function blankSnapshot(id: string, protocol: string, enabled: boolean, serial?: string): DeviceSnapshot {
+  return {
+    id,
+    protocol,
+    enabled,
+    online: false,
+    lastSeen: null,
+    lastPunchAt: null,
+    serial: serial ?? null,
+    model: null,
+    firmware: null,
+    platform: null,
+    clockSkewSec: null,
+    lastError: null,
+    restarts: 0,
+    punchesCommitted: 0,
+    rejected: {},
+    recentRejects: [],
+    details: {},
+  };
+}
+
 export class DeviceStates extends EventEmitter {
   private readonly devices = new Map<string, DeviceSnapshot>();
 
   register(id: string, protocol: string, enabled: boolean, serial?: string): DeviceSnapshot {
-    const snapshot: DeviceSnapshot = {
-      id,
-      protocol,
-      enabled,
-      online: false,
-      lastSeen: null,
-      lastPunchAt: null,
-      serial: serial ?? null,
-      model: null,
-      firmware: null,
-      platform: null,
-      clockSkewSec: null,
-      lastError: null,
-      restarts: 0,
-      punchesCommitted: 0,
-      rejected: {},
-      recentRejects: [],
-      details: {},
-    };
+    const snapshot = blankSnapshot(id, protocol, enabled, serial);
     this.devices.set(id, snapshot);
     return snapshot;
   }

@@ -18,6 +18,7 @@ import { startAedes, systemMosquitto, until, type TestBroker } from '../helpers/
 import { startHttpsReceiver } from '../helpers/httpsReceiver.js';
 import { rawPunch } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
+import { benchZkDownload, type BenchResult } from '../drivers/zk-tcp/downloadBench.js';
 
 const N = Number(process.env.BENCH_PUNCHES ?? 50_000);
 const BURST = 1000;
@@ -136,6 +137,16 @@ async function main(): Promise<void> {
     for (const batchSize of [100, 500, 1000]) {
       const httpsRate = await httpsDrain(tmp.dir, ingested.file, batchSize);
       rows.push({ what: `HTTPS drain, batch ${batchSize}, loopback TLS receiver`, rate: httpsRate, baseline: '-', ratio: '-' });
+    }
+    for (const records of [10_000, 100_000]) {
+      const zk = await benchZkDownload(records);
+      const rateOf = (r: BenchResult): number => (r.error ? 0 : rate(r.records, r.wallMs));
+      const describe = (name: string, r: BenchResult): string => `${name} ${r.records}/${records} rec in ${Math.round(r.wallMs)} ms${r.error ? ` (${r.error.slice(0, 40)})` : ''}`;
+      rows.push({ what: `ZK download ${records} records, ours (burst: merged packets)`, rate: rateOf(zk.oursBurst), baseline: describe('ours', zk.oursBurst), ratio: '-' });
+      rows.push({ what: `ZK download ${records} records, ours (paced)`, rate: rateOf(zk.ours), baseline: describe('ours', zk.ours), ratio: '1.00' });
+      for (const [name, peer] of [['node-zklib 1.3.0', zk.nodeZklib], ['zkteco-js 1.7.2', zk.zktecoJs]] as const) {
+        rows.push({ what: `ZK download ${records} records, ${name} (paced)`, rate: rateOf(peer), baseline: describe(name, peer), ratio: rateOf(zk.ours) ? (rateOf(peer) / rateOf(zk.ours)).toFixed(2) : '-' });
+      }
     }
     const width = Math.max(...rows.map((r) => r.what.length));
     process.stdout.write(`\n${'what'.padEnd(width)} | punches/s | baseline | ratio\n`);

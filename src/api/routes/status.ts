@@ -3,6 +3,7 @@
 // which may hold secrets such as a comm key) with what its driver last reported.
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../app.js';
+import { blankSnapshot } from '../../devices/deviceState.js';
 import { devicesBody, gatewayBody, responses } from '../schemas.js';
 import { STATUS_PAGE_CSP, STATUS_PAGE_HTML } from '../statusPage/page.js';
 import { VERSION } from '../../version.js';
@@ -35,21 +36,7 @@ export function registerStatusRoutes(app: FastifyInstance, ctx: ApiContext): voi
     devices: gateway.config.devices.map((device) => {
       const snapshot = gateway.states.get(device.id);
       return {
-        protocol: device.driver,
-        online: false,
-        lastSeen: null,
-        lastPunchAt: null,
-        serial: device.serial ?? null,
-        model: null,
-        firmware: null,
-        platform: null,
-        clockSkewSec: null,
-        lastError: null,
-        restarts: 0,
-        punchesCommitted: 0,
-        rejected: {},
-        recentRejects: [],
-        details: {},
+        ...blankSnapshot(device.id, device.driver, device.enabled, device.serial),
         ...snapshot,
         id: device.id,
         driver: device.driver,
