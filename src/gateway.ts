@@ -63,7 +63,7 @@ export class Gateway {
     const { config } = this;
     if (!config.buffer.file) mkdirSync(config.gateway.dataDir, { recursive: true });
     this.createPublishers();
-    this.buffer = new SqlitePunchBuffer({ file: this.bufferFile, sinks: this.publishers.map((p) => p.sink), synchronous: config.buffer.synchronous });
+    this.buffer = new SqlitePunchBuffer({ file: this.bufferFile, sinks: this.publishers.map((p) => p.sink), synchronous: config.buffer.synchronous, writer: config.buffer.writer });
     this.buffer.on('commitError', () => this.metrics.commitErrors.inc());
     for (const publisher of this.publishers) {
       await publisher.start();
@@ -205,6 +205,7 @@ export class Gateway {
     await this.supervisor.stopAll(timeoutMs);
     await Promise.all(this.dispatchers.map((d) => d.stop(timeoutMs)));
     await Promise.all(this.publishers.map((p) => p.stop(AbortSignal.timeout(timeoutMs)).catch((error: unknown) => this.log.warn({ err: error, sink: p.sink }, 'sink stop failed'))));
+    await this.buffer.drain();
     this.buffer.close();
     this.log.info('gateway stopped');
   }

@@ -17,6 +17,8 @@ export interface OpenOptions {
   /** limit the file size in pages (tests of disk-full behaviour) */
   maxPageCount?: number;
   migrations?: Migration[];
+  /** false for a second connection to a file another connection already migrated */
+  migrate?: boolean;
 }
 
 export function openDatabase(file: string, options: OpenOptions = {}): SqliteDatabase {
@@ -31,7 +33,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): SqliteDat
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     if (options.maxPageCount) db.pragma(`max_page_count = ${options.maxPageCount}`);
-    migrate(db, options.migrations ?? MIGRATIONS);
+    if (options.migrate !== false) migrate(db, options.migrations ?? MIGRATIONS);
   }
   return db;
 }

@@ -17,6 +17,33 @@ import type { BufferStats, CommitBatch, CommitResult, PunchBuffer } from './punc
 import { fileBytes, listDeadLetters, queueStats, type DeadLetterRow } from './queries.js';
 import { SinkWindow, type Advance } from './sinkWindow.js';
 import { createStatements, type Statements } from './statements.js';
+import { writeBatches, type PreparedBatch } from './writeBatches.js';
+import { InlineWriter, WriterThread, type BufferWriter } from './writerThread.js';
+
+/** one transaction committing in the writer, one waiting: the next batch serializes meanwhile */
+const MAX_WRITES_IN_FLIGHT = 2;
+const MAX_ROWS_PER_WRITE = 2000;
+
+function prepareBatch(batch: CommitBatch): PreparedBatch {
+  const prepared: PreparedBatch = {
+    punches: batch.punches.map((p) => ({
+      id: p.id,
+      deviceId: p.device.id,
+      pin: p.pin,
+      utc: p.utc,
+      receivedAt: p.receivedAt,
+      bodyOpen: JSON.stringify(p).slice(0, -1),
+    })),
+    quarantined: (batch.quarantined ?? []).map((q) => ({ id: q.id, deviceId: q.deviceId, reason: q.reason, body: JSON.stringify(q.body) })),
+  };
+  if (batch.checkpoint) {
+    prepared.checkpoint = {
+      deviceId: batch.checkpoint.deviceId,
+      entries: Object.entries(batch.checkpoint.values).map(([key, value]) => [key, JSON.stringify(value ?? null)]),
+    };
+  }
+  return prepared;
+}
 
 export interface SqlitePunchBufferOptions extends OpenOptions {
   file: string;
@@ -24,6 +51,11 @@ export interface SqlitePunchBufferOptions extends OpenOptions {
   sinks: string[];
   cursorFlushMs?: number;
   now?: () => number;
+  /**
+   * 'thread' (default): commits run in a worker thread, so serialization and fsync overlap with
+   * the event loop. 'inline': on this thread (short-lived tools, tests).
+   */
+  writer?: 'thread' | 'inline';
 }
 
 interface QueuedCommit {
@@ -36,6 +68,7 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
   readonly file: string;
   private readonly db: SqliteDatabase;
   private readonly sql: Statements;
+  private readonly writer: BufferWriter;
   private readonly windows = new Map<string, SinkWindow>();
   private readonly unpersisted = new Map<string, Advance[]>();
   private readonly checkpoints = new Map<string, Map<string, unknown>>();
@@ -53,6 +86,10 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
     this.cursorFlushMs = options.cursorFlushMs ?? 200;
     this.db = openDatabase(options.file, options);
     this.sql = createStatements(this.db);
+    this.writer =
+      options.writer === 'inline'
+        ? new InlineWriter((batches, nowIso) => writeBatches(this.db, this.sql, batches, nowIso))
+        : new WriterThread({ file: options.file, synchronous: options.synchronous ?? 'full', maxPageCount: options.maxPageCount, busyTimeoutMs: options.busyTimeoutMs });
     for (const sink of options.sinks) this.addSink(sink);
   }
 
@@ -80,60 +117,71 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
     if (this.closed) return Promise.reject(new GatewayError('GW_ERR_BUFFER_UNAVAILABLE', 'the buffer is closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({ batch, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flushCommits());
-      }
+      this.scheduleFlush();
     });
   }
 
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.queue.length === 0 || this.writer.inFlight >= MAX_WRITES_IN_FLIGHT) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flushCommits());
+  }
+
+  /** Serializes what is queued and hands it to the writer thread as one transaction. */
   private flushCommits(): void {
     this.flushScheduled = false;
-    const queued = this.queue;
-    this.queue = [];
-    if (queued.length === 0) return;
-    let results: CommitResult[];
-    try {
-      results = this.writeBatches(queued.map((q) => q.batch));
-    } catch (error) {
-      const failure = new GatewayError('GW_ERR_BUFFER_UNAVAILABLE', `buffer commit failed: ${(error as Error).message}`, { cause: error });
-      for (const q of queued) q.reject(failure);
-      this.emit('commitError', failure);
-      return;
+    const queued: QueuedCommit[] = [];
+    const prepared: PreparedBatch[] = [];
+    for (const q of this.takeForOneWrite()) {
+      try {
+        prepared.push(prepareBatch(q.batch));
+        queued.push(q);
+      } catch (error) {
+        q.reject(new GatewayError('GW_ERR_PUNCH_INVALID', `cannot serialize punch: ${(error as Error).message}`, { cause: error }));
+      }
     }
-    queued.forEach((q, i) => q.resolve(results[i] as CommitResult));
-    // also after a commit of only duplicates: it proves the buffer can write again (readiness)
-    this.emit('committed');
+    if (queued.length === 0) return this.scheduleFlush();
+    void this.writer.write(prepared, new Date(this.now()).toISOString()).then(
+      (results) => {
+        // Cache checkpoints only after COMMIT, so a rolled-back one is never served.
+        for (const q of queued) if (q.batch.checkpoint) this.cacheCheckpoint(q.batch.checkpoint.deviceId, q.batch.checkpoint.values);
+        queued.forEach((q, i) => q.resolve(results[i] as CommitResult));
+        // also after a commit of only duplicates: it proves the buffer can write again (readiness)
+        this.emit('committed');
+        this.scheduleFlush();
+      },
+      (error: unknown) => {
+        const failure = new GatewayError('GW_ERR_BUFFER_UNAVAILABLE', `buffer commit failed: ${(error as Error).message}`, { cause: error });
+        for (const q of queued) q.reject(failure);
+        this.emit('commitError', failure);
+        this.scheduleFlush();
+      },
+    );
+    this.scheduleFlush();
   }
 
-  private writeBatches(batches: CommitBatch[]): CommitResult[] {
-    const run = this.db.transaction(() => {
-      let next = this.headSeq() + 1;
-      return batches.map((batch) => {
-        const result: CommitResult = { inserted: 0, duplicates: 0, quarantined: 0, seqs: [] };
-        for (const punch of batch.punches) {
-          const body = JSON.stringify({ ...punch, seq: next });
-          const info = this.sql.insertPunch.run(next, punch.id, punch.device.id, punch.pin, punch.utc, punch.receivedAt, body);
-          if (info.changes > 0) {
-            result.seqs.push(next);
-            result.inserted += 1;
-            next += 1;
-          } else {
-            result.duplicates += 1;
-          }
-        }
-        for (const q of batch.quarantined ?? []) {
-          const at = new Date(this.now()).toISOString();
-          result.quarantined += this.sql.insertQuarantine.run(q.id, q.deviceId, q.reason, JSON.stringify(q.body), at).changes;
-        }
-        if (batch.checkpoint) this.writeCheckpoint(batch.checkpoint.deviceId, batch.checkpoint.values);
-        return result;
-      });
-    });
-    const results = run.immediate();
-    // Cache only after COMMIT, so a rolled-back checkpoint is never served.
-    for (const batch of batches) if (batch.checkpoint) this.cacheCheckpoint(batch.checkpoint.deviceId, batch.checkpoint.values);
-    return results;
+  /**
+   * The oldest queued commits, up to MAX_ROWS_PER_WRITE punches (at least one commit). Smaller
+   * writes keep the writer busy while this thread serializes the next ones, instead of both
+   * taking turns on one big transaction.
+   */
+  private takeForOneWrite(): QueuedCommit[] {
+    let rows = 0;
+    let count = 0;
+    while (count < this.queue.length && (count === 0 || rows + (this.queue[count] as QueuedCommit).batch.punches.length <= MAX_ROWS_PER_WRITE)) {
+      rows += (this.queue[count] as QueuedCommit).batch.punches.length;
+      count += 1;
+    }
+    return this.queue.splice(0, count);
+  }
+
+  /** Resolves once every commit handed to the writer has been answered. */
+  async drain(): Promise<void> {
+    while (this.queue.length > 0 || this.writer.inFlight > 0) {
+      this.scheduleFlush();
+      await new Promise((resolve) => setImmediate(resolve));
+      await this.writer.drain();
+    }
   }
 
   private writeCheckpoint(deviceId: string, values: Record<string, unknown>): void {
@@ -297,7 +345,8 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
   /** Commits what is queued, persists cursors, closes the file. Idempotent. */
   close(): void {
     if (this.closed) return;
-    if (this.queue.length > 0) this.flushCommits();
+    while (this.queue.length > 0) this.flushCommits();
+    this.writer.closeSync();
     this.persistCursors();
     this.closed = true;
     this.db.close();

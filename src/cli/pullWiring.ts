@@ -26,7 +26,7 @@ export const pullWiring: PullWiring = {
     const deviceConfig = { ...device, timezone: device.timezone ?? config.gateway.timezone } as unknown as ZkTcpConfig;
     const file = bufferFileOf(config);
     mkdirSync(dirname(file), { recursive: true });
-    const buffer = new SqlitePunchBuffer({ file, sinks: sinkNamesOf(config), synchronous: config.buffer.synchronous });
+    const buffer = new SqlitePunchBuffer({ file, sinks: sinkNamesOf(config), synchronous: config.buffer.synchronous, writer: 'inline' });
     const states = new DeviceStates();
     states.register(device.id, device.driver, true, device.serial);
     const abort = new AbortController();

@@ -88,6 +88,7 @@ export const bufferSchema = z
     file: z.string().min(1).optional().describe('SQLite file; default <gateway.dataDir>/buffer.db'),
     retention: duration('how long delivered punches are kept for local look-up').default(90 * 86_400_000),
     synchronous: z.enum(['full', 'normal']).default('full').describe('SQLite synchronous mode; full survives power loss'),
+    writer: z.enum(['thread', 'inline']).default('thread').describe('commit on a worker thread (fsync beside the event loop) or inline'),
     pruneInterval: duration('how often retention runs').default(3_600_000),
   })
   .prefault({});

@@ -15,11 +15,19 @@ beforeEach(() => {
 });
 afterEach(() => tmp.cleanup());
 
+type Writer = 'inline' | 'thread';
+let writer: Writer = 'inline';
+
 function open(sinks = ['mqtt', 'https'], extra: Partial<ConstructorParameters<typeof SqlitePunchBuffer>[0]> = {}): SqlitePunchBuffer {
-  return new SqlitePunchBuffer({ file, sinks, ...extra });
+  return new SqlitePunchBuffer({ file, sinks, writer, ...extra });
 }
 
-describe('SqlitePunchBuffer', () => {
+// The whole contract runs on both writers: commits on a worker thread (production) and inline.
+describe.for(['thread', 'inline'] as const)('SqlitePunchBuffer, %s writer', (mode) => {
+  beforeEach(() => {
+    writer = mode;
+  });
+
   it('opens in WAL with synchronous=FULL and records the schema version', () => {
     const buffer = open();
     const db = buffer.database;
@@ -176,7 +184,7 @@ describe('SqlitePunchBuffer', () => {
       fc.asyncProperty(fc.array(command, { maxLength: 40 }), async (commands) => {
         const local = tempDir();
         const path = join(local.dir, 'model.db');
-        let buffer = new SqlitePunchBuffer({ file: path, sinks: ['a', 'b'] });
+        let buffer = new SqlitePunchBuffer({ file: path, sinks: ['a', 'b'], writer: mode });
         const committed = new Set<string>();
         const done = { a: new Set<string>(), b: new Set<string>() };
         try {
@@ -186,7 +194,7 @@ describe('SqlitePunchBuffer', () => {
               for (const i of cmd.ids) committed.add(unsequenced(i).id);
             } else if (cmd.op === 'restart') {
               buffer.close();
-              buffer = new SqlitePunchBuffer({ file: path, sinks: ['a', 'b'] });
+              buffer = new SqlitePunchBuffer({ file: path, sinks: ['a', 'b'], writer: mode });
             } else {
               const batch = buffer.pending(cmd.sink, cmd.n);
               batch.forEach((p, i) => {
@@ -198,7 +206,7 @@ describe('SqlitePunchBuffer', () => {
           }
           // drain: whatever was lost in flight must come back after a restart
           buffer.close();
-          buffer = new SqlitePunchBuffer({ file: path, sinks: ['a', 'b'] });
+          buffer = new SqlitePunchBuffer({ file: path, sinks: ['a', 'b'], writer: mode });
           for (const sink of ['a', 'b'] as const) {
             for (let batch = buffer.pending(sink, 7); batch.length > 0; batch = buffer.pending(sink, 7)) {
               buffer.ack(sink, batch.map((p) => p.id));
@@ -214,7 +222,8 @@ describe('SqlitePunchBuffer', () => {
           local.cleanup();
         }
       }),
-      { numRuns: 60 },
+      // starting a writer thread under the test transpiler costs ~0.3 s: fewer runs there
+      { numRuns: mode === 'inline' ? 60 : 6 },
     );
   });
 });

@@ -21,6 +21,8 @@ export interface GatewaySetup {
   listen?: boolean;
   /** YAML lines of the devices list */
   devices?: string;
+  /** buffer.writer; tests that limit the main connection's file size need 'inline' */
+  bufferWriter?: 'thread' | 'inline';
 }
 
 export function gatewayYaml(setup: GatewaySetup): string {
@@ -39,6 +41,7 @@ export function gatewayYaml(setup: GatewaySetup): string {
   ];
   if (setup.mqttUrl) lines.push('  mqtt:', `    url: ${setup.mqttUrl}`, `    clientId: gw-${randomUUID()}`, '    reconnectMin: 100ms', '    reconnectMax: 300ms', '    ackTimeout: 5s');
   if (setup.httpsUrl) lines.push('  https:', `    url: ${setup.httpsUrl}`, '    batchSize: 50', '    maxWait: 20ms');
+  if (setup.bufferWriter) lines.push('buffer:', `  writer: ${setup.bufferWriter}`);
   lines.push('supervisor:', '  restartMin: 50ms', '  restartMax: 200ms', '  shutdownTimeout: 2s');
   return `${lines.join('\n')}\n`;
 }

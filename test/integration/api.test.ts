@@ -77,7 +77,8 @@ describe('health, readiness, metrics', () => {
   });
 
   it('is not ready after a failed commit (disk full) until a commit succeeds again', async () => {
-    const { gateway, app } = await setup({ mqttUrl: undefined });
+    // max_page_count is per connection: with the inline writer the test's limit applies to commits
+    const { gateway, app } = await setup({ mqttUrl: undefined, bufferWriter: 'inline' });
     const db = gateway.buffer.database;
     await feed().push([rawPunch(1)]);
     const pages = db.pragma('page_count', { simple: true }) as number;
