@@ -33,10 +33,16 @@ export interface ContextDeps {
 export function createDriverContext(deps: ContextDeps): DriverContext {
   const { device, buffer, states, metrics, log } = deps;
   const deviceId = device.id;
+  // label lookups cost more than the increments: resolve this device's children once
+  const counters = {
+    read: metrics.punchesRead.labels({ device: deviceId }),
+    committed: metrics.punchesCommitted.labels({ device: deviceId }),
+    duplicate: metrics.punchesDuplicate.labels({ device: deviceId }),
+  };
   const emitMany = async (raws: RawPunch[], checkpoint?: Record<string, unknown>): Promise<EmitResult> => {
     const batch = normalizeBatch(deps, raws);
     if (checkpoint) batch.checkpoint = { deviceId, values: checkpoint };
-    metrics.punchesRead.inc({ device: deviceId }, raws.length);
+    counters.read.inc(raws.length);
     let result;
     try {
       result = await buffer.commit(batch);
@@ -45,8 +51,8 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
       log.error({ code: 'GW_ERR_BUFFER_UNAVAILABLE', err: error, punches: raws.length }, 'cannot commit punches; the device must keep them');
       throw error;
     }
-    metrics.punchesCommitted.inc({ device: deviceId }, result.inserted);
-    metrics.punchesDuplicate.inc({ device: deviceId }, result.duplicates);
+    if (result.inserted > 0) counters.committed.inc(result.inserted);
+    if (result.duplicates > 0) counters.duplicate.inc(result.duplicates);
     const latest = batch.punches.reduce<string | null>((max, p) => (max === null || p.utc > max ? p.utc : max), null);
     states.committed(deviceId, result.inserted, latest);
     if (result.inserted > 0) log.debug({ inserted: result.inserted, duplicates: result.duplicates }, 'punches committed');
@@ -78,6 +84,14 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
   };
 }
 
+let lastIso = { ms: Number.NaN, text: '' };
+
+/** new Date(ms).toISOString(), remembered for the last millisecond: a burst of emits shares it. */
+function isoOf(ms: number): string {
+  if (lastIso.ms !== ms) lastIso = { ms, text: new Date(ms).toISOString() };
+  return lastIso.text;
+}
+
 function normalizeBatch(deps: ContextDeps, raws: RawPunch[]): CommitBatch {
   const { device, gateway, states, metrics, log } = deps;
   const snapshot = states.get(device.id);
@@ -90,7 +104,7 @@ function normalizeBatch(deps: ContextDeps, raws: RawPunch[]): CommitBatch {
     zone: device.timezone ?? gateway.timezone,
     clockSkewSec: snapshot?.clockSkewSec ?? null,
     nowMs,
-    receivedAt: new Date(nowMs).toISOString(),
+    receivedAt: isoOf(nowMs),
     minYear: deps.punches.minYear,
     maxFutureMs: deps.punches.maxFuture,
   };
