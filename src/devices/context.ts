@@ -51,8 +51,8 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
       log.error({ code: 'GW_ERR_BUFFER_UNAVAILABLE', err: error, punches: raws.length }, 'cannot commit punches; the device must keep them');
       throw error;
     }
-    if (result.inserted > 0) counters.committed.inc(result.inserted);
-    if (result.duplicates > 0) counters.duplicate.inc(result.duplicates);
+    counters.committed.inc(result.inserted);
+    counters.duplicate.inc(result.duplicates);
     const latest = batch.punches.reduce<string | null>((max, p) => (max === null || p.utc > max ? p.utc : max), null);
     states.committed(deviceId, result.inserted, latest);
     if (result.inserted > 0) log.debug({ inserted: result.inserted, duplicates: result.duplicates }, 'punches committed');
