@@ -65,6 +65,7 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?', 1)[0]}`, code: 'GW_ERR_API_NOT_FOUND' }));
   if (authRequired) app.addHook('onRequest', bearerAuth(options.token as string));
   app.addHook('onResponse', async (request, reply) => {
+    if (reply.statusCode >= 400 && reply.statusCode < 500) gateway.metrics.apiRejected.inc({ status: String(reply.statusCode) });
     request.log.debug({ method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'api request');
   });
 

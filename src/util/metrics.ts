@@ -82,6 +82,12 @@ export function createMetrics() {
       labelNames: ['device'] as const,
       registers: [registry],
     }),
+    apiRejected: new Counter({
+      name: 'gateway_api_rejected_total',
+      help: 'Local API requests refused (bad query or body, missing or wrong token, unknown route, too large), by status',
+      labelNames: ['status'] as const,
+      registers: [registry],
+    }),
     driverRestarts: new Counter({
       name: 'gateway_driver_restarts_total',
       help: 'Times the supervisor restarted a failed driver',

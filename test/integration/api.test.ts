@@ -250,6 +250,20 @@ describe('bearer token', () => {
     expect(basic.statusCode).toBe(401);
   });
 
+  it('counts refused requests (bad token, bad query, too large) and keeps answering', async () => {
+    const { gateway, app } = await setup({ mqttUrl: undefined, token: TEST_TOKEN });
+    const auth = { authorization: `Bearer ${TEST_TOKEN}` };
+    expect((await app.inject('/api/queue')).statusCode).toBe(401);
+    expect((await app.inject({ url: '/api/punches?limit=-3', headers: auth })).statusCode).toBe(400);
+    const huge = await app.inject({ method: 'POST', url: '/api/dead-letters/replay', headers: { ...auth, 'content-type': 'application/json' }, payload: `{"ids":["${'a'.repeat(2 * 1024 * 1024)}"]}` });
+    expect(huge.statusCode).toBe(413);
+    const counted = await gateway.metrics.registry.getSingleMetricAsString('gateway_api_rejected_total');
+    expect(counted).toMatch(/status="401"} 1/);
+    expect(counted).toMatch(/status="400"} 1/);
+    expect(counted).toMatch(/status="413"} 1/);
+    expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
+  });
+
   it('refuses to build an app that would listen beyond loopback without a token', async () => {
     const { gateway } = await setup({ mqttUrl: undefined, token: TEST_TOKEN });
     const exposed = { ...gateway.config, api: { listen: { host: '0.0.0.0', port: 0 }, token: undefined } };
