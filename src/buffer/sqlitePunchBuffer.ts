@@ -68,7 +68,8 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
   readonly file: string;
   private readonly db: SqliteDatabase;
   private readonly sql: Statements;
-  private readonly writer: BufferWriter;
+  private writer: BufferWriter;
+  private readonly newWriter: () => BufferWriter;
   private readonly windows = new Map<string, SinkWindow>();
   private readonly unpersisted = new Map<string, Advance[]>();
   private readonly checkpoints = new Map<string, Map<string, unknown>>();
@@ -86,10 +87,11 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
     this.cursorFlushMs = options.cursorFlushMs ?? 200;
     this.db = openDatabase(options.file, options);
     this.sql = createStatements(this.db);
-    this.writer =
+    this.newWriter = () =>
       options.writer === 'inline'
         ? new InlineWriter((batches, nowIso) => writeBatches(this.db, this.sql, batches, nowIso))
         : new WriterThread({ file: options.file, synchronous: options.synchronous ?? 'full', maxPageCount: options.maxPageCount, busyTimeoutMs: options.busyTimeoutMs });
+    this.writer = this.newWriter();
     for (const sink of options.sinks) this.addSink(sink);
   }
 
@@ -141,6 +143,8 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
       }
     }
     if (queued.length === 0) return this.scheduleFlush();
+    // a writer thread that died (its in-flight commits were rejected, so callers retry) is replaced
+    if (this.writer.broken) this.writer = this.newWriter();
     void this.writer.write(prepared, new Date(this.now()).toISOString()).then(
       (results) => {
         // Cache checkpoints only after COMMIT, so a rolled-back one is never served.

@@ -33,6 +33,7 @@ export class WriterThread implements BufferWriter {
   private nextId = 1;
   private failure: Error | undefined;
   private idleWaiters: (() => void)[] = [];
+  private closing = false;
 
   constructor(options: Omit<WriterData, 'done'>) {
     this.worker = spawn({ ...options, done: this.done });
@@ -44,6 +45,11 @@ export class WriterThread implements BufferWriter {
 
   get inFlight(): number {
     return this.pending.size;
+  }
+
+  /** the thread died (not closed on purpose): the buffer starts a new one */
+  get broken(): boolean {
+    return this.failure !== undefined && !this.closing;
   }
 
   write(batches: PreparedBatch[], nowIso: string): Promise<BatchResult[]> {
@@ -87,6 +93,7 @@ export class WriterThread implements BufferWriter {
   /** Waits (blocking) until the writer handled everything posted, then closes its connection. */
   closeSync(timeoutMs = 10_000): void {
     if (this.failure) return;
+    this.closing = true;
     this.post({ type: 'close' });
     const deadline = Date.now() + timeoutMs;
     let seen = Atomics.load(this.done, 0);
@@ -101,6 +108,11 @@ export class WriterThread implements BufferWriter {
     if (seen < this.posted) void this.worker.terminate();
   }
 
+  /** Ends the thread as a crash would (fault-injection tests). */
+  crashForTest(): Promise<number> {
+    return this.worker.terminate();
+  }
+
   /** Resolves when every posted write has been answered. */
   drain(): Promise<void> {
     if (this.pending.size === 0) return Promise.resolve();
@@ -111,6 +123,7 @@ export class WriterThread implements BufferWriter {
 /** What the buffer needs from a writer: the thread above, or the same transaction run inline. */
 export interface BufferWriter {
   readonly inFlight: number;
+  readonly broken: boolean;
   write(batches: PreparedBatch[], nowIso: string): Promise<BatchResult[]>;
   drain(): Promise<void>;
   closeSync(): void;
@@ -122,6 +135,7 @@ export interface BufferWriter {
  */
 export class InlineWriter implements BufferWriter {
   readonly inFlight = 0;
+  readonly broken = false;
 
   constructor(private readonly run: (batches: PreparedBatch[], nowIso: string) => BatchResult[]) {}
 

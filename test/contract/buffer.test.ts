@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqlitePunchBuffer } from '../../src/buffer/sqlitePunchBuffer.js';
 import { unsequenced } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
+import { until } from '../helpers/broker.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let file: string;
@@ -163,6 +164,17 @@ describe.for(['thread', 'inline'] as const)('SqlitePunchBuffer, %s writer', (mod
     buffer.deadLetter('https', [{ id: forHttps[1]!.id, reason: 'bad' }]);
     expect(buffer.prune(-365 * 86_400_000)).toBe(1);
     expect(buffer.database.prepare('SELECT seq FROM punches ORDER BY seq').all()).toEqual([{ seq: 2 }, { seq: 3 }]);
+    buffer.close();
+  });
+
+  it('replaces a writer thread that died, and commits again', async (ctx) => {
+    if (mode !== 'thread') return ctx.skip();
+    const buffer = open(['mqtt']);
+    await buffer.commit({ punches: [unsequenced(1)] });
+    const writer = (buffer as unknown as { writer: { crashForTest(): Promise<number>; broken: boolean } }).writer;
+    await writer.crashForTest();
+    await until(() => writer.broken, 5000, 'writer noticed dead');
+    expect(await buffer.commit({ punches: [unsequenced(2)] })).toMatchObject({ inserted: 1, seqs: [2] });
     buffer.close();
   });
 
