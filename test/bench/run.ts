@@ -124,6 +124,14 @@ async function httpsDrain(dir: string, source: string, batchSize: number): Promi
   return rate(N, ms);
 }
 
+type ZkRun = Awaited<ReturnType<typeof benchZkDownload>>;
+
+/** Per client, the faster of two runs (shared machines are noisy; errors never win). */
+function bestOf(a: ZkRun, b: ZkRun): ZkRun {
+  const pick = (x: BenchResult, y: BenchResult): BenchResult => (x.error ? y : y.error ? x : x.wallMs <= y.wallMs ? x : y);
+  return { records: a.records, ours: pick(a.ours, b.ours), oursBurst: pick(a.oursBurst, b.oursBurst), nodeZklib: pick(a.nodeZklib, b.nodeZklib), zktecoJs: pick(a.zktecoJs, b.zktecoJs) };
+}
+
 function printRows(): void {
   const width = Math.max(...rows.map((r) => r.what.length));
   process.stdout.write(`\n${'what'.padEnd(width)} | punches/s | baseline | ratio\n`);
@@ -150,8 +158,9 @@ async function main(): Promise<void> {
       const httpsRate = await httpsDrain(tmp.dir, ingested.file, batchSize);
       rows.push({ what: `HTTPS drain, batch ${batchSize}, loopback TLS receiver`, rate: httpsRate, baseline: '-', ratio: '-' });
     }
+    await benchZkDownload(2_000); // warm-up: JIT and first-socket costs would otherwise land on whoever runs first
     for (const records of [10_000, 100_000]) {
-      const zk = await benchZkDownload(records);
+      const zk = bestOf(await Promise.resolve(benchZkDownload(records)), await benchZkDownload(records));
       const rateOf = (r: BenchResult): number => (r.error ? 0 : rate(r.records, r.wallMs));
       const describe = (name: string, r: BenchResult): string => `${name} ${r.records}/${records} rec in ${Math.round(r.wallMs)} ms${r.error ? ` (${r.error.slice(0, 40)})` : ''}`;
       rows.push({ what: `ZK download ${records} records, ours (burst: merged packets)`, rate: rateOf(zk.oursBurst), baseline: describe('ours', zk.oursBurst), ratio: '-' });
