@@ -12,6 +12,7 @@ import {
   VERIFY_MAP, ZK_HEADER_BYTES, type FieldRow, type Layout,
 } from './tables.js';
 import { decodeCString } from './payloads.js';
+import type { WallTime } from '../../src/punch/time.js';
 
 export * from './payloads.js';
 
@@ -87,14 +88,7 @@ export function encodeTcpFrame(packet: Uint8Array): Buffer {
 // ---------------------------------------------------------------------------------------------
 // Time (§4)
 
-export interface WallTime {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
+export type { WallTime };
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 

@@ -16,7 +16,8 @@ export interface ZonedTime {
   offsetMinutes: number;
 }
 
-interface WallClock {
+/** A calendar date and time of day with no zone, as terminals keep it. */
+export interface WallTime {
   year: number;
   month: number;
   day: number;
@@ -55,9 +56,9 @@ export function zoneOffsetMinutes(zone: string, epochMs: number): number {
 }
 
 /** Parses `YYYY-MM-DDTHH:mm:ss`; undefined when malformed or not a real calendar time. */
-export function parseLocalTime(localTime: string): WallClock | undefined {
+export function parseLocalTime(localTime: string): WallTime | undefined {
   if (!LOCAL_TIME_PATTERN.test(localTime)) return undefined;
-  const wall: WallClock = {
+  const wall: WallTime = {
     year: Number(localTime.slice(0, 4)),
     month: Number(localTime.slice(5, 7)),
     day: Number(localTime.slice(8, 10)),
