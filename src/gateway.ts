@@ -18,6 +18,7 @@ import { HttpsPublisher } from './publish/httpsPublisher.js';
 import { MqttPublisher } from './publish/mqttPublisher.js';
 import type { Publisher } from './publish/publisher.js';
 import { createMetrics, type Metrics } from './util/metrics.js';
+import { ClockMonitor } from './service/clockMonitor.js';
 import { Throttle } from './util/throttle.js';
 import { VERSION } from './version.js';
 
@@ -32,6 +33,8 @@ export class Gateway {
   readonly config: GatewayConfig;
   readonly metrics: Metrics = createMetrics();
   readonly states = new DeviceStates();
+  /** host clock checks (GW_ERR_CLOCK_UNSYNCHRONIZED, gateway_host_clock_synchronized) */
+  readonly clock: ClockMonitor;
   readonly publishers: Publisher[] = [];
   readonly dispatchers: Dispatcher[] = [];
   readonly log: Logger;
@@ -51,6 +54,7 @@ export class Gateway {
     this.log = deps.log.child({ gateway: config.gateway.id, site: config.gateway.site });
     this.drivers = deps.drivers ?? BUILTIN_DRIVERS;
     this.apiEnabled = deps.api ?? true;
+    this.clock = new ClockMonitor({ log: this.log, metrics: this.metrics, states: this.states });
   }
 
   get bufferFile(): string {
@@ -86,6 +90,7 @@ export class Gateway {
     // drivers see their zone explicitly: the device's own, else the gateway's
     this.supervisor.startAll(config.devices.map((d) => ({ ...d, timezone: d.timezone ?? config.gateway.timezone })));
     this.startTimers();
+    this.clock.start();
     if (this.apiEnabled) this.api = await startApiServer(this, this.log);
     this.log.info({ version: VERSION, buffer: this.bufferFile, sinks: this.publishers.map((p) => p.sink), devices: config.devices.length }, 'gateway started');
   }
@@ -200,6 +205,7 @@ export class Gateway {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     this.statusPublishes.cancelAll();
+    this.clock.stop();
     await this.api?.close().catch((error: unknown) => this.log.warn({ err: error }, 'local API close failed'));
     this.api = undefined;
     await this.supervisor.stopAll(timeoutMs);

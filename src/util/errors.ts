@@ -4,6 +4,7 @@
 export const ERROR_CODES = {
   GW_ERR_CONFIG_INVALID: 'the configuration file does not validate',
   GW_ERR_CONFIG_UNREADABLE: 'the configuration file (or a *File secret it names) cannot be read',
+  GW_ERR_CLOCK_UNSYNCHRONIZED: 'the gateway host clock is not synchronized (year before 2024, or timedatectl says NTP is not synchronized)',
   GW_ERR_BUFFER_UNAVAILABLE: 'the SQLite buffer cannot commit (closed, disk full, read-only)',
   GW_ERR_PUNCH_INVALID: 'a driver produced a punch that does not validate',
   GW_ERR_PUNCH_QUARANTINED: 'a punch has an impossible timestamp and was put in quarantine',

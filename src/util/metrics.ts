@@ -94,6 +94,17 @@ export function createMetrics() {
       labelNames: ['device'] as const,
       registers: [registry],
     }),
+    hostClockSynchronized: new Gauge({
+      name: 'gateway_host_clock_synchronized',
+      help: 'Host clock: 1 NTP-synchronized, 0 not synchronized (year before 2024 or timedatectl says no), -1 unknown',
+      registers: [registry],
+    }),
+    configReloads: new Counter({
+      name: 'gateway_config_reloads_total',
+      help: 'SIGHUP config reloads, by result (applied, refused)',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
     // Gauges below are set at scrape time by the local API (src/api/scrapeGauges.ts).
     queueDepth: new Gauge({
       name: 'gateway_queue_depth',
