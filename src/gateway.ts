@@ -17,6 +17,7 @@ import { Dispatcher } from './publish/dispatcher.js';
 import { HttpsPublisher } from './publish/httpsPublisher.js';
 import { MqttPublisher } from './publish/mqttPublisher.js';
 import type { Publisher } from './publish/publisher.js';
+import { PushListener } from './push/listener.js';
 import { createMetrics, type Metrics } from './util/metrics.js';
 import { ClockMonitor } from './service/clockMonitor.js';
 import { Throttle } from './util/throttle.js';
@@ -42,6 +43,8 @@ export class Gateway {
   supervisor!: DeviceSupervisor;
   /** the local API server, once listening (undefined when disabled or it could not listen) */
   api: ApiServer | undefined;
+  /** the push listener (pushListener.listen), once listening; only when a push device is configured */
+  push: PushListener | undefined;
   private readonly apiEnabled: boolean;
   private readonly drivers: AnyDriverFactory[];
   private timers: NodeJS.Timeout[] = [];
@@ -76,6 +79,7 @@ export class Gateway {
       dispatcher.start();
       this.dispatchers.push(dispatcher);
     }
+    await this.startPushListener();
     this.supervisor = new DeviceSupervisor({
       factories: this.drivers,
       states: this.states,
@@ -84,7 +88,7 @@ export class Gateway {
       restartMinMs: config.supervisor.restartMin,
       restartMaxMs: config.supervisor.restartMax,
       makeContext: (device, signal, onFail, log) =>
-        createDriverContext({ device, gateway: config.gateway, punches: config.punches, buffer: this.buffer, states: this.states, log, metrics: this.metrics, signal, onFail }),
+        createDriverContext({ device, gateway: config.gateway, punches: config.punches, buffer: this.buffer, states: this.states, log, metrics: this.metrics, signal, onFail, ...(this.push ? { push: this.push } : {}) }),
     });
     this.states.on('change', (device: DeviceSnapshot) => this.onDeviceChange(device));
     // drivers see their zone explicitly: the device's own, else the gateway's
@@ -93,6 +97,19 @@ export class Gateway {
     this.clock.start();
     if (this.apiEnabled) this.api = await startApiServer(this, this.log);
     this.log.info({ version: VERSION, buffer: this.bufferFile, sinks: this.publishers.map((p) => p.sink), devices: config.devices.length }, 'gateway started');
+  }
+
+  /** Terminals that call the gateway (zk-push) need the push listener; nothing listens otherwise. */
+  private async startPushListener(): Promise<void> {
+    if (!this.config.devices.some((d) => d.enabled && PUSH_PROTOCOLS.has(d.driver))) return;
+    const listener = new PushListener({ log: this.log, metrics: this.metrics, maxBodyBytes: this.config.pushListener.maxBodyBytes });
+    try {
+      await listener.listen(this.config.pushListener.listen);
+      this.push = listener;
+    } catch (error) {
+      this.log.error({ code: 'GW_ERR_PUSH_UNAVAILABLE', err: error, ...this.config.pushListener.listen }, 'push listener not started; push terminals cannot deliver');
+      await listener.close().catch(() => undefined);
+    }
   }
 
   private createPublishers(): void {
@@ -208,6 +225,9 @@ export class Gateway {
     this.clock.stop();
     await this.api?.close().catch((error: unknown) => this.log.warn({ err: error }, 'local API close failed'));
     this.api = undefined;
+    // no new push requests; those in flight finish while the buffer is still open
+    await this.push?.close().catch((error: unknown) => this.log.warn({ err: error }, 'push listener close failed'));
+    this.push = undefined;
     await this.supervisor.stopAll(timeoutMs);
     await Promise.all(this.dispatchers.map((d) => d.stop(timeoutMs)));
     await Promise.all(this.publishers.map((p) => p.stop(AbortSignal.timeout(timeoutMs)).catch((error: unknown) => this.log.warn({ err: error, sink: p.sink }, 'sink stop failed'))));
@@ -216,6 +236,9 @@ export class Gateway {
     this.log.info('gateway stopped');
   }
 }
+
+/** Protocols whose terminals call the gateway on pushListener.listen. */
+const PUSH_PROTOCOLS = new Set(['zk-push']);
 
 function pickDefined<T extends Record<string, unknown>>(values: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };

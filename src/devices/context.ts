@@ -13,6 +13,7 @@ import type { CommitBatch, QuarantineEntry } from '../buffer/punchBuffer.js';
 import type { SqlitePunchBuffer } from '../buffer/sqlitePunchBuffer.js';
 import { normalizePunch, type UnsequencedPunch } from '../punch/normalize.js';
 import type { RawPunch } from '../punch/punch.js';
+import type { PushRegistrar } from '../push/types.js';
 import type { Metrics } from '../util/metrics.js';
 import type { DeviceStates } from './deviceState.js';
 import type { BaseDeviceConfig, DriverContext, EmitResult } from './driver.js';
@@ -28,6 +29,8 @@ export interface ContextDeps {
   signal: AbortSignal;
   onFail(error: Error): void;
   now?: () => number;
+  /** the push listener, when the gateway runs one */
+  push?: PushRegistrar;
 }
 
 export function createDriverContext(deps: ContextDeps): DriverContext {
@@ -81,6 +84,7 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
     emit: (raw) => emitMany([raw]),
     emitMany,
     fail: (error) => deps.onFail(error),
+    ...(deps.push ? { push: deps.push } : {}),
   };
 }
 

@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { RawPunch } from '../punch/punch.js';
+import type { PushRegistrar } from '../push/types.js';
 
 export interface DeviceIdentity {
   /** the device's serial number: the device part of every punch id */
@@ -64,6 +65,8 @@ export interface DriverContext {
   emitMany(raws: RawPunch[], checkpoint?: Record<string, unknown>): Promise<EmitResult>;
   /** Give up: the supervisor restarts the driver with backoff. */
   fail(error: Error): void;
+  /** The push listener, for drivers of terminals that call the gateway (zk-push); absent otherwise. */
+  readonly push?: PushRegistrar;
 }
 
 export interface DeviceInfo extends DeviceIdentity {

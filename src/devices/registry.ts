@@ -1,8 +1,9 @@
 // The drivers this build ships. Adding a protocol = one folder under drivers/ plus one line here.
+import { zkPushDriver } from '../../drivers/zk-push/index.js';
 import { zkTcpDriver } from '../../drivers/zk-tcp/index.js';
 import type { DriverFactory } from './driver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyDriverFactory = DriverFactory<any>;
 
-export const BUILTIN_DRIVERS: AnyDriverFactory[] = [zkTcpDriver];
+export const BUILTIN_DRIVERS: AnyDriverFactory[] = [zkTcpDriver, zkPushDriver];

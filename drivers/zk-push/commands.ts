@@ -1,0 +1,59 @@
+// The per-terminal command queue: commands wait until the terminal's next getrequest, are sent
+// once as `C:<id>:<cmd>`, and complete when devicecmd brings `ID=<id>&Return=<code>`.
+// Invariants:
+// - Ids are unique per driver instance (a timestamp base plus a counter), so a result from a
+//   previous gateway run never completes a new command.
+// - A command sent but never answered is sent again after the terminal's next handshake (a
+//   rebooted terminal forgets what it had not run).
+import type { CommandResult } from './codec.js';
+
+export interface QueuedCommand {
+  id: string;
+  command: string;
+  sent: boolean;
+  resolve(result: CommandResult): void;
+}
+
+export class CommandQueue {
+  private readonly items: QueuedCommand[] = [];
+  private next = 1;
+  private readonly base = Date.now() % 100_000;
+
+  /** Queue a command; the promise resolves with the terminal's result. */
+  enqueue(command: string): { id: string; result: Promise<CommandResult> } {
+    const id = `${this.base}${String(this.next++).padStart(3, '0')}`;
+    let resolve!: (r: CommandResult) => void;
+    const result = new Promise<CommandResult>((r) => (resolve = r));
+    this.items.push({ id, command, sent: false, resolve });
+    return { id, result };
+  }
+
+  /** Commands not yet sent, now marked sent. */
+  takeUnsent(limit = 20): { id: string; command: string }[] {
+    return this.items
+      .filter((c) => !c.sent)
+      .slice(0, limit)
+      .map((c) => {
+        c.sent = true;
+        return { id: c.id, command: c.command };
+      });
+  }
+
+  /** Completes the command a result names; false when no such command waits. */
+  complete(result: CommandResult): boolean {
+    const index = this.items.findIndex((c) => c.id === result.id);
+    if (index < 0) return false;
+    const [item] = this.items.splice(index, 1);
+    item?.resolve(result);
+    return true;
+  }
+
+  /** After a handshake: whatever was sent and not answered goes out again. */
+  resendUnanswered(): void {
+    for (const c of this.items) c.sent = false;
+  }
+
+  get pending(): number {
+    return this.items.length;
+  }
+}

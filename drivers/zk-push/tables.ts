@@ -1,0 +1,70 @@
+// ZKTeco PUSH (ADMS / iclock) device knowledge as data: field orders, codes, handshake options.
+// Sources: /work/shared/protocols/zk-push.md (the ZKTeco "Attendance PUSH Communication Protocol",
+// saifulcoder/adms-server-ZKTeco, kittiu/thai_zkt). The codec interprets these generically.
+import type { PunchState, VerifyMethod } from '../../src/punch/punch.js';
+
+/** ATTLOG line fields in order (spec "ATTLOG"): 7 on older firmware, up to 12 on newer. */
+export const ATTLOG_FIELDS = [
+  'pin',
+  'time',
+  'status',
+  'verify',
+  'workcode',
+  'reserved1',
+  'reserved2',
+  'maskFlag',
+  'temperature',
+  'convTemperature',
+  'timeOffset',
+  'extendData',
+] as const;
+
+/** Fewest fields a usable ATTLOG line has: PIN and time (status/verify default to unknown/other). */
+export const ATTLOG_MIN_FIELDS = 2;
+
+/** Verify code → punch/v1 (spec appendix 7: 1 fingerprint, 3 password, 4 card, 15 face). */
+export const VERIFY_MAP: ReadonlyMap<number, VerifyMethod> = new Map([
+  [1, 'fingerprint'],
+  [3, 'password'],
+  [4, 'card'],
+  [15, 'face'],
+]);
+
+/** Status (in/out state) → punch/v1, the same codes as the standalone protocol. */
+export const STATE_MAP: ReadonlyMap<number, PunchState> = new Map([
+  [0, 'check-in'],
+  [1, 'check-out'],
+  [2, 'break-out'],
+  [3, 'break-in'],
+  [4, 'overtime-in'],
+  [5, 'overtime-out'],
+]);
+
+/** Security PUSH `rtlog` keys that carry what an ATTLOG line carries (zk-push.md "Face and access devices"). */
+export const RTLOG_KEYS = { time: 'time', pin: 'pin', status: 'inoutstatus', verify: 'verifytype', event: 'event', index: 'index' } as const;
+
+/** Tables a terminal may POST to /iclock/cdata; anything else is answered OK and counted. */
+export const UPLOAD_TABLES = ['ATTLOG', 'OPERLOG', 'ATTPHOTO', 'BIODATA', 'options', 'rtlog'] as const;
+
+/** Handshake option order as the spec lists it (zk-push.md table "Handshake"). */
+export const HANDSHAKE_KEYS = [
+  'ATTLOGStamp',
+  'OPERLOGStamp',
+  'ATTPHOTOStamp',
+  'ErrorDelay',
+  'Delay',
+  'TransTimes',
+  'TransInterval',
+  'TransFlag',
+  'TimeZone',
+  'Realtime',
+  'Encrypt',
+  'ServerVer',
+  'PushProtVer',
+] as const;
+
+/** What the gateway asks the terminal to upload (TransFlag): punches and operation logs, no photos. */
+export const TRANS_FLAG = 'TransData AttLog\tOpLog\tEnrollUser\tChgUser';
+
+/** INFO query parameter of getrequest, comma separated, in this order (zk-push.md "Poll"). */
+export const INFO_FIELDS = ['firmware', 'users', 'fingerprints', 'records', 'ip'] as const;

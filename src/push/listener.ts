@@ -1,0 +1,158 @@
+// One HTTP server on pushListener.listen for terminals that call the gateway (ZK ADMS / iclock),
+// separate from the local API. Started by the Gateway only when a push device is configured.
+// Invariants:
+// - A request is routed by its SN query parameter to the registered terminal; nothing else about
+//   the request is trusted for identity.
+// - Unknown serials are logged (once per serial and minute), counted in
+//   gateway_rejected_total{device="(unknown)",reason="unknown-serial"}, listed by `unknown()`, and
+//   answered 503 with Retry-After so the terminal keeps its data and calls again later.
+// - Bodies larger than maxBodyBytes are refused (413) before they are read whole; gzip bodies are
+//   inflated with the same limit on the output.
+// - Every reply carries a Date header (Node sends one): the terminal takes its clock from it.
+// - `close` stops accepting, lets in-flight requests finish, and then drops idle connections.
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Metrics } from '../util/metrics.js';
+import type { PushRegistrar, PushReply, PushRequest, PushTerminal, UnknownTerminal } from './types.js';
+
+export interface PushListenerOptions {
+  log: Logger;
+  metrics?: Metrics;
+  maxBodyBytes: number;
+  /** seconds an unknown terminal is told to wait (Retry-After) */
+  unknownRetrySec?: number;
+}
+
+const UNKNOWN_LOG_INTERVAL_MS = 60_000;
+const UNKNOWN_KEPT = 100;
+
+export class PushListener implements PushRegistrar {
+  readonly app: FastifyInstance;
+  private readonly terminals = new Map<string, PushTerminal>();
+  private readonly unknownBySerial = new Map<string, UnknownTerminal & { loggedAtMs: number }>();
+  private readonly log: Logger;
+
+  constructor(private readonly options: PushListenerOptions) {
+    this.log = options.log.child({ component: 'push-listener' });
+    this.app = buildApp(this, options.maxBodyBytes);
+  }
+
+  register(terminal: PushTerminal): () => void {
+    const current = this.terminals.get(terminal.serial);
+    if (current && current !== terminal) this.log.warn({ serial: terminal.serial }, 'push terminal registered twice; the newer driver wins');
+    this.terminals.set(terminal.serial, terminal);
+    this.unknownBySerial.delete(terminal.serial);
+    return () => {
+      if (this.terminals.get(terminal.serial) === terminal) this.terminals.delete(terminal.serial);
+    };
+  }
+
+  /** Terminals that called with a serial no device entry has, most recent first. */
+  unknown(): UnknownTerminal[] {
+    return [...this.unknownBySerial.values()]
+      .map(({ loggedAtMs: _, ...t }) => t)
+      .sort((a, b) => b.lastSeen.localeCompare(a.lastSeen));
+  }
+
+  async listen(address: { host: string; port: number }): Promise<{ host: string; port: number; url: string }> {
+    await this.app.listen({ host: address.host, port: address.port });
+    const bound = this.app.server.address() as AddressInfo;
+    const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+    this.log.info({ host: bound.address, port: bound.port }, 'push listener listening');
+    return { host: bound.address, port: bound.port, url: `http://${host}:${bound.port}` };
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+  }
+
+  /** Routes one decoded request; exported for the Fastify handler and for tests. */
+  async dispatch(request: PushRequest): Promise<PushReply & { retryAfterSec?: number }> {
+    const serial = request.query.SN ?? '';
+    const terminal = this.terminals.get(serial);
+    if (terminal) return terminal.handle(request);
+    this.noteUnknown(serial, request.remoteAddress);
+    const retryAfterSec = this.options.unknownRetrySec ?? 300;
+    return { status: 503, body: 'UNKNOWN DEVICE', retryAfterSec };
+  }
+
+  /** A body refused before any terminal saw it (too large, bad gzip): counted and logged. */
+  noteBadBody(remoteAddress: string, reason: string): void {
+    this.options.metrics?.rejected.inc({ device: '(push)', reason });
+    this.log.warn({ code: 'GW_ERR_DECODE', reason, remoteAddress }, 'push request body refused');
+  }
+
+  private noteUnknown(serial: string, remoteAddress: string): void {
+    const now = new Date();
+    const shown = serial.slice(0, 64) || '(none)';
+    this.options.metrics?.rejected.inc({ device: '(unknown)', reason: 'unknown-serial' });
+    let entry = this.unknownBySerial.get(shown);
+    if (!entry) {
+      if (this.unknownBySerial.size >= UNKNOWN_KEPT) {
+        const oldest = [...this.unknownBySerial.values()].sort((a, b) => a.lastSeen.localeCompare(b.lastSeen))[0];
+        if (oldest) this.unknownBySerial.delete(oldest.serial);
+      }
+      entry = { serial: shown, remoteAddress, firstSeen: now.toISOString(), lastSeen: now.toISOString(), requests: 0, loggedAtMs: 0 };
+      this.unknownBySerial.set(shown, entry);
+    }
+    entry.requests += 1;
+    entry.lastSeen = now.toISOString();
+    entry.remoteAddress = remoteAddress;
+    if (now.getTime() - entry.loggedAtMs >= UNKNOWN_LOG_INTERVAL_MS) {
+      entry.loggedAtMs = now.getTime();
+      this.log.warn({ code: 'GW_ERR_PUSH_UNKNOWN_DEVICE', serial: shown, remoteAddress }, 'unknown terminal asks to connect; add it to devices to accept it');
+    }
+  }
+}
+
+function bodyText(request: FastifyRequest, maxBodyBytes: number): string {
+  const bytes = request.body;
+  if (!(bytes instanceof Uint8Array) || bytes.length === 0) return '';
+  const encoding = String(request.headers['content-encoding'] ?? '').toLowerCase();
+  const gzipped = encoding.includes('gzip') || (bytes[0] === 0x1f && bytes[1] === 0x8b);
+  const plain = gzipped ? gunzipSync(bytes, { maxOutputLength: maxBodyBytes }) : bytes;
+  return Buffer.from(plain.buffer, plain.byteOffset, plain.length).toString('utf8');
+}
+
+function firstValues(query: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries((query ?? {}) as Record<string, unknown>)) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (typeof first === 'string') out[key] = first;
+  }
+  return out;
+}
+
+function buildApp(listener: PushListener, maxBodyBytes: number): FastifyInstance {
+  // HTTP/1.0 and `Connection: close` are Node's own business; keep-alive is not required of terminals
+  const app = Fastify({ logger: false, bodyLimit: maxBodyBytes, forceCloseConnections: 'idle', return503OnClosing: true });
+  // terminals send text/plain, application/octet-stream or nothing: every body is bytes to us
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/iclock/:endpoint',
+    handler: async (request, reply) => {
+      let text: string;
+      try {
+        text = bodyText(request, maxBodyBytes);
+      } catch {
+        listener.noteBadBody(request.ip, 'bad-gzip');
+        return reply.code(400).type('text/plain').send('ERROR: body cannot be inflated');
+      }
+      const endpoint = (request.params as { endpoint: string }).endpoint.replace(/\.aspx$/i, '');
+      const out = await listener.dispatch({ method: request.method, endpoint, query: firstValues(request.query), body: text, remoteAddress: request.ip });
+      if (out.retryAfterSec !== undefined) void reply.header('retry-after', String(out.retryAfterSec));
+      return reply.code(out.status).type('text/plain').send(out.body);
+    },
+  });
+  app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain').send('NOT FOUND'));
+  app.setErrorHandler((error: { statusCode?: number; message?: string }, request, reply) => {
+    if (error.statusCode === 413) listener.noteBadBody(request.ip, 'body-too-large');
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    return reply.code(status).type('text/plain').send(`ERROR: ${status === 413 ? 'body too large' : 'request refused'}`);
+  });
+  return app;
+}

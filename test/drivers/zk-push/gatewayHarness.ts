@@ -1,0 +1,51 @@
+// A whole Gateway with zk-push devices on a temp buffer: the push listener on 127.0.0.1 port 0,
+// local API off unless asked. Used by the listener tests (Fastify inject) and the e2e tests.
+import { join } from 'node:path';
+import { parseConfigText } from '../../../src/config/load.js';
+import { Gateway } from '../../../src/gateway.js';
+import { silentLogger } from '../../../src/util/logger.js';
+
+export interface PushGatewaySetup {
+  dir: string;
+  /** extra YAML lines for each zk-push device, keyed by serial */
+  devices: { id: string; serial: string; extra?: string }[];
+  mqttUrl?: string;
+  httpsUrl?: string;
+  maxBodyBytes?: number;
+  /** listen on this port (a restarted gateway keeps its address); default 0 */
+  port?: number;
+}
+
+export function pushConfigYaml(s: PushGatewaySetup): string {
+  const lines = [
+    'gateway:',
+    '  id: gw-push',
+    '  site: PUSHTEST',
+    `  dataDir: ${join(s.dir, 'data')}`,
+    '  logLevel: silent',
+    'pushListener:',
+    `  listen: 127.0.0.1:${s.port ?? 0}`,
+    ...(s.maxBodyBytes ? [`  maxBodyBytes: ${s.maxBodyBytes}`] : []),
+    'devices:',
+    ...s.devices.map((d) => `  - {id: ${d.id}, driver: zk-push, serial: ${d.serial}${d.extra ? `, ${d.extra}` : ''}}`),
+  ];
+  if (s.mqttUrl || s.httpsUrl) lines.push('publish:');
+  if (s.mqttUrl) lines.push('  mqtt:', `    url: ${s.mqttUrl}`, `    clientId: gw-push-${Math.random().toString(36).slice(2)}`, '    reconnectMin: 100ms', '    reconnectMax: 500ms');
+  if (s.httpsUrl) lines.push('  https:', `    url: ${s.httpsUrl}`, '    maxWait: 50ms', '    rejectUnauthorized: false');
+  lines.push('supervisor:', '  restartMin: 50ms', '  restartMax: 200ms', '  shutdownTimeout: 2s');
+  return `${lines.join('\n')}\n`;
+}
+
+export async function startPushGateway(s: PushGatewaySetup): Promise<Gateway> {
+  const config = parseConfigText(pushConfigYaml(s), 'push.yaml');
+  const gateway = new Gateway(config, { log: silentLogger(), api: false });
+  await gateway.start();
+  return gateway;
+}
+
+/** The listener URL of a started gateway. */
+export function pushUrl(gateway: Gateway): string {
+  const address = gateway.push?.app.server.address();
+  if (!address || typeof address === 'string') throw new Error('push listener not listening');
+  return `http://127.0.0.1:${address.port}`;
+}
