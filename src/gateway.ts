@@ -31,7 +31,8 @@ export interface GatewayDeps {
 }
 
 export class Gateway {
-  readonly config: GatewayConfig;
+  /** replaced by a SIGHUP reload (src/service/reload.ts: only `devices` changes live) */
+  config: GatewayConfig;
   readonly metrics: Metrics = createMetrics();
   readonly states = new DeviceStates();
   /** host clock checks (GW_ERR_CLOCK_UNSYNCHRONIZED, gateway_host_clock_synchronized) */

@@ -1,8 +1,10 @@
 // `absensi-gateway run`: the daemon. Logs JSON to stdout for journald; exits 78 on a bad config
-// so systemd does not restart-loop on it, and stops gracefully on SIGTERM/SIGINT.
+// so systemd does not restart-loop on it, stops gracefully on SIGTERM/SIGINT, and re-reads the
+// config on SIGHUP (src/service/reload.ts).
 import type { Command } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load.js';
 import { Gateway } from '../gateway.js';
+import { reloadFromFile } from '../service/reload.js';
 import { createLogger } from '../util/logger.js';
 import { EXIT_CONFIG } from './check.js';
 
@@ -37,6 +39,12 @@ export function registerRunCommand(program: Command): void {
       };
       process.on('SIGTERM', () => shutdown('SIGTERM'));
       process.on('SIGINT', () => shutdown('SIGINT'));
+      // systemctl reload: re-read the config; an invalid one is refused and the old one keeps running
+      process.on('SIGHUP', () => {
+        if (stopping) return;
+        log.info({ signal: 'SIGHUP', config: options.config }, 'reloading config');
+        reloadFromFile(gateway, options.config).catch((error: unknown) => log.error({ err: error }, 'config reload failed'));
+      });
       process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
       process.on('uncaughtException', (error) => {
         log.fatal({ err: error }, 'uncaught exception; stopping');

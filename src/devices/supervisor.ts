@@ -5,6 +5,7 @@
 //   take the daemon down.
 // - Every instance gets its own AbortSignal, aborted when it is replaced or the supervisor stops.
 // - `stop` resolves when every driver's stop() resolved or `timeoutMs` passed.
+// - After `stopAll`, `add` starts nothing (a config reload racing a shutdown cannot revive a device).
 import type { Logger } from 'pino';
 import { backoffDelayMs } from '../util/backoff.js';
 import { errorMessage } from '../util/errors.js';
@@ -36,6 +37,7 @@ interface Running {
 export class DeviceSupervisor {
   private readonly options: SupervisorOptions;
   private readonly running = new Map<string, Running>();
+  private closed = false;
 
   constructor(options: SupervisorOptions) {
     this.options = options;
@@ -47,6 +49,7 @@ export class DeviceSupervisor {
   }
 
   add(device: BaseDeviceConfig): void {
+    if (this.closed) return;
     this.options.states.register(device.id, device.driver, device.enabled, device.serial);
     if (!device.enabled) return;
     const entry: Running = { device, driver: undefined, abort: new AbortController(), attempt: 0, restartTimer: undefined, stopped: false };
@@ -128,6 +131,7 @@ export class DeviceSupervisor {
   }
 
   async stopAll(timeoutMs = 10_000): Promise<void> {
+    this.closed = true;
     const entries = [...this.running.values()];
     for (const entry of entries) {
       entry.stopped = true;
