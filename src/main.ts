@@ -5,6 +5,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { registerCheckCommand } from './cli/check.js';
 import { registerDemoCommand } from './cli/demo.js';
+import { registerImportCommand } from './cli/import.js';
 import { registerProbeCommand } from './cli/probe.js';
 import { registerPullCommand } from './cli/pull.js';
 import { pullWiring } from './cli/pullWiring.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerCheckCommand(program);
   registerProbeCommand(program);
   registerPullCommand(program, pullWiring);
+  registerImportCommand(program);
   registerQueueCommand(program);
   registerSimulateCommand(program);
   registerDemoCommand(program);

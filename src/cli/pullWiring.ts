@@ -1,4 +1,4 @@
-// What `pull` needs from the core: the device's config entry and a DriverContext on the buffer the
+// What `pull` and `import` need from the core: the device's config entry and a DriverContext on the buffer the
 // daemon uses (a second connection to the same SQLite file: WAL and a busy timeout make that safe,
 // and seqs are assigned inside each write transaction). The daemon's dispatchers notice the new
 // punches on their next poll.
@@ -7,49 +7,72 @@ import { dirname } from 'node:path';
 import type { ZkTcpConfig } from '../../drivers/zk-tcp/config.js';
 import { SqlitePunchBuffer } from '../buffer/sqlitePunchBuffer.js';
 import { loadConfigFile } from '../config/load.js';
-import { bufferFileOf, sinkNamesOf } from '../config/schema.js';
+import { bufferFileOf, sinkNamesOf, type DeviceConfig, type GatewayConfig } from '../config/schema.js';
 import { createDriverContext } from '../devices/context.js';
 import { DeviceStates } from '../devices/deviceState.js';
+import type { DriverContext } from '../devices/driver.js';
 import { GatewayError } from '../util/errors.js';
 import { createLogger } from '../util/logger.js';
 import { createMetrics } from '../util/metrics.js';
 import type { PullWiring } from './pull.js';
 
+export interface DeviceWiring {
+  config: GatewayConfig;
+  /** the device entry, with timezone defaulted to gateway.timezone */
+  device: DeviceConfig & { timezone: string };
+  ctx: DriverContext;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the config, finds the device and builds a DriverContext on the daemon's buffer, for CLI
+ * commands that commit punches of one device (pull, import). `inline` writer: the command waits
+ * for each commit anyway.
+ */
+export function openDeviceContext(deviceId: string, configPath: string, command: string): DeviceWiring {
+  const config = loadConfigFile(configPath);
+  const entry = config.devices.find((d) => d.id === deviceId);
+  if (!entry) {
+    throw new GatewayError('GW_ERR_CONFIG_INVALID', `no device "${deviceId}" in ${configPath}; it has: ${config.devices.map((d) => d.id).join(', ') || 'none'}`);
+  }
+  const device = { ...entry, timezone: entry.timezone ?? config.gateway.timezone };
+  const file = bufferFileOf(config);
+  mkdirSync(dirname(file), { recursive: true });
+  const buffer = new SqlitePunchBuffer({ file, sinks: sinkNamesOf(config), synchronous: config.buffer.synchronous, writer: 'inline' });
+  const states = new DeviceStates();
+  states.register(device.id, device.driver, true, device.serial);
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  process.once('SIGINT', onSignal);
+  const ctx = createDriverContext({
+    device,
+    gateway: config.gateway,
+    punches: config.punches,
+    buffer,
+    states,
+    log: createLogger({ level: 'warn', destination: process.stderr }).child({ device: device.id, command }),
+    metrics: createMetrics(),
+    signal: abort.signal,
+    onFail: (error) => abort.abort(error),
+  });
+  return {
+    config,
+    device,
+    ctx,
+    close: async () => {
+      process.off('SIGINT', onSignal);
+      buffer.close();
+    },
+  };
+}
+
 export const pullWiring: PullWiring = {
   async open(deviceId, configPath) {
-    const config = loadConfigFile(configPath);
-    const device = config.devices.find((d) => d.id === deviceId);
-    if (!device) {
-      throw new GatewayError('GW_ERR_CONFIG_INVALID', `no device "${deviceId}" in ${configPath}; it has: ${config.devices.map((d) => d.id).join(', ') || 'none'}`);
+    const wiring = openDeviceContext(deviceId, configPath, 'pull');
+    if (wiring.device.driver !== 'zk-tcp') {
+      await wiring.close();
+      throw new GatewayError('GW_ERR_CONFIG_INVALID', `pull works on zk-tcp devices; "${deviceId}" uses ${wiring.device.driver}`);
     }
-    if (device.driver !== 'zk-tcp') throw new GatewayError('GW_ERR_CONFIG_INVALID', `pull works on zk-tcp devices; "${deviceId}" uses ${device.driver}`);
-    const deviceConfig = { ...device, timezone: device.timezone ?? config.gateway.timezone } as unknown as ZkTcpConfig;
-    const file = bufferFileOf(config);
-    mkdirSync(dirname(file), { recursive: true });
-    const buffer = new SqlitePunchBuffer({ file, sinks: sinkNamesOf(config), synchronous: config.buffer.synchronous, writer: 'inline' });
-    const states = new DeviceStates();
-    states.register(device.id, device.driver, true, device.serial);
-    const abort = new AbortController();
-    const onSignal = (): void => abort.abort();
-    process.once('SIGINT', onSignal);
-    const ctx = createDriverContext({
-      device: deviceConfig,
-      gateway: config.gateway,
-      punches: config.punches,
-      buffer,
-      states,
-      log: createLogger({ level: 'warn', destination: process.stderr }).child({ device: device.id, command: 'pull' }),
-      metrics: createMetrics(),
-      signal: abort.signal,
-      onFail: (error) => abort.abort(error),
-    });
-    return {
-      deviceConfig,
-      ctx,
-      close: async () => {
-        process.off('SIGINT', onSignal);
-        buffer.close();
-      },
-    };
+    return { deviceConfig: wiring.device as unknown as ZkTcpConfig, ctx: wiring.ctx, close: wiring.close };
   },
 };
