@@ -1,0 +1,121 @@
+// Crash harness (issue 8, first part): the real daemon as a child process reads a simulated ZK
+// terminal (realtime over TCP, catch-up download on every connect) while staff keep punching; it
+// is SIGKILLed at random moments, restarted, and at the end every punch the terminal recorded must
+// have reached a central subscriber: 0 lost, duplicates only as the same id.
+// `npm test` runs a few cycles; `npm run reliability` sets CRASH_CYCLES=50.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { STATE_MAP, VERIFY_MAP } from '../../drivers/zk-tcp/tables.js';
+import { punchId, type Punch } from '../../src/punch/punch.js';
+import { ZkTcpSimulator } from '../../src/sim/zkTcp/index.js';
+import { collect, startAedes, until, type Collector, type TestBroker } from '../helpers/broker.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const CYCLES = Number(process.env.CRASH_CYCLES ?? 6);
+const SERIAL = 'CRASH00000001';
+const tmp = tempDir();
+const sim = new ZkTcpSimulator({ serial: SERIAL, records: 50, users: 40, seed: 3 });
+let broker: TestBroker;
+let central: Collector;
+let configFile: string;
+
+beforeAll(async () => {
+  broker = await startAedes();
+  const { port } = await sim.start();
+  central = await collect(broker.url, 'absensi/CRASH/+/punch', 4, 'central-crash');
+  configFile = join(tmp.dir, 'config.yaml');
+  writeFileSync(
+    configFile,
+    [
+      `gateway: {id: gw-crash, site: CRASH, dataDir: ${join(tmp.dir, 'data')}, logLevel: ${process.env.CRASH_LOG ? "debug" : "warn"}}`,
+      'api: {listen: "127.0.0.1:0"}',
+      'devices:',
+      `  - {id: lobby, driver: zk-tcp, host: 127.0.0.1, port: ${port}, realtime: true, pollInterval: 2s, heartbeatInterval: 2s, timeout: 2s}`,
+      `publish: {mqtt: {url: "${broker.url}", reconnectMin: 100ms, reconnectMax: 500ms}}`,
+      'supervisor: {restartMin: 100ms, restartMax: 1s, shutdownTimeout: 3s}',
+      '',
+    ].join('\n'),
+  );
+});
+afterAll(async () => {
+  await central.close();
+  await sim.stop();
+  await broker.close();
+  tmp.cleanup();
+});
+
+function startDaemon(logFile?: string): ChildProcess {
+  const child = spawn('node', ['--import', 'tsx', 'src/main.ts', 'run', '--config', configFile], { stdio: ['ignore', logFile ? 'pipe' : 'ignore', 'ignore'] });
+  if (logFile) child.stdout?.pipe(createWriteStream(logFile));
+  return child;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+}
+
+/** Every punch the terminal holds, as the punch ids the gateway must produce. */
+function expectedIds(): Set<string> {
+  const ids = new Set<string>();
+  for (let i = 0; i < sim.log.count; i += 1) {
+    const p = sim.log.punchAt(i);
+    ids.add(punchId({ serial: SERIAL, pin: p.pin, localTime: p.localTime, state: STATE_MAP.get(p.state) ?? 'unknown', verify: VERIFY_MAP.get(p.verify) ?? 'other' }));
+  }
+  return ids;
+}
+
+it(`loses no punch across ${CYCLES} SIGKILLs of the daemon`, async () => {
+  let made = 0;
+  const staff = setInterval(() => {
+    const user = sim.log.users[made % sim.log.users.length];
+    if (user) sim.addPunch({ pin: user.pin, state: made % 2, verify: made % 3 === 0 ? 15 : 1 });
+    made += 1;
+  }, 25);
+  try {
+    for (let cycle = 0; cycle < CYCLES; cycle += 1) {
+      const daemon = startDaemon();
+      // kill anywhere from start-up through download, realtime and publishing
+      await new Promise((r) => setTimeout(r, 400 + Math.random() * 1600));
+      daemon.kill('SIGKILL');
+      await exited(daemon);
+    }
+  } finally {
+    clearInterval(staff);
+  }
+  const daemon = startDaemon(process.env.CRASH_LOG);
+  try {
+    const expected = expectedIds();
+    // the broker and the simulator live in this process: keep each poll cheap (parse new messages only)
+    const received = new Set<string>();
+    let parsed = 0;
+    const receivedIds = (): Set<string> => {
+      for (; parsed < central.messages.length; parsed += 1) received.add((JSON.parse(central.messages[parsed]!.payload) as Punch).id);
+      return received;
+    };
+    await until(() => [...expected].every((id) => receivedIds().has(id)), 60_000, 'every punch at the centre').catch((error: unknown) => {
+      const missing = [...expected].filter((id) => !receivedIds().has(id));
+      const db = new Database(join(tmp.dir, 'data', 'buffer.db'), { readonly: true });
+      const inBuffer = missing.filter((id) => db.prepare('SELECT 1 FROM punches WHERE id = ?').get(id));
+      const state = { cursors: db.prepare('SELECT * FROM sink_cursors').all(), head: db.prepare('SELECT max(seq) AS head FROM punches').get(), checkpoints: db.prepare('SELECT * FROM checkpoints').all() };
+      db.close();
+      throw new Error(`${missing.length} of ${expected.size} missing; ${inBuffer.length} of them are in the buffer; ${JSON.stringify(state)}`, { cause: error });
+    });
+    const payloadById = new Map<string, string>();
+    for (const m of central.messages) {
+      const id = (JSON.parse(m.payload) as Punch).id;
+      expect(payloadById.get(id) ?? m.payload, 'a duplicate is the same punch').toBe(m.payload);
+      payloadById.set(id, m.payload);
+    }
+    const lost = [...expected].filter((id) => !payloadById.has(id));
+    const duplicates = central.messages.length - payloadById.size;
+    process.stdout.write(`crash harness: ${CYCLES} SIGKILLs, ${expected.size} punches made, ${payloadById.size} received, ${lost.length} lost, ${duplicates} duplicate deliveries\n`);
+    expect(lost).toEqual([]);
+    expect(payloadById.size).toBe(expected.size);
+  } finally {
+    daemon.kill('SIGTERM');
+    await exited(daemon);
+  }
+}, CYCLES * 3000 + 90_000);
