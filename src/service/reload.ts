@@ -9,13 +9,14 @@
 //   doubled by this: a driver's emit commits before it acknowledges (the buffer de-duplicates by
 //   id), so a punch a stopping driver did not commit is fetched again by the new instance.
 // - Every other section (gateway, api, pushListener, publish, buffer, punches, supervisor) needs a
-//   restart: a change there is logged as such and the running value is kept.
+//   restart: a change there is logged as such and the running value is kept. So does the first
+//   push device (zk-push) of a gateway that started without one: its listener is not running.
 // - Reloads of one gateway run one after another, never interleaved.
 import type { Logger } from 'pino';
 import { ConfigError, loadConfigFile, type LoadOptions } from '../config/load.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { BaseDeviceConfig } from '../devices/driver.js';
-import type { Gateway } from '../gateway.js';
+import { PUSH_PROTOCOLS, type Gateway } from '../gateway.js';
 
 export interface ReloadOutcome {
   applied: boolean;
@@ -71,6 +72,9 @@ async function applyConfig(gateway: Gateway, next: GatewayConfig): Promise<Reloa
   const added = [...after.keys()].filter((id) => !before.has(id));
   const changed = [...after.keys()].filter((id) => before.has(id) && before.get(id) !== JSON.stringify(effective(after.get(id)!)));
   const needsRestart = Object.keys(next).filter((key) => key !== 'devices' && JSON.stringify(next[key as keyof GatewayConfig]) !== JSON.stringify(current[key as keyof GatewayConfig]));
+  // the push listener starts with the gateway, and only when a push device is configured then
+  const needsListener = [...added, ...changed].some((id) => after.get(id)!.enabled && PUSH_PROTOCOLS.has(after.get(id)!.driver));
+  if (needsListener && !gateway.push && !needsRestart.includes('pushListener')) needsRestart.push('pushListener');
 
   const { supervisor, log } = gateway;
   const timeoutMs = current.supervisor.shutdownTimeout;

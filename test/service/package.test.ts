@@ -1,7 +1,7 @@
 // `npm run package`: the .deb is built from this repo and inspected with dpkg-deb -I / -c, then
 // unpacked and run: the packaged CLI validates its default config with production deps only.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_DIR, buildDeb, type PackageResult } from '../../src/service/package.js';
@@ -58,9 +58,22 @@ describe.skipIf(!available)('the .deb (skipped: dpkg-deb not installed; Debian: 
     expect(paths.some((p) => p.startsWith(`/${APP_DIR}/dist/test/`))).toBe(false);
   });
 
-  it('runs from the unpacked tree: check passes on the shipped default config', () => {
+  it('has maintainer scripts and a wrapper that parse as POSIX sh', () => {
+    const control = join(tmp.dir, 'control');
+    execFileSync(DPKG_DEB, ['-e', result.file, control]);
     const root = join(tmp.dir, 'root');
     execFileSync(DPKG_DEB, ['-x', result.file, root]);
+    for (const script of [join(control, 'postinst'), join(control, 'prerm'), join(control, 'postrm'), join(root, 'usr/bin/absensi-gateway')]) {
+      const check = spawnSync('sh', ['-n', script], { encoding: 'utf8' });
+      expect(check.stderr, script).toBe('');
+      expect(check.status, script).toBe(0);
+    }
+    expect(readFileSync(join(control, 'postinst'), 'utf8')).toMatch(/systemd-sysusers absensi-gateway\.conf\n\s+systemd-tmpfiles --create absensi-gateway\.conf/);
+  });
+
+  it('runs from the unpacked tree: check passes on the shipped default config', () => {
+    const root = join(tmp.dir, 'root');
+    if (!existsSync(root)) execFileSync(DPKG_DEB, ['-x', result.file, root]);
     const run = spawnSync(process.execPath, [join(root, APP_DIR, 'dist/src/main.js'), 'check', '--config', join(root, 'etc/absensi-gateway/config.yaml')], { encoding: 'utf8' });
     expect(run.stderr + run.stdout).toMatch(/OK \(0 device\(s\)/);
     expect(run.status).toBe(0);

@@ -124,13 +124,15 @@ it('`run` re-reads its config on SIGHUP and keeps running on an invalid one', as
   const child = spawn('node', ['--import', 'tsx', 'src/main.ts', 'run', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const lines = (): { msg: string; code?: string; added?: string[]; removed?: string[] }[] => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const lines = (): { msg: string; code?: string; added?: string[]; removed?: string[]; sections?: string[] }[] => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
   await until(() => sub.messages.some((m) => JSON.parse(m.payload).online === true), 20_000, 'online status');
 
-  writeFileSync(file, configYaml(site, zk('lobby-2')));
+  // the first push terminal needs the push listener, which only a restart starts
+  writeFileSync(file, configYaml(site, `${zk('lobby-2')}\n  - {id: hall-face, driver: zk-push, serial: CQZ7232260123}`));
   child.kill('SIGHUP');
   await until(() => lines().some((l) => l.msg === 'config reloaded'), 10_000, 'reload logged');
-  expect(lines().find((l) => l.msg === 'config reloaded')).toMatchObject({ added: ['lobby-2'], removed: ['lobby-1'] });
+  expect(lines().find((l) => l.msg === 'config reloaded')).toMatchObject({ added: ['lobby-2', 'hall-face'], removed: ['lobby-1'] });
+  expect(lines().find((l) => l.sections)).toMatchObject({ sections: ['pushListener'] });
 
   writeFileSync(file, 'gateway:\n  site: X\n');
   child.kill('SIGHUP');
