@@ -11,10 +11,13 @@
 // - Every other section (gateway, api, pushListener, publish, buffer, punches, supervisor) needs a
 //   restart: a change there is logged as such and the running value is kept. So does the first
 //   push device (zk-push) of a gateway that started without one: its listener is not running.
+// - A removed device's retained MQTT status turns `online: false` with lastError "removed from the
+//   gateway config", so the centre does not see a stale "online".
 // - Reloads of one gateway run one after another, never interleaved.
 import type { Logger } from 'pino';
 import { ConfigError, loadConfigFile, type LoadOptions } from '../config/load.js';
 import type { GatewayConfig } from '../config/schema.js';
+import type { DeviceSnapshot } from '../devices/deviceState.js';
 import type { BaseDeviceConfig } from '../devices/driver.js';
 import { PUSH_PROTOCOLS, type Gateway } from '../gateway.js';
 
@@ -78,14 +81,31 @@ async function applyConfig(gateway: Gateway, next: GatewayConfig): Promise<Reloa
 
   const { supervisor, log } = gateway;
   const timeoutMs = current.supervisor.shutdownTimeout;
+  const lastKnown = new Map(removed.map((id) => [id, gateway.states.get(id)]));
   await Promise.all([...removed, ...changed].map((id) => supervisor.remove(id, timeoutMs)));
-  for (const id of removed) gateway.metrics.deviceUp.remove({ device: id });
+  for (const id of removed) {
+    gateway.metrics.deviceUp.remove({ device: id });
+    publishRemoved(gateway, id, lastKnown.get(id));
+  }
   gateway.config = { ...current, devices: next.devices };
   for (const id of [...changed, ...added]) supervisor.add(effective(after.get(id)!));
   gateway.clock.annotate();
   gateway.metrics.configReloads.inc({ result: 'applied' });
   logOutcome(log, { applied: true, added, removed, changed, needsRestart }, next.devices.length);
   return { applied: true, added, removed, changed, needsRestart };
+}
+
+/** The retained device status must not go on saying "online" for a device the gateway no longer reads. */
+function publishRemoved(gateway: Gateway, deviceId: string, last: DeviceSnapshot | undefined): void {
+  gateway.mqtt?.publishDeviceStatus(deviceId, {
+    online: false,
+    lastSeen: last?.lastSeen ?? null,
+    lastPunchAt: last?.lastPunchAt ?? null,
+    serial: last?.serial ?? null,
+    model: last?.model ?? null,
+    clockSkewSec: last?.clockSkewSec ?? null,
+    lastError: 'removed from the gateway config',
+  });
 }
 
 function logOutcome(log: Logger, outcome: ReloadOutcome, devices: number): void {

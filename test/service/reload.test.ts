@@ -75,8 +75,9 @@ it('applies added, removed and changed devices live, loses and doubles nothing, 
   const destination = new Writable({ write: (chunk: Buffer, _enc, done) => (logLines.push(JSON.parse(chunk.toString())), done()) });
   gateway = new Gateway(loadConfigFile(file, { drivers: [feedDriver] }), { log: createLogger({ destination }), drivers: [feedDriver], api: false });
   const sub = await collect(broker.url, `absensi/${site}/+/punch`);
+  const removedStatus = await collect(broker.url, `absensi/${site}/dev-b/status`);
   await gateway.start();
-  await until(() => feeds.has('dev-a') && feeds.has('dev-b'), 10_000, 'drivers started');
+  await until(() => feeds.has('dev-a') && feeds.has('dev-b') && gateway!.mqtt!.health().connected, 10_000, 'drivers started, broker connected');
   const untouched = feeds.get('dev-b')!.ctx;
 
   // dev-a streams 300 punches while the reload changes its zone, removes dev-b and adds dev-c
@@ -90,6 +91,9 @@ it('applies added, removed and changed devices live, loses and doubles nothing, 
   expect(feeds.has('dev-b')).toBe(false);
   expect(untouched.signal.aborted).toBe(true);
   expect(gateway.states.list().map((d) => d.id).sort()).toEqual(['dev-a', 'dev-c']);
+  await until(() => removedStatus.messages.some((m) => JSON.parse(m.payload).lastError === 'removed from the gateway config'), 5000, 'dev-b status offline');
+  expect(JSON.parse(removedStatus.messages.at(-1)!.payload)).toMatchObject({ online: false, serial: 'SN-dev-b' });
+  await removedStatus.close();
   await until(() => feeds.has('dev-c'), 10_000, 'dev-c started');
   for (let i = 0; i < 20; i += 1) await pushUntilCommitted('dev-c', rawPunch(i));
   const zoneAfter = await feeds.get('dev-a')!.push([rawPunch(1000)]);
