@@ -4,7 +4,8 @@
 // - `format` is checked here (a shipped name, or a regex that compiles with a pin or card group),
 //   so a broken format is a config error with its YAML path, not a driver crash.
 // - `cardMapFile` is a path read by the driver at start (it is not a secret *File key).
-// - No `path` means an import-only device: USB-flashdisk exports are imported into it, nothing is opened.
+// - No `path` means an import-only device: USB-flashdisk exports are imported into it (CLI or
+//   dropFolder), no port is opened.
 import { z } from 'zod';
 import { baseDeviceSchema, duration } from '../../src/config/primitives.js';
 import { PUNCH_STATES, VERIFY_METHODS } from '../../src/punch/punch.js';
@@ -46,6 +47,12 @@ export const serialLineConfigSchema = baseDeviceSchema
     cardMapFile: z.string().min(1).optional().describe('CSV file of card,pin rows for readers that send only card numbers'),
     unknownCard: z.enum(['use-card', 'reject']).default('use-card').describe('with a cardMapFile, a card not in it: use the card number as PIN, or reject the line'),
     lineTimeout: duration('a line still lacking its delimiter after this silence counts as complete (0 = never; readers like EM-18 send none)').optional(),
+    dropFolder: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('folder (e.g. a share) watched for USB-flashdisk exports of this device; imported files move to <dropFolder>/processed/'),
+    dropInterval: durationKey('how often dropFolder is scanned; a file is imported once it stood still for one interval', 10_000),
     reconnectMin: durationKey('first delay before reopening a port that failed or disappeared', 1000),
     reconnectMax: durationKey('longest delay between reopen attempts (exponential backoff)', 30_000),
   })

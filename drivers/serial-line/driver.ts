@@ -8,7 +8,8 @@
 //   the device's recent rejects; the driver continues with the next line.
 // - Emits are chained in arrival order; `stop()` resolves after the last one settled and the port
 //   closed. A serial reader does not resend, so a punch the buffer refuses is logged with its line.
-// - No `path`: an import-only device; the driver opens nothing.
+// - No `path`: an import-only device; the driver opens no port. `dropFolder` (dropFolder.ts) works
+//   with or without a port.
 import { StringDecoder } from 'node:string_decoder';
 import { SerialPort, type SerialPortMock } from 'serialport';
 import type { Driver, DriverContext } from '../../src/devices/driver.js';
@@ -16,6 +17,7 @@ import type { RawPunch } from '../../src/punch/punch.js';
 import { backoffDelayMs } from '../../src/util/backoff.js';
 import { DecodeError, errorMessage } from '../../src/util/errors.js';
 import { readCardMap } from './cardMap.js';
+import { DropFolder } from './dropFolder.js';
 import { compileFormat, decodeLine, splitLines, trimControl, type LineFormat } from './codec.js';
 import type { SerialLineConfig } from './config.js';
 
@@ -67,6 +69,7 @@ export class SerialLineDriver implements Driver {
   private pending = '';
   private lineTimer: NodeJS.Timeout | undefined;
   private linesRead = 0;
+  private dropFolder: DropFolder | undefined;
 
   constructor(
     private readonly cfg: SerialLineConfig,
@@ -81,8 +84,9 @@ export class SerialLineDriver implements Driver {
     if (this.loop || this.ctx.signal.aborted) return Promise.resolve();
     // a broken card map is a config problem: throwing lets the supervisor report and retry it
     if (this.cfg.cardMapFile) this.cardMap = readCardMap(this.cfg.cardMapFile);
+    if (this.cfg.dropFolder) this.startDropFolder(this.cfg.dropFolder);
     if (!this.cfg.path) {
-      this.ctx.status.update({ online: false, lastError: null, details: { importOnly: true, format: this.format.name } });
+      this.ctx.status.update({ online: false, lastError: null, details: { importOnly: true, format: this.format.name, dropFolder: this.cfg.dropFolder } });
       this.loop = Promise.resolve();
       return Promise.resolve();
     }
@@ -94,10 +98,18 @@ export class SerialLineDriver implements Driver {
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake?.();
+    await this.dropFolder?.stop();
     await this.closePort();
     await this.loop;
     this.flushPending();
     await this.chain;
+  }
+
+  /** Exports dropped into the folder are imported with this format, or zk-attlog when its lines carry no time. */
+  private startDropFolder(folder: string): void {
+    const format = this.format.hasTime ? this.format : compileFormat('zk-attlog');
+    this.dropFolder = new DropFolder({ folder, intervalMs: this.cfg.dropInterval, format, ctx: this.ctx, zone: this.zone, cardMap: this.cardMap, unknownCard: this.cfg.unknownCard });
+    this.dropFolder.start();
   }
 
   private async run(path: string): Promise<void> {

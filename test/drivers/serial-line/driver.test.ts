@@ -1,9 +1,12 @@
 // The serial-line driver on @serialport/binding-mock (the same SerialPortStream as the real port,
 // with a fake binding): lines become punch/v1 in a real SQLite buffer, bad lines are counted
 // rejections, a pulled and re-plugged port is reopened, a missing port is a status error.
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SerialPortMock } from 'serialport';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PortOptions, SerialLineTuning } from '../../../drivers/serial-line/driver.js';
+import { tempDir } from '../../helpers/tmp.js';
 import { startHarness, until, type Harness } from './harness.js';
 
 // the MockBinding instance SerialPortMock opens through (the ESM and CJS builds of
@@ -118,5 +121,29 @@ describe('serial-line driver on binding-mock', () => {
     h = startHarness({ format: 'zk-attlog' }, mockTuning());
     await h.driver.start();
     expect(h.snapshot()).toMatchObject({ online: false, lastError: null, details: { importOnly: true, format: 'zk-attlog' } });
+  });
+
+  it('imports exports dropped into dropFolder once they stand still, and moves them to processed/', async () => {
+    const drop = tempDir('serial-drop-');
+    try {
+      h = startHarness({ format: 'zk-attlog', dropFolder: drop.dir, dropInterval: '10ms' }, mockTuning());
+      await h.driver.start();
+      // SYNTHETIC attlog lines (zk-push.md "ATTLOG record" layout), one of them garbage
+      writeFileSync(join(drop.dir, '1_attlog.dat'), '   17\t2026-01-19 07:31:05\t0\t1\t0\t0\t0\r\ngarbage\r\n   18\t2026-01-19 07:32:00\t1\t15\t0\t0\t0\r\n');
+      writeFileSync(join(drop.dir, 'notes.txt'), 'not an export');
+      await until(() => h!.punches().length === 2 && !existsSync(join(drop.dir, '1_attlog.dat')));
+      expect(h.punches().map((p) => [p.pin, p.state, p.verify])).toEqual([
+        ['17', 'check-in', 'fingerprint'],
+        ['18', 'check-out', 'face'],
+      ]);
+      expect(h.snapshot().rejected['line-no-match']).toBe(1);
+      expect(h.snapshot().recentRejects[0]?.detail).toMatch(/^1_attlog\.dat:2 /);
+      expect(readdirSync(join(drop.dir, 'processed'))).toEqual([expect.stringMatching(/_1_attlog\.dat$/)]);
+      expect(existsSync(join(drop.dir, 'notes.txt'))).toBe(true);
+    } finally {
+      await h?.close();
+      h = undefined;
+      drop.cleanup();
+    }
   });
 });
