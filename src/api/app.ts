@@ -12,6 +12,7 @@ import type { Gateway } from '../gateway.js';
 import { GatewayError } from '../util/errors.js';
 import { bearerAuth, requiresToken } from './auth.js';
 import { CommitHealth } from './readiness.js';
+import { registerPushRoutes } from '../push/apiRoutes.js';
 import { registerBufferRoutes } from './routes/buffer.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerStatusRoutes } from './routes/status.js';
@@ -75,6 +76,7 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
   registerHealthRoutes(app, ctx);
   registerStatusRoutes(app, ctx);
   registerBufferRoutes(app, ctx);
+  registerPushRoutes(app, gateway);
   await app.ready();
   return app;
 }

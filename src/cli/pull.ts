@@ -4,6 +4,8 @@
 // - Punches go through ctx.emitMany like the daemon's, so ids dedupe and nothing is sent twice.
 // - A backfill neither reads nor moves the driver's checkpoint, and never clears the terminal log.
 // - The device serial is reported before the first emit (punch ids depend on it).
+// - A zk-push device is not downloaded here: the daemon queues `DATA QUERY ATTLOG` for it through
+//   its local API (src/push/pullViaDaemon.ts), and the terminal uploads on its next poll.
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { ZkClient } from '../../drivers/zk-tcp/client.js';
@@ -11,6 +13,7 @@ import type { ZkTcpConfig } from '../../drivers/zk-tcp/config.js';
 import { identify } from '../../drivers/zk-tcp/device.js';
 import { syncAttendance, type SyncResult } from '../../drivers/zk-tcp/sync.js';
 import type { DriverContext } from '../devices/driver.js';
+import { queuePushPull } from '../push/pullViaDaemon.js';
 import { errorMessage } from '../util/errors.js';
 
 export interface PullProgress {
@@ -84,7 +87,7 @@ const SINCE_PATTERN = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/;
 export function registerPullCommand(program: Command, wiring?: PullWiring): void {
   program
     .command('pull')
-    .description('backfill a zk-tcp terminal: download its log and commit every record (or those since a date)')
+    .description('backfill a zk-tcp terminal: download its log and commit every record (or those since a date); for a zk-push terminal, ask the running daemon to queue the query')
     .argument('<deviceId>', 'device id from the config')
     .option('-c, --config <file>', 'config file', '/etc/absensi-gateway/config.yaml')
     .option('--since <date>', 'terminal-local date or date-time, e.g. 2026-01-01')
@@ -92,6 +95,13 @@ export function registerPullCommand(program: Command, wiring?: PullWiring): void
       if (options.since !== undefined && !SINCE_PATTERN.test(options.since)) {
         process.stderr.write(`pull: --since: expected 2026-01-01 or 2026-01-01T07:00:00, got "${options.since}"\n`);
         process.exitCode = 64;
+        return;
+      }
+      // a push terminal (zk-push) calls the gateway: the running daemon queues the query for it
+      const queued = await queuePushPull(deviceId, options.config, options.since);
+      if (queued) {
+        (queued.ok ? process.stdout : process.stderr).write(`${queued.message}\n`);
+        if (!queued.ok) process.exitCode = 69; // EX_UNAVAILABLE
         return;
       }
       if (!wiring) {

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../app.js';
 import { blankSnapshot } from '../../devices/deviceState.js';
+import type { Gateway } from '../../gateway.js';
 import { devicesBody, gatewayBody, responses } from '../schemas.js';
 import { STATUS_PAGE_CSP, STATUS_PAGE_HTML } from '../statusPage/page.js';
 import { VERSION } from '../../version.js';
@@ -43,6 +44,18 @@ export function registerStatusRoutes(app: FastifyInstance, ctx: ApiContext): voi
         enabled: device.enabled,
         timezone: device.timezone ?? gateway.config.gateway.timezone,
       };
-    }),
+    }).concat(unknownPushTerminals(gateway)),
+  }));
+}
+
+/** Push terminals whose serial no device entry names (zk-push), shown as "unknown, asking to connect". */
+function unknownPushTerminals(gateway: Gateway) {
+  return (gateway.push?.unknown() ?? []).map((t) => ({
+    ...blankSnapshot(`unknown:${t.serial}`, 'zk-push', false, t.serial),
+    lastSeen: t.lastSeen,
+    lastError: `unknown, asking to connect (from ${t.remoteAddress}, ${t.requests} requests); add a zk-push device with serial ${t.serial} to accept it`,
+    driver: 'zk-push',
+    enabled: false,
+    timezone: gateway.config.gateway.timezone,
   }));
 }

@@ -14,6 +14,9 @@ export interface PushGatewaySetup {
   maxBodyBytes?: number;
   /** listen on this port (a restarted gateway keeps its address); default 0 */
   port?: number;
+  /** serve the local API on 127.0.0.1 (port 0 unless apiPort) */
+  api?: boolean;
+  apiPort?: number;
 }
 
 export function pushConfigYaml(s: PushGatewaySetup): string {
@@ -23,6 +26,8 @@ export function pushConfigYaml(s: PushGatewaySetup): string {
     '  site: PUSHTEST',
     `  dataDir: ${join(s.dir, 'data')}`,
     '  logLevel: silent',
+    'api:',
+    `  listen: 127.0.0.1:${s.apiPort ?? 0}`,
     'pushListener:',
     `  listen: 127.0.0.1:${s.port ?? 0}`,
     ...(s.maxBodyBytes ? [`  maxBodyBytes: ${s.maxBodyBytes}`] : []),
@@ -38,7 +43,7 @@ export function pushConfigYaml(s: PushGatewaySetup): string {
 
 export async function startPushGateway(s: PushGatewaySetup): Promise<Gateway> {
   const config = parseConfigText(pushConfigYaml(s), 'push.yaml');
-  const gateway = new Gateway(config, { log: silentLogger(), api: false });
+  const gateway = new Gateway(config, { log: silentLogger(), api: s.api === true });
   await gateway.start();
   return gateway;
 }

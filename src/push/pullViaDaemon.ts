@@ -1,0 +1,49 @@
+// `pull <deviceId>` for a push terminal (zk-push): the terminal calls the gateway, so the CLI asks
+// the running daemon, over its local API, to queue `DATA QUERY ATTLOG` (src/push/apiRoutes.ts).
+// Invariants:
+// - Returns undefined when the config cannot be read or the device is not a push device: `pull`
+//   then goes on exactly as before (zk-tcp download, its own error messages).
+// - Never writes the buffer itself; the punches arrive through the daemon like any upload.
+import { loadConfigFile } from '../config/load.js';
+import type { GatewayConfig } from '../config/schema.js';
+import { errorMessage } from '../util/errors.js';
+
+export const PUSH_DRIVERS = new Set(['zk-push']);
+
+export interface QueuedPull {
+  ok: boolean;
+  /** one line for stdout (ok) or stderr */
+  message: string;
+}
+
+function apiUrl(config: GatewayConfig): string {
+  const { host, port } = config.api.listen;
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+  return `http://${reachable}:${port}`;
+}
+
+/** Queues a backfill for a push device through the daemon; undefined when `deviceId` is no push device. */
+export async function queuePushPull(deviceId: string, configPath: string, since?: string): Promise<QueuedPull | undefined> {
+  let config: GatewayConfig;
+  try {
+    config = loadConfigFile(configPath);
+  } catch {
+    return undefined;
+  }
+  const device = config.devices.find((d) => d.id === deviceId);
+  if (!device || !PUSH_DRIVERS.has(device.driver)) return undefined;
+  const url = `${apiUrl(config)}/api/devices/${encodeURIComponent(deviceId)}/backfill`;
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(config.api.token ? { authorization: `Bearer ${config.api.token}` } : {}) },
+      body: JSON.stringify(since ? { since } : {}),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const body = (await res.json().catch(() => ({}))) as { commandId?: string; since?: string; until?: string; error?: string };
+    if (res.status !== 202) return { ok: false, message: `pull ${deviceId}: the daemon refused (${res.status}): ${body.error ?? 'no reason given'}` };
+    return { ok: true, message: `${deviceId} (push terminal ${device.serial ?? ''}): backfill ${body.since} … ${body.until} queued as command ${body.commandId}; the terminal uploads the records on its next poll, duplicates are dropped by punch id` };
+  } catch (error) {
+    return { ok: false, message: `pull ${deviceId}: cannot reach the running daemon's local API at ${url} (${errorMessage(error)}); a push terminal is backfilled through the daemon, so start it first` };
+  }
+}

@@ -1,0 +1,97 @@
+// `absensi-gateway simulate zk-push --target http://127.0.0.1:8081 --serial …`: a simulated ADMS
+// terminal that calls a gateway (handshake, uploads until OK, getrequest polls, commands).
+// Invariants:
+// - Connects only to --target; runs until SIGINT/SIGTERM, then stops its loop and requests.
+import type { Command } from 'commander';
+import { parseDurationMs } from '../../config/primitives.js';
+import { ZkPushSimulator, type ZkPushSimOptions } from './simulator.js';
+
+interface ZkPushCliOptions {
+  target: string;
+  serial: string;
+  timezone: string;
+  clockOffset: string;
+  commKey?: string;
+  punchEvery?: string;
+  pollEvery?: string;
+  retryEvery?: string;
+  batchSize: string;
+  users: string;
+  gzip?: boolean;
+  http10?: boolean;
+  lf?: boolean;
+  stamp9999?: boolean;
+}
+
+/** Command-line options → simulator options (throws with a clear message on bad input). */
+export function zkPushOptionsFrom(o: ZkPushCliOptions, onEvent?: (line: string) => void): ZkPushSimOptions {
+  if (!/^https?:\/\/[^/]+/.test(o.target)) throw new Error(`--target: expected http://host:port, got "${o.target}"`);
+  const ms = (name: string, value: string | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    const parsed = parseDurationMs(value);
+    if (parsed === undefined) throw new Error(`${name}: expected a duration like 10s, got "${value}"`);
+    return parsed;
+  };
+  const clockOffsetSec = Number(o.clockOffset);
+  const batchSize = Number(o.batchSize);
+  if (!Number.isInteger(clockOffsetSec)) throw new Error(`--clock-offset: expected seconds, got "${o.clockOffset}"`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`--batch-size: expected a positive integer, got "${o.batchSize}"`);
+  const pollMs = ms('--poll-every', o.pollEvery);
+  const retryMs = ms('--retry-every', o.retryEvery);
+  return {
+    target: o.target,
+    serial: o.serial,
+    timeZone: o.timezone,
+    clockOffsetSec,
+    batchSize,
+    ...(o.commKey ? { commKey: o.commKey } : {}),
+    ...(pollMs !== undefined ? { pollMs } : {}),
+    ...(retryMs !== undefined ? { retryMs } : {}),
+    quirks: { gzip: o.gzip === true, http10: o.http10 === true, crlf: o.lf !== true, stamp9999: o.stamp9999 === true },
+    ...(onEvent ? { onEvent } : {}),
+  };
+}
+
+export function registerSimulateZkPush(simulate: Command): void {
+  simulate
+    .command('zk-push')
+    .description('a ZKTeco PUSH (ADMS / iclock) terminal that calls a gateway\'s push listener')
+    .option('--target <url>', 'the gateway push listener', 'http://127.0.0.1:8081')
+    .option('--serial <serial>', 'terminal serial number (must match a zk-push device entry)', 'SIMPUSH00001')
+    .option('--timezone <zone>', 'IANA zone of the terminal clock until the handshake sets TimeZone', 'Asia/Jakarta')
+    .option('--clock-offset <sec>', 'terminal clock minus real time, seconds (the handshake corrects it)', '0')
+    .option('--comm-key <key>', 'pushcommkey sent in the handshake')
+    .option('--punch-every <duration>', 'a random user punches this often (e.g. 10s)')
+    .option('--poll-every <duration>', 'getrequest interval instead of the handshake\'s Delay')
+    .option('--retry-every <duration>', 'wait after a failed request instead of the handshake\'s ErrorDelay')
+    .option('--batch-size <n>', 'ATTLOG lines per upload', '100')
+    .option('--users <n>', 'users who punch (PINs 1..n)', '20')
+    .option('--gzip', 'gzip request bodies')
+    .option('--http10', 'speak HTTP/1.0')
+    .option('--lf', 'LF line ends instead of CRLF')
+    .option('--stamp9999', 'always send Stamp=9999, like some real firmware')
+    .action(async (options: ZkPushCliOptions) => {
+      let simOptions: ZkPushSimOptions;
+      try {
+        simOptions = zkPushOptionsFrom(options, (line) => process.stdout.write(`${line}\n`));
+      } catch (error) {
+        process.stderr.write(`simulate zk-push: ${(error as Error).message}\n`);
+        process.exitCode = 64; // EX_USAGE
+        return;
+      }
+      const sim = new ZkPushSimulator(simOptions);
+      const users = Math.max(1, Number(options.users) || 1);
+      const every = options.punchEvery ? parseDurationMs(options.punchEvery) : undefined;
+      const timer = every
+        ? setInterval(() => sim.addPunch({ pin: String(1 + Math.floor(Math.random() * users)), state: Math.random() < 0.5 ? 0 : 1, verify: [1, 15, 4][Math.floor(Math.random() * 3)] }), every)
+        : undefined;
+      process.stdout.write(`ZK push terminal simulator ${simOptions.serial} calling ${simOptions.target}. Ctrl-C stops.\n`);
+      sim.start();
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      clearInterval(timer);
+      await sim.stop();
+    });
+}
