@@ -241,9 +241,6 @@ export class Gateway {
 /** Protocols whose terminals call the gateway on pushListener.listen. */
 export const PUSH_PROTOCOLS = new Set(['zk-push']);
 
-/** Protocols whose terminals call the gateway on pushListener.listen. */
-const PUSH_PROTOCOLS = new Set(['zk-push']);
-
 function pickDefined<T extends Record<string, unknown>>(values: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
