@@ -5,7 +5,8 @@
 // - A port that cannot be opened (missing at start, unplugged) is status `online:false` with
 //   `lastError`, retried with backoff; it never fails the driver.
 // - A line that does not decode is `ctx.status.rejected(reason, line)`: counted, logged, kept in
-//   the device's recent rejects; the driver continues with the next line.
+//   the device's recent rejects; the driver continues with the next line. Text without a delimiter
+//   is held up to MAX_LINE_CHARS, then rejected as line-too-long (memory stays flat).
 // - Emits are chained in arrival order; `stop()` resolves after the last one settled and the port
 //   closed. A serial reader does not resend, so a punch the buffer refuses is logged with its line.
 // - No `path`: an import-only device; the driver opens no port. `dropFolder` (dropFolder.ts) works
@@ -20,6 +21,9 @@ import { readCardMap } from './cardMap.js';
 import { DropFolder } from './dropFolder.js';
 import { compileFormat, decodeLine, splitLines, trimControl, type LineFormat } from './codec.js';
 import type { SerialLineConfig } from './config.js';
+
+/** Longer than any punch line: a device sending this much without a delimiter is misconfigured or noise. */
+export const MAX_LINE_CHARS = 4096;
 
 /** Zone used when neither the device entry nor the core supplies one. */
 const FALLBACK_ZONE = 'Asia/Jakarta';
@@ -167,6 +171,11 @@ export class SerialLineDriver implements Driver {
     const { lines, rest } = splitLines(this.pending + text, this.cfg.delimiter);
     this.pending = rest;
     for (const line of lines) this.onLine(line);
+    if (this.pending.length > MAX_LINE_CHARS) {
+      // wrong baud rate or delimiter, or line noise: drop the run-on text, keep memory flat
+      this.ctx.status.rejected('line-too-long', `${MAX_LINE_CHARS}+ characters without the delimiter: ${JSON.stringify(this.pending.slice(0, 80))}`);
+      this.pending = '';
+    }
     clearTimeout(this.lineTimer);
     if (this.format.lineTimeoutMs > 0 && this.pending !== '') this.lineTimer = setTimeout(() => this.flushPending(), this.format.lineTimeoutMs);
   }

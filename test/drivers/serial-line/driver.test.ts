@@ -69,6 +69,12 @@ describe('serial-line driver on binding-mock', () => {
     });
     expect(second?.pin).toBe('4294967295');
     expect(h.snapshot().recentRejects[0]?.detail).toMatch(/not a card/);
+
+    port.emitData('7'.repeat(5000)); // wrong delimiter or baud rate: never a line
+    await until(() => h!.snapshot().rejected['line-too-long'] === 1);
+    port.emitData('\r\n0000000003\r\n');
+    await until(() => h!.punches().length === 3);
+    expect(h.punches()[2]?.pin).toBe('0000000003');
   });
 
   it('takes a frame without delimiter after lineTimeout (EM-18), strips STX/ETX, rejects a bad XOR check', async () => {
