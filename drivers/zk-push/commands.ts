@@ -53,6 +53,11 @@ export class CommandQueue {
     for (const c of this.items) c.sent = false;
   }
 
+  /** Is `command` queued (sent or not) and not yet answered? */
+  has(command: string): boolean {
+    return this.items.some((c) => c.command === command);
+  }
+
   get pending(): number {
     return this.items.length;
   }

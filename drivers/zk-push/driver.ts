@@ -126,6 +126,8 @@ export class ZkPushDriver implements Driver, PushTerminal {
       return { status: 401, body: 'ERROR: comm key' };
     }
     this.commands.resendUnanswered();
+    // after every handshake (boot, reconnect) ask what the terminal is: model, firmware, counts
+    if (!this.commands.has('INFO')) this.commands.enqueue('INFO');
     this.ctx.status.update({ serial: this.serial, lastError: null, details: pick(query, ['pushver', 'language', 'DeviceType']) });
     return { status: 200, body: encodeHandshake(this.serial, this.optionLines()) };
   }
