@@ -20,6 +20,19 @@ import { createStatements, type Statements } from './statements.js';
 import { writeBatches, type PreparedBatch } from './writeBatches.js';
 import { InlineWriter, WriterThread, type BufferWriter } from './writerThread.js';
 
+const storedBodies = new WeakMap<Punch, string>();
+
+function fromStoredBody(body: string): Punch {
+  const punch = JSON.parse(body) as Punch;
+  storedBodies.set(punch, body);
+  return punch;
+}
+
+/** The punch/v1 JSON exactly as committed, for a punch handed out by `pending` (saves re-serializing it). */
+export function storedJson(punch: Punch): string {
+  return storedBodies.get(punch) ?? JSON.stringify(punch);
+}
+
 /** one transaction committing in the writer, one waiting: the next batch serializes meanwhile */
 const MAX_WRITES_IN_FLIGHT = 2;
 const MAX_ROWS_PER_WRITE = 2000;
@@ -227,13 +240,13 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
       if (out.length >= limit) break;
       if (window.replaysOut.has(row.id)) continue;
       window.handOutReplay(row.seq, row.id);
-      out.push(JSON.parse(row.body) as Punch);
+      out.push(fromStoredBody(row.body));
     }
     if (out.length >= limit) return out;
     const rows = this.sql.streamAfter.all(window.readSeq, limit - out.length) as { seq: number; id: string; body: string }[];
     for (const row of rows) {
       window.handOut(row.seq, row.id);
-      out.push(JSON.parse(row.body) as Punch);
+      out.push(fromStoredBody(row.body));
     }
     return out;
   }

@@ -11,6 +11,7 @@
 import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Punch } from '../punch/punch.js';
+import { storedJson } from '../buffer/sqlitePunchBuffer.js';
 import { backoffDelayMs } from '../util/backoff.js';
 import type { Publisher, SendResult, SinkHealth } from './publisher.js';
 import { buildTopics, type Topics } from './topics.js';
@@ -207,7 +208,7 @@ export class MqttPublisher implements Publisher {
       const settle = (outcome: string): void => finish(outcome);
       unsettled.add(settle);
       const options: IClientPublishOptions = { qos: 1, retain: false, ...this.jsonProperties(punch.id) };
-      client.publish(this.topics.punch(punch.device.id), JSON.stringify(punch), options, (error) => finish(error ? error.message : null));
+      client.publish(this.topics.punch(punch.device.id), storedJson(punch), options, (error) => finish(error ? error.message : null));
     });
   }
 
