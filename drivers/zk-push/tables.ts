@@ -1,7 +1,7 @@
 // ZKTeco PUSH (ADMS / iclock) device knowledge as data: field orders, codes, handshake options.
 // Sources: /work/shared/protocols/zk-push.md (the ZKTeco "Attendance PUSH Communication Protocol",
 // saifulcoder/adms-server-ZKTeco, kittiu/thai_zkt). The codec interprets these generically.
-import type { PunchState, VerifyMethod } from '../../src/punch/punch.js';
+import type { VerifyMethod } from '../../src/punch/punch.js';
 
 /** ATTLOG line fields in order (spec "ATTLOG"): 7 on older firmware, up to 12 on newer. */
 export const ATTLOG_FIELDS = [
@@ -30,15 +30,8 @@ export const VERIFY_MAP: ReadonlyMap<number, VerifyMethod> = new Map([
   [15, 'face'],
 ]);
 
-/** Status (in/out state) → punch/v1, the same codes as the standalone protocol. */
-export const STATE_MAP: ReadonlyMap<number, PunchState> = new Map([
-  [0, 'check-in'],
-  [1, 'check-out'],
-  [2, 'break-out'],
-  [3, 'break-in'],
-  [4, 'overtime-in'],
-  [5, 'overtime-out'],
-]);
+/** Status (in/out state) → punch/v1: the same codes as the standalone protocol, so the same table. */
+export { STATE_MAP } from '../zk-tcp/tables.js';
 
 /** Security PUSH `rtlog` keys that carry what an ATTLOG line carries (zk-push.md "Face and access devices"). */
 export const RTLOG_KEYS = { time: 'time', pin: 'pin', status: 'inoutstatus', verify: 'verifytype', event: 'event', index: 'index' } as const;

@@ -3,7 +3,7 @@
 // the real gateway on config/demo.yaml, and an MQTT subscriber printing punches as they arrive.
 // Staff punch at the simulated terminals every few seconds.
 import { createWriteStream, mkdtempSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -16,6 +16,7 @@ import { startEmbeddedBroker } from '../sim/embeddedBroker.js';
 import { ZkTcpSimulator } from '../sim/zkTcp/index.js';
 import { createLogger } from '../util/logger.js';
 import { PACKAGE_ROOT } from '../util/packageRoot.js';
+import { freePort } from '../util/net.js';
 
 interface DemoOptions {
   duration?: string;
@@ -33,14 +34,6 @@ async function portIsFree(port: number): Promise<boolean> {
     server.once('error', () => resolve(false));
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function parseDurationOption(name: string, text: string): number {

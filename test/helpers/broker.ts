@@ -6,6 +6,7 @@ import { createServer, connect as netConnect, type AddressInfo, type Server, typ
 import { join } from 'node:path';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
+import { freePort } from '../../src/util/net.js';
 
 export interface TestBroker {
   name: string;
@@ -73,14 +74,6 @@ export const MOSQUITTO_BIN = '/usr/sbin/mosquitto';
 
 export function mosquittoInstalled(): boolean {
   return existsSync(MOSQUITTO_BIN);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 export interface MosquittoTls {
