@@ -58,7 +58,7 @@ export class Gateway {
     this.log = deps.log.child({ gateway: config.gateway.id, site: config.gateway.site });
     this.drivers = deps.drivers ?? BUILTIN_DRIVERS;
     this.apiEnabled = deps.api ?? true;
-    this.clock = new ClockMonitor({ log: this.log, metrics: this.metrics, states: this.states });
+    this.clock = new ClockMonitor({ log: this.log, metrics: this.metrics, states: this.states, onChange: () => this.mqtt?.publishGatewayStatus() });
   }
 
   get bufferFile(): string {
@@ -136,6 +136,7 @@ export class Gateway {
           batchSize: m.batchSize,
           ackTimeoutMs: m.ackTimeout,
           queueSnapshot: () => this.queueSnapshot(),
+          statusExtras: () => ({ hostClock: this.clock.latest ?? null }),
           onConnect: () => {
             for (const device of this.states.list()) this.statusPublishes.request(device.id);
           },

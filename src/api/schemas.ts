@@ -63,6 +63,7 @@ export const gatewayBody = z.object({
   uptimeSec: z.number(),
   sinks: z.array(z.string()),
   authRequired: z.boolean(),
+  hostClock: z.object({ synchronized: z.boolean().nullable(), reason: z.string(), checkedAt: z.string() }).nullable(),
 });
 
 export const deviceBody = z.object({

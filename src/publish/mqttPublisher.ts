@@ -40,6 +40,8 @@ export interface MqttPublisherOptions {
   ackTimeoutMs?: number;
   /** what goes in the `queue` field of the retained gateway status */
   queueSnapshot?: () => unknown;
+  /** more fields for the retained gateway status (e.g. the host clock check) */
+  statusExtras?: () => Record<string, unknown>;
   /** called after every CONNACK (e.g. to refresh retained device statuses) */
   onConnect?: () => void;
 }
@@ -154,10 +156,15 @@ export class MqttPublisher implements Publisher {
   }
 
   publishGatewayStatus(online = true): void {
-    const payload = JSON.stringify({ online, version: this.options.version, startedAt: this.startedAt, queue: this.options.queueSnapshot?.() ?? null });
+    const payload = this.statusPayload(online);
     this.client?.publish(this.topics.gatewayStatus, payload, { qos: 1, retain: true, ...this.jsonProperties() }, (error) => {
       if (error) this.log.debug({ error: error.message }, 'gateway status not published');
     });
+  }
+
+  private statusPayload(online: boolean): string {
+    const { version, queueSnapshot, statusExtras } = this.options;
+    return JSON.stringify({ online, version, startedAt: this.startedAt, queue: queueSnapshot?.() ?? null, ...statusExtras?.() });
   }
 
   /** Retained device status; a no-op while offline (the next change or reconnect refreshes it). */
@@ -228,7 +235,7 @@ export class MqttPublisher implements Publisher {
     this.client = undefined;
     if (client.connected) {
       // A clean goodbye does not fire the Will, so say offline ourselves.
-      const payload = JSON.stringify({ online: false, version: this.options.version, startedAt: this.startedAt, queue: this.options.queueSnapshot?.() ?? null });
+      const payload = this.statusPayload(false);
       const said = client.publishAsync(this.topics.gatewayStatus, payload, { qos: 1, retain: true, ...this.jsonProperties() }).catch(() => undefined);
       await Promise.race([said, delay(1000)]);
     }

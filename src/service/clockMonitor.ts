@@ -17,6 +17,8 @@ export interface ClockMonitorOptions {
   states: DeviceStates;
   intervalMs?: number;
   probe?: HostClockProbe;
+  /** called when the verdict changes (e.g. to refresh the retained gateway status) */
+  onChange?: (status: HostClockStatus) => void;
 }
 
 export class ClockMonitor {
@@ -58,6 +60,7 @@ export class ClockMonitor {
       log.info({ reason: status.reason }, 'host clock synchronized again');
     }
     this.annotate();
+    if (previous?.synchronized !== status.synchronized || previous?.reason !== status.reason) this.options.onChange?.(status);
     return status;
   }
 

@@ -291,7 +291,7 @@ describe('real socket', () => {
     gateways.push(gateway);
     expect(gateway.api?.address.host).toBe('127.0.0.1');
     const res = await fetch(`${gateway.api!.url}/api/gateway`);
-    expect(await res.json()).toMatchObject({ id: 'gw-api', version: expect.any(String), sinks: [], authRequired: false });
+    expect(await res.json()).toMatchObject({ id: 'gw-api', version: expect.any(String), sinks: [], authRequired: false, hostClock: { synchronized: expect.toBeOneOf([true, false, null]), reason: expect.any(String) } });
     const url = gateway.api!.url;
     await gateway.stop();
     gateways.splice(0);

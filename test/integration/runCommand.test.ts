@@ -29,6 +29,8 @@ it('runs until SIGTERM, then goes offline and closes the buffer cleanly', async 
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   await until(() => sub.messages.some((m) => JSON.parse(m.payload).online === true), 20_000, 'online status');
+  // the retained status also carries the host clock check once it has run
+  await until(() => sub.messages.some((m) => JSON.parse(m.payload).hostClock?.reason !== undefined), 20_000, 'host clock in status');
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   expect(await exited).toBe(0);

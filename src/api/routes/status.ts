@@ -31,6 +31,7 @@ export function registerStatusRoutes(app: FastifyInstance, ctx: ApiContext): voi
     uptimeSec: Math.round((Date.now() - ctx.startedAt.getTime()) / 1000),
     sinks: gateway.publishers.map((p) => p.sink),
     authRequired: ctx.authRequired,
+    hostClock: gateway.clock.latest ?? null,
   }));
 
   app.get('/api/devices', { schema: { response: responses(devicesBody) } }, async () => ({
