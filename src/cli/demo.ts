@@ -1,5 +1,6 @@
-// `absensi-gateway demo`: the whole gateway with no hardware. Two simulated ZK terminals on
-// loopback (one realtime over TCP in WIB, one polled over UDP in WITA), an embedded MQTT broker,
+// `absensi-gateway demo`: the whole gateway with no hardware. Three simulated ZK terminals on
+// loopback (one realtime over TCP in WIB, one polled over UDP in WITA, one pushing over HTTP in
+// WIT), an embedded MQTT broker,
 // the real gateway on config/demo.yaml, and an MQTT subscriber printing punches as they arrive.
 // Staff punch at the simulated terminals every few seconds.
 import { createWriteStream, mkdtempSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { parseDurationMs } from '../config/primitives.js';
 import { Gateway } from '../gateway.js';
 import type { Punch } from '../punch/punch.js';
 import { startEmbeddedBroker } from '../sim/embeddedBroker.js';
+import { ZkPushSimulator } from '../sim/zkPush/index.js';
 import { ZkTcpSimulator } from '../sim/zkTcp/index.js';
 import { createLogger } from '../util/logger.js';
 import { PACKAGE_ROOT } from '../util/packageRoot.js';
@@ -46,11 +48,20 @@ function formatPunchLine(p: Punch): string {
   return [p.time.padEnd(26), p.device.id.padEnd(8), p.pin.padEnd(6), p.state.padEnd(12), p.verify.padEnd(11), `${p.id.slice(0, 12)}…`].join(' ');
 }
 
+const PUSH_VERIFY_CODES = [1, 1, 15, 4]; // the push protocol's codes: fingerprint, face, card
+
 /** A person punches at a random terminal now. */
-function punchSomewhere(terminals: ZkTcpSimulator[]): void {
-  const terminal = terminals[Math.floor(Math.random() * terminals.length)] as ZkTcpSimulator;
-  const user = terminal.log.users[Math.floor(Math.random() * terminal.log.users.length)];
+function punchSomewhere(terminals: ZkTcpSimulator[], gate: ZkPushSimulator): void {
+  const pick = Math.floor(Math.random() * (terminals.length + 1));
+  const terminal = terminals[pick];
+  const users = (terminal ?? terminals[0])?.log.users ?? [];
+  const user = users[Math.floor(Math.random() * users.length)];
   if (!user) return;
+  if (!terminal) {
+    const state = Number(gate.now().slice(11, 13)) < 12 ? 0 : 1;
+    gate.addPunch({ pin: user.pin, state, verify: PUSH_VERIFY_CODES[Math.floor(Math.random() * PUSH_VERIFY_CODES.length)] as number });
+    return;
+  }
   const { hour } = terminal.deviceNow();
   terminal.addPunch({ pin: user.pin, state: hour < 12 ? 0 : 1, verify: VERIFY_CODES[Math.floor(Math.random() * VERIFY_CODES.length)] as number });
 }
@@ -70,6 +81,7 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream =
   await Promise.all(terminals.map((t) => t.start()));
   const preferredApi = Number(options.apiPort);
   const apiPort = (await portIsFree(preferredApi)) ? preferredApi : await freePort();
+  const pushPort = await freePort();
 
   const config = loadConfigFile(join(PACKAGE_ROOT, 'config', 'demo.yaml'), {
     env: {
@@ -80,6 +92,7 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream =
       DEMO_ZK_PORT_1: String(lobby.address.port),
       DEMO_ZK_PORT_2: String(hall.address.port),
       DEMO_MQTT_URL: broker.url,
+      DEMO_PUSH_LISTEN: `127.0.0.1:${pushPort}`,
     },
   });
   const logFile = join(dataDir, 'gateway.log');
@@ -94,10 +107,14 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream =
   });
   await subscriber.subscribeAsync('absensi/DEMO/+/punch', { qos: 1 });
   await gateway.start();
+  const gate = new ZkPushSimulator({ target: `http://127.0.0.1:${pushPort}`, serial: 'DEMO0000000003', timeZone: 'Asia/Jayapura', pollMs: 1000, retryMs: 1000 });
+  gate.addPunch({ pin: '1001', state: 0, verify: 15 }); // someone was already at the gate
+  gate.start();
 
   say('absensi-gateway demo: no hardware needed');
   say(`  terminals : lobby-1 = simulated ZK on tcp://127.0.0.1:${lobby.address.port} (realtime, Asia/Jakarta WIB)`);
   say(`              hall-2  = simulated ZK on udp://127.0.0.1:${hall.address.port} (polled every 10s, Asia/Makassar WITA)`);
+  say(`              gate-3  = simulated ZK push terminal calling http://127.0.0.1:${pushPort}/iclock (Asia/Jayapura WIT)`);
   say(`  broker    : ${broker.url} (embedded); punches on absensi/DEMO/+/punch`);
   say(`  status    : http://127.0.0.1:${apiPort}/`);
   say(`  buffer    : ${gateway.bufferFile}`);
@@ -106,7 +123,7 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream =
   say('');
   say(`${'time (device zone)'.padEnd(26)} ${'device'.padEnd(8)} ${'pin'.padEnd(6)} ${'state'.padEnd(12)} ${'verify'.padEnd(11)} id`);
 
-  const ticker = setInterval(() => punchSomewhere(terminals), intervalMs);
+  const ticker = setInterval(() => punchSomewhere(terminals, gate), intervalMs);
   await new Promise<void>((resolve) => {
     const timer = durationMs ? setTimeout(resolve, durationMs) : undefined;
     const onSignal = (): void => {
@@ -117,6 +134,7 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream =
     process.once('SIGTERM', onSignal);
   });
   clearInterval(ticker);
+  await gate.stop();
   await gateway.stop();
   await subscriber.endAsync();
   await Promise.all(terminals.map((t) => t.stop()));
