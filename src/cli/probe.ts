@@ -4,7 +4,7 @@
 // - Always ends the session with CMD_EXIT so the terminal is free for the gateway again.
 import type { Command } from 'commander';
 import { ZkClient } from '../../drivers/zk-tcp/client.js';
-import { detectRecordSize, identify, measureClock, readUserTable } from '../../drivers/zk-tcp/device.js';
+import { detectRecordSize, identify, measureClock, readUserTable, type DeviceFacts } from '../../drivers/zk-tcp/device.js';
 import type { FreeSizes, ZkUser } from '../../drivers/zk-tcp/codec.js';
 import { parseDurationMs } from '../config/primitives.js';
 import { GatewayError, errorMessage } from '../util/errors.js';
@@ -20,15 +20,9 @@ export interface ProbeOptions {
   users: boolean;
 }
 
-export interface ProbeResult {
+export interface ProbeResult extends Pick<DeviceFacts, 'serial' | 'model' | 'platform' | 'firmware' | 'vendor' | 'mac'> {
   host: string;
   port: number;
-  serial?: string;
-  model?: string;
-  platform?: string;
-  firmware?: string;
-  vendor?: string;
-  mac?: string;
   counts: FreeSizes;
   deviceTime: string;
   timeZone: string;
