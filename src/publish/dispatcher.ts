@@ -3,6 +3,10 @@
 // - A punch is acked in the buffer only for ids the publisher reports acked (PUBACK, 2xx), and
 //   dead-lettered only for ids it reports rejected. Everything else in a batch is retried, with
 //   exponential backoff and jitter, never less than the sink's Retry-After.
+// - Retries keep commit order: a failed batch holds the whole sink (nothing newer is sent while
+//   it waits) and, once nothing is in flight, the sink is rewound to its acked cursor, so the
+//   oldest undelivered punch goes first again. Anything delivered out of that order is a
+//   duplicate of a punch already delivered, never a punch overtaking an older one of its device.
 // - At most `publisher.concurrency` batches are in flight, so memory stays flat whatever the
 //   backlog; a halted sink (credentials refused) keeps every punch and retries after `authRetryMs`.
 // - `stop` stops taking new batches, gives in-flight ones `timeoutMs` to finish, then aborts them;
@@ -41,7 +45,12 @@ export class Dispatcher {
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private stopping = false;
-  private haltedUntil = 0;
+  /** nothing new is sent before this time (backoff, Retry-After, refused credentials) */
+  private heldUntil = 0;
+  /** failures since the last delivery, for the backoff */
+  private failures = 0;
+  /** a batch failed: rewind to the acked cursor once nothing is in flight */
+  private rewindPending = false;
   private readonly onCommitted = (): void => this.wake?.();
 
   constructor(options: DispatcherOptions) {
@@ -71,9 +80,14 @@ export class Dispatcher {
   private async run(): Promise<void> {
     const { publisher } = this;
     while (!this.stopping) {
-      if (this.inFlight.size >= publisher.concurrency || Date.now() < this.haltedUntil) {
-        await this.waitForWork(Math.max(10, this.haltedUntil - Date.now()));
+      const draining = this.rewindPending && this.inFlight.size > 0;
+      if (draining || this.inFlight.size >= publisher.concurrency || Date.now() < this.heldUntil) {
+        await this.waitForWork(Math.max(10, this.heldUntil - Date.now()));
         continue;
+      }
+      if (this.rewindPending) {
+        this.rewindPending = false;
+        this.buffer.rewind(this.sink);
       }
       let batch = this.buffer.pending(this.sink, publisher.batchSize);
       if (batch.length === 0) {
@@ -103,28 +117,33 @@ export class Dispatcher {
   }
 
   private async deliver(batch: Punch[]): Promise<void> {
-    let remaining = batch;
-    for (let attempt = 0; remaining.length > 0; attempt += 1) {
-      const result = await this.sendOnce(remaining);
-      remaining = this.settle(remaining, result);
-      if (remaining.length === 0 || this.stopping) return;
-      if (result.halt === 'auth') {
-        const authRetryMs = this.options.authRetryMs ?? 300_000;
-        this.haltedUntil = Date.now() + authRetryMs;
-        this.log.error({ code: 'GW_ERR_SINK_AUTH', retryInMs: authRetryMs }, 'sink refused the credentials; holding every punch');
-        await this.sleep(authRetryMs);
-        if (this.stopping) return;
-        continue;
-      }
-      this.options.metrics?.sendFailures.inc({ sink: this.sink });
-      const delayMs = Math.max(
-        backoffDelayMs(attempt, { baseMs: this.options.backoffBaseMs ?? 1000, maxMs: this.options.backoffMaxMs ?? 300_000 }),
-        result.retryAfterMs ?? 0,
-      );
-      this.log.warn({ code: 'GW_ERR_SINK_UNREACHABLE', error: result.error, pending: remaining.length, retryInMs: delayMs, attempt }, 'batch not delivered; will retry');
-      await this.sleep(delayMs);
-      if (this.stopping) return;
+    const result = await this.sendOnce(batch);
+    const remaining = this.settle(batch, result);
+    if (remaining.length === 0) {
+      if (!result.error) this.failures = 0;
+      return;
     }
+    if (this.stopping) return;
+    this.rewindPending = true;
+    if (result.halt === 'auth') {
+      const authRetryMs = this.options.authRetryMs ?? 300_000;
+      this.holdFor(authRetryMs);
+      this.log.error({ code: 'GW_ERR_SINK_AUTH', retryInMs: authRetryMs }, 'sink refused the credentials; holding every punch');
+      return;
+    }
+    this.options.metrics?.sendFailures.inc({ sink: this.sink });
+    // one backoff step per episode, however many batches were in flight when the sink went away
+    if (Date.now() >= this.heldUntil) this.failures += 1;
+    const delayMs = Math.max(
+      backoffDelayMs(this.failures - 1, { baseMs: this.options.backoffBaseMs ?? 1000, maxMs: this.options.backoffMaxMs ?? 300_000 }),
+      result.retryAfterMs ?? 0,
+    );
+    this.holdFor(delayMs);
+    this.log.warn({ code: 'GW_ERR_SINK_UNREACHABLE', error: result.error, pending: remaining.length, retryInMs: delayMs, attempt: this.failures - 1 }, 'batch not delivered; will retry');
+  }
+
+  private holdFor(ms: number): void {
+    this.heldUntil = Math.max(this.heldUntil, Date.now() + ms);
   }
 
   private async sendOnce(batch: Punch[]): Promise<SendResult> {
