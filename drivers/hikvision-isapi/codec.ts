@@ -148,7 +148,8 @@ export function parseIsapiTime(text: string): IsapiTime | undefined {
   if (zone === 'Z') offsetMinutes = 0;
   else if (zone) {
     const digits = zone.replace(':', '');
-    offsetMinutes = (digits.startsWith('-') ? -1 : 1) * (Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5)));
+    const minutes = Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5));
+    offsetMinutes = digits.startsWith('-') && minutes !== 0 ? -minutes : minutes;
   }
   return { wall: `${match[1]}T${match[2]}`, offsetMinutes };
 }
