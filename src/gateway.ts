@@ -100,9 +100,9 @@ export class Gateway {
     this.log.info({ version: VERSION, buffer: this.bufferFile, sinks: this.publishers.map((p) => p.sink), devices: config.devices.length }, 'gateway started');
   }
 
-  /** Terminals that call the gateway (zk-push) need the push listener; nothing listens otherwise. */
+  /** Terminals that call the gateway (zk-push, hikvision-isapi with push) need the push listener; nothing listens otherwise. */
   private async startPushListener(): Promise<void> {
-    if (!this.config.devices.some((d) => d.enabled && PUSH_PROTOCOLS.has(d.driver))) return;
+    if (!this.config.devices.some(usesPushListener)) return;
     const listener = new PushListener({ log: this.log, metrics: this.metrics, maxBodyBytes: this.config.pushListener.maxBodyBytes });
     try {
       await listener.listen(this.config.pushListener.listen);
@@ -241,6 +241,11 @@ export class Gateway {
 
 /** Protocols whose terminals call the gateway on pushListener.listen. */
 export const PUSH_PROTOCOLS = new Set(['zk-push']);
+
+/** An enabled device that calls the gateway: a push protocol, or a driver with `push: true` (hikvision-isapi). */
+export function usesPushListener(device: { enabled: boolean; driver: string }): boolean {
+  return device.enabled && (PUSH_PROTOCOLS.has(device.driver) || (device as { push?: unknown }).push === true);
+}
 
 function pickDefined<T extends Record<string, unknown>>(values: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };

@@ -1,8 +1,10 @@
-// `absensi-gateway probe <host>`: connect to a ZK terminal (port 4370) and print who it is.
+// `absensi-gateway probe <host>`: connect to a ZK terminal (port 4370) and print who it is;
+// `--protocol hikvision-isapi` probes a Hikvision terminal over ISAPI instead (port 80).
 // Invariants:
 // - Read-only: probe never changes the terminal (no clock set, no clear, no disable).
 // - Always ends the session with CMD_EXIT so the terminal is free for the gateway again.
 import type { Command } from 'commander';
+import { formatHikProbe, probeHikvision } from '../../drivers/hikvision-isapi/probe.js';
 import { ZkClient } from '../../drivers/zk-tcp/client.js';
 import { detectRecordSize, identify, measureClock, readUserTable, type DeviceFacts } from '../../drivers/zk-tcp/device.js';
 import type { FreeSizes, ZkUser } from '../../drivers/zk-tcp/codec.js';
@@ -77,7 +79,10 @@ function intOption(name: string, max: number) {
 }
 
 interface ProbeCliOptions {
-  port: number;
+  port?: number;
+  protocol: string;
+  user: string;
+  password?: string;
   udp?: boolean;
   commKey: number;
   timeout: string;
@@ -89,9 +94,12 @@ interface ProbeCliOptions {
 export function registerProbeCommand(program: Command): void {
   program
     .command('probe')
-    .description('connect to a ZK terminal (port 4370) and print serial, model, firmware, counts, clock skew and protocol variant')
+    .description('connect to a ZK terminal (port 4370) and print serial, model, firmware, counts, clock skew and protocol variant; --protocol hikvision-isapi for Hikvision terminals')
     .argument('<host>', 'terminal IP address or host name')
-    .option('--port <port>', 'terminal port', intOption('--port', 65535), 4370)
+    .option('--protocol <name>', 'zk-tcp or hikvision-isapi', 'zk-tcp')
+    .option('--port <port>', 'terminal port (default 4370, hikvision-isapi 80)', intOption('--port', 65535))
+    .option('--user <name>', 'hikvision-isapi: ISAPI user', 'admin')
+    .option('--password <password>', 'hikvision-isapi: ISAPI password (default: $HIK_PASSWORD)')
     .option('--udp', 'use UDP instead of TCP (older black-and-white terminals)')
     .option('--comm-key <key>', 'numeric comm key set on the terminal', intOption('--comm-key', 0xffffffff), 0)
     .option('--timeout <duration>', 'reply timeout (500ms, 10s)', '10s')
@@ -100,6 +108,13 @@ export function registerProbeCommand(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (host: string, options: ProbeCliOptions) => {
       const timeoutMs = parseDurationMs(options.timeout) ?? 10_000;
+      if (options.protocol === 'hikvision-isapi') return probeHikvisionCli(host, options, timeoutMs);
+      if (options.protocol !== 'zk-tcp') {
+        process.stderr.write(`probe: --protocol expects zk-tcp or hikvision-isapi, got "${options.protocol}"\n`);
+        process.exitCode = 64;
+        return;
+      }
+      options.port ??= 4370;
       const probe = { host, port: options.port, transport: options.udp ? 'udp' : 'tcp', commKey: options.commKey, timeoutMs, timeZone: options.timezone, users: Boolean(options.users) } as const;
       try {
         const result = await probeTerminal(probe);
@@ -111,4 +126,17 @@ export function registerProbeCommand(program: Command): void {
         process.exitCode = 1;
       }
     });
+}
+
+async function probeHikvisionCli(host: string, options: ProbeCliOptions, timeoutMs: number): Promise<void> {
+  const port = options.port ?? 80;
+  try {
+    const result = await probeHikvision({ host, port, username: options.user, password: options.password ?? process.env.HIK_PASSWORD ?? '', timeoutMs, timeZone: options.timezone });
+    process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatHikProbe(result));
+  } catch (error) {
+    const code = error instanceof GatewayError ? error.code : 'GW_ERR_DEVICE_UNREACHABLE';
+    if (options.json) process.stdout.write(`${JSON.stringify({ ok: false, host, port, code, error: errorMessage(error) })}\n`);
+    else process.stderr.write(`probe ${host}:${port}: ${code}: ${errorMessage(error)}\n`);
+    process.exitCode = 1;
+  }
 }

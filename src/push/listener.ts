@@ -1,8 +1,10 @@
-// One HTTP server on pushListener.listen for terminals that call the gateway (ZK ADMS / iclock),
-// separate from the local API. Started by the Gateway only when a push device is configured.
+// One HTTP server on pushListener.listen for terminals that call the gateway (ZK ADMS / iclock,
+// Hikvision HTTP host notifications), separate from the local API. Started by the Gateway only
+// when a push device is configured.
 // Invariants:
-// - A request is routed by its SN query parameter to the registered terminal; nothing else about
-//   the request is trusted for identity.
+// - A request is routed by its SN query parameter (/iclock) or by the device id in its path
+//   (/hikvision/<deviceId>) to the registered terminal; nothing else about the request is trusted
+//   for identity.
 // - Unknown serials are logged (once per serial and minute), counted in
 //   gateway_rejected_total{device="(unknown)",reason="unknown-serial"}, listed by `unknown()`, and
 //   answered 503 with Retry-After so the terminal keeps its data and calls again later.
@@ -15,7 +17,7 @@ import { gunzipSync } from 'node:zlib';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Metrics } from '../util/metrics.js';
-import type { PushRegistrar, PushReply, PushRequest, PushTerminal, UnknownTerminal } from './types.js';
+import { pathTerminalKey, type PushRegistrar, type PushReply, type PushRequest, type PushTerminal, type UnknownTerminal } from './types.js';
 
 export interface PushListenerOptions {
   log: Logger;
@@ -68,9 +70,9 @@ export class PushListener implements PushRegistrar {
     await this.app.close();
   }
 
-  /** Routes one decoded request; exported for the Fastify handler and for tests. */
-  async dispatch(request: PushRequest): Promise<PushReply & { retryAfterSec?: number }> {
-    const serial = request.query.SN ?? '';
+  /** Routes one decoded request (by `key`, else its SN); exported for the Fastify handler and for tests. */
+  async dispatch(request: PushRequest, key?: string): Promise<PushReply & { retryAfterSec?: number }> {
+    const serial = key ?? request.query.SN ?? '';
     const terminal = this.terminals.get(serial);
     if (terminal) return terminal.handle(request);
     this.noteUnknown(serial, request.remoteAddress);
@@ -147,6 +149,16 @@ function buildApp(listener: PushListener, maxBodyBytes: number): FastifyInstance
       if (out.retryAfterSec !== undefined) void reply.header('retry-after', String(out.retryAfterSec));
       return reply.code(out.status).type('text/plain').send(out.body);
     },
+  });
+  // Hikvision HTTP host notification (httpHosts URL /hikvision/<deviceId>): JSON or multipart bytes
+  // go to the driver as received; it answers 200 only after the commit
+  app.post('/hikvision/:deviceId', async (request, reply) => {
+    const bytes = request.body instanceof Uint8Array ? request.body : new Uint8Array();
+    const { deviceId } = request.params as { deviceId: string };
+    const pushRequest: PushRequest = { method: 'POST', endpoint: 'hikvision', query: firstValues(request.query), body: '', bytes, contentType: String(request.headers['content-type'] ?? ''), remoteAddress: request.ip };
+    const out = await listener.dispatch(pushRequest, pathTerminalKey('hikvision', deviceId));
+    if (out.retryAfterSec !== undefined) void reply.header('retry-after', String(out.retryAfterSec));
+    return reply.code(out.status).type('text/plain').send(out.body);
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain').send('NOT FOUND'));
   app.setErrorHandler((error: { statusCode?: number; message?: string }, request, reply) => {

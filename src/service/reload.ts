@@ -19,7 +19,7 @@ import { ConfigError, loadConfigFile, type LoadOptions } from '../config/load.js
 import type { GatewayConfig } from '../config/schema.js';
 import type { DeviceSnapshot } from '../devices/deviceState.js';
 import type { BaseDeviceConfig } from '../devices/driver.js';
-import { PUSH_PROTOCOLS, type Gateway } from '../gateway.js';
+import { usesPushListener, type Gateway } from '../gateway.js';
 
 export interface ReloadOutcome {
   applied: boolean;
@@ -76,7 +76,7 @@ async function applyConfig(gateway: Gateway, next: GatewayConfig): Promise<Reloa
   const changed = [...after.keys()].filter((id) => before.has(id) && before.get(id) !== JSON.stringify(effective(after.get(id)!)));
   const needsRestart = Object.keys(next).filter((key) => key !== 'devices' && JSON.stringify(next[key as keyof GatewayConfig]) !== JSON.stringify(current[key as keyof GatewayConfig]));
   // the push listener starts with the gateway, and only when a push device is configured then
-  const needsListener = [...added, ...changed].some((id) => after.get(id)!.enabled && PUSH_PROTOCOLS.has(after.get(id)!.driver));
+  const needsListener = [...added, ...changed].some((id) => usesPushListener(after.get(id)!));
   if (needsListener && !gateway.push && !needsRestart.includes('pushListener')) needsRestart.push('pushListener');
 
   const { supervisor, log } = gateway;

@@ -11,7 +11,7 @@ export const ERROR_CODES = {
   GW_ERR_DECODE: 'bytes, a line or a body from a device could not be decoded',
   GW_ERR_CHECKSUM: 'a device packet failed its checksum',
   GW_ERR_DEVICE_UNREACHABLE: 'a device did not answer or refused the connection',
-  GW_ERR_DEVICE_AUTH: 'a device refused the comm key',
+  GW_ERR_DEVICE_AUTH: 'a device refused the comm key, or the user name and password (Hikvision ISAPI Digest)',
   GW_ERR_DEVICE_TIMEOUT: 'a device did not answer a request in time',
   GW_ERR_DEVICE_PROTOCOL: 'a device answered with an unexpected reply or data in a layout this build does not know',
   GW_ERR_DOWNLOAD_INCOMPLETE: 'a device download ended before every record arrived',

@@ -1,0 +1,180 @@
+// The hikvision-isapi Driver: one terminal, pulled (AcsEvent search every pollInterval), pushed
+// to (HTTP host notification on the push listener), or both.
+// Invariants:
+// - The punch id's serial is settled before the first emit: the configured `serial`, else the
+//   terminal's serialNumber from /ISAPI/System/deviceInfo; a push-only terminal without host or
+//   serial uses the device id (context.ts). Pushed events wait (503) until it is settled.
+// - Pull errors never end the driver: they go to status.lastError and the next poll tries again;
+//   a refused password is GW_ERR_DEVICE_AUTH and retried only at the next poll (terminals lock
+//   accounts after repeated failures).
+// - Events that are not punches are counted in details.ignoredEvents, never as rejections.
+// - A terminal offset that disagrees with the configured zone is logged once and shown in
+//   details.zoneMismatchMin; clockSkewSec comes from /ISAPI/System/time when it answers.
+// - Nothing keeps running after `stop()` resolves: the poll loop and in-flight pushes are awaited.
+import type { Driver, DriverContext } from '../../src/devices/driver.js';
+import { pathTerminalKey, type PushReply, type PushRequest, type PushTerminal } from '../../src/push/types.js';
+import { resolveLocalTime } from '../../src/punch/time.js';
+import { GatewayError, errorMessage } from '../../src/util/errors.js';
+import { IsapiClient } from './client.js';
+import { decodeDeviceInfo, decodeDeviceTime, epochOf, type DeviceInfo } from './codec.js';
+import type { HikvisionConfig } from './config.js';
+import { handlePush } from './push.js';
+import type { MappingConfig } from './punches.js';
+import { syncEvents } from './sync.js';
+import { ISAPI_PATHS } from './tables.js';
+
+const FALLBACK_ZONE = 'Asia/Jakarta';
+
+export class HikvisionDriver implements Driver, PushTerminal {
+  /** push listener routing key: /hikvision/<device id> */
+  readonly serial: string;
+  readonly client: IsapiClient | undefined;
+  private readonly mapping: MappingConfig;
+  private readonly abort = new AbortController();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private unregister: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private identified = false;
+  private ignoredEvents = 0;
+  private zoneMismatchMin = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly cfg: HikvisionConfig,
+    private readonly ctx: DriverContext,
+  ) {
+    this.serial = pathTerminalKey('hikvision', ctx.deviceId);
+    const zone = cfg.timezone ?? FALLBACK_ZONE;
+    this.mapping = { zone, timeFrom: cfg.timeFrom, minorMap: cfg.minorMap, verifyModeMap: cfg.verifyModeMap, stateMap: cfg.stateMap };
+    const signal = AbortSignal.any([ctx.signal, this.abort.signal]);
+    this.client = cfg.host && cfg.password !== undefined
+      ? new IsapiClient({ host: cfg.host, port: cfg.port, username: cfg.username, password: cfg.password, timeoutMs: cfg.timeout, signal })
+      : undefined;
+  }
+
+  async start(): Promise<void> {
+    if (this.cfg.push) {
+      if (!this.ctx.push) throw new Error('hikvision-isapi push needs the push listener (pushListener.listen); none in this context');
+      this.unregister = this.ctx.push.register(this);
+    }
+    if (this.cfg.serial) {
+      this.identified = true;
+      this.ctx.status.update({ serial: this.cfg.serial });
+    } else if (!this.client) this.identified = true; // push only: the device id is the serial
+    this.ctx.status.update({ online: false, details: { pull: this.cfg.pull, push: this.cfg.push, pushPath: this.cfg.push ? `/${this.serial}` : undefined } });
+    if (this.cfg.pull) this.loop = this.pollLoop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unregister?.();
+    this.unregister = undefined;
+    this.abort.abort();
+    await this.loop;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  handle(request: PushRequest): Promise<PushReply> {
+    if (this.stopped) return Promise.resolve({ status: 503, body: 'ERROR: stopping' });
+    this.ctx.status.seen();
+    const work = handlePush(request, {
+      ctx: this.ctx,
+      mapping: this.mapping,
+      macAddress: this.cfg.macAddress,
+      identityReady: () => this.identityReady(),
+      onMapped: (o) => this.noteMapped(o),
+    }).then((reply) => {
+      if (reply.status === 200) this.ctx.status.update({ online: true, details: { ignoredEvents: this.ignoredEvents } });
+      return reply;
+    });
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+    return work;
+  }
+
+  /** Read deviceInfo once; resolves with the identity (and reports it before any emit). */
+  async identify(): Promise<DeviceInfo> {
+    if (!this.client) throw new Error('hikvision-isapi: no host configured');
+    const info = decodeDeviceInfo((await this.client.get(ISAPI_PATHS.deviceInfo)).text);
+    const serial = this.cfg.serial ?? info.serial;
+    this.ctx.status.update({
+      ...(serial ? { serial } : {}),
+      ...(info.model ? { model: info.model } : {}),
+      ...(info.firmware ? { firmware: info.firmware } : {}),
+      details: { deviceName: info.deviceName, macAddress: info.macAddress, deviceType: info.deviceType, ...(this.cfg.serial && info.serial && info.serial !== this.cfg.serial ? { reportedSerial: info.serial } : {}) },
+    });
+    this.identified = true;
+    return info;
+  }
+
+  /** One search now (also what the poll loop runs). */
+  async syncOnce() {
+    if (!this.client) throw new Error('hikvision-isapi: no host configured');
+    if (!this.identified) await this.identify();
+    await this.measureClock();
+    const result = await syncEvents({ client: this.client, ctx: this.ctx, mapping: this.mapping, pageSize: this.cfg.pageSize, lookbackMs: this.cfg.lookback, onMapped: (o) => this.noteMapped(o) });
+    this.ctx.status.seen();
+    this.ctx.status.update({ online: true, lastError: null, details: { ignoredEvents: this.ignoredEvents, lastSearch: { pages: result.pages, events: result.events, punches: result.punches, inserted: result.inserted } } });
+    return result;
+  }
+
+  private async pollLoop(): Promise<void> {
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      try {
+        await this.syncOnce();
+      } catch (error) {
+        if (signal.aborted) break;
+        const code = error instanceof GatewayError ? error.code : 'GW_ERR_DEVICE_PROTOCOL';
+        this.ctx.log.warn({ code, err: errorMessage(error) }, 'hikvision event search failed; next poll tries again');
+        this.ctx.status.update({ online: code !== 'GW_ERR_DEVICE_UNREACHABLE' && code !== 'GW_ERR_DEVICE_TIMEOUT', lastError: `${code}: ${errorMessage(error)}` });
+      }
+      await sleep(this.cfg.pollInterval, signal);
+    }
+  }
+
+  private async identityReady(): Promise<boolean> {
+    if (this.identified) return true;
+    try {
+      await this.identify();
+      return true;
+    } catch (error) {
+      this.ctx.log.warn({ err: errorMessage(error) }, 'pushed event waits: terminal serial not readable yet');
+      return false;
+    }
+  }
+
+  private async measureClock(): Promise<void> {
+    try {
+      const { localTime } = decodeDeviceTime((await this.client!.get(ISAPI_PATHS.time)).text);
+      const epochMs = epochOf(localTime) ?? resolveLocalTime(localTime.wall, this.mapping.zone)?.epochMs;
+      if (epochMs !== undefined) this.ctx.status.update({ clockSkewSec: Math.round((epochMs - Date.now()) / 1000) });
+    } catch (error) {
+      if (this.abort.signal.aborted) throw error;
+      this.ctx.log.debug({ err: errorMessage(error) }, 'terminal clock not readable (/ISAPI/System/time); skew unknown');
+    }
+  }
+
+  private noteMapped(o: { zoneMismatchMin?: number; ignored?: string }): void {
+    if (o.ignored !== undefined) this.ignoredEvents += 1;
+    if (o.zoneMismatchMin === undefined || o.zoneMismatchMin === this.zoneMismatchMin) return;
+    this.zoneMismatchMin = o.zoneMismatchMin;
+    this.ctx.status.update({ details: { zoneMismatchMin: o.zoneMismatchMin } });
+    if (o.zoneMismatchMin !== 0) {
+      this.ctx.log.warn({ zoneMismatchMin: o.zoneMismatchMin, zone: this.mapping.zone, timeFrom: this.cfg.timeFrom }, 'terminal time offset differs from the configured zone; set the terminal time zone (or timeFrom)');
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,137 @@
+// One AcsEvent search: page through the terminal's event log since the checkpoint and commit the
+// attendance events, advancing the checkpoint only when the whole search is committed.
+// Invariants:
+// - The same searchID is kept while responseStatusStrg is MORE; the position advances by the
+//   number of InfoList items actually returned (terminals return fewer than maxResults).
+// - Each page is sorted by serialNo before it is emitted (terminals return pages out of order).
+// - Pages are committed as they come (emitMany), the cursor {serialNo, time} only with the last
+//   one: pages may be out of order among themselves, so a cursor taken mid-search could skip
+//   events. A search cut short re-reads from the old cursor; punch ids make the re-read harmless.
+// - The next search starts at the cursor time (inclusive): same-second events are not lost.
+import { randomUUID } from 'node:crypto';
+import type { DriverContext, EmitResult } from '../../src/devices/driver.js';
+import type { RawPunch } from '../../src/punch/punch.js';
+import { formatLocal, formatOffset, zoneOffsetMinutes } from '../../src/punch/time.js';
+import { DecodeError, GatewayError } from '../../src/util/errors.js';
+import type { IsapiClient } from './client.js';
+import { decodeAcsEventPage, encodeAcsEventCond, epochOf, parseIsapiTime, type AcsEventRecord } from './codec.js';
+import { toPunch, type MappingConfig } from './punches.js';
+import { ISAPI_PATHS } from './tables.js';
+
+export const CURSOR_KEY = 'acsEventCursor';
+
+export interface AcsCursor {
+  /** highest serialNo seen by the last complete search */
+  serialNo: number | null;
+  /** latest event time of the last complete search, as the terminal wrote it */
+  time: string;
+  epochMs: number;
+}
+
+export interface SyncOptions {
+  client: IsapiClient;
+  ctx: DriverContext;
+  mapping: MappingConfig;
+  pageSize: number;
+  lookbackMs: number;
+  nowMs?: number;
+  /** called for each mapped punch's zone mismatch and each ignored event */
+  onMapped?: (outcome: { zoneMismatchMin?: number; ignored?: string }) => void;
+}
+
+export interface SyncResult {
+  pages: number;
+  events: number;
+  punches: number;
+  inserted: number;
+  ignored: number;
+  rejected: number;
+  cursor: AcsCursor | undefined;
+}
+
+/** ISO 8601 with the zone's offset, as AcsEventCond wants it. */
+export function isapiTimeOf(epochMs: number, zone: string): string {
+  const offset = zoneOffsetMinutes(zone, epochMs);
+  return `${formatLocal(epochMs, offset)}${formatOffset(offset)}`;
+}
+
+export async function syncEvents(o: SyncOptions): Promise<SyncResult> {
+  const nowMs = o.nowMs ?? Date.now();
+  const previous = o.ctx.checkpoint.get<AcsCursor>(CURSOR_KEY);
+  const startTime = isapiTimeOf(previous?.epochMs ?? nowMs - o.lookbackMs, o.mapping.zone);
+  // a day ahead: a terminal clock running fast must not hide its newest events
+  const endTime = isapiTimeOf(nowMs + 86_400_000, o.mapping.zone);
+  const searchId = randomUUID();
+  const result: SyncResult = { pages: 0, events: 0, punches: 0, inserted: 0, ignored: 0, rejected: 0, cursor: previous };
+  let cursor = previous;
+  for (let position = 0; ; ) {
+    const page = await fetchPage(o, { searchId, position, maxResults: o.pageSize, startTime, endTime });
+    result.pages += 1;
+    const returned = page.records.length + page.errors.length;
+    for (const error of page.errors) reject(o.ctx, result, error.code, `record ${position + error.index}: ${error.message}: ${error.excerpt}`);
+    const sorted = [...page.records].sort((a, b) => (a.serialNo ?? 0) - (b.serialNo ?? 0));
+    const raws = sorted.flatMap((record) => mapRecord(o, result, record));
+    for (const record of sorted) cursor = later(cursor, record);
+    position += returned;
+    result.events += returned;
+    const last = page.status !== 'MORE';
+    if (page.status === 'MORE' && returned === 0) {
+      throw new GatewayError('GW_ERR_DOWNLOAD_INCOMPLETE', `AcsEvent search ${searchId}: MORE with no records at position ${position}; the cursor stays where it was`);
+    }
+    const committed = await emit(o.ctx, raws, last && cursor ? { [CURSOR_KEY]: cursor } : undefined);
+    result.inserted += committed.inserted;
+    if (last) break;
+  }
+  result.cursor = cursor;
+  return result;
+}
+
+async function fetchPage(o: SyncOptions, cond: Parameters<typeof encodeAcsEventCond>[0]) {
+  const response = await o.client.postJson(ISAPI_PATHS.acsEvent, encodeAcsEventCond(cond));
+  try {
+    return decodeAcsEventPage(response.text);
+  } catch (error) {
+    if (!(error instanceof DecodeError)) throw error;
+    o.ctx.status.rejected(`acs-${error.code}`, `${error.message}: ${response.text.slice(0, 120)}`);
+    throw new GatewayError('GW_ERR_DECODE', `AcsEvent page at position ${cond.position}: ${error.message}`, { cause: error });
+  }
+}
+
+function mapRecord(o: SyncOptions, result: SyncResult, record: AcsEventRecord): RawPunch[] {
+  const outcome = toPunch(record, 'acs-event', o.mapping);
+  if (outcome.kind === 'ignored') {
+    result.ignored += 1;
+    o.onMapped?.({ ignored: outcome.reason });
+    return [];
+  }
+  if (outcome.kind === 'invalid') {
+    reject(o.ctx, result, outcome.reason, outcome.detail);
+    return [outcome.raw];
+  }
+  result.punches += 1;
+  o.onMapped?.({ zoneMismatchMin: outcome.zoneMismatchMin });
+  return [outcome.raw];
+}
+
+function reject(ctx: DriverContext, result: SyncResult, reason: string, detail: string): void {
+  result.rejected += 1;
+  ctx.status.rejected(reason, detail);
+}
+
+function later(cursor: AcsCursor | undefined, record: AcsEventRecord): AcsCursor | undefined {
+  const time = parseIsapiTime(record.time);
+  const epochMs = time ? epochOf(time) : undefined;
+  if (epochMs === undefined) return cursor;
+  const serialNo = Math.max(cursor?.serialNo ?? -1, record.serialNo ?? -1);
+  const next = { serialNo: serialNo < 0 ? null : serialNo, time: cursor?.time ?? record.time, epochMs: cursor?.epochMs ?? epochMs };
+  if (epochMs >= next.epochMs) {
+    next.epochMs = epochMs;
+    next.time = record.time;
+  }
+  return next;
+}
+
+function emit(ctx: DriverContext, raws: RawPunch[], checkpoint: Record<string, unknown> | undefined): Promise<EmitResult> {
+  if (raws.length === 0 && !checkpoint) return Promise.resolve({ inserted: 0, duplicates: 0, quarantined: 0 });
+  return ctx.emitMany(raws, checkpoint);
+}
