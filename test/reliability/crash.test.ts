@@ -1,46 +1,63 @@
-// Crash harness (issue 8, first part): the real daemon as a child process reads a simulated ZK
-// terminal (realtime over TCP, catch-up download on every connect) while staff keep punching; it
-// is SIGKILLed at random moments, restarted, and at the end every punch the terminal recorded must
-// have reached a central subscriber: 0 lost, duplicates only as the same id.
+// Crash harness (issue 8): the real daemon as a child process reads a simulated ZK terminal
+// (realtime over TCP, catch-up download on every connect) and is called by a simulated push
+// terminal (ADMS, which sends a batch again until it is answered OK), while staff keep punching at
+// both; it is SIGKILLed at random moments (start-up, download, realtime, push request, publish),
+// restarted, and at the end every punch both terminals recorded must have reached the central MQTT
+// subscriber and the HTTPS receiver: 0 lost, duplicates only as the same bytes.
 // `npm test` runs a few cycles; `npm run reliability` sets CRASH_CYCLES=50.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { VERIFY_MAP as PUSH_VERIFY_MAP } from '../../drivers/zk-push/tables.js';
 import { STATE_MAP, VERIFY_MAP } from '../../drivers/zk-tcp/tables.js';
 import { punchId, type Punch } from '../../src/punch/punch.js';
+import { ZkPushSimulator } from '../../src/sim/zkPush/index.js';
 import { ZkTcpSimulator } from '../../src/sim/zkTcp/index.js';
+import { freePort } from '../../src/util/net.js';
 import { collect, startAedes, until, type Collector, type TestBroker } from '../helpers/broker.js';
+import { startHttpsReceiver, type HttpsReceiver } from '../helpers/httpsReceiver.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const CYCLES = Number(process.env.CRASH_CYCLES ?? 6);
 const SERIAL = 'CRASH00000001';
+const PUSH_SERIAL = 'CRASHPUSH0001';
 const tmp = tempDir();
 const sim = new ZkTcpSimulator({ serial: SERIAL, records: 50, users: 40, seed: 3 });
+let pushSim: ZkPushSimulator;
 let broker: TestBroker;
 let central: Collector;
+let receiver: HttpsReceiver;
 let configFile: string;
 
 beforeAll(async () => {
   broker = await startAedes();
   const { port } = await sim.start();
   central = await collect(broker.url, 'absensi/CRASH/+/punch', 4, 'central-crash');
+  receiver = await startHttpsReceiver();
+  const pushPort = await freePort();
+  // small uploads, quick retries: many kills land in the middle of a push request
+  pushSim = new ZkPushSimulator({ target: `http://127.0.0.1:${pushPort}`, serial: PUSH_SERIAL, batchSize: 5, retryMs: 100, pollMs: 100 });
   configFile = join(tmp.dir, 'config.yaml');
   writeFileSync(
     configFile,
     [
       `gateway: {id: gw-crash, site: CRASH, dataDir: ${join(tmp.dir, 'data')}, logLevel: ${process.env.CRASH_LOG ? "debug" : "warn"}}`,
       'api: {listen: "127.0.0.1:0"}',
+      `pushListener: {listen: "127.0.0.1:${pushPort}"}`,
       'devices:',
+      `  - {id: loket, driver: zk-push, serial: ${PUSH_SERIAL}}`,
       `  - {id: lobby, driver: zk-tcp, host: 127.0.0.1, port: ${port}, realtime: true, pollInterval: 2s, heartbeatInterval: 2s, timeout: 2s}`,
-      `publish: {mqtt: {url: "${broker.url}", reconnectMin: 100ms, reconnectMax: 500ms}}`,
+      `publish: {mqtt: {url: "${broker.url}", reconnectMin: 100ms, reconnectMax: 500ms}, https: {url: "${receiver.url}", rejectUnauthorized: false, maxWait: 50ms}}`,
       'supervisor: {restartMin: 100ms, restartMax: 1s, shutdownTimeout: 3s}',
       '',
     ].join('\n'),
   );
 });
 afterAll(async () => {
+  await pushSim.stop();
+  await receiver.close();
   await central.close();
   await sim.stop();
   await broker.close();
@@ -57,21 +74,26 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 }
 
-/** Every punch the terminal holds, as the punch ids the gateway must produce. */
+/** Every punch the terminals hold, as the punch ids the gateway must produce. */
 function expectedIds(): Set<string> {
   const ids = new Set<string>();
   for (let i = 0; i < sim.log.count; i += 1) {
     const p = sim.log.punchAt(i);
     ids.add(punchId({ serial: SERIAL, pin: p.pin, localTime: p.localTime, state: STATE_MAP.get(p.state) ?? 'unknown', verify: VERIFY_MAP.get(p.verify) ?? 'other' }));
   }
+  for (const p of pushSim.records) {
+    ids.add(punchId({ serial: PUSH_SERIAL, pin: p.pin, localTime: p.localTime, state: STATE_MAP.get(p.state) ?? 'unknown', verify: PUSH_VERIFY_MAP.get(p.verify) ?? 'other' }));
+  }
   return ids;
 }
 
 it(`loses no punch across ${CYCLES} SIGKILLs of the daemon`, async () => {
   let made = 0;
+  pushSim.start();
   const staff = setInterval(() => {
     const user = sim.log.users[made % sim.log.users.length];
-    if (user) sim.addPunch({ pin: user.pin, state: made % 2, verify: made % 3 === 0 ? 15 : 1 });
+    if (user && made % 3 === 2) pushSim.addPunch({ pin: user.pin, state: made % 2, verify: made % 3 === 0 ? 15 : 1 });
+    else if (user) sim.addPunch({ pin: user.pin, state: made % 2, verify: made % 3 === 0 ? 15 : 1 });
     made += 1;
   }, 25);
   try {
@@ -87,6 +109,7 @@ it(`loses no punch across ${CYCLES} SIGKILLs of the daemon`, async () => {
   }
   const daemon = startDaemon(process.env.CRASH_LOG);
   try {
+    await until(() => pushSim.pendingUploads === 0, 60_000, 'the push terminal uploaded everything');
     const expected = expectedIds();
     // the broker and the simulator live in this process: keep each poll cheap (parse new messages only)
     const received = new Set<string>();
@@ -111,9 +134,26 @@ it(`loses no punch across ${CYCLES} SIGKILLs of the daemon`, async () => {
     }
     const lost = [...expected].filter((id) => !payloadById.has(id));
     const duplicates = central.messages.length - payloadById.size;
-    process.stdout.write(`crash harness: ${CYCLES} SIGKILLs, ${expected.size} punches made, ${payloadById.size} received, ${lost.length} lost, ${duplicates} duplicate deliveries\n`);
     expect(lost).toEqual([]);
     expect(payloadById.size).toBe(expected.size);
+
+    // the HTTPS receiver got the same punches, byte-identical each time
+    await until(() => [...expected].every((id) => receiver.acceptedIds.includes(id)), 60_000, 'every punch at the HTTPS receiver');
+    const httpsBodies = new Map<string, string>();
+    for (const request of receiver.requests) {
+      for (const p of (request.json as { punches?: Punch[] } | undefined)?.punches ?? []) {
+        const body = JSON.stringify(p);
+        expect(httpsBodies.get(p.id) ?? body, 'an HTTPS duplicate is the same punch').toBe(body);
+        httpsBodies.set(p.id, body);
+      }
+    }
+    const httpsLost = [...expected].filter((id) => !httpsBodies.has(id));
+    expect(httpsLost).toEqual([]);
+    expect(pushSim.pendingUploads, 'the push terminal was answered OK for everything in the end').toBe(0);
+    process.stdout.write(
+      `crash harness: ${CYCLES} SIGKILLs, ${expected.size} punches made (${sim.log.count} pulled, ${pushSim.records.length} pushed, ${pushSim.attempts['cdata-post'] ?? 0} upload attempts); ` +
+        `MQTT ${payloadById.size} received, ${lost.length} lost, ${duplicates} duplicate deliveries; HTTPS ${httpsBodies.size} received, ${httpsLost.length} lost, ${receiver.receivedIds.length - httpsBodies.size} duplicate deliveries\n`,
+    );
   } finally {
     daemon.kill('SIGTERM');
     await exited(daemon);
