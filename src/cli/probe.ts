@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { ZkClient } from '../../drivers/zk-tcp/client.js';
 import { detectRecordSize, identify, measureClock, readUserTable, type DeviceFacts } from '../../drivers/zk-tcp/device.js';
 import type { FreeSizes, ZkUser } from '../../drivers/zk-tcp/codec.js';
+import { formatZkSoapProbe, probeZkSoap } from '../../drivers/zk-soap/probe.js';
 import { parseDurationMs } from '../config/primitives.js';
 import { GatewayError, errorMessage } from '../util/errors.js';
 import { silentLogger } from '../util/logger.js';
@@ -77,7 +78,8 @@ function intOption(name: string, max: number) {
 }
 
 interface ProbeCliOptions {
-  port: number;
+  protocol: 'zk-tcp' | 'zk-soap';
+  port?: number;
   udp?: boolean;
   commKey: number;
   timeout: string;
@@ -89,9 +91,10 @@ interface ProbeCliOptions {
 export function registerProbeCommand(program: Command): void {
   program
     .command('probe')
-    .description('connect to a ZK terminal (port 4370) and print serial, model, firmware, counts, clock skew and protocol variant')
+    .description('connect to a ZK terminal (port 4370, or its SOAP web service with --protocol zk-soap) and print serial, model, firmware, counts, clock skew and protocol variant')
     .argument('<host>', 'terminal IP address or host name')
-    .option('--port <port>', 'terminal port', intOption('--port', 65535), 4370)
+    .option('--protocol <name>', 'zk-tcp (port 4370) or zk-soap (SOAP web service, port 80)', protocolOption, 'zk-tcp')
+    .option('--port <port>', 'terminal port (default 4370 for zk-tcp, 80 for zk-soap)', intOption('--port', 65535))
     .option('--udp', 'use UDP instead of TCP (older black-and-white terminals)')
     .option('--comm-key <key>', 'numeric comm key set on the terminal', intOption('--comm-key', 0xffffffff), 0)
     .option('--timeout <duration>', 'reply timeout (500ms, 10s)', '10s')
@@ -100,15 +103,35 @@ export function registerProbeCommand(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (host: string, options: ProbeCliOptions) => {
       const timeoutMs = parseDurationMs(options.timeout) ?? 10_000;
-      const probe = { host, port: options.port, transport: options.udp ? 'udp' : 'tcp', commKey: options.commKey, timeoutMs, timeZone: options.timezone, users: Boolean(options.users) } as const;
+      if (options.protocol === 'zk-soap') return probeSoapCli(host, options, timeoutMs);
+      const probe = { host, port: options.port ?? 4370, transport: options.udp ? 'udp' : 'tcp', commKey: options.commKey, timeoutMs, timeZone: options.timezone, users: Boolean(options.users) } as const;
       try {
         const result = await probeTerminal(probe);
         process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatProbe(result));
       } catch (error) {
-        const code = error instanceof GatewayError ? error.code : 'GW_ERR_DEVICE_UNREACHABLE';
-        if (options.json) process.stdout.write(`${JSON.stringify({ ok: false, host, port: options.port, code, error: errorMessage(error) })}\n`);
-        else process.stderr.write(`probe ${host}:${options.port}: ${code}: ${errorMessage(error)}\n`);
-        process.exitCode = 1;
+        reportProbeError(host, probe.port, options.json === true, error);
       }
     });
+}
+
+function protocolOption(value: string): 'zk-tcp' | 'zk-soap' {
+  if (value !== 'zk-tcp' && value !== 'zk-soap') throw new Error(`--protocol: expected zk-tcp or zk-soap, got "${value}"`);
+  return value;
+}
+
+function reportProbeError(host: string, port: number, json: boolean, error: unknown): void {
+  const code = error instanceof GatewayError ? error.code : 'GW_ERR_DEVICE_UNREACHABLE';
+  if (json) process.stdout.write(`${JSON.stringify({ ok: false, host, port, code, error: errorMessage(error) })}\n`);
+  else process.stderr.write(`probe ${host}:${port}: ${code}: ${errorMessage(error)}\n`);
+  process.exitCode = 1;
+}
+
+async function probeSoapCli(host: string, options: ProbeCliOptions, timeoutMs: number): Promise<void> {
+  const port = options.port ?? 80;
+  try {
+    const result = await probeZkSoap({ host, port, commKey: String(options.commKey), timeoutMs, timeZone: options.timezone });
+    process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatZkSoapProbe(result));
+  } catch (error) {
+    reportProbeError(host, port, options.json === true, error);
+  }
 }

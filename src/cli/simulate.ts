@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { parseDurationMs } from '../config/primitives.js';
 import { registerSimulateZkPush } from '../sim/zkPush/cli.js';
+import { registerSimulateZkSoap } from '../sim/zkSoap/cli.js';
 import { ZkTcpSimulator, type ZkSimulatorOptions } from '../sim/zkTcp/index.js';
 import type { ZkSimFaults } from '../sim/zkTcp/output.js';
 
@@ -141,4 +142,5 @@ export function registerSimulateCommand(program: Command): void {
       await running.stop();
     });
   registerSimulateZkPush(simulate);
+  registerSimulateZkSoap(simulate);
 }

@@ -1,10 +1,11 @@
 // The drivers this build ships. Adding a protocol = one folder under drivers/ plus one line here.
 import { serialLineDriver } from '../../drivers/serial-line/index.js';
 import { zkPushDriver } from '../../drivers/zk-push/index.js';
+import { zkSoapDriver } from '../../drivers/zk-soap/index.js';
 import { zkTcpDriver } from '../../drivers/zk-tcp/index.js';
 import type { DriverFactory } from './driver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyDriverFactory = DriverFactory<any>;
 
-export const BUILTIN_DRIVERS: AnyDriverFactory[] = [zkTcpDriver, zkPushDriver, serialLineDriver];
+export const BUILTIN_DRIVERS: AnyDriverFactory[] = [zkTcpDriver, zkPushDriver, zkSoapDriver, serialLineDriver];
