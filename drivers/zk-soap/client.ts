@@ -58,6 +58,9 @@ export class SoapClient {
       const reason = error instanceof DecodeError ? `zk-soap-body-${error.code}` : 'zk-soap-body';
       throw new SoapBodyError(code, `${call}: ${errorMessage(error)}${hint}${describeServer(http)}`, reason, { cause: error });
     }
+    if (!/Response$/i.test(doc.root)) {
+      throw new SoapBodyError('GW_ERR_DEVICE_PROTOCOL', `${call}: the terminal answered <${doc.root}>, not <${call}Response>${describeServer(http)}; is SOAP enabled?`, 'zk-soap-body-root');
+    }
     const result = decodeResult(doc);
     if (result && !result.ok && !isNoData(doc)) {
       throw new GatewayError('GW_ERR_DEVICE_AUTH', `${call} refused by the terminal (Result 0: ${JSON.stringify(result.information.slice(0, 80))}); usually a wrong commKey`);
