@@ -41,13 +41,15 @@ export function zkSoapOptionsFrom(o: ZkSoapCliOptions): ZkSoapSimOptions {
     Object.assign(faults, fault);
   }
   if (!/^\d{1,10}$/.test(o.commKey)) throw new Error(`--comm-key: expected a number, got "${o.commKey}"`);
+  const clockOffsetSec = Number(o.clockOffset);
+  if (!Number.isInteger(clockOffsetSec)) throw new Error(`--clock-offset: expected seconds, got "${o.clockOffset}"`);
   return {
     host: o.host,
     port: int('--port', o.port),
     records: int('--records', o.records),
     users: int('--users', o.users, 1),
     commKey: o.commKey,
-    clockOffsetSec: Number.isInteger(Number(o.clockOffset)) ? Number(o.clockOffset) : int('--clock-offset', o.clockOffset),
+    clockOffsetSec,
     timeZone: o.timezone,
     serial: o.serial,
     faults,
