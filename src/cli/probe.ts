@@ -1,5 +1,5 @@
-// `absensi-gateway probe <host>`: connect to a ZK terminal (port 4370) and print who it is;
-// `--protocol hikvision-isapi` probes a Hikvision terminal over ISAPI instead (port 80).
+// `absensi-gateway probe <host>`: connect to a terminal and print who it is: a ZK terminal on port
+// 4370 by default, or with `--protocol` its SOAP web service (zk-soap) or a Hikvision ISAPI terminal.
 // Invariants:
 // - Read-only: probe never changes the terminal (no clock set, no clear, no disable).
 // - Always ends the session with CMD_EXIT so the terminal is free for the gateway again.
@@ -8,6 +8,7 @@ import { formatHikProbe, probeHikvision } from '../../drivers/hikvision-isapi/pr
 import { ZkClient } from '../../drivers/zk-tcp/client.js';
 import { detectRecordSize, identify, measureClock, readUserTable, type DeviceFacts } from '../../drivers/zk-tcp/device.js';
 import type { FreeSizes, ZkUser } from '../../drivers/zk-tcp/codec.js';
+import { formatZkSoapProbe, probeZkSoap } from '../../drivers/zk-soap/probe.js';
 import { parseDurationMs } from '../config/primitives.js';
 import { GatewayError, errorMessage } from '../util/errors.js';
 import { silentLogger } from '../util/logger.js';
@@ -78,13 +79,17 @@ function intOption(name: string, max: number) {
   };
 }
 
+const PROBE_PROTOCOLS = ['zk-tcp', 'zk-soap', 'hikvision-isapi'] as const;
+type ProbeProtocol = (typeof PROBE_PROTOCOLS)[number];
+const DEFAULT_PORT: Record<ProbeProtocol, number> = { 'zk-tcp': 4370, 'zk-soap': 80, 'hikvision-isapi': 80 };
+
 interface ProbeCliOptions {
+  protocol: ProbeProtocol;
   port?: number;
-  protocol: string;
-  user: string;
-  password?: string;
   udp?: boolean;
   commKey: number;
+  user: string;
+  password?: string;
   timeout: string;
   timezone: string;
   users?: boolean;
@@ -94,49 +99,54 @@ interface ProbeCliOptions {
 export function registerProbeCommand(program: Command): void {
   program
     .command('probe')
-    .description('connect to a ZK terminal (port 4370) and print serial, model, firmware, counts, clock skew and protocol variant; --protocol hikvision-isapi for Hikvision terminals')
+    .description('connect to a terminal and print serial, model, firmware, counts, clock skew and protocol variant (ZK port 4370 by default; --protocol for the others)')
     .argument('<host>', 'terminal IP address or host name')
-    .option('--protocol <name>', 'zk-tcp or hikvision-isapi', 'zk-tcp')
-    .option('--port <port>', 'terminal port (default 4370, hikvision-isapi 80)', intOption('--port', 65535))
+    .option('--protocol <name>', `${PROBE_PROTOCOLS.join(' | ')}`, protocolOption, 'zk-tcp')
+    .option('--port <port>', `terminal port (default ${PROBE_PROTOCOLS.map((p) => `${p} ${DEFAULT_PORT[p]}`).join(', ')})`, intOption('--port', 65535))
+    .option('--udp', 'zk-tcp: use UDP instead of TCP (older black-and-white terminals)')
+    .option('--comm-key <key>', 'zk-tcp, zk-soap: numeric comm key set on the terminal', intOption('--comm-key', 0xffffffff), 0)
     .option('--user <name>', 'hikvision-isapi: ISAPI user', 'admin')
     .option('--password <password>', 'hikvision-isapi: ISAPI password (default: $HIK_PASSWORD)')
-    .option('--udp', 'use UDP instead of TCP (older black-and-white terminals)')
-    .option('--comm-key <key>', 'numeric comm key set on the terminal', intOption('--comm-key', 0xffffffff), 0)
     .option('--timeout <duration>', 'reply timeout (500ms, 10s)', '10s')
     .option('--timezone <zone>', 'IANA zone of the terminal clock, for the skew', 'Asia/Jakarta')
-    .option('--users', 'also list the user table (PIN, name, privilege, card)')
+    .option('--users', 'zk-tcp: also list the user table (PIN, name, privilege, card)')
     .option('--json', 'print the result as JSON')
     .action(async (host: string, options: ProbeCliOptions) => {
       const timeoutMs = parseDurationMs(options.timeout) ?? 10_000;
-      if (options.protocol === 'hikvision-isapi') return probeHikvisionCli(host, options, timeoutMs);
-      if (options.protocol !== 'zk-tcp') {
-        process.stderr.write(`probe: --protocol expects zk-tcp or hikvision-isapi, got "${options.protocol}"\n`);
-        process.exitCode = 64;
-        return;
-      }
-      options.port ??= 4370;
-      const probe = { host, port: options.port, transport: options.udp ? 'udp' : 'tcp', commKey: options.commKey, timeoutMs, timeZone: options.timezone, users: Boolean(options.users) } as const;
+      const port = options.port ?? DEFAULT_PORT[options.protocol];
       try {
-        const result = await probeTerminal(probe);
-        process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatProbe(result));
+        const text = await probeAs(options.protocol, host, port, options, timeoutMs);
+        process.stdout.write(text);
       } catch (error) {
         const code = error instanceof GatewayError ? error.code : 'GW_ERR_DEVICE_UNREACHABLE';
-        if (options.json) process.stdout.write(`${JSON.stringify({ ok: false, host, port: options.port, code, error: errorMessage(error) })}\n`);
-        else process.stderr.write(`probe ${host}:${options.port}: ${code}: ${errorMessage(error)}\n`);
+        if (options.json) process.stdout.write(`${JSON.stringify({ ok: false, host, port, code, error: errorMessage(error) })}\n`);
+        else process.stderr.write(`probe ${host}:${port}: ${code}: ${errorMessage(error)}\n`);
         process.exitCode = 1;
       }
     });
 }
 
-async function probeHikvisionCli(host: string, options: ProbeCliOptions, timeoutMs: number): Promise<void> {
-  const port = options.port ?? 80;
-  try {
-    const result = await probeHikvision({ host, port, username: options.user, password: options.password ?? process.env.HIK_PASSWORD ?? '', timeoutMs, timeZone: options.timezone });
-    process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatHikProbe(result));
-  } catch (error) {
-    const code = error instanceof GatewayError ? error.code : 'GW_ERR_DEVICE_UNREACHABLE';
-    if (options.json) process.stdout.write(`${JSON.stringify({ ok: false, host, port, code, error: errorMessage(error) })}\n`);
-    else process.stderr.write(`probe ${host}:${port}: ${code}: ${errorMessage(error)}\n`);
-    process.exitCode = 1;
+/** Probes with the protocol's own function; returns what to print. */
+async function probeAs(protocol: ProbeProtocol, host: string, port: number, options: ProbeCliOptions, timeoutMs: number): Promise<string> {
+  const json = (result: unknown): string => `${JSON.stringify(result, null, 2)}\n`;
+  switch (protocol) {
+    case 'zk-soap': {
+      const result = await probeZkSoap({ host, port, commKey: String(options.commKey), timeoutMs, timeZone: options.timezone });
+      return options.json ? json(result) : formatZkSoapProbe(result);
+    }
+    case 'hikvision-isapi': {
+      const password = options.password ?? process.env.HIK_PASSWORD ?? '';
+      const result = await probeHikvision({ host, port, username: options.user, password, timeoutMs, timeZone: options.timezone });
+      return options.json ? json(result) : formatHikProbe(result);
+    }
+    case 'zk-tcp': {
+      const result = await probeTerminal({ host, port, transport: options.udp ? 'udp' : 'tcp', commKey: options.commKey, timeoutMs, timeZone: options.timezone, users: Boolean(options.users) });
+      return options.json ? json(result) : formatProbe(result);
+    }
   }
+}
+
+function protocolOption(value: string): ProbeProtocol {
+  if (!(PROBE_PROTOCOLS as readonly string[]).includes(value)) throw new Error(`--protocol: expected ${PROBE_PROTOCOLS.join(' | ')}, got "${value}"`);
+  return value as ProbeProtocol;
 }

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { parseDurationMs } from '../config/primitives.js';
 import { registerSimulateHikvision } from '../sim/hikvision/cli.js';
 import { registerSimulateZkPush } from '../sim/zkPush/cli.js';
+import { registerSimulateZkSoap } from '../sim/zkSoap/cli.js';
 import { ZkTcpSimulator, type ZkSimulatorOptions } from '../sim/zkTcp/index.js';
 import type { ZkSimFaults } from '../sim/zkTcp/output.js';
 
@@ -143,4 +144,5 @@ export function registerSimulateCommand(program: Command): void {
     });
   registerSimulateZkPush(simulate);
   registerSimulateHikvision(simulate);
+  registerSimulateZkSoap(simulate);
 }

@@ -1,0 +1,118 @@
+// One ZK SOAP call = one TCP connection: `POST /iWsService HTTP/1.0`, the XML body, then read until
+// the device closes (ZK Web Server sends no Content-Length).
+// Invariants:
+// - Never resolves with a partial answer: a body over `maxBodyBytes`, a timeout, an abort, a
+//   connection reset or a short Content-Length body all reject with a GatewayError.
+// - Non-SOAP answers (404, HTML pages, empty replies) reject with GW_ERR_DEVICE_PROTOCOL and a
+//   message saying what came back, so `probe` can tell "not a SOAP terminal" from "unreachable".
+// - The comm key is sent in the body only; it is never logged or put in an error message.
+// - Nothing is left running after a call settles: the socket is destroyed and timers cleared.
+import { connect } from 'node:net';
+import { DecodeError, GatewayError, errorMessage } from '../../src/util/errors.js';
+import { decodeHttpResponse, decodeResult, decodeSoapBody, encodeRequest, isNoData, type HttpResponse, type SoapArg, type SoapDocument } from './codec.js';
+import { SOAP_PATH, type SoapCall } from './tables.js';
+
+export interface SoapClientOptions {
+  host: string;
+  port: number;
+  commKey: string;
+  /** idle time allowed between bytes of the answer, and for the connection to open */
+  timeoutMs: number;
+  /** largest answer accepted (headers and body) */
+  maxBodyBytes: number;
+}
+
+/** A call that failed on what the terminal sent (not on the network): counted as a rejection. */
+export class SoapBodyError extends GatewayError {
+  constructor(code: ConstructorParameters<typeof GatewayError>[0], message: string, readonly rejection: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+export interface SoapAnswer {
+  http: HttpResponse;
+  doc: SoapDocument;
+  /** bytes read, headers included */
+  bytes: number;
+}
+
+export class SoapClient {
+  constructor(private readonly o: SoapClientOptions) {}
+
+  /** Sends `call` and parses the XML answer; rejects with a GatewayError on anything else. */
+  async call(call: SoapCall, args: readonly SoapArg[] = [], signal?: AbortSignal): Promise<SoapAnswer> {
+    const raw = await this.exchange(encodeRequest(call, this.o.commKey, args), signal);
+    let http: HttpResponse;
+    try {
+      http = decodeHttpResponse(raw);
+    } catch (error) {
+      throw new SoapBodyError('GW_ERR_DEVICE_PROTOCOL', `${call}: not an HTTP answer (${errorMessage(error)}); is this port a ZK web server?`, 'zk-soap-not-http', { cause: error });
+    }
+    if (http.status !== 200) throw new GatewayError('GW_ERR_DEVICE_PROTOCOL', `${call}: HTTP ${http.status}${describeServer(http)}; the terminal does not serve ${SOAP_PATH} (SOAP off or not a ZK web server)`);
+    let doc: SoapDocument;
+    try {
+      doc = decodeSoapBody(http.body);
+    } catch (error) {
+      const code = error instanceof DecodeError && error.code === 'xml' ? 'GW_ERR_DOWNLOAD_INCOMPLETE' : 'GW_ERR_DEVICE_PROTOCOL';
+      const hint = error instanceof DecodeError && error.code === 'empty' ? ' (an empty answer may mean a wrong commKey)' : '';
+      const reason = error instanceof DecodeError ? `zk-soap-body-${error.code}` : 'zk-soap-body';
+      throw new SoapBodyError(code, `${call}: ${errorMessage(error)}${hint}${describeServer(http)}`, reason, { cause: error });
+    }
+    if (!/Response$/i.test(doc.root)) {
+      throw new SoapBodyError('GW_ERR_DEVICE_PROTOCOL', `${call}: the terminal answered <${doc.root}>, not <${call}Response>${describeServer(http)}; is SOAP enabled?`, 'zk-soap-body-root');
+    }
+    const result = decodeResult(doc);
+    if (result && !result.ok && !isNoData(doc)) {
+      throw new GatewayError('GW_ERR_DEVICE_AUTH', `${call} refused by the terminal (Result 0: ${JSON.stringify(result.information.slice(0, 80))}); usually a wrong commKey`);
+    }
+    return { http, doc, bytes: raw.length };
+  }
+
+  /** Raw request/response bytes: write the request, read until the device closes. */
+  exchange(xml: string, signal?: AbortSignal): Promise<Buffer> {
+    const body = Buffer.from(xml, 'latin1');
+    const head = `POST ${SOAP_PATH} HTTP/1.0\r\nHost: ${this.o.host}\r\nContent-Type: text/xml\r\nContent-Length: ${body.length}\r\n\r\n`;
+    return new Promise<Buffer>((resolve, reject) => {
+      if (signal?.aborted) return reject(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'aborted'));
+      const socket = connect({ host: this.o.host, port: this.o.port });
+      const chunks: Buffer[] = [];
+      let received = 0;
+      let settled = false;
+      const finish = (error: Error | undefined): void => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        socket.destroy();
+        if (error) reject(error);
+        else resolve(Buffer.concat(chunks, received));
+      };
+      const onAbort = (): void => finish(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'aborted'));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      socket.setTimeout(this.o.timeoutMs, () => finish(new GatewayError('GW_ERR_DEVICE_TIMEOUT', `no answer from ${this.where()} for ${this.o.timeoutMs} ms`)));
+      // no half-close: the vendor samples keep their side open until the terminal closes
+      socket.once('connect', () => socket.write(Buffer.concat([Buffer.from(head, 'latin1'), body])));
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > this.o.maxBodyBytes) return finish(new SoapBodyError('GW_ERR_DEVICE_PROTOCOL', `answer larger than maxBodyBytes (${this.o.maxBodyBytes}); raise it for terminals with very large logs`, 'zk-soap-body-too-large'));
+        chunks.push(chunk);
+      });
+      socket.once('end', () => finish(undefined));
+      socket.once('error', (error: NodeJS.ErrnoException) => finish(connectError(error, this.where())));
+    });
+  }
+
+  private where(): string {
+    return `${this.o.host}:${this.o.port}`;
+  }
+}
+
+function describeServer(http: HttpResponse): string {
+  const server = http.headers.server;
+  return server ? ` (Server: ${server.slice(0, 60)})` : '';
+}
+
+function connectError(error: NodeJS.ErrnoException, where: string): GatewayError {
+  if (error.code === 'ECONNREFUSED') return new GatewayError('GW_ERR_DEVICE_UNREACHABLE', `${where} refused the connection: no web server on that port`, { cause: error });
+  if (error.code === 'ECONNRESET') return new GatewayError('GW_ERR_DOWNLOAD_INCOMPLETE', `${where} reset the connection mid-answer`, { cause: error });
+  return new GatewayError('GW_ERR_DEVICE_UNREACHABLE', `${where}: ${error.message}`, { cause: error });
+}

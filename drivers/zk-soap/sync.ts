@@ -1,0 +1,147 @@
+// One poll of a SOAP terminal: read the whole log (GetAttLog PIN All), commit what is new together
+// with the checkpoint, and optionally clear the log.
+// Invariants:
+// - The terminal returns its whole log every time. "New" is: every row at or after the newest
+//   committed device time (`lastTime`, inclusive, so a second shared with the last commit is read
+//   again) plus every row past the row count of the last complete poll (`rows`: catches punches
+//   written after the terminal clock was set back). A log shorter than `rows` (cleared, swapped)
+//   is emitted whole. Re-read punches are duplicates by id, never second punches.
+// - New punches are committed oldest first in batches, each with the checkpoint its punches justify
+//   (emitMany): a crash between batches resumes at the first uncommitted time; `rows` moves only
+//   with the last batch. A body that does not decode emits nothing.
+// - ClearData runs only when configured, only after every batch committed, and only when a
+//   second read right before it still shows exactly the rows committed. A punch made in the
+//   moment between that read and ClearData is the remaining risk (SOAP has no "disable device").
+import type { DriverContext } from '../../src/devices/driver.js';
+import type { PunchState, RawPunch, VerifyMethod } from '../../src/punch/punch.js';
+import { DecodeError, GatewayError } from '../../src/util/errors.js';
+import { SoapBodyError, type SoapClient } from './client.js';
+import { decodeAttLog, type AttLog, type AttRecord } from './codec.js';
+import type { ZkSoapConfig } from './config.js';
+import { ALL_PINS, CLEAR_DATA_ATTLOG, STATE_MAP, VERIFY_MAP } from './tables.js';
+
+export const CHECKPOINT_KEY = 'soap.attlog';
+const BATCH = 2000;
+
+export interface SoapCheckpoint {
+  /** newest committed device-local time, `YYYY-MM-DDTHH:mm:ss` */
+  lastTime?: string;
+  /** rows the log had at the end of the last complete poll */
+  rows: number;
+}
+
+export interface SyncResult {
+  rows: number;
+  emitted: number;
+  inserted: number;
+  duplicates: number;
+  rejected: number;
+  cleared: boolean;
+}
+
+export interface SyncOptions {
+  client: SoapClient;
+  ctx: DriverContext;
+  cfg: Pick<ZkSoapConfig, 'clearAfterDownload' | 'stateMap' | 'verifyMap'>;
+  signal: AbortSignal;
+}
+
+/** Reads the whole log; body-level problems are counted as rejections before they propagate. */
+export async function readLog(o: Pick<SyncOptions, 'client' | 'ctx' | 'signal'>): Promise<AttLog> {
+  try {
+    const answer = await o.client.call('GetAttLog', [{ name: 'PIN', value: ALL_PINS, type: 'integer' }], o.signal);
+    return decodeAttLog(answer.doc);
+  } catch (error) {
+    if (error instanceof SoapBodyError) o.ctx.status.rejected(error.rejection, error.message);
+    if (!(error instanceof DecodeError)) throw error;
+    o.ctx.status.rejected(`zk-soap-body-${error.code}`, error.message);
+    throw new GatewayError('GW_ERR_DEVICE_PROTOCOL', `GetAttLog: ${error.message}`, { cause: error });
+  }
+}
+
+export async function syncAttendance(o: SyncOptions): Promise<SyncResult> {
+  const log = await readLog(o);
+  const rows = log.records.length + log.errors.length;
+  for (const e of log.errors) {
+    o.ctx.status.rejected(`zk-soap-row-${e.code}`, e.excerpt);
+    o.ctx.log.warn({ row: e.row, code: e.code, err: e.message, excerpt: e.excerpt }, 'zk-soap log row rejected');
+  }
+  const result: SyncResult = { rows, emitted: 0, inserted: 0, duplicates: 0, rejected: log.errors.length, cleared: false };
+  const checkpoint = o.ctx.checkpoint.get<SoapCheckpoint>(CHECKPOINT_KEY);
+  const fresh = newRecords(log.records, rows, checkpoint);
+  await emitInBatches(o, fresh, { rows, checkpoint, result });
+  if (o.cfg.clearAfterDownload && rows > 0) result.cleared = await clearIfUnchanged(o, log);
+  return result;
+}
+
+/** The records a poll must commit, oldest first (stable for equal times). */
+export function newRecords(records: readonly AttRecord[], rows: number, cp: SoapCheckpoint | undefined): AttRecord[] {
+  const everything = cp === undefined || cp.lastTime === undefined || rows < cp.rows;
+  const picked = everything ? [...records] : records.filter((r) => r.row >= cp.rows || r.localTime >= (cp.lastTime as string));
+  return picked.sort((a, b) => (a.localTime < b.localTime ? -1 : a.localTime > b.localTime ? 1 : a.row - b.row));
+}
+
+interface EmitPlan {
+  rows: number;
+  checkpoint: SoapCheckpoint | undefined;
+  result: SyncResult;
+}
+
+async function emitInBatches(o: SyncOptions, fresh: AttRecord[], plan: EmitPlan): Promise<void> {
+  let lastTime = plan.checkpoint?.lastTime;
+  const previousRows = plan.checkpoint?.rows ?? 0;
+  if (fresh.length === 0) {
+    if (plan.checkpoint?.rows !== plan.rows) await o.ctx.emitMany([], { [CHECKPOINT_KEY]: { lastTime, rows: plan.rows } satisfies SoapCheckpoint });
+    return;
+  }
+  for (let from = 0; from < fresh.length; from += BATCH) {
+    o.signal.throwIfAborted();
+    const batch = fresh.slice(from, from + BATCH);
+    const last = from + BATCH >= fresh.length;
+    const newest = batch[batch.length - 1]!.localTime;
+    lastTime = lastTime === undefined || newest > lastTime ? newest : lastTime;
+    const cp: SoapCheckpoint = { lastTime, rows: last ? plan.rows : previousRows };
+    const committed = await o.ctx.emitMany(batch.map((r) => toRawPunch(r, o.cfg)), { [CHECKPOINT_KEY]: cp });
+    plan.result.emitted += batch.length;
+    plan.result.inserted += committed.inserted;
+    plan.result.duplicates += committed.duplicates;
+  }
+}
+
+export function toRawPunch(r: AttRecord, cfg: Pick<ZkSoapConfig, 'stateMap' | 'verifyMap'>): RawPunch {
+  return {
+    pin: r.pin,
+    localTime: r.localTime,
+    state: mapCode<PunchState>(r.status, cfg.stateMap, STATE_MAP, 'unknown'),
+    verify: mapCode<VerifyMethod>(r.verified, cfg.verifyMap, VERIFY_MAP, 'other'),
+    workCode: r.workCode,
+    raw: { source: 'soap', row: r.row, ...r.fields },
+  };
+}
+
+function mapCode<T extends string>(code: number | null, override: Record<string, T>, table: ReadonlyMap<number, T>, fallback: T): T {
+  if (code === null) return fallback;
+  return override[String(code)] ?? table.get(code) ?? fallback;
+}
+
+function lastRowKey(log: AttLog): string {
+  const last = [...log.records, ...log.errors].reduce<{ row: number; key: string } | undefined>((max, r) => {
+    const key = 'fields' in r ? JSON.stringify(r.fields) : r.excerpt;
+    return max === undefined || r.row > max.row ? { row: r.row, key } : max;
+  }, undefined);
+  return last?.key ?? '';
+}
+
+async function clearIfUnchanged(o: SyncOptions, downloaded: AttLog): Promise<boolean> {
+  const again = await readLog(o);
+  const sameRows = again.records.length + again.errors.length === downloaded.records.length + downloaded.errors.length;
+  if (!sameRows || lastRowKey(again) !== lastRowKey(downloaded)) {
+    o.ctx.log.info({ downloaded: downloaded.records.length, now: again.records.length }, 'zk-soap log changed since the download; clearing postponed to the next poll');
+    return false;
+  }
+  await o.client.call('ClearData', [{ name: 'Value', value: String(CLEAR_DATA_ATTLOG), type: 'integer' }], o.signal);
+  const cp = o.ctx.checkpoint.get<SoapCheckpoint>(CHECKPOINT_KEY);
+  o.ctx.checkpoint.set(CHECKPOINT_KEY, { lastTime: cp?.lastTime, rows: 0 } satisfies SoapCheckpoint);
+  o.ctx.log.info({ cleared: downloaded.records.length }, 'zk-soap attendance log cleared after a committed download');
+  return true;
+}

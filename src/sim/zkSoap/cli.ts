@@ -1,0 +1,104 @@
+// `absensi-gateway simulate zk-soap --port 8080 --records 1000`: a simulated ZK SOAP web service
+// terminal (POST /iWsService) for demos, training and testing a zk-soap device entry.
+// Invariants:
+// - Binds 127.0.0.1 unless --host says otherwise; runs until SIGINT/SIGTERM, then closes its sockets.
+import type { Command } from 'commander';
+import { parseDurationMs } from '../../config/primitives.js';
+import { ZkSoapSimulator, type ZkSoapSimFaults, type ZkSoapSimOptions } from './simulator.js';
+
+interface ZkSoapCliOptions {
+  host: string;
+  port: string;
+  records: string;
+  users: string;
+  commKey: string;
+  clockOffset: string;
+  timezone: string;
+  serial: string;
+  punchEvery?: string;
+  fault: string[];
+  json?: boolean;
+}
+
+const FAULTS: Record<string, ZkSoapSimFaults> = {
+  slow: { slowMs: 500 },
+  truncate: { truncate: true },
+  'wrong-key': { rejectKey: true },
+};
+
+function int(name: string, value: string, min = 0): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name}: expected an integer ≥ ${min}, got "${value}"`);
+  return n;
+}
+
+/** Command-line options → simulator options (throws with a clear message on bad input). */
+export function zkSoapOptionsFrom(o: ZkSoapCliOptions): ZkSoapSimOptions {
+  const faults: ZkSoapSimFaults = {};
+  for (const name of o.fault) {
+    const fault = FAULTS[name];
+    if (!fault) throw new Error(`--fault: expected one of ${Object.keys(FAULTS).join(', ')}, got "${name}"`);
+    Object.assign(faults, fault);
+  }
+  if (!/^\d{1,10}$/.test(o.commKey)) throw new Error(`--comm-key: expected a number, got "${o.commKey}"`);
+  const clockOffsetSec = Number(o.clockOffset);
+  if (!Number.isInteger(clockOffsetSec)) throw new Error(`--clock-offset: expected seconds, got "${o.clockOffset}"`);
+  return {
+    host: o.host,
+    port: int('--port', o.port),
+    records: int('--records', o.records),
+    users: int('--users', o.users, 1),
+    commKey: o.commKey,
+    clockOffsetSec,
+    timeZone: o.timezone,
+    serial: o.serial,
+    faults,
+  };
+}
+
+export function registerSimulateZkSoap(simulate: Command): void {
+  simulate
+    .command('zk-soap')
+    .description('a ZK SOAP web service terminal (POST /iWsService, HTTP/1.0, no Content-Length)')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--port <port>', 'port (0 picks a free one; real terminals use 80)', '8080')
+    .option('--records <n>', 'attendance records already in the log', '1000')
+    .option('--users <n>', 'enrolled users (PINs 1..n)', '20')
+    .option('--comm-key <key>', 'comm key the terminal requires (0 = none)', '0')
+    .option('--clock-offset <sec>', 'terminal clock minus real time, seconds', '0')
+    .option('--timezone <zone>', 'IANA zone of the terminal clock', 'Asia/Jakarta')
+    .option('--serial <serial>', 'serial number (GetOption ~SerialNumber)', 'SIMSOAP00001')
+    .option('--punch-every <duration>', 'a random user punches this often (e.g. 10s)')
+    .option('--fault <name>', `inject a fault: ${Object.keys(FAULTS).join(', ')} (repeatable)`, (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--json', 'print the listening address as JSON')
+    .action(async (options: ZkSoapCliOptions) => {
+      let simOptions: ZkSoapSimOptions;
+      try {
+        simOptions = zkSoapOptionsFrom(options);
+      } catch (error) {
+        process.stderr.write(`simulate zk-soap: ${(error as Error).message}\n`);
+        process.exitCode = 64; // EX_USAGE
+        return;
+      }
+      const sim = new ZkSoapSimulator(simOptions);
+      await sim.start();
+      const users = simOptions.users ?? 20;
+      const every = options.punchEvery ? parseDurationMs(options.punchEvery) : undefined;
+      const timer = every
+        ? setInterval(() => {
+            const p = sim.addPunch({ pin: String(1 + Math.floor(Math.random() * users)), status: Math.random() < 0.5 ? 0 : 1, verified: [1, 15, 4][Math.floor(Math.random() * 3)] });
+            process.stdout.write(`punch pin=${p.pin} time=${p.localTime} status=${p.status} verified=${p.verified}\n`);
+          }, every)
+        : undefined;
+      const { host, port } = sim.address;
+      process.stdout.write(options.json
+        ? `${JSON.stringify({ host, port, serial: simOptions.serial, records: simOptions.records, commKey: simOptions.commKey !== '0' })}\n`
+        : `ZK SOAP terminal simulator ${simOptions.serial} on http://${host}:${port}/iWsService; ${simOptions.records} records, ${users} users. Ctrl-C stops.\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      clearInterval(timer);
+      await sim.stop();
+    });
+}

@@ -1,0 +1,225 @@
+// A ZK SOAP web service terminal over a real TCP socket, for demos and tests: it answers
+// `POST /iWsService` the way the Solution vendor samples and tad-php expect (HTTP/1.0, "Server: ZK
+// Web Server", no Content-Length, connection closed after the body), with a comm key check.
+// Invariants:
+// - One request per connection; the answer is written in ISO-8859-1 and the socket is closed.
+// - Responses use only shapes quoted from public sources (GetAttLogResponse rows, Result/Information
+//   rows, "No data!"); what a real terminal answers to a wrong comm key is not documented publicly:
+//   this simulator answers `<Result>0</Result><Information>Fail!</Information>` (tad-php's failure
+//   text), labelled synthetic.
+// - Faults: `slowMs` pauses before and inside the answer; `truncate` closes the connection halfway
+//   through the body; `rejectKey` refuses every comm key.
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { XMLParser } from 'fast-xml-parser';
+import { wallFromSeconds, wallSeconds, wallTimeIn } from '../../../drivers/zk-tcp/clock.js';
+import { parseLocalTime } from '../../punch/time.js';
+
+export interface ZkSoapSimFaults {
+  slowMs?: number;
+  truncate?: boolean;
+  rejectKey?: boolean;
+}
+
+export interface ZkSoapSimOptions {
+  host?: string;
+  port?: number;
+  records?: number;
+  users?: number;
+  commKey?: string;
+  /** terminal clock minus real time, seconds */
+  clockOffsetSec?: number;
+  timeZone?: string;
+  serial?: string;
+  /** device time of record 0; records follow 37 s apart */
+  firstRecordTime?: string;
+  faults?: ZkSoapSimFaults;
+}
+
+export interface SimSoapPunch {
+  pin: string;
+  localTime: string;
+  verified: number;
+  status: number;
+  workCode: number;
+}
+
+const VERIFY_CYCLE = [1, 15, 4, 3, 25];
+const HEAD = 'HTTP/1.0 200 OK\r\nServer: ZK Web Server\r\nPragma: no-cache\r\nCache-control: no-cache\r\nContent-Type: text/xml\r\nConnection: close\r\n\r\n';
+const NOT_FOUND = 'HTTP/1.0 404 Not Found\r\nServer: ZK Web Server\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n<html><body><h1>404 Not Found</h1></body></html>';
+const MAX_REQUEST_BYTES = 64 * 1024;
+
+const requestParser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, processEntities: true, htmlEntities: false });
+
+export class ZkSoapSimulator {
+  readonly log: SimSoapPunch[] = [];
+  readonly stats = { connections: 0, calls: {} as Record<string, number>, refused: 0, truncated: 0 };
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private clockOffsetSec: number;
+  readonly o: Required<Omit<ZkSoapSimOptions, 'faults'>> & { faults: ZkSoapSimFaults };
+
+  constructor(options: ZkSoapSimOptions = {}) {
+    this.o = {
+      host: '127.0.0.1', port: 0, records: 100, users: 20, commKey: '0', clockOffsetSec: 0, timeZone: 'Asia/Jakarta',
+      serial: 'SIMSOAP00001', firstRecordTime: '2026-01-05T07:00:00', ...options, faults: options.faults ?? {},
+    };
+    this.clockOffsetSec = this.o.clockOffsetSec;
+    const start = wallSeconds(parseLocalTime(this.o.firstRecordTime) ?? wallTimeIn(this.o.timeZone, Date.now()));
+    for (let i = 0; i < this.o.records; i++) {
+      this.log.push({ pin: String(1 + (i % this.o.users)), localTime: formatWall(start + i * 37), verified: VERIFY_CYCLE[i % VERIFY_CYCLE.length]!, status: i % 2, workCode: 0 });
+    }
+  }
+
+  get address(): { host: string; port: number } {
+    const a = this.server?.address() as AddressInfo | undefined;
+    return { host: this.o.host, port: a?.port ?? 0 };
+  }
+
+  async start(): Promise<void> {
+    this.server = createServer((socket) => this.accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.o.port, this.o.host, () => resolve());
+    });
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server = undefined;
+  }
+
+  /** A punch made now on the terminal (device clock), or at `localTime`. */
+  addPunch(p: Partial<SimSoapPunch> & { pin: string }): SimSoapPunch {
+    const punch: SimSoapPunch = { localTime: this.deviceNow(), verified: 1, status: 0, workCode: 0, ...p };
+    this.log.push(punch);
+    return punch;
+  }
+
+  deviceNow(): string {
+    return formatWall(wallSeconds(wallTimeIn(this.o.timeZone, Date.now())) + this.clockOffsetSec);
+  }
+
+  private accept(socket: Socket): void {
+    this.stats.connections++;
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.setTimeout(10_000, () => socket.destroy());
+    let received = Buffer.alloc(0);
+    const onData = (chunk: Buffer): void => {
+      received = Buffer.concat([received, chunk]);
+      const request = completeRequest(received);
+      if (request === 'incomplete' && received.length < MAX_REQUEST_BYTES) return;
+      socket.off('data', onData);
+      void this.answer(socket, request === 'incomplete' ? undefined : request);
+    };
+    socket.on('data', onData);
+  }
+
+  private async answer(socket: Socket, request: { path: string; body: string } | undefined): Promise<void> {
+    if (!request || request.path !== '/iWsService') {
+      socket.end(Buffer.from(NOT_FOUND, 'latin1'));
+      return;
+    }
+    const body = Buffer.from(`\r\n${this.respond(request.body)}`, 'latin1');
+    const { slowMs, truncate } = this.o.faults;
+    if (slowMs) await pause(slowMs);
+    socket.write(Buffer.from(HEAD, 'latin1'));
+    const half = Math.floor(body.length / 2);
+    socket.write(body.subarray(0, half));
+    if (truncate) {
+      this.stats.truncated++;
+      socket.end();
+      return;
+    }
+    if (slowMs) await pause(slowMs);
+    socket.end(body.subarray(half));
+  }
+
+  /** The XML answer to one request body. */
+  respond(xml: string): string {
+    let parsed: Record<string, Record<string, unknown>>;
+    try {
+      parsed = requestParser.parse(xml) as Record<string, Record<string, unknown>>;
+    } catch {
+      return result('Response', false, 'Fail!');
+    }
+    const call = Object.keys(parsed)[0] ?? 'Unknown';
+    const req = typeof parsed[call] === 'object' && parsed[call] !== null ? parsed[call] : {};
+    this.stats.calls[call] = (this.stats.calls[call] ?? 0) + 1;
+    const arg = (typeof req.Arg === 'object' && req.Arg !== null ? req.Arg : {}) as Record<string, unknown>;
+    if (this.o.faults.rejectKey || String(req.ArgComKey ?? '') !== this.o.commKey) {
+      this.stats.refused++;
+      return result(`${call}Response`, false, 'Fail!');
+    }
+    return this.handle(call, arg);
+  }
+
+  private handle(call: string, arg: Record<string, unknown>): string {
+    switch (call) {
+      case 'GetAttLog': {
+        const pin = String(arg.PIN ?? 'All');
+        const rows = this.log.filter((p) => pin === 'All' || pin === '' || p.pin === pin);
+        if (rows.length === 0) return result('GetAttLogResponse', false, 'No data!');
+        return rowsOf('GetAttLogResponse', rows.map((p) => `<Row><PIN>${p.pin}</PIN><DateTime>${p.localTime.replace('T', ' ')}</DateTime><Verified>${p.verified}</Verified><Status>${p.status}</Status><WorkCode>${p.workCode}</WorkCode></Row>`));
+      }
+      case 'GetAllUserInfo':
+      case 'GetUserInfo': {
+        const users = Array.from({ length: this.o.users }, (_, i) => i + 1);
+        return rowsOf(`${call}Response`, users.map((u) => `<Row><PIN>${u}</PIN><Name>Pegawai ${u}${u === 1 ? ' Jos\u00e9' : ''}</Name><Password></Password><Group>1</Group><Privilege>0</Privilege><Card>0</Card><PIN2>${u}</PIN2><TZ1>0</TZ1><TZ2>0</TZ2><TZ3>0</TZ3></Row>`));
+      }
+      case 'GetDate': {
+        const [date, time] = this.deviceNow().split('T');
+        return rowsOf('GetDateResponse', [`<Row><Date>${date}</Date><Time>${time}</Time></Row>`]);
+      }
+      case 'SetDate': {
+        const wall = parseLocalTime(`${String(arg.Date ?? '')}T${String(arg.Time ?? '')}`);
+        if (!wall) return result('SetDateResponse', false, 'Fail!');
+        this.clockOffsetSec = wallSeconds(wall) - wallSeconds(wallTimeIn(this.o.timeZone, Date.now()));
+        return result('SetDateResponse', true, 'Successfully!');
+      }
+      case 'ClearData': {
+        if (String(arg.Value ?? '') !== '3') return result('ClearDataResponse', false, 'Fail!');
+        this.log.length = 0;
+        return result('ClearDataResponse', true, 'Successfully!');
+      }
+      case 'GetOption':
+        return String(arg.Name ?? '') === '~SerialNumber'
+          ? rowsOf('GetOptionResponse', [`<Row><Value>~SerialNumber=${this.o.serial}</Value></Row>`])
+          : result('GetOptionResponse', false, 'Fail!');
+      default:
+        return result(`${call}Response`, false, 'Fail!');
+    }
+  }
+}
+
+function rowsOf(root: string, rows: string[]): string {
+  return `<${root}>\r\n${rows.map((r) => `${r}\r\n`).join('')}</${root}>\r\n`;
+}
+
+function result(root: string, ok: boolean, information: string): string {
+  return rowsOf(root, [`<Row><Result>${ok ? 1 : 0}</Result><Information>${information}</Information></Row>`]);
+}
+
+function formatWall(seconds: number): string {
+  const t = wallFromSeconds(seconds);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${t.year}-${pad(t.month)}-${pad(t.day)}T${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}`;
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** `{path, body}` once the head and Content-Length bytes of body have arrived. */
+function completeRequest(bytes: Buffer): { path: string; body: string } | 'incomplete' {
+  const end = bytes.indexOf('\r\n\r\n');
+  if (end < 0) return 'incomplete';
+  const head = bytes.subarray(0, end).toString('latin1');
+  const [requestLine = ''] = head.split('\r\n');
+  const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+  if (bytes.length < end + 4 + length) return 'incomplete';
+  const path = /^POST (\S+) HTTP\/1\.[01]$/.exec(requestLine)?.[1] ?? '';
+  return { path, body: bytes.subarray(end + 4, end + 4 + length).toString('latin1') };
+}
