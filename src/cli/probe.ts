@@ -3,6 +3,7 @@
 // - Read-only: probe never changes the terminal (no clock set, no clear, no disable).
 // - Always ends the session with CMD_EXIT so the terminal is free for the gateway again.
 import type { Command } from 'commander';
+import { formatEasyLinkProbe, probeEasyLink } from '../../drivers/fingerspot-easylink/probe.js';
 import { ZkClient } from '../../drivers/zk-tcp/client.js';
 import { detectRecordSize, identify, measureClock, readUserTable, type DeviceFacts } from '../../drivers/zk-tcp/device.js';
 import type { FreeSizes, ZkUser } from '../../drivers/zk-tcp/codec.js';
@@ -77,7 +78,9 @@ function intOption(name: string, max: number) {
 }
 
 interface ProbeCliOptions {
-  port: number;
+  protocol: string;
+  port?: number;
+  serial?: string;
   udp?: boolean;
   commKey: number;
   timeout: string;
@@ -89,9 +92,11 @@ interface ProbeCliOptions {
 export function registerProbeCommand(program: Command): void {
   program
     .command('probe')
-    .description('connect to a ZK terminal (port 4370) and print serial, model, firmware, counts, clock skew and protocol variant')
-    .argument('<host>', 'terminal IP address or host name')
-    .option('--port <port>', 'terminal port', intOption('--port', 65535), 4370)
+    .description('connect to a ZK terminal (port 4370), or a Fingerspot EasyLink bridge (--protocol fingerspot-easylink), and print serial, model, firmware, counts, clock skew and protocol variant')
+    .argument('<host>', 'terminal (or bridge) IP address or host name')
+    .option('--protocol <name>', 'zk-tcp, or fingerspot-easylink (host is the FService PC)', 'zk-tcp')
+    .option('--port <port>', 'terminal port (default 4370; 8090 for fingerspot-easylink)', intOption('--port', 65535))
+    .option('--serial <sn>', 'fingerspot-easylink: the terminal SN as in the bridge\'s Device.ini')
     .option('--udp', 'use UDP instead of TCP (older black-and-white terminals)')
     .option('--comm-key <key>', 'numeric comm key set on the terminal', intOption('--comm-key', 0xffffffff), 0)
     .option('--timeout <duration>', 'reply timeout (500ms, 10s)', '10s')
@@ -100,15 +105,42 @@ export function registerProbeCommand(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (host: string, options: ProbeCliOptions) => {
       const timeoutMs = parseDurationMs(options.timeout) ?? 10_000;
-      const probe = { host, port: options.port, transport: options.udp ? 'udp' : 'tcp', commKey: options.commKey, timeoutMs, timeZone: options.timezone, users: Boolean(options.users) } as const;
+      if (options.protocol === 'fingerspot-easylink') return probeEasyLinkCli(host, options, timeoutMs);
+      if (options.protocol !== 'zk-tcp') {
+        process.stderr.write(`probe: --protocol: expected zk-tcp or fingerspot-easylink, got "${options.protocol}"\n`);
+        process.exitCode = 64;
+        return;
+      }
+      const port = options.port ?? 4370;
+      const probe = { host, port, transport: options.udp ? 'udp' : 'tcp', commKey: options.commKey, timeoutMs, timeZone: options.timezone, users: Boolean(options.users) } as const;
       try {
         const result = await probeTerminal(probe);
         process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatProbe(result));
       } catch (error) {
-        const code = error instanceof GatewayError ? error.code : 'GW_ERR_DEVICE_UNREACHABLE';
-        if (options.json) process.stdout.write(`${JSON.stringify({ ok: false, host, port: options.port, code, error: errorMessage(error) })}\n`);
-        else process.stderr.write(`probe ${host}:${options.port}: ${code}: ${errorMessage(error)}\n`);
-        process.exitCode = 1;
+        reportProbeError({ host, port, json: options.json }, error);
       }
     });
+}
+
+function reportProbeError(o: { host: string; port: number; json?: boolean }, error: unknown): void {
+  const code = error instanceof GatewayError ? error.code : 'GW_ERR_DEVICE_UNREACHABLE';
+  if (o.json) process.stdout.write(`${JSON.stringify({ ok: false, host: o.host, port: o.port, code, error: errorMessage(error) })}\n`);
+  else process.stderr.write(`probe ${o.host}:${o.port}: ${code}: ${errorMessage(error)}\n`);
+  process.exitCode = 1;
+}
+
+/** /dev/info only: a probe must never consume the bridge's /scanlog/new cursor. */
+async function probeEasyLinkCli(host: string, options: ProbeCliOptions, timeoutMs: number): Promise<void> {
+  const port = options.port ?? 8090;
+  if (!options.serial) {
+    process.stderr.write('probe: --serial is required with --protocol fingerspot-easylink (the terminal SN from the bridge\'s Device.ini)\n');
+    process.exitCode = 64;
+    return;
+  }
+  try {
+    const result = await probeEasyLink({ host, port, serial: options.serial, timeoutMs, timeZone: options.timezone });
+    process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatEasyLinkProbe(result));
+  } catch (error) {
+    reportProbeError({ host, port, json: options.json }, error);
+  }
 }

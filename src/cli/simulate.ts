@@ -5,6 +5,7 @@
 // - Runs until SIGINT/SIGTERM, then closes every socket.
 import type { Command } from 'commander';
 import { parseDurationMs } from '../config/primitives.js';
+import { registerSimulateFingerspot } from '../sim/fingerspot/cli.js';
 import { registerSimulateZkPush } from '../sim/zkPush/cli.js';
 import { ZkTcpSimulator, type ZkSimulatorOptions } from '../sim/zkTcp/index.js';
 import type { ZkSimFaults } from '../sim/zkTcp/output.js';
@@ -141,4 +142,5 @@ export function registerSimulateCommand(program: Command): void {
       await running.stop();
     });
   registerSimulateZkPush(simulate);
+  registerSimulateFingerspot(simulate);
 }
