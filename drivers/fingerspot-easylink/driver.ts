@@ -165,7 +165,7 @@ export class FingerspotEasyLinkDriver implements Driver {
   private readContext(): ReadContext {
     return {
       client: this.client, ctx: this.ctx, serial: this.cfg.serial, tables: this.tables, pageSize: this.cfg.pageSize,
-      maxPages: this.cfg.maxPages, signal: this.halt.signal, deviceNow: () => deviceNowIn(this.zone, this.skewSec),
+      maxPages: this.cfg.maxPages, signal: this.halt.signal, floor: normalizeSince(this.cfg.importSince), deviceNow: () => deviceNowIn(this.zone, this.skewSec),
     };
   }
 

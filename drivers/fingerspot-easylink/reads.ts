@@ -9,7 +9,7 @@
 // - A paging read is complete (the bridge said IsSession false or sent no rows) before the marker
 //   is cleared. If it saw fewer rows than /dev/info counts, the bridge's paging session was already
 //   under way (another client, or our own interrupted read): it reads once more from the start.
-// - Rows before `since` are skipped (importSince; the reconcile window), never rejected.
+// - Rows before `since` are skipped (importSince, for every read; the reconcile window), never rejected.
 // - Bad rows are counted rejections; good rows of the same reply are still committed.
 import type { DriverContext } from '../../src/devices/driver.js';
 import type { RawPunch } from '../../src/punch/punch.js';
@@ -43,6 +43,8 @@ export interface ReadContext {
   maxPages: number;
   /** terminal wall time now, `YYYY-MM-DDTHH:mm:ss` */
   deviceNow: () => string;
+  /** importSince as a full wall time: scans before it are never committed, whatever read returns them */
+  floor: string | undefined;
   signal: AbortSignal;
 }
 
@@ -133,7 +135,7 @@ export async function pollNew(r: ReadContext): Promise<ReadResult> {
     r.ctx.checkpoint.set(CHECKPOINT_KEY, done);
     return result;
   }
-  const raws = punchesOf(r, reply, 'new', undefined, result);
+  const raws = punchesOf(r, reply, 'new', r.floor, result);
   done.lastLocalTime = raws.reduce<string | undefined>((max, p) => latest(max, p.localTime), cp.lastLocalTime);
   const committed = await r.ctx.emitMany(raws, { [CHECKPOINT_KEY]: done });
   Object.assign(result, { emitted: raws.length, inserted: committed.inserted, duplicates: committed.duplicates });
