@@ -3,6 +3,7 @@
 // bad replies counted, a paging session begun elsewhere, and the probe that never consumes.
 import { afterEach, describe, expect, it } from 'vitest';
 import { EasyLinkClient } from '../../../drivers/fingerspot-easylink/client.js';
+import { CHECKPOINT_KEY } from '../../../drivers/fingerspot-easylink/reads.js';
 import { probeEasyLink } from '../../../drivers/fingerspot-easylink/probe.js';
 import type { FingerspotSimulator } from '../../../src/sim/fingerspot/index.js';
 import { until } from '../zk-tcp/fakeContext.js';
@@ -101,6 +102,19 @@ describe('fingerspot-easylink driver', () => {
     await until(() => r.ctx.store.punches.size === 1, 'recovered');
     expect(sim.stats.dropped).toBe(1);
     expect([...r.ctx.store.punches.values()][0]).toMatchObject({ pin: '7', state: 'check-in', raw: { source: 'paging' } });
+  });
+
+  it('a due reconciliation commits scans another /scanlog/new client took', async () => {
+    sim = await startSim();
+    sim.addPunch({ pin: '42', ioMode: 1 });
+    const thief = new EasyLinkClient({ host: '127.0.0.1', port: sim.address.port, serial: SERIAL, timeoutMs: 2000 });
+    expect((await thief.scanlogNew()).kind).toBe('rows');
+    const store = backfilledStore();
+    store.checkpoints.set(CHECKPOINT_KEY, { serial: SERIAL, backfilled: true, lastReconcileAtMs: Date.now() - 2 * 3_600_000 });
+    const r = drive({ reconcileInterval: '1h' }, store);
+    await until(() => r.ctx.store.punches.size === 1, 'reconciled');
+    expect([...r.ctx.store.punches.values()][0]).toMatchObject({ pin: '42', state: 'check-in', raw: { source: 'paging' } });
+    expect(checkpointOf(r.ctx)?.lastReconcileAtMs).toBeGreaterThan(Date.now() - 60_000);
   });
 
   it('counts a garbage body as a rejection and carries on', async () => {
