@@ -95,9 +95,10 @@ export class FingerspotEasyLinkDriver implements Driver {
 
   private onCycleError(error: unknown, attempt: number): void {
     if (error instanceof BadReplyError) this.ctx.status.rejected('fingerspot-bad-reply', `${error.path}: ${error.excerpt}`);
-    const code = error instanceof GatewayError ? error.code : 'GW_ERR_DEVICE_PROTOCOL';
-    const reachable = error instanceof BadReplyError || code === 'GW_ERR_DEVICE_PROTOCOL';
-    this.ctx.status.update({ online: reachable, lastError: `${code}: ${errorMessage(error)}` });
+    // not a GatewayError: the buffer could not commit (the bridge did answer); the marker stays set
+    const code = error instanceof GatewayError ? error.code : undefined;
+    const reachable = code === undefined || code === 'GW_ERR_DECODE' || code === 'GW_ERR_DEVICE_PROTOCOL';
+    this.ctx.status.update({ online: reachable, lastError: code ? `${code}: ${errorMessage(error)}` : errorMessage(error) });
     this.ctx.log.warn({ code, err: errorMessage(error), attempt }, 'easylink cycle failed; retrying with backoff');
   }
 
