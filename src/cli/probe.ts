@@ -1,9 +1,11 @@
 // `absensi-gateway probe <host>`: connect to a terminal and print who it is: a ZK terminal on port
-// 4370 by default, or with `--protocol` its SOAP web service (zk-soap) or a Hikvision ISAPI terminal.
+// 4370 by default, or with `--protocol` its SOAP web service (zk-soap), a Hikvision ISAPI terminal or a Fingerspot
+// EasyLink bridge (which must not be asked for new scan logs: probe reads /dev/info only).
 // Invariants:
 // - Read-only: probe never changes the terminal (no clock set, no clear, no disable).
 // - Always ends the session with CMD_EXIT so the terminal is free for the gateway again.
 import type { Command } from 'commander';
+import { formatEasyLinkProbe, probeEasyLink } from '../../drivers/fingerspot-easylink/probe.js';
 import { formatHikProbe, probeHikvision } from '../../drivers/hikvision-isapi/probe.js';
 import { ZkClient } from '../../drivers/zk-tcp/client.js';
 import { detectRecordSize, identify, measureClock, readUserTable, type DeviceFacts } from '../../drivers/zk-tcp/device.js';
@@ -79,9 +81,9 @@ function intOption(name: string, max: number) {
   };
 }
 
-const PROBE_PROTOCOLS = ['zk-tcp', 'zk-soap', 'hikvision-isapi'] as const;
+const PROBE_PROTOCOLS = ['zk-tcp', 'zk-soap', 'hikvision-isapi', 'fingerspot-easylink'] as const;
 type ProbeProtocol = (typeof PROBE_PROTOCOLS)[number];
-const DEFAULT_PORT: Record<ProbeProtocol, number> = { 'zk-tcp': 4370, 'zk-soap': 80, 'hikvision-isapi': 80 };
+const DEFAULT_PORT: Record<ProbeProtocol, number> = { 'zk-tcp': 4370, 'zk-soap': 80, 'hikvision-isapi': 80, 'fingerspot-easylink': 8090 };
 
 interface ProbeCliOptions {
   protocol: ProbeProtocol;
@@ -90,6 +92,7 @@ interface ProbeCliOptions {
   commKey: number;
   user: string;
   password?: string;
+  serial?: string;
   timeout: string;
   timezone: string;
   users?: boolean;
@@ -107,6 +110,7 @@ export function registerProbeCommand(program: Command): void {
     .option('--comm-key <key>', 'zk-tcp, zk-soap: numeric comm key set on the terminal', intOption('--comm-key', 0xffffffff), 0)
     .option('--user <name>', 'hikvision-isapi: ISAPI user', 'admin')
     .option('--password <password>', 'hikvision-isapi: ISAPI password (default: $HIK_PASSWORD)')
+    .option('--serial <sn>', "fingerspot-easylink: the terminal SN as in the bridge's Device.ini (host is the FService PC)")
     .option('--timeout <duration>', 'reply timeout (500ms, 10s)', '10s')
     .option('--timezone <zone>', 'IANA zone of the terminal clock, for the skew', 'Asia/Jakarta')
     .option('--users', 'zk-tcp: also list the user table (PIN, name, privilege, card)')
@@ -114,6 +118,11 @@ export function registerProbeCommand(program: Command): void {
     .action(async (host: string, options: ProbeCliOptions) => {
       const timeoutMs = parseDurationMs(options.timeout) ?? 10_000;
       const port = options.port ?? DEFAULT_PORT[options.protocol];
+      if (options.protocol === 'fingerspot-easylink' && !options.serial) {
+        process.stderr.write("probe: --serial is required with --protocol fingerspot-easylink (the terminal SN from the bridge's Device.ini)\n");
+        process.exitCode = 64;
+        return;
+      }
       try {
         const text = await probeAs(options.protocol, host, port, options, timeoutMs);
         process.stdout.write(text);
@@ -138,6 +147,10 @@ async function probeAs(protocol: ProbeProtocol, host: string, port: number, opti
       const password = options.password ?? process.env.HIK_PASSWORD ?? '';
       const result = await probeHikvision({ host, port, username: options.user, password, timeoutMs, timeZone: options.timezone });
       return options.json ? json(result) : formatHikProbe(result);
+    }
+    case 'fingerspot-easylink': {
+      const result = await probeEasyLink({ host, port, serial: options.serial ?? '', timeoutMs, timeZone: options.timezone });
+      return options.json ? json(result) : formatEasyLinkProbe(result);
     }
     case 'zk-tcp': {
       const result = await probeTerminal({ host, port, transport: options.udp ? 'udp' : 'tcp', commKey: options.commKey, timeoutMs, timeZone: options.timezone, users: Boolean(options.users) });

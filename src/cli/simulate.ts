@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { parseDurationMs } from '../config/primitives.js';
 import { registerSimulateHikvision } from '../sim/hikvision/cli.js';
+import { registerSimulateFingerspot } from '../sim/fingerspot/cli.js';
 import { registerSimulateZkPush } from '../sim/zkPush/cli.js';
 import { registerSimulateZkSoap } from '../sim/zkSoap/cli.js';
 import { ZkTcpSimulator, type ZkSimulatorOptions } from '../sim/zkTcp/index.js';
@@ -145,4 +146,5 @@ export function registerSimulateCommand(program: Command): void {
   registerSimulateZkPush(simulate);
   registerSimulateHikvision(simulate);
   registerSimulateZkSoap(simulate);
+  registerSimulateFingerspot(simulate);
 }

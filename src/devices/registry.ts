@@ -1,4 +1,5 @@
 // The drivers this build ships. Adding a protocol = one folder under drivers/ plus one line here.
+import { fingerspotEasyLinkDriver } from '../../drivers/fingerspot-easylink/index.js';
 import { hikvisionIsapiDriver } from '../../drivers/hikvision-isapi/index.js';
 import { serialLineDriver } from '../../drivers/serial-line/index.js';
 import { zkPushDriver } from '../../drivers/zk-push/index.js';
@@ -9,4 +10,4 @@ import type { DriverFactory } from './driver.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyDriverFactory = DriverFactory<any>;
 
-export const BUILTIN_DRIVERS: AnyDriverFactory[] = [zkTcpDriver, zkPushDriver, zkSoapDriver, hikvisionIsapiDriver, serialLineDriver];
+export const BUILTIN_DRIVERS: AnyDriverFactory[] = [zkTcpDriver, zkPushDriver, zkSoapDriver, hikvisionIsapiDriver, fingerspotEasyLinkDriver, serialLineDriver];

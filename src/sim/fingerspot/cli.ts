@@ -1,0 +1,98 @@
+// `absensi-gateway simulate fingerspot`: a simulated EasyLink bridge (FService.exe) with terminals
+// behind it, for demos and for trying the fingerspot-easylink driver without Windows or hardware.
+// Invariants:
+// - Binds 127.0.0.1 unless --host says otherwise; runs until SIGINT/SIGTERM, then closes every socket.
+import type { Command } from 'commander';
+import { parseDurationMs } from '../../config/primitives.js';
+import { FingerspotSimulator, type FingerspotFaults, type FingerspotSimOptions } from './simulator.js';
+
+interface FingerspotCliOptions {
+  host: string;
+  port: string;
+  serial: string[];
+  records: string;
+  users: string;
+  timezone: string;
+  clockOffset: string;
+  punchEvery?: string;
+  fault: string[];
+  json?: boolean;
+}
+
+const FAULTS: Record<string, FingerspotFaults> = {
+  slow: { slowMs: 500 },
+  'http-500': { http500: 3 },
+  garbage: { garbage: 3 },
+  'result-false': { resultFalse: 3 },
+  'drop-after-consume': { dropAfterConsume: 1 },
+};
+
+/** Command-line options → simulator options (throws with a clear message on bad input). */
+export function fingerspotOptionsFrom(o: FingerspotCliOptions): FingerspotSimOptions & { records: number; users: number } {
+  const int = (name: string, value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${name}: expected a non-negative integer, got "${value}"`);
+    return n;
+  };
+  const faults: FingerspotFaults = {};
+  for (const name of o.fault) {
+    const fault = FAULTS[name];
+    if (!fault) throw new Error(`--fault: expected one of ${Object.keys(FAULTS).join(', ')}, got "${name}"`);
+    Object.assign(faults, fault);
+  }
+  const clockOffsetSec = Number(o.clockOffset);
+  if (!Number.isInteger(clockOffsetSec)) throw new Error(`--clock-offset: expected seconds, got "${o.clockOffset}"`);
+  return {
+    host: o.host, port: int('--port', o.port), serials: o.serial.length > 0 ? o.serial : ['SIMFS0000001'], timeZone: o.timezone,
+    clockOffsetSec, faults, records: int('--records', o.records), users: Math.max(1, int('--users', o.users)),
+  };
+}
+
+export function registerSimulateFingerspot(simulate: Command): void {
+  simulate
+    .command('fingerspot')
+    .description('a Fingerspot EasyLink SDK bridge (FService.exe) with terminals behind it: /dev/info, /scanlog/new, /scanlog/all/paging, /dev/settime')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--port <port>', 'HTTP port (0 picks a free one)', '8090')
+    .option('--serial <sn>', 'a terminal serial behind the bridge (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--records <n>', 'scans already in each terminal log (all already downloaded by /scanlog/new)', '100')
+    .option('--users <n>', 'users who punch (PINs 1..n)', '20')
+    .option('--timezone <zone>', 'IANA zone of the terminal clocks', 'Asia/Jakarta')
+    .option('--clock-offset <sec>', 'terminal clock minus real time, seconds (/dev/settime resets it)', '0')
+    .option('--punch-every <duration>', 'a random user punches on the first terminal this often (e.g. 10s)')
+    .option('--fault <name>', `inject a fault: ${Object.keys(FAULTS).join(', ')} (repeatable)`, (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--json', 'print the listening address as JSON')
+    .action(async (options: FingerspotCliOptions) => {
+      let simOptions: ReturnType<typeof fingerspotOptionsFrom>;
+      try {
+        simOptions = fingerspotOptionsFrom(options);
+      } catch (error) {
+        process.stderr.write(`simulate fingerspot: ${(error as Error).message}\n`);
+        process.exitCode = 64; // EX_USAGE
+        return;
+      }
+      const sim = new FingerspotSimulator(simOptions);
+      for (const serial of simOptions.serials ?? []) {
+        sim.fill(simOptions.records, undefined, simOptions.users, serial);
+        sim.terminal(serial).newCursor = simOptions.records;
+      }
+      await sim.start();
+      const every = options.punchEvery ? parseDurationMs(options.punchEvery) : undefined;
+      const timer = every
+        ? setInterval(() => {
+            const p = sim.addPunch({ pin: String(1 + Math.floor(Math.random() * simOptions.users)), ioMode: Math.random() < 0.5 ? 1 : 2 });
+            process.stdout.write(`punch pin=${p.pin} time=${p.scanDate} verifyMode=${p.verifyMode} ioMode=${p.ioMode}\n`);
+          }, every)
+        : undefined;
+      const { host, port } = sim.address;
+      process.stdout.write(options.json
+        ? `${JSON.stringify({ host, port, serials: simOptions.serials })}\n`
+        : `EasyLink bridge simulator on ${host}:${port}, terminals ${(simOptions.serials ?? []).join(', ')}; ${simOptions.records} scans each. Ctrl-C stops.\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      clearInterval(timer);
+      await sim.stop();
+    });
+}

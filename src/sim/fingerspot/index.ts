@@ -1,0 +1,1 @@
+export { FingerspotSimulator, type FingerspotSimOptions, type FingerspotFaults, type SimScan } from './simulator.js';
