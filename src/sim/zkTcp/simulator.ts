@@ -113,6 +113,11 @@ export class ZkTcpSimulator {
     return this.clockOffsetSec;
   }
 
+  /** Someone sets the terminal clock by hand (or its battery died): device clock minus real time. */
+  set clockOffset(seconds: number) {
+    this.clockOffsetSec = seconds;
+  }
+
   async start(): Promise<{ host: string; port: number }> {
     const { host } = this.options;
     let port = this.boundPort || this.options.port;
