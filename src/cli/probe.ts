@@ -4,7 +4,7 @@
 // Invariants:
 // - Read-only: probe never changes the terminal (no clock set, no clear, no disable).
 // - Always ends the session with CMD_EXIT so the terminal is free for the gateway again.
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { formatEasyLinkProbe, probeEasyLink } from '../../drivers/fingerspot-easylink/probe.js';
 import { formatHikProbe, probeHikvision } from '../../drivers/hikvision-isapi/probe.js';
 import { ZkClient } from '../../drivers/zk-tcp/client.js';
@@ -160,6 +160,6 @@ async function probeAs(protocol: ProbeProtocol, host: string, port: number, opti
 }
 
 function protocolOption(value: string): ProbeProtocol {
-  if (!(PROBE_PROTOCOLS as readonly string[]).includes(value)) throw new Error(`--protocol: expected ${PROBE_PROTOCOLS.join(' | ')}, got "${value}"`);
+  if (!(PROBE_PROTOCOLS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected ${PROBE_PROTOCOLS.join(' | ')}`);
   return value as ProbeProtocol;
 }

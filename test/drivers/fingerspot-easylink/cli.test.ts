@@ -47,7 +47,7 @@ describe('probe --protocol fingerspot-easylink', () => {
     expect(await runCli(['probe', '127.0.0.1', '--protocol', 'fingerspot-easylink'])).toContain('--serial is required');
     expect(process.exitCode).toBe(64);
     process.exitCode = undefined;
-    expect(await runCli(['probe', '127.0.0.1', '--protocol', 'hikvision'])).toContain('expected zk-tcp or fingerspot-easylink');
+    await expect(runCli(['probe', '127.0.0.1', '--protocol', 'hikvision'])).rejects.toThrow(/expected zk-tcp \| zk-soap \| hikvision-isapi \| fingerspot-easylink/);
   });
 });
 
