@@ -10,6 +10,7 @@
 // - Cursor moves are kept in memory and persisted at most every `cursorFlushMs` (and on close):
 //   losing one to a crash only means re-sending, which at-least-once allows.
 import { EventEmitter } from 'node:events';
+import type { OutgoingPunch } from '../publish/publisher.js';
 import type { Punch } from '../punch/punch.js';
 import { GatewayError } from '../util/errors.js';
 import { openDatabase, type OpenOptions, type SqliteDatabase } from './database.js';
@@ -20,17 +21,16 @@ import { createStatements, type Statements } from './statements.js';
 import { writeBatches, type PreparedBatch } from './writeBatches.js';
 import { InlineWriter, WriterThread, type BufferWriter } from './writerThread.js';
 
-const storedBodies = new WeakMap<Punch, string>();
-
-function fromStoredBody(body: string): Punch {
-  const punch = JSON.parse(body) as Punch;
-  storedBodies.set(punch, body);
-  return punch;
+interface OutgoingRow {
+  seq: number;
+  id: string;
+  device_id: string;
+  received_at: string;
+  body: string;
 }
 
-/** The punch/v1 JSON exactly as committed, for a punch handed out by `pending` (saves re-serializing it). */
-export function storedJson(punch: Punch): string {
-  return storedBodies.get(punch) ?? JSON.stringify(punch);
+function outgoingOf(row: OutgoingRow): OutgoingPunch {
+  return { seq: row.seq, id: row.id, deviceId: row.device_id, receivedAt: row.received_at, json: row.body };
 }
 
 /** one transaction committing in the writer, one waiting: the next batch serializes meanwhile */
@@ -122,6 +122,11 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
     const window = this.windows.get(sink);
     if (!window) throw new Error(`unknown sink "${sink}"`);
     return window;
+  }
+
+  /** Highest seq up to which the sink has finished every punch (in memory; persisted within cursorFlushMs). */
+  ackedSeq(sink: string): number {
+    return this.window(sink).ackedSeq;
   }
 
   headSeq(): number {
@@ -231,24 +236,30 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
     this.cacheCheckpoint(deviceId, values);
   }
 
-  pending(sink: string, limit: number): Punch[] {
+  /** The next punches for a sink, as committed JSON (replays first, then the stream in seq order); marks them handed out. */
+  pendingOutgoing(sink: string, limit: number): OutgoingPunch[] {
     this.assertOpen();
     const window = this.window(sink);
-    const out: Punch[] = [];
-    const replays = this.sql.replays.all(sink, limit + window.replaysOut.size) as { seq: number; id: string; body: string }[];
+    const out: OutgoingPunch[] = [];
+    const replays = this.sql.replays.all(sink, limit + window.replaysOut.size) as OutgoingRow[];
     for (const row of replays) {
       if (out.length >= limit) break;
       if (window.replaysOut.has(row.id)) continue;
       window.handOutReplay(row.seq, row.id);
-      out.push(fromStoredBody(row.body));
+      out.push(outgoingOf(row));
     }
     if (out.length >= limit) return out;
-    const rows = this.sql.streamAfter.all(window.readSeq, limit - out.length) as { seq: number; id: string; body: string }[];
+    const rows = this.sql.streamAfter.all(window.readSeq, limit - out.length) as OutgoingRow[];
     for (const row of rows) {
       window.handOut(row.seq, row.id);
-      out.push(fromStoredBody(row.body));
+      out.push(outgoingOf(row));
     }
     return out;
+  }
+
+  /** `pendingOutgoing`, parsed: for tools and tests that look at the punches. */
+  pending(sink: string, limit: number): Punch[] {
+    return this.pendingOutgoing(sink, limit).map((o) => JSON.parse(o.json) as Punch);
   }
 
   ack(sink: string, ids: string[]): void {

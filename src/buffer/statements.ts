@@ -25,8 +25,8 @@ export function createStatements(db: SqliteDatabase) {
     getCursor: s('SELECT acked_seq FROM sink_cursors WHERE sink = ?'),
     updateCursor: s('UPDATE sink_cursors SET acked_seq = max(acked_seq, ?), updated_at = ? WHERE sink = ?'),
     insertAckRange: s('INSERT OR REPLACE INTO sink_ack_ranges (sink, from_seq, to_seq, acked_at) VALUES (?, ?, ?, ?)'),
-    streamAfter: s('SELECT seq, id, body FROM punches WHERE seq > ? ORDER BY seq LIMIT ?'),
-    replays: s(`SELECT r.seq AS seq, p.id AS id, p.body AS body FROM replay_queue r
+    streamAfter: s('SELECT seq, id, device_id, received_at, body FROM punches WHERE seq > ? ORDER BY seq LIMIT ?'),
+    replays: s(`SELECT r.seq AS seq, p.id AS id, p.device_id AS device_id, p.received_at AS received_at, p.body AS body FROM replay_queue r
         JOIN punches p ON p.seq = r.seq WHERE r.sink = ? ORDER BY r.seq LIMIT ?`),
     deleteReplay: s('DELETE FROM replay_queue WHERE sink = ? AND seq = ?'),
     upsertDeadLetter: s(`INSERT INTO dead_letters (sink, seq, punch_id, reason, at) VALUES (?, ?, ?, ?, ?)

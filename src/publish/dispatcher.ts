@@ -14,10 +14,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { SqlitePunchBuffer } from '../buffer/sqlitePunchBuffer.js';
-import type { Punch } from '../punch/punch.js';
 import { backoffDelayMs } from '../util/backoff.js';
 import type { Metrics } from '../util/metrics.js';
-import type { Publisher, SendResult } from './publisher.js';
+import type { OutgoingPunch, Publisher, SendResult } from './publisher.js';
 
 export interface DispatcherOptions {
   buffer: SqlitePunchBuffer;
@@ -89,7 +88,7 @@ export class Dispatcher {
         this.rewindPending = false;
         this.buffer.rewind(this.sink);
       }
-      let batch = this.buffer.pending(this.sink, publisher.batchSize);
+      let batch = this.buffer.pendingOutgoing(this.sink, publisher.batchSize);
       if (batch.length === 0) {
         await this.waitForWork(this.options.idlePollMs ?? 2000);
         continue;
@@ -100,12 +99,12 @@ export class Dispatcher {
   }
 
   /** Waits (up to maxWait since the oldest punch was received) for a fuller batch. */
-  private async topUp(batch: Punch[]): Promise<Punch[]> {
-    const ageMs = Date.now() - Date.parse((batch[0] as Punch).receivedAt);
+  private async topUp(batch: OutgoingPunch[]): Promise<OutgoingPunch[]> {
+    const ageMs = Date.now() - Date.parse((batch[0] as OutgoingPunch).receivedAt);
     const waitMs = this.publisher.maxWaitMs - ageMs;
     if (waitMs > 0) await this.sleep(waitMs);
     if (this.stopping) return batch;
-    return batch.concat(this.buffer.pending(this.sink, this.publisher.batchSize - batch.length));
+    return batch.concat(this.buffer.pendingOutgoing(this.sink, this.publisher.batchSize - batch.length));
   }
 
   private track(task: Promise<void>): void {
@@ -116,7 +115,7 @@ export class Dispatcher {
     });
   }
 
-  private async deliver(batch: Punch[]): Promise<void> {
+  private async deliver(batch: OutgoingPunch[]): Promise<void> {
     const result = await this.sendOnce(batch);
     const remaining = this.settle(batch, result);
     if (remaining.length === 0) {
@@ -146,7 +145,7 @@ export class Dispatcher {
     this.heldUntil = Math.max(this.heldUntil, Date.now() + ms);
   }
 
-  private async sendOnce(batch: Punch[]): Promise<SendResult> {
+  private async sendOnce(batch: OutgoingPunch[]): Promise<SendResult> {
     try {
       return await this.publisher.send(batch, this.abort.signal);
     } catch (error) {
@@ -155,7 +154,7 @@ export class Dispatcher {
   }
 
   /** Records acks and dead letters; returns what is left to retry. */
-  private settle(batch: Punch[], result: SendResult): Punch[] {
+  private settle(batch: OutgoingPunch[], result: SendResult): OutgoingPunch[] {
     if (this.buffer.isClosed) return [];
     const done = new Set<string>();
     if (result.acked.length > 0) {
@@ -173,12 +172,23 @@ export class Dispatcher {
     return batch.filter((p) => !done.has(p.id));
   }
 
-  private observeLatency(batch: Punch[], acked: string[]): void {
+  private observeLatency(batch: OutgoingPunch[], acked: string[]): void {
     const histogram = this.options.metrics?.publishLatency;
     if (!histogram) return;
-    const ackedSet = new Set(acked);
+    const ackedSet = acked.length === batch.length ? undefined : new Set(acked);
     const now = Date.now();
-    for (const punch of batch) if (ackedSet.has(punch.id)) histogram.observe({ sink: this.sink }, (now - Date.parse(punch.receivedAt)) / 1000);
+    const observe = histogram.labels({ sink: this.sink });
+    // punches of one batch were mostly committed together: parse each distinct receivedAt once
+    let lastText = '';
+    let lastMs = 0;
+    for (const punch of batch) {
+      if (ackedSet && !ackedSet.has(punch.id)) continue;
+      if (punch.receivedAt !== lastText) {
+        lastText = punch.receivedAt;
+        lastMs = Date.parse(lastText);
+      }
+      observe.observe((now - lastMs) / 1000);
+    }
   }
 
   private async waitForWork(maxMs: number): Promise<void> {

@@ -18,13 +18,12 @@ import https from 'node:https';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { Logger } from 'pino';
-import type { Punch } from '../punch/punch.js';
 import { GatewayError, errorMessage } from '../util/errors.js';
 import { parseRetryAfter } from '../util/retryAfter.js';
 import { VERSION } from '../version.js';
 import { classifyReply, excerpt, type Outcome } from './httpsOutcome.js';
 import { post, TransportError, type PostReply } from './httpsTransport.js';
-import type { Publisher, SendResult, SinkHealth } from './publisher.js';
+import type { OutgoingPunch, Publisher, SendResult, SinkHealth } from './publisher.js';
 
 export { parseRetryAfter } from '../util/retryAfter.js';
 
@@ -148,7 +147,7 @@ export class HttpsPublisher implements Publisher {
     return { sink: this.sink, connected: this.connected, halted: this.halted, lastError: this.lastError, lastSuccessAt: this.lastSuccessAt };
   }
 
-  async send(batch: Punch[], signal: AbortSignal): Promise<SendResult> {
+  async send(batch: OutgoingPunch[], signal: AbortSignal): Promise<SendResult> {
     signal.throwIfAborted();
     if (batch.length === 0) return { acked: [], rejected: [] };
     const task = this.deliver(batch, signal);
@@ -160,7 +159,7 @@ export class HttpsPublisher implements Publisher {
     }
   }
 
-  private async deliver(batch: Punch[], signal: AbortSignal): Promise<SendResult> {
+  private async deliver(batch: OutgoingPunch[], signal: AbortSignal): Promise<SendResult> {
     const ids = batch.map((punch) => punch.id);
     const key = idempotencyKey(ids);
     const body = await this.encode(batch);
@@ -176,9 +175,10 @@ export class HttpsPublisher implements Publisher {
     return this.onReply(reply, ids, key);
   }
 
-  private async encode(batch: Punch[]): Promise<Uint8Array> {
-    const envelope = { schema: PUNCH_BATCH_SCHEMA, gateway: this.options.gateway, site: this.options.site, punches: batch };
-    const json = Buffer.from(JSON.stringify(envelope), 'utf8');
+  private async encode(batch: OutgoingPunch[]): Promise<Uint8Array> {
+    // the committed punch/v1 JSON goes out as stored: the envelope is built around it
+    const head = JSON.stringify({ schema: PUNCH_BATCH_SCHEMA, gateway: this.options.gateway, site: this.options.site, punches: [] }).slice(0, -3);
+    const json = Buffer.from(`${head}[${batch.map((p) => p.json).join(',')}]}`, 'utf8');
     return this.options.gzip ? gzip(json) : json;
   }
 

@@ -10,10 +10,8 @@
 // - Reconnects back off exponentially from reconnectMinMs to reconnectMaxMs, reset on CONNACK.
 import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import type { Punch } from '../punch/punch.js';
-import { storedJson } from '../buffer/sqlitePunchBuffer.js';
 import { backoffDelayMs } from '../util/backoff.js';
-import type { Publisher, SendResult, SinkHealth } from './publisher.js';
+import type { OutgoingPunch, Publisher, SendResult, SinkHealth } from './publisher.js';
 import { buildTopics, type Topics } from './topics.js';
 
 export interface MqttPublisherOptions {
@@ -180,7 +178,7 @@ export class MqttPublisher implements Publisher {
     return { properties };
   }
 
-  async send(batch: Punch[], signal: AbortSignal): Promise<SendResult> {
+  async send(batch: OutgoingPunch[], signal: AbortSignal): Promise<SendResult> {
     const client = this.client;
     if (!client) return { acked: [], rejected: [], error: 'not started' };
     // Publishing while offline would pile copies into mqtt.js's offline store on every retry.
@@ -206,7 +204,7 @@ export class MqttPublisher implements Publisher {
   }
 
   /** Resolves null on PUBACK, else the reason; never rejects. */
-  private publishOne(client: MqttClient, punch: Punch, unsettled: Set<(outcome: string) => void>): Promise<string | null> {
+  private publishOne(client: MqttClient, punch: OutgoingPunch, unsettled: Set<(outcome: string) => void>): Promise<string | null> {
     return new Promise((resolve) => {
       const finish = (outcome: string | null): void => {
         if (!unsettled.delete(settle)) return;
@@ -215,7 +213,7 @@ export class MqttPublisher implements Publisher {
       const settle = (outcome: string): void => finish(outcome);
       unsettled.add(settle);
       const options: IClientPublishOptions = { qos: 1, retain: false, ...this.jsonProperties(punch.id) };
-      client.publish(this.topics.punch(punch.device.id), storedJson(punch), options, (error) => finish(error ? error.message : null));
+      client.publish(this.topics.punch(punch.deviceId), punch.json, options, (error) => finish(error ? error.message : null));
     });
   }
 

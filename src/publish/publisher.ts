@@ -6,7 +6,19 @@
 //   was refused for good and goes to the dead-letter table; every other id of the batch is retried.
 // - `send` never throws for delivery failures: it reports them in the result. It may throw only
 //   when the abort signal fires.
-import type { Punch } from '../punch/punch.js';
+/**
+ * A punch as the buffer hands it to a sink: the committed punch/v1 JSON, byte for byte, plus the
+ * few fields routing and bookkeeping need — so a drain never parses and re-serializes punches.
+ */
+export interface OutgoingPunch {
+  seq: number;
+  id: string;
+  deviceId: string;
+  /** when the punch was first committed, ISO UTC */
+  receivedAt: string;
+  /** punch/v1 exactly as committed */
+  json: string;
+}
 
 export interface SendResult {
   acked: string[];
@@ -39,7 +51,7 @@ export interface Publisher {
   start(): Promise<void>;
   /** Flush what is in flight (bounded by the signal), then disconnect. */
   stop(signal?: AbortSignal): Promise<void>;
-  send(batch: Punch[], signal: AbortSignal): Promise<SendResult>;
+  send(batch: OutgoingPunch[], signal: AbortSignal): Promise<SendResult>;
   /** whether a send right now has a chance (connected, not halted) */
   health(): SinkHealth;
 }

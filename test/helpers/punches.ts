@@ -1,6 +1,7 @@
 // Test helpers to build punches the way the pipeline does.
 import { normalizePunch, type UnsequencedPunch } from '../../src/punch/normalize.js';
-import type { RawPunch } from '../../src/punch/punch.js';
+import type { OutgoingPunch } from '../../src/publish/publisher.js';
+import type { Punch, RawPunch } from '../../src/punch/punch.js';
 
 export function rawPunch(i: number, overrides: Partial<RawPunch> = {}): RawPunch {
   const second = i % 60;
@@ -32,4 +33,14 @@ export function unsequenced(i: number, deviceId = 'dev-1', overrides: Partial<Ra
   });
   if (outcome.kind !== 'ok') throw new Error(`test punch ${i} did not normalize: ${JSON.stringify(outcome)}`);
   return outcome.punch;
+}
+
+/** A punch as the buffer hands it to a publisher (committed JSON plus routing fields). */
+export function toOutgoing(punch: Punch): OutgoingPunch {
+  return { seq: punch.seq, id: punch.id, deviceId: punch.device.id, receivedAt: punch.receivedAt, json: JSON.stringify(punch) };
+}
+
+/** The punches of an outgoing batch, parsed back. */
+export function parsedBatch(batch: OutgoingPunch[]): Punch[] {
+  return batch.map((o) => JSON.parse(o.json) as Punch);
 }

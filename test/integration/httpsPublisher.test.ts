@@ -6,6 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HttpsPublisher, idempotencyKey, PUNCH_BATCH_SCHEMA, type HttpsPublisherOptions } from '../../src/publish/httpsPublisher.js';
 import type { SendResult } from '../../src/publish/publisher.js';
 import { punchId, punchSchema, type Punch } from '../../src/punch/punch.js';
+import type { OutgoingPunch } from '../../src/publish/publisher.js';
+import { parsedBatch, toOutgoing } from '../helpers/punches.js';
 import { createLogger } from '../../src/util/logger.js';
 import { startHttpsReceiver, type HttpsReceiver, type ReceivedRequest, type ReceiverOptions } from '../helpers/httpsReceiver.js';
 import { tlsFixture } from '../helpers/tls.js';
@@ -35,11 +37,11 @@ function makePunch(n: number, overrides: Partial<Punch> = {}): Punch {
   });
 }
 
-function makeBatch(count: number, from = 0): Punch[] {
-  return Array.from({ length: count }, (_, i) => makePunch(from + i));
+function makeBatch(count: number, from = 0): OutgoingPunch[] {
+  return Array.from({ length: count }, (_, i) => toOutgoing(makePunch(from + i)));
 }
 
-const ids = (batch: Punch[]): string[] => batch.map((p) => p.id);
+const ids = (batch: OutgoingPunch[]): string[] => batch.map((p) => p.id);
 
 /** A pino logger (with the project's redaction) writing into memory. */
 function memoryLogger() {
@@ -84,7 +86,7 @@ describe('HttpsPublisher: request shape', () => {
     const [req] = r.requests;
     expect(req?.method).toBe('POST');
     expect(req?.path).toBe('/api/punches');
-    expect(req?.json).toEqual({ schema: PUNCH_BATCH_SCHEMA, gateway: 'oki-bkpp-01', site: 'BKPP', punches: batch });
+    expect(req?.json).toEqual({ schema: PUNCH_BATCH_SCHEMA, gateway: 'oki-bkpp-01', site: 'BKPP', punches: parsedBatch(batch) });
     expect(req?.headers['content-type']).toBe('application/json');
     expect(req?.headers['idempotency-key']).toBe(idempotencyKey(ids(batch)));
     expect(req?.headers.authorization).toBe(`Bearer ${TOKEN}`);
@@ -131,7 +133,7 @@ describe('HttpsPublisher: request shape', () => {
     expect(req?.headers['content-encoding']).toBe('gzip');
     expect(req?.decodeError).toBeUndefined();
     expect(req?.rawBody.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
-    expect(req?.json).toEqual({ schema: PUNCH_BATCH_SCHEMA, gateway: 'oki-bkpp-01', site: 'BKPP', punches: batch });
+    expect(req?.json).toEqual({ schema: PUNCH_BATCH_SCHEMA, gateway: 'oki-bkpp-01', site: 'BKPP', punches: parsedBatch(batch) });
   });
 
   it('reuses the kept-alive connection and survives the server closing it between batches', async () => {

@@ -5,13 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MqttPublisher } from '../../src/publish/mqttPublisher.js';
 import { silentLogger } from '../../src/util/logger.js';
 import type { Punch } from '../../src/punch/punch.js';
+import type { OutgoingPunch } from '../../src/publish/publisher.js';
 import { collect, mosquittoInstalled, startAedes, startMosquitto, systemMosquitto, until, type TestBroker } from '../helpers/broker.js';
-import { unsequenced } from '../helpers/punches.js';
+import { toOutgoing, unsequenced } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
 import { tlsFixture } from '../helpers/tls.js';
 
-function punches(n: number, deviceId = 'lobby-1'): Punch[] {
-  return Array.from({ length: n }, (_, i) => ({ ...unsequenced(i, deviceId), seq: i + 1 }));
+function punches(n: number, deviceId = 'lobby-1'): OutgoingPunch[] {
+  return Array.from({ length: n }, (_, i) => toOutgoing({ ...unsequenced(i, deviceId), seq: i + 1 }));
 }
 
 type BrokerFactory = { name: string; start(dir: string): Promise<TestBroker | undefined>; v5: boolean };
@@ -60,7 +61,7 @@ for (const factory of FACTORIES) {
       const result = await pub.send(batch, new AbortController().signal);
       expect(result.acked).toEqual(batch.map((p) => p.id));
       await sub.waitFor((n) => n >= 20);
-      expect(sub.messages.map((m) => JSON.parse(m.payload) as Punch)).toEqual(batch);
+      expect(sub.messages.map((m) => m.payload)).toEqual(batch.map((p) => p.json));
       expect(sub.messages.every((m) => m.topic === `absensi/${site}/lobby-1/punch` && !m.retain)).toBe(true);
       if (factory.v5) {
         expect(pub.mqttVersion).toBe(5);
