@@ -1,0 +1,45 @@
+// The case budget of the hostile-input properties, as data: every property in this folder takes
+// its run count from here, so the total `npm test` runs is one sum (checked by budget.test.ts).
+// FUZZ_SCALE multiplies every entry: 1 in `npm test`, 10 in `npm run reliability`.
+// Invariants:
+// - At FUZZ_SCALE=1 the budget sums to at least MIN_CASES_PER_RUN (issue 8: ≥ 100k per CI run).
+// - Entries are cases (fast-check runs), not bytes; a property whose cases are heavier gets fewer.
+
+export const FUZZ_SCALE = Math.max(0.01, Number(process.env.FUZZ_SCALE ?? 1) || 1);
+
+export const MIN_CASES_PER_RUN = 100_000;
+
+export const FUZZ_BUDGET = {
+  'zk-tcp mutated fixture packets': 12_000,
+  'zk-tcp deframe split invariance': 8_000,
+  'zk-tcp fixture frames survive garbage': 8_000,
+  'zk-tcp realtime payloads': 6_000,
+  'zk-push attlog bodies': 10_000,
+  'zk-push mutated quoted bodies': 8_000,
+  'zk-push query strings and command results': 6_000,
+  'zk-push driver requests': 6_000,
+  'serial-line shipped formats': 12_000,
+  'serial-line random lines': 8_000,
+  'serial-line driver stream': 4_000,
+  'config random YAML': 6_000,
+  'config random structures': 6_000,
+  'config mutated example': 2_000,
+} as const satisfies Record<string, number>;
+
+export type FuzzProperty = keyof typeof FUZZ_BUDGET;
+
+/** fast-check `numRuns` for one property of the budget, scaled. */
+export function runsOf(property: FuzzProperty): number {
+  return Math.max(1, Math.round(FUZZ_BUDGET[property] * FUZZ_SCALE));
+}
+
+export function totalCases(scale = FUZZ_SCALE): number {
+  return Object.values(FUZZ_BUDGET).reduce((sum, n) => sum + Math.max(1, Math.round(n * scale)), 0);
+}
+
+/** fast-check picks a random seed and prints it on failure; FUZZ_SEED=<seed> replays that run. */
+export const FUZZ_SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
+
+export function fcOptions(property: FuzzProperty): { numRuns: number; seed?: number } {
+  return { numRuns: runsOf(property), ...(FUZZ_SEED !== undefined ? { seed: FUZZ_SEED } : {}) };
+}
