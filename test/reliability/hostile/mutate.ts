@@ -64,12 +64,12 @@ export function cutsOf(length: number, cuts: number[]): number[] {
   return [...new Set(cuts.map((c) => 1 + (c % (length - 1))))].sort((a, b) => a - b);
 }
 
-/** `bytes` split at `points`. */
-export function splitAt<T extends { subarray(start: number, end?: number): T; length: number }>(bytes: T, points: number[]): T[] {
+/** `input` (bytes or text) split at `points`. */
+export function splitAt<T extends Buffer | string>(input: T, points: number[]): T[] {
   const pieces: T[] = [];
   let at = 0;
-  for (const p of [...points, bytes.length]) {
-    pieces.push(bytes.subarray(at, p));
+  for (const p of [...points, input.length]) {
+    pieces.push((typeof input === 'string' ? input.slice(at, p) : input.subarray(at, p)) as T);
     at = p;
   }
   return pieces;
