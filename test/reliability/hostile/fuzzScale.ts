@@ -10,20 +10,20 @@ export const FUZZ_SCALE = Math.max(0.01, Number(process.env.FUZZ_SCALE ?? 1) || 
 export const MIN_CASES_PER_RUN = 100_000;
 
 export const FUZZ_BUDGET = {
-  'zk-tcp mutated fixture packets': 12_000,
-  'zk-tcp deframe split invariance': 8_000,
-  'zk-tcp fixture frames survive garbage': 8_000,
-  'zk-tcp realtime payloads': 6_000,
+  'zk-tcp mutated fixture packets': 20_000,
+  'zk-tcp deframe split invariance': 10_000,
+  'zk-tcp fixture frames survive garbage': 10_000,
+  'zk-tcp realtime payloads': 8_000,
   'zk-push attlog bodies': 10_000,
-  'zk-push mutated quoted bodies': 8_000,
+  'zk-push mutated quoted bodies': 9_000,
   'zk-push query strings and command results': 6_000,
   'zk-push driver requests': 6_000,
   'serial-line shipped formats': 12_000,
   'serial-line random lines': 8_000,
-  'serial-line driver stream': 4_000,
-  'config random YAML': 6_000,
-  'config random structures': 6_000,
-  'config mutated example': 2_000,
+  'serial-line driver stream': 2_500,
+  'config random YAML': 2_500,
+  'config random structures': 1_500,
+  'config mutated example': 300,
 } as const satisfies Record<string, number>;
 
 export type FuzzProperty = keyof typeof FUZZ_BUDGET;
