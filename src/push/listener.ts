@@ -6,8 +6,11 @@
 // - Unknown serials are logged (once per serial and minute), counted in
 //   gateway_rejected_total{device="(unknown)",reason="unknown-serial"}, listed by `unknown()`, and
 //   answered 503 with Retry-After so the terminal keeps its data and calls again later.
-// - Bodies larger than maxBodyBytes are refused (413) before they are read whole; gzip bodies are
-//   inflated with the same limit on the output.
+// - Bodies larger than maxBodyBytes are refused (413, counted) before they are read whole; gzip
+//   bodies are inflated with the same limit on the output, and a bigger output is a 413 too.
+// - A request must arrive whole within requestTimeoutMs (Node answers 408 and closes), a silent
+//   connection is closed after idleTimeoutMs, and at most maxConnections are open at once, so slow
+//   or idle sockets (slowloris) cannot keep a terminal out for long.
 // - Every reply carries a Date header (Node sends one): the terminal takes its clock from it.
 // - `close` stops accepting, lets in-flight requests finish, and then drops idle connections.
 import type { AddressInfo } from 'node:net';
@@ -17,10 +20,21 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../util/metrics.js';
 import type { PushRegistrar, PushReply, PushRequest, PushTerminal, UnknownTerminal } from './types.js';
 
+/** Connection limits against slow and idle clients (pushListener config). */
+export interface PushListenerLimits {
+  requestTimeoutMs: number;
+  idleTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
+}
+
+export const DEFAULT_PUSH_LIMITS: PushListenerLimits = { requestTimeoutMs: 30_000, idleTimeoutMs: 60_000, keepAliveTimeoutMs: 5_000, maxConnections: 1_024 };
+
 export interface PushListenerOptions {
   log: Logger;
   metrics?: Metrics;
   maxBodyBytes: number;
+  limits?: PushListenerLimits;
   /** seconds an unknown terminal is told to wait (Retry-After) */
   unknownRetrySec?: number;
 }
@@ -36,7 +50,7 @@ export class PushListener implements PushRegistrar {
 
   constructor(private readonly options: PushListenerOptions) {
     this.log = options.log.child({ component: 'push-listener' });
-    this.app = buildApp(this, options.maxBodyBytes);
+    this.app = buildApp(this, options.maxBodyBytes, options.limits ?? DEFAULT_PUSH_LIMITS);
   }
 
   register(terminal: PushTerminal): () => void {
@@ -107,13 +121,24 @@ export class PushListener implements PushRegistrar {
   }
 }
 
+class InflatedTooLarge extends Error {}
+
 function bodyText(request: FastifyRequest, maxBodyBytes: number): string {
   const bytes = request.body;
   if (!(bytes instanceof Uint8Array) || bytes.length === 0) return '';
   const encoding = String(request.headers['content-encoding'] ?? '').toLowerCase();
   const gzipped = encoding.includes('gzip') || (bytes[0] === 0x1f && bytes[1] === 0x8b);
-  const plain = gzipped ? gunzipSync(bytes, { maxOutputLength: maxBodyBytes }) : bytes;
+  const plain = gzipped ? inflate(bytes, maxBodyBytes) : bytes;
   return Buffer.from(plain.buffer, plain.byteOffset, plain.length).toString('utf8');
+}
+
+function inflate(bytes: Uint8Array, maxBodyBytes: number): Uint8Array {
+  try {
+    return gunzipSync(bytes, { maxOutputLength: maxBodyBytes });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new InflatedTooLarge('inflated body over maxBodyBytes');
+    throw error;
+  }
 }
 
 function firstValues(query: unknown): Record<string, string> {
@@ -125,9 +150,20 @@ function firstValues(query: unknown): Record<string, string> {
   return out;
 }
 
-function buildApp(listener: PushListener, maxBodyBytes: number): FastifyInstance {
+function buildApp(listener: PushListener, maxBodyBytes: number, limits: PushListenerLimits): FastifyInstance {
   // HTTP/1.0 and `Connection: close` are Node's own business; keep-alive is not required of terminals
-  const app = Fastify({ logger: false, bodyLimit: maxBodyBytes, forceCloseConnections: 'idle', return503OnClosing: true });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: maxBodyBytes,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.idleTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Node checks request and header deadlines every connectionsCheckingInterval (30 s by default)
+    http: { headersTimeout: limits.requestTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(limits.requestTimeoutMs / 4))) },
+  });
+  app.server.maxConnections = limits.maxConnections;
   // terminals send text/plain, application/octet-stream or nothing: every body is bytes to us
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -138,7 +174,11 @@ function buildApp(listener: PushListener, maxBodyBytes: number): FastifyInstance
       let text: string;
       try {
         text = bodyText(request, maxBodyBytes);
-      } catch {
+      } catch (error) {
+        if (error instanceof InflatedTooLarge) {
+          listener.noteBadBody(request.ip, 'body-too-large');
+          return reply.code(413).type('text/plain').send('ERROR: body too large');
+        }
         listener.noteBadBody(request.ip, 'bad-gzip');
         return reply.code(400).type('text/plain').send('ERROR: body cannot be inflated');
       }
