@@ -3,7 +3,8 @@
 // FUZZ_SCALE multiplies every entry: 1 in `npm test`, 10 in `npm run reliability`.
 // Invariants:
 // - At FUZZ_SCALE=1 the budget sums to at least MIN_CASES_PER_RUN (issue 8: ≥ 100k per CI run).
-// - Entries are cases (fast-check runs), not bytes; a property whose cases are heavier gets fewer.
+// - Entries are cases (fast-check runs), not bytes; a property whose cases are heavier gets fewer
+//   (a config case parses a whole file through zod: about 1,000 times a realtime payload).
 
 export const FUZZ_SCALE = Math.max(0.01, Number(process.env.FUZZ_SCALE ?? 1) || 1);
 
@@ -13,16 +14,16 @@ export const FUZZ_BUDGET = {
   'zk-tcp mutated fixture packets': 20_000,
   'zk-tcp deframe split invariance': 10_000,
   'zk-tcp fixture frames survive garbage': 10_000,
-  'zk-tcp realtime payloads': 8_000,
-  'zk-push attlog bodies': 10_000,
+  'zk-tcp realtime payloads': 20_000,
+  'zk-push attlog bodies': 8_000,
   'zk-push mutated quoted bodies': 9_000,
   'zk-push query strings and command results': 6_000,
   'zk-push driver requests': 6_000,
-  'serial-line shipped formats': 12_000,
+  'serial-line shipped formats': 15_000,
   'serial-line random lines': 8_000,
   'serial-line driver stream': 2_500,
-  'config random YAML': 2_500,
-  'config random structures': 1_500,
+  'config random YAML': 1_500,
+  'config random structures': 600,
   'config mutated example': 300,
 } as const satisfies Record<string, number>;
 
