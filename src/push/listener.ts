@@ -8,14 +8,15 @@
 //   answered 503 with Retry-After so the terminal keeps its data and calls again later.
 // - Bodies larger than maxBodyBytes are refused (413, counted) before they are read whole; gzip
 //   bodies are inflated with the same limit on the output, and a bigger output is a 413 too.
-// - A request must arrive whole within requestTimeoutMs (Node answers 408 and closes), a silent
-//   connection is closed after idleTimeoutMs, and at most maxConnections are open at once, so slow
-//   or idle sockets (slowloris) cannot keep a terminal out for long.
+// - A request must arrive whole within requestTimeoutMs (answered 408, closed and counted as
+//   request-timeout), a silent connection is closed after idleTimeoutMs, and at most
+//   maxConnections are open at once, so slow or idle sockets (slowloris) cannot keep a terminal out.
 // - Every reply carries a Date header (Node sends one): the terminal takes its clock from it.
 // - `close` stops accepting, lets in-flight requests finish, and then drops idle connections.
-import type { AddressInfo } from 'node:net';
+import { STATUS_CODES } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type ConnectionError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Metrics } from '../util/metrics.js';
 import type { PushRegistrar, PushReply, PushRequest, PushTerminal, UnknownTerminal } from './types.js';
@@ -92,6 +93,15 @@ export class PushListener implements PushRegistrar {
     return { status: 503, body: 'UNKNOWN DEVICE', retryAfterSec };
   }
 
+  /**
+   * A connection cut before it made a request (timed out, malformed, oversized headers): counted,
+   * logged at debug only, since a slowloris flood would otherwise flood the journal too.
+   */
+  noteClientError(remoteAddress: string | undefined, reason: 'request-timeout' | 'bad-request'): void {
+    this.options.metrics?.rejected.inc({ device: '(push)', reason });
+    this.log.debug({ reason, remoteAddress }, 'push connection closed before a whole request');
+  }
+
   /** A body refused before any terminal saw it (too large, bad gzip): counted and logged. */
   noteBadBody(remoteAddress: string, reason: string): void {
     this.options.metrics?.rejected.inc({ device: '(push)', reason });
@@ -150,6 +160,16 @@ function firstValues(query: unknown): Record<string, string> {
   return out;
 }
 
+/** Fastify's default client-error reply (as Node sends it), plus counting what was cut. */
+function onClientError(listener: PushListener, error: ConnectionError, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  listener.noteClientError(socket.remoteAddress, timedOut ? 'request-timeout' : 'bad-request');
+  const status = timedOut ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  if (socket.writable) socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+  socket.destroy();
+}
+
 function buildApp(listener: PushListener, maxBodyBytes: number, limits: PushListenerLimits): FastifyInstance {
   // HTTP/1.0 and `Connection: close` are Node's own business; keep-alive is not required of terminals
   const app = Fastify({
@@ -162,6 +182,7 @@ function buildApp(listener: PushListener, maxBodyBytes: number, limits: PushList
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     // Node checks request and header deadlines every connectionsCheckingInterval (30 s by default)
     http: { headersTimeout: limits.requestTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(limits.requestTimeoutMs / 4))) },
+    clientErrorHandler: (error, socket) => onClientError(listener, error, socket),
   });
   app.server.maxConnections = limits.maxConnections;
   // terminals send text/plain, application/octet-stream or nothing: every body is bytes to us
