@@ -1,6 +1,7 @@
-// The case budget of the hostile-input properties, as data: every property in this folder takes
-// its run count from here, so the total `npm test` runs is one sum (checked by budget.test.ts).
-// FUZZ_SCALE multiplies every entry: 1 in `npm test`, 10 in `npm run reliability`.
+// The case budget of the hostile-input properties, as data: every codec and driver property in
+// this folder takes its run count from here, so the total `npm test` runs is one sum (checked by
+// budget.test.ts). FUZZ_SCALE multiplies every entry: 1 in `npm test`, 10 in `npm run reliability`;
+// the memory and network tests scale their own loops with it and are not counted here.
 // Invariants:
 // - At FUZZ_SCALE=1 the budget sums to at least MIN_CASES_PER_RUN (issue 8: ≥ 100k per CI run).
 // - Entries are cases (fast-check runs), not bytes; a property whose cases are heavier gets fewer

@@ -14,7 +14,7 @@ import type { DriverContext, EmitResult } from '../../../src/devices/driver.js';
 import { PushListener } from '../../../src/push/listener.js';
 import type { PushRequest } from '../../../src/push/types.js';
 import { silentLogger } from '../../../src/util/logger.js';
-import { FUZZ_SCALE, totalCases, MIN_CASES_PER_RUN, FUZZ_BUDGET } from './fuzzScale.js';
+import { FUZZ_SCALE } from './fuzzScale.js';
 import { hostileText } from './mutate.js';
 
 setFlagsFromString('--expose-gc');
@@ -47,13 +47,6 @@ function countingContext(): DriverContext & { counts: { rejected: number; emitte
     counts,
   };
 }
-
-describe('hostile-input budget', () => {
-  it(`runs at least ${MIN_CASES_PER_RUN.toLocaleString('en')} cases at FUZZ_SCALE=1 (this run: ${totalCases().toLocaleString('en')})`, () => {
-    expect(totalCases(1)).toBeGreaterThanOrEqual(MIN_CASES_PER_RUN);
-    expect(totalCases()).toBe(Object.values(FUZZ_BUDGET).reduce((sum, n) => sum + Math.max(1, Math.round(n * FUZZ_SCALE)), 0));
-  });
-});
 
 describe('memory under a long hostile run', () => {
   it('the TCP deframer holds at most one frame whatever the garbage', () => {
