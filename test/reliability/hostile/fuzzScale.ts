@@ -20,6 +20,7 @@ export const FUZZ_BUDGET = {
   'zk-push mutated quoted bodies': 9_000,
   'zk-push query strings and command results': 6_000,
   'zk-push driver requests': 6_000,
+  'zk-push listener URLs': 2_000,
   'serial-line shipped formats': 15_000,
   'serial-line random lines': 8_000,
   'serial-line driver stream': 2_500,

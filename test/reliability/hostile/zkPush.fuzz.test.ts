@@ -5,7 +5,9 @@
 // - the codec never throws on a body; every non-empty line is a record or a counted LineError;
 // - good ATTLOG lines mixed with hostile lines are all committed, in order ("not lost");
 // - `handle` never rejects, answers a known status, counts every bad line once, and keeps its
-//   checkpoint bounded whatever table names and stamps arrive.
+//   checkpoint bounded whatever table names and stamps arrive;
+// - the listener answers any URL (odd paths, repeated, empty, array-style or percent-broken query
+//   parameters) with a 2xx/4xx, or 503 + Retry-After for a serial it does not know: never a 5xx crash.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ok } from 'node:assert/strict';
@@ -14,7 +16,9 @@ import { describe, expect, it } from 'vitest';
 import { decodeAttlog, decodeCommandResults, decodeInfo, decodeKeyValues, decodeRtlog, splitLines } from '../../../drivers/zk-push/codec.js';
 import { zkPushConfigSchema } from '../../../drivers/zk-push/config.js';
 import { STAMPS_KEY, ZkPushDriver } from '../../../drivers/zk-push/driver.js';
+import { PushListener } from '../../../src/push/listener.js';
 import type { PushRequest } from '../../../src/push/types.js';
+import { silentLogger } from '../../../src/util/logger.js';
 import { FakeContext } from '../../drivers/zk-tcp/fakeContext.js';
 import { fcOptions } from './fuzzScale.js';
 import { hostileText, mutatedText } from './mutate.js';
@@ -175,5 +179,40 @@ describe('zk-push driver on hostile requests', () => {
     expect(await upload()).toEqual({ status: 200, body: 'OK: 1' });
     expect(ctx.emitted.map((p) => p.pin)).toEqual(['GOOD1']);
     await driver.stop();
+  });
+});
+
+describe('push listener on hostile URLs', () => {
+  it('answers any path and query with 2xx/4xx, or 503 + Retry-After for an unknown serial', async () => {
+    const listener = new PushListener({ log: silentLogger(), maxBodyBytes: 4096 });
+    const { driver } = newDriver();
+    listener.register(driver);
+    const part = fc.oneof(
+      fc.constantFrom(`SN=${SN}`, 'SN=', 'SN', `SN=${SN}&SN=x`, `SN[]=${SN}`, 'SN[a]=1', 'table=ATTLOG', 'table=rtlog', 'table=', 'table=__proto__', '__proto__=x', 'constructor=1', 'INFO=%ff', '%', '%zz', '&&', '=', `Stamp=${'9'.repeat(50)}`),
+      fc.string({ maxLength: 20 }).map(encodeURIComponent),
+      fc.string({ maxLength: 10 }),
+    );
+    const path = fc.oneof(
+      fc.constantFrom('/iclock/cdata', '/iclock/cdata.aspx', '/iclock/getrequest', '/iclock/devicecmd', '/iclock/', '/iclock', '/iclock/%ff', '/iclock/a/b', '/', '/iclock/..%2f', '//iclock/cdata'),
+      fc.string({ maxLength: 20 }).map((t) => `/iclock/${t}`),
+    );
+    await fc.assert(
+      fc.asyncProperty(path, fc.boolean(), fc.array(part, { maxLength: 5 }), fc.constantFrom('GET', 'POST', 'PUT', 'HEAD'), mixedBody.map((m) => m.body), async (p, withSerial, query, method, body) => {
+        const url = `${p}?${[...(withSerial ? [`SN=${SN}`] : []), ...query].join('&')}`;
+        let res: Awaited<ReturnType<typeof listener.app.inject>>;
+        try {
+          res = await listener.app.inject({ method: method as 'GET', url, ...(method === 'POST' || method === 'PUT' ? { payload: body } : {}), headers: { 'content-type': 'text/plain' } });
+        } catch (error) {
+          // light-my-request refuses some URLs before they reach the server (as Node's client would)
+          ok(error instanceof TypeError || (error as NodeJS.ErrnoException).code === 'ERR_INVALID_URL', String(error));
+          return;
+        }
+        if (res.statusCode === 503) ok(res.headers['retry-after'] !== undefined, `503 without Retry-After for ${url}`);
+        else ok(res.statusCode >= 200 && res.statusCode < 500, `${res.statusCode} for ${method} ${url}`);
+      }),
+      fcOptions('zk-push listener URLs'),
+    );
+    await driver.stop();
+    await listener.close();
   });
 });
