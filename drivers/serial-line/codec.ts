@@ -96,11 +96,16 @@ export function decodeLine(line: string, format: LineFormat, o: DecodeOptions): 
   return {
     pin,
     localTime,
-    state: g.state !== undefined ? (format.stateMap[g.state.trim()] ?? 'unknown') : format.state,
-    verify: g.verify !== undefined ? (format.verifyMap[g.verify.trim()] ?? 'other') : format.verify,
+    state: g.state !== undefined ? (ownValue(format.stateMap, g.state.trim()) ?? 'unknown') : format.state,
+    verify: g.verify !== undefined ? (ownValue(format.verifyMap, g.verify.trim()) ?? 'other') : format.verify,
     workCode: Number.isSafeInteger(workCode) ? workCode : null,
     raw,
   };
+}
+
+/** A map's own entry only: a line saying `constructor` must not find Object.prototype.constructor. */
+function ownValue<T>(map: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(map, key) ? map[key] : undefined;
 }
 
 function pinOfCard(card: string, o: DecodeOptions): string {

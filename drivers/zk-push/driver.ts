@@ -11,6 +11,11 @@
 // - Every reply carries the gateway's Date header (listener) and the handshake carries TimeZone:
 //   the terminal clock follows the gateway (zk-push.md "Other response details").
 // - Nothing keeps running after `stop()` resolves: in-flight requests are awaited.
+// - Uploads to a table not in UPLOAD_TABLES are answered OK (the terminal moves on) and counted
+//   as rejected; their stamps are not kept, so hostile table names cannot grow the checkpoint.
+// - With a commKey, a handshake without it is refused (401, counted) and so is every request after
+//   it until a handshake with the right key: a caller with a wrong key gets no punch accepted.
+//   Requests before any handshake are served, so uploads continue across a gateway restart.
 import type { Driver, DriverContext } from '../../src/devices/driver.js';
 import type { PunchState, RawPunch, VerifyMethod } from '../../src/punch/punch.js';
 import { zoneOffsetMinutes } from '../../src/punch/time.js';
@@ -19,11 +24,12 @@ import { errorMessage } from '../../src/util/errors.js';
 import { decodeAttlog, decodeCommandResults, decodeInfo, decodeRtlog, encodeCommands, encodeHandshake, encodeUploadOk, splitLines, type AttlogRecord, type CommandResult, type Decoded } from './codec.js';
 import { CommandQueue } from './commands.js';
 import type { ZkPushConfig } from './config.js';
-import { STATE_MAP, TRANS_FLAG, VERIFY_MAP } from './tables.js';
+import { STATE_MAP, TRANS_FLAG, UPLOAD_TABLES, VERIFY_MAP } from './tables.js';
 
 export const STAMPS_KEY = 'stamps';
 const FALLBACK_ZONE = 'Asia/Jakarta';
 const OK: PushReply = { status: 200, body: 'OK' };
+const COMM_KEY_REFUSED: PushReply = { status: 401, body: 'ERROR: comm key' };
 
 type Stamps = Record<string, string>;
 
@@ -35,6 +41,8 @@ export class ZkPushDriver implements Driver, PushTerminal {
   private readonly zone: string;
   private offlineTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** the last handshake carried a wrong comm key: nothing else is taken until a good one */
+  private commKeyRefused = false;
 
   constructor(
     private readonly cfg: ZkPushConfig,
@@ -76,6 +84,10 @@ export class ZkPushDriver implements Driver, PushTerminal {
     this.markSeen();
     const { endpoint, method } = request;
     if (endpoint === 'cdata' && method === 'GET') return this.handshake(request);
+    if (this.commKeyRefused) {
+      this.ctx.status.rejected('comm-key', `${method} ${endpoint} from ${request.remoteAddress} after a handshake with a wrong comm key`);
+      return COMM_KEY_REFUSED;
+    }
     if ((endpoint === 'cdata' || endpoint === 'querydata') && method === 'POST') return this.upload(request);
     if (endpoint === 'getrequest') return this.getRequest(request);
     if (endpoint === 'devicecmd') return this.deviceCmd(request);
@@ -123,8 +135,10 @@ export class ZkPushDriver implements Driver, PushTerminal {
     if (this.cfg.commKey !== undefined && query.pushcommkey !== this.cfg.commKey) {
       this.ctx.status.rejected('comm-key', `handshake from ${request.remoteAddress} without the configured comm key`);
       this.ctx.status.update({ lastError: 'GW_ERR_DEVICE_AUTH: the terminal did not send the configured comm key' });
-      return { status: 401, body: 'ERROR: comm key' };
+      this.commKeyRefused = true;
+      return COMM_KEY_REFUSED;
     }
+    this.commKeyRefused = false;
     this.commands.resendUnanswered();
     // after every handshake (boot, reconnect) ask what the terminal is: model, firmware, counts
     if (!this.commands.has('INFO')) this.commands.enqueue('INFO');
@@ -155,6 +169,11 @@ export class ZkPushDriver implements Driver, PushTerminal {
     const table = request.query.table ?? 'ATTLOG';
     if (table === 'ATTLOG' || table === 'rtlog') return this.uploadPunches(request, table);
     const lines = splitLines(request.body);
+    if (!isUploadTable(table)) {
+      // answered OK so the terminal moves on, but counted, and no stamp kept: checkpoints stay bounded
+      this.ctx.status.rejected('unknown-table', `table=${table.slice(0, 40)}, ${lines.length} line(s)`);
+      return { status: 200, body: encodeUploadOk(lines.length) };
+    }
     if (table === 'OPERLOG') {
       // operation logs are kept for audit in the log; biometric template lines (FP, FACE, BIODATA) are not
       const oplog = lines.filter((l) => l.text.startsWith('OPLOG ')).map((l) => l.text.slice(0, 200));
@@ -194,6 +213,10 @@ export class ZkPushDriver implements Driver, PushTerminal {
       raw: { table, ...record.fields },
     };
   }
+}
+
+function isUploadTable(table: string): table is (typeof UPLOAD_TABLES)[number] {
+  return (UPLOAD_TABLES as readonly string[]).includes(table);
 }
 
 function mapCode<T extends string>(code: number | null, override: Record<string, T>, table: ReadonlyMap<number, T>, fallback: T): T {

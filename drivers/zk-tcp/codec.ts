@@ -125,7 +125,12 @@ export function decodeTime(encoded: number): WallTime {
 export function decodeTimeHex(bytes: Uint8Array, offset = 0): WallTime {
   if (bytes.length < offset + 6) throw new DecodeError('ZK_SHORT_TIME', 'a realtime time needs 6 bytes', bytes.length);
   const at = (i: number): number => bytes[offset + i] as number;
-  return { year: 2000 + at(0), month: at(1), day: at(2), hour: at(3), minute: at(4), second: at(5) };
+  const t = { year: 2000 + at(0), month: at(1), day: at(2), hour: at(3), minute: at(4), second: at(5) };
+  // a byte over its field's range would break the YYYY-MM-DDTHH:mm:ss shape (found by the hostile suite)
+  if (t.month < 1 || t.month > 12 || t.day < 1 || t.day > 31 || t.hour > 23 || t.minute > 59 || t.second > 59) {
+    throw new DecodeError('ZK_BAD_TIME', `realtime time ${Buffer.from(bytes.subarray(offset, offset + 6)).toString('hex')} is out of range`, offset);
+  }
+  return t;
 }
 
 export function encodeTimeHex(t: WallTime): Buffer {

@@ -8,9 +8,11 @@
 // - A realtime punch is emitted at once; the next poll finds it in the log again and its id makes
 //   it a duplicate. Realtime ids match log ids because fields the log layout lacks are blanked.
 // - Nothing keeps running after `stop()` resolves.
+// - A terminal refusing the comm key is counted (status.rejected comm-key) and shown as lastError
+//   on every attempt; the driver keeps retrying with backoff and emits nothing.
 import type { DeviceInfo, Driver, DriverContext } from '../../src/devices/driver.js';
 import type { RawPunch } from '../../src/punch/punch.js';
-import { errorMessage } from '../../src/util/errors.js';
+import { GatewayError, errorMessage } from '../../src/util/errors.js';
 import { ZkClient } from './client.js';
 import type { ZkRecord } from './codec.js';
 import type { ZkTcpConfig } from './config.js';
@@ -93,6 +95,8 @@ export class ZkTcpDriver implements Driver {
         await this.session(() => (attempt = 0));
       } catch (error) {
         if (this.stopped) break;
+        // a refused comm key is bad input from the device's side: counted like any rejection
+        if (error instanceof GatewayError && error.code === 'GW_ERR_DEVICE_AUTH') this.ctx.status.rejected('comm-key', error.message);
         this.ctx.status.update({ online: false, lastError: errorMessage(error) });
         this.ctx.log.warn({ err: errorMessage(error), attempt }, 'zk session ended; reconnecting');
       }

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parse as parseYaml, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { BUILTIN_DRIVERS, type AnyDriverFactory } from '../devices/registry.js';
-import { GatewayError } from '../util/errors.js';
+import { GatewayError, errorMessage } from '../util/errors.js';
 import { buildConfigSchema, type GatewayConfig } from './schema.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/absensi-gateway/config.yaml';
@@ -70,22 +70,46 @@ export function parseConfigText(text: string, file: string, options: LoadOptions
   if (doc.errors.length > 0) {
     throw new ConfigError(
       file,
-      doc.errors.map((e) => ({ path: '(yaml)', line: e.linePos?.[0]?.line, message: e.message.split('\n')[0] ?? e.message })),
+      doc.errors.map((e) => ({ path: '(yaml)', line: e.linePos?.[0]?.line, message: redactTokens(e.message.split('\n')[0] ?? e.message) })),
     );
   }
   const problems: ConfigProblem[] = [];
   const report = (path: ConfigPath, message: string): void => {
     problems.push({ path: formatPath(path), line: lineOf(path), message });
   };
-  const raw: unknown = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    raw = doc.toJS() ?? {};
+  } catch (error) {
+    // the yaml library refuses alias bombs ("Excessive alias count") here, after parsing
+    throw new ConfigError(file, [{ path: '(yaml)', message: errorMessage(error) }]);
+  }
   const isPlain = (path: ConfigPath): boolean => (doc.getIn(path, true) as { type?: string } | undefined)?.type === 'PLAIN';
   const substituted = substituteEnv(raw, { env: options.env ?? process.env, report, isPlain }, []);
   const withSecrets = readSecretFiles(substituted, options.readFile ?? ((p) => readFileSync(p, 'utf8')), [], report);
-  const schema = buildConfigSchema(options.drivers ?? BUILTIN_DRIVERS);
+  const schema = configSchemaFor(options.drivers ?? BUILTIN_DRIVERS);
   const parsed = schema.safeParse(withSecrets);
   if (!parsed.success) for (const issue of parsed.error.issues) problems.push(describeIssue(issue, lineOf));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(file, dedupe(problems));
   return parsed.data;
+}
+
+/** The yaml library quotes the offending token, which may be a password: keep short ones (":", "-"), hide the rest. */
+function redactTokens(message: string): string {
+  return message.replace(/"[^"\n]{4,}"/g, '"…"');
+}
+
+// zod compiles a schema on its first parse; building it once per driver list keeps `check`,
+// reload and the hostile-config suite from paying that on every file
+const schemaCache = new WeakMap<AnyDriverFactory[], ReturnType<typeof buildConfigSchema>>();
+
+function configSchemaFor(drivers: AnyDriverFactory[]): ReturnType<typeof buildConfigSchema> {
+  let schema = schemaCache.get(drivers);
+  if (!schema) {
+    schema = buildConfigSchema(drivers);
+    schemaCache.set(drivers, schema);
+  }
+  return schema;
 }
 
 function describeIssue(issue: z.core.$ZodIssue, lineOf: (path: ConfigPath) => number | undefined): ConfigProblem {
@@ -160,8 +184,8 @@ function readSecretFiles(
 ): unknown {
   if (Array.isArray(value)) return value.map((item, i) => readSecretFiles(item, readFile, [...path, i], report));
   if (!value || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, inner] of Object.entries(value)) out[key] = readSecretFiles(inner, readFile, [...path, key], report);
+  // fromEntries keeps a `__proto__` key an own key (so the schema reports it) instead of a prototype
+  const out: Record<string, unknown> = Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, readSecretFiles(inner, readFile, [...path, key], report)]));
   for (const fileKey of SECRET_FILE_KEYS) {
     if (!(fileKey in out)) continue;
     const target = fileKey.slice(0, -'File'.length);

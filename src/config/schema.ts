@@ -45,6 +45,10 @@ export const apiSchema = z
 export const pushListenerSchema = z.strictObject({
   listen: listenAddress('address terminals push to (ZK ADMS, Hikvision)').prefault('0.0.0.0:8081'),
   maxBodyBytes: z.number().int().positive().default(4 * 1024 * 1024).describe('largest request body accepted from a terminal'),
+  requestTimeout: duration('a request (headers and body) not received whole within this is answered 408 and its connection closed (slowloris)').default(30_000),
+  idleTimeout: duration('a connection silent for this long is closed').default(60_000),
+  keepAliveTimeout: duration('how long a connection is kept open for the next request after a reply').default(5_000),
+  maxConnections: z.number().int().min(1).max(65_535).default(1_024).describe('open connections at once; further connections are closed at once'),
 });
 
 export const mqttSinkSchema = z.strictObject({

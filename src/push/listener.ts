@@ -8,21 +8,36 @@
 // - Unknown serials are logged (once per serial and minute), counted in
 //   gateway_rejected_total{device="(unknown)",reason="unknown-serial"}, listed by `unknown()`, and
 //   answered 503 with Retry-After so the terminal keeps its data and calls again later.
-// - Bodies larger than maxBodyBytes are refused (413) before they are read whole; gzip bodies are
-//   inflated with the same limit on the output.
+// - Bodies larger than maxBodyBytes are refused (413, counted) before they are read whole; gzip
+//   bodies are inflated with the same limit on the output, and a bigger output is a 413 too.
+// - A request must arrive whole within requestTimeoutMs (answered 408, closed and counted as
+//   request-timeout), a silent connection is closed after idleTimeoutMs, and at most
+//   maxConnections are open at once, so slow or idle sockets (slowloris) cannot keep a terminal out.
 // - Every reply carries a Date header (Node sends one): the terminal takes its clock from it.
 // - `close` stops accepting, lets in-flight requests finish, and then drops idle connections.
-import type { AddressInfo } from 'node:net';
+import { STATUS_CODES } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type ConnectionError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Metrics } from '../util/metrics.js';
 import { pathTerminalKey, type PushRegistrar, type PushReply, type PushRequest, type PushTerminal, type UnknownTerminal } from './types.js';
+
+/** Connection limits against slow and idle clients (pushListener config). */
+export interface PushListenerLimits {
+  requestTimeoutMs: number;
+  idleTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
+}
+
+export const DEFAULT_PUSH_LIMITS: PushListenerLimits = { requestTimeoutMs: 30_000, idleTimeoutMs: 60_000, keepAliveTimeoutMs: 5_000, maxConnections: 1_024 };
 
 export interface PushListenerOptions {
   log: Logger;
   metrics?: Metrics;
   maxBodyBytes: number;
+  limits?: PushListenerLimits;
   /** seconds an unknown terminal is told to wait (Retry-After) */
   unknownRetrySec?: number;
 }
@@ -38,7 +53,7 @@ export class PushListener implements PushRegistrar {
 
   constructor(private readonly options: PushListenerOptions) {
     this.log = options.log.child({ component: 'push-listener' });
-    this.app = buildApp(this, options.maxBodyBytes);
+    this.app = buildApp(this, options.maxBodyBytes, options.limits ?? DEFAULT_PUSH_LIMITS);
   }
 
   register(terminal: PushTerminal): () => void {
@@ -80,6 +95,15 @@ export class PushListener implements PushRegistrar {
     return { status: 503, body: 'UNKNOWN DEVICE', retryAfterSec };
   }
 
+  /**
+   * A connection cut before it made a request (timed out, malformed, oversized headers): counted,
+   * logged at debug only, since a slowloris flood would otherwise flood the journal too.
+   */
+  noteClientError(remoteAddress: string | undefined, reason: 'request-timeout' | 'bad-request'): void {
+    this.options.metrics?.rejected.inc({ device: '(push)', reason });
+    this.log.debug({ reason, remoteAddress }, 'push connection closed before a whole request');
+  }
+
   /** A body refused before any terminal saw it (too large, bad gzip): counted and logged. */
   noteBadBody(remoteAddress: string, reason: string): void {
     this.options.metrics?.rejected.inc({ device: '(push)', reason });
@@ -109,13 +133,24 @@ export class PushListener implements PushRegistrar {
   }
 }
 
+class InflatedTooLarge extends Error {}
+
 function bodyText(request: FastifyRequest, maxBodyBytes: number): string {
   const bytes = request.body;
   if (!(bytes instanceof Uint8Array) || bytes.length === 0) return '';
   const encoding = String(request.headers['content-encoding'] ?? '').toLowerCase();
   const gzipped = encoding.includes('gzip') || (bytes[0] === 0x1f && bytes[1] === 0x8b);
-  const plain = gzipped ? gunzipSync(bytes, { maxOutputLength: maxBodyBytes }) : bytes;
+  const plain = gzipped ? inflate(bytes, maxBodyBytes) : bytes;
   return Buffer.from(plain.buffer, plain.byteOffset, plain.length).toString('utf8');
+}
+
+function inflate(bytes: Uint8Array, maxBodyBytes: number): Uint8Array {
+  try {
+    return gunzipSync(bytes, { maxOutputLength: maxBodyBytes });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new InflatedTooLarge('inflated body over maxBodyBytes');
+    throw error;
+  }
 }
 
 function firstValues(query: unknown): Record<string, string> {
@@ -127,9 +162,31 @@ function firstValues(query: unknown): Record<string, string> {
   return out;
 }
 
-function buildApp(listener: PushListener, maxBodyBytes: number): FastifyInstance {
+/** Fastify's default client-error reply (as Node sends it), plus counting what was cut. */
+function onClientError(listener: PushListener, error: ConnectionError, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  listener.noteClientError(socket.remoteAddress, timedOut ? 'request-timeout' : 'bad-request');
+  const status = timedOut ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  if (socket.writable) socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+  socket.destroy();
+}
+
+function buildApp(listener: PushListener, maxBodyBytes: number, limits: PushListenerLimits): FastifyInstance {
   // HTTP/1.0 and `Connection: close` are Node's own business; keep-alive is not required of terminals
-  const app = Fastify({ logger: false, bodyLimit: maxBodyBytes, forceCloseConnections: 'idle', return503OnClosing: true });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: maxBodyBytes,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.idleTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Node checks request and header deadlines every connectionsCheckingInterval (30 s by default)
+    http: { headersTimeout: limits.requestTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(limits.requestTimeoutMs / 4))) },
+    clientErrorHandler: (error, socket) => onClientError(listener, error, socket),
+  });
+  app.server.maxConnections = limits.maxConnections;
   // terminals send text/plain, application/octet-stream or nothing: every body is bytes to us
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -140,7 +197,11 @@ function buildApp(listener: PushListener, maxBodyBytes: number): FastifyInstance
       let text: string;
       try {
         text = bodyText(request, maxBodyBytes);
-      } catch {
+      } catch (error) {
+        if (error instanceof InflatedTooLarge) {
+          listener.noteBadBody(request.ip, 'body-too-large');
+          return reply.code(413).type('text/plain').send('ERROR: body too large');
+        }
         listener.noteBadBody(request.ip, 'bad-gzip');
         return reply.code(400).type('text/plain').send('ERROR: body cannot be inflated');
       }
