@@ -19,6 +19,7 @@ import { startHttpsReceiver } from '../helpers/httpsReceiver.js';
 import { rawPunch } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
 import { benchZkDownload, type BenchResult } from '../drivers/zk-tcp/downloadBench.js';
+import { benchLatency } from './latency.js';
 
 const N = Number(process.env.BENCH_PUNCHES ?? 50_000);
 const BURST = 1000;
@@ -161,6 +162,11 @@ async function main(): Promise<void> {
     const broker = mosquitto ?? (await startAedes());
     const drained = await mqttDrain(broker, ingested.file);
     rows.push({ what: `MQTT drain QoS 1 to ${broker.name}`, rate: drained.ours, baseline: `raw mqtt.js publish loop ${drained.raw}/s`, ratio: (drained.ours / drained.raw).toFixed(2) });
+    if (process.env.BENCH_ONLY !== 'mqtt') {
+      for (const l of await benchLatency(broker.url, tmp.dir)) {
+        rows.push({ what: `latency: ${l.path}, ${l.punches} lone punches`, rate: 0, baseline: `p50 ${l.p50Ms.toFixed(1)} ms, p99 ${l.p99Ms.toFixed(1)} ms, max ${l.maxMs.toFixed(1)} ms`, ratio: '-' });
+      }
+    }
     await broker.close();
 
     if (process.env.BENCH_ONLY === 'mqtt') return printRows();
@@ -173,7 +179,8 @@ async function main(): Promise<void> {
       const first = await benchZkDownload(records);
       const zk = bestOf(first, await benchZkDownload(records));
       const rateOf = (r: BenchResult): number => (r.error ? 0 : rate(r.records, r.wallMs));
-      const describe = (name: string, r: BenchResult): string => `${name} ${r.records}/${records} rec in ${Math.round(r.wallMs)} ms${r.error ? ` (${r.error.slice(0, 40)})` : ''}`;
+      const describe = (name: string, r: BenchResult): string =>
+        `${name} ${r.records}/${records} rec in ${Math.round(r.wallMs)} ms${r.rssGrowthMb !== undefined ? `, RSS +${r.rssGrowthMb} MB` : ''}${r.error ? ` (${r.error.slice(0, 40)})` : ''}`;
       rows.push({ what: `ZK download ${records} records, ours (burst: merged packets)`, rate: rateOf(zk.oursBurst), baseline: describe('ours', zk.oursBurst), ratio: '-' });
       rows.push({ what: `ZK download ${records} records, ours (paced)`, rate: rateOf(zk.ours), baseline: describe('ours', zk.ours), ratio: '1.00' });
       for (const [name, peer] of [['node-zklib 1.3.0', zk.nodeZklib], ['zkteco-js 1.7.2', zk.zktecoJs]] as const) {

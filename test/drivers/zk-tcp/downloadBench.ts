@@ -17,6 +17,8 @@ export interface BenchResult {
   wallMs: number;
   /** highest RSS sampled during the run (whole process), MiB */
   peakRssMb?: number;
+  /** that peak minus the RSS when the run started (after a GC when exposed), MiB: what this client added */
+  rssGrowthMb?: number;
   records: number;
   error?: string;
 }
@@ -35,14 +37,16 @@ async function measure(records: number, pacing: Pacing, run: (port: number) => P
   const sim = new ZkTcpSimulator({ host: '127.0.0.1', port: 0, records, pacing, udp: false });
   const { port } = await sim.start();
   sim.log.attendanceDataset(); // encode before the clock starts: the terminal already holds its log
-  let peak = process.memoryUsage().rss;
+  (globalThis as { gc?: () => void }).gc?.();
+  const base = process.memoryUsage().rss;
+  let peak = base;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
   const started = performance.now();
   const quiet = [console.log, console.error] as const;
   console.log = console.error = () => undefined; // the peers print on connect and on errors
   try {
     const got = await run(port);
-    return { wallMs: Math.round(performance.now() - started), peakRssMb: Math.round(peak / 2 ** 20), records: got };
+    return { wallMs: Math.round(performance.now() - started), peakRssMb: Math.round(peak / 2 ** 20), rssGrowthMb: Math.round((peak - base) / 2 ** 20), records: got };
   } catch (error) {
     return { wallMs: Math.round(performance.now() - started), records: 0, error: error instanceof Error ? error.message : String(error) };
   } finally {
