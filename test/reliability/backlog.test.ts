@@ -1,7 +1,7 @@
 // Outage suite, backlog part (issue 8): after a long outage the buffer holds a large backlog; the
 // real daemon (a child process) must drain all of it to the broker in commit order per device,
 // while its resident memory stays flat — the dispatcher reads bounded batches, never the backlog.
-// `npm test` drains OUTAGE_BACKLOG (default 100,000) punches; `npm run reliability` 1,000,000.
+// `npm test` drains OUTAGE_BACKLOG (default 50,000) punches; `npm run reliability` 1,000,000.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { mosquittoInstalled, startAedes, startMosquitto, until, type TestBroker 
 import { rawPunch } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const BACKLOG = Number(process.env.OUTAGE_BACKLOG ?? 100_000);
+const BACKLOG = Number(process.env.OUTAGE_BACKLOG ?? 50_000);
 const DEVICES = ['lobby', 'hall', 'gate', 'annex'];
 const SITE = 'BACKLOG';
 const HEAP_CAP_MB = 96;

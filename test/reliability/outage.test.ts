@@ -2,7 +2,7 @@
 // comes back. Everything must arrive, in commit order per device, duplicates only as the same
 // bytes; the HTTPS sink must honour 503/429 Retry-After; and a large backlog must drain with the
 // daemon's memory flat. Time is compressed (seconds, not hours); the backlog size is a knob:
-// `npm test` drains OUTAGE_BACKLOG (default 100,000), `npm run reliability` 1,000,000.
+// `npm test` drains OUTAGE_BACKLOG (default 50,000), `npm run reliability` 1,000,000.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
