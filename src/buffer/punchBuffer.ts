@@ -30,6 +30,8 @@ export interface CommitResult {
   quarantined: number;
   /** the seq of each newly inserted punch, in input order (duplicates omitted) */
   seqs: number[];
+  /** positions in the batch's `punches` that were duplicates */
+  duplicateAt?: number[];
 }
 
 export interface SinkStats {

@@ -28,6 +28,8 @@ export interface BatchResult {
   duplicates: number;
   quarantined: number;
   seqs: number[];
+  /** positions in `punches` of the duplicates, so merged single commits can tell each caller */
+  duplicateAt: number[];
 }
 
 export function writeBatches(db: SqliteDatabase, sql: Statements, batches: PreparedBatch[], nowIso: string): BatchResult[] {
@@ -35,8 +37,8 @@ export function writeBatches(db: SqliteDatabase, sql: Statements, batches: Prepa
     .transaction(() => {
       let next = (sql.headSeq.get() as { head: number }).head + 1;
       return batches.map((batch) => {
-        const result: BatchResult = { inserted: 0, duplicates: 0, quarantined: 0, seqs: [] };
-        for (const p of batch.punches) {
+        const result: BatchResult = { inserted: 0, duplicates: 0, quarantined: 0, seqs: [], duplicateAt: [] };
+        for (const [index, p] of batch.punches.entries()) {
           const body = `${p.bodyOpen},"seq":${next}}`;
           if (sql.insertPunch.run(next, p.id, p.deviceId, p.pin, p.utc, p.receivedAt, body).changes > 0) {
             result.seqs.push(next);
@@ -44,6 +46,7 @@ export function writeBatches(db: SqliteDatabase, sql: Statements, batches: Prepa
             next += 1;
           } else {
             result.duplicates += 1;
+            result.duplicateAt.push(index);
           }
         }
         for (const q of batch.quarantined) result.quarantined += sql.insertQuarantine.run(q.id, q.deviceId, q.reason, q.body, nowIso).changes;

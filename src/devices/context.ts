@@ -9,7 +9,7 @@
 //   configured `serial`, else the configured device id.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CommitBatch, QuarantineEntry } from '../buffer/punchBuffer.js';
+import type { CommitBatch, CommitResult, QuarantineEntry } from '../buffer/punchBuffer.js';
 import type { SqlitePunchBuffer } from '../buffer/sqlitePunchBuffer.js';
 import { normalizePunch, type UnsequencedPunch } from '../punch/normalize.js';
 import type { RawPunch } from '../punch/punch.js';
@@ -33,6 +33,9 @@ export interface ContextDeps {
   push?: PushRegistrar;
 }
 
+/** emit() calls of one event-loop turn are committed together, this many at a time */
+const SINGLES_PER_COMMIT = 500;
+
 export function createDriverContext(deps: ContextDeps): DriverContext {
   const { device, buffer, states, metrics, log } = deps;
   const deviceId = device.id;
@@ -42,8 +45,9 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
     committed: metrics.punchesCommitted.labels({ device: deviceId }),
     duplicate: metrics.punchesDuplicate.labels({ device: deviceId }),
   };
-  const emitMany = async (raws: RawPunch[], checkpoint?: Record<string, unknown>): Promise<EmitResult> => {
-    const batch = normalizeBatch(deps, raws);
+  /** Normalizes and commits; resolves with the buffer's answer and where each raw punch went. */
+  const commit = async (raws: RawPunch[], checkpoint?: Record<string, unknown>): Promise<{ result: CommitResult; punchAt: number[] }> => {
+    const { batch, punchAt } = normalizeBatch(deps, raws);
     if (checkpoint) batch.checkpoint = { deviceId, values: checkpoint };
     counters.read.inc(raws.length);
     let result;
@@ -59,8 +63,38 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
     const latest = batch.punches.reduce<string | null>((max, p) => (max === null || p.utc > max ? p.utc : max), null);
     states.committed(deviceId, result.inserted, latest);
     if (result.inserted > 0) log.debug({ inserted: result.inserted, duplicates: result.duplicates }, 'punches committed');
+    return { result, punchAt };
+  };
+  const emitMany = async (raws: RawPunch[], checkpoint?: Record<string, unknown>): Promise<EmitResult> => {
+    const { result } = await commit(raws, checkpoint);
     return { inserted: result.inserted, duplicates: result.duplicates, quarantined: result.quarantined };
   };
+  // Single emits of one event-loop turn share one normalization pass and one commit, like an
+  // emitMany; each caller still learns what became of its own punch.
+  const singles: { raw: RawPunch; resolve(result: EmitResult): void; reject(error: unknown): void }[] = [];
+  const flushSingles = (): void => {
+    // in commits of bounded size, so the buffer can serialize one while the writer commits another
+    const taken = singles.splice(0, SINGLES_PER_COMMIT);
+    if (singles.length > 0) queueMicrotask(flushSingles);
+    commit(taken.map((s) => s.raw)).then(
+      ({ result, punchAt }) => {
+        const duplicate = new Set(result.duplicateAt ?? []);
+        taken.forEach((single, i) => {
+          const at = punchAt[i] as number;
+          if (at < 0) single.resolve({ inserted: 0, duplicates: 0, quarantined: 1 });
+          else single.resolve(duplicate.has(at) ? { inserted: 0, duplicates: 1, quarantined: 0 } : { inserted: 1, duplicates: 0, quarantined: 0 });
+        });
+      },
+      (error: unknown) => {
+        for (const single of taken) single.reject(error);
+      },
+    );
+  };
+  const emit = (raw: RawPunch): Promise<EmitResult> =>
+    new Promise((resolve, reject) => {
+      singles.push({ raw, resolve, reject });
+      if (singles.length === 1) queueMicrotask(flushSingles);
+    });
   return {
     deviceId,
     log,
@@ -81,7 +115,7 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
       get: <T>(key: string) => buffer.getCheckpoint(deviceId, key) as T | undefined,
       set: (key, value) => buffer.setCheckpoint(deviceId, { [key]: value }),
     },
-    emit: (raw) => emitMany([raw]),
+    emit,
     emitMany,
     fail: (error) => deps.onFail(error),
     ...(deps.push ? { push: deps.push } : {}),
@@ -96,7 +130,8 @@ function isoOf(ms: number): string {
   return lastIso.text;
 }
 
-function normalizeBatch(deps: ContextDeps, raws: RawPunch[]): CommitBatch {
+/** The batch to commit, and for each raw punch its position in `batch.punches` (-1: quarantined). */
+function normalizeBatch(deps: ContextDeps, raws: RawPunch[]): { batch: CommitBatch; punchAt: number[] } {
   const { device, gateway, states, metrics, log } = deps;
   const snapshot = states.get(device.id);
   const serial = snapshot?.serial ?? device.serial ?? device.id;
@@ -114,12 +149,15 @@ function normalizeBatch(deps: ContextDeps, raws: RawPunch[]): CommitBatch {
   };
   const punches: UnsequencedPunch[] = [];
   const quarantined: QuarantineEntry[] = [];
+  const punchAt: number[] = [];
   for (const raw of raws) {
     const outcome = normalizePunch(raw, base);
     if (outcome.kind === 'ok') {
+      punchAt.push(punches.length);
       punches.push(outcome.punch);
       continue;
     }
+    punchAt.push(-1);
     const id = outcome.kind === 'quarantined' ? outcome.id : `invalid-${createHash('sha256').update(JSON.stringify(raw) ?? '').digest('hex').slice(0, 24)}`;
     const reason = outcome.kind === 'quarantined' ? outcome.reason : `invalid: ${outcome.reason}`;
     quarantined.push({ id, deviceId: device.id, reason, body: { raw, serial, zone: base.zone } });
@@ -129,5 +167,5 @@ function normalizeBatch(deps: ContextDeps, raws: RawPunch[]): CommitBatch {
     states.rejected(device.id, label, reason);
     log.warn({ code, reason, pin: raw.pin, localTime: raw.localTime }, 'punch quarantined');
   }
-  return { punches, quarantined };
+  return { batch: { punches, quarantined }, punchAt };
 }
