@@ -1,0 +1,72 @@
+// emit() calls made in one event-loop turn are committed together; each caller must still learn
+// what became of its own punch (new, duplicate, quarantined), and a failed commit fails them all.
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { SqlitePunchBuffer } from '../../src/buffer/sqlitePunchBuffer.js';
+import { createDriverContext } from '../../src/devices/context.js';
+import { DeviceStates } from '../../src/devices/deviceState.js';
+import type { DriverContext } from '../../src/devices/driver.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { createMetrics } from '../../src/util/metrics.js';
+import { rawPunch } from '../helpers/punches.js';
+import { tempDir } from '../helpers/tmp.js';
+
+let tmp: ReturnType<typeof tempDir>;
+let buffer: SqlitePunchBuffer;
+let ctx: DriverContext;
+
+beforeEach(() => {
+  tmp = tempDir();
+  buffer = new SqlitePunchBuffer({ file: join(tmp.dir, 'b.db'), sinks: ['mqtt'], writer: 'inline' });
+  const states = new DeviceStates();
+  states.register('lobby', 'test', true, 'SN-LOBBY');
+  ctx = createDriverContext({
+    device: { id: 'lobby', driver: 'test', enabled: true },
+    gateway: { id: 'gw', site: 'T', timezone: 'Asia/Jakarta' },
+    punches: { minYear: 2000, maxFuture: 86_400_000 },
+    buffer,
+    states,
+    log: silentLogger(),
+    metrics: createMetrics(),
+    signal: new AbortController().signal,
+    onFail: () => undefined,
+  });
+});
+afterEach(async () => {
+  if (!buffer.isClosed) await buffer.close();
+  tmp.cleanup();
+});
+
+it('gives each concurrent emit the outcome of its own punch', async () => {
+  await ctx.emit(rawPunch(1));
+  const results = await Promise.all([
+    ctx.emit(rawPunch(2)), // new
+    ctx.emit(rawPunch(1)), // already committed
+    ctx.emit(rawPunch(3)), // new
+    ctx.emit(rawPunch(3)), // the same punch twice in one turn: the second is the duplicate
+    ctx.emit(rawPunch(4, { localTime: '1999-12-31T23:59:59' })), // impossible year: quarantined
+    ctx.emit(rawPunch(5, { pin: '' })), // invalid: quarantined
+  ]);
+  expect(results).toEqual([
+    { inserted: 1, duplicates: 0, quarantined: 0 },
+    { inserted: 0, duplicates: 1, quarantined: 0 },
+    { inserted: 1, duplicates: 0, quarantined: 0 },
+    { inserted: 0, duplicates: 1, quarantined: 0 },
+    { inserted: 0, duplicates: 0, quarantined: 1 },
+    { inserted: 0, duplicates: 0, quarantined: 1 },
+  ]);
+  expect(buffer.headSeq()).toBe(3);
+});
+
+it('commits a burst of single emits in bounded commits, all of them, in call order', async () => {
+  const results = await Promise.all(Array.from({ length: 1234 }, (_, i) => ctx.emit(rawPunch(i))));
+  expect(results.every((r) => r.inserted === 1)).toBe(true);
+  const pins = buffer.pending('mqtt', 2000).map((p) => p.pin);
+  expect(pins).toEqual(Array.from({ length: 1234 }, (_, i) => rawPunch(i).pin));
+});
+
+it('rejects every caller of a commit that fails', async () => {
+  await buffer.close();
+  const results = await Promise.allSettled([ctx.emit(rawPunch(1)), ctx.emit(rawPunch(2))]);
+  expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+});
