@@ -1,6 +1,7 @@
 // `absensi-gateway check`: validate a config file and say everything that is wrong with it.
 import type { Command } from 'commander';
-import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load.js';
+import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile, type ConfigProblem } from '../config/load.js';
+import { BUILTIN_DRIVERS } from '../devices/registry.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { isLoopbackHost } from '../config/schema.js';
 
@@ -19,6 +20,16 @@ export function configWarnings(config: GatewayConfig): string[] {
   return warnings;
 }
 
+/** What each driver finds wrong in the files its device entries name (card maps and the like). */
+export function fileProblems(config: GatewayConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  config.devices.forEach((device, index) => {
+    const factory = BUILTIN_DRIVERS.find((d) => d.protocol === device.driver);
+    for (const p of factory?.checkFiles?.(device) ?? []) problems.push({ path: `devices[${index}].${p.key}`, message: p.message });
+  });
+  return problems;
+}
+
 export function registerCheckCommand(program: Command): void {
   program
     .command('check')
@@ -28,6 +39,8 @@ export function registerCheckCommand(program: Command): void {
     .action((options: { config: string; json?: boolean }) => {
       try {
         const config = loadConfigFile(options.config);
+        const problems = fileProblems(config);
+        if (problems.length > 0) throw new ConfigError(options.config, problems);
         const warnings = configWarnings(config);
         if (options.json) {
           process.stdout.write(`${JSON.stringify({ ok: true, file: options.config, devices: config.devices.length, warnings })}\n`);

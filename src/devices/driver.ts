@@ -99,4 +99,10 @@ export interface DriverFactory<C extends BaseDeviceConfig = BaseDeviceConfig> {
   /** zod object for this driver's device entry, including the base fields */
   readonly configSchema: z.ZodType<C>;
   create(config: C, ctx: DriverContext): Driver;
+  /**
+   * Problems the schema cannot see (a referenced file unreadable or malformed), for `check`:
+   * `key` names the device entry's key, `message` what is wrong. The driver meets the same problem
+   * at start; `check` reports it before a restart does.
+   */
+  checkFiles?(config: C): { key: string; message: string }[];
 }

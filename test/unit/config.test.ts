@@ -134,3 +134,21 @@ describe('absensi-gateway check (the real CLI)', () => {
     tmp.cleanup();
   });
 });
+
+describe('check: files a device entry names', () => {
+  it('reports a malformed or missing serial-line cardMapFile with its path, before a driver restart would', async () => {
+    const { fileProblems } = await import('../../src/cli/check.js');
+    const tmp = tempDir();
+    const map = join(tmp.dir, 'cards.csv');
+    writeFileSync(map, 'card,pin\n0012345678,1001\n12345678,1002\n');
+    const yaml = (file: string): string =>
+      `${MINIMAL}devices:\n  - {id: kiosk-3, driver: serial-line, path: /dev/ttyUSB0, format: wiegand-decimal, cardMapFile: ${file}}\n`;
+    expect(fileProblems(parseConfigText(yaml(map), 'c.yaml')).map((p) => `${p.path}: ${p.message}`)).toEqual([
+      expect.stringMatching(/^devices\[0\]\.cardMapFile: .*line 3: card 0012345678 is listed twice/),
+    ]);
+    expect(fileProblems(parseConfigText(yaml(join(tmp.dir, 'missing.csv')), 'c.yaml'))[0]?.message).toMatch(/ENOENT/);
+    writeFileSync(map, 'card,pin\n0012345678,1001\n');
+    expect(fileProblems(parseConfigText(yaml(map), 'c.yaml'))).toEqual([]);
+    tmp.cleanup();
+  });
+});
