@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { parseDurationMs } from '../config/primitives.js';
 import { registerSimulateHikvision } from '../sim/hikvision/cli.js';
 import { registerSimulateFingerspot } from '../sim/fingerspot/cli.js';
+import { faultsFrom, intArg, parseOrUsage, repeatable, untilStopSignal } from '../sim/cliKit.js';
 import { registerSimulateZkPush } from '../sim/zkPush/cli.js';
 import { registerSimulateZkSoap } from '../sim/zkSoap/cli.js';
 import { ZkTcpSimulator, type ZkSimulatorOptions } from '../sim/zkTcp/index.js';
@@ -41,34 +42,21 @@ const FAULTS: Record<string, ZkSimFaults> = {
   'bad-checksum': { badChecksumEvery: 10 },
 };
 
-function int(name: string, value: string, allowed?: number[]): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || (allowed && !allowed.includes(n))) {
-    throw new Error(`${name}: expected ${allowed ? allowed.join(' | ') : 'an integer'}, got "${value}"`);
-  }
-  return n;
-}
-
 /** Command-line options → simulator options (throws with a clear message on bad input). */
 export function simulatorOptionsFrom(o: SimulateCliOptions): ZkSimulatorOptions {
-  const faults: ZkSimFaults = {};
-  for (const name of o.fault) {
-    const fault = FAULTS[name];
-    if (!fault) throw new Error(`--fault: expected one of ${Object.keys(FAULTS).join(', ')}, got "${name}"`);
-    Object.assign(faults, fault);
-  }
+  const faults = faultsFrom<ZkSimFaults>(o.fault, FAULTS);
   return {
     host: o.host,
-    port: int('--port', o.port),
+    port: intArg('--port', o.port),
     tcp: o.transport !== 'udp',
     udp: o.transport !== 'tcp',
-    records: int('--records', o.records),
-    users: int('--users', o.users),
-    recordSize: int('--record-size', o.recordSize, [8, 16, 40, 49]) as 8 | 16 | 40 | 49,
-    userSize: int('--user-size', o.userSize, [28, 72]) as 28 | 72,
-    realtimeSize: int('--realtime-size', o.realtimeSize, [10, 12, 14, 32, 36, 37, 52]) as 10 | 12 | 14 | 32 | 36 | 37 | 52,
-    commKey: int('--comm-key', o.commKey),
-    clockOffsetSec: int('--clock-offset', o.clockOffset),
+    records: intArg('--records', o.records),
+    users: intArg('--users', o.users),
+    recordSize: intArg('--record-size', o.recordSize, { allowed: [8, 16, 40, 49] }) as 8 | 16 | 40 | 49,
+    userSize: intArg('--user-size', o.userSize, { allowed: [28, 72] }) as 28 | 72,
+    realtimeSize: intArg('--realtime-size', o.realtimeSize, { allowed: [10, 12, 14, 32, 36, 37, 52] }) as 10 | 12 | 14 | 32 | 36 | 37 | 52,
+    commKey: intArg('--comm-key', o.commKey),
+    clockOffsetSec: intArg('--clock-offset', o.clockOffset),
     serial: o.serial,
     model: o.model,
     platform: o.platform,
@@ -119,28 +107,19 @@ export function registerSimulateCommand(program: Command): void {
     .option('--timezone <zone>', 'IANA zone of the terminal clock', 'Asia/Jakarta')
     .option('--punch-every <duration>', 'a random user punches this often (e.g. 10s)')
     .option('--transport <which>', 'both, tcp or udp', 'both')
-    .option('--fault <name>', `inject a fault: ${Object.keys(FAULTS).join(', ')} (repeatable)`, (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--fault <name>', `inject a fault: ${Object.keys(FAULTS).join(', ')} (repeatable)`, repeatable, [] as string[])
     .option('--paced', 'one packet per socket write with a pause between (for clients that cannot split a TCP stream)')
     .option('--json', 'print the listening address as JSON')
     .action(async (options: SimulateCliOptions) => {
-      let simOptions: ZkSimulatorOptions;
-      try {
-        simOptions = simulatorOptionsFrom(options);
-      } catch (error) {
-        process.stderr.write(`simulate zk: ${(error as Error).message}\n`);
-        process.exitCode = 64; // EX_USAGE
-        return;
-      }
+      const simOptions = parseOrUsage('zk', options, simulatorOptionsFrom);
+      if (!simOptions) return;
       const every = options.punchEvery ? parseDurationMs(options.punchEvery) : undefined;
       const running = await runSimulator(simOptions, every, (line) => process.stdout.write(`${line}\n`));
       const { host, port } = running.sim.address;
       process.stdout.write(options.json
         ? `${JSON.stringify({ host, port, serial: simOptions.serial, records: simOptions.records, commKey: simOptions.commKey !== 0 })}\n`
         : `ZK terminal simulator ${simOptions.serial} on ${host}:${port} (${options.transport}); ${simOptions.records} records, ${simOptions.users} users. Ctrl-C stops.\n`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await untilStopSignal();
       await running.stop();
     });
   registerSimulateZkPush(simulate);

@@ -4,6 +4,7 @@
 // - Binds 127.0.0.1 unless --host says otherwise; runs until SIGINT/SIGTERM, then closes every socket.
 import type { Command } from 'commander';
 import { parseDurationMs } from '../../config/primitives.js';
+import { faultsFrom, intArg, parseOrUsage, repeatable, untilStopSignal } from '../cliKit.js';
 import { FingerspotSimulator, type FingerspotFaults, type FingerspotSimOptions } from './simulator.js';
 
 interface FingerspotCliOptions {
@@ -29,22 +30,11 @@ const FAULTS: Record<string, FingerspotFaults> = {
 
 /** Command-line options → simulator options (throws with a clear message on bad input). */
 export function fingerspotOptionsFrom(o: FingerspotCliOptions): FingerspotSimOptions & { records: number; users: number } {
-  const int = (name: string, value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${name}: expected a non-negative integer, got "${value}"`);
-    return n;
-  };
-  const faults: FingerspotFaults = {};
-  for (const name of o.fault) {
-    const fault = FAULTS[name];
-    if (!fault) throw new Error(`--fault: expected one of ${Object.keys(FAULTS).join(', ')}, got "${name}"`);
-    Object.assign(faults, fault);
-  }
-  const clockOffsetSec = Number(o.clockOffset);
-  if (!Number.isInteger(clockOffsetSec)) throw new Error(`--clock-offset: expected seconds, got "${o.clockOffset}"`);
+  const faults = faultsFrom<FingerspotFaults>(o.fault, FAULTS);
+  const clockOffsetSec = intArg('--clock-offset', o.clockOffset);
   return {
-    host: o.host, port: int('--port', o.port), serials: o.serial.length > 0 ? o.serial : ['SIMFS0000001'], timeZone: o.timezone,
-    clockOffsetSec, faults, records: int('--records', o.records), users: Math.max(1, int('--users', o.users)),
+    host: o.host, port: intArg('--port', o.port, { min: 0 }), serials: o.serial.length > 0 ? o.serial : ['SIMFS0000001'], timeZone: o.timezone,
+    clockOffsetSec, faults, records: intArg('--records', o.records, { min: 0 }), users: Math.max(1, intArg('--users', o.users, { min: 0 })),
   };
 }
 
@@ -54,23 +44,17 @@ export function registerSimulateFingerspot(simulate: Command): void {
     .description('a Fingerspot EasyLink SDK bridge (FService.exe) with terminals behind it: /dev/info, /scanlog/new, /scanlog/all/paging, /dev/settime')
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <port>', 'HTTP port (0 picks a free one)', '8090')
-    .option('--serial <sn>', 'a terminal serial behind the bridge (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--serial <sn>', 'a terminal serial behind the bridge (repeatable)', repeatable, [] as string[])
     .option('--records <n>', 'scans already in each terminal log (all already downloaded by /scanlog/new)', '100')
     .option('--users <n>', 'users who punch (PINs 1..n)', '20')
     .option('--timezone <zone>', 'IANA zone of the terminal clocks', 'Asia/Jakarta')
     .option('--clock-offset <sec>', 'terminal clock minus real time, seconds (/dev/settime resets it)', '0')
     .option('--punch-every <duration>', 'a random user punches on the first terminal this often (e.g. 10s)')
-    .option('--fault <name>', `inject a fault: ${Object.keys(FAULTS).join(', ')} (repeatable)`, (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--fault <name>', `inject a fault: ${Object.keys(FAULTS).join(', ')} (repeatable)`, repeatable, [] as string[])
     .option('--json', 'print the listening address as JSON')
     .action(async (options: FingerspotCliOptions) => {
-      let simOptions: ReturnType<typeof fingerspotOptionsFrom>;
-      try {
-        simOptions = fingerspotOptionsFrom(options);
-      } catch (error) {
-        process.stderr.write(`simulate fingerspot: ${(error as Error).message}\n`);
-        process.exitCode = 64; // EX_USAGE
-        return;
-      }
+      const simOptions = parseOrUsage('fingerspot', options, fingerspotOptionsFrom);
+      if (!simOptions) return;
       const sim = new FingerspotSimulator(simOptions);
       for (const serial of simOptions.serials ?? []) {
         sim.fill(simOptions.records, undefined, simOptions.users, serial);
@@ -88,10 +72,7 @@ export function registerSimulateFingerspot(simulate: Command): void {
       process.stdout.write(options.json
         ? `${JSON.stringify({ host, port, serials: simOptions.serials })}\n`
         : `EasyLink bridge simulator on ${host}:${port}, terminals ${(simOptions.serials ?? []).join(', ')}; ${simOptions.records} scans each. Ctrl-C stops.\n`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await untilStopSignal();
       clearInterval(timer);
       await sim.stop();
     });

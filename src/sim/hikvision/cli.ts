@@ -3,6 +3,7 @@
 // Invariants: binds 127.0.0.1 unless --host says otherwise; runs until SIGINT/SIGTERM.
 import type { Command } from 'commander';
 import { parseDurationMs } from '../../config/primitives.js';
+import { EXIT_USAGE, untilStopSignal } from '../cliKit.js';
 import { HikvisionSimulator } from './simulator.js';
 
 interface HikSimCliOptions {
@@ -37,7 +38,7 @@ export function registerSimulateHikvision(simulate: Command): void {
       const records = Number(o.records);
       if (!Number.isInteger(port) || !Number.isInteger(records) || !['MD5', 'SHA-256'].includes(o.algorithm)) {
         process.stderr.write('simulate hikvision: --port and --records take integers, --algorithm MD5 or SHA-256\n');
-        process.exitCode = 64;
+        process.exitCode = EXIT_USAGE;
         return;
       }
       const sim = new HikvisionSimulator({ host: o.host, port, username: o.user, password: o.password, algorithm: o.algorithm, records, serial: o.serial });
@@ -52,10 +53,7 @@ export function registerSimulateHikvision(simulate: Command): void {
             if (o.pushTo) void sim.push(o.pushTo, event).then((status) => process.stdout.write(`  pushed: HTTP ${status}\n`), (error: Error) => process.stdout.write(`  push failed: ${error.message}\n`));
           }, every)
         : undefined;
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await untilStopSignal();
       clearInterval(timer);
       await sim.stop();
     });

@@ -4,6 +4,7 @@
 // - Connects only to --target; runs until SIGINT/SIGTERM, then stops its loop and requests.
 import type { Command } from 'commander';
 import { parseDurationMs } from '../../config/primitives.js';
+import { intArg, parseOrUsage, untilStopSignal } from '../cliKit.js';
 import { ZkPushSimulator, type ZkPushSimOptions } from './simulator.js';
 
 interface ZkPushCliOptions {
@@ -32,10 +33,8 @@ export function zkPushOptionsFrom(o: ZkPushCliOptions, onEvent?: (line: string) 
     if (parsed === undefined) throw new Error(`${name}: expected a duration like 10s, got "${value}"`);
     return parsed;
   };
-  const clockOffsetSec = Number(o.clockOffset);
-  const batchSize = Number(o.batchSize);
-  if (!Number.isInteger(clockOffsetSec)) throw new Error(`--clock-offset: expected seconds, got "${o.clockOffset}"`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`--batch-size: expected a positive integer, got "${o.batchSize}"`);
+  const clockOffsetSec = intArg('--clock-offset', o.clockOffset);
+  const batchSize = intArg('--batch-size', o.batchSize, { min: 1 });
   const pollMs = ms('--poll-every', o.pollEvery);
   const retryMs = ms('--retry-every', o.retryEvery);
   return {
@@ -71,14 +70,8 @@ export function registerSimulateZkPush(simulate: Command): void {
     .option('--lf', 'LF line ends instead of CRLF')
     .option('--stamp9999', 'always send Stamp=9999, like some real firmware')
     .action(async (options: ZkPushCliOptions) => {
-      let simOptions: ZkPushSimOptions;
-      try {
-        simOptions = zkPushOptionsFrom(options, (line) => process.stdout.write(`${line}\n`));
-      } catch (error) {
-        process.stderr.write(`simulate zk-push: ${(error as Error).message}\n`);
-        process.exitCode = 64; // EX_USAGE
-        return;
-      }
+      const simOptions = parseOrUsage('zk-push', options, (o) => zkPushOptionsFrom(o, (line) => process.stdout.write(`${line}\n`)));
+      if (!simOptions) return;
       const sim = new ZkPushSimulator(simOptions);
       const users = Math.max(1, Number(options.users) || 1);
       const every = options.punchEvery ? parseDurationMs(options.punchEvery) : undefined;
@@ -87,10 +80,7 @@ export function registerSimulateZkPush(simulate: Command): void {
         : undefined;
       process.stdout.write(`ZK push terminal simulator ${simOptions.serial} calling ${simOptions.target}. Ctrl-C stops.\n`);
       sim.start();
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await untilStopSignal();
       clearInterval(timer);
       await sim.stop();
     });

@@ -4,6 +4,7 @@
 // - Binds 127.0.0.1 unless --host says otherwise; runs until SIGINT/SIGTERM, then closes its sockets.
 import type { Command } from 'commander';
 import { parseDurationMs } from '../../config/primitives.js';
+import { faultsFrom, intArg, parseOrUsage, repeatable, untilStopSignal } from '../cliKit.js';
 import { ZkSoapSimulator, type ZkSoapSimFaults, type ZkSoapSimOptions } from './simulator.js';
 
 interface ZkSoapCliOptions {
@@ -26,28 +27,16 @@ const FAULTS: Record<string, ZkSoapSimFaults> = {
   'wrong-key': { rejectKey: true },
 };
 
-function int(name: string, value: string, min = 0): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name}: expected an integer ≥ ${min}, got "${value}"`);
-  return n;
-}
-
 /** Command-line options → simulator options (throws with a clear message on bad input). */
 export function zkSoapOptionsFrom(o: ZkSoapCliOptions): ZkSoapSimOptions {
-  const faults: ZkSoapSimFaults = {};
-  for (const name of o.fault) {
-    const fault = FAULTS[name];
-    if (!fault) throw new Error(`--fault: expected one of ${Object.keys(FAULTS).join(', ')}, got "${name}"`);
-    Object.assign(faults, fault);
-  }
+  const faults = faultsFrom<ZkSoapSimFaults>(o.fault, FAULTS);
   if (!/^\d{1,10}$/.test(o.commKey)) throw new Error(`--comm-key: expected a number, got "${o.commKey}"`);
-  const clockOffsetSec = Number(o.clockOffset);
-  if (!Number.isInteger(clockOffsetSec)) throw new Error(`--clock-offset: expected seconds, got "${o.clockOffset}"`);
+  const clockOffsetSec = intArg('--clock-offset', o.clockOffset);
   return {
     host: o.host,
-    port: int('--port', o.port),
-    records: int('--records', o.records),
-    users: int('--users', o.users, 1),
+    port: intArg('--port', o.port, { min: 0 }),
+    records: intArg('--records', o.records, { min: 0 }),
+    users: intArg('--users', o.users, { min: 1 }),
     commKey: o.commKey,
     clockOffsetSec,
     timeZone: o.timezone,
@@ -69,17 +58,11 @@ export function registerSimulateZkSoap(simulate: Command): void {
     .option('--timezone <zone>', 'IANA zone of the terminal clock', 'Asia/Jakarta')
     .option('--serial <serial>', 'serial number (GetOption ~SerialNumber)', 'SIMSOAP00001')
     .option('--punch-every <duration>', 'a random user punches this often (e.g. 10s)')
-    .option('--fault <name>', `inject a fault: ${Object.keys(FAULTS).join(', ')} (repeatable)`, (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--fault <name>', `inject a fault: ${Object.keys(FAULTS).join(', ')} (repeatable)`, repeatable, [] as string[])
     .option('--json', 'print the listening address as JSON')
     .action(async (options: ZkSoapCliOptions) => {
-      let simOptions: ZkSoapSimOptions;
-      try {
-        simOptions = zkSoapOptionsFrom(options);
-      } catch (error) {
-        process.stderr.write(`simulate zk-soap: ${(error as Error).message}\n`);
-        process.exitCode = 64; // EX_USAGE
-        return;
-      }
+      const simOptions = parseOrUsage('zk-soap', options, zkSoapOptionsFrom);
+      if (!simOptions) return;
       const sim = new ZkSoapSimulator(simOptions);
       await sim.start();
       const users = simOptions.users ?? 20;
@@ -94,10 +77,7 @@ export function registerSimulateZkSoap(simulate: Command): void {
       process.stdout.write(options.json
         ? `${JSON.stringify({ host, port, serial: simOptions.serial, records: simOptions.records, commKey: simOptions.commKey !== '0' })}\n`
         : `ZK SOAP terminal simulator ${simOptions.serial} on http://${host}:${port}/iWsService; ${simOptions.records} records, ${users} users. Ctrl-C stops.\n`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await untilStopSignal();
       clearInterval(timer);
       await sim.stop();
     });
