@@ -90,7 +90,7 @@ export const deviceBody = z.object({
 export const devicesBody = z.object({ devices: z.array(deviceBody) });
 
 export const sinkStateBody = z.object({
-  state: z.enum(['acked', 'pending', 'dead-lettered', 'replay-queued']),
+  state: z.enum(['acked', 'pending', 'dead-lettered', 'replay-queued', 'purged']),
   ackedAt: nullableString.optional(),
   reason: z.string().optional(),
   at: z.string().optional(),

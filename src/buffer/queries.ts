@@ -8,7 +8,8 @@
 //   daemon's writes (busy_timeout), so neither side sees half of the other. Replay moves rows from
 //   dead_letters to replay_queue, which the daemon's dispatcher polls (at least every 2 s).
 // - Nothing here writes punches or cursors. A punch's state for a sink is derived:
-//   dead-lettered (row in dead_letters) > replay-queued (row in replay_queue) > acked
+//   dead-lettered (row in dead_letters) > replay-queued (row in replay_queue) > purged (row in
+//   purged_dead_letters, at or below the cursor) > acked
 //   (seq <= cursor) > pending. The daemon persists cursors up to 200 ms late, so another process
 //   may briefly see an acked punch as pending; the API passes the in-memory cursors instead.
 import { statSync } from 'node:fs';
@@ -22,7 +23,8 @@ export type SinkState =
   | { state: 'acked'; ackedAt: string | null }
   | { state: 'pending' }
   | { state: 'dead-lettered'; reason: string; at: string; attempts: number }
-  | { state: 'replay-queued'; requestedAt: string };
+  | { state: 'replay-queued'; requestedAt: string }
+  | { state: 'purged'; reason: string; at: string };
 
 export interface PunchQuery {
   pin?: string | undefined;
@@ -163,6 +165,7 @@ function withStates(db: SqliteDatabase, rows: { seq: number; body: string }[], o
   const cursors = effectiveCursors(db, options.cursors);
   const dead = db.prepare('SELECT reason, at, attempts FROM dead_letters WHERE sink = ? AND seq = ?');
   const replay = db.prepare('SELECT requested_at FROM replay_queue WHERE sink = ? AND seq = ?');
+  const purged = db.prepare('SELECT reason, purged_at FROM purged_dead_letters WHERE sink = ? AND seq = ?');
   const range = db.prepare('SELECT from_seq, acked_at FROM sink_ack_ranges WHERE sink = ? AND to_seq >= ? ORDER BY to_seq LIMIT 1');
   return rows.map((row) => {
     const sinks: Record<string, SinkState> = {};
@@ -172,6 +175,11 @@ function withStates(db: SqliteDatabase, rows: { seq: number; body: string }[], o
       if (d) sinks[sink] = { state: 'dead-lettered', reason: d.reason, at: d.at, attempts: d.attempts };
       else if (r) sinks[sink] = { state: 'replay-queued', requestedAt: r.requested_at };
       else if (row.seq <= (cursors.get(sink) ?? 0)) {
+        const gaveUp = purged.get(sink, row.seq) as { reason: string; purged_at: string } | undefined;
+        if (gaveUp) {
+          sinks[sink] = { state: 'purged', reason: gaveUp.reason, at: gaveUp.purged_at };
+          continue;
+        }
         const ack = range.get(sink, row.seq) as { from_seq: number; acked_at: string } | undefined;
         sinks[sink] = { state: 'acked', ackedAt: ack && ack.from_seq <= row.seq ? ack.acked_at : null };
       } else sinks[sink] = { state: 'pending' };
@@ -274,13 +282,22 @@ export function replayDeadLetters(db: SqliteDatabase, selector: DeadLetterSelect
     .immediate();
 }
 
-/** Deletes the selected dead-letter rows. The punches stay until retention removes them. */
-export function purgeDeadLetters(db: SqliteDatabase, selector: DeadLetterSelector): DeadLetterChange {
+/**
+ * Gives up on the selected dead letters: they leave the dead-letter list and are remembered as
+ * purged (with their reason), so a search shows "purged", never "acked". The punches stay until
+ * retention removes them.
+ */
+export function purgeDeadLetters(db: SqliteDatabase, selector: DeadLetterSelector, now = new Date()): DeadLetterChange {
+  const remember = db.prepare(`INSERT OR REPLACE INTO purged_dead_letters (sink, seq, punch_id, reason, purged_at)
+    SELECT sink, seq, punch_id, reason, ? FROM dead_letters WHERE sink = ? AND seq = ?`);
   const remove = db.prepare('DELETE FROM dead_letters WHERE sink = ? AND seq = ?');
   return db
     .transaction(() => {
       const change = selectDeadLetters(db, selector);
-      for (const row of change.rows) remove.run(row.sink, row.seq);
+      for (const row of change.rows) {
+        remember.run(now.toISOString(), row.sink, row.seq);
+        remove.run(row.sink, row.seq);
+      }
       return change;
     })
     .immediate();

@@ -357,6 +357,7 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
     }
     this.db.transaction(() => {
       this.sql.pruneAckRanges.run();
+      this.sql.prunePurged.run();
       this.sql.pruneQuarantine.run(cutoff);
     }).immediate();
     return removed;

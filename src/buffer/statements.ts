@@ -37,6 +37,7 @@ export function createStatements(db: SqliteDatabase) {
           AND seq NOT IN (SELECT seq FROM replay_queue)
         ORDER BY seq LIMIT ?)`),
     pruneAckRanges: s('DELETE FROM sink_ack_ranges WHERE to_seq < coalesce((SELECT min(seq) FROM punches), 0)'),
+    prunePurged: s('DELETE FROM purged_dead_letters WHERE seq < coalesce((SELECT min(seq) FROM punches), 0)'),
     pruneQuarantine: s('DELETE FROM quarantine WHERE received_at < ?'),
   };
 }

@@ -71,6 +71,7 @@ function ageSec(iso: string | null, nowMs = Date.now()): string | null {
 function stateText(s: q.SinkState): string {
   if (s.state === 'acked') return `acked${s.ackedAt ? ` ${s.ackedAt}` : ''}`;
   if (s.state === 'dead-lettered') return `dead-lettered (${s.reason.slice(0, 60)})`;
+  if (s.state === 'purged') return `purged ${s.at} (${s.reason.slice(0, 60)})`;
   return s.state;
 }
 

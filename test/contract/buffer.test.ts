@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqlitePunchBuffer } from '../../src/buffer/sqlitePunchBuffer.js';
+import { MIGRATIONS } from '../../src/buffer/migrations/index.js';
 import { unsequenced } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
 import { until } from '../helpers/broker.js';
@@ -34,7 +35,7 @@ describe.for(['thread', 'inline'] as const)('SqlitePunchBuffer, %s writer', (mod
     const db = buffer.database;
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('synchronous', { simple: true })).toBe(2);
-    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }]);
+    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
     buffer.close();
   });
 

@@ -82,7 +82,10 @@ describe('dead letters through the API', () => {
     const res = await app.inject({ method: 'POST', url: '/api/dead-letters/purge', payload: { sink: 'https', all: true } });
     expect(res.json()).toMatchObject({ action: 'purge', count: 2, notFound: [] });
     expect((await app.inject('/api/dead-letters')).json().count).toBe(0);
-    expect((await app.inject('/api/punches?pin=666')).json().count).toBe(2);
+    const found = (await app.inject('/api/punches?pin=666')).json() as { count: number; punches: { sinks: Record<string, { state: string; reason?: string }> }[] };
+    expect(found.count).toBe(2);
+    // given up on, not delivered: the search says so, with the reason it was refused
+    for (const p of found.punches) expect(p.sinks.https).toMatchObject({ state: 'purged', reason: expect.any(String) });
   });
 
   it('answers 400 for bodies that do not say what to act on', async () => {

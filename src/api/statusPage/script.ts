@@ -126,7 +126,7 @@ function renderPunches() {
     var sinks = el('div');
     Object.keys(x.sinks).forEach(function (name) {
       var s = x.sinks[name];
-      var kind = s.state === 'acked' ? 'ok' : s.state === 'dead-lettered' ? 'bad' : 'warn';
+      var kind = s.state === 'acked' ? 'ok' : s.state === 'dead-lettered' || s.state === 'purged' ? 'bad' : 'warn';
       var b = badge(name + ': ' + t('sink.' + s.state), kind);
       b.setAttribute('data-sink-state', name + ':' + s.state);
       if (s.reason) b.title = s.reason;

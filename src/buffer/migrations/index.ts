@@ -4,6 +4,7 @@
 // - `schema_migrations` lists every applied version; a buffer written by a newer gateway than this
 //   one (unknown higher version) is refused rather than guessed at.
 import { INITIAL_SCHEMA_SQL } from './001Initial.js';
+import { PURGED_DEAD_LETTERS_SQL } from './002PurgedDeadLetters.js';
 
 export interface Migration {
   version: number;
@@ -11,4 +12,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: Migration[] = [{ version: 1, name: 'initial', sql: INITIAL_SCHEMA_SQL }];
+export const MIGRATIONS: Migration[] = [
+  { version: 1, name: 'initial', sql: INITIAL_SCHEMA_SQL },
+  { version: 2, name: 'purged dead letters', sql: PURGED_DEAD_LETTERS_SQL },
+];
