@@ -19,6 +19,7 @@ import { startHttpsReceiver } from '../helpers/httpsReceiver.js';
 import { rawPunch } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
 import { benchZkDownload, type BenchResult } from '../drivers/zk-tcp/downloadBench.js';
+import { savedScaleRows } from './scaleReport.js';
 
 const N = Number(process.env.BENCH_PUNCHES ?? 50_000);
 const BURST = 1000;
@@ -139,6 +140,7 @@ function bestOf(a: ZkRun, b: ZkRun): ZkRun {
 }
 
 function printRows(): void {
+  rows.push(...savedScaleRows()); // figures of the last `npm run bench:scale`, if it ran here
   const width = Math.max(...rows.map((r) => r.what.length));
   process.stdout.write(`\n${'what'.padEnd(width)} | punches/s | baseline | ratio\n`);
   for (const r of rows) process.stdout.write(`${r.what.padEnd(width)} | ${String(r.rate).padStart(9)} | ${r.baseline} | ${r.ratio}\n`);
