@@ -5,7 +5,7 @@
 // SCALE_TERMINALS (default 10,100,500), SCALE_EVERY_MS (each terminal punches this often, 5000),
 // SCALE_POLL_SECONDS (UDP terminals' pollInterval, 15), SCALE_ROWS (buffer sizes, default
 // 10000,1000000; quick 10000,100000), SCALE_ONLY=terminals|buffer, SCALE_TSX=1 (run src via tsx
-// instead of building dist).
+// instead of building dist), SCALE_NO_BUILD=1 (use dist as it is), SCALE_NODE_FLAGS (daemon node flags).
 // Shared 2-core machines are noisy: read growth between rows of the same run, not absolute values.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const report: ScaleReport = { machine: machine(), gateway: '', broker: '', terminals: [], buffer: [], settings: { seconds: SECONDS, everyMs: EVERY_MS, pollSeconds: POLL_SECONDS } };
   let broker: TestBroker | undefined;
   try {
-    if (process.env.SCALE_TSX !== '1') {
+    if (process.env.SCALE_TSX !== '1' && process.env.SCALE_NO_BUILD !== '1') {
       process.stdout.write('building dist (tsc -p tsconfig.build.json)…\n');
       execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
     }

@@ -11,10 +11,13 @@ import { join } from 'node:path';
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
+/** SCALE_NODE_FLAGS: extra node flags for the daemon (experiments: --max-semi-space-size=…, --heapsnapshot-signal=SIGUSR2). */
 export function gatewayCommand(configFile: string): { cmd: string; args: string[]; what: string } {
+  const flags = (process.env.SCALE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const dist = join(process.cwd(), 'dist/src/main.js');
-  if (process.env.SCALE_TSX !== '1' && existsSync(dist)) return { cmd: 'node', args: [dist, 'run', '--config', configFile], what: 'node dist/src/main.js (tsc build)' };
-  return { cmd: 'node', args: ['--import', 'tsx', 'src/main.ts', 'run', '--config', configFile], what: 'node --import tsx src/main.ts' };
+  const shown = flags.length > 0 ? ` ${flags.join(' ')}` : '';
+  if (process.env.SCALE_TSX !== '1' && existsSync(dist)) return { cmd: 'node', args: [...flags, dist, 'run', '--config', configFile], what: `node${shown} dist/src/main.js (tsc build)` };
+  return { cmd: 'node', args: [...flags, '--import', 'tsx', 'src/main.ts', 'run', '--config', configFile], what: `node${shown} --import tsx src/main.ts` };
 }
 
 export function spawnGateway(configFile: string): ChildProcess {
@@ -65,9 +68,9 @@ export class RssSampler {
   stop(): void {
     clearInterval(this.timer);
   }
-  /** median RSS of the samples taken at or after `fromMs` */
-  medianSince(fromMs: number): number {
-    const values = this.samples.filter((s) => s.atMs >= fromMs).map((s) => s.rssMb).sort((a, b) => a - b);
+  /** median RSS of the samples taken between `fromMs` and `toMs` */
+  median(fromMs: number, toMs: number): number {
+    const values = this.samples.filter((s) => s.atMs >= fromMs && s.atMs <= toMs).map((s) => s.rssMb).sort((a, b) => a - b);
     return values[Math.floor(values.length / 2)] ?? Number.NaN;
   }
   peak(): number {

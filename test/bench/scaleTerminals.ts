@@ -3,7 +3,8 @@
 // Invariants:
 // - Every figure is measured in this run: RSS and CPU of the daemon's pid, event-loop lag from its
 //   own /metrics, punches counted by distinct punch/v1 id at the broker against what the farm made.
-// - The measurement window is the punching window; "steady" RSS is the median of its second half.
+// - The measurement window is the punching window; "steady" RSS is the median of its second half,
+//   peak is VmHWM at its end (start-up and the connect storm included).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -116,7 +117,12 @@ export async function runTerminals(o: TerminalRunOptions): Promise<TerminalRunRe
     const windowEnd = Date.now();
     const cpuPercent = cpu.percent();
     const metrics = await scrape(apiPort);
-    const rssSteadyMb = sampler.medianSince(windowStart + (windowEnd - windowStart) / 2);
+    const rssPeakMb = rssMb(pid).hwm; // before a heap snapshot (below) inflates it
+    if (process.env.SCALE_NODE_FLAGS?.includes('--heapsnapshot-signal=SIGUSR2')) {
+      gateway.kill('SIGUSR2'); // heap snapshot in the cwd, for scratch/heapsum.mjs
+      await new Promise((r) => setTimeout(r, 15_000));
+    }
+    const rssSteadyMb = sampler.median(windowStart + (windowEnd - windowStart) / 2, windowEnd);
 
     const total = Object.values(perDevice).reduce((a, b) => a + b, 0);
     await waitFor(() => shortfall(perDevice, centre.perDevice) === 0, (o.pollSeconds * 2 + 30) * 1000, 'every punch at the broker').catch(() => undefined);
@@ -132,7 +138,7 @@ export async function runTerminals(o: TerminalRunOptions): Promise<TerminalRunRe
       punchesPerSec: total / ((windowEnd - windowStart) / 1000),
       rssIdleMb,
       rssSteadyMb,
-      rssPeakMb: Math.max(sampler.peak(), rssMb(pid).hwm),
+      rssPeakMb,
       cpuPercent,
       lagP99Ms: (metrics.get('gateway_event_loop_lag_p99_seconds') ?? Number.NaN) * 1000,
       heapUsedMb: (metrics.get('gateway_memory_bytes{kind="heapUsed"}') ?? Number.NaN) / 2 ** 20,
