@@ -20,12 +20,12 @@ const fixed = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toLocal
 function terminalTable(r: ScaleReport): string[] {
   const first = r.terminals[0];
   const lines = [
-    `| terminals (⅓ TCP realtime, ⅓ UDP polled, ⅓ ADMS push) | punches made / delivered / lost | punches/s | RSS idle / steady / peak MB | heap used / external MB | CPU % of one core | event-loop lag p99 ms |`,
+    `| terminals (⅓ TCP realtime, ⅓ UDP polled, ⅓ ADMS push) | punches made / delivered / lost | punches/s | RSS idle / steady / peak MB | heap used / total / external MB | CPU % of one core | event-loop lag p99 ms |`,
     '|---|---|---|---|---|---|---|',
   ];
   for (const t of r.terminals) {
     lines.push(
-      `| ${t.terminals} (${t.onlineAtStart} online) | ${fixed(t.made)} / ${fixed(t.delivered)} / **${fixed(t.lost)}** | ${fixed(t.punchesPerSec, 1)} | ${fixed(t.rssIdleMb)} / ${fixed(t.rssSteadyMb)} / ${fixed(t.rssPeakMb)} | ${fixed(t.heapUsedMb)} / ${fixed(t.externalMb)} | ${fixed(t.cpuPercent, 1)} | ${fixed(t.lagP99Ms, 1)} |`,
+      `| ${t.terminals} (${t.onlineAtStart} online) | ${fixed(t.made)} / ${fixed(t.delivered)} / **${fixed(t.lost)}** | ${fixed(t.punchesPerSec, 1)} | ${fixed(t.rssIdleMb)} / ${fixed(t.rssSteadyMb)} / ${fixed(t.rssPeakMb)} | ${fixed(t.heapUsedMb)} / ${fixed(t.heapTotalMb)} / ${fixed(t.externalMb)} | ${fixed(t.cpuPercent, 1)} | ${fixed(t.lagP99Ms, 1)} |`,
     );
   }
   const last = r.terminals[r.terminals.length - 1];

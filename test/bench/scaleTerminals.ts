@@ -35,6 +35,7 @@ export interface TerminalRunResult {
   cpuPercent: number;
   lagP99Ms: number;
   heapUsedMb: number;
+  heapTotalMb: number;
   externalMb: number;
   onlineAtStart: number;
   deliverWaitSec: number;
@@ -142,6 +143,7 @@ export async function runTerminals(o: TerminalRunOptions): Promise<TerminalRunRe
       cpuPercent,
       lagP99Ms: (metrics.get('gateway_event_loop_lag_p99_seconds') ?? Number.NaN) * 1000,
       heapUsedMb: (metrics.get('gateway_memory_bytes{kind="heapUsed"}') ?? Number.NaN) / 2 ** 20,
+      heapTotalMb: (metrics.get('gateway_memory_bytes{kind="heapTotal"}') ?? Number.NaN) / 2 ** 20,
       externalMb: (metrics.get('gateway_memory_bytes{kind="external"}') ?? Number.NaN) / 2 ** 20,
       onlineAtStart,
       deliverWaitSec,
