@@ -95,6 +95,7 @@ export class Gateway {
     // drivers see their zone explicitly: the device's own, else the gateway's
     this.supervisor.startAll(config.devices.map((d) => ({ ...d, timezone: d.timezone ?? config.gateway.timezone })));
     this.startTimers();
+    this.metrics.runtime.start();
     this.clock.start();
     if (this.apiEnabled) this.api = await startApiServer(this, this.log);
     this.log.info({ version: VERSION, buffer: this.bufferFile, sinks: this.publishers.map((p) => p.sink), devices: config.devices.length }, 'gateway started');
@@ -225,6 +226,7 @@ export class Gateway {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     this.statusPublishes.cancelAll();
+    this.metrics.runtime.stop();
     this.clock.stop();
     await this.api?.close().catch((error: unknown) => this.log.warn({ err: error }, 'local API close failed'));
     this.api = undefined;

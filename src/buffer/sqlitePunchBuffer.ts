@@ -324,6 +324,11 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
     }).immediate();
   }
 
+  /** Each sink's acked seq as this process knows it (ahead of the persisted cursors): no query. */
+  ackedSeqs(): Map<string, number> {
+    return new Map([...this.windows.entries()].map(([sink, window]) => [sink, window.ackedSeq]));
+  }
+
   stats(): BufferStats {
     this.assertOpen();
     const cursors = new Map([...this.windows.entries()].map(([sink, window]) => [sink, window.ackedSeq]));

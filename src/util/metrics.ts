@@ -4,10 +4,17 @@
 //   in one process.
 // - Every rejection anywhere (bad packet, line, body, punch) increments `rejected` with a short
 //   machine-readable reason; nothing is dropped without a count.
+// - The event-loop monitor runs only between `runtime.start()` and `runtime.stop()` (the daemon's
+//   lifetime), so a registry made in a test costs no timer; the lag gauge is the p99 since the
+//   previous scrape (the monitor is reset on each scrape).
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+const MEMORY_KINDS = ['rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers'] as const;
 
 export function createMetrics() {
   const registry = new Registry();
+  let loopDelay: IntervalHistogram | undefined;
   const metrics = {
     registry,
     punchesRead: new Counter({
@@ -146,6 +153,37 @@ export function createMetrics() {
       labelNames: ['device'] as const,
       registers: [registry],
     }),
+    eventLoopLagP99: new Gauge({
+      name: 'gateway_event_loop_lag_p99_seconds',
+      help: 'Event-loop delay, 99th percentile since the previous scrape (absent while the monitor is off)',
+      registers: [registry],
+      collect() {
+        if (!loopDelay) return;
+        if (loopDelay.count > 0) this.set(loopDelay.percentile(99) / 1e9);
+        loopDelay.reset();
+      },
+    }),
+    memory: new Gauge({
+      name: 'gateway_memory_bytes',
+      help: 'process.memoryUsage() at scrape time: rss, heapTotal, heapUsed, external, arrayBuffers',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+      collect() {
+        const usage = process.memoryUsage();
+        for (const kind of MEMORY_KINDS) this.set({ kind }, usage[kind]);
+      },
+    }),
+    /** Start/stop the event-loop delay monitor behind eventLoopLagP99 (the daemon does, for its lifetime). */
+    runtime: {
+      start(): void {
+        loopDelay ??= monitorEventLoopDelay({ resolution: 10 });
+        loopDelay.enable();
+      },
+      stop(): void {
+        loopDelay?.disable();
+        loopDelay = undefined;
+      },
+    },
   };
   return metrics;
 }

@@ -20,6 +20,7 @@ import { rawPunch } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
 import { benchZkDownload, type BenchResult } from '../drivers/zk-tcp/downloadBench.js';
 import { benchLatency } from './latency.js';
+import { savedScaleRows } from './scaleReport.js';
 
 const N = Number(process.env.BENCH_PUNCHES ?? 50_000);
 const BURST = 1000;
@@ -143,6 +144,7 @@ function bestOf(a: ZkRun, b: ZkRun): ZkRun {
 }
 
 function printRows(): void {
+  rows.push(...savedScaleRows()); // figures of the last `npm run bench:scale`, if it ran here
   const width = Math.max(...rows.map((r) => r.what.length));
   process.stdout.write(`\n${'what'.padEnd(width)} | punches/s | baseline | ratio\n`);
   for (const r of rows) process.stdout.write(`${r.what.padEnd(width)} | ${String(r.rate).padStart(9)} | ${r.baseline} | ${r.ratio}\n`);

@@ -58,6 +58,14 @@ describe('search', () => {
     for (const p of [pin, time]) expect(p).not.toMatch(/TEMP B-TREE/);
   });
 
+  it('reads the publish head by rowid, and the API takes cursors from memory (no count(*) per search)', () => {
+    // issue 9 (npm run bench:scale): these must not grow with a 90-day buffer
+    expect(plan(buffer.database, 'SELECT seq, id, body FROM punches WHERE seq > ? ORDER BY seq LIMIT ?', 0, 5)).toMatch(/SEARCH punches USING INTEGER PRIMARY KEY \(rowid>\?\)/);
+    buffer.pending('mqtt', 10);
+    buffer.ack('mqtt', buffer.pending('https', 2).map((p) => p.id));
+    expect(buffer.ackedSeqs()).toEqual(new Map([['https', 0], ['mqtt', 2]]));
+  });
+
   it('filters by pin, device and time, newest first', () => {
     const db = buffer.database;
     const pins = searchPunches(db, { pin: '00123', limit: 10 }, { sinks });

@@ -35,8 +35,9 @@ function openDb(gateway: Gateway) {
   return gateway.buffer.database;
 }
 
+/** The in-memory cursors; not `stats()`, whose count(*) would make every search scan the buffer. */
 function liveCursors(gateway: Gateway): Map<string, number> {
-  return new Map(gateway.buffer.stats().sinks.map((s) => [s.sink, s.ackedSeq]));
+  return gateway.buffer.ackedSeqs();
 }
 
 function badRequest(reply: FastifyReply, error: string, details?: unknown): FastifyReply {
