@@ -102,6 +102,8 @@ export class MqttPublisher implements Publisher {
       queueQoSZero: false,
       will: { topic: this.topics.gatewayStatus, payload: Buffer.from(offline), qos: 1, retain: true },
       rejectUnauthorized: o.rejectUnauthorized ?? true,
+      // mqtt-packet would otherwise pre-build 65,536 message-id buffers (≈ 6 MB) for a few µs per publish
+      writeCache: false,
     };
     if (o.username !== undefined) clientOptions.username = o.username;
     if (o.password !== undefined) clientOptions.password = o.password;
