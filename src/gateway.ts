@@ -198,7 +198,7 @@ export class Gateway {
 
   queueSnapshot(): Record<string, { pending: number; deadLetters: number }> {
     if (!this.buffer || this.buffer.isClosed) return {};
-    return Object.fromEntries(this.buffer.stats().sinks.map((s) => [s.sink, { pending: s.pending, deadLetters: s.deadLetters }]));
+    return Object.fromEntries(this.buffer.backlog().sinks.map((s) => [s.sink, { pending: s.pending, deadLetters: s.deadLetters }]));
   }
 
   private refreshSinkGauges(): void {

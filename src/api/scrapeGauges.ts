@@ -12,7 +12,7 @@ export function refreshScrapeGauges(gateway: Gateway, nowMs = Date.now()): void 
   metrics.queueOldestAge.reset();
   metrics.deadLetters.reset();
   if (!gateway.buffer.isClosed) {
-    const stats = gateway.buffer.stats();
+    const stats = gateway.buffer.backlog();
     for (const sink of stats.sinks) {
       metrics.queueDepth.set({ sink: sink.sink }, sink.pending);
       const oldestMs = sink.oldestPendingAt ? Date.parse(sink.oldestPendingAt) : nowMs;
