@@ -214,13 +214,17 @@ export class ZkPushSimulator {
   }
 
   private sleep(ms: number): Promise<void> {
+    const signal = this.halt.signal;
     return new Promise((resolve) => {
-      if (this.halt.signal.aborted) return resolve();
-      const timer = setTimeout(resolve, ms);
-      this.halt.signal.addEventListener('abort', () => {
+      if (signal.aborted) return resolve();
+      // the listener goes when the wait ends, or every wait of a long run would leave one behind
+      const done = (): void => {
         clearTimeout(timer);
+        signal.removeEventListener('abort', done);
         resolve();
-      }, { once: true });
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
     });
   }
 }
