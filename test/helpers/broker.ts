@@ -84,11 +84,14 @@ export interface MosquittoTls {
 }
 
 /** A private Mosquitto process on a free loopback port, which a test may stop and restart. */
-export async function startMosquitto(dir: string, tls?: MosquittoTls, options: { persistent?: boolean } = {}): Promise<TestBroker> {
+export async function startMosquitto(dir: string, tls?: MosquittoTls, options: { persistent?: boolean; unlimitedQueue?: boolean } = {}): Promise<TestBroker> {
   const port = await freePort();
   const conf = join(dir, `mosquitto-${port}.conf`);
   const persistence = options.persistent ? ['persistence true', `persistence_location ${dir}/`, `persistence_file mosquitto-${port}.db`] : ['persistence false'];
   const lines = [`listener ${port} 127.0.0.1`, 'allow_anonymous true', ...persistence, 'user root'];
+  // Mosquitto drops QoS 1 messages for a subscriber more than 1000 behind (max_queued_messages); a
+  // test subscriber that parses a million punches in the test process can fall that far behind
+  if (options.unlimitedQueue) lines.push('max_queued_messages 0');
   if (tls) {
     lines.push(`cafile ${tls.caFile}`, `certfile ${tls.certFile}`, `keyfile ${tls.keyFile}`, `require_certificate ${tls.requireClientCert}`);
   }

@@ -77,7 +77,7 @@ it(`drains a backlog of ${BACKLOG.toLocaleString('en')} punches in order per dev
   const dataDir = join(tmp.dir, 'data');
   mkdirSync(dataDir, { recursive: true });
   await fillBacklog(join(dataDir, 'buffer.db'));
-  broker = mosquittoInstalled() ? await startMosquitto(tmp.dir) : await startAedes();
+  broker = mosquittoInstalled() ? await startMosquitto(tmp.dir, undefined, { unlimitedQueue: true }) : await startAedes();
 
   // the centre: counts, checks order per device, keeps one bit per seq (not a million payloads)
   const seen = new Uint8Array(BACKLOG + 1);
