@@ -93,7 +93,7 @@ export class Gateway {
     });
     this.states.on('change', (device: DeviceSnapshot) => this.onDeviceChange(device));
     // drivers see their zone explicitly: the device's own, else the gateway's
-    this.supervisor.startAll(config.devices.map((d) => ({ ...d, timezone: d.timezone ?? config.gateway.timezone })));
+    await this.supervisor.startAll(config.devices.map((d) => ({ ...d, timezone: d.timezone ?? config.gateway.timezone })));
     this.startTimers();
     this.metrics.runtime.start();
     this.clock.start();

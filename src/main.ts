@@ -3,36 +3,41 @@
 import { Command } from 'commander';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { registerCheckCommand } from './cli/check.js';
-import { registerDemoCommand } from './cli/demo.js';
-import { registerImportCommand } from './cli/import.js';
-import { registerProbeCommand } from './cli/probe.js';
-import { registerPullCommand } from './cli/pull.js';
-import { pullWiring } from './cli/pullWiring.js';
-import { registerQueueCommand } from './cli/queue.js';
-import { registerRunCommand } from './cli/run.js';
-import { registerSimulateCommand } from './cli/simulate.js';
 import { VERSION } from './version.js';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+// Each command's module loads only when that command runs (or for the full --help): the daemon
+// (`run`) should not carry the simulators, the demo broker or every driver's probe in memory.
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  run: async () => (await import('./cli/run.js')).registerRunCommand,
+  check: async () => (await import('./cli/check.js')).registerCheckCommand,
+  probe: async () => (await import('./cli/probe.js')).registerProbeCommand,
+  pull: async () => {
+    const [{ registerPullCommand }, { pullWiring }] = await Promise.all([import('./cli/pull.js'), import('./cli/pullWiring.js')]);
+    return (program) => registerPullCommand(program, pullWiring);
+  },
+  import: async () => (await import('./cli/import.js')).registerImportCommand,
+  queue: async () => (await import('./cli/queue.js')).registerQueueCommand,
+  simulate: async () => (await import('./cli/simulate.js')).registerSimulateCommand,
+  demo: async () => (await import('./cli/demo.js')).registerDemoCommand,
+};
+
+/** The CLI; with `only` naming a command, just that command is loaded and registered. */
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command();
   program
     .name('absensi-gateway')
     .description('Attendance terminals → SQLite buffer → MQTT / HTTPS, with nothing lost')
     .version(VERSION);
-  registerRunCommand(program);
-  registerCheckCommand(program);
-  registerProbeCommand(program);
-  registerPullCommand(program, pullWiring);
-  registerImportCommand(program);
-  registerQueueCommand(program);
-  registerSimulateCommand(program);
-  registerDemoCommand(program);
+  const names = only !== undefined && only in COMMANDS ? [only] : Object.keys(COMMANDS);
+  const registers = await Promise.all(names.map((name) => (COMMANDS[name] as () => Promise<Register>)()));
+  for (const register of registers) register(program);
   return program;
 }
 
 export async function main(argv: string[] = process.argv): Promise<void> {
-  await buildProgram().parseAsync(argv);
+  await (await buildProgram(argv[2])).parseAsync(argv);
 }
 
 function invokedDirectly(): boolean {

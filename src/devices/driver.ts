@@ -100,9 +100,50 @@ export interface DriverFactory<C extends BaseDeviceConfig = BaseDeviceConfig> {
   readonly configSchema: z.ZodType<C>;
   create(config: C, ctx: DriverContext): Driver;
   /**
+   * Loads the implementation, for factories that keep it out of the registry (`lazyFactory`); the
+   * supervisor awaits it before `create`. Absent or `loaded`: `create` works right away.
+   */
+  load?(): Promise<void>;
+  readonly loaded?: boolean;
+  /**
    * Problems the schema cannot see (a referenced file unreadable or malformed), for `check`:
    * `key` names the device entry's key, `message` what is wrong. The driver meets the same problem
    * at start; `check` reports it before a restart does.
    */
   checkFiles?(config: C): { key: string; message: string }[];
+}
+
+/**
+ * A factory whose implementation module is imported only when the first device of its kind
+ * starts, so a gateway carries the code of the terminal kinds it has, not of every kind it could
+ * read. `create` is synchronous once `load` has resolved.
+ */
+export function lazyFactory<C extends BaseDeviceConfig, M>(spec: {
+  protocol: string;
+  configSchema: z.ZodType<C>;
+  load: () => Promise<M>;
+  make: (module: M, config: C, ctx: DriverContext) => Driver;
+  checkFiles?: (config: C) => { key: string; message: string }[];
+}): DriverFactory<C> {
+  let module: M | undefined;
+  let loading: Promise<void> | undefined;
+  const factory: DriverFactory<C> = {
+    protocol: spec.protocol,
+    configSchema: spec.configSchema,
+    get loaded() {
+      return module !== undefined;
+    },
+    load() {
+      loading ??= spec.load().then((m) => {
+        module = m;
+      });
+      return loading;
+    },
+    create(config, ctx) {
+      if (module === undefined) throw new Error(`the ${spec.protocol} driver is not loaded yet`);
+      return spec.make(module, config, ctx);
+    },
+  };
+  if (spec.checkFiles) factory.checkFiles = spec.checkFiles;
+  return factory;
 }

@@ -43,8 +43,16 @@ export class DeviceSupervisor {
     this.options = options;
   }
 
-  /** Starts every enabled device; returns without waiting for devices to connect. */
-  startAll(devices: BaseDeviceConfig[]): void {
+  /**
+   * Starts every enabled device; returns without waiting for devices to connect. The drivers'
+   * code is loaded first, so each driver has started (a push terminal is registered with the
+   * listener) when this resolves.
+   */
+  async startAll(devices: BaseDeviceConfig[]): Promise<void> {
+    const needed = new Set(devices.filter((d) => d.enabled).map((d) => d.driver));
+    const lazy = this.options.factories.filter((f) => needed.has(f.protocol) && f.load && !f.loaded);
+    // a driver that cannot load fails at launch, like any driver that cannot start
+    await Promise.allSettled(lazy.map((f) => f.load?.()));
     for (const device of devices) this.add(device);
   }
 
@@ -80,6 +88,10 @@ export class DeviceSupervisor {
     };
     try {
       const ctx = this.options.makeContext(device, signal, onFail, log);
+      if (factory.load && !factory.loaded) {
+        await factory.load();
+        if (entry.stopped || signal.aborted) return;
+      }
       entry.driver = factory.create(device, ctx);
       await entry.driver.start();
       if (!failed) log.info('driver started');

@@ -166,6 +166,7 @@ describe('zk-tcp clock, identity and auth', () => {
   it('probe reads identity, counts, record size, clock and users without the run loop', async () => {
     sim = await startSim({ records: 321, users: 12, serial: 'CQZ7232260123', clockOffsetSec: 120 });
     const ctx = new FakeContext();
+    await zkTcpDriver.load?.();
     const driver = zkTcpDriver.create(driverConfig(sim), ctx);
     const info = await driver.probe!();
     expect(info).toMatchObject({ serial: 'CQZ7232260123', recordSize: 40, users: 12, transport: 'tcp', sizes: { users: 12, records: 321 } });
