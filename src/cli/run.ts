@@ -26,6 +26,9 @@ export function registerRunCommand(program: Command): void {
       const log = createLogger({ level: config.gateway.logLevel });
       const gateway = new Gateway(config, { log });
       let stopping: Promise<void> | undefined;
+      // a reload asked for while the gateway is still starting runs once the start is done
+      let started: () => void = () => undefined;
+      const startDone = new Promise<void>((resolve) => (started = resolve));
       const shutdown = (signal: string): void => {
         if (stopping) return;
         log.info({ signal }, 'stopping');
@@ -43,7 +46,9 @@ export function registerRunCommand(program: Command): void {
       process.on('SIGHUP', () => {
         if (stopping) return;
         log.info({ signal: 'SIGHUP', config: options.config }, 'reloading config');
-        reloadFromFile(gateway, options.config).catch((error: unknown) => log.error({ err: error }, 'config reload failed'));
+        void startDone
+          .then(() => (stopping ? undefined : reloadFromFile(gateway, options.config)))
+          .catch((error: unknown) => log.error({ err: error }, 'config reload failed'));
       });
       process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
       process.on('uncaughtException', (error) => {
@@ -57,6 +62,8 @@ export function registerRunCommand(program: Command): void {
         log.fatal({ err: error }, 'gateway failed to start');
         process.exitCode = 1;
         await gateway.stop().catch(() => undefined);
+      } finally {
+        started();
       }
     });
 }
