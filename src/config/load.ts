@@ -85,13 +85,24 @@ export function parseConfigText(text: string, file: string, options: LoadOptions
     throw new ConfigError(file, [{ path: '(yaml)', message: errorMessage(error) }]);
   }
   const isPlain = (path: ConfigPath): boolean => (doc.getIn(path, true) as { type?: string } | undefined)?.type === 'PLAIN';
-  const substituted = substituteEnv(raw, { env: options.env ?? process.env, report, isPlain }, []);
+  const used = new Map<string, string>();
+  const substituted = substituteEnv(raw, { env: options.env ?? process.env, report, isPlain, used }, []);
   const withSecrets = readSecretFiles(substituted, options.readFile ?? ((p) => readFileSync(p, 'utf8')), [], report);
   const schema = configSchemaFor(options.drivers ?? BUILTIN_DRIVERS);
   const parsed = schema.safeParse(withSecrets);
   if (!parsed.success) for (const issue of parsed.error.issues) problems.push(describeIssue(issue, lineOf));
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(file, dedupe(problems));
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(file, dedupe(problems).map((p) => ({ ...p, message: hideEnvValues(p.message, used) })));
   return parsed.data;
+}
+
+/**
+ * A variable's value may be a secret, and it can land anywhere a message quotes a value (a
+ * `${TOKEN}` mistyped into a file path, say): messages name the variable instead.
+ */
+function hideEnvValues(message: string, used: Map<string, string>): string {
+  let out = message;
+  for (const [value, name] of [...used].sort((a, b) => b[0].length - a[0].length)) out = out.split(value).join(`\${${name}}`);
+  return out;
 }
 
 /** The yaml library quotes the offending token, which may be a password: keep short ones (":", "-"), hide the rest. */
@@ -154,6 +165,8 @@ interface SubstituteContext {
   report: (path: ConfigPath, message: string) => void;
   /** whether the YAML scalar at path was written without quotes */
   isPlain: (path: ConfigPath) => boolean;
+  /** substituted values (4 characters or more) → variable name, to keep them out of messages */
+  used: Map<string, string>;
 }
 
 function substituteEnv(value: unknown, ctx: SubstituteContext, path: ConfigPath): unknown {
@@ -162,7 +175,10 @@ function substituteEnv(value: unknown, ctx: SubstituteContext, path: ConfigPath)
     const substituted = value.replace(ENV_PATTERN, (match, name: string | undefined, fallback: string | undefined) => {
       if (match === '$${') return '${';
       const found = env[name as string];
-      if (found !== undefined && found !== '') return found;
+      if (found !== undefined && found !== '') {
+        if (found.length >= 4) ctx.used.set(found, name as string);
+        return found;
+      }
       if (fallback !== undefined) return fallback;
       report(path, `environment variable ${name} is not set (write \${${name}:-default} to give a default)`);
       return '';

@@ -152,3 +152,19 @@ describe('check: files a device entry names', () => {
     tmp.cleanup();
   });
 });
+
+describe('secrets from the environment stay out of error messages', () => {
+  it('names the variable where a message would quote its value (found by the long-form config fuzz)', () => {
+    const yaml = `${MINIMAL}api:\n  listen: 127.0.0.1:8080\n  tokenFile: /etc/absensi-gateway/\${API_TOKEN}.token\n`;
+    const env = { API_TOKEN: 'Sekret-9f3a-jangan-bocor' };
+    let message = '';
+    try {
+      parseConfigText(yaml, 'c.yaml', { env, readFile: (p) => { throw Object.assign(new Error(`ENOENT: no such file, open '${p}'`), { code: 'ENOENT' }); } });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/api\.tokenFile/);
+    expect(message).toContain('${API_TOKEN}');
+    expect(message).not.toContain('Sekret');
+  });
+});
