@@ -10,15 +10,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileBytes } from '../../src/buffer/queries.js';
 import { SqlitePunchBuffer } from '../../src/buffer/sqlitePunchBuffer.js';
-import { createDriverContext } from '../../src/devices/context.js';
-import { DeviceStates } from '../../src/devices/deviceState.js';
 import { Dispatcher } from '../../src/publish/dispatcher.js';
 import { MqttPublisher } from '../../src/publish/mqttPublisher.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { createMetrics } from '../../src/util/metrics.js';
 import { freePort } from '../../src/util/net.js';
 import { until } from '../helpers/broker.js';
-import { rawPunch } from '../helpers/punches.js';
+import { fillBuffer } from '../helpers/fillBuffer.js';
 import { gatewayYaml } from './scaleConfig.js';
 import { spawnGateway, stopChild, timeGet, waitFor } from './scaleProcess.js';
 
@@ -40,30 +37,7 @@ export interface BufferRunResult {
 
 async function fill(file: string, rows: number): Promise<void> {
   const buffer = new SqlitePunchBuffer({ file, sinks: ['mqtt'] });
-  const states = new DeviceStates();
-  const contexts = DEVICES.map((id) => {
-    states.register(id, 'bench-feed', true, `SN-${id}`);
-    return createDriverContext({
-      device: { id, driver: 'bench-feed', enabled: true },
-      gateway: { id: 'gw-scale', site: 'SCALEBUF', timezone: 'Asia/Jakarta' },
-      punches: { minYear: 2000, maxFuture: 86_400_000 * 3650 },
-      buffer,
-      states,
-      log: silentLogger(),
-      metrics: createMetrics(),
-      signal: new AbortController().signal,
-      onFail: () => undefined,
-    });
-  });
-  for (let first = 0; first < rows; first += BURST * DEVICES.length) {
-    await Promise.all(
-      contexts.map((ctx, d) => {
-        const raws = [];
-        for (let i = first + d * BURST; i < Math.min(first + (d + 1) * BURST, rows); i += 1) raws.push(rawPunch(i));
-        return raws.length > 0 ? ctx.emitMany(raws) : undefined;
-      }),
-    );
-  }
+  await fillBuffer(buffer, { devices: DEVICES, rows, burst: BURST, gateway: { id: 'gw-scale', site: 'SCALEBUF' }, driver: 'bench-feed' });
   await buffer.drain();
   buffer.close();
 }

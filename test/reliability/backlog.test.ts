@@ -8,13 +8,9 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, expect, it } from 'vitest';
 import { SqlitePunchBuffer } from '../../src/buffer/sqlitePunchBuffer.js';
-import { createDriverContext } from '../../src/devices/context.js';
-import { DeviceStates } from '../../src/devices/deviceState.js';
 import type { Punch } from '../../src/punch/punch.js';
-import { silentLogger } from '../../src/util/logger.js';
-import { createMetrics } from '../../src/util/metrics.js';
 import { mosquittoInstalled, startAedes, startMosquitto, until, type TestBroker } from '../helpers/broker.js';
-import { rawPunch } from '../helpers/punches.js';
+import { fillBuffer } from '../helpers/fillBuffer.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const BACKLOG = Number(process.env.OUTAGE_BACKLOG ?? 50_000);
@@ -37,32 +33,7 @@ afterAll(async () => {
 /** Fills the buffer the way terminals would have during the outage: bursts from every device. */
 async function fillBacklog(file: string): Promise<void> {
   const buffer = new SqlitePunchBuffer({ file, sinks: ['mqtt'] });
-  const states = new DeviceStates();
-  const contexts = DEVICES.map((id) => {
-    states.register(id, 'test-feed', true, `SN-${id}`);
-    return createDriverContext({
-      device: { id, driver: 'test-feed', enabled: true },
-      gateway: { id: 'gw-backlog', site: SITE, timezone: 'Asia/Jakarta' },
-      punches: { minYear: 2000, maxFuture: 86_400_000 * 3650 },
-      buffer,
-      states,
-      log: silentLogger(),
-      metrics: createMetrics(),
-      signal: new AbortController().signal,
-      onFail: () => undefined,
-    });
-  });
-  const burst = 2000;
-  for (let first = 0; first < BACKLOG; first += burst * DEVICES.length) {
-    await Promise.all(
-      contexts.map((ctx, d) => {
-        const start = first + d * burst;
-        const raws = [];
-        for (let i = start; i < Math.min(start + burst, BACKLOG); i += 1) raws.push(rawPunch(i));
-        return raws.length > 0 ? ctx.emitMany(raws) : undefined;
-      }),
-    );
-  }
+  await fillBuffer(buffer, { devices: DEVICES, rows: BACKLOG, burst: 2000, gateway: { id: 'gw-backlog', site: SITE } });
   expect(buffer.stats().sinks[0]?.pending).toBe(BACKLOG);
   await buffer.close();
 }
