@@ -98,7 +98,7 @@ export class Gateway {
     this.metrics.runtime.start();
     this.clock.start();
     if (this.apiEnabled) this.api = await startApiServer(this, this.log);
-    this.log.info({ version: VERSION, buffer: this.bufferFile, sinks: this.publishers.map((p) => p.sink), devices: config.devices.length }, 'gateway started');
+    this.log.info({ version: VERSION, node: process.version, nodeFlags: process.execArgv, buffer: this.bufferFile, sinks: this.publishers.map((p) => p.sink), devices: config.devices.length }, 'gateway started');
   }
 
   /** Terminals that call the gateway (zk-push, hikvision-isapi with push) need the push listener; nothing listens otherwise. */

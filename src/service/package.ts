@@ -43,6 +43,7 @@ export async function buildDeb(options: PackageOptions): Promise<PackageResult> 
     const app = join(root, APP_DIR);
     mkdirSync(app, { recursive: true });
     await compileDist(repo, join(app, 'dist'));
+    chmodSync(join(app, 'dist/src/main.js'), 0o755); // the wrapper runs it through its shebang
     writeFileSync(join(app, 'package.json'), `${JSON.stringify({ name: pkg.name, version: pkg.version, type: 'module', license: pkg.license, dependencies: pkg.dependencies }, null, 2)}\n`);
     copyProductionModules(repo, app);
     placeSystemFiles(repo, root);

@@ -10,9 +10,10 @@ export const WRAPPER = `#!/bin/sh
 # absensi-gateway CLI (installed by the absensi-gateway .deb).
 APP=/usr/lib/absensi-gateway/dist/src/main.js
 if [ "$(id -u)" = 0 ] && id absensi-gateway >/dev/null 2>&1 && command -v setpriv >/dev/null 2>&1; then
-  exec setpriv --reuid=absensi-gateway --regid=absensi-gateway --init-groups -- node "$APP" "$@"
+  exec setpriv --reuid=absensi-gateway --regid=absensi-gateway --init-groups -- "$APP" "$@"
 fi
-exec node "$APP" "$@"
+# main.js is executable: its shebang carries the node flags the daemon is measured with
+exec "$APP" "$@"
 `;
 
 export const DEFAULT_CONFIG = `# absensi-gateway configuration. Every key is described in

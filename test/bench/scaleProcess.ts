@@ -8,16 +8,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { daemonArgs, shebangNodeFlags } from '../helpers/daemonCommand.js';
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
-/** SCALE_NODE_FLAGS: extra node flags for the daemon (experiments: --max-semi-space-size=…, --heapsnapshot-signal=SIGUSR2). */
+/**
+ * The daemon as the bin runs it: node with the flags of main.js's shebang, plus SCALE_NODE_FLAGS
+ * (experiments: --max-semi-space-size=…, --heapsnapshot-signal=SIGUSR2; a later flag wins).
+ */
 export function gatewayCommand(configFile: string): { cmd: string; args: string[]; what: string } {
-  const flags = (process.env.SCALE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const extra = (process.env.SCALE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const dist = join(process.cwd(), 'dist/src/main.js');
-  const shown = flags.length > 0 ? ` ${flags.join(' ')}` : '';
-  if (process.env.SCALE_TSX !== '1' && existsSync(dist)) return { cmd: 'node', args: [...flags, dist, 'run', '--config', configFile], what: `node${shown} dist/src/main.js (tsc build)` };
-  return { cmd: 'node', args: [...flags, '--import', 'tsx', 'src/main.ts', 'run', '--config', configFile], what: `node${shown} --import tsx src/main.ts` };
+  if (process.env.SCALE_TSX !== '1' && existsSync(dist)) {
+    const flags = [...shebangNodeFlags(dist), ...extra];
+    return { cmd: 'node', args: [...flags, dist, 'run', '--config', configFile], what: `node ${[...flags, 'dist/src/main.js'].join(' ')} (tsc build)` };
+  }
+  const args = daemonArgs(['run', '--config', configFile], extra);
+  return { cmd: 'node', args, what: `node ${args.slice(0, -3).join(' ')}` };
 }
 
 export function spawnGateway(configFile: string): ChildProcess {

@@ -10,6 +10,7 @@ import { afterAll, expect, it } from 'vitest';
 import { SqlitePunchBuffer } from '../../src/buffer/sqlitePunchBuffer.js';
 import type { Punch } from '../../src/punch/punch.js';
 import { mosquittoInstalled, startAedes, startMosquitto, until, type TestBroker } from '../helpers/broker.js';
+import { daemonArgs } from '../helpers/daemonCommand.js';
 import { fillBuffer } from '../helpers/fillBuffer.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -79,7 +80,7 @@ it(`drains a backlog of ${BACKLOG.toLocaleString('en')} punches in order per dev
     ].join('\n'),
   );
   const started = Date.now();
-  daemon = spawn('node', [`--max-old-space-size=${HEAP_CAP_MB}`, '--import', 'tsx', 'src/main.ts', 'run', '--config', configFile], { stdio: 'ignore' });
+  daemon = spawn('node', daemonArgs(['run', '--config', configFile], [`--max-old-space-size=${HEAP_CAP_MB}`]), { stdio: 'ignore' });
   const pid = daemon.pid!;
   const samples: { progress: number; rssMb: number }[] = [];
   const sampler = setInterval(() => {

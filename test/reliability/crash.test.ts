@@ -17,6 +17,7 @@ import { ZkPushSimulator } from '../../src/sim/zkPush/index.js';
 import { ZkTcpSimulator } from '../../src/sim/zkTcp/index.js';
 import { freePort } from '../../src/util/net.js';
 import { collect, startAedes, until, type Collector, type TestBroker } from '../helpers/broker.js';
+import { daemonArgs } from '../helpers/daemonCommand.js';
 import { startHttpsReceiver, type HttpsReceiver } from '../helpers/httpsReceiver.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -65,7 +66,7 @@ afterAll(async () => {
 });
 
 function startDaemon(logFile?: string): ChildProcess {
-  const child = spawn('node', ['--import', 'tsx', 'src/main.ts', 'run', '--config', configFile], { stdio: ['ignore', logFile ? 'pipe' : 'ignore', 'ignore'] });
+  const child = spawn('node', daemonArgs(['run', '--config', configFile]), { stdio: ['ignore', logFile ? 'pipe' : 'ignore', 'ignore'] });
   if (logFile) child.stdout?.pipe(createWriteStream(logFile));
   return child;
 }

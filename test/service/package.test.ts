@@ -2,7 +2,7 @@
 // unpacked and run: the packaged CLI validates its default config with production deps only.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_DIR, buildDeb, type PackageResult } from '../../src/service/package.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -49,6 +49,7 @@ describe.skipIf(!available)('the .deb (skipped: dpkg-deb not installed; Debian: 
       expect(entries.has(path), path).toBe(true);
     }
     expect(entries.get('/usr/bin/absensi-gateway')).toEqual({ mode: '-rwxr-xr-x', owner: 'root/root' });
+    expect(entries.get(`/${APP_DIR}/dist/src/main.js`)?.mode, 'the wrapper runs main.js through its shebang').toBe('-rwxr-xr-x');
     expect(entries.get('/etc/absensi-gateway/config.yaml')?.mode).toBe('-rw-r-----');
     const paths = [...entries.keys()];
     for (const dev of ['vitest', 'typescript', 'tsx', 'fast-check', 'playwright-core']) {
@@ -74,7 +75,10 @@ describe.skipIf(!available)('the .deb (skipped: dpkg-deb not installed; Debian: 
   it('runs from the unpacked tree: check passes on the shipped default config', () => {
     const root = join(tmp.dir, 'root');
     if (!existsSync(root)) execFileSync(DPKG_DEB, ['-x', result.file, root]);
-    const run = spawnSync(process.execPath, [join(root, APP_DIR, 'dist/src/main.js'), 'check', '--config', join(root, 'etc/absensi-gateway/config.yaml')], { encoding: 'utf8' });
+    const main = join(root, APP_DIR, 'dist/src/main.js');
+    expect(readFileSync(main, 'utf8').split('\n', 1)[0]).toBe(readFileSync('src/main.ts', 'utf8').split('\n', 1)[0]);
+    // as the wrapper does: exec main.js itself, so node starts with the shebang's flags
+    const run = spawnSync(main, ['check', '--config', join(root, 'etc/absensi-gateway/config.yaml')], { encoding: 'utf8', env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` } });
     expect(run.stderr + run.stdout).toMatch(/OK \(0 device\(s\)/);
     expect(run.status).toBe(0);
   });
