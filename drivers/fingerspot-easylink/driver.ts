@@ -11,6 +11,7 @@
 //   its loop and never clears anything on the terminal.
 // - Nothing keeps running after `stop()` resolves.
 import type { DeviceInfo, Driver, DriverContext } from '../../src/devices/driver.js';
+import { PollLoop } from '../../src/devices/pollLoop.js';
 import { GatewayError, errorMessage } from '../../src/util/errors.js';
 import { clockSkewSec, isHostClockTrusted } from '../zk-tcp/clock.js';
 import { parseWallTime } from '../zk-tcp/codec.js';
@@ -33,14 +34,11 @@ export const DEFAULT_TUNING: EasyLinkTuning = { backoffMinMs: 1000, backoffMaxMs
 type InfoOk = Extract<DevInfoReply, { kind: 'info' }>;
 
 export class FingerspotEasyLinkDriver implements Driver {
-  private loop: Promise<void> | undefined;
-  private stopped = false;
-  private wake: (() => void) | undefined;
+  private readonly loop: PollLoop;
   private skewSec: number | null = null;
   private readonly zone: string;
   private readonly tables: CodeTables;
   private readonly client: EasyLinkClient;
-  private readonly halt = new AbortController();
 
   constructor(
     private readonly cfg: FingerspotConfig,
@@ -50,22 +48,25 @@ export class FingerspotEasyLinkDriver implements Driver {
     this.zone = cfg.timezone ?? FALLBACK_ZONE;
     this.tables = tablesWith(cfg);
     this.client = new EasyLinkClient({ host: cfg.host, port: cfg.port, serial: cfg.serial, timeoutMs: cfg.timeout });
+    this.loop = new PollLoop({
+      poll: () => this.cycle(),
+      intervalMs: cfg.pollInterval,
+      retryDelayMs: (attempt) => backoffMs(tuning, attempt),
+      onError: (error, attempt) => this.onCycleError(error, attempt),
+      onEnd: () => this.ctx.status.update({ online: false }),
+    });
   }
 
   start(): Promise<void> {
-    if (!this.loop && !this.ctx.signal.aborted) {
-      this.ctx.signal.addEventListener('abort', () => void this.stop(), { once: true });
+    if (!this.loop.started && !this.ctx.signal.aborted) {
       this.ctx.status.update({ serial: this.cfg.serial, details: { bridge: this.client.address } });
-      this.loop = this.run();
+      this.loop.start(this.ctx.signal);
     }
     return Promise.resolve();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.halt.abort();
-    this.wake?.();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** /dev/info only: never /scanlog/new, which would consume scans. */
@@ -73,24 +74,6 @@ export class FingerspotEasyLinkDriver implements Driver {
     const info = await this.client.info(this.ctx.signal);
     if (info.kind === 'failed') throw new GatewayError('GW_ERR_DEVICE_PROTOCOL', `bridge /dev/info: ${info.message}`);
     return { serial: this.cfg.serial, ...info.counts, deviceTime: info.deviceTime, clockSkewSec: this.skewOf(info) };
-  }
-
-  private async run(): Promise<void> {
-    let attempt = 0;
-    while (!this.stopped) {
-      let delayMs = this.cfg.pollInterval;
-      try {
-        await this.cycle();
-        attempt = 0;
-      } catch (error) {
-        if (this.stopped) break;
-        this.onCycleError(error, attempt);
-        delayMs = backoffMs(this.tuning, attempt++);
-      }
-      if (this.stopped) break;
-      await this.sleep(delayMs);
-    }
-    this.ctx.status.update({ online: false });
   }
 
   private onCycleError(error: unknown, attempt: number): void {
@@ -126,7 +109,7 @@ export class FingerspotEasyLinkDriver implements Driver {
   }
 
   private async readInfo(): Promise<InfoOk> {
-    let info = await this.client.info(this.halt.signal);
+    let info = await this.client.info(this.loop.signal);
     if (info.kind === 'failed') throw new GatewayError('GW_ERR_DEVICE_PROTOCOL', `bridge /dev/info for sn ${this.cfg.serial}: ${info.message} (is the SN in FService's Device.ini and the terminal reachable from the bridge?)`);
     this.skewSec = this.skewOf(info);
     if (this.canSetClock()) info = await this.setClock(info);
@@ -135,12 +118,12 @@ export class FingerspotEasyLinkDriver implements Driver {
   }
 
   private async setClock(before: InfoOk): Promise<InfoOk> {
-    const reply = await this.client.setTime(this.halt.signal);
+    const reply = await this.client.setTime(this.loop.signal);
     if (reply.kind === 'failed') {
       this.ctx.log.warn({ message: reply.message }, 'easylink /dev/settime refused');
       return before;
     }
-    const after = await this.client.info(this.halt.signal);
+    const after = await this.client.info(this.loop.signal);
     if (after.kind === 'failed') return before;
     const beforeSec = this.skewSec;
     this.skewSec = this.skewOf(after);
@@ -166,27 +149,13 @@ export class FingerspotEasyLinkDriver implements Driver {
   private readContext(): ReadContext {
     return {
       client: this.client, ctx: this.ctx, serial: this.cfg.serial, tables: this.tables, pageSize: this.cfg.pageSize,
-      maxPages: this.cfg.maxPages, signal: this.halt.signal, floor: normalizeSince(this.cfg.importSince), deviceNow: () => deviceNowIn(this.zone, this.skewSec),
+      maxPages: this.cfg.maxPages, signal: this.loop.signal, floor: normalizeSince(this.cfg.importSince), deviceNow: () => deviceNowIn(this.zone, this.skewSec),
     };
   }
 
   private report(what: string, result: ReadResult): void {
     const level = result.emitted > 0 || result.rejected > 0 || what !== 'new' ? 'info' : 'debug';
     this.ctx.log[level]({ read: what, ...result }, 'easylink read done');
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(finish, ms);
-      const self = this;
-      function finish(): void {
-        clearTimeout(timer);
-        if (self.wake === finish) self.wake = undefined;
-        resolve();
-      }
-      if (this.stopped) finish();
-      else this.wake = finish;
-    });
   }
 }
 

@@ -12,6 +12,7 @@
 //   details.zoneMismatchMin; clockSkewSec comes from /ISAPI/System/time when it answers.
 // - Nothing keeps running after `stop()` resolves: the poll loop and in-flight pushes are awaited.
 import type { Driver, DriverContext } from '../../src/devices/driver.js';
+import { PollLoop } from '../../src/devices/pollLoop.js';
 import { pathTerminalKey, type PushReply, type PushRequest, type PushTerminal } from '../../src/push/types.js';
 import { resolveLocalTime } from '../../src/punch/time.js';
 import { GatewayError, errorMessage } from '../../src/util/errors.js';
@@ -33,7 +34,7 @@ export class HikvisionDriver implements Driver, PushTerminal {
   private readonly abort = new AbortController();
   private readonly inFlight = new Set<Promise<unknown>>();
   private unregister: (() => void) | undefined;
-  private loop: Promise<void> | undefined;
+  private loop: PollLoop | undefined;
   private identified = false;
   private ignoredEvents = 0;
   private zoneMismatchMin = 0;
@@ -62,7 +63,19 @@ export class HikvisionDriver implements Driver, PushTerminal {
       this.ctx.status.update({ serial: this.cfg.serial });
     } else if (!this.client) this.identified = true; // push only: the device id is the serial
     this.ctx.status.update({ online: false, details: { pull: this.cfg.pull, push: this.cfg.push, pushPath: this.cfg.push ? `/${this.serial}` : undefined } });
-    if (this.cfg.pull) this.loop = this.pollLoop();
+    if (this.cfg.pull) {
+      this.loop = new PollLoop({
+        poll: () => this.syncOnce().then(() => undefined),
+        intervalMs: this.cfg.pollInterval,
+        retryDelayMs: () => this.cfg.pollInterval,
+        onError: (error) => {
+          const code = error instanceof GatewayError ? error.code : 'GW_ERR_DEVICE_PROTOCOL';
+          this.ctx.log.warn({ code, err: errorMessage(error) }, 'hikvision event search failed; next poll tries again');
+          this.ctx.status.update({ online: code !== 'GW_ERR_DEVICE_UNREACHABLE' && code !== 'GW_ERR_DEVICE_TIMEOUT', lastError: `${code}: ${errorMessage(error)}` });
+        },
+      });
+      this.loop.start(AbortSignal.any([this.ctx.signal, this.abort.signal]));
+    }
   }
 
   async stop(): Promise<void> {
@@ -70,7 +83,7 @@ export class HikvisionDriver implements Driver, PushTerminal {
     this.unregister?.();
     this.unregister = undefined;
     this.abort.abort();
-    await this.loop;
+    await this.loop?.stop();
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -118,21 +131,6 @@ export class HikvisionDriver implements Driver, PushTerminal {
     return result;
   }
 
-  private async pollLoop(): Promise<void> {
-    const signal = this.abort.signal;
-    while (!signal.aborted) {
-      try {
-        await this.syncOnce();
-      } catch (error) {
-        if (signal.aborted) break;
-        const code = error instanceof GatewayError ? error.code : 'GW_ERR_DEVICE_PROTOCOL';
-        this.ctx.log.warn({ code, err: errorMessage(error) }, 'hikvision event search failed; next poll tries again');
-        this.ctx.status.update({ online: code !== 'GW_ERR_DEVICE_UNREACHABLE' && code !== 'GW_ERR_DEVICE_TIMEOUT', lastError: `${code}: ${errorMessage(error)}` });
-      }
-      await sleep(this.cfg.pollInterval, signal);
-    }
-  }
-
   private async identityReady(): Promise<boolean> {
     if (this.identified) return true;
     try {
@@ -164,17 +162,4 @@ export class HikvisionDriver implements Driver, PushTerminal {
       this.ctx.log.warn({ zoneMismatchMin: o.zoneMismatchMin, zone: this.mapping.zone, timeFrom: this.cfg.timeFrom }, 'terminal time offset differs from the configured zone; set the terminal time zone (or timeFrom)');
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -9,6 +9,7 @@
 //   that is certain on every firmware, and ids must not change between polls.
 // - Nothing keeps running after `stop()` resolves.
 import type { DeviceInfo, Driver, DriverContext } from '../../src/devices/driver.js';
+import { PollLoop } from '../../src/devices/pollLoop.js';
 import { errorMessage } from '../../src/util/errors.js';
 import { isHostClockTrusted, wallSeconds, wallTimeIn } from '../zk-tcp/clock.js';
 import { parseLocalTime } from '../../src/punch/time.js';
@@ -27,10 +28,7 @@ export interface ClockReading {
 }
 
 export class ZkSoapDriver implements Driver {
-  private loop: Promise<void> | undefined;
-  private stopped = false;
-  private wake: (() => void) | undefined;
-  private readonly halt = new AbortController();
+  private readonly loop: PollLoop;
   private readonly zone: string;
   private readonly client: SoapClient;
   private clockUnsupportedLogged = false;
@@ -41,22 +39,29 @@ export class ZkSoapDriver implements Driver {
   ) {
     this.zone = cfg.timezone ?? FALLBACK_ZONE;
     this.client = new SoapClient({ host: cfg.host, port: cfg.port, commKey: cfg.commKey, timeoutMs: cfg.timeout, maxBodyBytes: cfg.maxBodyBytes });
+    this.loop = new PollLoop({
+      poll: () => this.pollOnce(),
+      intervalMs: cfg.pollInterval,
+      retryDelayMs: (attempt) => Math.min(cfg.pollInterval, BACKOFF_MIN_MS * 2 ** Math.min(attempt, 10)),
+      onError: (error, attempt) => {
+        const code = (error as { code?: string }).code;
+        this.ctx.status.update({ online: false, lastError: `${code ?? 'GW_ERR_DEVICE_PROTOCOL'}: ${errorMessage(error)}` });
+        this.ctx.log.warn({ code, err: errorMessage(error), attempt }, 'zk-soap poll failed; retrying');
+      },
+      onEnd: () => this.ctx.status.update({ online: false }),
+    });
   }
 
   start(): Promise<void> {
-    if (!this.loop && !this.ctx.signal.aborted) {
-      this.ctx.signal.addEventListener('abort', () => void this.stop(), { once: true });
+    if (!this.loop.started && !this.ctx.signal.aborted) {
       this.ctx.status.update({ online: false, details: { variant: 'soap', port: this.cfg.port } });
-      this.loop = this.run();
+      this.loop.start(this.ctx.signal);
     }
     return Promise.resolve();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.halt.abort();
-    this.wake?.();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   probe(): Promise<DeviceInfo> {
@@ -66,7 +71,7 @@ export class ZkSoapDriver implements Driver {
   /** One poll now (tests and `pull`): clock, then the log. */
   async pollOnce(): Promise<void> {
     const clock = await this.measureClock();
-    const result = await syncAttendance({ client: this.client, ctx: this.ctx, cfg: this.cfg, signal: this.halt.signal });
+    const result = await syncAttendance({ client: this.client, ctx: this.ctx, cfg: this.cfg, signal: this.loop.signal });
     this.ctx.status.seen();
     this.ctx.status.update({
       online: true,
@@ -78,25 +83,6 @@ export class ZkSoapDriver implements Driver {
     this.ctx.log[level]({ ...result }, 'zk-soap poll done');
   }
 
-  private async run(): Promise<void> {
-    let attempt = 0;
-    while (!this.stopped) {
-      let waitMs = this.cfg.pollInterval;
-      try {
-        await this.pollOnce();
-        attempt = 0;
-      } catch (error) {
-        if (this.stopped) break;
-        const code = (error as { code?: string }).code;
-        this.ctx.status.update({ online: false, lastError: `${code ?? 'GW_ERR_DEVICE_PROTOCOL'}: ${errorMessage(error)}` });
-        this.ctx.log.warn({ code, err: errorMessage(error), attempt }, 'zk-soap poll failed; retrying');
-        waitMs = Math.min(this.cfg.pollInterval, BACKOFF_MIN_MS * 2 ** Math.min(attempt++, 10));
-      }
-      await this.sleep(waitMs);
-    }
-    this.ctx.status.update({ online: false });
-  }
-
   /** GetDate → skew; SetDate when allowed. Undefined when the terminal does not report its time. */
   private async measureClock(): Promise<ClockReading | undefined> {
     const reading = await this.readClock();
@@ -106,7 +92,7 @@ export class ZkSoapDriver implements Driver {
     await this.client.call('SetDate', [
       { name: 'Date', value: `${now.year}-${pad(now.month)}-${pad(now.day)}`, type: 'string' },
       { name: 'Time', value: `${pad(now.hour)}:${pad(now.minute)}:${pad(now.second)}`, type: 'string' },
-    ], this.halt.signal);
+    ], this.loop.signal);
     const after = await this.readClock();
     this.ctx.log.info({ before: reading.clockSkewSec, after: after?.clockSkewSec }, 'zk-soap terminal clock set');
     return after ?? reading;
@@ -115,7 +101,7 @@ export class ZkSoapDriver implements Driver {
   private async readClock(): Promise<ClockReading | undefined> {
     let deviceTime: string | undefined;
     try {
-      deviceTime = decodeDate((await this.client.call('GetDate', [], this.halt.signal)).doc);
+      deviceTime = decodeDate((await this.client.call('GetDate', [], this.loop.signal)).doc);
     } catch (error) {
       if ((error as { code?: string }).code === 'GW_ERR_DEVICE_UNREACHABLE' || (error as { code?: string }).code === 'GW_ERR_DEVICE_TIMEOUT') throw error;
       deviceTime = undefined;
@@ -134,17 +120,5 @@ export class ZkSoapDriver implements Driver {
     if (isHostClockTrusted()) return true;
     this.ctx.log.warn('zk-soap syncClock is on but the gateway clock is not trusted; terminal clock left alone');
     return false;
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.stopped) return resolve();
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 }

@@ -4,7 +4,6 @@
 // the real gateway on config/demo.yaml, and an MQTT subscriber printing punches as they arrive.
 // Staff punch at the simulated terminals every few seconds.
 import { createWriteStream, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -18,7 +17,7 @@ import { ZkPushSimulator } from '../sim/zkPush/index.js';
 import { ZkTcpSimulator } from '../sim/zkTcp/index.js';
 import { createLogger } from '../util/logger.js';
 import { PACKAGE_ROOT } from '../util/packageRoot.js';
-import { freePort } from '../util/net.js';
+import { freePort, portIsFree } from '../util/net.js';
 
 interface DemoOptions {
   duration?: string;
@@ -29,14 +28,6 @@ interface DemoOptions {
 }
 
 const VERIFY_CODES = [1, 1, 1, 15, 2]; // fingerprint mostly, some face and card
-
-async function portIsFree(port: number): Promise<boolean> {
-  const server = createServer();
-  return new Promise((resolve) => {
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
 
 function parseDurationOption(name: string, text: string): number {
   const ms = parseDurationMs(text);

@@ -17,7 +17,7 @@ import { freePort } from '../../src/util/net.js';
 import { until } from '../helpers/broker.js';
 import { fillBuffer } from '../helpers/fillBuffer.js';
 import { gatewayYaml } from './scaleConfig.js';
-import { spawnGateway, stopChild, timeGet, waitFor } from './scaleProcess.js';
+import { FETCH_TIMEOUT_MS, spawnGateway, stopChild, timeGet, waitFor } from './scaleProcess.js';
 
 const DEVICES = Array.from({ length: 20 }, (_, d) => `bench-${String(d).padStart(2, '0')}`);
 const DRAIN = 10_000;
@@ -75,7 +75,7 @@ async function searches(dir: string, file: string, mqttUrl: string, site: string
   const gateway = spawnGateway(configFile);
   try {
     const api = `http://127.0.0.1:${apiPort}`;
-    await waitFor(async () => (await fetch(`${api}/healthz`).then((r) => r.ok).catch(() => false)) || gateway.exitCode !== null, 60_000, 'the daemon API');
+    await waitFor(async () => (await fetch(`${api}/healthz`, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) }).then((r) => r.ok).catch(() => false)) || gateway.exitCode !== null, 60_000, 'the daemon API');
     if (gateway.exitCode !== null) throw new Error(`the daemon exited with ${gateway.exitCode}`);
     const times = 7;
     await timeGet(`${api}/api/punches?pin=1007`, 1); // warm-up (page cache, JIT)
@@ -84,7 +84,7 @@ async function searches(dir: string, file: string, mqttUrl: string, site: string
     const newest = await timeGet(`${api}/api/punches?limit=50`, times);
     const queue = await timeGet(`${api}/api/queue`, times);
     const started = performance.now();
-    for (let i = 0; i < times; i += 1) await (await fetch(`${api}/metrics`)).text();
+    for (let i = 0; i < times; i += 1) await (await fetch(`${api}/metrics`, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })).text();
     const metricsMs = (performance.now() - started) / times;
     for (const [what, r] of [['pin', pin], ['device range', range], ['newest', newest]] as const) {
       if ((r.body as { count: number }).count === 0) throw new Error(`search by ${what} found nothing`);

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { daemonArgs, shebangNodeFlags } from '../helpers/daemonCommand.js';
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
+/** a daemon API that does not answer in this long is a failed run, not a hung one */
+export const FETCH_TIMEOUT_MS = 30_000;
 
 /**
  * The daemon as the bin runs it: node with the flags of main.js's shebang, plus SCALE_NODE_FLAGS
@@ -87,7 +89,7 @@ export class RssSampler {
 
 /** Parses the Prometheus text of /metrics into `name{labels}` → value. */
 export async function scrape(apiPort: number): Promise<Map<string, number>> {
-  const res = await fetch(`http://127.0.0.1:${apiPort}/metrics`);
+  const res = await fetch(`http://127.0.0.1:${apiPort}/metrics`, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
   const text = await res.text();
   const out = new Map<string, number>();
   for (const line of text.split('\n')) {
@@ -104,7 +106,7 @@ export async function timeGet(url: string, times: number): Promise<{ ms: number;
   let body: unknown;
   for (let i = 0; i < times; i += 1) {
     const started = performance.now();
-    const res = await fetch(url);
+    const res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
     body = await res.json();
     runs.push(performance.now() - started);
     if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${JSON.stringify(body).slice(0, 200)}`);

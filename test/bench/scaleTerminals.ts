@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { freePort } from '../../src/util/net.js';
 import { gatewayYaml, terminalMix, type FarmTerminal } from './scaleConfig.js';
-import { CpuMeter, RssSampler, rssMb, scrape, spawnGateway, stopChild, waitFor } from './scaleProcess.js';
+import { CpuMeter, FETCH_TIMEOUT_MS, RssSampler, rssMb, scrape, spawnGateway, stopChild, waitFor } from './scaleProcess.js';
 
 export interface TerminalRunOptions {
   count: number;
@@ -57,7 +57,7 @@ function message<T>(child: ChildProcess, type: string, timeoutMs: number): Promi
 
 async function onlineCount(apiPort: number): Promise<number> {
   try {
-    const res = await fetch(`http://127.0.0.1:${apiPort}/api/devices`);
+    const res = await fetch(`http://127.0.0.1:${apiPort}/api/devices`, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
     const body = (await res.json()) as { devices: { online: boolean }[] };
     return body.devices.filter((d) => d.online).length;
   } catch {
