@@ -4,10 +4,9 @@
 // - Binds 127.0.0.1 unless --host says otherwise; never opens anything but the terminal port.
 // - Runs until SIGINT/SIGTERM, then closes every socket.
 import type { Command } from 'commander';
-import { parseDurationMs } from '../config/primitives.js';
 import { registerSimulateHikvision } from '../sim/hikvision/cli.js';
 import { registerSimulateFingerspot } from '../sim/fingerspot/cli.js';
-import { faultsFrom, intArg, parseOrUsage, repeatable, untilStopSignal } from '../sim/cliKit.js';
+import { durationArg, faultsFrom, intArg, parseOrUsage, repeatable, untilStopSignal } from '../sim/cliKit.js';
 import { registerSimulateZkPush } from '../sim/zkPush/cli.js';
 import { registerSimulateZkSoap } from '../sim/zkSoap/cli.js';
 import { ZkTcpSimulator, type ZkSimulatorOptions } from '../sim/zkTcp/index.js';
@@ -111,9 +110,9 @@ export function registerSimulateCommand(program: Command): void {
     .option('--paced', 'one packet per socket write with a pause between (for clients that cannot split a TCP stream)')
     .option('--json', 'print the listening address as JSON')
     .action(async (options: SimulateCliOptions) => {
-      const simOptions = parseOrUsage('zk', options, simulatorOptionsFrom);
-      if (!simOptions) return;
-      const every = options.punchEvery ? parseDurationMs(options.punchEvery) : undefined;
+      const parsed = parseOrUsage('zk', options, (o) => ({ sim: simulatorOptionsFrom(o), every: durationArg('--punch-every', o.punchEvery) }));
+      if (!parsed) return;
+      const { sim: simOptions, every } = parsed;
       const running = await runSimulator(simOptions, every, (line) => process.stdout.write(`${line}\n`));
       const { host, port } = running.sim.address;
       process.stdout.write(options.json

@@ -1,6 +1,8 @@
 // What every `absensi-gateway simulate <terminal>` command shares: option parsing that fails with
 // a clear message (exit 64, EX_USAGE) and running until SIGINT/SIGTERM.
 
+import { parseDurationMs } from '../config/primitives.js';
+
 export const EXIT_USAGE = 64;
 
 /** commander collector for a repeatable option (`--fault a --fault b`) */
@@ -15,6 +17,14 @@ export function intArg(name: string, value: string, limits: { min?: number; allo
   const valid = Number.isInteger(n) && (allowed ? allowed.includes(n) : n >= (min ?? Number.MIN_SAFE_INTEGER));
   if (!valid) throw new Error(`${name}: expected ${allowed ? allowed.join(' | ') : min !== undefined ? `an integer ≥ ${min}` : 'an integer'}, got "${value}"`);
   return n;
+}
+
+/** A duration option (`10s`, `500ms`, `5m`); undefined when the option was not given. */
+export function durationArg(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDurationMs(value);
+  if (ms === undefined || ms <= 0) throw new Error(`${name}: expected a duration like 10s or 500ms, got "${value}"`);
+  return ms;
 }
 
 /** The named faults merged into one fault set; an unknown name is a usage error. */

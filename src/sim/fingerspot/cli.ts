@@ -3,8 +3,7 @@
 // Invariants:
 // - Binds 127.0.0.1 unless --host says otherwise; runs until SIGINT/SIGTERM, then closes every socket.
 import type { Command } from 'commander';
-import { parseDurationMs } from '../../config/primitives.js';
-import { faultsFrom, intArg, parseOrUsage, repeatable, untilStopSignal } from '../cliKit.js';
+import { durationArg, faultsFrom, intArg, parseOrUsage, repeatable, untilStopSignal } from '../cliKit.js';
 import { FingerspotSimulator, type FingerspotFaults, type FingerspotSimOptions } from './simulator.js';
 
 interface FingerspotCliOptions {
@@ -53,15 +52,15 @@ export function registerSimulateFingerspot(simulate: Command): void {
     .option('--fault <name>', `inject a fault: ${Object.keys(FAULTS).join(', ')} (repeatable)`, repeatable, [] as string[])
     .option('--json', 'print the listening address as JSON')
     .action(async (options: FingerspotCliOptions) => {
-      const simOptions = parseOrUsage('fingerspot', options, fingerspotOptionsFrom);
-      if (!simOptions) return;
+      const parsed = parseOrUsage('fingerspot', options, (o) => ({ sim: fingerspotOptionsFrom(o), every: durationArg('--punch-every', o.punchEvery) }));
+      if (!parsed) return;
+      const { sim: simOptions, every } = parsed;
       const sim = new FingerspotSimulator(simOptions);
       for (const serial of simOptions.serials ?? []) {
         sim.fill(simOptions.records, undefined, simOptions.users, serial);
         sim.terminal(serial).newCursor = simOptions.records;
       }
       await sim.start();
-      const every = options.punchEvery ? parseDurationMs(options.punchEvery) : undefined;
       const timer = every
         ? setInterval(() => {
             const p = sim.addPunch({ pin: String(1 + Math.floor(Math.random() * simOptions.users)), ioMode: Math.random() < 0.5 ? 1 : 2 });

@@ -2,9 +2,8 @@
 // deviceInfo, AcsEvent paging) that can also push its punches to a gateway's /hikvision/<id>.
 // Invariants: binds 127.0.0.1 unless --host says otherwise; runs until SIGINT/SIGTERM.
 import type { Command } from 'commander';
-import { parseDurationMs } from '../../config/primitives.js';
-import { EXIT_USAGE, untilStopSignal } from '../cliKit.js';
-import { HikvisionSimulator } from './simulator.js';
+import { durationArg, intArg, parseOrUsage, untilStopSignal } from '../cliKit.js';
+import { HikvisionSimulator, type HikSimOptions } from './simulator.js';
 
 interface HikSimCliOptions {
   host: string;
@@ -17,6 +16,13 @@ interface HikSimCliOptions {
   pushTo?: string;
   punchEvery?: string;
   json?: boolean;
+}
+
+/** Command-line options → simulator options and the punch interval (throws with a clear message on bad input). */
+export function hikvisionOptionsFrom(o: HikSimCliOptions): { sim: HikSimOptions; every: number | undefined } {
+  if (o.algorithm !== 'MD5' && o.algorithm !== 'SHA-256') throw new Error(`--algorithm: expected MD5 or SHA-256, got "${o.algorithm}"`);
+  const sim = { host: o.host, port: intArg('--port', o.port, { min: 0 }), username: o.user, password: o.password, algorithm: o.algorithm, records: intArg('--records', o.records, { min: 0 }), serial: o.serial };
+  return { sim, every: durationArg('--punch-every', o.punchEvery) };
 }
 
 export function registerSimulateHikvision(simulate: Command): void {
@@ -34,18 +40,14 @@ export function registerSimulateHikvision(simulate: Command): void {
     .option('--punch-every <duration>', 'a random user punches this often (e.g. 10s)')
     .option('--json', 'print the listening address as JSON')
     .action(async (o: HikSimCliOptions) => {
-      const port = Number(o.port);
-      const records = Number(o.records);
-      if (!Number.isInteger(port) || !Number.isInteger(records) || !['MD5', 'SHA-256'].includes(o.algorithm)) {
-        process.stderr.write('simulate hikvision: --port and --records take integers, --algorithm MD5 or SHA-256\n');
-        process.exitCode = EXIT_USAGE;
-        return;
-      }
-      const sim = new HikvisionSimulator({ host: o.host, port, username: o.user, password: o.password, algorithm: o.algorithm, records, serial: o.serial });
+      const parsed = parseOrUsage('hikvision', o, hikvisionOptionsFrom);
+      if (!parsed) return;
+      const { sim: simOptions, every } = parsed;
+      const sim = new HikvisionSimulator(simOptions);
       await sim.start();
+      const { records } = simOptions;
       const { host, port: bound } = sim.address;
       process.stdout.write(o.json ? `${JSON.stringify({ host, port: bound, serial: o.serial, records })}\n` : `Hikvision ISAPI simulator ${o.serial} on http://${host}:${bound} (user ${o.user}); ${records} events. Ctrl-C stops.\n`);
-      const every = o.punchEvery ? parseDurationMs(o.punchEvery) : undefined;
       const timer = every
         ? setInterval(() => {
             const event = sim.addPunch(String(1 + Math.floor(Math.random() * 20)), { attendanceStatus: Math.random() < 0.5 ? 'checkIn' : 'checkOut' });

@@ -3,8 +3,7 @@
 // Invariants:
 // - Connects only to --target; runs until SIGINT/SIGTERM, then stops its loop and requests.
 import type { Command } from 'commander';
-import { parseDurationMs } from '../../config/primitives.js';
-import { intArg, parseOrUsage, untilStopSignal } from '../cliKit.js';
+import { durationArg, intArg, parseOrUsage, untilStopSignal } from '../cliKit.js';
 import { ZkPushSimulator, type ZkPushSimOptions } from './simulator.js';
 
 interface ZkPushCliOptions {
@@ -27,16 +26,10 @@ interface ZkPushCliOptions {
 /** Command-line options → simulator options (throws with a clear message on bad input). */
 export function zkPushOptionsFrom(o: ZkPushCliOptions, onEvent?: (line: string) => void): ZkPushSimOptions {
   if (!/^https?:\/\/[^/]+/.test(o.target)) throw new Error(`--target: expected http://host:port, got "${o.target}"`);
-  const ms = (name: string, value: string | undefined): number | undefined => {
-    if (value === undefined) return undefined;
-    const parsed = parseDurationMs(value);
-    if (parsed === undefined) throw new Error(`${name}: expected a duration like 10s, got "${value}"`);
-    return parsed;
-  };
   const clockOffsetSec = intArg('--clock-offset', o.clockOffset);
   const batchSize = intArg('--batch-size', o.batchSize, { min: 1 });
-  const pollMs = ms('--poll-every', o.pollEvery);
-  const retryMs = ms('--retry-every', o.retryEvery);
+  const pollMs = durationArg('--poll-every', o.pollEvery);
+  const retryMs = durationArg('--retry-every', o.retryEvery);
   return {
     target: o.target,
     serial: o.serial,
@@ -70,11 +63,11 @@ export function registerSimulateZkPush(simulate: Command): void {
     .option('--lf', 'LF line ends instead of CRLF')
     .option('--stamp9999', 'always send Stamp=9999, like some real firmware')
     .action(async (options: ZkPushCliOptions) => {
-      const simOptions = parseOrUsage('zk-push', options, (o) => zkPushOptionsFrom(o, (line) => process.stdout.write(`${line}\n`)));
-      if (!simOptions) return;
+      const parsed = parseOrUsage('zk-push', options, (o) => ({ sim: zkPushOptionsFrom(o, (line) => process.stdout.write(`${line}\n`)), every: durationArg('--punch-every', o.punchEvery) }));
+      if (!parsed) return;
+      const { sim: simOptions, every } = parsed;
       const sim = new ZkPushSimulator(simOptions);
       const users = Math.max(1, Number(options.users) || 1);
-      const every = options.punchEvery ? parseDurationMs(options.punchEvery) : undefined;
       const timer = every
         ? setInterval(() => sim.addPunch({ pin: String(1 + Math.floor(Math.random() * users)), state: Math.random() < 0.5 ? 0 : 1, verify: [1, 15, 4][Math.floor(Math.random() * 3)] }), every)
         : undefined;

@@ -3,8 +3,7 @@
 // Invariants:
 // - Binds 127.0.0.1 unless --host says otherwise; runs until SIGINT/SIGTERM, then closes its sockets.
 import type { Command } from 'commander';
-import { parseDurationMs } from '../../config/primitives.js';
-import { faultsFrom, intArg, parseOrUsage, repeatable, untilStopSignal } from '../cliKit.js';
+import { durationArg, faultsFrom, intArg, parseOrUsage, repeatable, untilStopSignal } from '../cliKit.js';
 import { ZkSoapSimulator, type ZkSoapSimFaults, type ZkSoapSimOptions } from './simulator.js';
 
 interface ZkSoapCliOptions {
@@ -61,12 +60,12 @@ export function registerSimulateZkSoap(simulate: Command): void {
     .option('--fault <name>', `inject a fault: ${Object.keys(FAULTS).join(', ')} (repeatable)`, repeatable, [] as string[])
     .option('--json', 'print the listening address as JSON')
     .action(async (options: ZkSoapCliOptions) => {
-      const simOptions = parseOrUsage('zk-soap', options, zkSoapOptionsFrom);
-      if (!simOptions) return;
+      const parsed = parseOrUsage('zk-soap', options, (o) => ({ sim: zkSoapOptionsFrom(o), every: durationArg('--punch-every', o.punchEvery) }));
+      if (!parsed) return;
+      const { sim: simOptions, every } = parsed;
       const sim = new ZkSoapSimulator(simOptions);
       await sim.start();
       const users = simOptions.users ?? 20;
-      const every = options.punchEvery ? parseDurationMs(options.punchEvery) : undefined;
       const timer = every
         ? setInterval(() => {
             const p = sim.addPunch({ pin: String(1 + Math.floor(Math.random() * users)), status: Math.random() < 0.5 ? 0 : 1, verified: [1, 15, 4][Math.floor(Math.random() * 3)] });
