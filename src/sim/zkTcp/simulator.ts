@@ -119,14 +119,30 @@ export class ZkTcpSimulator {
   }
 
   async start(): Promise<{ host: string; port: number }> {
+    const fixed = this.boundPort || this.options.port;
+    // A real terminal answers TCP and UDP on one port. With port 0 the TCP port is the kernel's
+    // pick, and its UDP twin may already be some other socket's: pick again.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        this.boundPort = await this.bind(fixed);
+        return this.address;
+      } catch (error) {
+        await this.stop();
+        if (fixed !== 0 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 20) throw error;
+      }
+    }
+  }
+
+  private async bind(requested: number): Promise<number> {
     const { host } = this.options;
-    let port = this.boundPort || this.options.port;
+    let port = requested;
     if (this.options.tcp) {
-      this.tcpServer = createServer((socket) => this.onTcpConnection(socket));
+      const server = createServer((socket) => this.onTcpConnection(socket));
+      this.tcpServer = server;
       await new Promise<void>((resolve, reject) => {
-        this.tcpServer?.once('error', reject).listen(port, host, () => resolve());
+        server.once('error', reject).listen(port, host, () => resolve());
       });
-      const addr = this.tcpServer.address();
+      const addr = server.address();
       if (addr && typeof addr === 'object') port = addr.port;
     }
     if (this.options.udp) {
@@ -139,8 +155,7 @@ export class ZkTcpSimulator {
       });
       port = udp.address().port;
     }
-    this.boundPort = port;
-    return this.address;
+    return port;
   }
 
   async stop(): Promise<void> {

@@ -1,11 +1,13 @@
 // The simulator's own wire output, captured from a real socket, goes through the same checks as
 // the real captures in fixtures/ (cases.ts): if the simulator drifted from real terminals' framing,
 // these would fail where the fixture tests pass.
+import { createSocket } from 'node:dgram';
 import { Socket, connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodePacket, encodeReadRequest, encodeTcpFrame, encodeTwoU32 } from '../../../drivers/zk-tcp/codec.js';
 import { CMD, EF } from '../../../drivers/zk-tcp/tables.js';
 import { ZkTcpSimulator } from '../../../src/sim/zkTcp/index.js';
+import { portIsFree } from '../../../src/util/net.js';
 import { checkAttlog, checkPacket, checkStream, deframeAll, type FixtureCase } from './cases.js';
 import { until } from './fakeContext.js';
 
@@ -90,5 +92,23 @@ describe('simulator output through the real-capture checks', () => {
       : { uid: 7, pin: '1007', verifyCode: 15, stateCode: 0, localTime: '2016-01-01T19:02:00' }];
     checkAttlog({ name: `sim-attlog${recordSize}`, input: body, expected: { kind: 'attlog', recordSize, records } });
     expect(body.length).toBe(recordSize);
+  });
+});
+
+describe('simulator ports', () => {
+  it('refuses a fixed port whose UDP twin is taken and leaves nothing bound; port 0 finds a free pair', async () => {
+    const blocker = createSocket('udp4');
+    await new Promise<void>((resolve) => blocker.bind(0, '127.0.0.1', () => resolve()));
+    const taken = blocker.address().port;
+    try {
+      const refused = new ZkTcpSimulator({ tcp: true, udp: true, port: taken });
+      await expect(refused.start()).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      expect(await portIsFree(taken)).toBe(true); // its TCP listener was closed again
+      sim = new ZkTcpSimulator({ tcp: true, udp: true });
+      const { port } = await sim.start();
+      expect(port).not.toBe(taken);
+    } finally {
+      blocker.close();
+    }
   });
 });
