@@ -124,11 +124,6 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
     return window;
   }
 
-  /** Highest seq up to which the sink has finished every punch (in memory; persisted within cursorFlushMs). */
-  ackedSeq(sink: string): number {
-    return this.window(sink).ackedSeq;
-  }
-
   headSeq(): number {
     return (this.sql.headSeq.get() as { head: number }).head;
   }
@@ -324,7 +319,10 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
     }).immediate();
   }
 
-  /** Each sink's acked seq as this process knows it (ahead of the persisted cursors): no query. */
+  /**
+   * Each sink's acked seq (every punch up to it finished) as this process knows it, ahead of the
+   * cursors persisted within cursorFlushMs: no query.
+   */
   ackedSeqs(): Map<string, number> {
     return new Map([...this.windows.entries()].map(([sink, window]) => [sink, window.ackedSeq]));
   }

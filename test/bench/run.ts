@@ -107,7 +107,7 @@ async function mqttDrain(broker: TestBroker, bufferFile: string): Promise<{ ours
   const head = buffer.headSeq();
   dispatcher.start();
   // the cursor in memory, not stats(): counting pending rows every poll would tax our side only
-  await until(() => buffer.ackedSeq('mqtt') >= head, 600_000, 'mqtt drain');
+  await until(() => (buffer.ackedSeqs().get('mqtt') ?? 0) >= head, 600_000, 'mqtt drain');
   const oursMs = performance.now() - started;
   await dispatcher.stop();
   await publisher.stop();
@@ -126,7 +126,7 @@ async function httpsDrain(dir: string, source: string, batchSize: number): Promi
   const started = performance.now();
   dispatcher.start();
   const head = buffer.headSeq();
-  await until(() => buffer.ackedSeq('https') >= head, 600_000, 'https drain');
+  await until(() => (buffer.ackedSeqs().get('https') ?? 0) >= head, 600_000, 'https drain');
   const ms = performance.now() - started;
   await dispatcher.stop();
   await publisher.stop();
