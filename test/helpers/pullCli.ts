@@ -17,11 +17,12 @@ export async function runPull(deviceConfig: BaseDeviceConfig, ctx: DriverContext
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((run.stdout += String(chunk)), true));
   vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((run.stderr += String(chunk)), true));
   const program = new Command().exitOverride();
+  let opened = 0;
   let closed = 0;
-  registerPullCommand(program, { open: () => Promise.resolve({ deviceConfig, ctx, close: () => Promise.resolve(void closed++) }) });
+  registerPullCommand(program, { open: () => Promise.resolve(void opened++).then(() => ({ deviceConfig, ctx, close: () => Promise.resolve(void closed++) })) });
   // no config file: the zk-push check (which reads it) finds nothing and pull goes on with the wiring
   await program.parseAsync(['node', 'absensi-gateway', 'pull', deviceConfig.id, '--config', '/nonexistent/absensi-pull-test.yaml', ...extraArgs]);
   vi.restoreAllMocks();
-  if (closed !== 1) throw new Error(`pull closed its wiring ${closed} times`);
+  if (closed !== opened) throw new Error(`pull opened its wiring ${opened} times and closed it ${closed} times`);
   return { ...run, exitCode: process.exitCode };
 }

@@ -84,6 +84,14 @@ describe('pull zk-soap', () => {
     expect(run.exitCode).toBeUndefined();
   });
 
+  it.each(['2026-02-30', '2026-01-06T24:00', '06-01-2026'])('--since %s is refused before any call (exit 64)', async (since) => {
+    const s = await startSim({ records: 5 });
+    const run = await runPull(configFor(s.address.port), new FakeContext(), ['--since', since]);
+    expect(run.stderr).toContain(`pull: --since: expected 2026-01-01 or 2026-01-01T07:00:00, got "${since}"`);
+    expect(run.exitCode).toBe(64);
+    expect(s.stats.connections).toBe(0);
+  });
+
   it('an unreachable terminal: GW_ERR_DEVICE_UNREACHABLE on stderr, exit 1, nothing committed', async () => {
     const s = await startSim();
     const port = s.address.port;
