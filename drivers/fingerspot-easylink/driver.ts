@@ -18,7 +18,7 @@ import { parseWallTime } from '../zk-tcp/codec.js';
 import { BadReplyError, EasyLinkClient } from './client.js';
 import { tablesWith, type CodeTables, type DevInfoReply } from './codec.js';
 import type { FingerspotConfig } from './config.js';
-import { deviceNowIn, loadCheckpoint, normalizeSince, pagingRead, pollNew, shiftLocal, type PagingPlan, type ReadContext, type ReadResult } from './reads.js';
+import { deviceNowIn, infoFailure, loadCheckpoint, normalizeSince, pagingRead, pollNew, shiftLocal, type PagingPlan, type ReadContext, type ReadResult } from './reads.js';
 
 export const FALLBACK_ZONE = 'Asia/Jakarta';
 /** /dev/settime only when the terminal is off by at least this much */
@@ -110,7 +110,7 @@ export class FingerspotEasyLinkDriver implements Driver {
 
   private async readInfo(): Promise<InfoOk> {
     let info = await this.client.info(this.loop.signal);
-    if (info.kind === 'failed') throw new GatewayError('GW_ERR_DEVICE_PROTOCOL', `bridge /dev/info for sn ${this.cfg.serial}: ${info.message} (is the SN in FService's Device.ini and the terminal reachable from the bridge?)`);
+    if (info.kind === 'failed') throw infoFailure(this.cfg.serial, info.message);
     this.skewSec = this.skewOf(info);
     if (this.canSetClock()) info = await this.setClock(info);
     this.ctx.status.update({ online: true, lastError: null, clockSkewSec: this.skewSec, details: { bridge: this.client.address, deviceTime: info.deviceTime, ...info.counts, ...info.variant } });

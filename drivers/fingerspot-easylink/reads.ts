@@ -1,5 +1,6 @@
 // The driver's reads from the bridge: the steady /scanlog/new poll and the /scanlog/all/paging read
-// (first-start backfill, recovery after an interrupted read, periodic reconciliation).
+// (first-start backfill, recovery after an interrupted read, periodic reconciliation, and `pull`'s
+// pagingPasses, which touches no checkpoint: backfill.ts).
 // Invariants (at-least-once across the bridge's single-consumer cursor):
 // - /scanlog/new marks rows downloaded inside the bridge BEFORE the gateway has committed them. So
 //   every consuming read is bracketed by an `inflight` marker in the checkpoint: set (committed)
@@ -119,6 +120,11 @@ function bridgeFailure(endpoint: string, message: string): GatewayError {
   return new GatewayError('GW_ERR_DEVICE_PROTOCOL', `bridge ${endpoint} answered Result:false: ${message}`);
 }
 
+/** /dev/info refused: usually an SN the bridge does not know, or a terminal the bridge cannot reach. */
+export function infoFailure(serial: string, message: string): GatewayError {
+  return new GatewayError('GW_ERR_DEVICE_PROTOCOL', `bridge /dev/info for sn ${serial}: ${message} (is the SN in FService's Device.ini and the terminal reachable from the bridge?)`);
+}
+
 /** The steady poll: one /scanlog/new, its rows committed together with clearing the marker. */
 export async function pollNew(r: ReadContext): Promise<ReadResult> {
   const result = emptyResult();
@@ -147,7 +153,9 @@ export interface PagingPlan {
   since: string | undefined;
   /** /dev/info's record count, when known: fewer rows seen means a session begun elsewhere */
   expectedRows: number | undefined;
-  why: 'backfill' | 'recover' | 'reconcile';
+  why: 'backfill' | 'recover' | 'reconcile' | 'pull';
+  /** after each page: rows seen in this pass so far */
+  onPage?: (rows: number) => void;
 }
 
 /** A whole-log paging read, committed page by page; the marker is cleared after the last page. */
@@ -158,16 +166,23 @@ export async function pagingRead(r: ReadContext, plan: PagingPlan): Promise<Read
     cp = { ...cp, inflight: { since: cp.lastReadLocal ?? startedLocal, startedAtMs: Date.now(), endpoint: 'paging' } };
     r.ctx.checkpoint.set(CHECKPOINT_KEY, cp);
   }
-  let result = await pagingPass(r, plan);
-  if (plan.expectedRows !== undefined && result.rows < plan.expectedRows) {
-    r.ctx.log.warn({ seen: result.rows, expected: plan.expectedRows, why: plan.why }, 'paging read saw fewer rows than /dev/info counts (a paging session already under way?); reading once more');
-    const second = await pagingPass(r, plan);
-    result = second.rows >= result.rows ? mergeResults(result, second) : result;
-    if (second.rows < plan.expectedRows) r.ctx.log.warn({ seen: second.rows, expected: plan.expectedRows }, 'second paging pass still short; the log may have changed while reading');
-  }
+  const result = await pagingPasses(r, plan);
   const done: EasyLinkCheckpoint = { ...cp, inflight: undefined, backfilled: true, lastReadLocal: startedLocal, lastReconcileAtMs: Date.now(), lastLocalTime: latest(cp.lastLocalTime, result.newest) };
   r.ctx.checkpoint.set(CHECKPOINT_KEY, done);
   return result;
+}
+
+/**
+ * The whole log through the paging session, committed page by page without checkpoint values; a
+ * second pass from the start when the first saw fewer rows than /dev/info counts.
+ */
+export async function pagingPasses(r: ReadContext, plan: PagingPlan): Promise<ReadResult & { newest?: string }> {
+  const first = await pagingPass(r, plan);
+  if (plan.expectedRows === undefined || first.rows >= plan.expectedRows) return first;
+  r.ctx.log.warn({ seen: first.rows, expected: plan.expectedRows, why: plan.why }, 'paging read saw fewer rows than /dev/info counts (a paging session already under way?); reading once more');
+  const second = await pagingPass(r, plan);
+  if (second.rows < plan.expectedRows) r.ctx.log.warn({ seen: second.rows, expected: plan.expectedRows }, 'second paging pass still short; the log may have changed while reading');
+  return second.rows >= first.rows ? mergeResults(first, second) : first;
 }
 
 function mergeResults(a: PassResult, b: PassResult): PassResult {
@@ -196,6 +211,7 @@ async function pagingPass(r: ReadContext, plan: PagingPlan): Promise<PassResult>
       result.duplicates += committed.duplicates;
       result.newest = raws.reduce<string | undefined>((max, p) => latest(max, p.localTime), result.newest);
     }
+    plan.onPage?.(result.rows);
     if (reply.isSession !== true || reply.rows.length + reply.errors.length === 0) return result;
     if (page === r.maxPages) r.ctx.log.warn({ maxPages: r.maxPages }, 'paging read stopped at maxPages; raise maxPages for a log this big');
   }

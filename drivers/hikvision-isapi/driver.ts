@@ -21,7 +21,7 @@ import { decodeDeviceInfo, decodeDeviceTime, epochOf, type DeviceInfo } from './
 import type { HikvisionConfig } from './config.js';
 import { handlePush } from './push.js';
 import type { MappingConfig } from './punches.js';
-import { syncEvents } from './sync.js';
+import { syncEvents, type SyncResult } from './sync.js';
 import { ISAPI_PATHS } from './tables.js';
 
 const FALLBACK_ZONE = 'Asia/Jakarta';
@@ -129,6 +129,15 @@ export class HikvisionDriver implements Driver, PushTerminal {
     this.ctx.status.seen();
     this.ctx.status.update({ online: true, lastError: null, details: { ignoredEvents: this.ignoredEvents, lastSearch: { pages: result.pages, events: result.events, punches: result.punches, inserted: result.inserted } } });
     return result;
+  }
+
+  /** `pull`: the identity, the clock, then one search from `fromMs` that moves no cursor (sync.ts backfill mode). */
+  async backfill(fromMs: number, onPage?: (done: number, total: number) => void): Promise<SyncResult & { serial?: string }> {
+    if (!this.client) throw new GatewayError('GW_ERR_CONFIG_INVALID', 'hikvision-isapi: no host configured');
+    const info = await this.identify();
+    await this.measureClock();
+    const result = await syncEvents({ client: this.client, ctx: this.ctx, mapping: this.mapping, pageSize: this.cfg.pageSize, lookbackMs: this.cfg.lookback, backfillFromMs: fromMs, onPage, onMapped: (o) => this.noteMapped(o) });
+    return { ...result, serial: this.cfg.serial ?? info.serial };
   }
 
   private async identityReady(): Promise<boolean> {

@@ -8,6 +8,8 @@
 //   one: pages may be out of order among themselves, so a cursor taken mid-search could skip
 //   events. A search cut short re-reads from the old cursor; punch ids make the re-read harmless.
 // - The next search starts at the cursor time (inclusive): same-second events are not lost.
+// - Backfill mode (`backfillFromMs`: `pull`) searches from that instant instead, with the same
+//   paging and mapping, and neither reads nor moves the cursor.
 import { randomUUID } from 'node:crypto';
 import type { DriverContext, EmitResult } from '../../src/devices/driver.js';
 import type { RawPunch } from '../../src/punch/punch.js';
@@ -35,6 +37,10 @@ export interface SyncOptions {
   pageSize: number;
   lookbackMs: number;
   nowMs?: number;
+  /** backfill (`pull`): search from this instant, and neither read nor move the cursor */
+  backfillFromMs?: number;
+  /** after each committed page: events read so far, of the search's totalMatches */
+  onPage?: (done: number, total: number) => void;
   /** called for each mapped punch's zone mismatch and each ignored event */
   onMapped?: (outcome: { zoneMismatchMin?: number; ignored?: string }) => void;
 }
@@ -44,6 +50,7 @@ export interface SyncResult {
   events: number;
   punches: number;
   inserted: number;
+  duplicates: number;
   ignored: number;
   rejected: number;
   cursor: AcsCursor | undefined;
@@ -57,12 +64,13 @@ export function isapiTimeOf(epochMs: number, zone: string): string {
 
 export async function syncEvents(o: SyncOptions): Promise<SyncResult> {
   const nowMs = o.nowMs ?? Date.now();
-  const previous = o.ctx.checkpoint.get<AcsCursor>(CURSOR_KEY);
-  const startTime = isapiTimeOf(previous?.epochMs ?? nowMs - o.lookbackMs, o.mapping.zone);
+  const backfill = o.backfillFromMs !== undefined;
+  const previous = backfill ? undefined : o.ctx.checkpoint.get<AcsCursor>(CURSOR_KEY);
+  const startTime = isapiTimeOf(o.backfillFromMs ?? previous?.epochMs ?? nowMs - o.lookbackMs, o.mapping.zone);
   // a day ahead: a terminal clock running fast must not hide its newest events
   const endTime = isapiTimeOf(nowMs + 86_400_000, o.mapping.zone);
   const searchId = randomUUID();
-  const result: SyncResult = { pages: 0, events: 0, punches: 0, inserted: 0, ignored: 0, rejected: 0, cursor: previous };
+  const result: SyncResult = { pages: 0, events: 0, punches: 0, inserted: 0, duplicates: 0, ignored: 0, rejected: 0, cursor: previous };
   let cursor = previous;
   for (let position = 0; ; ) {
     const page = await fetchPage(o, { searchId, position, maxResults: o.pageSize, startTime, endTime });
@@ -78,8 +86,10 @@ export async function syncEvents(o: SyncOptions): Promise<SyncResult> {
     if (page.status === 'MORE' && returned === 0) {
       throw new GatewayError('GW_ERR_DOWNLOAD_INCOMPLETE', `AcsEvent search ${searchId}: MORE with no records at position ${position}; the cursor stays where it was`);
     }
-    const committed = await emit(o.ctx, raws, last && cursor ? { [CURSOR_KEY]: cursor } : undefined);
+    const committed = await emit(o.ctx, raws, !backfill && last && cursor ? { [CURSOR_KEY]: cursor } : undefined);
     result.inserted += committed.inserted;
+    result.duplicates += committed.duplicates;
+    o.onPage?.(position, Math.max(position, page.totalMatches));
     if (last) break;
   }
   result.cursor = cursor;

@@ -1,5 +1,6 @@
 // One poll of a SOAP terminal: read the whole log (GetAttLog PIN All), commit what is new together
-// with the checkpoint, and optionally clear the log.
+// with the checkpoint, and optionally clear the log. In backfill mode (`since` set: `pull`) every
+// record at or after `since` is committed, and the checkpoint and the log are left alone.
 // Invariants:
 // - The terminal returns its whole log every time. "New" is: every row at or after the newest
 //   committed device time (`lastTime`, inclusive, so a second shared with the last commit is read
@@ -9,6 +10,7 @@
 // - New punches are committed oldest first in batches, each with the checkpoint its punches justify
 //   (emitMany): a crash between batches resumes at the first uncommitted time; `rows` moves only
 //   with the last batch. A body that does not decode emits nothing.
+// - Backfill mode neither reads nor writes the checkpoint and never calls ClearData.
 // - ClearData runs only when configured, only after every batch committed, and only when a
 //   second read right before it still shows exactly the rows committed. A punch made in the
 //   moment between that read and ClearData is the remaining risk (SOAP has no "disable device").
@@ -35,6 +37,8 @@ export interface SyncResult {
   emitted: number;
   inserted: number;
   duplicates: number;
+  /** records before `since` (backfill mode) */
+  skipped: number;
   rejected: number;
   cleared: boolean;
 }
@@ -44,6 +48,13 @@ export interface SyncOptions {
   ctx: DriverContext;
   cfg: Pick<ZkSoapConfig, 'clearAfterDownload' | 'stateMap' | 'verifyMap'>;
   signal: AbortSignal;
+  /**
+   * Backfill mode (`pull`): terminal-local date or date-time ('' for the whole log); every record at
+   * or after it is committed, without checkpoint values, and the log is never cleared.
+   */
+  since?: string;
+  /** after each committed batch: records handled so far, of all the log's records */
+  onEmit?: (done: number, total: number) => void;
 }
 
 /** Reads the whole log; body-level problems are counted as rejections before they propagate. */
@@ -66,10 +77,17 @@ export async function syncAttendance(o: SyncOptions): Promise<SyncResult> {
     o.ctx.status.rejected(`zk-soap-row-${e.code}`, e.excerpt);
     o.ctx.log.warn({ row: e.row, code: e.code, err: e.message, excerpt: e.excerpt }, 'zk-soap log row rejected');
   }
-  const result: SyncResult = { rows, emitted: 0, inserted: 0, duplicates: 0, rejected: log.errors.length, cleared: false };
+  const result: SyncResult = { rows, emitted: 0, inserted: 0, duplicates: 0, skipped: 0, rejected: log.errors.length, cleared: false };
+  if (o.since !== undefined) {
+    const all = newRecords(log.records, rows, undefined);
+    const fresh = all.filter((r) => r.localTime >= (o.since as string));
+    result.skipped = all.length - fresh.length;
+    await emitInBatches(o, fresh, { rows, checkpoint: undefined, result, checkpointed: false });
+    return result;
+  }
   const checkpoint = o.ctx.checkpoint.get<SoapCheckpoint>(CHECKPOINT_KEY);
   const fresh = newRecords(log.records, rows, checkpoint);
-  await emitInBatches(o, fresh, { rows, checkpoint, result });
+  await emitInBatches(o, fresh, { rows, checkpoint, result, checkpointed: true });
   if (o.cfg.clearAfterDownload && rows > 0) result.cleared = await clearIfUnchanged(o, log);
   return result;
 }
@@ -85,13 +103,15 @@ interface EmitPlan {
   rows: number;
   checkpoint: SoapCheckpoint | undefined;
   result: SyncResult;
+  /** false in backfill mode: the batches carry no checkpoint values */
+  checkpointed: boolean;
 }
 
 async function emitInBatches(o: SyncOptions, fresh: AttRecord[], plan: EmitPlan): Promise<void> {
   let lastTime = plan.checkpoint?.lastTime;
   const previousRows = plan.checkpoint?.rows ?? 0;
   if (fresh.length === 0) {
-    if (plan.checkpoint?.rows !== plan.rows) await o.ctx.emitMany([], { [CHECKPOINT_KEY]: { lastTime, rows: plan.rows } satisfies SoapCheckpoint });
+    if (plan.checkpointed && plan.checkpoint?.rows !== plan.rows) await o.ctx.emitMany([], { [CHECKPOINT_KEY]: { lastTime, rows: plan.rows } satisfies SoapCheckpoint });
     return;
   }
   for (let from = 0; from < fresh.length; from += BATCH) {
@@ -101,10 +121,11 @@ async function emitInBatches(o: SyncOptions, fresh: AttRecord[], plan: EmitPlan)
     const newest = batch[batch.length - 1]!.localTime;
     lastTime = lastTime === undefined || newest > lastTime ? newest : lastTime;
     const cp: SoapCheckpoint = { lastTime, rows: last ? plan.rows : previousRows };
-    const committed = await o.ctx.emitMany(batch.map((r) => toRawPunch(r, o.cfg)), { [CHECKPOINT_KEY]: cp });
+    const committed = await o.ctx.emitMany(batch.map((r) => toRawPunch(r, o.cfg)), plan.checkpointed ? { [CHECKPOINT_KEY]: cp } : undefined);
     plan.result.emitted += batch.length;
     plan.result.inserted += committed.inserted;
     plan.result.duplicates += committed.duplicates;
+    o.onEmit?.(plan.result.skipped + plan.result.rejected + plan.result.emitted, plan.rows);
   }
 }
 

@@ -1,58 +1,57 @@
-// `absensi-gateway pull <deviceId> [--since date]`: backfill a zk-tcp terminal's whole log (or the
-// part since a date) into the buffer, with a progress bar.
+// `absensi-gateway pull <deviceId> [--since date]`: backfill a terminal's whole log (or the part
+// since a date) into the buffer, with a progress bar. What a read is depends on the driver: its
+// factory's `backfill` (src/devices/driver.ts), whose module loads only here.
 // Invariants:
 // - Punches go through ctx.emitMany like the daemon's, so ids dedupe and nothing is sent twice.
-// - A backfill neither reads nor moves the driver's checkpoint, and never clears the terminal log.
+// - A backfill neither reads nor moves the driver's checkpoint, and never clears, deletes or
+//   consumes anything on the terminal (the DriverFactory.backfill contract; each driver's tests
+//   check it against its simulator).
 // - The device serial is reported before the first emit (punch ids depend on it).
+// - A kind without `backfill` is refused by name, listing the kinds that have one.
 // - A zk-push device is not downloaded here: the daemon queues `DATA QUERY ATTLOG` for it through
 //   its local API (src/push/pullViaDaemon.ts), and the terminal uploads on its next poll.
+// - A failure prints `pull <id>: <GW_ERR_ code>: <message>` on stderr and exits 1.
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { ZkClient } from '../../drivers/zk-tcp/client.js';
-import type { ZkTcpConfig } from '../../drivers/zk-tcp/config.js';
-import { identify } from '../../drivers/zk-tcp/device.js';
-import { syncAttendance, type SyncResult } from '../../drivers/zk-tcp/sync.js';
-import type { DriverContext } from '../devices/driver.js';
-import { queuePushPull } from '../push/pullViaDaemon.js';
-import { errorMessage } from '../util/errors.js';
+import type { BackfillProgress, BackfillResult, BaseDeviceConfig, DriverContext } from '../devices/driver.js';
+import { BUILTIN_DRIVERS, type AnyDriverFactory } from '../devices/registry.js';
+import { PUSH_DRIVERS, queuePushPull } from '../push/pullViaDaemon.js';
+import { fullLocalTime, parseLocalTime } from '../punch/time.js';
+import { GatewayError, errorMessage } from '../util/errors.js';
 
-export interface PullProgress {
-  phase: 'download' | 'commit';
-  done: number;
-  total: number;
-}
+export type PullProgress = BackfillProgress;
 
 export interface PullOptions {
-  deviceConfig: ZkTcpConfig;
+  /** the device entry as the config loader parsed it (its driver's schema, defaults applied) */
+  deviceConfig: BaseDeviceConfig;
   ctx: DriverContext;
   /** terminal-local date or date-time; records before it are skipped. Undefined: the whole log */
   since?: string;
   onProgress?: (progress: PullProgress) => void;
+  /** default: ctx.signal */
+  signal?: AbortSignal;
+  /** default: the drivers this build ships */
+  drivers?: readonly AnyDriverFactory[];
 }
 
-export interface PullResult extends SyncResult {
-  serial?: string;
+export type PullResult = BackfillResult;
+
+/** The device kinds `pull` reads itself, for messages: `zk-tcp, zk-soap and …`. */
+export function backfillKinds(drivers: readonly AnyDriverFactory[] = BUILTIN_DRIVERS): string {
+  const kinds = drivers.filter((d) => d.backfill).map((d) => d.protocol);
+  return kinds.length <= 1 ? (kinds[0] ?? 'no') : `${kinds.slice(0, -1).join(', ')} and ${kinds.at(-1)}`;
 }
 
-/** Downloads the terminal's log once and commits every record at or after `since`. */
+/** Reads the terminal's log once, through its driver's backfill, and commits every record at or after `since`. */
 export async function pullDevice(o: PullOptions): Promise<PullResult> {
-  const cfg = o.deviceConfig;
-  const client = new ZkClient({ host: cfg.host, port: cfg.port, transport: cfg.transport, commKey: cfg.commKey, timeoutMs: cfg.timeout, log: o.ctx.log });
-  await client.connect(o.ctx.signal);
-  try {
-    const facts = await identify(client);
-    const serial = facts.serial ?? cfg.serial;
-    o.ctx.status.update({ serial, model: facts.model, firmware: facts.firmware, platform: facts.platform, online: true });
-    const result = await syncAttendance({
-      client, ctx: o.ctx, cfg: { ...cfg, clearAfterDownload: false }, serial, quirks: facts.known.quirks, since: o.since ?? '',
-      signal: o.ctx.signal,
-      onDownload: (done, total) => o.onProgress?.({ phase: 'download', done, total }),
-      onEmit: (done, total) => o.onProgress?.({ phase: 'commit', done, total }),
-    });
-    return { ...result, serial };
-  } finally {
-    await client.close();
+  const drivers = o.drivers ?? BUILTIN_DRIVERS;
+  const factory = drivers.find((d) => d.protocol === o.deviceConfig.driver);
+  if (!factory?.backfill) {
+    const push = [...PUSH_DRIVERS].filter((kind) => drivers.some((d) => d.protocol === kind));
+    const viaDaemon = push.length > 0 ? ` (${push.join(', ')}: through the running daemon)` : '';
+    throw new GatewayError('GW_ERR_CONFIG_INVALID', `pull reads ${backfillKinds(drivers)} devices${viaDaemon}; "${o.deviceConfig.id}" uses ${o.deviceConfig.driver}`);
   }
+  return factory.backfill(o.deviceConfig, o.ctx, { since: o.since, onProgress: o.onProgress, signal: o.signal ?? o.ctx.signal });
 }
 
 /** A cli-progress bar for pullDevice's onProgress (bytes while downloading, records while committing). */
@@ -69,7 +68,10 @@ export function progressBar(stream: NodeJS.WritableStream = process.stderr): { o
         if (phase) bar.stop();
         phase = p.phase;
         bar.start(p.total, p.done, { phase: p.phase.padEnd(8), unit });
-      } else bar.update(p.done, { unit });
+      } else {
+        if (p.total !== bar.getTotal()) bar.setTotal(p.total);
+        bar.update(p.done, { unit });
+      }
     },
     stop: () => {
       if (phase) bar.stop();
@@ -79,7 +81,7 @@ export function progressBar(stream: NodeJS.WritableStream = process.stderr): { o
 
 /** What `pull` needs from the core: the device entry and a DriverContext on the real buffer. */
 export interface PullWiring {
-  open(deviceId: string, configPath: string): Promise<{ deviceConfig: ZkTcpConfig; ctx: DriverContext; close(): Promise<void> }>;
+  open(deviceId: string, configPath: string): Promise<{ deviceConfig: BaseDeviceConfig; ctx: DriverContext; close(): Promise<void> }>;
 }
 
 const SINCE_PATTERN = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/;
@@ -87,12 +89,12 @@ const SINCE_PATTERN = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/;
 export function registerPullCommand(program: Command, wiring?: PullWiring): void {
   program
     .command('pull')
-    .description('backfill a zk-tcp terminal: download its log and commit every record (or those since a date); for a zk-push terminal, ask the running daemon to queue the query')
+    .description(`backfill a terminal (${backfillKinds()}): read its log once and commit every record (or those since a date); for a zk-push terminal, ask the running daemon to queue the query`)
     .argument('<deviceId>', 'device id from the config')
     .option('-c, --config <file>', 'config file', '/etc/absensi-gateway/config.yaml')
     .option('--since <date>', 'terminal-local date or date-time, e.g. 2026-01-01')
     .action(async (deviceId: string, options: { config: string; since?: string }) => {
-      if (options.since !== undefined && !SINCE_PATTERN.test(options.since)) {
+      if (options.since !== undefined && (!SINCE_PATTERN.test(options.since) || !parseLocalTime(fullLocalTime(options.since)))) {
         process.stderr.write(`pull: --since: expected 2026-01-01 or 2026-01-01T07:00:00, got "${options.since}"\n`);
         process.exitCode = 64;
         return;
@@ -114,10 +116,11 @@ export function registerPullCommand(program: Command, wiring?: PullWiring): void
       try {
         const r = await pullDevice({ deviceConfig, ctx, since: options.since, onProgress: bar.onProgress });
         bar.stop();
-        process.stdout.write(`${deviceId} (${r.serial ?? 'no serial'}): ${r.records} records read, ${r.inserted} new, ${r.duplicates} already buffered, ${r.skipped} before --since, ${r.rejected} rejected\n`);
+        process.stdout.write(`${deviceId} (${r.serial ?? 'no serial'}): ${r.records} records read, ${r.inserted} new, ${r.duplicates} already buffered, ${r.skipped} before --since, ${r.rejected} rejected${r.ignored === undefined ? '' : `, ${r.ignored} not punches`}\n`);
       } catch (error) {
         bar.stop();
-        process.stderr.write(`pull ${deviceId}: ${errorMessage(error)}\n`);
+        const code = error instanceof GatewayError ? `${error.code}: ` : '';
+        process.stderr.write(`pull ${deviceId}: ${code}${errorMessage(error)}\n`);
         process.exitCode = 1;
       } finally {
         await close();

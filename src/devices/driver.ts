@@ -93,6 +93,39 @@ export interface BaseDeviceConfig {
   enabled: boolean;
 }
 
+export interface BackfillProgress {
+  /** download: bytes of one whole-log transfer; commit: records read and committed so far */
+  phase: 'download' | 'commit';
+  done: number;
+  total: number;
+}
+
+export interface BackfillOptions {
+  /** terminal-local date or date-time (`2026-01-01`, `2026-01-01T07:00[:00]`); records before it are skipped. Undefined: the whole log */
+  since?: string;
+  onProgress?: (progress: BackfillProgress) => void;
+  /** aborts the read; no further batch is committed */
+  signal: AbortSignal;
+}
+
+/** What one backfill did, in the words `pull` prints. */
+export interface BackfillResult {
+  /** records the terminal returned (good and bad) */
+  records: number;
+  /** punches newly committed */
+  inserted: number;
+  /** punches the buffer already had (same id) */
+  duplicates: number;
+  /** records before `since` */
+  skipped: number;
+  /** records that did not decode or map; counted as rejections (status.rejected) */
+  rejected: number;
+  /** records read that are not punches (door and alarm events), where the terminal's log has such */
+  ignored?: number;
+  /** the serial in the punch ids, when the driver knows it (else the context's fallback applies) */
+  serial?: string;
+}
+
 export interface DriverFactory<C extends BaseDeviceConfig = BaseDeviceConfig> {
   /** the `driver:` value in config and the `device.protocol` in punch/v1 */
   readonly protocol: string;
@@ -111,6 +144,17 @@ export interface DriverFactory<C extends BaseDeviceConfig = BaseDeviceConfig> {
    * at start; `check` reports it before a restart does.
    */
   checkFiles?(config: C): { key: string; message: string }[];
+  /**
+   * Backfill (`absensi-gateway pull`): read the terminal's log once (all of it, or the records at or
+   * after `since`) and commit it through `ctx.emitMany`, in a process of its own beside the daemon.
+   * Contract: never reads or moves the driver's checkpoint (emitMany without checkpoint values);
+   * never clears, deletes or consumes anything on the terminal or its bridge; reports the serial
+   * (status.update) before the first emit when it reads one; rejects with a GatewayError naming
+   * what failed (unreachable, refused credentials) and commits nothing more after that.
+   * Lazy like `create`: the implementation module loads when called. Absent: the kind cannot be
+   * backfilled from the gateway (a push terminal, a serial line).
+   */
+  backfill?(config: C, ctx: DriverContext, options: BackfillOptions): Promise<BackfillResult>;
 }
 
 /**
@@ -124,6 +168,8 @@ export function lazyFactory<C extends BaseDeviceConfig, M>(spec: {
   load: () => Promise<M>;
   make: (module: M, config: C, ctx: DriverContext) => Driver;
   checkFiles?: (config: C) => { key: string; message: string }[];
+  /** imports its own module when called (see DriverFactory.backfill) */
+  backfill?: (config: C, ctx: DriverContext, options: BackfillOptions) => Promise<BackfillResult>;
 }): DriverFactory<C> {
   let module: M | undefined;
   let loading: Promise<void> | undefined;
@@ -145,5 +191,6 @@ export function lazyFactory<C extends BaseDeviceConfig, M>(spec: {
     },
   };
   if (spec.checkFiles) factory.checkFiles = spec.checkFiles;
+  if (spec.backfill) factory.backfill = spec.backfill;
   return factory;
 }

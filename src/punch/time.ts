@@ -77,6 +77,13 @@ export function parseLocalTime(localTime: string): WallTime | undefined {
   return real ? wall : undefined;
 }
 
+/** `2026-01-01` or `2026-01-01T07:00[:ss]` (a `--since` or `importSince`) → `YYYY-MM-DDTHH:mm:ss`, the start of that day or minute. */
+export function fullLocalTime(dateOrDateTime: string): string {
+  if (dateOrDateTime.length === 10) return `${dateOrDateTime}T00:00:00`;
+  if (dateOrDateTime.length === 16) return `${dateOrDateTime}:00`;
+  return dateOrDateTime;
+}
+
 function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
