@@ -14,6 +14,7 @@
 // - Bad rows are counted rejections; good rows of the same reply are still committed.
 import type { DriverContext } from '../../src/devices/driver.js';
 import type { RawPunch } from '../../src/punch/punch.js';
+import { fullLocalTime } from '../../src/punch/time.js';
 import { GatewayError } from '../../src/util/errors.js';
 import { formatWallTime, parseWallTime } from '../zk-tcp/codec.js';
 import { wallFromSeconds, wallSeconds, wallTimeIn } from '../zk-tcp/clock.js';
@@ -81,10 +82,7 @@ export function deviceNowIn(zone: string, skewSec: number | null, nowMs: number 
 
 /** `2026-01-01` or `2026-01-01T07:00` → a full wall time for string comparison. */
 export function normalizeSince(since: string | undefined): string | undefined {
-  if (since === undefined) return undefined;
-  if (since.length === 10) return `${since}T00:00:00`;
-  if (since.length === 16) return `${since}:00`;
-  return since;
+  return since === undefined ? undefined : fullLocalTime(since);
 }
 
 function latest(a: string | undefined, b: string | undefined): string | undefined {
