@@ -5,7 +5,7 @@
 // SCALE_TERMINALS (default 10,100,500), SCALE_EVERY_MS (each terminal punches this often, 5000),
 // SCALE_POLL_SECONDS (UDP terminals' pollInterval, 15), SCALE_ROWS (buffer sizes, default
 // 10000,1000000; quick 10000,100000), SCALE_ONLY=terminals|buffer, SCALE_TSX=1 (run src via tsx
-// instead of building dist), SCALE_NO_BUILD=1 (use dist as it is), SCALE_NODE_FLAGS (daemon node flags).
+// instead of building dist), SCALE_NO_BUILD=1 (use dist as it is), SCALE_NODE_FLAGS (extra daemon node flags, after the shebang's; a later flag wins).
 // Shared 2-core machines are noisy: read growth between rows of the same run, not absolute values.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
