@@ -6,14 +6,12 @@ import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { SqlitePunchBuffer } from '../../src/buffer/sqlitePunchBuffer.js';
 import { INITIAL_SCHEMA_SQL } from '../../src/buffer/migrations/001Initial.js';
-import { createDriverContext } from '../../src/devices/context.js';
-import { DeviceStates } from '../../src/devices/deviceState.js';
 import { Dispatcher } from '../../src/publish/dispatcher.js';
 import { HttpsPublisher } from '../../src/publish/httpsPublisher.js';
 import { MqttPublisher } from '../../src/publish/mqttPublisher.js';
 import type { Punch } from '../../src/punch/punch.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { createMetrics } from '../../src/util/metrics.js';
+import { bufferContext } from '../helpers/bufferContext.js';
 import { startAedes, systemMosquitto, until, type TestBroker } from '../helpers/broker.js';
 import { startHttpsReceiver } from '../helpers/httpsReceiver.js';
 import { rawPunch } from '../helpers/punches.js';
@@ -35,19 +33,7 @@ function rate(count: number, ms: number): number {
 async function ingest(dir: string, mode: 'emit' | 'emitMany'): Promise<{ ours: number; raw: number; file: string }> {
   const file = join(dir, `ingest-${mode}.db`);
   const buffer = new SqlitePunchBuffer({ file, sinks: ['mqtt'] });
-  const states = new DeviceStates();
-  states.register('bench-1', 'bench', true, 'SN-BENCH');
-  const ctx = createDriverContext({
-    device: { id: 'bench-1', driver: 'bench', enabled: true },
-    gateway: { id: 'gw-bench', site: 'BENCH', timezone: 'Asia/Jakarta' },
-    punches: { minYear: 2000, maxFuture: 86_400_000 * 3650 },
-    buffer,
-    states,
-    log,
-    metrics: createMetrics(),
-    signal: new AbortController().signal,
-    onFail: () => undefined,
-  });
+  const { ctx } = bufferContext(buffer, { device: { id: 'bench-1', driver: 'bench', serial: 'SN-BENCH' }, gateway: { id: 'gw-bench', site: 'BENCH' } });
   const raws = Array.from({ length: N }, (_, i) => rawPunch(i, { pin: String(10_000 + i) }));
   const started = performance.now();
   // PRODUCERS terminals hand over bursts at the same time, each waiting for its own commit

@@ -2,10 +2,8 @@
 // the same time through a real driver context (normalize → commit). Used by the backlog drain
 // test and the scale benchmark.
 import type { SqlitePunchBuffer } from '../../src/buffer/sqlitePunchBuffer.js';
-import { createDriverContext } from '../../src/devices/context.js';
 import { DeviceStates } from '../../src/devices/deviceState.js';
-import { silentLogger } from '../../src/util/logger.js';
-import { createMetrics } from '../../src/util/metrics.js';
+import { bufferContext } from './bufferContext.js';
 import { rawPunch } from './punches.js';
 
 export interface FillOptions {
@@ -21,20 +19,7 @@ export interface FillOptions {
 export async function fillBuffer(buffer: SqlitePunchBuffer, o: FillOptions): Promise<void> {
   const driver = o.driver ?? 'test-feed';
   const states = new DeviceStates();
-  const contexts = o.devices.map((id) => {
-    states.register(id, driver, true, `SN-${id}`);
-    return createDriverContext({
-      device: { id, driver, enabled: true },
-      gateway: { ...o.gateway, timezone: 'Asia/Jakarta' },
-      punches: { minYear: 2000, maxFuture: 86_400_000 * 3650 },
-      buffer,
-      states,
-      log: silentLogger(),
-      metrics: createMetrics(),
-      signal: new AbortController().signal,
-      onFail: () => undefined,
-    });
-  });
+  const contexts = o.devices.map((id) => bufferContext(buffer, { device: { id, driver, serial: `SN-${id}` }, gateway: o.gateway, states }).ctx);
   for (let first = 0; first < o.rows; first += o.burst * o.devices.length) {
     await Promise.all(
       contexts.map((ctx, d) => {

@@ -3,11 +3,8 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { SqlitePunchBuffer } from '../../src/buffer/sqlitePunchBuffer.js';
-import { createDriverContext } from '../../src/devices/context.js';
-import { DeviceStates } from '../../src/devices/deviceState.js';
 import type { DriverContext } from '../../src/devices/driver.js';
-import { silentLogger } from '../../src/util/logger.js';
-import { createMetrics } from '../../src/util/metrics.js';
+import { bufferContext } from '../helpers/bufferContext.js';
 import { rawPunch } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -18,19 +15,7 @@ let ctx: DriverContext;
 beforeEach(() => {
   tmp = tempDir();
   buffer = new SqlitePunchBuffer({ file: join(tmp.dir, 'b.db'), sinks: ['mqtt'], writer: 'inline' });
-  const states = new DeviceStates();
-  states.register('lobby', 'test', true, 'SN-LOBBY');
-  ctx = createDriverContext({
-    device: { id: 'lobby', driver: 'test', enabled: true },
-    gateway: { id: 'gw', site: 'T', timezone: 'Asia/Jakarta' },
-    punches: { minYear: 2000, maxFuture: 86_400_000 },
-    buffer,
-    states,
-    log: silentLogger(),
-    metrics: createMetrics(),
-    signal: new AbortController().signal,
-    onFail: () => undefined,
-  });
+  ctx = bufferContext(buffer, { device: { id: 'lobby', driver: 'test', serial: 'SN-LOBBY' }, gateway: { id: 'gw', site: 'T' }, maxFutureMs: 86_400_000 }).ctx;
 });
 afterEach(async () => {
   if (!buffer.isClosed) await buffer.close();

@@ -3,13 +3,11 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqlitePunchBuffer } from '../../../src/buffer/sqlitePunchBuffer.js';
-import { createDriverContext } from '../../../src/devices/context.js';
-import { DeviceStates, type DeviceSnapshot } from '../../../src/devices/deviceState.js';
+import type { DeviceSnapshot, DeviceStates } from '../../../src/devices/deviceState.js';
 import type { Punch } from '../../../src/punch/punch.js';
-import { silentLogger } from '../../../src/util/logger.js';
-import { createMetrics } from '../../../src/util/metrics.js';
 import { serialLineConfigSchema, type SerialLineConfig } from '../../../drivers/serial-line/config.js';
 import { SerialLineDriver, type SerialLineTuning } from '../../../drivers/serial-line/driver.js';
+import { bufferContext } from '../../helpers/bufferContext.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 export interface Harness {
@@ -25,20 +23,8 @@ export function startHarness(entry: Record<string, unknown>, tuning: SerialLineT
   const tmp = tempDir('serial-line-');
   const cfg: SerialLineConfig = serialLineConfigSchema.parse({ id: 'kiosk-3', driver: 'serial-line', timezone: 'Asia/Jakarta', ...entry });
   const buffer = new SqlitePunchBuffer({ file: join(tmp.dir, 'buffer.db'), sinks: ['mqtt'], writer: 'inline' });
-  const states = new DeviceStates();
-  states.register(cfg.id, cfg.driver, true, cfg.serial);
   const abort = new AbortController();
-  const ctx = createDriverContext({
-    device: cfg,
-    gateway: { id: 'gw-test', site: 'TEST', timezone: 'Asia/Jakarta' },
-    punches: { minYear: 2000, maxFuture: 86_400_000 * 3650 },
-    buffer,
-    states,
-    log: silentLogger(),
-    metrics: createMetrics(),
-    signal: abort.signal,
-    onFail: (error) => abort.abort(error),
-  });
+  const { ctx, states } = bufferContext(buffer, { device: cfg, gateway: { id: 'gw-test', site: 'TEST' }, signal: abort.signal, onFail: (error) => abort.abort(error) });
   const driver = new SerialLineDriver(cfg, ctx, tuning);
   return {
     driver,
