@@ -18,7 +18,7 @@ import { FALLBACK_ZONE } from './driver.js';
 import { deviceNowIn, infoFailure, normalizeSince, pagingPasses, type ReadContext } from './reads.js';
 
 export async function backfillFingerspot(cfg: FingerspotConfig, ctx: DriverContext, o: BackfillOptions): Promise<BackfillResult> {
-  const client = new EasyLinkClient({ host: cfg.host, port: cfg.port, serial: cfg.serial, timeoutMs: cfg.timeout });
+  const client = EasyLinkClient.forDevice(cfg);
   ctx.status.update({ serial: cfg.serial });
   const info = await client.info(o.signal);
   if (info.kind === 'failed') throw infoFailure(cfg.serial, info.message);

@@ -11,6 +11,7 @@
 import http from 'node:http';
 import { DecodeError, GatewayError } from '../../src/util/errors.js';
 import { decodeDevInfoReply, decodeResultReply, decodeScanlogReply, encodeForm, type DevInfoReply, type ResultReply, type ScanlogReply } from './codec.js';
+import type { FingerspotConfig } from './config.js';
 import { ENDPOINTS, FORBIDDEN_PAGING_KEYS, type Endpoint } from './tables.js';
 
 export interface EasyLinkClientOptions {
@@ -38,6 +39,11 @@ const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 export class EasyLinkClient {
   constructor(private readonly o: EasyLinkClientOptions) {}
+
+  /** The client a device entry describes (the driver's poll and `pull` alike). */
+  static forDevice(cfg: Pick<FingerspotConfig, 'host' | 'port' | 'serial' | 'timeout'>): EasyLinkClient {
+    return new EasyLinkClient({ host: cfg.host, port: cfg.port, serial: cfg.serial, timeoutMs: cfg.timeout });
+  }
 
   get address(): string {
     return `${this.o.host}:${this.o.port}`;

@@ -47,7 +47,7 @@ export class FingerspotEasyLinkDriver implements Driver {
   ) {
     this.zone = cfg.timezone ?? FALLBACK_ZONE;
     this.tables = tablesWith(cfg);
-    this.client = new EasyLinkClient({ host: cfg.host, port: cfg.port, serial: cfg.serial, timeoutMs: cfg.timeout });
+    this.client = EasyLinkClient.forDevice(cfg);
     this.loop = new PollLoop({
       poll: () => this.cycle(),
       intervalMs: cfg.pollInterval,

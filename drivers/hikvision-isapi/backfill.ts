@@ -12,11 +12,10 @@ import type { BackfillOptions, BackfillResult, DriverContext } from '../../src/d
 import { fullLocalTime, resolveLocalTime } from '../../src/punch/time.js';
 import { GatewayError } from '../../src/util/errors.js';
 import type { HikvisionConfig } from './config.js';
-import { HikvisionDriver } from './driver.js';
+import { FALLBACK_ZONE, HikvisionDriver } from './driver.js';
 
 /** where a search without `since` starts: before any terminal of this kind was sold (a guess; not tried on a real terminal) */
 export const EARLIEST_LOCAL = '2000-01-01T00:00:00';
-const FALLBACK_ZONE = 'Asia/Jakarta';
 
 export async function backfillHikvision(cfg: HikvisionConfig, ctx: DriverContext, o: BackfillOptions): Promise<BackfillResult> {
   if (!cfg.host || cfg.password === undefined) {

@@ -24,7 +24,7 @@ import type { MappingConfig } from './punches.js';
 import { syncEvents, type SyncResult } from './sync.js';
 import { ISAPI_PATHS } from './tables.js';
 
-const FALLBACK_ZONE = 'Asia/Jakarta';
+export const FALLBACK_ZONE = 'Asia/Jakarta';
 
 export class HikvisionDriver implements Driver, PushTerminal {
   /** push listener routing key: /hikvision/<device id> */

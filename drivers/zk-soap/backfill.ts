@@ -14,7 +14,7 @@ import type { ZkSoapConfig } from './config.js';
 import { syncAttendance } from './sync.js';
 
 export async function backfillZkSoap(cfg: ZkSoapConfig, ctx: DriverContext, o: BackfillOptions): Promise<BackfillResult> {
-  const client = new SoapClient({ host: cfg.host, port: cfg.port, commKey: cfg.commKey, timeoutMs: cfg.timeout, maxBodyBytes: cfg.maxBodyBytes });
+  const client = SoapClient.forDevice(cfg);
   const r = await syncAttendance({
     client, ctx, cfg: { ...cfg, clearAfterDownload: false }, signal: o.signal, since: o.since === undefined ? '' : fullLocalTime(o.since),
     onEmit: (done, total) => o.onProgress?.({ phase: 'commit', done, total }),

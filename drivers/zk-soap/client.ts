@@ -10,6 +10,7 @@
 import { connect } from 'node:net';
 import { DecodeError, GatewayError, errorMessage } from '../../src/util/errors.js';
 import { decodeHttpResponse, decodeResult, decodeSoapBody, encodeRequest, isNoData, type HttpResponse, type SoapArg, type SoapDocument } from './codec.js';
+import type { ZkSoapConfig } from './config.js';
 import { SOAP_PATH, type SoapCall } from './tables.js';
 
 export interface SoapClientOptions {
@@ -38,6 +39,11 @@ export interface SoapAnswer {
 
 export class SoapClient {
   constructor(private readonly o: SoapClientOptions) {}
+
+  /** The client a device entry describes (the driver's poll and `pull` alike). */
+  static forDevice(cfg: Pick<ZkSoapConfig, 'host' | 'port' | 'commKey' | 'timeout' | 'maxBodyBytes'>): SoapClient {
+    return new SoapClient({ host: cfg.host, port: cfg.port, commKey: cfg.commKey, timeoutMs: cfg.timeout, maxBodyBytes: cfg.maxBodyBytes });
+  }
 
   /** Sends `call` and parses the XML answer; rejects with a GatewayError on anything else. */
   async call(call: SoapCall, args: readonly SoapArg[] = [], signal?: AbortSignal): Promise<SoapAnswer> {

@@ -38,7 +38,7 @@ export class ZkSoapDriver implements Driver {
     private readonly ctx: DriverContext,
   ) {
     this.zone = cfg.timezone ?? FALLBACK_ZONE;
-    this.client = new SoapClient({ host: cfg.host, port: cfg.port, commKey: cfg.commKey, timeoutMs: cfg.timeout, maxBodyBytes: cfg.maxBodyBytes });
+    this.client = SoapClient.forDevice(cfg);
     this.loop = new PollLoop({
       poll: () => this.pollOnce(),
       intervalMs: cfg.pollInterval,
