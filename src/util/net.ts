@@ -30,6 +30,16 @@ export function pickablePorts([low, high]: [number, number]): { from: number; co
   ].filter((r) => r.count > 0);
 }
 
+/** The `n`-th port counting through `ranges` in order (0 ≤ n < their total count). */
+function nthPort(ranges: { from: number; count: number }[], n: number): number {
+  let rest = n;
+  for (const range of ranges) {
+    if (rest < range.count) return range.from + rest;
+    rest -= range.count;
+  }
+  throw new RangeError(`port index ${n} beyond the ranges`);
+}
+
 export async function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   const server = createServer();
   return new Promise((resolve) => {
@@ -43,9 +53,7 @@ export async function freePort(): Promise<number> {
   const ranges = pickablePorts(ephemeralPortRange());
   const total = ranges.reduce((sum, r) => sum + r.count, 0);
   for (let attempt = 0; attempt < ATTEMPTS && total > 0; attempt += 1) {
-    let k = Math.floor(Math.random() * total);
-    const range = ranges.find((r) => (k < r.count ? true : ((k -= r.count), false)))!;
-    const port = range.from + k;
+    const port = nthPort(ranges, Math.floor(Math.random() * total));
     if (await portIsFree(port)) return port;
   }
   throw new Error(`no free TCP port on 127.0.0.1 outside the ephemeral range after ${ATTEMPTS} tries`);
