@@ -122,6 +122,14 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
   };
 }
 
+/** A pulled terminal's configured host, or a serial line's port path: where its punches come from. */
+function configuredAddress(device: BaseDeviceConfig): { address?: string } {
+  const { host, path } = device as { host?: unknown; path?: unknown };
+  if (typeof host === 'string' && host) return { address: host };
+  if (typeof path === 'string' && path) return { address: path };
+  return {};
+}
+
 let lastIso = { ms: Number.NaN, text: '' };
 
 /** new Date(ms).toISOString(), remembered for the last millisecond: a burst of emits shares it. */
@@ -139,7 +147,7 @@ function normalizeBatch(deps: ContextDeps, raws: RawPunch[]): { batch: CommitBat
   const base = {
     gateway: gateway.id,
     site: gateway.site,
-    device: { id: device.id, serial, protocol: device.driver, ...(snapshot?.model ? { model: snapshot.model } : {}) },
+    device: { id: device.id, serial, protocol: device.driver, ...(snapshot?.model ? { model: snapshot.model } : {}), ...configuredAddress(device) },
     zone: device.timezone ?? gateway.timezone,
     clockSkewSec: snapshot?.clockSkewSec ?? null,
     nowMs,

@@ -15,7 +15,8 @@ export type UnsequencedPunch = Omit<Punch, 'seq'>;
 export interface NormalizeContext {
   gateway: string;
   site: string;
-  device: { id: string; serial: string; protocol: string; model?: string };
+  /** `address`: the device's configured host or port path, used when a raw punch names none */
+  device: { id: string; serial: string; protocol: string; model?: string; address?: string };
   zone: string;
   clockSkewSec: number | null;
   nowMs: number;
@@ -40,6 +41,7 @@ const rawPunchSchema = z.object({
   state: z.enum(PUNCH_STATES),
   verify: z.enum(VERIFY_METHODS),
   workCode: z.number().int().nullable().optional(),
+  address: z.string().min(1).max(255).optional(),
   raw: z
     .custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), 'raw must be an object')
     .optional(),
@@ -62,6 +64,8 @@ export function normalizePunch(raw: RawPunch, ctx: NormalizeContext): NormalizeO
 
   const device: UnsequencedPunch['device'] = { id: ctx.device.id, serial: ctx.device.serial, protocol: ctx.device.protocol };
   if (ctx.device.model) device.model = ctx.device.model;
+  const address = input.address ?? ctx.device.address;
+  if (address) device.address = address;
   return {
     kind: 'ok',
     punch: {

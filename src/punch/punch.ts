@@ -38,6 +38,11 @@ export const punchSchema = z
         serial: z.string().min(1).describe('device serial number, or the configured id where the device has none'),
         protocol: z.string().min(1).describe('driver name, e.g. zk-tcp'),
         model: z.string().optional(),
+        address: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('where the punch came from: the source IP of a push request, the configured host of a pulled terminal, the port path of a serial line'),
       })
       .describe('the terminal that recorded the punch'),
     pin: z.string().min(1).describe('user id as the device stores it; leading zeros kept'),
@@ -66,6 +71,11 @@ export interface RawPunch {
   state: PunchState;
   verify: VerifyMethod;
   workCode?: number | null;
+  /**
+   * where this punch came from when it differs per punch (the source IP of a push request);
+   * absent: the device's configured address (host or port path), if any
+   */
+  address?: string;
   /** protocol fields as read, kept in punch/v1 `raw` for audit */
   raw?: Record<string, unknown>;
 }
