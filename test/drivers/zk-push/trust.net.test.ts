@@ -18,8 +18,9 @@ const ALLOW_SN = 'SNALLOW00001';
 const KEY_SN = 'SNKEY0000001';
 const OPEN_SN = 'SNOPEN000001';
 const KEY = '4711';
+const ALLOW_DEVICE = { id: 'loket-allow', serial: ALLOW_SN, extra: `allowFrom: ["${TERMINAL_ADDRESS}"]` };
+/** the devices of most cases: keys the base version (314377e) also reads, so these cases fail there by behaviour */
 const DEVICES: PushGatewaySetup['devices'] = [
-  { id: 'loket-allow', serial: ALLOW_SN, extra: `allowFrom: ["${TERMINAL_ADDRESS}"]` },
   { id: 'loket-kunci', serial: KEY_SN, extra: `commKey: "${KEY}"` },
   { id: 'loket-open', serial: OPEN_SN },
 ];
@@ -61,7 +62,7 @@ afterEach(async () => {
 
 describe('zk-push allowFrom (finding 1)', () => {
   it('refuses every request for the device from another address with 403 ERROR: source, counted and logged; never commits', async () => {
-    await start();
+    await start({ devices: [ALLOW_DEVICE, ...DEVICES] });
     const f = forger(ALLOW_SN);
     for (const reply of [await f.upload(FORGED), await f.handshake(), await f.poll(), await f.result('ID=1&Return=0&CMD=INFO'), await f.ping()]) {
       expect(reply).toMatchObject({ status: 403, body: 'ERROR: source' });
@@ -183,7 +184,7 @@ describe('zk-push replies carry no request text (finding 3)', () => {
       sendFrom({ ...from(TERMINAL_ADDRESS), method: 'GET', path: `/iclock/cdata?SN=${MARK}&options=all` }),
       sendFrom({ ...from(TERMINAL_ADDRESS), method: 'GET', path: `/${MARK}` }),
       sendFrom({ ...from(TERMINAL_ADDRESS), method: 'POST', path: `/hikvision/${MARK}`, body: MARK }),
-      sendFrom({ ...from(FORGER_ADDRESS), method: 'POST', path: `/iclock/cdata?SN=${ALLOW_SN}&table=ATTLOG&Stamp=${MARK}`, body: MARK }),
+      sendFrom({ ...from(FORGER_ADDRESS), method: 'POST', path: `/iclock/cdata?SN=${KEY_SN}&table=ATTLOG&Stamp=${MARK}`, body: MARK }),
       sendFrom({ ...from(FORGER_ADDRESS), method: 'GET', path: `/iclock/cdata?SN=${KEY_SN}&options=all&pushcommkey=${MARK}` }),
       sendFrom({ ...from(TERMINAL_ADDRESS), method: 'POST', path: `/iclock/cdata?SN=${OPEN_SN}&table=ATTLOG`, body: Buffer.from(`1f8b${MARK}`), headers: { 'content-encoding': 'gzip' } }),
     ]);
@@ -191,8 +192,8 @@ describe('zk-push replies carry no request text (finding 3)', () => {
       expect(reply.body).not.toContain(MARK);
       expect(JSON.stringify(reply.headers)).not.toContain(MARK);
     }
-    expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200, 200, 404, 503, 404, 503, 403, 401, 400]);
     expect((await terminal(OPEN_SN).handshake()).body).not.toContain(MARK);
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200, 200, 404, 503, 404, 503, 401, 401, 400]);
   });
 });
 
@@ -243,10 +244,11 @@ describe('zk-push commands (finding 9)', () => {
 
 describe('push devices that nothing authenticates', () => {
   it('check warns by name; /api/devices says what authenticates each push device', async () => {
-    const config = parseConfigText(pushConfigYaml({ dir: tmp.dir, devices: DEVICES }), 'trust.yaml');
+    const devices = [ALLOW_DEVICE, ...DEVICES];
+    const config = parseConfigText(pushConfigYaml({ dir: tmp.dir, devices }), 'trust.yaml');
     const warnings = configWarnings(config);
     expect(warnings.filter((w) => /accepts punches from any host/.test(w))).toEqual([expect.stringMatching(/^devices\[2\] \(loket-open\): push device accepts punches from any host/)]);
-    await start();
+    await start({ devices });
     const body = (await (await fetch(`${gateway.api!.url}/api/devices`)).json()) as { devices: { id: string; trust?: unknown }[] };
     expect(Object.fromEntries(body.devices.map((d) => [d.id, d.trust]))).toEqual({
       'loket-allow': { authenticated: true, by: ['allowFrom'] },

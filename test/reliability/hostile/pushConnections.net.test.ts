@@ -11,6 +11,7 @@ import { punchesOf } from '../../drivers/zk-push/punchesOf.js';
 
 const SN = 'SNCONN000001';
 const IDLE_SOCKETS = 200;
+const KEY = '31337';
 
 let tmp: ReturnType<typeof tempDir>;
 let gateway: Gateway;
@@ -20,8 +21,10 @@ const sockets: Socket[] = [];
 beforeEach(async () => {
   tmp = tempDir();
   // maxConnections 100: on a listener with one global limit, 200 idle sockets of one host fill it
-  gateway = await startPushGateway({ dir: tmp.dir, devices: [{ id: 'loket-1', serial: SN, extra: `allowFrom: ["${TERMINAL_ADDRESS}"]` }], pushListener: ['maxConnections: 100'] });
+  gateway = await startPushGateway({ dir: tmp.dir, devices: [{ id: 'loket-1', serial: SN, extra: `commKey: "${KEY}"` }], pushListener: ['maxConnections: 100'] });
   port = (gateway.push!.app.server.address() as { port: number }).port;
+  // the terminal's good handshake pins it to 127.0.0.1: a configured terminal's address from then on
+  expect(await zkPushCaller(port, SN, TERMINAL_ADDRESS).handshake(KEY)).toMatchObject({ status: 200 });
 });
 afterEach(async () => {
   for (const socket of sockets.splice(0)) socket.destroy();
@@ -68,9 +71,9 @@ describe('push listener connection limits', () => {
   it('strangers on many addresses fill maxConnections, and the configured terminal still finds room', async () => {
     // 13 addresses × 16 sockets: more than maxConnections (100) in all
     await idleSockets(13 * 16, (i) => `127.0.0.${2 + Math.floor(i / 16)}`);
-    expect(await refused('connections')).toBe(13 * 16 - 100);
     const terminal = zkPushCaller(port, SN, TERMINAL_ADDRESS);
     expect(await terminal.upload(attlogLine('1001', '2026-01-19T07:31:05'))).toMatchObject({ status: 200, body: 'OK: 1' });
     expect(punchesOf(gateway.bufferFile).map((p) => p.pin)).toEqual(['1001']);
+    expect(await refused('connections')).toBe(13 * 16 - 100);
   });
 });

@@ -21,7 +21,7 @@ let logs: CapturedLog;
 beforeEach(async () => {
   tmp = tempDir();
   logs = captureLog();
-  gateway = await startPushGateway({ dir: tmp.dir, devices: [{ id: 'loket-1', serial: 'SNREAL000001', extra: `allowFrom: ["${TERMINAL_ADDRESS}"]` }], log: logs.log });
+  gateway = await startPushGateway({ dir: tmp.dir, devices: [{ id: 'loket-1', serial: 'SNREAL000001' }], log: logs.log });
 });
 afterEach(async () => {
   await gateway?.stop();
