@@ -5,8 +5,8 @@
 // - A request is routed by its SN query parameter (/iclock) or by the device id in its path
 //   (/hikvision/<deviceId>) to a terminal registered on that route only: `SN=hikvision/<id>`
 //   reaches no Hikvision terminal. Whether the sender may speak for the terminal (allowFrom,
-//   comm-key pin, MAC) is the terminal's decision (src/push/types.ts `refused`).
-// - A request a terminal refused for its source (`refused`) is counted in
+//   comm-key pin, MAC) is the terminal's decision; it reports a refusal through `refused`.
+// - A request a terminal refused for its source is counted in
 //   gateway_push_refused_total{device,reason} and logged with its address (GW_ERR_PUSH_REFUSED),
 //   rate-limited: a forger's flood writes a few lines and a count, not a line per request.
 // - Unknown serials are logged (once per serial and minute, and at most a few lines a minute in
@@ -178,7 +178,7 @@ export class PushListener implements PushRegistrar {
     entry.remoteAddress = remoteAddress;
     if (now.getTime() - entry.loggedAtMs >= UNKNOWN_LOG_INTERVAL_MS) {
       entry.loggedAtMs = now.getTime();
-      this.warnings.warn('unknown-serial', { code: 'GW_ERR_PUSH_UNKNOWN_DEVICE', serial: shown, remoteAddress: normalizeAddress(remoteAddress) }, 'unknown terminal asks to connect; add it to devices to accept it');
+      this.warnings.warn('unknown-serial', { code: 'GW_ERR_PUSH_UNKNOWN_DEVICE', serial: shown, remoteAddress }, 'unknown terminal asks to connect; add it to devices to accept it');
     }
   }
 }
