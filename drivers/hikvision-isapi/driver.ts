@@ -18,6 +18,7 @@ import { PollLoop } from '../../src/devices/pollLoop.js';
 import { pathTerminalKey, type PushReply, type PushRequest, type PushTerminal } from '../../src/push/types.js';
 import { resolveLocalTime } from '../../src/punch/time.js';
 import { GatewayError, errorMessage } from '../../src/util/errors.js';
+import { LogLimiter } from '../../src/util/logLimiter.js';
 import { IsapiClient } from './client.js';
 import { decodeDeviceInfo, decodeDeviceTime, epochOf, type DeviceInfo } from './codec.js';
 import type { HikvisionConfig } from './config.js';
@@ -45,6 +46,8 @@ export class HikvisionDriver implements Driver, PushTerminal {
   private ignoredEvents = 0;
   private zoneMismatchMin = 0;
   private stopped = false;
+  /** one line per push would follow a flood of pushes: a few lines and a count */
+  private readonly warnings: LogLimiter;
 
   constructor(
     private readonly cfg: HikvisionConfig,
@@ -53,6 +56,7 @@ export class HikvisionDriver implements Driver, PushTerminal {
     this.serial = pathTerminalKey('hikvision', ctx.deviceId);
     this.deviceId = ctx.deviceId;
     this.pushTrust = new HikPushTrust(cfg);
+    this.warnings = new LogLimiter(ctx.log);
     const zone = cfg.timezone ?? FALLBACK_ZONE;
     this.mapping = { zone, timeFrom: cfg.timeFrom, minorMap: cfg.minorMap, verifyModeMap: cfg.verifyModeMap, stateMap: cfg.stateMap };
     const signal = AbortSignal.any([ctx.signal, this.abort.signal]);
@@ -93,6 +97,7 @@ export class HikvisionDriver implements Driver, PushTerminal {
     this.abort.abort();
     await this.loop?.stop();
     await Promise.allSettled([...this.inFlight]);
+    this.warnings.flush();
   }
 
   knowsAddress(address: string): boolean {
@@ -157,7 +162,7 @@ export class HikvisionDriver implements Driver, PushTerminal {
       await this.identify();
       return true;
     } catch (error) {
-      this.ctx.log.warn({ err: errorMessage(error) }, 'pushed event waits: terminal serial not readable yet');
+      this.warnings.warn('identity', { err: errorMessage(error) }, 'pushed event waits: terminal serial not readable yet');
       return false;
     }
   }
