@@ -104,8 +104,9 @@ export class Gateway {
   /** Terminals that call the gateway (zk-push, hikvision-isapi with push) need the push listener; nothing listens otherwise. */
   private async startPushListener(): Promise<void> {
     if (!this.config.devices.some(usesPushListener)) return;
-    const { maxBodyBytes, requestTimeout, idleTimeout, keepAliveTimeout, maxConnections } = this.config.pushListener;
-    const listener = new PushListener({ log: this.log, metrics: this.metrics, maxBodyBytes, limits: { requestTimeoutMs: requestTimeout, idleTimeoutMs: idleTimeout, keepAliveTimeoutMs: keepAliveTimeout, maxConnections } });
+    const { maxBodyBytes, requestTimeout, idleTimeout, keepAliveTimeout, maxConnections, maxConnectionsPerAddress } = this.config.pushListener;
+    const limits = { requestTimeoutMs: requestTimeout, idleTimeoutMs: idleTimeout, keepAliveTimeoutMs: keepAliveTimeout, maxConnections, maxConnectionsPerAddress };
+    const listener = new PushListener({ log: this.log, metrics: this.metrics, maxBodyBytes, limits });
     try {
       await listener.listen(this.config.pushListener.listen);
       this.push = listener;

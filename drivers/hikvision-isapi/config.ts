@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { baseDeviceSchema, duration } from '../../src/config/primitives.js';
 import { PUNCH_STATES, VERIFY_METHODS } from '../../src/punch/punch.js';
+import { allowFromSchema } from '../../src/push/addresses.js';
 
 /** A duration key with a default, described on the outer schema too (so JSON Schema shows it). */
 function durationKey(description: string, defaultMs: number) {
@@ -22,12 +23,13 @@ export const hikvisionConfigSchema = baseDeviceSchema
     pageSize: z.number().int().min(1).max(100).default(30).describe('maxResults per AcsEvent page (terminals cap it, often at 30)'),
     lookback: durationKey('how far back the first search reaches when no checkpoint exists', 7 * 86_400_000),
     timeout: durationKey('reply timeout per ISAPI request', 10_000),
-    push: z.boolean().default(false).describe('accept the terminal\'s HTTP event push at pushListener.listen under /hikvision/<id>'),
+    push: z.boolean().default(false).describe('accept the terminal\'s HTTP event push at pushListener.listen under /hikvision/<id>; only from allowFrom, else only from host when one is set'),
+    allowFrom: allowFromSchema.optional(),
     macAddress: z
       .string()
       .regex(/^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$/, 'expected a MAC address such as 24:32:ae:55:c9:c0')
       .optional()
-      .describe('when set, pushed events must carry this macAddress (a second check besides the URL)'),
+      .describe('when set, pushed events must carry this macAddress (missing or another: refused); a check against a misconfigured terminal, not against a forger, since the MAC is in the body'),
     timeFrom: z
       .enum(['offset', 'wall'])
       .default('offset')

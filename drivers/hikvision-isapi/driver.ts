@@ -11,25 +11,32 @@
 // - A terminal offset that disagrees with the configured zone is logged once and shown in
 //   details.zoneMismatchMin; clockSkewSec comes from /ISAPI/System/time when it answers.
 // - Nothing keeps running after `stop()` resolves: the poll loop and in-flight pushes are awaited.
+// - Pushed events reach it only through /hikvision/<device id> (the listener's hikvision route),
+//   from the addresses pushTrust.ts admits.
 import type { Driver, DriverContext } from '../../src/devices/driver.js';
 import { PollLoop } from '../../src/devices/pollLoop.js';
 import { pathTerminalKey, type PushReply, type PushRequest, type PushTerminal } from '../../src/push/types.js';
 import { resolveLocalTime } from '../../src/punch/time.js';
 import { GatewayError, errorMessage } from '../../src/util/errors.js';
+import { LogLimiter } from '../../src/util/logLimiter.js';
 import { IsapiClient } from './client.js';
 import { decodeDeviceInfo, decodeDeviceTime, epochOf, type DeviceInfo } from './codec.js';
 import type { HikvisionConfig } from './config.js';
 import { handlePush } from './push.js';
 import type { MappingConfig } from './punches.js';
+import { HikPushTrust } from './pushTrust.js';
 import { syncEvents, type SyncResult } from './sync.js';
 import { ISAPI_PATHS } from './tables.js';
 
 export const FALLBACK_ZONE = 'Asia/Jakarta';
 
 export class HikvisionDriver implements Driver, PushTerminal {
+  readonly route = 'hikvision' as const;
   /** push listener routing key: /hikvision/<device id> */
   readonly serial: string;
+  readonly deviceId: string;
   readonly client: IsapiClient | undefined;
+  readonly pushTrust: HikPushTrust;
   private readonly mapping: MappingConfig;
   private readonly abort = new AbortController();
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -39,12 +46,17 @@ export class HikvisionDriver implements Driver, PushTerminal {
   private ignoredEvents = 0;
   private zoneMismatchMin = 0;
   private stopped = false;
+  /** one line per push would follow a flood of pushes: a few lines and a count */
+  private readonly warnings: LogLimiter;
 
   constructor(
     private readonly cfg: HikvisionConfig,
     private readonly ctx: DriverContext,
   ) {
     this.serial = pathTerminalKey('hikvision', ctx.deviceId);
+    this.deviceId = ctx.deviceId;
+    this.pushTrust = new HikPushTrust(cfg);
+    this.warnings = new LogLimiter(ctx.log);
     const zone = cfg.timezone ?? FALLBACK_ZONE;
     this.mapping = { zone, timeFrom: cfg.timeFrom, minorMap: cfg.minorMap, verifyModeMap: cfg.verifyModeMap, stateMap: cfg.stateMap };
     const signal = AbortSignal.any([ctx.signal, this.abort.signal]);
@@ -85,15 +97,19 @@ export class HikvisionDriver implements Driver, PushTerminal {
     this.abort.abort();
     await this.loop?.stop();
     await Promise.allSettled([...this.inFlight]);
+    this.warnings.flush();
+  }
+
+  knowsAddress(address: string): boolean {
+    return this.cfg.push && this.pushTrust.knowsAddress(address);
   }
 
   handle(request: PushRequest): Promise<PushReply> {
     if (this.stopped) return Promise.resolve({ status: 503, body: 'ERROR: stopping' });
-    this.ctx.status.seen();
     const work = handlePush(request, {
       ctx: this.ctx,
       mapping: this.mapping,
-      macAddress: this.cfg.macAddress,
+      trust: this.pushTrust,
       identityReady: () => this.identityReady(),
       onMapped: (o) => this.noteMapped(o),
     }).then((reply) => {
@@ -146,7 +162,7 @@ export class HikvisionDriver implements Driver, PushTerminal {
       await this.identify();
       return true;
     } catch (error) {
-      this.ctx.log.warn({ err: errorMessage(error) }, 'pushed event waits: terminal serial not readable yet');
+      this.warnings.warn('identity', { err: errorMessage(error) }, 'pushed event waits: terminal serial not readable yet');
       return false;
     }
   }

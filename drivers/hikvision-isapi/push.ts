@@ -1,21 +1,28 @@
 // A Hikvision HTTP host notification (POST /hikvision/<deviceId> on the push listener) → punch.
 // Invariants:
+// - The source comes first (pushTrust.ts): a request from an address the entry does not admit
+//   (allowFrom, else host) is refused (403 `ERROR: source`) before its body is decoded; an event
+//   whose macAddress is missing or another while macAddress is configured is refused (403).
+//   Refusals are counted (status and gateway_push_refused_total), logged by the listener, and
+//   change nothing: no punch, not even "seen".
 // - 200 only after the punch committed (emitMany resolved), or for an event that is not a punch
 //   (door, heartbeat: ignored and counted); 503 when the buffer cannot commit or the terminal's
 //   serial (the device part of the punch id) is not known yet, so the terminal sends it again.
-// - An unreadable body is counted (status.rejected push-<code>), logged with an excerpt and
-//   answered 400; a body whose macAddress differs from the configured one is refused (403).
+// - An unreadable body is counted (status.rejected push-<code>, its excerpt and address in the
+//   detail) and answered 400 with a fixed text: no reply carries request text.
+// - A pushed punch carries `address`: the request's source IP.
 // - A pushed event and the same event pulled give the same punch id (punches.ts).
 import type { DriverContext } from '../../src/devices/driver.js';
-import type { PushReply, PushRequest } from '../../src/push/types.js';
+import type { PushRefusal, PushReply, PushRequest } from '../../src/push/types.js';
 import { DecodeError, errorMessage } from '../../src/util/errors.js';
 import { decodePushBody } from './codec.js';
 import { toPunch, type MappingConfig } from './punches.js';
+import type { HikPushTrust } from './pushTrust.js';
 
 export interface PushHandlerDeps {
   ctx: DriverContext;
   mapping: MappingConfig;
-  macAddress: string | undefined;
+  trust: HikPushTrust;
   /** resolves true once the punch id's serial is settled (configured, read, or not readable at all) */
   identityReady: () => Promise<boolean>;
   onMapped: (outcome: { zoneMismatchMin?: number; ignored?: string }) => void;
@@ -23,10 +30,15 @@ export interface PushHandlerDeps {
 
 const OK: PushReply = { status: 200, body: 'OK' };
 
-const sameMac = (a: string, b: string): boolean => a.replace(/-/g, ':').toLowerCase() === b.replace(/-/g, ':').toLowerCase();
+function refuse(request: PushRequest, deps: PushHandlerDeps, reason: PushRefusal, detail: string): PushReply {
+  deps.ctx.status.rejected(reason === 'mac' ? 'push-mac' : reason, `${detail} from ${request.remoteAddress}`, { logged: true });
+  deps.ctx.push?.refused(deps.ctx.deviceId, reason, request);
+  return { status: 403, body: reason === 'mac' ? 'ERROR: macAddress does not match this device' : 'ERROR: source' };
+}
 
 export async function handlePush(request: PushRequest, deps: PushHandlerDeps): Promise<PushReply> {
   const { ctx } = deps;
+  if (!(await deps.trust.admitsSource(request.remoteAddress))) return refuse(request, deps, 'source', 'event');
   const bytes = request.bytes ?? new TextEncoder().encode(request.body);
   let event;
   try {
@@ -34,14 +46,13 @@ export async function handlePush(request: PushRequest, deps: PushHandlerDeps): P
   } catch (error) {
     if (!(error instanceof DecodeError)) throw error;
     const excerpt = Buffer.from(bytes.subarray(0, 120)).toString('utf8').replace(/[^\x20-\x7e]/g, '.');
-    ctx.status.rejected(`push-${error.code}`, `${error.message}: ${excerpt}`);
-    ctx.log.warn({ code: 'GW_ERR_DECODE', reason: error.code, remoteAddress: request.remoteAddress, excerpt }, 'hikvision push body refused');
-    return { status: 400, body: `ERROR: ${error.message}` };
+    ctx.status.rejected(`push-${error.code}`, `${error.message}: ${excerpt} (from ${request.remoteAddress})`);
+    return { status: 400, body: 'ERROR: body not readable' };
   }
-  if (deps.macAddress && event.macAddress && !sameMac(deps.macAddress, event.macAddress)) {
-    ctx.status.rejected('push-mac', `macAddress ${event.macAddress} from ${request.remoteAddress}, configured ${deps.macAddress}`);
-    return { status: 403, body: 'ERROR: macAddress does not match this device' };
+  if (!deps.trust.macMatches(event.macAddress)) {
+    return refuse(request, deps, 'mac', event.macAddress === undefined ? 'event without macAddress' : `macAddress ${JSON.stringify(event.macAddress.slice(0, 40))}`);
   }
+  ctx.status.seen();
   if (!event.record) {
     deps.onMapped({ ignored: event.eventType });
     return OK;
@@ -55,7 +66,7 @@ export async function handlePush(request: PushRequest, deps: PushHandlerDeps): P
   else deps.onMapped({ zoneMismatchMin: outcome.zoneMismatchMin });
   if (!(await deps.identityReady())) return { status: 503, body: 'ERROR: terminal identity not read yet, send again later' };
   try {
-    await ctx.emitMany([outcome.raw]);
+    await ctx.emitMany([{ ...outcome.raw, address: request.remoteAddress }]);
   } catch (error) {
     ctx.status.update({ lastError: `GW_ERR_BUFFER_UNAVAILABLE: ${errorMessage(error)}` });
     return { status: 503, body: 'ERROR: cannot store, send again later' };

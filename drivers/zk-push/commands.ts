@@ -1,10 +1,13 @@
 // The per-terminal command queue: commands wait until the terminal's next getrequest, are sent
 // once as `C:<id>:<cmd>`, and complete when devicecmd brings `ID=<id>&Return=<code>`.
 // Invariants:
-// - Ids are unique per driver instance (a timestamp base plus a counter), so a result from a
-//   previous gateway run never completes a new command.
+// - Ids are unpredictable: 9 random decimal digits from node:crypto (a number every terminal
+//   parses, below 2^31), distinct among the commands waiting. A result completes only a command
+//   queued in this queue (one terminal's), so a result from another terminal, a previous gateway
+//   run or a guess completes nothing.
 // - A command sent but never answered is sent again after the terminal's next handshake (a
 //   rebooted terminal forgets what it had not run).
+import { randomInt } from 'node:crypto';
 import type { CommandResult } from './codec.js';
 
 export interface QueuedCommand {
@@ -16,12 +19,10 @@ export interface QueuedCommand {
 
 export class CommandQueue {
   private readonly items: QueuedCommand[] = [];
-  private next = 1;
-  private readonly base = Date.now() % 100_000;
 
   /** Queue a command; the promise resolves with the terminal's result. */
   enqueue(command: string): { id: string; result: Promise<CommandResult> } {
-    const id = `${this.base}${String(this.next++).padStart(3, '0')}`;
+    const id = this.freshId();
     let resolve!: (r: CommandResult) => void;
     const result = new Promise<CommandResult>((r) => (resolve = r));
     this.items.push({ id, command, sent: false, resolve });
@@ -39,13 +40,13 @@ export class CommandQueue {
       });
   }
 
-  /** Completes the command a result names; false when no such command waits. */
-  complete(result: CommandResult): boolean {
+  /** Completes the command a result names and returns its text; undefined when no such command waits. */
+  complete(result: CommandResult): string | undefined {
     const index = this.items.findIndex((c) => c.id === result.id);
-    if (index < 0) return false;
+    if (index < 0) return undefined;
     const [item] = this.items.splice(index, 1);
     item?.resolve(result);
-    return true;
+    return item?.command;
   }
 
   /** After a handshake: whatever was sent and not answered goes out again. */
@@ -60,5 +61,12 @@ export class CommandQueue {
 
   get pending(): number {
     return this.items.length;
+  }
+
+  private freshId(): string {
+    for (;;) {
+      const id = String(randomInt(100_000_000, 1_000_000_000));
+      if (!this.items.some((c) => c.id === id)) return id;
+    }
   }
 }

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { baseDeviceSchema } from '../../src/config/primitives.js';
 import { PUNCH_STATES, VERIFY_METHODS } from '../../src/punch/punch.js';
+import { allowFromSchema } from '../../src/push/addresses.js';
 
 const codeMap = <T extends readonly [string, ...string[]]>(values: T, what: string) =>
   z
@@ -18,7 +19,8 @@ export const zkPushConfigSchema = baseDeviceSchema
       .union([z.string().min(1), z.number().int().nonnegative()])
       .transform(String)
       .optional()
-      .describe('comm key set on the terminal; when set, a handshake must carry the same pushcommkey'),
+      .describe('comm key set on the terminal; when set, only a handshake carrying the same pushcommkey is answered, and it pins the terminal to that source address: every other request is taken from the pinned address only'),
+    allowFrom: allowFromSchema.optional(),
     delay: z.number().int().min(1).max(3600).default(30).describe('Delay: seconds between the terminal\'s getrequest polls'),
     errorDelay: z.number().int().min(1).max(3600).default(60).describe('ErrorDelay: seconds the terminal waits after a failed request'),
     transInterval: z.number().int().min(0).max(1440).default(1).describe('TransInterval: minutes between batched uploads when realtime is off'),

@@ -7,56 +7,70 @@
 //   quarantine (as invalid punches carrying the line); its good lines are committed; `n` counts
 //   every line, so the terminal does not resend a line that will never parse.
 // - Stamps are stored per table in the checkpoint store and echoed in the handshake, never used to
-//   skip anything: deduplication is by punch id (zk-push.md "Stamps").
+//   skip anything: deduplication is by punch id (zk-push.md "Stamps"). Only digits are stored or
+//   echoed (stamps.ts); no reply carries request text.
 // - Every reply carries the gateway's Date header (listener) and the handshake carries TimeZone:
 //   the terminal clock follows the gateway (zk-push.md "Other response details").
 // - Nothing keeps running after `stop()` resolves: in-flight requests are awaited.
 // - Uploads to a table not in UPLOAD_TABLES are answered OK (the terminal moves on) and counted
 //   as rejected; their stamps are not kept, so hostile table names cannot grow the checkpoint.
-// - With a commKey, a handshake without it is refused (401, counted) and so is every request after
-//   it until a handshake with the right key: a caller with a wrong key gets no punch accepted.
-//   Requests before any handshake are served, so uploads continue across a gateway restart.
+// - Every request passes trust.ts first (allowFrom, comm-key pin): a refused one is counted
+//   (status.rejected and the listener's gateway_push_refused_total), changes nothing — no punch,
+//   no stamp, no pin, no command taken, not even "seen" — and is answered 403/401.
+// - Every punch carries `address`: the source IP of the request that brought it.
+// - A devicecmd result counts only for a command id queued for this terminal; an INFO result sets
+//   model/firmware/platform only when they are identity strings (facts.ts).
 import type { Driver, DriverContext } from '../../src/devices/driver.js';
 import type { PunchState, RawPunch, VerifyMethod } from '../../src/punch/punch.js';
 import { zoneOffsetMinutes } from '../../src/punch/time.js';
 import type { PushReply, PushRequest, PushTerminal } from '../../src/push/types.js';
 import { errorMessage } from '../../src/util/errors.js';
+import { LogLimiter } from '../../src/util/logLimiter.js';
 import { decodeAttlog, decodeCommandResults, decodeInfo, decodeRtlog, encodeCommands, encodeHandshake, encodeUploadOk, splitLines, type AttlogRecord, type CommandResult, type Decoded } from './codec.js';
 import { CommandQueue } from './commands.js';
 import type { ZkPushConfig } from './config.js';
+import { boundedFacts, identityOf, isIdentityString } from './facts.js';
+import { echoedStamp, isStamp, STAMPS_KEY, withStamp } from './stamps.js';
 import { STATE_MAP, TRANS_FLAG, UPLOAD_TABLES, VERIFY_MAP } from './tables.js';
+import { ZkPushTrust, type Refusal } from './trust.js';
 
-export const STAMPS_KEY = 'stamps';
+export { STAMPS_KEY } from './stamps.js';
 const FALLBACK_ZONE = 'Asia/Jakarta';
 const OK: PushReply = { status: 200, body: 'OK' };
-const COMM_KEY_REFUSED: PushReply = { status: 401, body: 'ERROR: comm key' };
-
-type Stamps = Record<string, string>;
 
 export class ZkPushDriver implements Driver, PushTerminal {
+  readonly route = 'iclock' as const;
   readonly serial: string;
+  readonly deviceId: string;
   readonly commands = new CommandQueue();
+  readonly trust: ZkPushTrust;
   private unregister: (() => void) | undefined;
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly zone: string;
   private offlineTimer: NodeJS.Timeout | undefined;
   private stopped = false;
-  /** the last handshake carried a wrong comm key: nothing else is taken until a good one */
-  private commKeyRefused = false;
+  private readonly warnings: LogLimiter;
 
   constructor(
     private readonly cfg: ZkPushConfig,
     private readonly ctx: DriverContext,
   ) {
     this.serial = cfg.serial;
+    this.deviceId = ctx.deviceId;
     this.zone = cfg.timezone ?? FALLBACK_ZONE;
+    this.trust = new ZkPushTrust(cfg, ctx.checkpoint);
+    this.warnings = new LogLimiter(ctx.log);
   }
 
   async start(): Promise<void> {
     if (!this.ctx.push) throw new Error('zk-push needs the push listener (pushListener.listen); none in this context');
     this.stopped = false;
     this.unregister = this.ctx.push.register(this);
-    this.ctx.status.update({ serial: this.serial, online: false, details: { variant: 'push', waitingForTerminal: true } });
+    this.ctx.status.update({ serial: this.serial, online: false, details: { variant: 'push', waitingForTerminal: true, ...this.pinDetails() } });
+  }
+
+  knowsAddress(address: string): boolean {
+    return this.trust.knowsAddress(address);
   }
 
   async stop(): Promise<void> {
@@ -65,6 +79,7 @@ export class ZkPushDriver implements Driver, PushTerminal {
     this.unregister = undefined;
     clearTimeout(this.offlineTimer);
     await Promise.allSettled([...this.inFlight]);
+    this.warnings.flush();
   }
 
   /** Queue `DATA QUERY ATTLOG` for [since, until] terminal-local; resolves with the terminal's result. */
@@ -74,28 +89,45 @@ export class ZkPushDriver implements Driver, PushTerminal {
 
   handle(request: PushRequest): Promise<PushReply> {
     if (this.stopped) return Promise.resolve({ status: 503, body: 'ERROR: stopping' });
-    const work = this.route(request);
+    const work = this.serve(request);
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
     return work;
   }
 
-  private async route(request: PushRequest): Promise<PushReply> {
-    this.markSeen();
+  private async serve(request: PushRequest): Promise<PushReply> {
     const { endpoint, method } = request;
-    if (endpoint === 'cdata' && method === 'GET') return this.handshake(request);
-    if (this.commKeyRefused) {
-      this.ctx.status.rejected('comm-key', `${method} ${endpoint} from ${request.remoteAddress} after a handshake with a wrong comm key`);
-      return COMM_KEY_REFUSED;
-    }
+    const isHandshake = endpoint === 'cdata' && method === 'GET';
+    const refusal = isHandshake ? this.trust.checkHandshake(request.remoteAddress, request.query.pushcommkey) : this.trust.checkRequest(request.remoteAddress);
+    if (refusal) return this.refuse(request, refusal, isHandshake);
+    this.markSeen();
+    if (isHandshake) return this.handshake(request);
     if ((endpoint === 'cdata' || endpoint === 'querydata') && method === 'POST') return this.upload(request);
     if (endpoint === 'getrequest') return this.getRequest(request);
     if (endpoint === 'devicecmd') return this.deviceCmd(request);
     if (endpoint === 'registry') return { status: 200, body: `RegistryCode=${this.serial}` };
     if (endpoint === 'push') return { status: 200, body: this.optionLines().map(([k, v]) => `${k}=${v}`).join('\n') };
     if (endpoint === 'ping') return OK;
-    this.ctx.status.rejected('unknown-endpoint', `${method} ${endpoint}`);
+    this.ctx.status.rejected('unknown-endpoint', `${method} ${endpoint.slice(0, 32)}`);
     return { status: 404, body: 'NOT FOUND' };
+  }
+
+  /** Counted and answered; nothing else changes (trust.ts). */
+  private refuse(request: PushRequest, refusal: Refusal, isHandshake: boolean): PushReply {
+    const { method, endpoint, remoteAddress } = request;
+    this.ctx.status.rejected(refusal.reason, `${method} ${endpoint.slice(0, 32)} from ${remoteAddress}`, { logged: true });
+    this.ctx.push?.refused(this.deviceId, refusal.reason, request);
+    // the terminal's own address (or, before any pin, whoever it is) sent a wrong key: say so; a
+    // stranger's wrong key must not overwrite the device's state
+    const pinned = this.trust.pinned();
+    if (isHandshake && refusal.reason === 'comm-key' && (pinned === undefined || pinned === remoteAddress)) {
+      this.ctx.status.update({ lastError: `GW_ERR_DEVICE_AUTH: a handshake from ${remoteAddress} did not carry the configured comm key` });
+    }
+    return { ...refusal.reply };
+  }
+
+  private pinDetails(): { pinnedAddress?: string | null } {
+    return this.trust.hasCommKey ? { pinnedAddress: this.trust.pinned() ?? null } : {};
   }
 
   private markSeen(): void {
@@ -111,12 +143,12 @@ export class ZkPushDriver implements Driver, PushTerminal {
   }
 
   private optionLines(): [string, string | number][] {
-    const stamps = this.ctx.checkpoint.get<Stamps>(STAMPS_KEY) ?? {};
+    const stamps = this.ctx.checkpoint.get(STAMPS_KEY);
     const offsetHours = zoneOffsetMinutes(this.zone, Date.now()) / 60;
     return [
-      ['ATTLOGStamp', stamps.ATTLOG ?? 'None'],
-      ['OPERLOGStamp', stamps.OPERLOG ?? 'None'],
-      ['ATTPHOTOStamp', stamps.ATTPHOTO ?? 'None'],
+      ['ATTLOGStamp', echoedStamp(stamps, 'ATTLOG')],
+      ['OPERLOGStamp', echoedStamp(stamps, 'OPERLOG')],
+      ['ATTPHOTOStamp', echoedStamp(stamps, 'ATTPHOTO')],
       ['ErrorDelay', this.cfg.errorDelay],
       ['Delay', this.cfg.delay],
       ['TransTimes', '00:00;14:05'],
@@ -131,38 +163,47 @@ export class ZkPushDriver implements Driver, PushTerminal {
   }
 
   private handshake(request: PushRequest): PushReply {
-    const { query } = request;
-    if (this.cfg.commKey !== undefined && query.pushcommkey !== this.cfg.commKey) {
-      this.ctx.status.rejected('comm-key', `handshake from ${request.remoteAddress} without the configured comm key`);
-      this.ctx.status.update({ lastError: 'GW_ERR_DEVICE_AUTH: the terminal did not send the configured comm key' });
-      this.commKeyRefused = true;
-      return COMM_KEY_REFUSED;
-    }
-    this.commKeyRefused = false;
     this.commands.resendUnanswered();
     // after every handshake (boot, reconnect) ask what the terminal is: model, firmware, counts
     if (!this.commands.has('INFO')) this.commands.enqueue('INFO');
-    this.ctx.status.update({ serial: this.serial, lastError: null, details: pick(query, ['pushver', 'language', 'DeviceType']) });
+    const { facts } = boundedFacts(pick(request.query, ['pushver', 'language', 'DeviceType']));
+    this.ctx.status.update({ serial: this.serial, lastError: null, details: { ...facts, ...this.pinDetails() } });
     return { status: 200, body: encodeHandshake(this.serial, this.optionLines()) };
   }
 
   private getRequest(request: PushRequest): PushReply {
     if (request.query.INFO) {
-      const info = decodeInfo(request.query.INFO);
-      this.ctx.status.update({ ...(typeof info.firmware === 'string' ? { firmware: info.firmware } : {}), details: { info } });
+      const { facts: info, dropped } = boundedFacts(decodeInfo(request.query.INFO));
+      if (dropped > 0) this.ctx.status.rejected('info-field', `getrequest INFO=: ${dropped} value(s) too long or not plain text, not kept`);
+      this.ctx.status.update({ ...(isIdentityString(info.firmware) ? { firmware: info.firmware } : {}), details: { info } });
     }
     return { status: 200, body: encodeCommands(this.commands.takeUnsent()) };
   }
 
   private deviceCmd(request: PushRequest): PushReply {
+    let unknown = 0;
     for (const result of decodeCommandResults(request.body)) {
-      const known = this.commands.complete(result);
-      this.ctx.log.info({ id: result.id, cmd: result.cmd, returnCode: result.returnCode, known }, 'terminal command result');
-      if (/^INFO\b/.test(result.cmd) && Object.keys(result.values).length > 0) {
-        this.ctx.status.update({ ...pickIdentity(result.values), details: { info: result.values } });
+      const command = this.commands.complete(result);
+      if (command === undefined) {
+        unknown += 1;
+        continue;
       }
+      this.ctx.log.info({ id: result.id, cmd: command.split(' ')[0], returnCode: result.returnCode }, 'terminal command result');
+      if (/^INFO\b/.test(command) && Object.keys(result.values).length > 0) this.takeInfo(result.values);
     }
+    // answered OK all the same: the terminal has nothing to resend
+    if (unknown > 0) this.ctx.status.rejected('command-id', `devicecmd: ${unknown} result(s) for a command id not queued for this terminal, ignored`);
     return OK;
+  }
+
+  private takeInfo(values: Record<string, string>): void {
+    const identity = identityOf(values);
+    const { facts, dropped } = boundedFacts(values);
+    const refusedIdentity = (['DeviceName', 'FWVersion', 'Platform'] as const).filter((k) => values[k] !== undefined && !isIdentityString(values[k]));
+    if (dropped > 0 || refusedIdentity.length > 0) {
+      this.ctx.status.rejected('info-field', `INFO result: ${dropped} value(s) too long or not plain text, not kept${refusedIdentity.length > 0 ? ` (${refusedIdentity.join(', ')} not taken)` : ''}`);
+    }
+    this.ctx.status.update({ ...identity, details: { info: facts } });
   }
 
   private async upload(request: PushRequest): Promise<PushReply> {
@@ -181,19 +222,35 @@ export class ZkPushDriver implements Driver, PushTerminal {
     } else {
       this.ctx.log.debug({ table, lines: lines.length }, 'terminal upload not stored (photos, templates, options)');
     }
-    if (request.query.Stamp) this.ctx.checkpoint.set(STAMPS_KEY, { ...(this.ctx.checkpoint.get<Stamps>(STAMPS_KEY) ?? {}), [table]: request.query.Stamp });
+    const stamp = this.stampOf(request);
+    if (stamp) this.ctx.checkpoint.set(STAMPS_KEY, withStamp(this.ctx.checkpoint.get(STAMPS_KEY), table, stamp));
     return { status: 200, body: encodeUploadOk(lines.length) };
+  }
+
+  /**
+   * The upload's Stamp when it is one. Anything else is logged (rate-limited) and never stored;
+   * the upload itself is taken: a stamp only tells the terminal where to resume.
+   */
+  private stampOf(request: PushRequest): string | undefined {
+    const stamp = request.query.Stamp;
+    if (stamp === undefined || stamp === '') return undefined;
+    const length = stamp.length;
+    if (isStamp(stamp)) return stamp;
+    this.warnings.warn('stamp', { code: 'GW_ERR_DECODE', reason: 'stamp', remoteAddress: request.remoteAddress, length }, 'upload Stamp is not digits; not stored, not echoed');
+    return undefined;
   }
 
   private async uploadPunches(request: PushRequest, table: 'ATTLOG' | 'rtlog'): Promise<PushReply> {
     const decoded: Decoded<AttlogRecord> = table === 'rtlog' ? decodeRtlog(request.body) : decodeAttlog(request.body);
-    const raws = decoded.records.map((r) => this.toRaw(r, table));
+    const address = request.remoteAddress;
+    const raws = decoded.records.map((r) => this.toRaw(r, table, address));
     for (const error of decoded.errors) {
       this.ctx.status.rejected(`${table.toLowerCase()}-${error.code}`, `line ${error.line}: ${error.message}: ${error.excerpt}`);
       // an invalid punch (empty pin) goes to quarantine with the line: nothing vanishes silently
-      raws.push({ pin: '', localTime: '', state: 'unknown', verify: 'other', raw: { table, line: error.line, text: error.excerpt, error: error.message } });
+      raws.push({ pin: '', localTime: '', state: 'unknown', verify: 'other', address, raw: { table, line: error.line, text: error.excerpt, error: error.message } });
     }
-    const stamps = request.query.Stamp ? { [STAMPS_KEY]: { ...(this.ctx.checkpoint.get<Stamps>(STAMPS_KEY) ?? {}), [table]: request.query.Stamp } } : undefined;
+    const stamp = this.stampOf(request);
+    const stamps = stamp ? { [STAMPS_KEY]: withStamp(this.ctx.checkpoint.get(STAMPS_KEY), table, stamp) } : undefined;
     try {
       if (raws.length > 0 || stamps) await this.ctx.emitMany(raws, stamps);
     } catch (error) {
@@ -203,8 +260,9 @@ export class ZkPushDriver implements Driver, PushTerminal {
     return { status: 200, body: encodeUploadOk(decoded.lines) };
   }
 
-  private toRaw(record: AttlogRecord, table: string): RawPunch {
+  private toRaw(record: AttlogRecord, table: string, address: string): RawPunch {
     return {
+      address,
       pin: record.pin,
       localTime: record.localTime,
       state: mapCode<PunchState>(record.status, this.cfg.stateMap, STATE_MAP, 'unknown'),
@@ -226,12 +284,4 @@ function mapCode<T extends string>(code: number | null, override: Record<string,
 
 function pick(values: Record<string, string>, keys: string[]): Record<string, string> {
   return Object.fromEntries(keys.filter((k) => values[k] !== undefined).map((k) => [k, values[k] as string]));
-}
-
-function pickIdentity(values: Record<string, string>): { model?: string; firmware?: string; platform?: string } {
-  return {
-    ...(values.DeviceName ? { model: values.DeviceName } : {}),
-    ...(values.FWVersion ? { firmware: values.FWVersion } : {}),
-    ...(values.Platform ? { platform: values.Platform } : {}),
-  };
 }

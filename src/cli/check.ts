@@ -4,6 +4,7 @@ import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile, type ConfigProblem } 
 import { BUILTIN_DRIVERS } from '../devices/registry.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { isLoopbackHost } from '../config/schema.js';
+import { pushTrustOf } from '../push/deviceTrust.js';
 
 export const EXIT_CONFIG = 78; // EX_CONFIG from sysexits.h: systemd shows it as "configuration error"
 
@@ -17,6 +18,11 @@ export function configWarnings(config: GatewayConfig): string[] {
   if (config.publish.mqtt?.rejectUnauthorized === false || config.publish.https?.rejectUnauthorized === false) {
     warnings.push('publish: rejectUnauthorized is false; the server certificate is not verified');
   }
+  config.devices.forEach((device, index) => {
+    if (!device.enabled || pushTrustOf(device)?.authenticated !== false) return;
+    const fix = device.driver === 'zk-push' ? 'set allowFrom (the terminal\'s address) and/or commKey' : 'set allowFrom or host (the terminal\'s address)';
+    warnings.push(`devices[${index}] (${device.id}): push device accepts punches from any host on the network; ${fix}`);
+  });
   return warnings;
 }
 

@@ -48,7 +48,20 @@ export const pushListenerSchema = z.strictObject({
   requestTimeout: duration('a request (headers and body) not received whole within this is answered 408 and its connection closed (slowloris)').default(30_000),
   idleTimeout: duration('a connection silent for this long is closed').default(60_000),
   keepAliveTimeout: duration('how long a connection is kept open for the next request after a reply').default(5_000),
-  maxConnections: z.number().int().min(1).max(65_535).default(1_024).describe('open connections at once; further connections are closed at once'),
+  maxConnections: z
+    .number()
+    .int()
+    .min(1)
+    .max(65_535)
+    .default(1_024)
+    .describe('open connections at once from addresses no configured terminal uses (allowFrom, pinned comm-key address, Hikvision host); further ones are closed at once, while configured terminals always find room'),
+  maxConnectionsPerAddress: z
+    .number()
+    .int()
+    .min(1)
+    .max(65_535)
+    .default(16)
+    .describe('open connections at once from any one source address (a terminal uses one or two); further ones are closed at once'),
 });
 
 export const mqttSinkSchema = z.strictObject({

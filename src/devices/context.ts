@@ -7,6 +7,8 @@
 //   go to the quarantine table, counted and logged.
 // - The device serial in a punch id is the one the driver reported (status.update), else the
 //   configured `serial`, else the configured device id.
+// - Rejections are always counted; their warning lines are rate-limited per reason (LogLimiter):
+//   a terminal or a stranger sending garbage every second does not flood the journal.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CommitBatch, CommitResult, QuarantineEntry } from '../buffer/punchBuffer.js';
@@ -14,6 +16,7 @@ import type { SqlitePunchBuffer } from '../buffer/sqlitePunchBuffer.js';
 import { normalizePunch, type UnsequencedPunch } from '../punch/normalize.js';
 import type { RawPunch } from '../punch/punch.js';
 import type { PushRegistrar } from '../push/types.js';
+import { LogLimiter } from '../util/logLimiter.js';
 import type { Metrics } from '../util/metrics.js';
 import type { DeviceStates } from './deviceState.js';
 import type { BaseDeviceConfig, DriverContext, EmitResult } from './driver.js';
@@ -90,6 +93,7 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
       },
     );
   };
+  const rejectionWarnings = new LogLimiter(log);
   const emit = (raw: RawPunch): Promise<EmitResult> =>
     new Promise((resolve, reject) => {
       singles.push({ raw, resolve, reject });
@@ -105,10 +109,10 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
         if (change.online !== undefined) metrics.deviceUp.set({ device: deviceId }, change.online ? 1 : 0);
       },
       seen: () => states.seen(deviceId),
-      rejected: (reason, detail) => {
+      rejected: (reason, detail, options) => {
         metrics.rejected.inc({ device: deviceId, reason });
         states.rejected(deviceId, reason, detail);
-        log.warn({ code: 'GW_ERR_DECODE', reason, detail: detail?.slice(0, 200) }, 'input rejected');
+        if (options?.logged !== true) rejectionWarnings.warn(reason, { code: 'GW_ERR_DECODE', reason, detail: detail?.slice(0, 200) }, 'input rejected');
       },
     },
     checkpoint: {

@@ -33,8 +33,11 @@ export interface StatusReporter {
   update(change: DeviceStatusUpdate): void;
   /** the device answered something (heartbeat, reply, push request) */
   seen(): void;
-  /** count a rejected input (bad packet, line, body) under a short machine-readable reason */
-  rejected(reason: string, detail?: string): void;
+  /**
+   * count a rejected input (bad packet, line, body) under a short machine-readable reason; logged
+   * (rate-limited) unless `options.logged` says the caller writes its own line
+   */
+  rejected(reason: string, detail?: string, options?: { logged?: boolean }): void;
 }
 
 /** Per-device durable key/value store for download positions, stamps and the like. */

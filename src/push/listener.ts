@@ -3,16 +3,23 @@
 // when a push device is configured.
 // Invariants:
 // - A request is routed by its SN query parameter (/iclock) or by the device id in its path
-//   (/hikvision/<deviceId>) to the registered terminal; nothing else about the request is trusted
-//   for identity.
-// - Unknown serials are logged (once per serial and minute), counted in
-//   gateway_rejected_total{device="(unknown)",reason="unknown-serial"}, listed by `unknown()`, and
-//   answered 503 with Retry-After so the terminal keeps its data and calls again later.
+//   (/hikvision/<deviceId>) to a terminal registered on that route only: `SN=hikvision/<id>`
+//   reaches no Hikvision terminal. Whether the sender may speak for the terminal (allowFrom,
+//   comm-key pin, MAC) is the terminal's decision; it reports a refusal through `refused`.
+// - A request a terminal refused for its source is counted in
+//   gateway_push_refused_total{device,reason} and logged with its address (GW_ERR_PUSH_REFUSED),
+//   rate-limited: a forger's flood writes a few lines and a count, not a line per request.
+// - Unknown serials are logged (once per serial and minute, and at most a few lines a minute in
+//   all, LogLimiter), counted in gateway_rejected_total{device="(unknown)",reason="unknown-serial"},
+//   listed by `unknown()` (at most UNKNOWN_KEPT), and answered 503 with Retry-After so the
+//   terminal keeps its data and calls again later.
 // - Bodies larger than maxBodyBytes are refused (413, counted) before they are read whole; gzip
 //   bodies are inflated with the same limit on the output, and a bigger output is a 413 too.
 // - A request must arrive whole within requestTimeoutMs (answered 408, closed and counted as
-//   request-timeout), a silent connection is closed after idleTimeoutMs, and at most
-//   maxConnections are open at once, so slow or idle sockets (slowloris) cannot keep a terminal out.
+//   request-timeout), a silent connection is closed after idleTimeoutMs, one address holds at most
+//   maxConnectionsPerAddress connections and strangers at most maxConnections in all, while
+//   addresses a terminal is configured or pinned to always find room (connectionGate.ts): slow or
+//   idle sockets (slowloris) from any number of hosts cannot keep a configured terminal out.
 // - Every reply carries a Date header (Node sends one): the terminal takes its clock from it.
 // - `close` stops accepting, lets in-flight requests finish, and then drops idle connections.
 import { STATUS_CODES } from 'node:http';
@@ -20,18 +27,24 @@ import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import Fastify, { type ConnectionError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { LogLimiter } from '../util/logLimiter.js';
 import type { Metrics } from '../util/metrics.js';
-import { pathTerminalKey, type PushRegistrar, type PushReply, type PushRequest, type PushTerminal, type UnknownTerminal } from './types.js';
+import { normalizeAddress } from './addresses.js';
+import { ConnectionGate, type ConnectionRefusal } from './connectionGate.js';
+import { pathTerminalKey, type PushRegistrar, type PushRefusal, type PushReply, type PushRequest, type PushRoute, type PushTerminal, type UnknownTerminal } from './types.js';
 
 /** Connection limits against slow and idle clients (pushListener config). */
 export interface PushListenerLimits {
   requestTimeoutMs: number;
   idleTimeoutMs: number;
   keepAliveTimeoutMs: number;
+  /** open connections of addresses no terminal is known by, in all */
   maxConnections: number;
+  /** open connections of any one address */
+  maxConnectionsPerAddress: number;
 }
 
-export const DEFAULT_PUSH_LIMITS: PushListenerLimits = { requestTimeoutMs: 30_000, idleTimeoutMs: 60_000, keepAliveTimeoutMs: 5_000, maxConnections: 1_024 };
+export const DEFAULT_PUSH_LIMITS: PushListenerLimits = { requestTimeoutMs: 30_000, idleTimeoutMs: 60_000, keepAliveTimeoutMs: 5_000, maxConnections: 1_024, maxConnectionsPerAddress: 16 };
 
 export interface PushListenerOptions {
   log: Logger;
@@ -47,23 +60,43 @@ const UNKNOWN_KEPT = 100;
 
 export class PushListener implements PushRegistrar {
   readonly app: FastifyInstance;
-  private readonly terminals = new Map<string, PushTerminal>();
+  private readonly routes: Record<PushRoute, Map<string, PushTerminal>> = { iclock: new Map(), hikvision: new Map() };
   private readonly unknownBySerial = new Map<string, UnknownTerminal & { loggedAtMs: number }>();
   private readonly log: Logger;
+  /** warnings that hostile traffic can trigger at will: a few lines and a count per minute */
+  private readonly warnings: LogLimiter;
+  readonly connections: ConnectionGate;
 
   constructor(private readonly options: PushListenerOptions) {
     this.log = options.log.child({ component: 'push-listener' });
-    this.app = buildApp(this, options.maxBodyBytes, options.limits ?? DEFAULT_PUSH_LIMITS);
+    this.warnings = new LogLimiter(this.log);
+    const limits = options.limits ?? DEFAULT_PUSH_LIMITS;
+    this.connections = new ConnectionGate({
+      maxConnections: limits.maxConnections,
+      maxPerAddress: limits.maxConnectionsPerAddress,
+      isKnown: (address) => this.isTerminalAddress(address),
+      onRefused: (address, reason) => this.noteConnectionRefused(address, reason),
+    });
+    this.app = buildApp(this, options.maxBodyBytes, limits);
   }
 
   register(terminal: PushTerminal): () => void {
-    const current = this.terminals.get(terminal.serial);
+    const terminals = this.routes[terminal.route];
+    const current = terminals.get(terminal.serial);
     if (current && current !== terminal) this.log.warn({ serial: terminal.serial }, 'push terminal registered twice; the newer driver wins');
-    this.terminals.set(terminal.serial, terminal);
+    terminals.set(terminal.serial, terminal);
     this.unknownBySerial.delete(terminal.serial);
     return () => {
-      if (this.terminals.get(terminal.serial) === terminal) this.terminals.delete(terminal.serial);
+      if (terminals.get(terminal.serial) === terminal) terminals.delete(terminal.serial);
     };
+  }
+
+  /** Is `address` one a registered terminal is configured or pinned to? */
+  isTerminalAddress(address: string): boolean {
+    for (const terminals of Object.values(this.routes)) {
+      for (const terminal of terminals.values()) if (terminal.knowsAddress(address)) return true;
+    }
+    return false;
   }
 
   /** Terminals that called with a serial no device entry has, most recent first. */
@@ -83,16 +116,33 @@ export class PushListener implements PushRegistrar {
 
   async close(): Promise<void> {
     await this.app.close();
+    this.warnings.flush();
   }
 
-  /** Routes one decoded request (by `key`, else its SN); exported for the Fastify handler and for tests. */
-  async dispatch(request: PushRequest, key?: string): Promise<PushReply & { retryAfterSec?: number }> {
-    const serial = key ?? request.query.SN ?? '';
-    const terminal = this.terminals.get(serial);
-    if (terminal) return terminal.handle(request);
-    this.noteUnknown(serial, request.remoteAddress);
-    const retryAfterSec = this.options.unknownRetrySec ?? 300;
-    return { status: 503, body: 'UNKNOWN DEVICE', retryAfterSec };
+  /**
+   * Routes one decoded request: on `route` by `key` (default: the iclock route by its SN).
+   * Exported for the Fastify handler and for tests.
+   */
+  async dispatch(request: PushRequest, target?: { route: PushRoute; key: string }): Promise<PushReply & { retryAfterSec?: number }> {
+    const route = target?.route ?? 'iclock';
+    const serial = target?.key ?? request.query.SN ?? '';
+    const terminal = this.routes[route].get(serial);
+    if (!terminal) {
+      this.noteUnknown(serial, request.remoteAddress);
+      return { status: 503, body: 'UNKNOWN DEVICE', retryAfterSec: this.options.unknownRetrySec ?? 300 };
+    }
+    return terminal.handle(request);
+  }
+
+  refused(device: string, reason: PushRefusal, request: PushRequest): void {
+    this.options.metrics?.pushRefused.inc({ device, reason });
+    const fields = { code: 'GW_ERR_PUSH_REFUSED', device, reason, remoteAddress: request.remoteAddress, method: request.method, endpoint: request.endpoint.slice(0, 32) };
+    this.warnings.warn(`refused|${device}|${reason}`, fields, 'push request refused for its source; nothing of it was taken');
+  }
+
+  private noteConnectionRefused(address: string, reason: ConnectionRefusal): void {
+    this.options.metrics?.pushRefused.inc({ device: '(push)', reason });
+    this.warnings.warn(`connection|${reason}`, { code: 'GW_ERR_PUSH_REFUSED', reason, remoteAddress: address }, 'push connection closed at once: too many open connections');
   }
 
   /**
@@ -107,7 +157,7 @@ export class PushListener implements PushRegistrar {
   /** A body refused before any terminal saw it (too large, bad gzip): counted and logged. */
   noteBadBody(remoteAddress: string, reason: string): void {
     this.options.metrics?.rejected.inc({ device: '(push)', reason });
-    this.log.warn({ code: 'GW_ERR_DECODE', reason, remoteAddress }, 'push request body refused');
+    this.warnings.warn(`body|${reason}`, { code: 'GW_ERR_DECODE', reason, remoteAddress: normalizeAddress(remoteAddress) }, 'push request body refused');
   }
 
   private noteUnknown(serial: string, remoteAddress: string): void {
@@ -128,7 +178,7 @@ export class PushListener implements PushRegistrar {
     entry.remoteAddress = remoteAddress;
     if (now.getTime() - entry.loggedAtMs >= UNKNOWN_LOG_INTERVAL_MS) {
       entry.loggedAtMs = now.getTime();
-      this.log.warn({ code: 'GW_ERR_PUSH_UNKNOWN_DEVICE', serial: shown, remoteAddress }, 'unknown terminal asks to connect; add it to devices to accept it');
+      this.warnings.warn('unknown-serial', { code: 'GW_ERR_PUSH_UNKNOWN_DEVICE', serial: shown, remoteAddress }, 'unknown terminal asks to connect; add it to devices to accept it');
     }
   }
 }
@@ -186,7 +236,8 @@ function buildApp(listener: PushListener, maxBodyBytes: number, limits: PushList
     http: { headersTimeout: limits.requestTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(limits.requestTimeoutMs / 4))) },
     clientErrorHandler: (error, socket) => onClientError(listener, error, socket),
   });
-  app.server.maxConnections = limits.maxConnections;
+  // before Node's HTTP parser sees the socket: a refused connection costs no parser and no timer
+  app.server.prependListener('connection', (socket: Socket) => listener.connections.admit(socket));
   // terminals send text/plain, application/octet-stream or nothing: every body is bytes to us
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -206,7 +257,7 @@ function buildApp(listener: PushListener, maxBodyBytes: number, limits: PushList
         return reply.code(400).type('text/plain').send('ERROR: body cannot be inflated');
       }
       const endpoint = (request.params as { endpoint: string }).endpoint.replace(/\.aspx$/i, '');
-      const out = await listener.dispatch({ method: request.method, endpoint, query: firstValues(request.query), body: text, remoteAddress: request.ip });
+      const out = await listener.dispatch({ method: request.method, endpoint, query: firstValues(request.query), body: text, remoteAddress: normalizeAddress(request.ip) });
       if (out.retryAfterSec !== undefined) void reply.header('retry-after', String(out.retryAfterSec));
       return reply.code(out.status).type('text/plain').send(out.body);
     },
@@ -216,8 +267,8 @@ function buildApp(listener: PushListener, maxBodyBytes: number, limits: PushList
   app.post('/hikvision/:deviceId', async (request, reply) => {
     const bytes = request.body instanceof Uint8Array ? request.body : new Uint8Array();
     const { deviceId } = request.params as { deviceId: string };
-    const pushRequest: PushRequest = { method: 'POST', endpoint: 'hikvision', query: firstValues(request.query), body: '', bytes, contentType: String(request.headers['content-type'] ?? ''), remoteAddress: request.ip };
-    const out = await listener.dispatch(pushRequest, pathTerminalKey('hikvision', deviceId));
+    const pushRequest: PushRequest = { method: 'POST', endpoint: 'hikvision', query: firstValues(request.query), body: '', bytes, contentType: String(request.headers['content-type'] ?? ''), remoteAddress: normalizeAddress(request.ip) };
+    const out = await listener.dispatch(pushRequest, { route: 'hikvision', key: pathTerminalKey('hikvision', deviceId) });
     if (out.retryAfterSec !== undefined) void reply.header('retry-after', String(out.retryAfterSec));
     return reply.code(out.status).type('text/plain').send(out.body);
   });

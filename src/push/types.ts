@@ -1,10 +1,16 @@
 // The seam between the push listener (src/push) and push drivers (drivers/zk-push): the listener
 // owns HTTP, a driver owns one terminal's protocol state. Types only.
 // Invariants:
-// - A terminal is identified by its key: the serial number for /iclock (SN=), `<kind>/<deviceId>`
-//   for terminals routed by URL path (/hikvision/<deviceId>); at most one registration per key.
+// - A terminal is reachable through its own route only: `iclock` terminals by the serial number
+//   (SN=) of /iclock requests, `hikvision` terminals by the device id in /hikvision/<deviceId>. A
+//   key of one route never reaches a terminal of another; at most one registration per key.
 // - `handle` resolves with the reply only when everything the reply promises is done: an upload's
 //   `OK` only after its punches committed.
+// - A terminal that refuses a request for who sent it (allowFrom, comm-key pin, MAC) reports it
+//   through `PushRegistrar.refused` (counted and logged there, once) and changes no state of its
+//   own for that request.
+// - Replies never carry request text: every byte of a body comes from config, state the gateway
+//   validated, or fixed strings.
 
 export interface PushRequest {
   method: string;
@@ -14,6 +20,7 @@ export interface PushRequest {
   query: Record<string, string>;
   /** body text after Content-Encoding was undone ('' for GET) */
   body: string;
+  /** the source IP address, IPv4-mapped IPv6 written as IPv4 (addresses.ts normalizeAddress) */
   remoteAddress: string;
   /** the body bytes as received, for terminals that send binary or multipart bodies (/hikvision) */
   bytes?: Uint8Array;
@@ -21,20 +28,48 @@ export interface PushRequest {
   contentType?: string;
 }
 
+/** Why a request was refused for its source (gateway_push_refused_total{reason}). */
+export type PushRefusal =
+  /** the source address is not in the device's allowFrom (or not the Hikvision `host`) */
+  | 'source'
+  /** a comm key is configured and the address is not the one the last good handshake came from */
+  | 'pin'
+  /** a handshake without the right comm key, or a request before any good handshake */
+  | 'comm-key'
+  /** a Hikvision event whose macAddress is missing or not the configured one */
+  | 'mac';
+
 export interface PushReply {
   status: number;
   body: string;
 }
 
+export type PushRoute = 'iclock' | 'hikvision';
+
 export interface PushTerminal {
-  /** the routing key: the serial (SN=) or `<kind>/<deviceId>` (see pathTerminalKey) */
+  /** which of the listener's routes reaches this terminal */
+  readonly route: PushRoute;
+  /** the routing key within the route: the serial (SN=) or `<kind>/<deviceId>` (see pathTerminalKey) */
   readonly serial: string;
+  /** the configured device id (metric labels, logs) */
+  readonly deviceId: string;
   handle(request: PushRequest): Promise<PushReply>;
+  /**
+   * Is `address` one this terminal is configured or pinned to (allowFrom, the address of the last
+   * good comm-key handshake, the Hikvision `host`)? Such addresses always find a connection slot.
+   */
+  knowsAddress(address: string): boolean;
 }
 
 export interface PushRegistrar {
-  /** Route requests carrying SN=<serial> to `terminal`; returns the unregister function. */
+  /** Route requests of `terminal.route` keyed `terminal.serial` to `terminal`; returns the unregister function. */
   register(terminal: PushTerminal): () => void;
+  /**
+   * A terminal refused `request` for its source: counted in
+   * gateway_push_refused_total{device,reason} and logged with the address (GW_ERR_PUSH_REFUSED,
+   * rate-limited).
+   */
+  refused(deviceId: string, reason: PushRefusal, request: PushRequest): void;
 }
 
 /** A serial that called but is not configured, for /api/devices and the status page. */

@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   GW_ERR_API_UNAVAILABLE: 'the local API cannot listen on api.listen (address in use, not permitted); punches still flow',
   GW_ERR_API_INTERNAL: 'the local API failed to answer a request; the log line has the cause',
   GW_ERR_PUSH_UNAVAILABLE: 'the push listener cannot listen on pushListener.listen; push terminals cannot deliver',
+  GW_ERR_PUSH_REFUSED: 'a push request or connection was refused for its source (allowFrom, comm-key pin, Hikvision host or MAC, connection limits); nothing of it was committed',
   GW_ERR_PUSH_UNKNOWN_DEVICE: 'a terminal with a serial no device entry names called the push listener; it is told to retry later',
 } as const;
 

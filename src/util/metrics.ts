@@ -47,6 +47,12 @@ export function createMetrics() {
       labelNames: ['device', 'reason'] as const,
       registers: [registry],
     }),
+    pushRefused: new Counter({
+      name: 'gateway_push_refused_total',
+      help: 'Push requests and connections refused for their source (reason: source, pin, comm-key, mac, connections, connections-per-address); nothing of them was committed',
+      labelNames: ['device', 'reason'] as const,
+      registers: [registry],
+    }),
     commitErrors: new Counter({
       name: 'gateway_buffer_commit_errors_total',
       help: 'Buffer transactions that failed (disk full, read-only, closed)',

@@ -100,6 +100,7 @@ function renderDevices() {
   fill($('devices').tBodies[0], list.map(function (d) {
     var status = !d.enabled ? badge(t('disabled'), 'muted') : d.online ? badge(t('online'), 'ok') : badge(t('offline'), 'bad');
     var name = el('div'); name.appendChild(el('strong', '', d.id)); name.appendChild(el('div', 'small', [d.driver, d.model, d.serial].filter(Boolean).join(' · ')));
+    if (d.trust && !d.trust.authenticated) { var trustBadge = badge(t('unauthenticated'), 'warn'); trustBadge.title = t('unauthenticatedHelp'); trustBadge.setAttribute('data-trust', 'unauthenticated'); name.appendChild(trustBadge); }
     var rejected = Object.keys(d.rejected).map(function (k) { return k + ' ×' + d.rejected[k]; }).join(', ');
     var errors = [d.lastError, rejected].filter(Boolean).join(' · ');
     var recent = d.recentRejects.slice(0, 3).map(function (x) { return wall(x.at) + ' ' + x.reason + (x.detail ? ' (' + x.detail + ')' : ''); }).join('\n');

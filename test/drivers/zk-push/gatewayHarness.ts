@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { parseConfigText } from '../../../src/config/load.js';
 import { Gateway } from '../../../src/gateway.js';
-import { silentLogger } from '../../../src/util/logger.js';
+import { silentLogger, type Logger } from '../../../src/util/logger.js';
 
 export interface PushGatewaySetup {
   dir: string;
@@ -17,6 +17,10 @@ export interface PushGatewaySetup {
   /** serve the local API on 127.0.0.1 (port 0 unless apiPort) */
   api?: boolean;
   apiPort?: number;
+  /** more `pushListener:` keys, e.g. `maxConnections: 100` */
+  pushListener?: string[];
+  /** default silent */
+  log?: Logger;
 }
 
 export function pushConfigYaml(s: PushGatewaySetup): string {
@@ -31,6 +35,7 @@ export function pushConfigYaml(s: PushGatewaySetup): string {
     'pushListener:',
     `  listen: 127.0.0.1:${s.port ?? 0}`,
     ...(s.maxBodyBytes ? [`  maxBodyBytes: ${s.maxBodyBytes}`] : []),
+    ...(s.pushListener ?? []).map((line) => `  ${line}`),
     'devices:',
     ...s.devices.map((d) => `  - {id: ${d.id}, driver: zk-push, serial: ${d.serial}${d.extra ? `, ${d.extra}` : ''}}`),
   ];
@@ -43,7 +48,7 @@ export function pushConfigYaml(s: PushGatewaySetup): string {
 
 export async function startPushGateway(s: PushGatewaySetup): Promise<Gateway> {
   const config = parseConfigText(pushConfigYaml(s), 'push.yaml');
-  const gateway = new Gateway(config, { log: silentLogger(), api: s.api === true });
+  const gateway = new Gateway(config, { log: s.log ?? silentLogger(), api: s.api === true });
   await gateway.start();
   return gateway;
 }
