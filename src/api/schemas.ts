@@ -6,7 +6,7 @@
 // - Time parameters accept a date (whole day in gateway.timezone), a wall time (in
 //   gateway.timezone), or an instant with Z/offset; see timeBounds.ts.
 import { z } from 'zod';
-import { PUNCH_STATES, VERIFY_METHODS } from '../punch/punch.js';
+import { punchSchema } from '../punch/punch.js';
 
 const PUNCH_ID = /^[0-9a-f]{32}$/;
 export const TIME_PARAM = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
@@ -100,24 +100,8 @@ export const sinkStateBody = z.object({
   requestedAt: z.string().optional(),
 });
 
-export const punchBody = z.object({
-  schema: z.string(),
-  id: z.string(),
-  gateway: z.string(),
-  site: z.string(),
-  device: z.object({ id: z.string(), serial: z.string(), protocol: z.string(), model: z.string().optional() }),
-  pin: z.string(),
-  time: z.string(),
-  utc: z.string(),
-  verify: z.enum(VERIFY_METHODS),
-  state: z.enum(PUNCH_STATES),
-  workCode: z.number().nullable(),
-  receivedAt: z.string(),
-  seq: z.number(),
-  clockSkewSec: z.number().nullable(),
-  raw: z.record(z.string(), z.unknown()),
-  sinks: z.record(z.string(), sinkStateBody),
-});
+/** a buffered punch as punch/v1 (every field of it, so a new optional field such as device.address is never dropped) plus its delivery state per sink */
+export const punchBody = punchSchema.extend({ sinks: z.record(z.string(), sinkStateBody) });
 export const punchesBody = z.object({ count: z.number(), limit: z.number(), punches: z.array(punchBody) });
 
 export const queueBody = z.object({

@@ -170,6 +170,14 @@ describe('devices, punches, quarantine', () => {
     expect(limited).toMatchObject({ count: 2, limit: 2 });
   });
 
+  it('returns every punch/v1 field it buffered, device.address included', async () => {
+    const { gateway, app } = await setup();
+    await feed('dev-a').push([rawPunch(1, { pin: '4242', address: '192.0.2.17' })]);
+    await until(() => gateway.buffer.backlog().sinks.length > 0, 10_000, 'committed');
+    const body = (await app.inject('/api/punches?pin=4242')).json();
+    expect(body.punches[0]).toMatchObject({ pin: '4242', device: { id: 'dev-a', address: '192.0.2.17' } });
+  });
+
   it('shows a punch as pending while the sink is down', async () => {
     const { gateway, app } = await setup();
     await until(() => mqttUp(gateway), 10_000, 'mqtt connected');
