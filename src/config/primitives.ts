@@ -82,6 +82,27 @@ export function listenAddress(description: string) {
     });
 }
 
+/**
+ * A URL that `pattern` admits and that also parses (WHATWG URL) with a host: the pattern alone lets
+ * `https://exa mple` through, and `http://[::1` would crash whatever parses it later. Messages never
+ * quote the value: a URL may carry a password.
+ */
+export function parsedUrl(pattern: RegExp, expected: string) {
+  return z
+    .string()
+    .regex(pattern, { message: expected, abort: true })
+    .superRefine((value, ctx) => {
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `${expected}; this one does not parse as a URL (a space, a stray bracket, a bad port?)` });
+        return;
+      }
+      if (url.hostname === '') ctx.addIssue({ code: 'custom', message: `${expected}; this one names no host` });
+    });
+}
+
 const DNS_NAME = /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
 
 /** A DNS name or an IP address, without scheme or port (`gw-bkpp.local`, `192.168.1.10`, `::1`). */

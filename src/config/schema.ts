@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { AnyDriverFactory } from '../devices/registry.js';
 import { isLoopbackHost } from '../util/loopback.js';
-import { duration, hostName, listenAddress, timeZone } from './primitives.js';
+import { duration, hostName, listenAddress, parsedUrl, timeZone } from './primitives.js';
 
 export { isLoopbackHost };
 
@@ -53,7 +53,7 @@ export const pushListenerSchema = z.strictObject({
 });
 
 export const mqttSinkSchema = z.strictObject({
-  url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/.+/, 'expected mqtt://, mqtts://, ws:// or wss:// URL').describe('broker URL'),
+  url: parsedUrl(/^(mqtts?|wss?|tcp|ssl):\/\/.+/, 'expected mqtt://, mqtts://, ws:// or wss:// URL').describe('broker URL'),
   topicPrefix: z.string().min(1).regex(/^[^#+]+$/, 'must not contain MQTT wildcards').default('absensi').describe('first topic level'),
   clientId: z.string().min(1).optional().describe('MQTT client id; default absensi-gw-<gateway.id>'),
   username: z.string().optional().describe('broker user name'),
@@ -71,7 +71,7 @@ export const mqttSinkSchema = z.strictObject({
 });
 
 export const httpsSinkSchema = z.strictObject({
-  url: z.string().regex(/^https?:\/\/.+/, 'expected an https:// URL').describe('endpoint receiving punch-batch/v1 POSTs'),
+  url: parsedUrl(/^https?:\/\/.+/, 'expected an https:// URL').describe('endpoint receiving punch-batch/v1 POSTs'),
   token: z.string().optional().describe('bearer token (or tokenFile: path, or ${ENV})'),
   ...tlsFields,
   gzip: z.boolean().default(false).describe('gzip request bodies'),
