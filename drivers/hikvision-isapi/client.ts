@@ -8,8 +8,25 @@
 //   Terminals lock an account after a few wrong answers, so a refused password is never retried
 //   within one request.
 // - The password is only ever passed to the digest session; errors and logs never carry it.
+// - An answer body is read as it streams, up to `maxBodyBytes` (after any content decoding); a
+//   longer one is cut off and refused (IsapiBodyTooLarge), never held whole.
 import { GatewayError, errorMessage } from '../../src/util/errors.js';
 import { DigestSession, parseDigestChallenge } from './digest.js';
+
+/**
+ * Largest ISAPI answer accepted: an AcsEvent page holds at most 100 events (pageSize) of well under
+ * 2 KB of JSON each, deviceInfo and time a few hundred bytes; 8 MiB is far above both.
+ */
+export const MAX_ISAPI_BODY_BYTES = 8 * 1024 * 1024;
+
+/** An answer longer than maxBodyBytes: counted as a rejection (isapi-body-too-large). */
+export class IsapiBodyTooLarge extends GatewayError {
+  readonly rejection = 'isapi-body-too-large';
+  constructor(message: string) {
+    super('GW_ERR_DEVICE_PROTOCOL', message);
+    this.name = 'IsapiBodyTooLarge';
+  }
+}
 
 export interface IsapiClientOptions {
   host: string;
@@ -17,6 +34,8 @@ export interface IsapiClientOptions {
   username: string;
   password: string;
   timeoutMs: number;
+  /** largest answer body read (default MAX_ISAPI_BODY_BYTES) */
+  maxBodyBytes?: number;
   /** aborts every request (driver stop) */
   signal?: AbortSignal;
 }
@@ -73,16 +92,35 @@ export class IsapiClient {
     if (o.contentType) headers['content-type'] = o.contentType;
     try {
       const res = await fetch(`${this.baseUrl}${path}`, { method, headers, ...(o.body !== undefined ? { body: o.body } : {}), signal: AbortSignal.any(signals), redirect: 'manual' });
-      const text = await res.text();
+      const text = await this.bodyOf(res, `${method} ${path}`);
       const wwwAuthenticate = res.headers.get('www-authenticate') ?? '';
       return { status: res.status, contentType: res.headers.get('content-type') ?? '', text, wwwAuthenticate };
     } catch (error) {
+      if (error instanceof IsapiBodyTooLarge) throw error;
       if (this.options.signal?.aborted) throw new GatewayError('GW_ERR_DEVICE_UNREACHABLE', `${method} ${path}: stopped`, { cause: error });
       const name = (error as Error).name;
       if (name === 'TimeoutError' || name === 'AbortError') throw new GatewayError('GW_ERR_DEVICE_TIMEOUT', `${method} ${this.baseUrl}${path}: no answer within ${this.options.timeoutMs} ms`, { cause: error });
       const cause = (error as { cause?: unknown }).cause;
       throw new GatewayError('GW_ERR_DEVICE_UNREACHABLE', `${method} ${this.baseUrl}${path}: ${errorMessage(cause ?? error)}`, { cause: error });
     }
+  }
+
+  /** The body as text, read chunk by chunk and refused past maxBodyBytes. */
+  private async bodyOf(res: Response, what: string): Promise<string> {
+    const maxBytes = this.options.maxBodyBytes ?? MAX_ISAPI_BODY_BYTES;
+    const tooLarge = (): IsapiBodyTooLarge => new IsapiBodyTooLarge(`${what}: answer larger than ${maxBytes} bytes; refused`);
+    if (Number(res.headers.get('content-length') ?? 0) > maxBytes) {
+      await res.body?.cancel();
+      throw tooLarge();
+    }
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of res.body ?? []) {
+      size += chunk.byteLength;
+      if (size > maxBytes) throw tooLarge(); // leaving the loop cancels the stream
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks, size).toString('utf8');
   }
 }
 

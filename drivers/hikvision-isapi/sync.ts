@@ -10,17 +10,27 @@
 // - The next search starts at the cursor time (inclusive): same-second events are not lost.
 // - Backfill mode (`backfillFromMs`: `pull`) searches from that instant instead, with the same
 //   paging and mapping, and neither reads nor moves the cursor.
+// - A search ends: a terminal answering MORE past `maxEvents` (MAX_SEARCH_EVENTS) is refused
+//   (GW_ERR_DEVICE_PROTOCOL, counted acs-search-unbounded) and the cursor stays where it was.
+//   `totalMatches` is the terminal's word and only feeds progress; nothing is sized by it. A page
+//   over the client's body limit is counted (isapi-body-too-large) and ends the search the same way.
 import { randomUUID } from 'node:crypto';
 import type { DriverContext, EmitResult } from '../../src/devices/driver.js';
 import type { RawPunch } from '../../src/punch/punch.js';
 import { formatLocal, formatOffset, zoneOffsetMinutes } from '../../src/punch/time.js';
 import { DecodeError, GatewayError } from '../../src/util/errors.js';
-import type { IsapiClient } from './client.js';
+import { IsapiBodyTooLarge, type IsapiClient } from './client.js';
 import { decodeAcsEventPage, encodeAcsEventCond, epochOf, parseIsapiTime, type AcsEventRecord } from './codec.js';
 import { toPunch, type MappingConfig } from './punches.js';
 import { ISAPI_PATHS } from './tables.js';
 
 export const CURSOR_KEY = 'acsEventCursor';
+
+/**
+ * Events one search may return before it is taken for a terminal that never ends it. The sources
+ * give no ISAPI log capacity: this is the zk-tcp driver's ceiling for a terminal's attendance log.
+ */
+export const MAX_SEARCH_EVENTS = 2_000_000;
 
 export interface AcsCursor {
   /** highest serialNo seen by the last complete search */
@@ -43,6 +53,8 @@ export interface SyncOptions {
   onPage?: (done: number, total: number) => void;
   /** called for each mapped punch's zone mismatch and each ignored event */
   onMapped?: (outcome: { zoneMismatchMin?: number; ignored?: string }) => void;
+  /** events one search may return (default MAX_SEARCH_EVENTS) */
+  maxEvents?: number;
 }
 
 export interface SyncResult {
@@ -86,6 +98,12 @@ export async function syncEvents(o: SyncOptions): Promise<SyncResult> {
     if (page.status === 'MORE' && returned === 0) {
       throw new GatewayError('GW_ERR_DOWNLOAD_INCOMPLETE', `AcsEvent search ${searchId}: MORE with no records at position ${position}; the cursor stays where it was`);
     }
+    const maxEvents = o.maxEvents ?? MAX_SEARCH_EVENTS;
+    if (page.status === 'MORE' && position >= maxEvents) {
+      const message = `AcsEvent search ${searchId}: still MORE after ${position} events, more than a terminal holds (${maxEvents}); the cursor stays where it was`;
+      o.ctx.status.rejected('acs-search-unbounded', message);
+      throw new GatewayError('GW_ERR_DEVICE_PROTOCOL', message);
+    }
     const committed = await emit(o.ctx, raws, !backfill && last && cursor ? { [CURSOR_KEY]: cursor } : undefined);
     result.inserted += committed.inserted;
     result.duplicates += committed.duplicates;
@@ -97,7 +115,10 @@ export async function syncEvents(o: SyncOptions): Promise<SyncResult> {
 }
 
 async function fetchPage(o: SyncOptions, cond: Parameters<typeof encodeAcsEventCond>[0]) {
-  const response = await o.client.postJson(ISAPI_PATHS.acsEvent, encodeAcsEventCond(cond));
+  const response = await o.client.postJson(ISAPI_PATHS.acsEvent, encodeAcsEventCond(cond)).catch((error: unknown) => {
+    if (error instanceof IsapiBodyTooLarge) o.ctx.status.rejected(error.rejection, error.message);
+    throw error;
+  });
   try {
     return decodeAcsEventPage(response.text);
   } catch (error) {

@@ -7,7 +7,7 @@
 // - A ZK terminal serves one TCP client at a time: the daemon's driver for the same terminal waits
 //   (or fails and retries) while this connection is open.
 import type { BackfillOptions, BackfillResult, DriverContext } from '../../src/devices/driver.js';
-import { ZkClient } from './client.js';
+import { ZkClient, ZkRefusal } from './client.js';
 import type { ZkTcpConfig } from './config.js';
 import { identify } from './device.js';
 import { syncAttendance, type SyncResult } from './sync.js';
@@ -26,6 +26,9 @@ export async function backfillZkTcp(cfg: ZkTcpConfig, ctx: DriverContext, o: Bac
       onEmit: (done, total) => o.onProgress?.({ phase: 'commit', done, total }),
     });
     return { ...result, serial };
+  } catch (error) {
+    if (error instanceof ZkRefusal) ctx.status.rejected(error.rejection, error.message);
+    throw error;
   } finally {
     await client.close();
   }

@@ -8,12 +8,16 @@
 // - Checksum mismatches are logged and counted, never dropped (§2). Session ids are not validated
 //   on replies: chunk bursts carry a fragment counter there (§3.3).
 // - `readDataset` returns the whole dataset or throws; it never returns a partial one (§6).
+// - Sizes the terminal announces are checked before memory is reserved (limits.ts): a data-stat
+//   over the read's ceiling, or a chunk burst carrying more bytes than were asked for, is refused
+//   with a ZkRefusal (GW_ERR_DEVICE_PROTOCOL) at once, not retried; a dataset grows as chunks arrive.
 import type { Logger } from 'pino';
 import { GatewayError, errorMessage } from '../../src/util/errors.js';
 import {
   decodeDataStat, decodeOptionReply, decodePacket, decodeRealtimeEvents, encodePacket, encodeReadRequest,
   encodeTwoU32, encodeU32, makeCommKey, type DecodedPacket, type ZkRecord,
 } from './codec.js';
+import { DatasetBytes, maxDatasetBytes } from './limits.js';
 import { CHUNK_BYTES_TCP, CHUNK_BYTES_UDP, CMD, CMD_NAMES, COMMKEY_TICKS, EF, REPLY_CODES } from './tables.js';
 import { openTransport, type TransportKind, type ZkTransport } from './transport.js';
 
@@ -52,6 +56,14 @@ interface Pending {
   onPacket(packet: DecodedPacket): void;
   fail(error: Error): void;
   touch(): void;
+}
+
+/** The terminal sent something the gateway refuses to hold; `rejection` is the reason counted (status.rejected). */
+export class ZkRefusal extends GatewayError {
+  constructor(readonly rejection: 'zk-dataset-too-large' | 'zk-chunk-overrun', message: string) {
+    super('GW_ERR_DEVICE_PROTOCOL', message);
+    this.name = 'ZkRefusal';
+  }
 }
 
 export type ProgressFn = (receivedBytes: number, totalBytes: number) => void;
@@ -159,6 +171,11 @@ export class ZkClient {
       }
       this.expect(first, 'CMD_DATA_WRRQ');
       const size = decodeDataStat(first.data);
+      const ceiling = maxDatasetBytes(readCommand);
+      if (size > ceiling) {
+        const name = CMD_NAMES.get(readCommand) ?? String(readCommand);
+        throw new ZkRefusal('zk-dataset-too-large', `${name}: the terminal announces a ${size}-byte dataset, more than any terminal holds (${ceiling} bytes); nothing read`);
+      }
       return await this.readChunks(size, onProgress);
     } finally {
       if (this.connected) await this.request(CMD.FREE_DATA).catch(() => undefined);
@@ -166,16 +183,15 @@ export class ZkClient {
   }
 
   private async readChunks(size: number, onProgress?: ProgressFn): Promise<Buffer> {
-    const dataset = Buffer.alloc(size);
+    const dataset = new DatasetBytes(size);
     const chunkBytes = this.options.chunkBytes ?? (this.kind === 'tcp' ? CHUNK_BYTES_TCP : CHUNK_BYTES_UDP);
     onProgress?.(0, size);
     for (let offset = 0; offset < size; offset += chunkBytes) {
       const length = Math.min(chunkBytes, size - offset);
-      const chunk = await this.readChunkWithRetries(offset, length);
-      chunk.copy(dataset, offset);
+      dataset.append(await this.readChunkWithRetries(offset, length));
       onProgress?.(offset + length, size);
     }
-    return dataset;
+    return dataset.take();
   }
 
   private async readChunkWithRetries(offset: number, length: number): Promise<Buffer> {
@@ -185,6 +201,7 @@ export class ZkClient {
       try {
         return await this.readChunk(offset, length);
       } catch (error) {
+        if (error instanceof ZkRefusal) throw error;
         lastError = error;
         if (!this.connected) break;
         this.stats.chunkRetries++;
@@ -204,6 +221,11 @@ export class ZkClient {
         if (packet.command === CMD.PREPARE_DATA) {
           prepared = true;
         } else if (packet.command === CMD.DATA) {
+          // PREPARE_DATA's announced length is never trusted: the bound is what was asked for
+          if (received + packet.data.length > length) {
+            fail(new ZkRefusal('zk-chunk-overrun', `chunk at ${offset}: the terminal sent more than the ${length} bytes asked for; download refused`));
+            return;
+          }
           parts.push(Buffer.from(packet.data));
           received += packet.data.length;
           if (!prepared && received === length) done(Buffer.concat(parts)); // a chunk answered with one CMD_DATA

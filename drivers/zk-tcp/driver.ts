@@ -9,11 +9,12 @@
 //   it a duplicate. Realtime ids match log ids because fields the log layout lacks are blanked.
 // - Nothing keeps running after `stop()` resolves.
 // - A terminal refusing the comm key is counted (status.rejected comm-key) and shown as lastError
-//   on every attempt; the driver keeps retrying with backoff and emits nothing.
+//   on every attempt; the driver keeps retrying with backoff and emits nothing. So is a size the
+//   client refused to hold (ZkRefusal: zk-dataset-too-large, zk-chunk-overrun).
 import type { DeviceInfo, Driver, DriverContext } from '../../src/devices/driver.js';
 import type { RawPunch } from '../../src/punch/punch.js';
 import { GatewayError, errorMessage } from '../../src/util/errors.js';
-import { ZkClient } from './client.js';
+import { ZkClient, ZkRefusal } from './client.js';
 import type { ZkRecord } from './codec.js';
 import type { ZkTcpConfig } from './config.js';
 import { detectRecordSize, identify, measureClock, readUsers, type DeviceFacts } from './device.js';
@@ -97,6 +98,7 @@ export class ZkTcpDriver implements Driver {
         if (this.stopped) break;
         // a refused comm key is bad input from the device's side: counted like any rejection
         if (error instanceof GatewayError && error.code === 'GW_ERR_DEVICE_AUTH') this.ctx.status.rejected('comm-key', error.message);
+        if (error instanceof ZkRefusal) this.ctx.status.rejected(error.rejection, error.message);
         this.ctx.status.update({ online: false, lastError: errorMessage(error) });
         this.ctx.log.warn({ err: errorMessage(error), attempt }, 'zk session ended; reconnecting');
       }

@@ -2,7 +2,9 @@
 // Invariants:
 // - Building the app never listens: tests drive it with inject(), the gateway with server.ts.
 // - Every error answer is JSON `{error, code, details?}` with a GW_ERR_* code from the one catalog
-//   (src/util/errors.ts): 400 bad query/body, 401 token, 404 route, 503 buffer closed, 500 else.
+//   (src/util/errors.ts): 400 bad query/body, 401 token, 403 cross-site change, 404 route, 421
+//   foreign Host, 503 buffer closed, 500 else.
+// - The Host/Origin guard (hostGuard.ts) runs first on every request, token or not.
 // - Request URLs are not logged: the status page may carry `?token=` once.
 // - Everything the app attaches to the gateway (buffer listeners) is detached in onClose.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
@@ -10,7 +12,9 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Gateway } from '../gateway.js';
 import { GatewayError } from '../util/errors.js';
+import { LogLimiter } from '../util/logLimiter.js';
 import { bearerAuth, requiresToken } from './auth.js';
+import { hostGuard } from './hostGuard.js';
 import { CommitHealth } from './readiness.js';
 import { registerPushRoutes } from '../push/apiRoutes.js';
 import { registerBufferRoutes } from './routes/buffer.js';
@@ -64,6 +68,9 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
     return reply.code(500).send({ error: 'internal error; see the gateway log', code: 'GW_ERR_API_INTERNAL' });
   });
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?', 1)[0]}`, code: 'GW_ERR_API_NOT_FOUND' }));
+  const refusals = new LogLimiter(app.log as unknown as Logger);
+  app.addHook('onClose', async () => refusals.flush());
+  app.addHook('onRequest', hostGuard({ listenHost: gateway.config.api.listen.host, allowedHosts: gateway.config.api.allowedHosts ?? [] }, refusals));
   if (authRequired) app.addHook('onRequest', bearerAuth(options.token as string));
   app.addHook('onResponse', async (request, reply) => {
     if (reply.statusCode >= 400 && reply.statusCode < 500) gateway.metrics.apiRejected.inc({ status: String(reply.statusCode) });

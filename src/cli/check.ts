@@ -1,6 +1,7 @@
 // `absensi-gateway check`: validate a config file and say everything that is wrong with it.
 import type { Command } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile, type ConfigProblem } from '../config/load.js';
+import { secretFileWarnings, type SecretFileRef } from '../config/secretFiles.js';
 import { BUILTIN_DRIVERS } from '../devices/registry.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { isLoopbackHost } from '../config/schema.js';
@@ -44,10 +45,11 @@ export function registerCheckCommand(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action((options: { config: string; json?: boolean }) => {
       try {
-        const config = loadConfigFile(options.config);
+        const secretFiles: SecretFileRef[] = [];
+        const config = loadConfigFile(options.config, { onSecretFile: (ref) => secretFiles.push(ref) });
         const problems = fileProblems(config);
         if (problems.length > 0) throw new ConfigError(options.config, problems);
-        const warnings = configWarnings(config);
+        const warnings = [...configWarnings(config), ...secretFileWarnings(secretFiles).map((w) => w.message)];
         if (options.json) {
           process.stdout.write(`${JSON.stringify({ ok: true, file: options.config, devices: config.devices.length, warnings })}\n`);
         } else {

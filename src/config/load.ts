@@ -6,13 +6,14 @@
 //   never change the YAML structure. `${NAME:-fallback}` gives a default; `$${` is a literal `${`.
 // - A `*File` key (passwordFile, tokenFile, caFile, certFile, keyFile, commKeyFile) is read and
 //   put under the key without the suffix; giving both is an error. Secret values never appear in
-//   error messages.
+//   error messages. Each file read is reported to `onSecretFile` (its mode is secretFiles.ts's concern).
 import { readFileSync } from 'node:fs';
 import { LineCounter, parse as parseYaml, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { BUILTIN_DRIVERS, type AnyDriverFactory } from '../devices/registry.js';
 import { GatewayError, errorMessage } from '../util/errors.js';
 import { buildConfigSchema, type GatewayConfig } from './schema.js';
+import type { SecretFileRef } from './secretFiles.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/absensi-gateway/config.yaml';
 
@@ -51,6 +52,8 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   drivers?: AnyDriverFactory[];
   readFile?: (path: string) => string;
+  /** called for each `*File` key whose file was read */
+  onSecretFile?: (ref: SecretFileRef) => void;
 }
 
 export function loadConfigFile(file: string, options: LoadOptions = {}): GatewayConfig {
@@ -87,7 +90,8 @@ export function parseConfigText(text: string, file: string, options: LoadOptions
   const isPlain = (path: ConfigPath): boolean => (doc.getIn(path, true) as { type?: string } | undefined)?.type === 'PLAIN';
   const used = new Map<string, string>();
   const substituted = substituteEnv(raw, { env: options.env ?? process.env, report, isPlain, used }, []);
-  const withSecrets = readSecretFiles(substituted, options.readFile ?? ((p) => readFileSync(p, 'utf8')), [], report);
+  const secretIo: SecretIo = { readFile: options.readFile ?? ((p) => readFileSync(p, 'utf8')), report, onFile: options.onSecretFile };
+  const withSecrets = readSecretFiles(substituted, [], secretIo);
   const schema = configSchemaFor(options.drivers ?? BUILTIN_DRIVERS);
   const parsed = schema.safeParse(withSecrets);
   if (!parsed.success) for (const issue of parsed.error.issues) problems.push(describeIssue(issue, lineOf));
@@ -192,16 +196,18 @@ function substituteEnv(value: unknown, ctx: SubstituteContext, path: ConfigPath)
   return value;
 }
 
-function readSecretFiles(
-  value: unknown,
-  readFile: (path: string) => string,
-  path: ConfigPath,
-  report: (path: ConfigPath, message: string) => void,
-): unknown {
-  if (Array.isArray(value)) return value.map((item, i) => readSecretFiles(item, readFile, [...path, i], report));
+interface SecretIo {
+  readFile: (path: string) => string;
+  report: (path: ConfigPath, message: string) => void;
+  onFile: ((ref: SecretFileRef) => void) | undefined;
+}
+
+function readSecretFiles(value: unknown, path: ConfigPath, io: SecretIo): unknown {
+  const { readFile, report } = io;
+  if (Array.isArray(value)) return value.map((item, i) => readSecretFiles(item, [...path, i], io));
   if (!value || typeof value !== 'object') return value;
   // fromEntries keeps a `__proto__` key an own key (so the schema reports it) instead of a prototype
-  const out: Record<string, unknown> = Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, readSecretFiles(inner, readFile, [...path, key], report)]));
+  const out: Record<string, unknown> = Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, readSecretFiles(inner, [...path, key], io)]));
   for (const fileKey of SECRET_FILE_KEYS) {
     if (!(fileKey in out)) continue;
     const target = fileKey.slice(0, -'File'.length);
@@ -218,6 +224,7 @@ function readSecretFiles(
     try {
       const content = readFile(filePath);
       out[target] = target === 'commKey' ? Number(content.trim()) : content.replace(/\r?\n$/, '');
+      io.onFile?.({ path: formatPath([...path, fileKey]), key: fileKey, file: filePath });
     } catch (error) {
       report([...path, fileKey], `cannot read ${filePath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }

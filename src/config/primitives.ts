@@ -1,5 +1,6 @@
 // Reusable config value types. Every schema here carries a description: it ends up in
 // config/config.schema.json, which editors show next to the YAML.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const DURATION_UNITS_MS: Record<string, number> = {
@@ -79,6 +80,39 @@ export function listenAddress(description: string) {
       }
       return parsed;
     });
+}
+
+/**
+ * A URL that `pattern` admits and that also parses (WHATWG URL) with a host: the pattern alone lets
+ * `https://exa mple` through, and `http://[::1` would crash whatever parses it later. Messages never
+ * quote the value: a URL may carry a password.
+ */
+export function parsedUrl(pattern: RegExp, expected: string) {
+  return z
+    .string()
+    .regex(pattern, { message: expected, abort: true })
+    .superRefine((value, ctx) => {
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `${expected}; this one does not parse as a URL (a space, a stray bracket, a bad port?)` });
+        return;
+      }
+      if (url.hostname === '') ctx.addIssue({ code: 'custom', message: `${expected}; this one names no host` });
+    });
+}
+
+const DNS_NAME = /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
+
+/** A DNS name or an IP address, without scheme or port (`gw-bkpp.local`, `192.168.1.10`, `::1`). */
+export function hostName(description: string) {
+  return z
+    .string()
+    .refine((value) => DNS_NAME.test(value) || isIP(value.replace(/^\[(.*)\]$/, '$1')) !== 0, {
+      error: (issue) => `expected a host name or IP address without scheme or port, such as gw-bkpp.local, got "${String(issue.input).slice(0, 80)}"`,
+    })
+    .describe(description);
 }
 
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

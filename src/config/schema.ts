@@ -8,13 +8,10 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { AnyDriverFactory } from '../devices/registry.js';
-import { duration, listenAddress, timeZone } from './primitives.js';
+import { isLoopbackHost } from '../util/loopback.js';
+import { duration, hostName, listenAddress, parsedUrl, timeZone } from './primitives.js';
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
-
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK_HOSTS.has(host) || host.startsWith('127.');
-}
+export { isLoopbackHost };
 
 const tlsFields = {
   ca: z.string().optional().describe('PEM CA bundle to trust (or caFile: path)'),
@@ -35,6 +32,10 @@ export const apiSchema = z
   .strictObject({
     listen: listenAddress('local API address; keep it on loopback unless a token is set').prefault('127.0.0.1:8080'),
     token: z.string().min(16, 'expected at least 16 characters').optional().describe('bearer token for the local API (or tokenFile: path)'),
+    allowedHosts: z
+      .array(hostName('a host name or address the local API may be reached under'))
+      .default([])
+      .describe('names (no port) the API answers for besides loopback and the listen host, e.g. a reverse proxy\'s or the PC\'s own DNS name; any other Host header is refused (DNS rebinding)'),
   })
   .superRefine((api, ctx) => {
     if (!isLoopbackHost(api.listen.host) && !api.token) {
@@ -65,7 +66,7 @@ export const pushListenerSchema = z.strictObject({
 });
 
 export const mqttSinkSchema = z.strictObject({
-  url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/.+/, 'expected mqtt://, mqtts://, ws:// or wss:// URL').describe('broker URL'),
+  url: parsedUrl(/^(mqtts?|wss?|tcp|ssl):\/\/.+/, 'expected mqtt://, mqtts://, ws:// or wss:// URL').describe('broker URL'),
   topicPrefix: z.string().min(1).regex(/^[^#+]+$/, 'must not contain MQTT wildcards').default('absensi').describe('first topic level'),
   clientId: z.string().min(1).optional().describe('MQTT client id; default absensi-gw-<gateway.id>'),
   username: z.string().optional().describe('broker user name'),
@@ -83,7 +84,7 @@ export const mqttSinkSchema = z.strictObject({
 });
 
 export const httpsSinkSchema = z.strictObject({
-  url: z.string().regex(/^https?:\/\/.+/, 'expected an https:// URL').describe('endpoint receiving punch-batch/v1 POSTs'),
+  url: parsedUrl(/^https?:\/\/.+/, 'expected an https:// URL').describe('endpoint receiving punch-batch/v1 POSTs'),
   token: z.string().optional().describe('bearer token (or tokenFile: path, or ${ENV})'),
   ...tlsFields,
   gzip: z.boolean().default(false).describe('gzip request bodies'),

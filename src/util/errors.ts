@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   GW_ERR_API_BAD_REQUEST: 'a local API request (query or body) or a queue CLI argument does not validate',
   GW_ERR_API_UNAUTHORIZED: 'a local API request lacks the bearer token or carries a wrong one',
   GW_ERR_API_NOT_FOUND: 'no local API route at that path',
+  GW_ERR_API_FORBIDDEN: 'a local API request named a Host the API does not answer for, or tried to change state from another web origin (DNS rebinding, cross-site request)',
   GW_ERR_API_UNAVAILABLE: 'the local API cannot listen on api.listen (address in use, not permitted); punches still flow',
   GW_ERR_API_INTERNAL: 'the local API failed to answer a request; the log line has the cause',
   GW_ERR_PUSH_UNAVAILABLE: 'the push listener cannot listen on pushListener.listen; push terminals cannot deliver',

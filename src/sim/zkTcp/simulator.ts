@@ -8,6 +8,9 @@
 //   that fire many requests at once (node-zklib) get well-formed, non-interleaved replies.
 // - A read works on a snapshot taken at CMD_DATA_WRRQ; punches added meanwhile appear in the next read.
 // - Binds only the host it is given (127.0.0.1 by default).
+// - Every answer is true to the log unless `lies` is set: a hostile terminal for the gateway's
+//   bounds tests (a data-stat announcing more than the dataset holds, chunk bursts carrying more
+//   bytes than asked). Lies change sizes only; the bytes sent are always the log's own.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import {
@@ -46,8 +49,17 @@ export interface ZkSimulatorOptions {
   /** datasets up to this size are answered with one CMD_DATA (§6.3 reply A) */
   directDataMax?: number;
   faults?: ZkSimFaults;
+  lies?: ZkSimLies;
   pacing?: Pacing;
   seed?: number;
+}
+
+/** A hostile terminal's lies (synthetic: no real terminal is known to send these). */
+export interface ZkSimLies {
+  /** every buffered read's data-stat announces this many bytes; chunks still carry the real dataset */
+  datasetBytes?: number;
+  /** each chunk burst sends its CMD_DATA packets this many extra times before the closing ACK_OK */
+  chunkRepeats?: number;
 }
 
 export interface SimStats extends OutputStats {
@@ -73,7 +85,7 @@ const MAX_RECORDS = 1_000_000;
 export class ZkTcpSimulator {
   readonly log: SimLog;
   readonly stats: SimStats = { connections: 0, refusedConnections: 0, drops: 0, commands: {}, packetsSent: 0, badChecksums: 0 };
-  readonly options: Required<Omit<ZkSimulatorOptions, 'users' | 'faults'>> & { faults: ZkSimFaults };
+  readonly options: Required<Omit<ZkSimulatorOptions, 'users' | 'faults' | 'lies'>> & { faults: ZkSimFaults; lies: ZkSimLies };
   disabled = false;
   private tcpServer: Server | undefined;
   private udpSocket: UdpSocket | undefined;
@@ -91,7 +103,7 @@ export class ZkTcpSimulator {
       host: '127.0.0.1', port: 0, tcp: true, udp: true, serial: 'SIM0000000001', model: 'SIM-F22', platform: 'ZMM220_TFT',
       firmware: 'Ver 6.60 Apr 28 2020', records: 0, recordSize: 40, userSize: 72, realtimeSize: 36, commKey: 0,
       clockOffsetSec: 0, timeZone: 'Asia/Jakarta', firstRecordAt: '2026-01-05T07:00:00', recordStepSec: 37,
-      directDataMax: 1024, pacing: 'burst', seed: 1, ...options, faults: { ...options.faults },
+      directDataMax: 1024, pacing: 'burst', seed: 1, ...options, faults: { ...options.faults }, lies: { ...options.lies },
     };
     if (this.options.records > MAX_RECORDS) throw new RangeError(`records: at most ${MAX_RECORDS}`);
     this.log = new SimLog({ ...this.options, users: options.users ?? 20 });
@@ -313,8 +325,9 @@ export class ZkTcpSimulator {
     const dataset = command === CMD.ATTLOG_RRQ ? this.log.attendanceDataset() : command === CMD.USERTEMP_RRQ ? this.log.usersDataset() : undefined;
     if (!dataset) return this.reply(s, p, CMD.ACK_ERROR);
     s.prepared = dataset;
-    if (dataset.length <= this.options.directDataMax) return this.reply(s, p, CMD.DATA, dataset);
-    return this.reply(s, p, CMD.ACK_OK, encodeDataStat(dataset.length, dataset.length * 31));
+    const announced = this.options.lies.datasetBytes ?? dataset.length;
+    if (announced <= this.options.directDataMax) return this.reply(s, p, CMD.DATA, dataset);
+    return this.reply(s, p, CMD.ACK_OK, encodeDataStat(announced, dataset.length * 31));
   }
 
   /** PREPARE_DATA, CMD_DATA × n (session field = fragment counter), ACK_OK (§6.4, pyzk captures). */
@@ -324,8 +337,10 @@ export class ZkTcpSimulator {
     const slice = s.prepared.subarray(offset, offset + length);
     const burst = [encodePacket({ command: CMD.PREPARE_DATA, sessionId: s.id, replyId: p.replyId, data: encodeTwoU32(slice.length, DATA_PACKET_BYTES) })];
     let fragment = 0;
-    for (let at = 0; at < slice.length; at += DATA_PACKET_BYTES, fragment++) {
-      burst.push(encodePacket({ command: CMD.DATA, sessionId: fragment, replyId: p.replyId, data: slice.subarray(at, at + DATA_PACKET_BYTES) }));
+    for (let pass = 0; pass <= (this.options.lies.chunkRepeats ?? 0); pass++) {
+      for (let at = 0; at < slice.length; at += DATA_PACKET_BYTES, fragment++) {
+        burst.push(encodePacket({ command: CMD.DATA, sessionId: fragment, replyId: p.replyId, data: slice.subarray(at, at + DATA_PACKET_BYTES) }));
+      }
     }
     burst.push(encodePacket({ command: CMD.ACK_OK, sessionId: Math.max(0, fragment - 1), replyId: p.replyId, data: Buffer.alloc(0) }));
     const drops = this.options.faults.dropMidChunk ?? 0;
