@@ -9,9 +9,9 @@
 //   (printable, NFC, trimmed, 1..64 characters, no "|", the id's separator); else it is refused
 //   whole, reported, and the device keeps the serial it had. A cut serial would be another device.
 // - `details` (free-form facts, some of them device text such as a zk-push INFO answer) keep at
-//   most MAX_DETAIL_ENTRIES entries per object or array, MAX_DETAIL_DEPTH levels and strings of at
-//   most MAX_DETAIL_TEXT_CHARS printable characters; keys are bounded like identity strings.
-//   Whatever had to go is reported once per update.
+//   most MAX_DETAIL_ENTRIES entries per object or array, MAX_DETAIL_VALUES values in all,
+//   MAX_DETAIL_DEPTH levels and strings of at most MAX_DETAIL_TEXT_CHARS printable characters;
+//   keys are bounded like identity strings. Whatever had to go is reported once per update.
 // - `lastError` (gateway text that may quote a device) is cut to MAX_LAST_ERROR_CHARS, control
 //   characters made spaces; never reported as a problem.
 // - Pure: the caller counts and logs the problems.
@@ -20,6 +20,7 @@ import type { DeviceStatusUpdate } from './driver.js';
 
 export const MAX_DETAIL_TEXT_CHARS = 256;
 export const MAX_DETAIL_ENTRIES = 64;
+export const MAX_DETAIL_VALUES = 256;
 export const MAX_DETAIL_DEPTH = 4;
 export const MAX_LAST_ERROR_CHARS = 500;
 
@@ -47,7 +48,7 @@ export function boundStatusUpdate(change: DeviceStatusUpdate): BoundedStatus {
     delete out.serial;
   }
   if (change.details !== undefined) {
-    const loss = { cut: 0, dropped: 0 };
+    const loss = { cut: 0, dropped: 0, values: 0 };
     out.details = boundObject(change.details, 1, loss);
     if (loss.cut + loss.dropped > 0) problems.push(`details: ${loss.cut} text value(s) cut, ${loss.dropped} entr(ies) dropped`);
   }
@@ -70,17 +71,20 @@ function describe(value: unknown): string {
 interface Loss {
   cut: number;
   dropped: number;
+  /** values kept so far, against MAX_DETAIL_VALUES */
+  values: number;
 }
 
 function boundObject(value: Record<string, unknown>, depth: number, loss: Loss): Record<string, unknown> {
   // entries, then fromEntries: a key "__proto__" stays a plain own property
   const out = new Map<string, unknown>();
   for (const [rawKey, entry] of Object.entries(value)) {
-    const key = out.size < MAX_DETAIL_ENTRIES ? boundedText(rawKey, MAX_IDENTITY_CHARS) : undefined;
+    const key = out.size < MAX_DETAIL_ENTRIES && loss.values < MAX_DETAIL_VALUES ? boundedText(rawKey, MAX_IDENTITY_CHARS) : undefined;
     if (!key || key.lost || key.text === '' || out.has(key.text)) {
       loss.dropped += 1;
       continue;
     }
+    loss.values += 1;
     out.set(key.text, boundValue(entry, depth, loss));
   }
   return Object.fromEntries(out);
@@ -99,8 +103,10 @@ function boundValue(value: unknown, depth: number, loss: Loss): unknown {
     return null;
   }
   if (Array.isArray(value)) {
-    if (value.length > MAX_DETAIL_ENTRIES) loss.dropped += value.length - MAX_DETAIL_ENTRIES;
-    return value.slice(0, MAX_DETAIL_ENTRIES).map((item) => boundValue(item, depth + 1, loss));
+    const keep = Math.max(0, Math.min(value.length, MAX_DETAIL_ENTRIES, MAX_DETAIL_VALUES - loss.values));
+    loss.dropped += value.length - keep;
+    loss.values += keep;
+    return value.slice(0, keep).map((item) => boundValue(item, depth + 1, loss));
   }
   return boundObject(value as Record<string, unknown>, depth + 1, loss);
 }

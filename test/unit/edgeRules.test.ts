@@ -2,7 +2,7 @@
 // src/devices/quarantineEntry.ts). Every input here is synthetic. The same rules through the
 // real context, SQLite buffer and drivers: test/integration/edgeRules.test.ts.
 import { describe, expect, it } from 'vitest';
-import { boundStatusUpdate, MAX_DETAIL_ENTRIES, MAX_DETAIL_TEXT_CHARS, MAX_LAST_ERROR_CHARS } from '../../src/devices/statusBounds.js';
+import { boundStatusUpdate, MAX_DETAIL_ENTRIES, MAX_DETAIL_TEXT_CHARS, MAX_DETAIL_VALUES, MAX_LAST_ERROR_CHARS } from '../../src/devices/statusBounds.js';
 import { MAX_QUARANTINE_RAW_BYTES, QUARANTINE_EXCERPT_CHARS, quarantineEntryOf } from '../../src/devices/quarantineEntry.js';
 import { boundedText, edgePin, isBoundedText, MAX_IDENTITY_CHARS } from '../../src/punch/edgeRules.js';
 import type { RawPunch } from '../../src/punch/punch.js';
@@ -117,6 +117,15 @@ describe('boundStatusUpdate', () => {
     expect(details.list).toHaveLength(MAX_DETAIL_ENTRIES);
     expect(details).toMatchObject({ count: 7, flag: true, none: null });
     expect(problems).toEqual([`details: 1 text value(s) cut, ${1 + (1000 - 64) + 1 + (100 - 64)} entr(ies) dropped`]);
+  });
+
+  it('keeps at most MAX_DETAIL_VALUES values in all, however they are spread', () => {
+    const wide = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`group${i}`, Object.fromEntries(Array.from({ length: 64 }, (_, j) => [`k${j}`, 'v'.repeat(256)]))]));
+    const { change, problems } = boundStatusUpdate({ details: wide });
+    const count = (value: unknown): number => (value !== null && typeof value === 'object' ? Object.values(value).reduce<number>((n, v) => n + 1 + count(v), 0) : 0);
+    expect(count(change.details)).toBe(MAX_DETAIL_VALUES);
+    // groups 0-2 whole (3 × 65 values), group 3 with 60 of its 64, groups 4-9 dropped whole
+    expect(problems).toEqual(['details: 0 text value(s) cut, 10 entr(ies) dropped']);
   });
 
   it('cuts lastError and blanks its control characters, without counting it', () => {
