@@ -11,7 +11,8 @@
 // - `details` (free-form facts, some of them device text such as a zk-push INFO answer) keep at
 //   most MAX_DETAIL_ENTRIES entries per object or array, MAX_DETAIL_VALUES values in all,
 //   MAX_DETAIL_DEPTH levels and strings of at most MAX_DETAIL_TEXT_CHARS printable characters;
-//   keys are bounded like identity strings. Whatever had to go is reported once per update.
+//   keys are bounded like identity strings. Whatever had to go is reported once per update. The
+//   same bounds hold for a device's details merged over many updates (mergeDetails).
 // - `lastError` (gateway text that may quote a device) is cut to MAX_LAST_ERROR_CHARS, control
 //   characters made spaces; never reported as a problem.
 // - Pure: the caller counts and logs the problems.
@@ -56,6 +57,17 @@ export function boundStatusUpdate(change: DeviceStatusUpdate): BoundedStatus {
     out.lastError = change.lastError.slice(0, MAX_LAST_ERROR_CHARS).replace(/[\u0000-\u001f\u007f]/g, ' ');
   }
   return { change: out, problems };
+}
+
+/**
+ * A device's details after an update: the update's entries first, then the older ones it did not
+ * replace, within the same bounds (so keys that change from update to update cannot pile up).
+ * Both sides are already bounded text; nothing here is reported.
+ */
+export function mergeDetails(older: Record<string, unknown>, update: Record<string, unknown>): Record<string, unknown> {
+  const merged = { ...update };
+  for (const [key, value] of Object.entries(older)) if (!Object.hasOwn(merged, key)) merged[key] = value;
+  return boundObject(merged, 1, { cut: 0, dropped: 0, values: 0 });
 }
 
 function isUsableSerial(serial: unknown): boolean {
