@@ -33,8 +33,7 @@ export const FUZZ_BUDGET = {
   'edge serial-line driver lines': 1_000,
   'edge zk-tcp driver realtime': 500,
   'edge hikvision push events': 2_000,
-  'edge hikvision AcsEvent pages': 1_500,
-  'edge hikvision deviceInfo': 1_500,
+  'edge hikvision pull': 2_000,
   'edge zk-soap attlog bodies': 1_500,
   'edge fingerspot scanlog replies': 1_500,
 } as const satisfies Record<string, number>;
