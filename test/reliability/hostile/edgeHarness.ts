@@ -29,6 +29,8 @@ export interface EdgeHarness {
   states: DeviceStates;
   buffer: SqlitePunchBuffer;
   snapshot(): DeviceSnapshot;
+  /** punches the driver handed over (committed or not) plus inputs it rejected: one per line or event */
+  handled(): number;
   /** Holds what changed since the previous check to the edge rules; returns it. */
   check(): Promise<{ punches: Punch[]; quarantined: { reason: string; body: string }[] }>;
   close(): void;
@@ -42,7 +44,7 @@ export function edgeHarness(device: Omit<BaseDeviceConfig, 'enabled'> & Record<s
   states.register(entry.id, entry.driver, true, entry.serial);
   const metrics = createMetrics();
   const abort = new AbortController();
-  const ctx = createDriverContext({
+  const real = createDriverContext({
     device: entry,
     gateway: { id: 'gw-fuzz', site: 'FUZZ', timezone: 'Asia/Jakarta' },
     punches: { minYear: 2000, maxFuture: 86_400_000 * 3650 },
@@ -55,6 +57,19 @@ export function edgeHarness(device: Omit<BaseDeviceConfig, 'enabled'> & Record<s
     // a push driver registers with the listener at start; the properties call its handle() directly
     push: { register: () => () => undefined },
   });
+  let handled = 0;
+  const ctx: DriverContext = {
+    ...real,
+    status: {
+      ...real.status,
+      rejected: (reason, detail) => {
+        handled += 1;
+        real.status.rejected(reason, detail);
+      },
+    },
+    emit: (raw) => real.emit(raw).finally(() => (handled += 1)),
+    emitMany: (raws, checkpoint) => real.emitMany(raws, checkpoint).finally(() => (handled += raws.length)),
+  };
   let lastSeq = 0;
   let lastQuarantineRow = 0;
   return {
@@ -62,6 +77,7 @@ export function edgeHarness(device: Omit<BaseDeviceConfig, 'enabled'> & Record<s
     states,
     buffer,
     snapshot: () => states.get(entry.id) as DeviceSnapshot,
+    handled: () => handled,
     check: async () => {
       const punches = checkStoredPunches(buffer.database, lastSeq);
       lastSeq = buffer.headSeq();
