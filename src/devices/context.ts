@@ -40,8 +40,6 @@ export interface ContextDeps {
   now?: () => number;
   /** the push listener, when the gateway runs one */
   push?: PushRegistrar;
-  /** for tests: how warnings are rate-limited (default: 5 lines per reason per minute) */
-  warnings?: LogLimiter;
 }
 
 /** emit() calls of one event-loop turn are committed together, this many at a time */
@@ -50,7 +48,8 @@ const SINGLES_PER_COMMIT = 500;
 export function createDriverContext(deps: ContextDeps): DriverContext {
   const { device, buffer, states, metrics, log } = deps;
   const deviceId = device.id;
-  const warnings = deps.warnings ?? new LogLimiter(log);
+  // 5 lines per reason a minute, then one summary with the count (LogLimiter defaults)
+  const warnings = new LogLimiter(log);
   deps.signal.addEventListener('abort', () => warnings.flush(), { once: true });
   const rejected = (reason: string, detail: string | undefined, code = 'GW_ERR_DECODE'): void => {
     metrics.rejected.inc({ device: deviceId, reason });
