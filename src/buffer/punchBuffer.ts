@@ -19,6 +19,8 @@ export interface QuarantineEntry {
 
 export interface CommitBatch {
   punches: UnsequencedPunch[];
+  /** `punches[i]` as JSON, when the caller already serialized it (normalize measures the size): not serialized twice */
+  serialized?: string[];
   quarantined?: QuarantineEntry[];
   /** written in the same transaction as the punches */
   checkpoint?: { deviceId: string; values: Record<string, unknown> };

@@ -39,13 +39,13 @@ const MAX_ROWS_PER_WRITE = 2000;
 
 function prepareBatch(batch: CommitBatch): PreparedBatch {
   const prepared: PreparedBatch = {
-    punches: batch.punches.map((p) => ({
+    punches: batch.punches.map((p, i) => ({
       id: p.id,
       deviceId: p.device.id,
       pin: p.pin,
       utc: p.utc,
       receivedAt: p.receivedAt,
-      bodyOpen: JSON.stringify(p).slice(0, -1),
+      bodyOpen: (batch.serialized?.[i] ?? JSON.stringify(p)).slice(0, -1),
     })),
     quarantined: (batch.quarantined ?? []).map((q) => ({ id: q.id, deviceId: q.deviceId, reason: q.reason, body: JSON.stringify(q.body) })),
   };

@@ -191,7 +191,7 @@ export function registerQueueCommand(program: Command): void {
     .option('--ids <ids>', 'punch ids, comma-separated')
     .option('--all', 'every dead letter (of --sink, if given)')
     .action(run((t, o: CommonOptions & { ids?: string; all?: boolean }) => change(t, o, 'purge'), true));
-  common(queue.command('quarantine').description('punches kept out of the stream (impossible time, invalid fields)'))
+  common(queue.command('quarantine').description('punches kept out of the stream (impossible time, PIN outside the rule, over 4 KiB, invalid fields)'))
     .option('--device <id>', 'device id')
     .option('--limit <n>', 'at most this many (default 100)')
     .action(run(quarantine));

@@ -3,13 +3,17 @@
 // - `emitMany` resolves after the buffer transaction holding the punches and the checkpoint has
 //   committed, and rejects (GW_ERR_BUFFER_UNAVAILABLE) when it could not: the driver must then
 //   neither answer its terminal OK nor advance its own position.
-// - A punch the normalizer refuses never vanishes: impossible timestamps and invalid fields both
-//   go to the quarantine table, counted and logged.
+// - A punch the normalizer refuses never vanishes: impossible timestamps, PINs outside the edge
+//   rule, punches over 4 KiB and invalid fields all go to the quarantine table (rows bounded by
+//   quarantineEntry.ts), counted and logged.
+// - What a driver reports about its device passes statusBounds.ts first, whichever driver it is:
+//   no identity string over 64 printable characters reaches a punch or the device state; what had
+//   to be cut or refused is counted as the rejection `identity-invalid`.
 // - The device serial in a punch id is the one the driver reported (status.update), else the
 //   configured `serial`, else the configured device id.
-// - Rejections are always counted; their warning lines are rate-limited per reason (LogLimiter):
-//   a terminal or a stranger sending garbage every second does not flood the journal.
-import { createHash } from 'node:crypto';
+// - Every rejection and quarantined punch is counted; the warning lines they cause go through a
+//   LogLimiter per device context keyed by reason, so a flood of bad input cannot flood the
+//   journal (held-back lines are summarized with their count, also when the driver stops).
 import type { Logger } from 'pino';
 import type { CommitBatch, CommitResult, QuarantineEntry } from '../buffer/punchBuffer.js';
 import type { SqlitePunchBuffer } from '../buffer/sqlitePunchBuffer.js';
@@ -20,6 +24,8 @@ import { LogLimiter } from '../util/logLimiter.js';
 import type { Metrics } from '../util/metrics.js';
 import type { DeviceStates } from './deviceState.js';
 import type { BaseDeviceConfig, DriverContext, EmitResult } from './driver.js';
+import { quarantineEntryOf } from './quarantineEntry.js';
+import { boundStatusUpdate } from './statusBounds.js';
 
 export interface ContextDeps {
   device: BaseDeviceConfig;
@@ -42,6 +48,14 @@ const SINGLES_PER_COMMIT = 500;
 export function createDriverContext(deps: ContextDeps): DriverContext {
   const { device, buffer, states, metrics, log } = deps;
   const deviceId = device.id;
+  // 5 lines per reason a minute, then one summary with the count (LogLimiter defaults)
+  const warnings = new LogLimiter(log);
+  deps.signal.addEventListener('abort', () => warnings.flush(), { once: true });
+  const rejected = (reason: string, detail: string | undefined, code = 'GW_ERR_DECODE', logged = false): void => {
+    metrics.rejected.inc({ device: deviceId, reason });
+    states.rejected(deviceId, reason, detail);
+    if (!logged) warnings.warn(reason, { code, reason, detail: detail?.slice(0, 200) }, 'input rejected');
+  };
   // label lookups cost more than the increments: resolve this device's children once
   const counters = {
     read: metrics.punchesRead.labels({ device: deviceId }),
@@ -50,7 +64,7 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
   };
   /** Normalizes and commits; resolves with the buffer's answer and where each raw punch went. */
   const commit = async (raws: RawPunch[], checkpoint?: Record<string, unknown>): Promise<{ result: CommitResult; punchAt: number[] }> => {
-    const { batch, punchAt } = normalizeBatch(deps, raws);
+    const { batch, punchAt } = normalizeBatch(deps, raws, warnings);
     if (checkpoint) batch.checkpoint = { deviceId, values: checkpoint };
     counters.read.inc(raws.length);
     let result;
@@ -93,7 +107,6 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
       },
     );
   };
-  const rejectionWarnings = new LogLimiter(log);
   const emit = (raw: RawPunch): Promise<EmitResult> =>
     new Promise((resolve, reject) => {
       singles.push({ raw, resolve, reject });
@@ -105,15 +118,13 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
     signal: deps.signal,
     status: {
       update: (change) => {
-        states.update(deviceId, change);
+        const bounded = boundStatusUpdate(change);
+        for (const problem of bounded.problems) rejected('identity-invalid', problem, 'GW_ERR_DEVICE_IDENTITY');
+        states.update(deviceId, bounded.change);
         if (change.online !== undefined) metrics.deviceUp.set({ device: deviceId }, change.online ? 1 : 0);
       },
       seen: () => states.seen(deviceId),
-      rejected: (reason, detail, options) => {
-        metrics.rejected.inc({ device: deviceId, reason });
-        states.rejected(deviceId, reason, detail);
-        if (options?.logged !== true) rejectionWarnings.warn(reason, { code: 'GW_ERR_DECODE', reason, detail: detail?.slice(0, 200) }, 'input rejected');
-      },
+      rejected: (reason, detail, options) => rejected(reason, detail, 'GW_ERR_DECODE', options?.logged === true),
     },
     checkpoint: {
       get: <T>(key: string) => buffer.getCheckpoint(deviceId, key) as T | undefined,
@@ -143,8 +154,8 @@ function isoOf(ms: number): string {
 }
 
 /** The batch to commit, and for each raw punch its position in `batch.punches` (-1: quarantined). */
-function normalizeBatch(deps: ContextDeps, raws: RawPunch[]): { batch: CommitBatch; punchAt: number[] } {
-  const { device, gateway, states, metrics, log } = deps;
+function normalizeBatch(deps: ContextDeps, raws: RawPunch[], warnings: LogLimiter): { batch: CommitBatch; punchAt: number[] } {
+  const { device, gateway, states, metrics } = deps;
   const snapshot = states.get(device.id);
   const serial = snapshot?.serial ?? device.serial ?? device.id;
   const nowMs = (deps.now ?? Date.now)();
@@ -160,6 +171,7 @@ function normalizeBatch(deps: ContextDeps, raws: RawPunch[]): { batch: CommitBat
     maxFutureMs: deps.punches.maxFuture,
   };
   const punches: UnsequencedPunch[] = [];
+  const serialized: string[] = [];
   const quarantined: QuarantineEntry[] = [];
   const punchAt: number[] = [];
   for (const raw of raws) {
@@ -167,17 +179,22 @@ function normalizeBatch(deps: ContextDeps, raws: RawPunch[]): { batch: CommitBat
     if (outcome.kind === 'ok') {
       punchAt.push(punches.length);
       punches.push(outcome.punch);
+      serialized.push(outcome.json);
       continue;
     }
     punchAt.push(-1);
-    const id = outcome.kind === 'quarantined' ? outcome.id : `invalid-${createHash('sha256').update(JSON.stringify(raw) ?? '').digest('hex').slice(0, 24)}`;
-    const reason = outcome.kind === 'quarantined' ? outcome.reason : `invalid: ${outcome.reason}`;
-    quarantined.push({ id, deviceId: device.id, reason, body: { raw, serial, zone: base.zone } });
+    const entry = quarantineEntryOf(raw, outcome, { deviceId: device.id, serial, zone: base.zone });
+    quarantined.push(entry);
     const code = outcome.kind === 'quarantined' ? 'GW_ERR_PUNCH_QUARANTINED' : 'GW_ERR_PUNCH_INVALID';
     const label = outcome.kind === 'quarantined' ? outcome.reason : 'invalid-punch';
     metrics.punchesQuarantined.inc({ device: device.id, reason: label });
-    states.rejected(device.id, label, reason);
-    log.warn({ code, reason, pin: raw.pin, localTime: raw.localTime }, 'punch quarantined');
+    states.rejected(device.id, label, entry.reason);
+    warnings.warn(`quarantine:${label}`, { code, reason: entry.reason.slice(0, 200), punchId: entry.id, pin: excerptOf(raw.pin), localTime: excerptOf(raw.localTime) }, 'punch quarantined');
   }
-  return { batch: { punches, quarantined }, punchAt };
+  return { batch: { punches, serialized, quarantined }, punchAt };
+}
+
+/** A field of a raw punch as a log line may carry it: text cut short, anything else by its type. */
+function excerptOf(value: unknown): string {
+  return typeof value === 'string' ? value.slice(0, 40) : `(${typeof value})`;
 }

@@ -1,7 +1,9 @@
 // What the gateway knows about each device right now, for the status topics, the API and the
 // status page. In memory only: after a restart a device is unknown until its driver reports.
+// `details` stay bounded however many updates merge into them (statusBounds.mergeDetails).
 import { EventEmitter } from 'node:events';
 import type { DeviceStatusUpdate } from './driver.js';
+import { mergeDetails } from './statusBounds.js';
 
 export interface DeviceSnapshot {
   id: string;
@@ -77,7 +79,7 @@ export class DeviceStates extends EventEmitter {
     for (const [key, value] of Object.entries(rest)) {
       if (value !== undefined) (device as unknown as Record<string, unknown>)[key] = value;
     }
-    if (details) device.details = { ...device.details, ...details };
+    if (details) device.details = mergeDetails(device.details, details);
     if (change.online) device.lastSeen = new Date().toISOString();
     this.emit('change', device);
   }

@@ -8,6 +8,10 @@
 //   nothing (every punch counts as a duplicate).
 // - With `dryRun`, nothing is committed: the summary says what would be imported.
 // - Lines are streamed: memory stays flat whatever the file size.
+// - An imported punch carries no `device.address` (RawPunch.address null): it was read from a file,
+//   not from the terminal, and nothing in the file proves which terminal address wrote it; the
+//   device's configured host or port path would be untrue. `raw.source: 'import'` and `raw.file`
+//   say where it was read.
 import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -101,6 +105,7 @@ async function importOne(file: string, o: ImportOptions, summary: ImportSummary,
     try {
       const raw = decodeLine(line, o.format, { zone: o.zone, nowMs: Date.now(), cardMap: o.cardMap, unknownCard: o.unknownCard });
       raw.raw = { ...raw.raw, source: 'import', file: basename(file), lineNo };
+      raw.address = null;
       batch.push(raw);
       summary.punches += 1;
       if (summary.samples.length < 5) summary.samples.push(raw);

@@ -37,7 +37,7 @@ export const punchSchema = z
         id: z.string().min(1).describe('device id from the gateway config'),
         serial: z.string().min(1).describe('device serial number, or the configured id where the device has none'),
         protocol: z.string().min(1).describe('driver name, e.g. zk-tcp'),
-        model: z.string().optional(),
+        model: z.string().optional().describe('model name the device reported, at most 64 printable characters (edge rule)'),
         address: z
           .string()
           .min(1)
@@ -45,7 +45,10 @@ export const punchSchema = z
           .describe('where the punch came from: the source IP of a push request, the configured host of a pulled terminal, the port path of a serial line'),
       })
       .describe('the terminal that recorded the punch'),
-    pin: z.string().min(1).describe('user id as the device stores it; leading zeros kept'),
+    pin: z
+      .string()
+      .min(1)
+      .describe('user id as the device stores it, leading zeros kept, in Unicode NFC; the gateway commits only PINs matching ^[0-9A-Za-z._-]{1,24}$ (edge rule; others are quarantined)'),
     time: z
       .string()
       .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/)
@@ -73,9 +76,10 @@ export interface RawPunch {
   workCode?: number | null;
   /**
    * where this punch came from when it differs per punch (the source IP of a push request);
-   * absent: the device's configured address (host or port path), if any
+   * absent: the device's configured address (host or port path), if any; null: none (a punch
+   * read from an imported file, which names no terminal address)
    */
-  address?: string;
+  address?: string | null;
   /** protocol fields as read, kept in punch/v1 `raw` for audit */
   raw?: Record<string, unknown>;
 }

@@ -37,7 +37,7 @@ export function createMetrics() {
     }),
     punchesQuarantined: new Counter({
       name: 'gateway_punches_quarantined_total',
-      help: 'Punches with impossible timestamps kept out of the stream',
+      help: 'Punches kept out of the stream (impossible time, PIN outside the rule, too large, invalid fields), by reason',
       labelNames: ['device', 'reason'] as const,
       registers: [registry],
     }),

@@ -1,12 +1,13 @@
 // A real DriverContext on a real buffer, as a driver gets it from the supervisor, for tests and
-// benchmarks that feed punches without a gateway: silent log, fresh metrics, gateway zone
-// Asia/Jakarta, punch plausibility window 2000 … now + maxFutureMs.
+// benchmarks that feed punches without a gateway: silent log and fresh metrics unless given,
+// gateway zone Asia/Jakarta, punch plausibility window 2000 … now + maxFutureMs.
+import type { Logger } from 'pino';
 import type { SqlitePunchBuffer } from '../../src/buffer/sqlitePunchBuffer.js';
 import { createDriverContext } from '../../src/devices/context.js';
 import { DeviceStates } from '../../src/devices/deviceState.js';
 import type { BaseDeviceConfig, DriverContext } from '../../src/devices/driver.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { createMetrics } from '../../src/util/metrics.js';
+import { createMetrics, type Metrics } from '../../src/util/metrics.js';
 
 export interface BufferContextOptions {
   /** the device entry (registered in `states`, enabled, with `serial`) */
@@ -18,6 +19,8 @@ export interface BufferContextOptions {
   maxFutureMs?: number;
   signal?: AbortSignal;
   onFail?: (error: Error) => void;
+  log?: Logger;
+  metrics?: Metrics;
 }
 
 export function bufferContext(buffer: SqlitePunchBuffer, o: BufferContextOptions): { ctx: DriverContext; states: DeviceStates } {
@@ -30,8 +33,8 @@ export function bufferContext(buffer: SqlitePunchBuffer, o: BufferContextOptions
     punches: { minYear: 2000, maxFuture: o.maxFutureMs ?? 86_400_000 * 3650 },
     buffer,
     states,
-    log: silentLogger(),
-    metrics: createMetrics(),
+    log: o.log ?? silentLogger(),
+    metrics: o.metrics ?? createMetrics(),
     signal: o.signal ?? new AbortController().signal,
     onFail: o.onFail ?? (() => undefined),
   });

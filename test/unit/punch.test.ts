@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalizePunch, type NormalizeContext } from '../../src/punch/normalize.js';
+import { MAX_PUNCH_JSON_BYTES } from '../../src/punch/edgeRules.js';
 import { punchId, punchSchema } from '../../src/punch/punch.js';
 import { resolveLocalTime } from '../../src/punch/time.js';
 
@@ -83,12 +84,69 @@ describe('normalizePunch', () => {
     [{ localTime: '2026-01-21T07:31:05' }, 'quarantined', 'time-in-future'],
     [{ localTime: '2026-01-20T07:31:05' }, 'ok', undefined],
     [{ pin: '' }, 'invalid', undefined],
-    [{ pin: 'a|b' }, 'invalid', undefined],
+    // the edge rule replaced "control characters or | → invalid": a PIN outside it is quarantined
+    [{ pin: 'a|b' }, 'quarantined', 'pin-invalid'],
     [{ state: 'lunch' }, 'invalid', undefined],
     [{ localTime: '2026-02-30T00:00:00' }, 'invalid', undefined],
   ])('%o → %s', (change, kind, reason) => {
     const outcome = normalizePunch({ ...raw, ...change } as never, ctx);
     expect(outcome.kind).toBe(kind);
     if (reason) expect(outcome).toMatchObject({ reason });
+  });
+
+  describe('edge rules (DESIGN "Trust at the edge")', () => {
+    it.each(['1', '00123', 'A001', 'x'.repeat(24)])('takes the PIN %j', (pin) => {
+      expect(normalizePunch({ ...raw, pin }, ctx)).toMatchObject({ kind: 'ok', punch: { pin } });
+    });
+
+    it.each([
+      ['25 characters', '1'.repeat(25)],
+      ['a zero-width space', '00123\u200b'],
+      ['an RTL override', '\u202e00123'],
+      ['a Greek omicron', '\u03bf0123'],
+      ['markup', '<b>1</b>'],
+      ['a control character', '001\u000123'],
+    ])('quarantines a PIN with %s as pin-invalid, under the id of the PIN as sent', (_what, pin) => {
+      const outcome = normalizePunch({ ...raw, pin }, ctx);
+      expect(outcome).toEqual({ kind: 'quarantined', reason: 'pin-invalid', id: punchId({ serial: 'CQZ7232260123', pin, localTime: raw.localTime, state: raw.state, verify: raw.verify }) });
+    });
+
+    it('uses the NFC form of a PIN for punch/v1 and the id: the Kelvin sign U+212A is K', () => {
+      const outcome = normalizePunch({ ...raw, pin: '\u212a1001' }, ctx);
+      expect(outcome).toMatchObject({ kind: 'ok', punch: { pin: 'K1001', id: punchId({ serial: 'CQZ7232260123', pin: 'K1001', localTime: raw.localTime, state: raw.state, verify: raw.verify }) } });
+      const plain = normalizePunch({ ...raw, pin: 'K1001' }, ctx);
+      expect(plain.kind === 'ok' && outcome.kind === 'ok' && plain.punch.id === outcome.punch.id).toBe(true);
+    });
+
+    it('quarantines a punch whose JSON would exceed 4 KiB as too-large, counting seq at its widest', () => {
+      const fits = (n: number) => normalizePunch({ ...raw, raw: { extra: 'x'.repeat(n) } }, ctx);
+      // the largest extra that still fits, found by bisection
+      let low = 0;
+      let high = MAX_PUNCH_JSON_BYTES;
+      while (low < high) {
+        const mid = Math.ceil((low + high) / 2);
+        if (fits(mid).kind === 'ok') low = mid;
+        else high = mid - 1;
+      }
+      const largest = fits(low);
+      expect(largest.kind).toBe('ok');
+      if (largest.kind !== 'ok') return;
+      expect(Buffer.byteLength(JSON.stringify({ ...largest.punch, seq: Number.MAX_SAFE_INTEGER }))).toBe(MAX_PUNCH_JSON_BYTES);
+      expect(largest.json).toBe(JSON.stringify(largest.punch));
+      expect(fits(low + 1)).toEqual({ kind: 'quarantined', reason: 'too-large', id: largest.punch.id });
+      // UTF-8 bytes, not characters: a 2-byte character where an ASCII one fitted
+      expect(fits(low - 1).kind).toBe('ok');
+      expect(normalizePunch({ ...raw, raw: { extra: `${'x'.repeat(low - 1)}é` } }, ctx).kind).toBe('quarantined');
+    });
+
+    it('takes device.address from the raw punch, else the device; null means none', () => {
+      const withDevice = { ...ctx, device: { ...ctx.device, address: '192.168.1.201' } };
+      expect(normalizePunch(raw, withDevice)).toMatchObject({ kind: 'ok', punch: { device: { address: '192.168.1.201' } } });
+      expect(normalizePunch({ ...raw, address: '10.0.0.7' }, withDevice)).toMatchObject({ kind: 'ok', punch: { device: { address: '10.0.0.7' } } });
+      const none = normalizePunch({ ...raw, address: null }, withDevice);
+      expect(none.kind === 'ok' && 'address' in none.punch.device).toBe(false);
+      const unconfigured = normalizePunch(raw, ctx);
+      expect(unconfigured.kind === 'ok' && 'address' in unconfigured.punch.device).toBe(false);
+    });
   });
 });

@@ -27,6 +27,15 @@ export const FUZZ_BUDGET = {
   'config random YAML': 1_500,
   'config random structures': 600,
   'config mutated example': 300,
+  'edge generic raw punches': 3_000,
+  'edge status updates': 3_000,
+  'edge zk-push driver requests': 2_000,
+  'edge serial-line driver lines': 1_000,
+  'edge zk-tcp driver realtime': 500,
+  'edge hikvision push events': 2_000,
+  'edge hikvision pull': 2_000,
+  'edge zk-soap attlog bodies': 1_500,
+  'edge fingerspot scanlog replies': 1_500,
 } as const satisfies Record<string, number>;
 
 export type FuzzProperty = keyof typeof FUZZ_BUDGET;

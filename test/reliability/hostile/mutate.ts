@@ -83,3 +83,38 @@ export const hostileText: fc.Arbitrary<string> = fc.oneof(
   // very long runs (a reader on the wrong baud rate, a body of one endless line): rarer, they are slow
   { arbitrary: fc.tuple(fc.constantFrom('1', '\t', 'x', '9'), fc.integer({ min: 1000, max: 20_000 })).map(([c, n]) => c.repeat(n)), weight: 1 },
 );
+
+const PIN_CHARS = [...'0123456789AZaz09._-'];
+/** Characters that make a PIN look like another one, or break out of where it is shown (issue 15 finding 12). */
+const LOOK_ALIKE_CHARS = [
+  '\u200b', '\u200d', '\ufeff', '\u202e', '\u2066', '\u03bf', '\u039f', '\u0430', '\uff10', '\uff11', '\u212a', '\u0301',
+  '\u00a0', ' ', '\t', '\u0000', '\u0007', '\u001b', '\u007f', '\u0085', '<', '>', '/', '|', '&', '"', "'", 'é', '\ud800',
+];
+const rulePin = (min: number, max: number) => fc.array(fc.constantFrom(...PIN_CHARS), { minLength: min, maxLength: max }).map((a) => a.join(''));
+
+/** PINs as hostile or broken terminals send them: good ones, good ones with a look-alike inside, too long, markup, text. */
+export const hostilePin: fc.Arbitrary<string> = fc.oneof(
+  { arbitrary: rulePin(1, 24), weight: 4 },
+  { arbitrary: fc.tuple(rulePin(1, 23), fc.constantFrom(...LOOK_ALIKE_CHARS), fc.nat()).map(([pin, c, at]) => `${pin.slice(0, at % (pin.length + 1))}${c}${pin.slice(at % (pin.length + 1))}`), weight: 4 },
+  { arbitrary: rulePin(25, 40), weight: 2 },
+  { arbitrary: fc.constantFrom('<b>1</b>', '<script>alert(1)</script>', '00123\u200b', '\u202e00123', '\u03bf0123', '\u212a1001', '', ' ', ' 7 '), weight: 1 },
+  { arbitrary: fc.string({ unit: 'grapheme', maxLength: 30 }), weight: 2 },
+  { arbitrary: hostileText.map((t) => t.slice(0, 60)), weight: 1 },
+);
+
+/** Model, firmware and serial strings as hostile terminals send them: plain, with control and bidi characters, very long. */
+export const hostileIdentity: fc.Arbitrary<string> = fc.oneof(
+  { arbitrary: fc.constantFrom('K40', 'ZKTeco K40 Pro', 'Ver 6.60 Apr 28 2020', 'DS-K1T341AM', 'BOCK200961014', 'X'.repeat(64), '指纹机'), weight: 3 },
+  { arbitrary: fc.tuple(fc.string({ maxLength: 40 }), fc.constantFrom(...LOOK_ALIKE_CHARS), fc.string({ maxLength: 40 })).map(([a, c, b]) => `${a}${c}${b}`), weight: 3 },
+  { arbitrary: fc.string({ unit: 'grapheme', minLength: 50, maxLength: 120 }), weight: 2 },
+  { arbitrary: fc.tuple(fc.constantFrom('M', '\u200b', ' ', '\u0000', 'é'), fc.integer({ min: 65, max: 300 * 1024 })).map(([c, n]) => c.repeat(n)), weight: 1 },
+  { arbitrary: hostileText, weight: 2 },
+);
+
+/** Extra protocol fields of hostile size: none, a few short ones, or enough to pass 4 KiB. */
+export const hostileExtraFields: fc.Arbitrary<Record<string, string>> = fc.oneof(
+  { arbitrary: fc.constant({}), weight: 3 },
+  { arbitrary: fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }), fc.string({ maxLength: 40 }), { maxKeys: 4 }), weight: 3 },
+  { arbitrary: fc.integer({ min: 3000, max: 20_000 }).map((n) => ({ extra: 'x'.repeat(n) })), weight: 2 },
+  { arbitrary: fc.integer({ min: 1, max: 3 }).map((n) => Object.fromEntries(Array.from({ length: n * 200 }, (_, i) => [`f${i}`, String(i)]))), weight: 1 },
+);
