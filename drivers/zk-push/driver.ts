@@ -18,8 +18,8 @@
 //   (status.rejected and the listener's gateway_push_refused_total), changes nothing — no punch,
 //   no stamp, no pin, no command taken, not even "seen" — and is answered 403/401.
 // - Every punch carries `address`: the source IP of the request that brought it.
-// - A devicecmd result counts only for a command id queued for this terminal; an INFO result sets
-//   model/firmware/platform only when they are identity strings (facts.ts).
+// - A devicecmd result counts only for a command id queued for this terminal. What an INFO result
+//   says (model, firmware, platform, facts) is bounded by the core's one rule (statusBounds.ts).
 import type { Driver, DriverContext } from '../../src/devices/driver.js';
 import type { PunchState, RawPunch, VerifyMethod } from '../../src/punch/punch.js';
 import { zoneOffsetMinutes } from '../../src/punch/time.js';
@@ -29,7 +29,6 @@ import { LogLimiter } from '../../src/util/logLimiter.js';
 import { decodeAttlog, decodeCommandResults, decodeInfo, decodeRtlog, encodeCommands, encodeHandshake, encodeUploadOk, splitLines, type AttlogRecord, type CommandResult, type Decoded } from './codec.js';
 import { CommandQueue } from './commands.js';
 import type { ZkPushConfig } from './config.js';
-import { boundedFacts, identityOf, isIdentityString } from './facts.js';
 import { echoedStamp, isStamp, STAMPS_KEY, withStamp } from './stamps.js';
 import { STATE_MAP, TRANS_FLAG, UPLOAD_TABLES, VERIFY_MAP } from './tables.js';
 import { ZkPushTrust, type Refusal } from './trust.js';
@@ -166,16 +165,14 @@ export class ZkPushDriver implements Driver, PushTerminal {
     this.commands.resendUnanswered();
     // after every handshake (boot, reconnect) ask what the terminal is: model, firmware, counts
     if (!this.commands.has('INFO')) this.commands.enqueue('INFO');
-    const { facts } = boundedFacts(pick(request.query, ['pushver', 'language', 'DeviceType']));
-    this.ctx.status.update({ serial: this.serial, lastError: null, details: { ...facts, ...this.pinDetails() } });
+    this.ctx.status.update({ serial: this.serial, lastError: null, details: { ...pick(request.query, ['pushver', 'language', 'DeviceType']), ...this.pinDetails() } });
     return { status: 200, body: encodeHandshake(this.serial, this.optionLines()) };
   }
 
   private getRequest(request: PushRequest): PushReply {
     if (request.query.INFO) {
-      const { facts: info, dropped } = boundedFacts(decodeInfo(request.query.INFO));
-      if (dropped > 0) this.ctx.status.rejected('info-field', `getrequest INFO=: ${dropped} value(s) too long or not plain text, not kept`);
-      this.ctx.status.update({ ...(isIdentityString(info.firmware) ? { firmware: info.firmware } : {}), details: { info } });
+      const info = decodeInfo(request.query.INFO);
+      this.ctx.status.update({ ...(typeof info.firmware === 'string' ? { firmware: info.firmware } : {}), details: { info } });
     }
     return { status: 200, body: encodeCommands(this.commands.takeUnsent()) };
   }
@@ -197,13 +194,8 @@ export class ZkPushDriver implements Driver, PushTerminal {
   }
 
   private takeInfo(values: Record<string, string>): void {
-    const identity = identityOf(values);
-    const { facts, dropped } = boundedFacts(values);
-    const refusedIdentity = (['DeviceName', 'FWVersion', 'Platform'] as const).filter((k) => values[k] !== undefined && !isIdentityString(values[k]));
-    if (dropped > 0 || refusedIdentity.length > 0) {
-      this.ctx.status.rejected('info-field', `INFO result: ${dropped} value(s) too long or not plain text, not kept${refusedIdentity.length > 0 ? ` (${refusedIdentity.join(', ')} not taken)` : ''}`);
-    }
-    this.ctx.status.update({ ...identity, details: { info: facts } });
+    // the context bounds what reaches the device state (statusBounds.ts, the one edge rule)
+    this.ctx.status.update({ ...pickIdentity(values), details: { info: values } });
   }
 
   private async upload(request: PushRequest): Promise<PushReply> {
@@ -284,4 +276,12 @@ function mapCode<T extends string>(code: number | null, override: Record<string,
 
 function pick(values: Record<string, string>, keys: string[]): Record<string, string> {
   return Object.fromEntries(keys.filter((k) => values[k] !== undefined).map((k) => [k, values[k] as string]));
+}
+
+function pickIdentity(values: Record<string, string>): { model?: string; firmware?: string; platform?: string } {
+  return {
+    ...(values.DeviceName ? { model: values.DeviceName } : {}),
+    ...(values.FWVersion ? { firmware: values.FWVersion } : {}),
+    ...(values.Platform ? { platform: values.Platform } : {}),
+  };
 }

@@ -228,17 +228,17 @@ describe('zk-push commands (finding 9)', () => {
     expect(await t.result(`ID=${otherId}&Return=0&CMD=INFO\n~DeviceName=Forged\n`)).toMatchObject({ status: 200 });
     expect(gateway.states.get('loket-open')!.model).toBeNull();
     expect(gateway.states.get('loket-open')!.rejected['command-id']).toBe(2);
-    // the real INFO answer (right id) with an oversized name: counted, model left unset, other facts kept
+    // the real INFO answer (right id) with an oversized name: cut to 64 by the core's edge rule and counted, other facts kept
     await t.handshake();
     const id = /^C:(\d+):INFO$/.exec((await t.poll()).body)![1]!;
     expect(await t.result(`ID=${id}&Return=0&CMD=INFO\n~DeviceName=${huge}\nFWVersion=Ver 6.60\n`)).toMatchObject({ status: 200 });
     const state = gateway.states.get('loket-open')!;
-    expect(state).toMatchObject({ model: null, firmware: 'Ver 6.60' });
-    expect(state.rejected['info-field']).toBe(1);
+    expect(state).toMatchObject({ model: 'X'.repeat(64), firmware: 'Ver 6.60' });
+    expect(state.rejected['identity-invalid']).toBeGreaterThanOrEqual(1);
     expect(JSON.stringify(state).length).toBeLessThan(8 * 1024);
-    // and the punches of the device carry no forged model
+    // and the punches of the device carry no model longer than 64 characters
     await t.upload(REAL);
-    expect(punchesOf(gateway.bufferFile, 'loket-open')[0]!.device.model).toBeUndefined();
+    expect(punchesOf(gateway.bufferFile, 'loket-open')[0]!.device.model).toBe('X'.repeat(64));
   });
 });
 
