@@ -167,3 +167,35 @@ describe('MqttPublisher over TLS (private Mosquitto with mutual TLS)', () => {
     }
   });
 });
+
+describe('MqttPublisher on a Mosquitto with max_packet_size (announced in the MQTT 5 CONNACK)', () => {
+  it('rejects a punch that cannot fit before writing it; the rest of the batch is acked and the connection stays up', async (t) => {
+    if (!mosquittoInstalled()) return t.skip('/usr/sbin/mosquitto is not installed');
+    const tmp = tempDir();
+    const broker = await startMosquitto(tmp.dir, undefined, { maxPacketBytes: 2048 });
+    const site = `T${randomUUID().slice(0, 8)}`;
+    const sub = await collect(broker.url, `absensi/${site}/+/punch`, 5);
+    const pub = new MqttPublisher({ url: broker.url, gateway: 'gw-max', site, version: 'test', log: silentLogger(), clientId: `t-${randomUUID()}`, reconnectMinMs: 100 });
+    try {
+      await pub.start();
+      await until(() => pub.connected, 10_000, 'connect');
+      const batch = punches(6);
+      const big = { ...batch[2]!, json: JSON.stringify({ ...(JSON.parse(batch[2]!.json) as Punch), raw: { blob: 'B'.repeat(3000) } }) };
+      batch[2] = big;
+      const result = await pub.send(batch, new AbortController().signal);
+      expect(result.acked).toEqual(batch.filter((p) => p !== big).map((p) => p.id));
+      expect(result.rejected).toHaveLength(1);
+      expect(result.rejected[0]).toMatchObject({ id: big.id, tooLarge: true });
+      expect(result.rejected[0]?.reason).toMatch(/^PUBLISH packet of \d{4} bytes exceeds the broker's Maximum Packet Size of 2048 bytes/);
+      expect(result.error).toBeUndefined();
+      expect(pub.connected).toBe(true);
+      await sub.waitFor((n) => n >= 5);
+      expect(sub.messages.map((m) => m.payload)).not.toContain(big.json);
+    } finally {
+      await pub.stop();
+      await sub.close();
+      await broker.close();
+      tmp.cleanup();
+    }
+  });
+});
