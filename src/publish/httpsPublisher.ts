@@ -15,8 +15,8 @@
 //   of N bytes got 413, bodies of several punches that large are split before sending; a single
 //   punch is always tried, and a 2xx for one that large forgets the bound.
 // - The bearer token never reaches a log line, an error text or a dead-letter reason: headers are
-//   never logged, and server text is scrubbed of the token before it is used. The URL is shown
-//   only through redactUrl.
+//   never logged, and server text is scrubbed of the token (and of the URL's password) before it
+//   is used. The URL is shown only through redactUrl.
 // - `connected` means the last request got an HTTP answer (any status); it is false before the
 //   first request, because nothing is known yet.
 import { createHash } from 'node:crypto';
@@ -27,7 +27,7 @@ import zlib from 'node:zlib';
 import type { Logger } from 'pino';
 import { GatewayError, errorMessage } from '../util/errors.js';
 import { LogLimiter } from '../util/logLimiter.js';
-import { redactUrl } from '../util/redactUrl.js';
+import { hideUrlSecrets, redactUrl } from '../util/redactUrl.js';
 import { parseRetryAfter } from '../util/retryAfter.js';
 import { VERSION } from '../version.js';
 import { classifyReply, excerpt, type Outcome } from './httpsOutcome.js';
@@ -302,7 +302,8 @@ export class HttpsPublisher implements Publisher {
 
   /** Servers sometimes echo request headers in error bodies: never let the token through. */
   private scrub(text: string): string {
-    return this.token ? text.split(this.token).join('[redacted]') : text;
+    // the URL may carry credentials too (https://user:pass@host/…), and error texts may quote it
+    return hideUrlSecrets(text, this.options.url, [this.token]);
   }
 }
 

@@ -488,6 +488,21 @@ describe('HttpsPublisher: secrets', () => {
     expect(JSON.stringify(p.health())).not.toContain(TOKEN);
   });
 
+  it('never shows a password in the URL (one with an @ in it, too), in logs, errors or health', async () => {
+    const r = await receiver();
+    const url = r.url.replace('https://', 'https://gw:S3cr@t-Xq9@');
+    const { p, logs } = publisher(url);
+    await p.start();
+    r.setResponder((req) => ({ status: 500, body: `you came for ${req.path} as gw:S3cr@t-Xq9` }));
+    const result = await p.send(makeBatch(1), signal());
+    const ready = logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'https sink ready');
+    expect(ready?.url).toBe(`https://***@127.0.0.1:${r.port}/api/punches`);
+    for (const text of [logs.text(), JSON.stringify(result), JSON.stringify(p.health())]) {
+      expect(text).not.toContain('S3cr');
+      expect(text).not.toContain('t-Xq9');
+    }
+  });
+
   it('refuses a token or header that would split the request, without echoing it', () => {
     const { log } = memoryLogger();
     const base = { url: 'https://127.0.0.1:9/x', gateway: 'g', site: 's', log };

@@ -1,9 +1,10 @@
 // The MQTT sink against real brokers: in-process Aedes (MQTT 3.1.1 only) always, and Mosquitto
 // (MQTT 5) whenever the binary or the shared broker on 127.0.0.1:1883 is there.
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MqttPublisher } from '../../src/publish/mqttPublisher.js';
-import { silentLogger } from '../../src/util/logger.js';
+import { createLogger, silentLogger } from '../../src/util/logger.js';
 import type { Punch } from '../../src/punch/punch.js';
 import type { OutgoingPunch } from '../../src/publish/publisher.js';
 import { collect, mosquittoInstalled, startAedes, startMosquitto, systemMosquitto, until, type TestBroker } from '../helpers/broker.js';
@@ -196,6 +197,30 @@ describe('MqttPublisher on a Mosquitto with max_packet_size (announced in the MQ
       await sub.close();
       await broker.close();
       tmp.cleanup();
+    }
+  });
+});
+
+describe('MqttPublisher: the broker URL in logs', () => {
+  it('shows a URL whose password holds an @ with its credentials hidden, and never the password', async () => {
+    const broker = await startAedes();
+    const lines: string[] = [];
+    const log = createLogger({ level: 'debug', destination: new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(chunk.toString('utf8')), done()) }) });
+    const url = `mqtt://gw:Pa55@w0rd-Xq@127.0.0.1:${broker.port}`;
+    const pub = new MqttPublisher({ url, gateway: 'gw-url', site: 'T', version: 'test', log, clientId: `t-${randomUUID()}`, protocolVersion: 4, reconnectMinMs: 100 });
+    try {
+      await pub.start();
+      await until(() => pub.connected, 10_000, 'connect');
+      await broker.stop();
+      await until(() => pub.health().lastError !== null, 10_000, 'an error');
+      const connected = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'connected to broker');
+      expect(connected?.url).toBe(`mqtt://***@127.0.0.1:${broker.port}`);
+      const text = lines.join('') + JSON.stringify(pub.health());
+      expect(text).not.toContain('Pa55');
+      expect(text).not.toContain('w0rd-Xq');
+    } finally {
+      await pub.stop();
+      await broker.close();
     }
   });
 });
