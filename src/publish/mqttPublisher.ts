@@ -26,7 +26,7 @@ import { LogLimiter } from '../util/logLimiter.js';
 import { hideUrlSecrets, redactUrl } from '../util/redactUrl.js';
 import { InFlightPublishes, type InFlight, type PublishOutcome } from './mqttInFlight.js';
 import { publishPacketBytes } from './mqttPacketSize.js';
-import { OversizeGuard, type Conviction, type DropCause } from './oversizeGuard.js';
+import { OversizeGuard, segmentsAroundSuspects, type Conviction, type DropCause } from './oversizeGuard.js';
 import type { OutgoingPunch, Publisher, SendResult, SinkHealth } from './publisher.js';
 import { buildTopics, type Topics } from './topics.js';
 
@@ -366,26 +366,6 @@ export class MqttPublisher implements Publisher {
     const gaveUp = await Promise.race([ended.then(() => false), delay(graceful ? 2000 : 500).then(() => true)]);
     if (gaveUp) client.end(true);
   }
-}
-
-/**
- * Splits a batch into runs that may be published at once: every suspect is a run of its own, so it
- * travels alone, after everything before it and before everything after it.
- */
-export function segmentsAroundSuspects<T extends { punch: { id: string } }>(items: readonly T[], isSuspect: (id: string) => boolean): T[][] {
-  const segments: T[][] = [];
-  let run: T[] = [];
-  for (const item of items) {
-    if (!isSuspect(item.punch.id)) {
-      run.push(item);
-      continue;
-    }
-    if (run.length > 0) segments.push(run);
-    segments.push([item]);
-    run = [];
-  }
-  if (run.length > 0) segments.push(run);
-  return segments;
 }
 
 function isV5Refusal(error: Error): boolean {

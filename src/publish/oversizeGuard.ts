@@ -122,6 +122,26 @@ export class OversizeGuard {
   }
 }
 
+/**
+ * Splits a batch into runs that may be published at once: every suspect is a run of its own, so it
+ * travels alone, after everything before it and before everything after it.
+ */
+export function segmentsAroundSuspects<T extends { punch: { id: string } }>(items: readonly T[], isSuspect: (id: string) => boolean): T[][] {
+  const segments: T[][] = [];
+  let run: T[] = [];
+  for (const item of items) {
+    if (!isSuspect(item.punch.id)) {
+      run.push(item);
+      continue;
+    }
+    if (run.length > 0) segments.push(run);
+    segments.push([item]);
+    run = [];
+  }
+  if (run.length > 0) segments.push(run);
+  return segments;
+}
+
 function largestPunch(packets: readonly InFlightPacket[]): (InFlightPacket & { punchId: string }) | undefined {
   let top: (InFlightPacket & { punchId: string }) | undefined;
   for (const p of packets) {

@@ -1,7 +1,7 @@
 // The rule that tells a punch too large for the broker from a network outage (oversizeGuard.ts):
 // scenarios as sequences of PUBACKs and connection drops, no broker, no clock.
 import { describe, expect, it } from 'vitest';
-import { OversizeGuard, MAX_SUSPECTS, type InFlightPacket } from '../../src/publish/oversizeGuard.js';
+import { OversizeGuard, MAX_SUSPECTS, segmentsAroundSuspects, type InFlightPacket } from '../../src/publish/oversizeGuard.js';
 
 const punch = (id: string, bytes: number): InFlightPacket => ({ punchId: id, bytes });
 const status = (bytes: number): InFlightPacket => ({ bytes });
@@ -137,5 +137,22 @@ describe('OversizeGuard: a genuine outage never convicts a good punch', () => {
     for (let i = 0; i < MAX_SUSPECTS + 10; i += 1) guard.dropped([punch(`s${i}`, 5000 + i), ...ordinary(3)].concat(punch(`t${i}`, 100_000 + i)), 'suspicious');
     expect(guard.isSuspect('t0')).toBe(false);
     expect(guard.isSuspect(`t${MAX_SUSPECTS + 9}`)).toBe(true);
+  });
+});
+
+describe('segmentsAroundSuspects', () => {
+  const items = (ids: string): { punch: { id: string } }[] => [...ids].map((id) => ({ punch: { id } }));
+  const shape = (segments: { punch: { id: string } }[][]): string[] => segments.map((seg) => seg.map((i) => i.punch.id).join(''));
+
+  it.each([
+    ['abcdef', '', ['abcdef']],
+    ['abcdef', 'c', ['ab', 'c', 'def']],
+    ['abcdef', 'a', ['a', 'bcdef']],
+    ['abcdef', 'f', ['abcde', 'f']],
+    ['abcdef', 'cd', ['ab', 'c', 'd', 'ef']],
+    ['a', 'a', ['a']],
+    ['', 'a', []],
+  ])('%s with suspects "%s" → %j (order kept, each suspect alone)', (ids, suspects, expected) => {
+    expect(shape(segmentsAroundSuspects(items(ids), (id) => suspects.includes(id)))).toEqual(expected);
   });
 });
