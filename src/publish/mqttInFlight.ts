@@ -80,12 +80,20 @@ export class InFlightPublishes {
     return [...this.entries.values()].filter((entry) => entry.client === client);
   }
 
-  /** Takes over a dropped connection's publishes: settles them and empties mqtt.js's store of them. */
+  /**
+   * Takes over a dropped connection's publishes: settles them and, unless the client is being ended
+   * (its store is closed then), empties mqtt.js's store of them.
+   */
   dropped(client: MqttClient, entries: InFlight[], conviction: Conviction | undefined): void {
     for (const entry of entries) {
       const convicted = conviction !== undefined && entry.punchId === conviction.punchId;
       entry.settle(convicted ? { kind: 'rejected', reason: conviction.reason } : { kind: 'failed', error: 'connection to the broker lost before PUBACK' });
     }
-    for (const messageId of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(messageId));
+    if (client.disconnecting || client.disconnected) return;
+    try {
+      for (const messageId of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(messageId));
+    } catch {
+      // a store closed under us (client ended meanwhile): nothing will be resent from it anyway
+    }
   }
 }
