@@ -176,7 +176,7 @@ describe('MqttPublisher on a Mosquitto with max_packet_size (announced in the MQ
     const broker = await startMosquitto(tmp.dir, undefined, { maxPacketBytes: 2048 });
     const site = `T${randomUUID().slice(0, 8)}`;
     const sub = await collect(broker.url, `absensi/${site}/+/punch`, 5);
-    const pub = new MqttPublisher({ url: broker.url, gateway: 'gw-max', site, version: 'test', log: silentLogger(), clientId: `t-${randomUUID()}`, reconnectMinMs: 100 });
+    const pub = new MqttPublisher({ url: broker.url, gateway: 'gw-max', site, version: 'test', log: silentLogger(), clientId: `t-${randomUUID()}`, reconnectMinMs: 100, ackTimeoutMs: 5000 });
     try {
       await pub.start();
       await until(() => pub.connected, 10_000, 'connect');
