@@ -12,14 +12,15 @@
 //   clients; a broker that just drops the connection) needs all of:
 //   1. the connection dropped while the punch awaited its PUBACK, with no sign that the broker
 //      ended it for another reason (a v5 DISCONNECT with a reason other than 0x95 "packet too
-//      large", a keepalive timeout, our own end: the publisher reports those as `benign`);
+//      large", a keepalive timeout: the publisher reports those as `benign`; our own end never
+//      reaches the guard);
 //   2. the punch is clearly larger than anything this broker ever acknowledged (more than
 //      SUSPICION_FACTOR times the largest PUBACKed packet): a size the broker has taken can never be
 //      the reason, and ordinary punches, all of a size, never become suspects in an outage;
 //   3. two such drops while it was the only punch in flight, with no other packet out that is
 //      larger than the largest acknowledged one (the publisher sends a suspect alone: everything
-//      before it PUBACKed, nothing after it written until it settles). The drop of the batch that
-//      first made it a suspect never counts.
+//      before it PUBACKed, nothing after it written until it settles). A drop with other punches
+//      aboard (the batch that first made it a suspect) only makes it a suspect, never a strike.
 //   A suspect that is PUBACKed is cleared at once. A genuine outage does not correlate with one
 //   punch: it would have to cut the connection twice exactly while that punch, unusually large,
 //   travelled alone.
