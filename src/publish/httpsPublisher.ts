@@ -190,7 +190,7 @@ export class HttpsPublisher implements Publisher {
     if (reply.status === 413) this.smallestRefusedBytes = Math.min(this.smallestRefusedBytes, body.byteLength);
     else if (batch.length === 1 && reply.status >= 200 && reply.status < 300 && body.byteLength >= this.smallestRefusedBytes) this.smallestRefusedBytes = Number.POSITIVE_INFINITY;
     if (reply.status === 413 && batch.length > 1) {
-      this.log.info({ status: 413, count: batch.length, bodyBytes: body.byteLength, idempotencyKey: key }, 'server refused the batch as too large; sending it in halves to find the punch it refuses');
+      this.log.debug({ status: 413, count: batch.length, bodyBytes: body.byteLength, idempotencyKey: key }, 'server refused the batch as too large; sending it in halves to find the punch it refuses');
       return this.deliverHalves(batch, signal);
     }
     const result = this.onReply(reply, ids, key);
