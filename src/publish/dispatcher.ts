@@ -7,14 +7,21 @@
 //   it waits) and, once nothing is in flight, the sink is rewound to its acked cursor, so the
 //   oldest undelivered punch goes first again. Anything delivered out of that order is a
 //   duplicate of a punch already delivered, never a punch overtaking an older one of its device.
-// - At most `publisher.concurrency` batches are in flight, so memory stays flat whatever the
-//   backlog; a halted sink (credentials refused) keeps every punch and retries after `authRetryMs`.
+// - At most `publisher.concurrency` batches are in flight (read before every batch: a publisher may
+//   lower it, e.g. to send a suspect punch alone), so memory stays flat whatever the backlog; a
+//   halted sink (credentials refused) keeps every punch and retries after `authRetryMs`.
+// - A failed batch that still acked or dead-lettered something is progress: the backoff starts
+//   again from its base, so isolating one poison punch after another never stretches the wait of
+//   the punches behind them.
+// - Dead letters are logged (GW_ERR_SINK_REJECTED) at most a few lines a minute per sink, with the
+//   count of the rest; every one is counted in gateway_punches_dead_lettered_total{sink,reason}.
 // - `stop` stops taking new batches, gives in-flight ones `timeoutMs` to finish, then aborts them;
 //   what was not acked is sent again after the next start (at-least-once).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { SqlitePunchBuffer } from '../buffer/sqlitePunchBuffer.js';
 import { backoffDelayMs } from '../util/backoff.js';
+import { LogLimiter } from '../util/logLimiter.js';
 import type { Metrics } from '../util/metrics.js';
 import type { OutgoingPunch, Publisher, SendResult } from './publisher.js';
 
@@ -35,6 +42,7 @@ export class Dispatcher {
   private readonly buffer: SqlitePunchBuffer;
   private readonly publisher: Publisher;
   private readonly log: Logger;
+  private readonly rejectionLog: LogLimiter;
   private readonly options: DispatcherOptions;
   private readonly inFlight = new Set<Promise<void>>();
   /** aborts sends still in flight when the stop timeout runs out */
@@ -57,6 +65,7 @@ export class Dispatcher {
     this.buffer = options.buffer;
     this.publisher = options.publisher;
     this.log = options.log.child({ sink: options.publisher.sink });
+    this.rejectionLog = new LogLimiter(this.log);
   }
 
   get sink(): string {
@@ -131,6 +140,7 @@ export class Dispatcher {
       return;
     }
     this.options.metrics?.sendFailures.inc({ sink: this.sink });
+    if (result.acked.length + result.rejected.length > 0) this.failures = 0;
     // one backoff step per episode, however many batches were in flight when the sink went away
     if (Date.now() >= this.heldUntil) this.failures += 1;
     const delayMs = Math.max(
@@ -165,8 +175,10 @@ export class Dispatcher {
     }
     if (result.rejected.length > 0) {
       this.buffer.deadLetter(this.sink, result.rejected);
-      this.options.metrics?.deadLettered.inc({ sink: this.sink }, result.rejected.length);
-      this.log.error({ code: 'GW_ERR_SINK_REJECTED', rejected: result.rejected.slice(0, 10), count: result.rejected.length }, 'sink rejected punches; moved to dead letters');
+      const tooLarge = result.rejected.filter((r) => r.tooLarge).length;
+      if (tooLarge > 0) this.options.metrics?.deadLettered.inc({ sink: this.sink, reason: 'too-large' }, tooLarge);
+      if (tooLarge < result.rejected.length) this.options.metrics?.deadLettered.inc({ sink: this.sink, reason: 'refused' }, result.rejected.length - tooLarge);
+      this.rejectionLog.error('rejected', { code: 'GW_ERR_SINK_REJECTED', rejected: result.rejected.slice(0, 10).map(({ id, reason }) => ({ id, reason })), count: result.rejected.length }, 'sink rejected punches; moved to dead letters');
       for (const r of result.rejected) done.add(r.id);
     }
     return batch.filter((p) => !done.has(p.id));
@@ -225,5 +237,6 @@ export class Dispatcher {
       clearTimeout(timer);
     }
     this.abort.abort();
+    this.rejectionLog.flush();
   }
 }

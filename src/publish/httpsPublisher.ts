@@ -8,8 +8,15 @@
 // - `send` never throws for delivery failures; it rejects only with the abort signal's reason.
 //   Outcome rules live in httpsOutcome.ts (2xx acks, 401/403 halt, other 4xx dead-letter, the rest
 //   retried with Retry-After).
+// - A 413 for several punches is no verdict on any one of them: the batch is split in halves, sent
+//   in order, until the offender is alone; only a punch that alone gets 413 is dead-lettered (with
+//   the response), every other one is acked or retried as usual. A part that gets anything but an
+//   answer for each of its punches stops the rest (not sent: retried in commit order). Once a body
+//   of N bytes got 413, bodies of several punches that large are split before sending; a single
+//   punch is always tried, and a 2xx for one that large forgets the bound.
 // - The bearer token never reaches a log line, an error text or a dead-letter reason: headers are
-//   never logged, and server text is scrubbed of the token before it is used.
+//   never logged, and server text is scrubbed of the token (and of the URL's password) before it
+//   is used. The URL is shown only through redactUrl.
 // - `connected` means the last request got an HTTP answer (any status); it is false before the
 //   first request, because nothing is known yet.
 import { createHash } from 'node:crypto';
@@ -19,6 +26,8 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { Logger } from 'pino';
 import { GatewayError, errorMessage } from '../util/errors.js';
+import { LogLimiter } from '../util/logLimiter.js';
+import { hideUrlSecrets, redactUrl } from '../util/redactUrl.js';
 import { parseRetryAfter } from '../util/retryAfter.js';
 import { VERSION } from '../version.js';
 import { classifyReply, excerpt, type Outcome } from './httpsOutcome.js';
@@ -92,6 +101,9 @@ export class HttpsPublisher implements Publisher {
   private halted: 'auth' | null = null;
   private lastError: string | null = null;
   private lastSuccessAt: string | null = null;
+  /** the smallest body answered 413 (bodies of several punches this large are split unsent) */
+  private smallestRefusedBytes = Number.POSITIVE_INFINITY;
+  private readonly refusalLog: LogLimiter;
 
   constructor(options: HttpsPublisherOptions) {
     this.options = options;
@@ -100,13 +112,14 @@ export class HttpsPublisher implements Publisher {
     this.maxWaitMs = options.maxWaitMs ?? 1000;
     this.url = parseUrl(options.url);
     this.log = options.log.child({ sink: this.sink });
+    this.refusalLog = new LogLimiter(this.log);
     this.token = options.token?.trim() || undefined;
     this.headers = buildHeaders(options, this.token, (ignored) =>
       this.log.warn({ ignored }, 'publish.https.headers: these headers are set by the gateway; the configured values are ignored'),
     );
     this.agent = this.createAgent();
     if (this.url.protocol === 'http:') {
-      this.log.warn({ url: displayUrl(this.url) }, 'publish.https.url is plain http://: punches and the token travel unencrypted');
+      this.log.warn({ url: redactUrl(this.url.href) }, 'publish.https.url is plain http://: punches and the token travel unencrypted');
     }
   }
 
@@ -124,7 +137,7 @@ export class HttpsPublisher implements Publisher {
   }
 
   async start(): Promise<void> {
-    this.log.info({ url: displayUrl(this.url), gzip: this.options.gzip ?? false, batchSize: this.batchSize }, 'https sink ready');
+    this.log.info({ url: redactUrl(this.url.href), gzip: this.options.gzip ?? false, batchSize: this.batchSize }, 'https sink ready');
   }
 
   /** Waits for the request in flight (until `signal` fires), then closes kept-alive sockets. */
@@ -141,6 +154,7 @@ export class HttpsPublisher implements Publisher {
       });
     }
     this.agent.destroy();
+    this.refusalLog.flush();
   }
 
   health(): SinkHealth {
@@ -164,6 +178,7 @@ export class HttpsPublisher implements Publisher {
     const key = idempotencyKey(ids);
     const body = await this.encode(batch);
     signal.throwIfAborted();
+    if (batch.length > 1 && body.byteLength >= this.smallestRefusedBytes) return this.deliverHalves(batch, signal);
     const headers: OutgoingHttpHeaders = { ...this.headers, 'content-length': String(body.byteLength), 'idempotency-key': key };
     let reply: PostReply;
     try {
@@ -172,7 +187,38 @@ export class HttpsPublisher implements Publisher {
       if (signal.aborted) throw signal.reason;
       return this.onTransportError(error, ids.length, key);
     }
-    return this.onReply(reply, ids, key);
+    if (reply.status === 413) this.smallestRefusedBytes = Math.min(this.smallestRefusedBytes, body.byteLength);
+    else if (batch.length === 1 && reply.status >= 200 && reply.status < 300 && body.byteLength >= this.smallestRefusedBytes) this.smallestRefusedBytes = Number.POSITIVE_INFINITY;
+    if (reply.status === 413 && batch.length > 1) {
+      this.log.debug({ status: 413, count: batch.length, bodyBytes: body.byteLength, idempotencyKey: key }, 'server refused the batch as too large; sending it in halves to find the punch it refuses');
+      return this.deliverHalves(batch, signal);
+    }
+    const result = this.onReply(reply, ids, key);
+    if (reply.status === 413) return this.tooLargeAlone(batch[0] as OutgoingPunch, body.byteLength, result);
+    return result;
+  }
+
+  /** The halves in order; a half that leaves punches unanswered stops the rest (retried in order). */
+  private async deliverHalves(batch: OutgoingPunch[], signal: AbortSignal): Promise<SendResult> {
+    const middle = Math.ceil(batch.length / 2);
+    const merged: SendResult = { acked: [], rejected: [] };
+    for (const half of [batch.slice(0, middle), batch.slice(middle)]) {
+      const part = await this.deliver(half, signal);
+      merged.acked.push(...part.acked);
+      merged.rejected.push(...part.rejected);
+      if (part.acked.length + part.rejected.length === half.length) continue;
+      for (const field of ['error', 'halt', 'retryAfterMs'] as const) {
+        if (part[field] !== undefined) Object.assign(merged, { [field]: part[field] });
+      }
+      return merged;
+    }
+    return merged;
+  }
+
+  /** One punch alone answered 413: it is the offender; say so in a line an operator can act on. */
+  private tooLargeAlone(punch: OutgoingPunch, bodyBytes: number, result: SendResult): SendResult {
+    this.refusalLog.error(`too-large:${punch.deviceId}`, { code: 'GW_ERR_SINK_REJECTED', status: 413, punchId: punch.id, deviceId: punch.deviceId, bodyBytes, punchBytes: Buffer.byteLength(punch.json, 'utf8') }, 'server refuses this punch as too large even alone; dead-lettered alone, the other punches keep flowing');
+    return { ...result, rejected: result.rejected.map((r) => ({ ...r, tooLarge: true })) };
   }
 
   private async encode(batch: OutgoingPunch[]): Promise<Uint8Array> {
@@ -245,7 +291,8 @@ export class HttpsPublisher implements Publisher {
         this.log.warn({ ...fields, code: 'GW_ERR_SINK_AUTH' }, 'server refused the credentials; sending stops, every punch is kept');
         return;
       case 'refused':
-        this.log.warn({ ...fields, code: 'GW_ERR_SINK_REJECTED' }, 'server refused the batch; its punches go to the dead-letter table');
+        // a lone punch answered 413 is logged by tooLargeAlone, rate-limited: a flood of them is a few lines
+        if (fields.status !== 413) this.log.warn({ ...fields, code: 'GW_ERR_SINK_REJECTED' }, 'server refused the batch; its punches go to the dead-letter table');
         return;
       case 'retry':
         this.log.warn({ ...fields, code: 'GW_ERR_SINK_UNREACHABLE', retryAfterMs: result.retryAfterMs }, 'server could not take the batch now; it will be retried');
@@ -255,7 +302,8 @@ export class HttpsPublisher implements Publisher {
 
   /** Servers sometimes echo request headers in error bodies: never let the token through. */
   private scrub(text: string): string {
-    return this.token ? text.split(this.token).join('[redacted]') : text;
+    // the URL may carry credentials too (https://user:pass@host/…), and error texts may quote it
+    return hideUrlSecrets(text, this.options.url, [this.token]);
   }
 }
 
@@ -270,11 +318,6 @@ function parseUrl(text: string): URL {
     throw new GatewayError('GW_ERR_CONFIG_INVALID', `publish.https.url: expected https:// (or http://), got ${url.protocol}//`);
   }
   return url;
-}
-
-/** For logs: no user info and no query string (either may carry credentials). */
-function displayUrl(url: URL): string {
-  return `${url.origin}${url.pathname}`;
 }
 
 function headerText(value: string | string[] | undefined): string | undefined {

@@ -8,11 +8,29 @@
 // - MQTT 5 brokers get user property `punch-id` and content type application/json; with
 //   protocolVersion auto, a broker refusing v5 is retried as 3.1.1 and remembered.
 // - Reconnects back off exponentially from reconnectMinMs to reconnectMaxMs, reset on CONNACK.
-import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
+// - One punch never holds up the others (oversizeGuard.ts has the rule): a punch whose PUBLISH
+//   cannot fit the broker's limit is reported rejected (dead letter) and never written; a suspect
+//   of a connection drop is written alone, everything before it in the batch PUBACKed first and
+//   nothing after it written until it settles; while suspects exist one batch is in flight at a
+//   time (`concurrency` 1), so "alone" holds across batches too.
+// - When the connection drops with a suspect aboard, every publish awaiting PUBACK is settled as
+//   failed and taken out of mqtt.js's store: mqtt.js would resend them one at a time on
+//   reconnect, and one the broker refuses would hold back every other one forever. The dispatcher
+//   resends them in commit order. Any other drop is left to mqtt.js's resend, as in an outage.
+// - URLs are logged only through redactUrl, and error texts are scrubbed of the URL's credentials
+//   and the password before they are logged or shown in health().
+import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient, type Packet } from 'mqtt';
 import type { Logger } from 'pino';
 import { backoffDelayMs } from '../util/backoff.js';
+import { LogLimiter } from '../util/logLimiter.js';
+import { hideUrlSecrets, redactUrl } from '../util/redactUrl.js';
+import { InFlightPublishes, type InFlight, type PublishOutcome } from './mqttInFlight.js';
+import { publishPacketBytes } from './mqttPacketSize.js';
+import { OversizeGuard, segmentsAroundSuspects, type Conviction, type DropCause } from './oversizeGuard.js';
 import type { OutgoingPunch, Publisher, SendResult, SinkHealth } from './publisher.js';
 import { buildTopics, type Topics } from './topics.js';
+
+export { redactUrl } from '../util/redactUrl.js';
 
 export interface MqttPublisherOptions {
   url: string;
@@ -49,11 +67,23 @@ export interface MqttPublisherOptions {
 const V5_REFUSED_CODES = new Set([1, 0x84]);
 const V5_REFUSED = /(unacceptable|unsupported) protocol version/i;
 const AUTH_REFUSED = /not authorized|bad user ?name or password|bad username|unauthorized/i;
+/** MQTT 5 reason code "Packet too large" (§4.13), in a DISCONNECT from the broker */
+const PACKET_TOO_LARGE = 0x95;
+/**
+ * mqtt-packet refuses a PUBACK with a reason code the spec does not allow (Mosquitto's
+ * message_size_limit answers a v5 client's oversize PUBLISH with 0x95 in a PUBACK) and then parses
+ * nothing more on that connection: it is dropped at once, as a refusal of what was in flight.
+ */
+const BROKEN_ACK = /^Invalid (puback|pubrec) reason code/;
+
+interface SizedPunch {
+  punch: OutgoingPunch;
+  bytes: number;
+}
 
 export class MqttPublisher implements Publisher {
   readonly sink = 'mqtt';
   readonly batchSize: number;
-  readonly concurrency: number;
   readonly maxWaitMs = 0;
   readonly topics: Topics;
   private readonly options: MqttPublisherOptions;
@@ -66,14 +96,27 @@ export class MqttPublisher implements Publisher {
   private lastError: string | null = null;
   private lastSuccessAt: string | null = null;
   private authRefused = false;
+  private readonly maxConcurrency: number;
+  private readonly guard = new OversizeGuard();
+  private readonly inFlight = new InFlightPublishes((packet) => this.guard.acked(packet), (text) => this.scrub(text));
+  /** whether the current connection's end may be blamed on what was in flight */
+  private dropCause: DropCause = 'suspicious';
+  /** refusals and suspicions, per device: a flood of poison punches is a few lines and a count */
+  private readonly refusalLog: LogLimiter;
 
   constructor(options: MqttPublisherOptions) {
     this.options = options;
     this.log = options.log.child({ sink: 'mqtt' });
+    this.refusalLog = new LogLimiter(this.log);
     this.batchSize = Math.min(options.batchSize ?? 100, options.maxInFlight ?? 500);
-    this.concurrency = Math.max(1, Math.floor((options.maxInFlight ?? 500) / this.batchSize));
+    this.maxConcurrency = Math.max(1, Math.floor((options.maxInFlight ?? 500) / this.batchSize));
     this.protocolVersion = options.protocolVersion === 4 ? 4 : 5;
     this.topics = buildTopics(options.topicPrefix ?? 'absensi', options.site, options.gateway);
+  }
+
+  /** one batch at a time while a suspect must travel alone */
+  get concurrency(): number {
+    return this.guard.hasSuspects ? 1 : this.maxConcurrency;
   }
 
   get connected(): boolean {
@@ -116,17 +159,20 @@ export class MqttPublisher implements Publisher {
   private connect(): void {
     const client = mqtt.connect(this.options.url, this.clientOptions());
     this.client = client;
+    client.on('packetreceive', (packet) => this.onPacket(client, packet));
     client.on('connect', () => {
       this.reconnectAttempt = 0;
       this.authRefused = false;
       this.lastError = null;
       client.options.reconnectPeriod = this.options.reconnectMinMs ?? 1000;
-      this.log.info({ url: redactUrl(this.options.url), protocolVersion: this.protocolVersion }, 'connected to broker');
+      const maximumPacketSize = client.serverProperties?.maximumPacketSize;
+      this.log.info({ url: redactUrl(this.options.url), protocolVersion: this.protocolVersion, ...(maximumPacketSize ? { maximumPacketSize } : {}) }, 'connected to broker');
       this.publishGatewayStatus();
       this.options.onConnect?.();
     });
     client.on('error', (error) => this.onError(client, error));
     client.on('close', () => {
+      this.onDrop(client);
       if (client !== this.client) return;
       this.reconnectAttempt += 1;
       client.options.reconnectPeriod = backoffDelayMs(this.reconnectAttempt, {
@@ -137,8 +183,45 @@ export class MqttPublisher implements Publisher {
     client.on('offline', () => this.log.warn({ code: 'GW_ERR_SINK_UNREACHABLE', lastError: this.lastError }, 'broker offline; punches wait in the buffer'));
   }
 
-  private onError(client: MqttClient, error: Error): void {
+  /** Learns the limit from CONNACK before any publish of the new connection can be written. */
+  private onPacket(client: MqttClient, packet: Packet): void {
+    if (client !== this.client) return;
+    if (packet.cmd === 'connack') {
+      this.guard.connected(packet.properties?.maximumPacketSize);
+      this.dropCause = 'suspicious';
+    } else if (packet.cmd === 'disconnect') {
+      this.dropCause = packet.reasonCode === PACKET_TOO_LARGE ? 'suspicious' : 'benign';
+    }
+  }
+
+  /**
+   * A drop with no suspect aboard is left to mqtt.js, which resends what awaited PUBACK once it is
+   * back (a plain outage recovers the moment the broker returns). With a suspect aboard, or on our
+   * own end, what was in flight is settled here and leaves mqtt.js's store, so the dispatcher
+   * resends it in order and the suspect travels alone; a conviction makes one a dead letter.
+   */
+  private onDrop(client: MqttClient): void {
+    const dropped = this.inFlight.of(client);
+    if (client === this.client) {
+      if (dropped.length === 0) return;
+      const conviction = this.guard.dropped(dropped, this.dropCause);
+      const suspects = dropped.filter((e) => e.punchId !== undefined && this.guard.isSuspect(e.punchId));
+      if (conviction) this.logConviction(conviction, dropped);
+      else if (suspects.length > 0) this.logSuspicion(suspects);
+      if (conviction || suspects.length > 0) this.inFlight.dropped(client, dropped, conviction);
+      return;
+    }
+    this.inFlight.dropped(client, dropped, undefined);
+  }
+
+  private onError(client: MqttClient, rawError: Error): void {
+    const error = new Error(this.scrub(rawError.message));
+    Object.assign(error, { code: (rawError as Error & { code?: unknown }).code });
     this.lastError = error.message;
+    if (client === this.client) {
+      if (error.message === 'Keepalive timeout') this.dropCause = 'benign';
+      if (BROKEN_ACK.test(error.message)) client.stream?.destroy();
+    }
     if (this.options.protocolVersion === 'auto' && this.protocolVersion === 5 && !this.triedFallback && isV5Refusal(error)) {
       this.triedFallback = true;
       this.protocolVersion = 4;
@@ -156,10 +239,7 @@ export class MqttPublisher implements Publisher {
   }
 
   publishGatewayStatus(online = true): void {
-    const payload = this.statusPayload(online);
-    this.client?.publish(this.topics.gatewayStatus, payload, { qos: 1, retain: true, ...this.jsonProperties() }, (error) => {
-      if (error) this.log.debug({ error: error.message }, 'gateway status not published');
-    });
+    this.publishStatus(this.topics.gatewayStatus, this.statusPayload(online));
   }
 
   private statusPayload(online: boolean): string {
@@ -170,7 +250,33 @@ export class MqttPublisher implements Publisher {
   /** Retained device status; a no-op while offline (the next change or reconnect refreshes it). */
   publishDeviceStatus(deviceId: string, status: Record<string, unknown>): void {
     if (!this.client?.connected) return;
-    this.client.publish(this.topics.deviceStatus(deviceId), JSON.stringify(status), { qos: 1, retain: true, ...this.jsonProperties() });
+    this.publishStatus(this.topics.deviceStatus(deviceId), JSON.stringify(status));
+  }
+
+  /** Retained status at QoS 1; one too large for the broker is skipped with a warning, never written. */
+  private publishStatus(topic: string, payload: string): void {
+    const client = this.client;
+    if (!client) return;
+    const options: IClientPublishOptions = { qos: 1, retain: true, ...this.jsonProperties() };
+    const bytes = this.packetBytes(topic, payload, options);
+    const verdict = this.guard.verdict(bytes);
+    if (!verdict.fits) {
+      this.refusalLog.warn(`status:${topic}`, { code: 'GW_ERR_SINK_REJECTED', topic, packetBytes: bytes, limitBytes: verdict.limitBytes }, 'retained status too large for the broker; not published');
+      return;
+    }
+    if (!client.connected) {
+      // mqtt.js keeps it for the next connection, which publishes a fresh status anyway
+      client.publish(topic, payload, options);
+      return;
+    }
+    void this.inFlight.publish(client, { topic, payload, options, bytes }).then((outcome) => {
+      if (outcome.kind !== 'acked') this.log.debug({ topic, outcome }, 'status not published');
+    });
+  }
+
+  private packetBytes(topic: string, payload: string, options: IClientPublishOptions): number {
+    const properties = options.properties as Parameters<typeof publishPacketBytes>[0]['properties'];
+    return publishPacketBytes({ topic, payloadBytes: Buffer.byteLength(payload, 'utf8'), qos: 1, protocolVersion: this.protocolVersion, ...(properties ? { properties } : {}) });
   }
 
   private jsonProperties(punchId?: string): Pick<IClientPublishOptions, 'properties'> {
@@ -185,38 +291,51 @@ export class MqttPublisher implements Publisher {
     if (!client) return { acked: [], rejected: [], error: 'not started' };
     // Publishing while offline would pile copies into mqtt.js's offline store on every retry.
     if (!client.connected) return { acked: [], rejected: [], error: `broker not connected${this.lastError ? `: ${this.lastError}` : ''}` };
-    const timeoutMs = this.options.ackTimeoutMs ?? 60_000;
-    // One timer and one abort listener per batch settle whatever has not been PUBACKed yet.
-    const unsettled = new Set<(outcome: string) => void>();
-    const settleRest = (outcome: string): void => {
-      for (const settle of [...unsettled]) settle(outcome);
-    };
-    const timer = setTimeout(() => settleRest(`no PUBACK within ${timeoutMs} ms`), timeoutMs);
-    const onAbort = (): void => settleRest('aborted');
-    signal.addEventListener('abort', onAbort, { once: true });
-    const outcomes = await Promise.all(batch.map((punch) => this.publishOne(client, punch, unsettled)));
-    clearTimeout(timer);
-    signal.removeEventListener('abort', onAbort);
-    const acked = batch.filter((_, i) => outcomes[i] === null).map((p) => p.id);
-    const firstError = outcomes.find((o) => o !== null) ?? undefined;
-    if (acked.length > 0) this.lastSuccessAt = new Date().toISOString();
-    const result: SendResult = { acked, rejected: [] };
-    if (firstError) result.error = firstError;
+    const result: SendResult = { acked: [], rejected: [] };
+    const sendable: SizedPunch[] = [];
+    for (const punch of batch) {
+      const bytes = this.packetBytes(this.topics.punch(punch.deviceId), punch.json, this.jsonProperties(punch.id));
+      const verdict = this.guard.verdict(bytes);
+      if (verdict.fits) {
+        sendable.push({ punch, bytes });
+        continue;
+      }
+      result.rejected.push({ id: punch.id, reason: verdict.reason, tooLarge: true });
+      this.refusalLog.error(`too-large:${punch.deviceId}`, { code: 'GW_ERR_SINK_REJECTED', punchId: punch.id, deviceId: punch.deviceId, packetBytes: bytes, limitBytes: verdict.limitBytes, basis: verdict.basis }, 'punch too large for the broker; dead-lettered alone, the other punches keep flowing');
+    }
+    for (const segment of segmentsAroundSuspects(sendable, (id) => this.guard.isSuspect(id))) {
+      if (signal.aborted || !client.connected) {
+        result.error = signal.aborted ? 'aborted' : 'connection to the broker lost';
+        break;
+      }
+      const run = segment.map(({ punch, bytes }) => ({ topic: this.topics.punch(punch.deviceId), payload: punch.json, options: { qos: 1, retain: false, ...this.jsonProperties(punch.id) } as const, bytes, punch }));
+      const outcomes = await this.inFlight.publishAll(client, run, { timeoutMs: this.options.ackTimeoutMs ?? 60_000, signal });
+      segment.forEach(({ punch }, i) => {
+        const outcome = outcomes[i] as PublishOutcome;
+        if (outcome.kind === 'acked') result.acked.push(punch.id);
+        else if (outcome.kind === 'rejected') result.rejected.push({ id: punch.id, reason: outcome.reason, tooLarge: true });
+        else result.error ??= outcome.error;
+      });
+      // nothing after a punch that failed is written: the rest is retried in commit order
+      if (result.error !== undefined) break;
+    }
+    if (result.acked.length > 0) this.lastSuccessAt = new Date().toISOString();
     return result;
   }
 
-  /** Resolves null on PUBACK, else the reason; never rejects. */
-  private publishOne(client: MqttClient, punch: OutgoingPunch, unsettled: Set<(outcome: string) => void>): Promise<string | null> {
-    return new Promise((resolve) => {
-      const finish = (outcome: string | null): void => {
-        if (!unsettled.delete(settle)) return;
-        resolve(outcome);
-      };
-      const settle = (outcome: string): void => finish(outcome);
-      unsettled.add(settle);
-      const options: IClientPublishOptions = { qos: 1, retain: false, ...this.jsonProperties(punch.id) };
-      client.publish(this.topics.punch(punch.deviceId), punch.json, options, (error) => finish(error ? error.message : null));
-    });
+  private logConviction(conviction: Conviction, dropped: InFlight[]): void {
+    const deviceId = dropped.find((e) => e.punchId === conviction.punchId)?.deviceId;
+    this.refusalLog.error(`too-large:${deviceId ?? ''}`, { code: 'GW_ERR_SINK_REJECTED', punchId: conviction.punchId, deviceId, packetBytes: conviction.bytes, largestAckedBytes: this.guard.largestAckedBytes, basis: 'disconnects' }, 'punch too large for the broker (it drops the connection whenever the punch is sent alone); dead-lettered alone, the other punches keep flowing');
+  }
+
+  private logSuspicion(suspects: InFlight[]): void {
+    const fields = suspects.map((e) => ({ punchId: e.punchId, deviceId: e.deviceId, packetBytes: e.bytes }));
+    this.refusalLog.warn('suspect', { code: 'GW_ERR_SINK_UNREACHABLE', suspects: fields, largestAckedBytes: this.guard.largestAckedBytes }, 'connection dropped with an unusually large punch awaiting PUBACK; it is sent alone next, to tell a size limit from an outage');
+  }
+
+  /** Error texts may quote the URL or the password: neither reaches a log line or health(). */
+  private scrub(text: string): string {
+    return hideUrlSecrets(text, this.options.url, [this.options.password]);
   }
 
   health(): SinkHealth {
@@ -233,6 +352,7 @@ export class MqttPublisher implements Publisher {
     const client = this.client;
     if (!client) return;
     this.client = undefined;
+    this.refusalLog.flush();
     if (client.connected) {
       // A clean goodbye does not fire the Will, so say offline ourselves.
       const payload = this.statusPayload(false);
@@ -255,8 +375,4 @@ function isV5Refusal(error: Error): boolean {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
 }

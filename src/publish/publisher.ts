@@ -6,6 +6,8 @@
 //   was refused for good and goes to the dead-letter table; every other id of the batch is retried.
 // - `send` never throws for delivery failures: it reports them in the result. It may throw only
 //   when the abort signal fires.
+// - A punch the far end refuses for its size is rejected alone (`tooLarge`): the other punches of
+//   the batch are acked or retried as if it had not been there (DESIGN.md "Trust at the edge").
 /**
  * A punch as the buffer hands it to a sink: the committed punch/v1 JSON, byte for byte, plus the
  * few fields routing and bookkeeping need — so a drain never parses and re-serializes punches.
@@ -20,9 +22,16 @@ export interface OutgoingPunch {
   json: string;
 }
 
+export interface RejectedPunch {
+  id: string;
+  reason: string;
+  /** refused for its size alone (MQTT Maximum Packet Size, a broker that drops it, HTTPS 413) */
+  tooLarge?: boolean;
+}
+
 export interface SendResult {
   acked: string[];
-  rejected: { id: string; reason: string }[];
+  rejected: RejectedPunch[];
   /** the far end asked to wait at least this long before the next attempt (Retry-After) */
   retryAfterMs?: number;
   /** stop sending: credentials refused (401/403). Everything is kept. */

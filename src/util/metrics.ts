@@ -66,8 +66,8 @@ export function createMetrics() {
     }),
     deadLettered: new Counter({
       name: 'gateway_punches_dead_lettered_total',
-      help: 'Punches a sink refused for good (moved to the dead-letter table)',
-      labelNames: ['sink'] as const,
+      help: 'Punches a sink refused for good (moved to the dead-letter table), by reason: too-large (refused for its size alone) or refused',
+      labelNames: ['sink', 'reason'] as const,
       registers: [registry],
     }),
     sendFailures: new Counter({

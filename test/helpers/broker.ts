@@ -84,7 +84,23 @@ export interface MosquittoTls {
 }
 
 /** A private Mosquitto process on a free loopback port, which a test may stop and restart. */
-export async function startMosquitto(dir: string, tls?: MosquittoTls, options: { persistent?: boolean; unlimitedQueue?: boolean } = {}): Promise<TestBroker> {
+export interface MosquittoOptions {
+  persistent?: boolean;
+  unlimitedQueue?: boolean;
+  /**
+   * Mosquitto 2's `max_packet_size`: announced as Maximum Packet Size in the CONNACK to MQTT 5
+   * clients (and a bigger PUBLISH gets DISCONNECT 0x95); a 3.1.1 client sending a bigger packet
+   * has its connection reset without a word (checked on mosquitto 2.0.11).
+   */
+  maxPacketBytes?: number;
+  /**
+   * The deprecated `message_size_limit`: a bigger PUBLISH from a 3.1.1 client is PUBACKed and
+   * dropped; a v5 client gets a PUBACK with reason 0x95, a code mqtt-packet refuses to parse.
+   */
+  messageSizeLimitBytes?: number;
+}
+
+export async function startMosquitto(dir: string, tls?: MosquittoTls, options: MosquittoOptions = {}): Promise<TestBroker> {
   const port = await freePort();
   const conf = join(dir, `mosquitto-${port}.conf`);
   const persistence = options.persistent ? ['persistence true', `persistence_location ${dir}/`, `persistence_file mosquitto-${port}.db`] : ['persistence false'];
@@ -92,6 +108,8 @@ export async function startMosquitto(dir: string, tls?: MosquittoTls, options: {
   // Mosquitto drops QoS 1 messages for a subscriber more than 1000 behind (max_queued_messages); a
   // test subscriber that parses a million punches in the test process can fall that far behind
   if (options.unlimitedQueue) lines.push('max_queued_messages 0');
+  if (options.maxPacketBytes !== undefined) lines.push(`max_packet_size ${options.maxPacketBytes}`);
+  if (options.messageSizeLimitBytes !== undefined) lines.push(`message_size_limit ${options.messageSizeLimitBytes}`);
   if (tls) {
     lines.push(`cafile ${tls.caFile}`, `certfile ${tls.certFile}`, `keyfile ${tls.keyFile}`, `require_certificate ${tls.requireClientCert}`);
   }

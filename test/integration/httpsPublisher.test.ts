@@ -270,7 +270,8 @@ describe('HttpsPublisher: 401/403 and other 4xx', () => {
   });
 
   it.each([400, 404, 413, 422])('%i dead-letters the whole batch with the response as reason', async (status) => {
-    const r = await receiver({ respond: [{ status, body: `nope\n${'z'.repeat(1000)}` }] });
+    // every request gets the same answer: a 413 batch is split, and each punch alone is refused too
+    const r = await receiver({ respond: () => ({ status, body: `nope\n${'z'.repeat(1000)}` }) });
     const { p } = publisher(r.url);
     const batch = makeBatch(3);
     const result = await p.send(batch, signal());
@@ -302,6 +303,83 @@ describe('HttpsPublisher: 401/403 and other 4xx', () => {
       { id: batch[1]?.id, reason: `http 422: ${JSON.stringify(body)}` },
       { id: batch[2]?.id, reason: 'http 422: time in the future' },
     ]);
+  });
+});
+
+describe('HttpsPublisher: 413 splits the batch until the offender is alone', () => {
+  /** makeBatch with punch `at` blown up to ~`bytes` (written as a stored punch would be, after normalize) */
+  function batchWithOversize(count: number, at: number, bytes: number): OutgoingPunch[] {
+    return makeBatch(count).map((p, i) => (i === at ? { ...p, json: JSON.stringify({ ...JSON.parse(p.json), raw: { blob: 'B'.repeat(bytes) } }) } : p));
+  }
+  const over = (limit: number) => (req: ReceivedRequest) => (req.rawBody.length > limit ? { status: 413, body: 'Request Entity Too Large' } : { status: 200 });
+
+  it('acks every other punch and rejects only the one that alone is refused, with the response', async () => {
+    const r = await receiver({ respond: over(8000) });
+    const { p, logs } = publisher(r.url);
+    const batch = batchWithOversize(9, 5, 10_000);
+    const result = await p.send(batch, signal());
+    expect(result.acked).toEqual(ids(batch).filter((_, i) => i !== 5));
+    expect(result.rejected).toEqual([{ id: batch[5]!.id, reason: 'http 413: Request Entity Too Large', tooLarge: true }]);
+    expect(result.error).toBeUndefined();
+    // halves in order; each request's key is its own content's
+    for (const req of r.requests) expect(req.headers['idempotency-key']).toBe(idempotencyKey(req.punchIds));
+    expect(r.requests.filter((req) => req.punchIds.length === 1 && req.punchIds[0] === batch[5]!.id)).toHaveLength(1);
+    expect(r.acceptedIds).toEqual(result.acked);
+    const line = logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.code === 'GW_ERR_SINK_REJECTED');
+    expect(line).toMatchObject({ status: 413, punchId: batch[5]!.id, deviceId: 'lobby-1' });
+    expect(line?.bodyBytes).toBeGreaterThan(8000);
+  });
+
+  it('sends the same halves again, under the same keys, when the batch is retried', async () => {
+    const r = await receiver({ respond: over(8000) });
+    const { p } = publisher(r.url);
+    const batch = batchWithOversize(6, 1, 10_000);
+    await p.send(batch, signal());
+    const first = r.requests.splice(0).map((req) => req.headers['idempotency-key']);
+    const { p: again } = publisher(r.url);
+    await again.send(batch, signal());
+    expect(r.requests.map((req) => req.headers['idempotency-key'])).toEqual(first);
+  });
+
+  it('a part that gets a retryable answer stops the split: what was answered stays, the rest is retried', async () => {
+    const batch = batchWithOversize(8, 6, 10_000);
+    let calls = 0;
+    const r = await receiver({
+      respond: (req) => {
+        calls += 1;
+        if (req.rawBody.length > 8000) return { status: 413 };
+        // the first half is taken, the second half's first part meets an overloaded server
+        return calls === 2 ? { status: 200 } : { status: 503, headers: { 'retry-after': '3' } };
+      },
+    });
+    const { p } = publisher(r.url);
+    const result = await p.send(batch, signal());
+    expect(result.acked).toEqual(ids(batch).slice(0, 4));
+    expect(result.rejected).toEqual([]);
+    expect(result.retryAfterMs).toBe(3000);
+    expect(result.error).toMatch(/^http 503/);
+    // whole (413), first half (200), second half (413), its first quarter (503): nothing after that
+    expect(r.requests.map((req) => req.punchIds)).toEqual([ids(batch), ids(batch).slice(0, 4), ids(batch).slice(4), ids(batch).slice(4, 6)]);
+  });
+
+  it('once a body that large was refused, splits a batch of that size before sending it', async () => {
+    const r = await receiver({ respond: over(8000) });
+    const { p } = publisher(r.url);
+    await p.send(batchWithOversize(4, 0, 10_000), signal());
+    r.requests.splice(0);
+    const next = batchWithOversize(4, 3, 10_000).map((x, i) => (i < 3 ? makeBatch(1, 100 + i)[0]! : x));
+    const result = await p.send(next, signal());
+    expect(result.acked).toEqual(ids(next).slice(0, 3));
+    expect(result.rejected.map((x) => x.id)).toEqual([next[3]!.id]);
+    // no request carried the offender together with others
+    expect(r.requests.every((req) => req.punchIds.length === 1 || !req.punchIds.includes(next[3]!.id))).toBe(true);
+  });
+
+  it('413 for a single punch is dead-lettered like before', async () => {
+    const r = await receiver({ respond: [{ status: 413, body: 'too big' }] });
+    const { p } = publisher(r.url);
+    const batch = makeBatch(1);
+    expect(await p.send(batch, signal())).toMatchObject({ acked: [], rejected: [{ id: batch[0]!.id, reason: 'http 413: too big', tooLarge: true }] });
   });
 });
 
@@ -408,6 +486,21 @@ describe('HttpsPublisher: secrets', () => {
     expect(JSON.stringify(results)).not.toContain(TOKEN);
     expect(JSON.stringify(results)).toContain('[redacted]');
     expect(JSON.stringify(p.health())).not.toContain(TOKEN);
+  });
+
+  it('never shows a password in the URL (one with an @ in it, too), in logs, errors or health', async () => {
+    const r = await receiver();
+    const url = r.url.replace('https://', 'https://gw:S3cr@t-Xq9@');
+    const { p, logs } = publisher(url);
+    await p.start();
+    r.setResponder((req) => ({ status: 500, body: `you came for ${req.path} as gw:S3cr@t-Xq9` }));
+    const result = await p.send(makeBatch(1), signal());
+    const ready = logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'https sink ready');
+    expect(ready?.url).toBe(`https://***@127.0.0.1:${r.port}/api/punches`);
+    for (const text of [logs.text(), JSON.stringify(result), JSON.stringify(p.health())]) {
+      expect(text).not.toContain('S3cr');
+      expect(text).not.toContain('t-Xq9');
+    }
   });
 
   it('refuses a token or header that would split the request, without echoing it', () => {

@@ -1,9 +1,10 @@
 // The MQTT sink against real brokers: in-process Aedes (MQTT 3.1.1 only) always, and Mosquitto
 // (MQTT 5) whenever the binary or the shared broker on 127.0.0.1:1883 is there.
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MqttPublisher } from '../../src/publish/mqttPublisher.js';
-import { silentLogger } from '../../src/util/logger.js';
+import { createLogger, silentLogger } from '../../src/util/logger.js';
 import type { Punch } from '../../src/punch/punch.js';
 import type { OutgoingPunch } from '../../src/publish/publisher.js';
 import { collect, mosquittoInstalled, startAedes, startMosquitto, systemMosquitto, until, type TestBroker } from '../helpers/broker.js';
@@ -164,6 +165,62 @@ describe('MqttPublisher over TLS (private Mosquitto with mutual TLS)', () => {
     } finally {
       await broker.close();
       tmp.cleanup();
+    }
+  });
+});
+
+describe('MqttPublisher on a Mosquitto with max_packet_size (announced in the MQTT 5 CONNACK)', () => {
+  it('rejects a punch that cannot fit before writing it; the rest of the batch is acked and the connection stays up', async (t) => {
+    if (!mosquittoInstalled()) return t.skip('/usr/sbin/mosquitto is not installed');
+    const tmp = tempDir();
+    const broker = await startMosquitto(tmp.dir, undefined, { maxPacketBytes: 2048 });
+    const site = `T${randomUUID().slice(0, 8)}`;
+    const sub = await collect(broker.url, `absensi/${site}/+/punch`, 5);
+    const pub = new MqttPublisher({ url: broker.url, gateway: 'gw-max', site, version: 'test', log: silentLogger(), clientId: `t-${randomUUID()}`, reconnectMinMs: 100, ackTimeoutMs: 5000 });
+    try {
+      await pub.start();
+      await until(() => pub.connected, 10_000, 'connect');
+      const batch = punches(6);
+      const big = { ...batch[2]!, json: JSON.stringify({ ...(JSON.parse(batch[2]!.json) as Punch), raw: { blob: 'B'.repeat(3000) } }) };
+      batch[2] = big;
+      const result = await pub.send(batch, new AbortController().signal);
+      expect(result.acked).toEqual(batch.filter((p) => p !== big).map((p) => p.id));
+      expect(result.rejected).toHaveLength(1);
+      expect(result.rejected[0]).toMatchObject({ id: big.id, tooLarge: true });
+      expect(result.rejected[0]?.reason).toMatch(/^PUBLISH packet of \d{4} bytes exceeds the broker's Maximum Packet Size of 2048 bytes/);
+      expect(result.error).toBeUndefined();
+      expect(pub.connected).toBe(true);
+      await sub.waitFor((n) => n >= 5);
+      expect(sub.messages.map((m) => m.payload)).not.toContain(big.json);
+    } finally {
+      await pub.stop();
+      await sub.close();
+      await broker.close();
+      tmp.cleanup();
+    }
+  });
+});
+
+describe('MqttPublisher: the broker URL in logs', () => {
+  it('shows a URL whose password holds an @ with its credentials hidden, and never the password', async () => {
+    const broker = await startAedes();
+    const lines: string[] = [];
+    const log = createLogger({ level: 'debug', destination: new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(chunk.toString('utf8')), done()) }) });
+    const url = `mqtt://gw:Pa55@w0rd-Xq@127.0.0.1:${broker.port}`;
+    const pub = new MqttPublisher({ url, gateway: 'gw-url', site: 'T', version: 'test', log, clientId: `t-${randomUUID()}`, protocolVersion: 4, reconnectMinMs: 100 });
+    try {
+      await pub.start();
+      await until(() => pub.connected, 10_000, 'connect');
+      await broker.stop();
+      await until(() => pub.health().lastError !== null, 10_000, 'an error');
+      const connected = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'connected to broker');
+      expect(connected?.url).toBe(`mqtt://***@127.0.0.1:${broker.port}`);
+      const text = lines.join('') + JSON.stringify(pub.health());
+      expect(text).not.toContain('Pa55');
+      expect(text).not.toContain('w0rd-Xq');
+    } finally {
+      await pub.stop();
+      await broker.close();
     }
   });
 });
