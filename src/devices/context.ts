@@ -15,8 +15,7 @@
 //   LogLimiter per device context keyed by reason, so a flood of bad input cannot flood the
 //   journal (held-back lines are summarized with their count, also when the driver stops).
 import type { Logger } from 'pino';
-import type { CommitBatch, CommitResult, QuarantineEntry } from '../buffer/punchBuffer.js';
-import type { SqlitePunchBuffer } from '../buffer/sqlitePunchBuffer.js';
+import type { CommitBatch, CommitResult, PunchBuffer, QuarantineEntry } from '../buffer/punchBuffer.js';
 import { normalizePunch, type UnsequencedPunch } from '../punch/normalize.js';
 import type { RawPunch } from '../punch/punch.js';
 import type { PushRegistrar } from '../push/types.js';
@@ -31,7 +30,7 @@ export interface ContextDeps {
   device: BaseDeviceConfig;
   gateway: { id: string; site: string; timezone: string };
   punches: { minYear: number; maxFuture: number };
-  buffer: SqlitePunchBuffer;
+  buffer: PunchBuffer;
   states: DeviceStates;
   log: Logger;
   metrics: Metrics;
