@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { startApiServer, type ApiServer } from './api/server.js';
 import { SqlitePunchBuffer } from './buffer/sqlitePunchBuffer.js';
+import { ClockMonitor } from './clock/clockMonitor.js';
 import { bufferFileOf, type GatewayConfig } from './config/schema.js';
 import { createDriverContext } from './devices/context.js';
 import { DeviceStates, type DeviceSnapshot } from './devices/deviceState.js';
@@ -19,7 +20,6 @@ import { MqttPublisher } from './publish/mqttPublisher.js';
 import type { Publisher } from './publish/publisher.js';
 import { PushListener } from './push/listener.js';
 import { createMetrics, type Metrics } from './util/metrics.js';
-import { ClockMonitor } from './service/clockMonitor.js';
 import { Throttle } from './util/throttle.js';
 import { VERSION } from './version.js';
 
