@@ -18,11 +18,11 @@ import type { Logger } from 'pino';
 import type { CommitBatch, CommitResult, PunchBuffer, QuarantineEntry } from '../buffer/punchBuffer.js';
 import { normalizePunch, type UnsequencedPunch } from '../punch/normalize.js';
 import type { RawPunch } from '../punch/punch.js';
-import type { PushRegistrar } from '../push/types.js';
 import { LogLimiter } from '../util/logLimiter.js';
 import type { Metrics } from '../util/metrics.js';
 import type { DeviceStates } from './deviceState.js';
 import type { BaseDeviceConfig, DriverContext, EmitResult } from './driver.js';
+import type { PushRegistrar } from './push.js';
 import { quarantineEntryOf } from './quarantineEntry.js';
 import { boundStatusUpdate } from './statusBounds.js';
 

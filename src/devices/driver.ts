@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { RawPunch } from '../punch/punch.js';
-import type { PushRegistrar } from '../push/types.js';
+import type { PushRegistrar } from './push.js';
 
 export interface DeviceIdentity {
   /** the device's serial number: the device part of every punch id */
