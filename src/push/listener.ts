@@ -1,6 +1,8 @@
 // One HTTP server on pushListener.listen for terminals that call the gateway (ZK ADMS / iclock,
 // Hikvision HTTP host notifications), separate from the local API. Started by the Gateway only
-// when a push device is configured.
+// when a push device is configured. It implements the driver seam's PushRegistrar
+// (src/devices/push.ts, which owns the types); beside it in src/push are its parts: address
+// lists (addresses.ts), the connection gate, and what authenticates a push device (deviceTrust.ts).
 // Invariants:
 // - A request is routed by its SN query parameter (/iclock) or by the device id in its path
 //   (/hikvision/<deviceId>) to a terminal registered on that route only: `SN=hikvision/<id>`
