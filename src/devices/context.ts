@@ -1,4 +1,5 @@
-// Builds the DriverContext a driver runs with: normalize → commit → counters and status.
+// Builds the DriverContext a driver runs with: normalize → commit (any PunchBuffer) → counters and
+// status.
 // Invariants:
 // - `emitMany` resolves after the buffer transaction holding the punches and the checkpoint has
 //   committed, and rejects (GW_ERR_BUFFER_UNAVAILABLE) when it could not: the driver must then
