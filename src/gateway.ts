@@ -1,38 +1,67 @@
-// One gateway instance: buffer, sinks, dispatchers and device supervisor wired from a config.
-// Data flows one way: driver → normalize → buffer (committed) → dispatcher → publisher → ack.
+// One gateway instance: buffer, sinks, dispatchers, push listener, device supervisor and host clock
+// monitor wired from a config. Data flows one way: driver → normalize → buffer (committed) →
+// dispatcher → publisher → ack. The local API sees it only through `view` (src/api/view.ts) and
+// is served with the starter its owner hands in (GatewayDeps.api); nothing outside changes its
+// parts: a new config comes in through `reload`.
 // Invariants:
-// - `start` opens the buffer before any driver runs, so no punch can arrive without a place to go.
-// - `stop` stops drivers first (no new punches), then lets dispatchers flush in-flight publishes
-//   for at most `supervisor.shutdownTimeout`, then closes sinks and finally the buffer.
+// - `start` opens the buffer before any driver runs, so no punch can arrive without a place to go;
+//   the API starts last, once there is something to show.
+// - `stop` closes the API and the push listener, stops drivers (no new punches), then lets
+//   dispatchers flush in-flight publishes for at most `supervisor.shutdownTimeout`, then closes
+//   sinks and finally the buffer.
+// - `reload` (SIGHUP): an invalid file changes nothing (logged with every problem, counted as
+//   `refused`). Only `devices` changes live: an unchanged device keeps running untouched, a removed
+//   one is stopped, a changed one is stopped completely before its new instance starts (never two
+//   sessions to one terminal), an added one is started. Punches are never lost or doubled by it: a
+//   driver's emit commits before it acknowledges and the buffer de-duplicates by id. Every other
+//   section needs a restart (logged; the running value is kept), and so does the first push device
+//   of a gateway that started without a push listener. A removed device's retained MQTT status
+//   turns `online: false`. Reloads run one after another, never interleaved.
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { startApiServer, type ApiServer } from './api/server.js';
+import type { ApiServer, ApiStarter, GatewayView } from './api/view.js';
 import { SqlitePunchBuffer } from './buffer/sqlitePunchBuffer.js';
+import { ClockMonitor } from './clock/clockMonitor.js';
+import { diffConfig, withZone } from './config/diff.js';
+import { ConfigError, loadConfigFile, type LoadOptions } from './config/load.js';
 import { bufferFileOf, type GatewayConfig } from './config/schema.js';
 import { createDriverContext } from './devices/context.js';
 import { DeviceStates, type DeviceSnapshot } from './devices/deviceState.js';
 import { BUILTIN_DRIVERS, type AnyDriverFactory } from './devices/registry.js';
 import { DeviceSupervisor } from './devices/supervisor.js';
+import { createGatewayView } from './gatewayView.js';
 import { Dispatcher } from './publish/dispatcher.js';
 import { HttpsPublisher } from './publish/httpsPublisher.js';
 import { MqttPublisher } from './publish/mqttPublisher.js';
 import type { Publisher } from './publish/publisher.js';
 import { PushListener } from './push/listener.js';
 import { createMetrics, type Metrics } from './util/metrics.js';
-import { ClockMonitor } from './service/clockMonitor.js';
 import { Throttle } from './util/throttle.js';
 import { VERSION } from './version.js';
 
 export interface GatewayDeps {
   log: Logger;
   drivers?: AnyDriverFactory[];
-  /** serve the local API on api.listen (default true; false for library use) */
-  api?: boolean;
+  /**
+   * Serves the local API on api.listen once the gateway runs: the composition root passes
+   * `startApiServer` (src/api/server.ts). Absent or false: no API (library use, most tests).
+   */
+  api?: ApiStarter | false;
 }
 
+/** What a reload did: the devices it added, removed and restarted, and the sections it could not apply. */
+export interface ReloadOutcome {
+  applied: boolean;
+  added: string[];
+  removed: string[];
+  changed: string[];
+  /** top-level sections that differ but need a restart; their running values were kept */
+  needsRestart: string[];
+}
+
+const REFUSED: ReloadOutcome = { applied: false, added: [], removed: [], changed: [], needsRestart: [] };
+
 export class Gateway {
-  /** replaced by a SIGHUP reload (src/service/reload.ts: only `devices` changes live) */
-  config: GatewayConfig;
   readonly metrics: Metrics = createMetrics();
   readonly states = new DeviceStates();
   /** host clock checks (GW_ERR_CLOCK_UNSYNCHRONIZED, gateway_host_clock_synchronized) */
@@ -42,23 +71,34 @@ export class Gateway {
   readonly log: Logger;
   buffer!: SqlitePunchBuffer;
   supervisor!: DeviceSupervisor;
-  /** the local API server, once listening (undefined when disabled or it could not listen) */
+  /** what the local API may see and do (src/api/view.ts) */
+  readonly view: GatewayView;
+  /** the local API server, once listening (undefined when not asked for or it could not listen) */
   api: ApiServer | undefined;
   /** the push listener (pushListener.listen), once listening; only when a push device is configured */
   push: PushListener | undefined;
-  private readonly apiEnabled: boolean;
+  private runningConfig: GatewayConfig;
+  private readonly startApi: ApiStarter | undefined;
   private readonly drivers: AnyDriverFactory[];
+  /** the last reload asked for; the next one waits for it */
+  private reloads: Promise<unknown> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
   /** at most one retained device-status publish per device per second: a download of 10,000 punches is one status, not 10,000 */
   private readonly statusPublishes = new Throttle(1000, (deviceId) => this.publishDeviceStatus(deviceId));
   private started = false;
 
   constructor(config: GatewayConfig, deps: GatewayDeps) {
-    this.config = config;
+    this.runningConfig = config;
     this.log = deps.log.child({ gateway: config.gateway.id, site: config.gateway.site });
     this.drivers = deps.drivers ?? BUILTIN_DRIVERS;
-    this.apiEnabled = deps.api ?? true;
+    this.startApi = deps.api || undefined;
     this.clock = new ClockMonitor({ log: this.log, metrics: this.metrics, states: this.states, onChange: () => this.mqtt?.publishGatewayStatus() });
+    this.view = createGatewayView(this);
+  }
+
+  /** the running config; `reload` replaces its `devices` (nothing else changes live) */
+  get config(): GatewayConfig {
+    return this.runningConfig;
   }
 
   get bufferFile(): string {
@@ -93,11 +133,11 @@ export class Gateway {
     });
     this.states.on('change', (device: DeviceSnapshot) => this.onDeviceChange(device));
     // drivers see their zone explicitly: the device's own, else the gateway's
-    await this.supervisor.startAll(config.devices.map((d) => ({ ...d, timezone: d.timezone ?? config.gateway.timezone })));
+    await this.supervisor.startAll(config.devices.map((d) => withZone(d, config.gateway.timezone)));
     this.startTimers();
     this.metrics.runtime.start();
     this.clock.start();
-    if (this.apiEnabled) this.api = await startApiServer(this, this.log);
+    if (this.startApi) this.api = await this.startApi(this.view, this.log);
     this.log.info({ version: VERSION, node: process.version, nodeFlags: process.execArgv, buffer: this.bufferFile, sinks: this.publishers.map((p) => p.sink), devices: config.devices.length }, 'gateway started');
   }
 
@@ -185,16 +225,7 @@ export class Gateway {
   /** Publishes the retained status of one device (throttled by `statusPublishes`). */
   private publishDeviceStatus(deviceId: string): void {
     const device = this.states.get(deviceId);
-    if (!device) return;
-    this.mqtt?.publishDeviceStatus(device.id, {
-      online: device.online,
-      lastSeen: device.lastSeen,
-      lastPunchAt: device.lastPunchAt,
-      serial: device.serial,
-      model: device.model,
-      clockSkewSec: device.clockSkewSec,
-      lastError: device.lastError,
-    });
+    if (device) this.mqtt?.publishDeviceStatus(device.id, retainedStatusOf(device));
   }
 
   queueSnapshot(): Record<string, { pending: number; deadLetters: number }> {
@@ -218,6 +249,65 @@ export class Gateway {
       this.log.error({ err: error }, 'retention failed');
       return 0;
     }
+  }
+
+  /** Applies an already validated config to the running gateway (see the invariants above). */
+  reload(next: GatewayConfig): Promise<ReloadOutcome> {
+    return this.oneReloadAtATime(() => this.applyConfig(next));
+  }
+
+  /** Re-reads `file` (with this gateway's drivers unless `options` names others) and applies it; never throws for a bad file. */
+  reloadFromFile(file: string, options: LoadOptions = {}): Promise<ReloadOutcome> {
+    return this.oneReloadAtATime(async () => {
+      let next: GatewayConfig;
+      try {
+        next = loadConfigFile(file, { drivers: this.drivers, ...options });
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        this.metrics.configReloads.inc({ result: 'refused' });
+        this.log.error({ code: error.code, file, problems: error.problems }, 'config reload refused: the new file is invalid; the running config is kept');
+        return REFUSED;
+      }
+      return this.applyConfig(next);
+    });
+  }
+
+  private oneReloadAtATime<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.reloads.then(task, task);
+    this.reloads = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyConfig(next: GatewayConfig): Promise<ReloadOutcome> {
+    if (!this.supervisor) {
+      this.log.warn('config reload ignored: the gateway has not started yet');
+      return REFUSED;
+    }
+    const current = this.runningConfig;
+    const { added, removed, changed, sections } = diffConfig(current, next);
+    const needsRestart = [...sections];
+    const entries = new Map(next.devices.map((d) => [d.id, d]));
+    const starting = [...changed, ...added].map((id) => entries.get(id)!);
+    // the push listener starts with the gateway, and only when a push device is configured then
+    if (!this.push && starting.some((device) => usesPushListener(device)) && !needsRestart.includes('pushListener')) needsRestart.push('pushListener');
+
+    const timeoutMs = current.supervisor.shutdownTimeout;
+    const lastKnown = new Map(removed.map((id) => [id, this.states.get(id)]));
+    await Promise.all([...removed, ...changed].map((id) => this.supervisor.remove(id, timeoutMs)));
+    for (const id of removed) {
+      this.metrics.deviceUp.remove({ device: id });
+      // the retained status must not go on saying "online" for a device the gateway no longer reads
+      this.mqtt?.publishDeviceStatus(id, { ...retainedStatusOf(lastKnown.get(id)), online: false, lastError: 'removed from the gateway config' });
+    }
+    this.runningConfig = { ...current, devices: next.devices };
+    for (const device of starting) this.supervisor.add(withZone(device, current.gateway.timezone));
+    this.clock.annotate();
+    this.metrics.configReloads.inc({ result: 'applied' });
+    this.log.info({ added, removed, changed, devices: next.devices.length }, 'config reloaded');
+    if (needsRestart.length > 0) {
+      this.log.warn({ sections: needsRestart }, 'config sections changed that only a restart applies (systemctl restart absensi-gateway); running values kept');
+    }
+    return { applied: true, added, removed, changed, needsRestart };
   }
 
   async stop(): Promise<void> {
@@ -249,6 +339,19 @@ export const PUSH_PROTOCOLS = new Set(['zk-push']);
 /** An enabled device that calls the gateway: a push protocol, or a driver with `push: true` (hikvision-isapi). */
 export function usesPushListener(device: { enabled: boolean; driver: string }): boolean {
   return device.enabled && (PUSH_PROTOCOLS.has(device.driver) || (device as { push?: unknown }).push === true);
+}
+
+/** A device's retained MQTT status (`{prefix}/{site}/{deviceId}/status`); all null for a device never heard of. */
+function retainedStatusOf(device: DeviceSnapshot | undefined): Record<string, unknown> {
+  return {
+    online: device?.online ?? false,
+    lastSeen: device?.lastSeen ?? null,
+    lastPunchAt: device?.lastPunchAt ?? null,
+    serial: device?.serial ?? null,
+    model: device?.model ?? null,
+    clockSkewSec: device?.clockSkewSec ?? null,
+    lastError: device?.lastError ?? null,
+  };
 }
 
 function pickDefined<T extends Record<string, unknown>>(values: T): { [K in keyof T]?: Exclude<T[K], undefined> } {

@@ -15,7 +15,7 @@
 //   from the addresses pushTrust.ts admits.
 import type { Driver, DriverContext } from '../../src/devices/driver.js';
 import { PollLoop } from '../../src/devices/pollLoop.js';
-import { pathTerminalKey, type PushReply, type PushRequest, type PushTerminal } from '../../src/push/types.js';
+import { pathTerminalKey, type PushReply, type PushRequest, type PushTerminal } from '../../src/devices/push.js';
 import { resolveLocalTime } from '../../src/punch/time.js';
 import { GatewayError, errorMessage } from '../../src/util/errors.js';
 import { LogLimiter } from '../../src/util/logLimiter.js';

@@ -13,7 +13,7 @@
 // - A pushed punch carries `address`: the request's source IP.
 // - A pushed event and the same event pulled give the same punch id (punches.ts).
 import type { DriverContext } from '../../src/devices/driver.js';
-import type { PushRefusal, PushReply, PushRequest } from '../../src/push/types.js';
+import type { PushRefusal, PushReply, PushRequest } from '../../src/devices/push.js';
 import { DecodeError, errorMessage } from '../../src/util/errors.js';
 import { decodePushBody } from './codec.js';
 import { toPunch, type MappingConfig } from './punches.js';

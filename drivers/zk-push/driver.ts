@@ -21,9 +21,9 @@
 // - A devicecmd result counts only for a command id queued for this terminal. What an INFO result
 //   says (model, firmware, platform, facts) is bounded by the core's one rule (statusBounds.ts).
 import type { Driver, DriverContext } from '../../src/devices/driver.js';
+import type { PushReply, PushRequest, PushTerminal } from '../../src/devices/push.js';
 import type { PunchState, RawPunch, VerifyMethod } from '../../src/punch/punch.js';
 import { zoneOffsetMinutes } from '../../src/punch/time.js';
-import type { PushReply, PushRequest, PushTerminal } from '../../src/push/types.js';
 import { errorMessage } from '../../src/util/errors.js';
 import { LogLimiter } from '../../src/util/logLimiter.js';
 import { decodeAttlog, decodeCommandResults, decodeInfo, decodeRtlog, encodeCommands, encodeHandshake, encodeUploadOk, splitLines, type AttlogRecord, type CommandResult, type Decoded } from './codec.js';

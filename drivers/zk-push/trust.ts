@@ -15,8 +15,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { CheckpointStore } from '../../src/devices/driver.js';
+import type { PushRefusal, PushReply } from '../../src/devices/push.js';
 import { AddressList, normalizeAddress } from '../../src/push/addresses.js';
-import type { PushRefusal, PushReply } from '../../src/push/types.js';
 
 export const PIN_KEY = 'pinnedAddress';
 

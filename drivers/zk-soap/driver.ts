@@ -4,7 +4,7 @@
 // - A failed poll marks the device offline with the error and is retried with backoff (capped
 //   at pollInterval); it never advances the checkpoint (sync.ts) and never throws out of the driver.
 // - The clock is measured (GetDate) each poll when the terminal answers it; SetDate only when
-//   syncClock is on and the gateway clock is trusted (src/service/hostClock.ts).
+//   syncClock is on and the gateway clock is trusted (src/clock/hostClock.ts).
 // - The punch-id serial is the configured `serial` (else the device id): SOAP offers no serial
 //   that is certain on every firmware, and ids must not change between polls.
 // - Nothing keeps running after `stop()` resolves.

@@ -3,7 +3,7 @@
 // - A wall time is read in an IANA zone with Intl, never through a JS Date in the host zone.
 // - Skew compares two wall times in the same zone, so it is exact except across a DST change
 //   (Indonesian zones have none).
-import { isHostClockSynchronized } from '../../src/service/hostClock.js';
+import { isHostClockSynchronized } from '../../src/clock/hostClock.js';
 import { type WallTime } from './codec.js';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -49,7 +49,7 @@ export function clockSkewSec(device: WallTime, zone: string, nowMs: number): num
 /**
  * Whether the gateway's own clock may be copied to a terminal (issue 3: only when the host clock is
  * synchronized): the year is plausible and timedatectl did not say unsynchronized
- * (src/service/hostClock.ts).
+ * (src/clock/hostClock.ts).
  */
 export function isHostClockTrusted(nowMs: number = Date.now()): boolean {
   return isHostClockSynchronized(nowMs);

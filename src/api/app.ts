@@ -1,4 +1,7 @@
 // The local API as a Fastify app factory (DESIGN.md "Local API"); server.ts is what listens.
+// src/api reads the gateway through one narrow interface, GatewayView (view.ts), and imports no
+// Gateway: routes/ answer from it, readiness.ts and scrapeGauges.ts compute from it, statusPage/
+// is the browser page that reads the routes.
 // Invariants:
 // - Building the app never listens: tests drive it with inject(), the gateway with server.ts.
 // - Every error answer is JSON `{error, code, details?}` with a GW_ERR_* code from the one catalog
@@ -6,23 +9,24 @@
 //   foreign Host, 503 buffer closed, 500 else.
 // - The Host/Origin guard (hostGuard.ts) runs first on every request, token or not.
 // - Request URLs are not logged: the status page may carry `?token=` once.
-// - Everything the app attaches to the gateway (buffer listeners) is detached in onClose.
+// - Everything the app attaches to the gateway (the commit watch) is detached in onClose.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { Gateway } from '../gateway.js';
 import { GatewayError } from '../util/errors.js';
 import { LogLimiter } from '../util/logLimiter.js';
 import { bearerAuth, requiresToken } from './auth.js';
+import type { ApiContext } from './context.js';
 import { hostGuard } from './hostGuard.js';
 import { CommitHealth } from './readiness.js';
-import { registerPushRoutes } from '../push/apiRoutes.js';
 import { registerBufferRoutes } from './routes/buffer.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerPushRoutes } from './routes/push.js';
 import { registerStatusRoutes } from './routes/status.js';
+import type { GatewayView } from './view.js';
 
 export interface ApiAppOptions {
-  gateway: Gateway;
+  view: GatewayView;
   /** bearer token; when set every route but /healthz and `/` needs it */
   token?: string | undefined;
   log: Logger;
@@ -30,16 +34,9 @@ export interface ApiAppOptions {
   startedAt?: Date;
 }
 
-export interface ApiContext {
-  gateway: Gateway;
-  commits: CommitHealth;
-  startedAt: Date;
-  authRequired: boolean;
-}
-
 export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstance> {
-  const { gateway } = options;
-  const authRequired = requiresToken(gateway.config.api.listen.host, options.token);
+  const { view } = options;
+  const authRequired = requiresToken(view.api.listen.host, options.token);
   const app = Fastify({
     loggerInstance: options.log.child({ component: 'api' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -70,20 +67,20 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?', 1)[0]}`, code: 'GW_ERR_API_NOT_FOUND' }));
   const refusals = new LogLimiter(app.log as unknown as Logger);
   app.addHook('onClose', async () => refusals.flush());
-  app.addHook('onRequest', hostGuard({ listenHost: gateway.config.api.listen.host, allowedHosts: gateway.config.api.allowedHosts ?? [] }, refusals));
+  app.addHook('onRequest', hostGuard({ listenHost: view.api.listen.host, allowedHosts: view.api.allowedHosts ?? [] }, refusals));
   if (authRequired) app.addHook('onRequest', bearerAuth(options.token as string));
   app.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode >= 400 && reply.statusCode < 500) gateway.metrics.apiRejected.inc({ status: String(reply.statusCode) });
+    if (reply.statusCode >= 400 && reply.statusCode < 500) view.metrics.apiRejected.inc({ status: String(reply.statusCode) });
     request.log.debug({ method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'api request');
   });
 
-  const commits = new CommitHealth(gateway);
+  const commits = new CommitHealth(view.buffer);
   app.addHook('onClose', async () => commits.close());
-  const ctx: ApiContext = { gateway, commits, startedAt: options.startedAt ?? new Date(), authRequired };
+  const ctx: ApiContext = { view, commits, startedAt: options.startedAt ?? new Date(), authRequired };
   registerHealthRoutes(app, ctx);
   registerStatusRoutes(app, ctx);
   registerBufferRoutes(app, ctx);
-  registerPushRoutes(app, gateway);
+  registerPushRoutes(app, ctx);
   await app.ready();
   return app;
 }

@@ -3,9 +3,8 @@
 // - Ready means: the buffer is open, its last commit did not fail, and at least one sink is
 //   connected and not halted (or no sink is configured: a buffer-only gateway is ready).
 // - A failed commit (disk full, read-only file) makes the gateway unready until a later commit
-//   succeeds; the tracker learns both from the buffer's `commitError` / `committed` events, and
-//   detaches on close.
-import type { Gateway } from '../gateway.js';
+//   succeeds; the tracker learns both from the buffer's commit watch, and detaches on close.
+import type { BufferView, GatewayView } from './view.js';
 
 export interface ReadyReason {
   code: string;
@@ -22,35 +21,26 @@ export interface Readiness {
 
 export class CommitHealth {
   lastError: { at: string; message: string } | null = null;
-  private readonly onError = (error: Error): void => {
-    this.lastError = { at: new Date().toISOString(), message: error.message };
-  };
-  private readonly onCommitted = (): void => {
-    this.lastError = null;
-  };
-  private readonly gateway: Gateway;
+  readonly close: () => void;
 
-  constructor(gateway: Gateway) {
-    this.gateway = gateway;
-    gateway.buffer.on('commitError', this.onError);
-    gateway.buffer.on('committed', this.onCommitted);
-  }
-
-  close(): void {
-    this.gateway.buffer.off('commitError', this.onError);
-    this.gateway.buffer.off('committed', this.onCommitted);
+  constructor(buffer: BufferView) {
+    this.close = buffer.watchCommits({
+      failed: (error) => {
+        this.lastError = { at: new Date().toISOString(), message: error.message };
+      },
+      committed: () => {
+        this.lastError = null;
+      },
+    });
   }
 }
 
-export function readiness(gateway: Gateway, commits: CommitHealth): Readiness {
+export function readiness(view: GatewayView, commits: CommitHealth): Readiness {
   const reasons: ReadyReason[] = [];
-  const bufferOpen = !gateway.buffer.isClosed;
+  const bufferOpen = !view.buffer.isClosed();
   if (!bufferOpen) reasons.push({ code: 'GW_ERR_BUFFER_UNAVAILABLE', message: 'the buffer is closed' });
   if (commits.lastError) reasons.push({ code: 'GW_ERR_BUFFER_UNAVAILABLE', message: `the last buffer commit failed: ${commits.lastError.message}` });
-  const sinks = gateway.publishers.map((p) => {
-    const health = p.health();
-    return { sink: p.sink, connected: health.connected, halted: health.halted };
-  });
+  const sinks = view.sinkHealth().map((health) => ({ sink: health.sink, connected: health.connected, halted: health.halted }));
   if (sinks.length > 0 && !sinks.some((s) => s.connected && !s.halted)) {
     const halted = sinks.filter((s) => s.halted);
     reasons.push(

@@ -4,15 +4,15 @@
 // - Per-device gauges are reset first: a device removed from the config, or one with no punch or
 //   no clock reading yet, has no series rather than a made-up 0.
 // - Nothing here writes to the buffer.
-import type { Gateway } from '../gateway.js';
+import type { GatewayView } from './view.js';
 
-export function refreshScrapeGauges(gateway: Gateway, nowMs = Date.now()): void {
-  const { metrics } = gateway;
+export function refreshScrapeGauges(view: GatewayView, nowMs = Date.now()): void {
+  const { metrics } = view;
   metrics.queueDepth.reset();
   metrics.queueOldestAge.reset();
   metrics.deadLetters.reset();
-  if (!gateway.buffer.isClosed) {
-    const stats = gateway.buffer.backlog();
+  if (!view.buffer.isClosed()) {
+    const stats = view.buffer.backlog();
     for (const sink of stats.sinks) {
       metrics.queueDepth.set({ sink: sink.sink }, sink.pending);
       const oldestMs = sink.oldestPendingAt ? Date.parse(sink.oldestPendingAt) : nowMs;
@@ -22,14 +22,11 @@ export function refreshScrapeGauges(gateway: Gateway, nowMs = Date.now()): void 
     metrics.quarantined.set(stats.quarantined);
     metrics.bufferFileBytes.set(stats.fileBytes);
   }
-  for (const publisher of gateway.publishers) {
-    const health = publisher.health();
-    metrics.sinkUp.set({ sink: publisher.sink }, health.connected && !health.halted ? 1 : 0);
-  }
+  for (const health of view.sinkHealth()) metrics.sinkUp.set({ sink: health.sink }, health.connected && !health.halted ? 1 : 0);
   metrics.deviceLastPunchAge.reset();
   metrics.deviceClockSkew.reset();
   metrics.deviceUp.reset();
-  for (const device of gateway.states.list()) {
+  for (const device of view.states.list()) {
     metrics.deviceUp.set({ device: device.id }, device.online ? 1 : 0);
     if (device.lastPunchAt) metrics.deviceLastPunchAge.set({ device: device.id }, Math.max(0, (nowMs - Date.parse(device.lastPunchAt)) / 1000));
     if (device.clockSkewSec !== null) metrics.deviceClockSkew.set({ device: device.id }, device.clockSkewSec);

@@ -7,8 +7,27 @@
 //   sink. Punches handed out by `pending` and not yet acked are handed out again after a restart.
 // - Nothing leaves the buffer except through retention of punches every sink is done with, or an
 //   operator's purge of dead letters.
+// - `committed` is emitted after every transaction that committed (duplicates only included),
+//   `commitError` after every one that failed; the dispatchers wake on the first, readiness
+//   watches both.
+// The seam's types live here, with the buffer: the driver context commits through it and the
+// dispatchers drain it as OutgoingPunch, so neither src/devices nor src/publish declares them.
 import type { Punch } from '../punch/punch.js';
 import type { UnsequencedPunch } from '../punch/normalize.js';
+
+/**
+ * A punch as the buffer hands it to a sink: the committed punch/v1 JSON, byte for byte, plus the
+ * few fields routing and bookkeeping need — so a drain never parses and re-serializes punches.
+ */
+export interface OutgoingPunch {
+  seq: number;
+  id: string;
+  deviceId: string;
+  /** when the punch was first committed, ISO UTC */
+  receivedAt: string;
+  /** punch/v1 exactly as committed */
+  json: string;
+}
 
 export interface QuarantineEntry {
   id: string;
@@ -54,9 +73,17 @@ export interface BufferStats {
   sinks: SinkStats[];
 }
 
+/** What the buffer announces: a transaction committed, or one failed (with the error its commits were rejected with). */
+export interface BufferEvents {
+  committed: [];
+  commitError: [error: Error];
+}
+
 export interface PunchBuffer {
   commit(batch: CommitBatch): Promise<CommitResult>;
   /** Next punches for `sink` that are neither acked nor already handed out: replays first, then in seq order. */
+  pendingOutgoing(sink: string, limit: number): OutgoingPunch[];
+  /** `pendingOutgoing`, parsed (tools and tests that look at the punches). */
   pending(sink: string, limit: number): Punch[];
   ack(sink: string, ids: string[]): void;
   deadLetter(sink: string, rejected: { id: string; reason: string }[]): void;
@@ -65,5 +92,9 @@ export interface PunchBuffer {
   getCheckpoint(deviceId: string, key: string): unknown;
   setCheckpoint(deviceId: string, values: Record<string, unknown>): void;
   stats(): BufferStats;
+  /** true once `close` ran: every read and write then throws GW_ERR_BUFFER_UNAVAILABLE */
+  readonly isClosed: boolean;
+  on<E extends keyof BufferEvents>(event: E, listener: (...args: BufferEvents[E]) => void): unknown;
+  off<E extends keyof BufferEvents>(event: E, listener: (...args: BufferEvents[E]) => void): unknown;
   close(): void;
 }

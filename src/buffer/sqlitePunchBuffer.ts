@@ -10,11 +10,10 @@
 // - Cursor moves are kept in memory and persisted at most every `cursorFlushMs` (and on close):
 //   losing one to a crash only means re-sending, which at-least-once allows.
 import { EventEmitter } from 'node:events';
-import type { OutgoingPunch } from '../publish/publisher.js';
 import type { Punch } from '../punch/punch.js';
 import { GatewayError } from '../util/errors.js';
 import { openDatabase, type OpenOptions, type SqliteDatabase } from './database.js';
-import type { BufferStats, CommitBatch, CommitResult, PunchBuffer } from './punchBuffer.js';
+import type { BufferStats, CommitBatch, CommitResult, OutgoingPunch, PunchBuffer } from './punchBuffer.js';
 import { backlogStats, fileBytes, listDeadLetters, queueStats, type DeadLetterRow } from './queries.js';
 import { SinkWindow, type Advance } from './sinkWindow.js';
 import { createStatements, type Statements } from './statements.js';

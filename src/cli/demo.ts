@@ -1,13 +1,14 @@
 // `absensi-gateway demo`: the whole gateway with no hardware. Three simulated ZK terminals on
 // loopback (one realtime over TCP in WIB, one polled over UDP in WITA, one pushing over HTTP in
-// WIT), an embedded MQTT broker,
-// the real gateway on config/demo.yaml, and an MQTT subscriber printing punches as they arrive.
+// WIT), an embedded MQTT broker, the real gateway on config/demo.yaml with its local API
+// (startApiServer, as `run` composes it), and an MQTT subscriber printing punches as they arrive.
 // Staff punch at the simulated terminals every few seconds.
 import { createWriteStream, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import mqtt from 'mqtt';
+import { startApiServer } from '../api/server.js';
 import { loadConfigFile } from '../config/load.js';
 import { parseDurationMs } from '../config/primitives.js';
 import { Gateway } from '../gateway.js';
@@ -87,7 +88,7 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream =
     },
   });
   const logFile = join(dataDir, 'gateway.log');
-  const gateway = new Gateway(config, { log: createLogger({ level: 'info', destination: createWriteStream(logFile, { flags: 'a' }) }) });
+  const gateway = new Gateway(config, { log: createLogger({ level: 'info', destination: createWriteStream(logFile, { flags: 'a' }) }), api: startApiServer });
 
   const subscriber = await mqtt.connectAsync(broker.url, { clientId: 'demo-central', clean: true });
   let received = 0;

@@ -1,12 +1,13 @@
-// `absensi-gateway run`: the daemon. Logs JSON to stdout for journald; exits 78 on a bad config
-// so systemd does not restart-loop on it, stops gracefully on SIGTERM/SIGINT, and re-reads the
-// config on SIGHUP (src/service/reload.ts). A secret file that others may read is logged as a
-// warning at start, the same one `check` prints.
+// `absensi-gateway run`: the daemon, and its composition root: the Gateway with the local API
+// (startApiServer) in front. Logs JSON to stdout for journald; exits 78 on a bad config so systemd
+// does not restart-loop on it, stops gracefully on SIGTERM/SIGINT, and re-reads the config on
+// SIGHUP (Gateway.reloadFromFile). A secret file that others may read is logged as a warning at
+// start, the same one `check` prints.
 import type { Command } from 'commander';
+import { startApiServer } from '../api/server.js';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load.js';
 import { secretFileWarnings, type SecretFileRef } from '../config/secretFiles.js';
 import { Gateway } from '../gateway.js';
-import { reloadFromFile } from '../service/reload.js';
 import { createLogger } from '../util/logger.js';
 import { EXIT_CONFIG } from './check.js';
 
@@ -28,7 +29,7 @@ export function registerRunCommand(program: Command): void {
       }
       const log = createLogger({ level: config.gateway.logLevel });
       for (const { path, file, mode, message } of secretFileWarnings(secretFiles)) log.warn({ path, file, mode }, message);
-      const gateway = new Gateway(config, { log });
+      const gateway = new Gateway(config, { log, api: startApiServer });
       let stopping: Promise<void> | undefined;
       // a reload asked for while the gateway is still starting runs once the start is done
       let started: () => void = () => undefined;
@@ -51,7 +52,7 @@ export function registerRunCommand(program: Command): void {
         if (stopping) return;
         log.info({ signal: 'SIGHUP', config: options.config }, 'reloading config');
         void startDone
-          .then(() => (stopping ? undefined : reloadFromFile(gateway, options.config)))
+          .then(() => (stopping ? undefined : gateway.reloadFromFile(options.config)))
           .catch((error: unknown) => log.error({ err: error }, 'config reload failed'));
       });
       process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));

@@ -1,4 +1,5 @@
-// Builds the DriverContext a driver runs with: normalize → commit → counters and status.
+// Builds the DriverContext a driver runs with: normalize → commit (any PunchBuffer) → counters and
+// status.
 // Invariants:
 // - `emitMany` resolves after the buffer transaction holding the punches and the checkpoint has
 //   committed, and rejects (GW_ERR_BUFFER_UNAVAILABLE) when it could not: the driver must then
@@ -15,15 +16,14 @@
 //   LogLimiter per device context keyed by reason, so a flood of bad input cannot flood the
 //   journal (held-back lines are summarized with their count, also when the driver stops).
 import type { Logger } from 'pino';
-import type { CommitBatch, CommitResult, QuarantineEntry } from '../buffer/punchBuffer.js';
-import type { SqlitePunchBuffer } from '../buffer/sqlitePunchBuffer.js';
+import type { CommitBatch, CommitResult, PunchBuffer, QuarantineEntry } from '../buffer/punchBuffer.js';
 import { normalizePunch, type UnsequencedPunch } from '../punch/normalize.js';
 import type { RawPunch } from '../punch/punch.js';
-import type { PushRegistrar } from '../push/types.js';
 import { LogLimiter } from '../util/logLimiter.js';
 import type { Metrics } from '../util/metrics.js';
 import type { DeviceStates } from './deviceState.js';
 import type { BaseDeviceConfig, DriverContext, EmitResult } from './driver.js';
+import type { PushRegistrar } from './push.js';
 import { quarantineEntryOf } from './quarantineEntry.js';
 import { boundStatusUpdate } from './statusBounds.js';
 
@@ -31,7 +31,7 @@ export interface ContextDeps {
   device: BaseDeviceConfig;
   gateway: { id: string; site: string; timezone: string };
   punches: { minYear: number; maxFuture: number };
-  buffer: SqlitePunchBuffer;
+  buffer: PunchBuffer;
   states: DeviceStates;
   log: Logger;
   metrics: Metrics;

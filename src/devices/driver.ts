@@ -1,4 +1,7 @@
-// The seam between a device protocol (drivers/<protocol>) and the gateway core.
+// The seam between a device protocol (drivers/<protocol>) and the gateway core; its push side, for
+// terminals that call the gateway, is push.ts. src/devices owns the seam's types and the core's
+// half of it: the context a driver runs with (context.ts, committing through the PunchBuffer
+// interface), the supervisor, the device states.
 // Invariants:
 // - A driver never sees a publisher; all it can do with a punch is `emit` it.
 // - `emit`/`emitMany` resolve only after the SQLite transaction holding the punches has committed;
@@ -9,7 +12,7 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { RawPunch } from '../punch/punch.js';
-import type { PushRegistrar } from '../push/types.js';
+import type { PushRegistrar } from './push.js';
 
 export interface DeviceIdentity {
   /** the device's serial number: the device part of every punch id */

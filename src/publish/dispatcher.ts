@@ -19,14 +19,14 @@
 //   what was not acked is sent again after the next start (at-least-once).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { SqlitePunchBuffer } from '../buffer/sqlitePunchBuffer.js';
+import type { OutgoingPunch, PunchBuffer } from '../buffer/punchBuffer.js';
 import { backoffDelayMs } from '../util/backoff.js';
 import { LogLimiter } from '../util/logLimiter.js';
 import type { Metrics } from '../util/metrics.js';
-import type { OutgoingPunch, Publisher, SendResult } from './publisher.js';
+import type { Publisher, SendResult } from './publisher.js';
 
 export interface DispatcherOptions {
-  buffer: SqlitePunchBuffer;
+  buffer: PunchBuffer;
   publisher: Publisher;
   log: Logger;
   metrics?: Metrics;
@@ -39,7 +39,7 @@ export interface DispatcherOptions {
 }
 
 export class Dispatcher {
-  private readonly buffer: SqlitePunchBuffer;
+  private readonly buffer: PunchBuffer;
   private readonly publisher: Publisher;
   private readonly log: Logger;
   private readonly rejectionLog: LogLimiter;

@@ -25,6 +25,7 @@ import https from 'node:https';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { Logger } from 'pino';
+import type { OutgoingPunch } from '../buffer/punchBuffer.js';
 import { GatewayError, errorMessage } from '../util/errors.js';
 import { LogLimiter } from '../util/logLimiter.js';
 import { hideUrlSecrets, redactUrl } from '../util/redactUrl.js';
@@ -32,7 +33,7 @@ import { parseRetryAfter } from '../util/retryAfter.js';
 import { VERSION } from '../version.js';
 import { classifyReply, excerpt, type Outcome } from './httpsOutcome.js';
 import { post, TransportError, type PostReply } from './httpsTransport.js';
-import type { OutgoingPunch, Publisher, SendResult, SinkHealth } from './publisher.js';
+import type { Publisher, SendResult, SinkHealth } from './publisher.js';
 
 export { parseRetryAfter } from '../util/retryAfter.js';
 

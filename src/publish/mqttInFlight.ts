@@ -10,8 +10,8 @@
 //   one forever. What was not PUBACKed is then the dispatcher's to resend, in commit order. A drop
 //   the publisher does not hand to `dropped` keeps its publishes in flight: mqtt.js resends them.
 import type { IClientPublishOptions, MqttClient } from 'mqtt';
+import type { OutgoingPunch } from '../buffer/punchBuffer.js';
 import type { Conviction, InFlightPacket } from './oversizeGuard.js';
-import type { OutgoingPunch } from './publisher.js';
 
 export type PublishOutcome = { kind: 'acked' } | { kind: 'failed'; error: string } | { kind: 'rejected'; reason: string };
 

@@ -21,13 +21,14 @@
 //   and the password before they are logged or shown in health().
 import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient, type Packet } from 'mqtt';
 import type { Logger } from 'pino';
+import type { OutgoingPunch } from '../buffer/punchBuffer.js';
 import { backoffDelayMs } from '../util/backoff.js';
 import { LogLimiter } from '../util/logLimiter.js';
 import { hideUrlSecrets, redactUrl } from '../util/redactUrl.js';
 import { InFlightPublishes, type InFlight, type PublishOutcome } from './mqttInFlight.js';
 import { publishPacketBytes } from './mqttPacketSize.js';
 import { OversizeGuard, segmentsAroundSuspects, type Conviction, type DropCause } from './oversizeGuard.js';
-import type { OutgoingPunch, Publisher, SendResult, SinkHealth } from './publisher.js';
+import type { Publisher, SendResult, SinkHealth } from './publisher.js';
 import { buildTopics, type Topics } from './topics.js';
 
 export { redactUrl } from '../util/redactUrl.js';

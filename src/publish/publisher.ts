@@ -8,19 +8,8 @@
 //   when the abort signal fires.
 // - A punch the far end refuses for its size is rejected alone (`tooLarge`): the other punches of
 //   the batch are acked or retried as if it had not been there (DESIGN.md "Trust at the edge").
-/**
- * A punch as the buffer hands it to a sink: the committed punch/v1 JSON, byte for byte, plus the
- * few fields routing and bookkeeping need — so a drain never parses and re-serializes punches.
- */
-export interface OutgoingPunch {
-  seq: number;
-  id: string;
-  deviceId: string;
-  /** when the punch was first committed, ISO UTC */
-  receivedAt: string;
-  /** punch/v1 exactly as committed */
-  json: string;
-}
+// The batch is the buffer's OutgoingPunch (src/buffer/punchBuffer.ts): the buffer owns that type.
+import type { OutgoingPunch } from '../buffer/punchBuffer.js';
 
 export interface RejectedPunch {
   id: string;

@@ -1,6 +1,8 @@
 // One HTTP server on pushListener.listen for terminals that call the gateway (ZK ADMS / iclock,
 // Hikvision HTTP host notifications), separate from the local API. Started by the Gateway only
-// when a push device is configured.
+// when a push device is configured. It implements the driver seam's PushRegistrar
+// (src/devices/push.ts, which owns the types); beside it in src/push are its parts: address
+// lists (addresses.ts), the connection gate, and what authenticates a push device (deviceTrust.ts).
 // Invariants:
 // - A request is routed by its SN query parameter (/iclock) or by the device id in its path
 //   (/hikvision/<deviceId>) to a terminal registered on that route only: `SN=hikvision/<id>`
@@ -27,11 +29,11 @@ import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import Fastify, { type ConnectionError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { pathTerminalKey, type PushRegistrar, type PushRefusal, type PushReply, type PushRequest, type PushRoute, type PushTerminal } from '../devices/push.js';
 import { LogLimiter } from '../util/logLimiter.js';
 import type { Metrics } from '../util/metrics.js';
 import { normalizeAddress } from './addresses.js';
 import { ConnectionGate, type ConnectionRefusal } from './connectionGate.js';
-import { pathTerminalKey, type PushRegistrar, type PushRefusal, type PushReply, type PushRequest, type PushRoute, type PushTerminal, type UnknownTerminal } from './types.js';
 
 /** Connection limits against slow and idle clients (pushListener config). */
 export interface PushListenerLimits {
@@ -53,6 +55,15 @@ export interface PushListenerOptions {
   limits?: PushListenerLimits;
   /** seconds an unknown terminal is told to wait (Retry-After) */
   unknownRetrySec?: number;
+}
+
+/** A serial that called but is not configured, for /api/devices and the status page. */
+export interface UnknownTerminal {
+  serial: string;
+  remoteAddress: string;
+  firstSeen: string;
+  lastSeen: string;
+  requests: number;
 }
 
 const UNKNOWN_LOG_INTERVAL_MS = 60_000;

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { startApiServer } from '../../src/api/server.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { Gateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -48,7 +49,7 @@ export function gatewayYaml(setup: GatewaySetup): string {
 
 export async function startTestGateway(setup: GatewaySetup): Promise<Gateway> {
   const config = parseConfigText(gatewayYaml(setup), 'api-test.yaml', { drivers: [feedDriver] });
-  const gateway = new Gateway(config, { log: silentLogger(), drivers: [feedDriver], api: setup.listen ?? false });
+  const gateway = new Gateway(config, { log: silentLogger(), drivers: [feedDriver], api: setup.listen ? startApiServer : false });
   await gateway.start();
   await until(() => feeds.has('dev-a'), 10_000, 'driver start');
   return gateway;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startApiServer } from '../../src/api/server.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import { Gateway } from '../../src/gateway.js';
 import { ZkTcpSimulator } from '../../src/sim/zkTcp/index.js';
@@ -37,7 +38,7 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  gateway = new Gateway(loadConfigFile(configFile), { log: silentLogger() });
+  gateway = new Gateway(loadConfigFile(configFile), { log: silentLogger(), api: startApiServer });
   await gateway.start();
 });
 afterAll(async () => {

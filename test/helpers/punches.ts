@@ -1,6 +1,6 @@
 // Test helpers to build punches the way the pipeline does.
+import type { OutgoingPunch } from '../../src/buffer/punchBuffer.js';
 import { normalizePunch, type UnsequencedPunch } from '../../src/punch/normalize.js';
-import type { OutgoingPunch } from '../../src/publish/publisher.js';
 import type { Punch, RawPunch } from '../../src/punch/punch.js';
 
 export function rawPunch(i: number, overrides: Partial<RawPunch> = {}): RawPunch {

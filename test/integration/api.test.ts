@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApiApp } from '../../src/api/app.js';
 import { bearerToken, tokenMatches } from '../../src/api/auth.js';
+import { startApiServer } from '../../src/api/server.js';
 import { STATUS_PAGE_TEXTS } from '../../src/api/statusPage/i18n.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { Gateway } from '../../src/gateway.js';
@@ -34,7 +35,7 @@ afterEach(async () => {
 async function setup(extra: Partial<GatewaySetup> = {}): Promise<{ gateway: Gateway; app: FastifyInstance }> {
   const gateway = await startTestGateway({ dir: tmp.dir, mqttUrl: broker.url, ...extra });
   gateways.push(gateway);
-  const app = await buildApiApp({ gateway, token: gateway.config.api.token, log: silentLogger() });
+  const app = await buildApiApp({ view: gateway.view, token: gateway.config.api.token, log: silentLogger() });
   apps.push(app);
   return { gateway, app };
 }
@@ -274,10 +275,9 @@ describe('bearer token', () => {
 
   it('refuses to build an app that would listen beyond loopback without a token', async () => {
     const { gateway } = await setup({ mqttUrl: undefined, token: TEST_TOKEN });
-    const exposed = { ...gateway.config, api: { listen: { host: '0.0.0.0', port: 0 }, token: undefined } };
-    const fake = Object.assign(Object.create(Object.getPrototypeOf(gateway) as object) as Gateway, gateway, { config: exposed });
-    await expect(buildApiApp({ gateway: fake, log: silentLogger() })).rejects.toThrow(/api\.token is required/);
-    const guarded = await buildApiApp({ gateway: fake, token: TEST_TOKEN, log: silentLogger() });
+    const fake = { ...gateway.view, api: { listen: { host: '0.0.0.0', port: 0 }, token: undefined, allowedHosts: [] } };
+    await expect(buildApiApp({ view: fake, log: silentLogger() })).rejects.toThrow(/api\.token is required/);
+    const guarded = await buildApiApp({ view: fake, token: TEST_TOKEN, log: silentLogger() });
     apps.push(guarded);
     expect((await guarded.inject('/api/queue')).statusCode).toBe(401);
     expect((await guarded.inject({ url: '/api/queue', headers: { authorization: `Bearer ${TEST_TOKEN}` } })).statusCode).toBe(200);
@@ -311,7 +311,7 @@ describe('real socket', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const { port } = blocker.address() as AddressInfo;
     const yaml = gatewayYaml({ dir: tmp.dir }).replace('listen: 127.0.0.1:0', `listen: 127.0.0.1:${port}`);
-    const gateway = new Gateway(parseConfigText(yaml, 'x.yaml', { drivers: [feedDriver] }), { log: silentLogger(), drivers: [feedDriver] });
+    const gateway = new Gateway(parseConfigText(yaml, 'x.yaml', { drivers: [feedDriver] }), { log: silentLogger(), drivers: [feedDriver], api: startApiServer });
     gateways.push(gateway);
     await gateway.start();
     expect(gateway.api).toBeUndefined();

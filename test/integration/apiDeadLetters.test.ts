@@ -34,7 +34,7 @@ beforeEach(async () => {
     },
   });
   gateway = await startTestGateway({ dir: tmp.dir, httpsUrl: receiver.url });
-  app = await buildApiApp({ gateway, log: silentLogger() });
+  app = await buildApiApp({ view: gateway.view, log: silentLogger() });
 });
 afterEach(async () => {
   await app.close();

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApiApp } from '../../src/api/app.js';
 import { crossSiteReason, hostAllowed, hostnameOf } from '../../src/api/hostGuard.js';
+import { startApiServer } from '../../src/api/server.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { Gateway } from '../../src/gateway.js';
 import type { Punch } from '../../src/punch/punch.js';
@@ -26,10 +27,10 @@ let app: FastifyInstance;
 
 async function startGateway(apiLines: string[] = []): Promise<void> {
   const yaml = gatewayYaml({ dir: tmp.dir, httpsUrl: receiver.url }).replace('api:\n', `api:\n${apiLines.map((l) => `  ${l}\n`).join('')}`);
-  gateway = new Gateway(parseConfigText(yaml, 'api-host.yaml', { drivers: [feedDriver] }), { log: silentLogger(), drivers: [feedDriver] });
+  gateway = new Gateway(parseConfigText(yaml, 'api-host.yaml', { drivers: [feedDriver] }), { log: silentLogger(), drivers: [feedDriver], api: startApiServer });
   await gateway.start();
   await until(() => gateway.api !== undefined && feeds.has('dev-a'), 10_000, 'gateway and feed');
-  app = await buildApiApp({ gateway, log: silentLogger() });
+  app = await buildApiApp({ view: gateway.view, log: silentLogger() });
   await feed().push([rawPunch(1, { pin: '666' }), rawPunch(2, { pin: '100' })]);
   await until(() => deadLetters() === 1 && gateway.buffer.stats().sinks[0]!.pending === 0, 10_000, 'one dead letter');
 }

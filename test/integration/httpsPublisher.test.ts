@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HttpsPublisher, idempotencyKey, PUNCH_BATCH_SCHEMA, type HttpsPublisherOptions } from '../../src/publish/httpsPublisher.js';
 import type { SendResult } from '../../src/publish/publisher.js';
 import { punchId, punchSchema, type Punch } from '../../src/punch/punch.js';
-import type { OutgoingPunch } from '../../src/publish/publisher.js';
+import type { OutgoingPunch } from '../../src/buffer/punchBuffer.js';
 import { parsedBatch, toOutgoing } from '../helpers/punches.js';
 import { createLogger } from '../../src/util/logger.js';
 import { startHttpsReceiver, type HttpsReceiver, type ReceivedRequest, type ReceiverOptions } from '../helpers/httpsReceiver.js';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MqttPublisher } from '../../src/publish/mqttPublisher.js';
 import { createLogger, silentLogger } from '../../src/util/logger.js';
 import type { Punch } from '../../src/punch/punch.js';
-import type { OutgoingPunch } from '../../src/publish/publisher.js';
+import type { OutgoingPunch } from '../../src/buffer/punchBuffer.js';
 import { collect, mosquittoInstalled, startAedes, startMosquitto, systemMosquitto, until, type TestBroker } from '../helpers/broker.js';
 import { toOutgoing, unsequenced } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -3,9 +3,9 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isHostClockTrusted } from '../../drivers/zk-tcp/clock.js';
+import { ClockMonitor } from '../../src/clock/clockMonitor.js';
+import { checkHostClock, isHostClockSynchronized, lastHostClockStatus, resetHostClockStatus } from '../../src/clock/hostClock.js';
 import { DeviceStates } from '../../src/devices/deviceState.js';
-import { ClockMonitor } from '../../src/service/clockMonitor.js';
-import { checkHostClock, isHostClockSynchronized, lastHostClockStatus, resetHostClockStatus } from '../../src/service/hostClock.js';
 import { createLogger } from '../../src/util/logger.js';
 import { createMetrics } from '../../src/util/metrics.js';
 

@@ -12,7 +12,6 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { loadConfigFile } from '../../src/config/load.js';
 import { Gateway } from '../../src/gateway.js';
 import type { RawPunch } from '../../src/punch/punch.js';
-import { reloadFromFile } from '../../src/service/reload.js';
 import { createLogger } from '../../src/util/logger.js';
 import { collect, startAedes, until, type TestBroker } from '../helpers/broker.js';
 import { feedDriver, feeds, startAttempts } from '../helpers/feedDriver.js';
@@ -85,7 +84,7 @@ it('applies added, removed and changed devices live, loses and doubles nothing, 
     for (let i = 0; i < 300; i += 1) await pushUntilCommitted('dev-a', rawPunch(i));
   })();
   writeFileSync(file, configYaml(site, '  - {id: dev-a, driver: test-feed, timezone: Asia/Makassar}\n  - {id: dev-c, driver: test-feed}'));
-  const outcome = await reloadFromFile(gateway, file, { drivers: [feedDriver] });
+  const outcome = await gateway.reloadFromFile(file, { drivers: [feedDriver] });
   expect(outcome).toMatchObject({ applied: true, added: ['dev-c'], removed: ['dev-b'], changed: ['dev-a'], needsRestart: [] });
   await stream;
   expect(feeds.has('dev-b')).toBe(false);
@@ -102,7 +101,7 @@ it('applies added, removed and changed devices live, loses and doubles nothing, 
   // an invalid file changes nothing
   const running = feeds.get('dev-c')!.ctx;
   writeFileSync(file, configYaml(site, '  - {id: dev-a, driver: test-feed, port: nope}\n  - {id: dev-c, driver: test-feed}'));
-  expect(await reloadFromFile(gateway, file, { drivers: [feedDriver] })).toMatchObject({ applied: false });
+  expect(await gateway.reloadFromFile(file, { drivers: [feedDriver] })).toMatchObject({ applied: false });
   expect(feeds.get('dev-c')!.ctx).toBe(running);
   expect(running.signal.aborted).toBe(false);
   expect(logLines.find((l) => l.code === 'GW_ERR_CONFIG_INVALID')?.msg).toMatch(/reload refused/);

@@ -3,16 +3,16 @@
 // which may hold secrets such as a comm key) with what its driver last reported; a push device
 // adds `trust` (what authenticates it, never the values: src/push/deviceTrust.ts).
 import type { FastifyInstance } from 'fastify';
-import type { ApiContext } from '../app.js';
+import type { ApiContext } from '../context.js';
 import { blankSnapshot } from '../../devices/deviceState.js';
-import type { Gateway } from '../../gateway.js';
 import { pushTrustOf } from '../../push/deviceTrust.js';
+import { VERSION } from '../../version.js';
 import { devicesBody, gatewayBody, responses } from '../schemas.js';
 import { STATUS_PAGE_CSP, STATUS_PAGE_HTML } from '../statusPage/page.js';
-import { VERSION } from '../../version.js';
+import type { GatewayView } from '../view.js';
 
 export function registerStatusRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  const { gateway } = ctx;
+  const { view } = ctx;
 
   app.get('/', async (_request, reply) =>
     reply
@@ -25,20 +25,20 @@ export function registerStatusRoutes(app: FastifyInstance, ctx: ApiContext): voi
   );
 
   app.get('/api/gateway', { schema: { response: responses(gatewayBody) } }, async () => ({
-    id: gateway.config.gateway.id,
-    site: gateway.config.gateway.site,
-    timezone: gateway.config.gateway.timezone,
+    id: view.gateway.id,
+    site: view.gateway.site,
+    timezone: view.gateway.timezone,
     version: VERSION,
     startedAt: ctx.startedAt.toISOString(),
     uptimeSec: Math.round((Date.now() - ctx.startedAt.getTime()) / 1000),
-    sinks: gateway.publishers.map((p) => p.sink),
+    sinks: view.sinkHealth().map((h) => h.sink),
     authRequired: ctx.authRequired,
-    hostClock: gateway.clock.latest ?? null,
+    hostClock: view.hostClock() ?? null,
   }));
 
   app.get('/api/devices', { schema: { response: responses(devicesBody) } }, async () => ({
-    devices: gateway.config.devices.map((device) => {
-      const snapshot = gateway.states.get(device.id);
+    devices: view.devices().map((device) => {
+      const snapshot = view.states.get(device.id);
       const trust = pushTrustOf(device);
       return {
         ...blankSnapshot(device.id, device.driver, device.enabled, device.serial),
@@ -46,21 +46,21 @@ export function registerStatusRoutes(app: FastifyInstance, ctx: ApiContext): voi
         id: device.id,
         driver: device.driver,
         enabled: device.enabled,
-        timezone: device.timezone ?? gateway.config.gateway.timezone,
+        timezone: device.timezone ?? view.gateway.timezone,
         ...(trust ? { trust } : {}),
       };
-    }).concat(unknownPushTerminals(gateway)),
+    }).concat(unknownPushTerminals(view)),
   }));
 }
 
 /** Push terminals whose serial no device entry names (zk-push), shown as "unknown, asking to connect". */
-function unknownPushTerminals(gateway: Gateway) {
-  return (gateway.push?.unknown() ?? []).map((t) => ({
+function unknownPushTerminals(view: GatewayView) {
+  return view.unknownPushTerminals().map((t) => ({
     ...blankSnapshot(`unknown:${t.serial}`, 'zk-push', false, t.serial),
     lastSeen: t.lastSeen,
     lastError: `unknown, asking to connect (from ${t.remoteAddress}, ${t.requests} requests); add a zk-push device with serial ${t.serial} to accept it`,
     driver: 'zk-push',
     enabled: false,
-    timezone: gateway.config.gateway.timezone,
+    timezone: view.gateway.timezone,
   }));
 }

@@ -1,6 +1,7 @@
 // A whole Gateway with zk-push devices on a temp buffer: the push listener on 127.0.0.1 port 0,
 // local API off unless asked. Used by the listener tests (Fastify inject) and the e2e tests.
 import { join } from 'node:path';
+import { startApiServer } from '../../../src/api/server.js';
 import { parseConfigText } from '../../../src/config/load.js';
 import { Gateway } from '../../../src/gateway.js';
 import { silentLogger, type Logger } from '../../../src/util/logger.js';
@@ -48,7 +49,7 @@ export function pushConfigYaml(s: PushGatewaySetup): string {
 
 export async function startPushGateway(s: PushGatewaySetup): Promise<Gateway> {
   const config = parseConfigText(pushConfigYaml(s), 'push.yaml');
-  const gateway = new Gateway(config, { log: s.log ?? silentLogger(), api: s.api === true });
+  const gateway = new Gateway(config, { log: s.log ?? silentLogger(), api: s.api === true ? startApiServer : false });
   await gateway.start();
   return gateway;
 }

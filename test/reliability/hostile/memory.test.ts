@@ -12,7 +12,7 @@ import { STAMPS_KEY, ZkPushDriver } from '../../../drivers/zk-push/driver.js';
 import { MAX_FRAME_BYTES, TcpDeframer } from '../../../drivers/zk-tcp/streamReader.js';
 import type { DriverContext, EmitResult } from '../../../src/devices/driver.js';
 import { PushListener } from '../../../src/push/listener.js';
-import type { PushRequest } from '../../../src/push/types.js';
+import type { PushRequest } from '../../../src/devices/push.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { FUZZ_SCALE } from './fuzzScale.js';
 import { hostileText } from './mutate.js';

@@ -17,7 +17,7 @@ import { decodeAttlog, decodeCommandResults, decodeInfo, decodeKeyValues, decode
 import { zkPushConfigSchema } from '../../../drivers/zk-push/config.js';
 import { STAMPS_KEY, ZkPushDriver } from '../../../drivers/zk-push/driver.js';
 import { PushListener } from '../../../src/push/listener.js';
-import type { PushRequest } from '../../../src/push/types.js';
+import type { PushRequest } from '../../../src/devices/push.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { FakeContext } from '../../drivers/zk-tcp/fakeContext.js';
 import { fcOptions } from './fuzzScale.js';

@@ -1,5 +1,8 @@
-// The seam between the push listener (src/push) and push drivers (drivers/zk-push): the listener
-// owns HTTP, a driver owns one terminal's protocol state. Types only.
+// The push side of the driver seam, for terminals that call the gateway (zk-push, Hikvision push):
+// a driver registers a PushTerminal with the context's `push` (a PushRegistrar) and answers the
+// requests routed to it. The HTTP listener (src/push/listener.ts) implements PushRegistrar: it owns
+// HTTP, a driver owns one terminal's protocol state. The seam owns these types, so src/devices and
+// the drivers never import src/push for them.
 // Invariants:
 // - A terminal is reachable through its own route only: `iclock` terminals by the serial number
 //   (SN=) of /iclock requests, `hikvision` terminals by the device id in /hikvision/<deviceId>. A
@@ -72,16 +75,20 @@ export interface PushRegistrar {
   refused(deviceId: string, reason: PushRefusal, request: PushRequest): void;
 }
 
-/** A serial that called but is not configured, for /api/devices and the status page. */
-export interface UnknownTerminal {
-  serial: string;
-  remoteAddress: string;
-  firstSeen: string;
-  lastSeen: string;
-  requests: number;
-}
-
 /** Routing key of a terminal that calls a path of its own: `POST /<kind>/<deviceId>`. */
 export function pathTerminalKey(kind: string, deviceId: string): string {
   return `${kind}/${deviceId}`;
+}
+
+/**
+ * A push driver whose terminal can be told to upload a range of its log again (zk-push `DATA
+ * QUERY ATTLOG`): how `pull` reaches a terminal that calls us (through the daemon's local API).
+ * Times are terminal-local `YYYY-MM-DDTHH:mm:ss`; `id` is the queued command's.
+ */
+export interface BackfillTarget {
+  queueBackfill(sinceLocal: string, untilLocal: string): { id: string; result: Promise<unknown> };
+}
+
+export function isBackfillTarget(driver: unknown): driver is BackfillTarget {
+  return typeof (driver as Partial<BackfillTarget> | undefined)?.queueBackfill === 'function';
 }

@@ -1,6 +1,8 @@
 // Is the gateway's own clock right? Punch `receivedAt`, quarantine's "too far in the future" and
 // zk-tcp `syncClock` all trust it, so an unsynchronized host clock is warned about (log, metric
 // `gateway_host_clock_synchronized`, device status details) and never copied to a terminal.
+// src/clock is runtime code below its users: the gateway runs the monitor (clockMonitor.ts),
+// drivers ask `isHostClockSynchronized` before they set a terminal's clock; it imports neither.
 // Invariants:
 // - A year before 2024 is unsynchronized whatever else says (an RTC that lost its battery).
 // - `timedatectl show -p NTPSynchronized --value` (systemd-timedated; kernel STA_UNSYNC, so it

@@ -1,0 +1,11 @@
+// What every route module is registered with: the gateway's view and the app's own state.
+import type { CommitHealth } from './readiness.js';
+import type { GatewayView } from './view.js';
+
+export interface ApiContext {
+  view: GatewayView;
+  commits: CommitHealth;
+  /** when this gateway started (the status page shows the uptime) */
+  startedAt: Date;
+  authRequired: boolean;
+}

@@ -1,0 +1,76 @@
+// The seam between the gateway and its local API. GatewayView is what the API may see of a running
+// gateway and the few things it may do there: the API's only way in. The gateway builds it
+// (src/gatewayView.ts, `Gateway.view`) and no module of src/api imports the Gateway. ApiStarter is
+// how the gateway runs an API it does not know: the composition root (src/cli/run.ts, demo.ts)
+// hands it `startApiServer` (server.ts), and the gateway closes the ApiServer it got when it stops.
+// Invariants:
+// - Reads answer for the moment of the call: `devices()` lists the entries the last reload left,
+//   `states`, `sinkHealth()` and the buffer what is true now. `gateway` and `api` are the running
+//   sections, which only a restart changes.
+// - Buffer reads and the dead-letter actions throw GatewayError GW_ERR_BUFFER_UNAVAILABLE once the
+//   buffer is closed (the app answers 503); `buffer.isClosed()` and `buffer.sinks()` never throw.
+// - The API changes nothing but this: it replays or purges dead letters (a replay wakes the
+//   dispatcher of every sink it queued punches for), and queues a backfill on a push terminal.
+import type { Logger } from 'pino';
+import type { BufferStats } from '../buffer/punchBuffer.js';
+import type { DeadLetterChange, DeadLetterRow, DeadLetterSelector, PunchQuery, PunchWithStates, QuarantineRow } from '../buffer/queries.js';
+import type { HostClockStatus } from '../clock/hostClock.js';
+import type { DeviceConfig, GatewayConfig } from '../config/schema.js';
+import type { DeviceStates } from '../devices/deviceState.js';
+import type { SinkHealth } from '../publish/publisher.js';
+import type { UnknownTerminal } from '../push/listener.js';
+import type { Metrics } from '../util/metrics.js';
+
+/** Serves the API of `view` on its api.listen; resolves undefined when it cannot listen (and logged why). */
+export type ApiStarter = (view: GatewayView, log: Logger) => Promise<ApiServer | undefined>;
+
+/** A local API that listens. */
+export interface ApiServer {
+  /** where it listens; port is the real one when api.listen asked for port 0 */
+  address: { host: string; port: number };
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface GatewayView {
+  /** gateway.id, site and default zone */
+  readonly gateway: Pick<GatewayConfig['gateway'], 'id' | 'site' | 'timezone'>;
+  /** where the API listens, its token, and the Host names it answers besides loopback */
+  readonly api: GatewayConfig['api'];
+  /** the configured device entries (a reload replaces them) */
+  devices(): readonly DeviceConfig[];
+  /** what each device's driver last reported */
+  readonly states: Pick<DeviceStates, 'get' | 'list'>;
+  /** each sink's health, in the order the gateway created the sinks */
+  sinkHealth(): SinkHealth[];
+  /** the last host clock check; undefined before the first */
+  hostClock(): HostClockStatus | undefined;
+  /** push terminals that called with a serial no device entry names; none without a push listener */
+  unknownPushTerminals(): UnknownTerminal[];
+  /** the process's metrics: the API serves the registry and sets the scrape-time gauges */
+  readonly metrics: Metrics;
+  readonly buffer: BufferView;
+  replayDeadLetters(selector: DeadLetterSelector): DeadLetterChange;
+  purgeDeadLetters(selector: DeadLetterSelector): DeadLetterChange;
+  /**
+   * Queues a backfill of [since, until] (terminal-local) on a push terminal, which uploads the range
+   * on its next poll; undefined when the device has no running driver that takes one.
+   */
+  queueBackfill(deviceId: string, sinceLocal: string, untilLocal: string): { commandId: string } | undefined;
+}
+
+/** The buffer as the API reads it: the daemon's own connection, the dispatchers' live cursors. */
+export interface BufferView {
+  isClosed(): boolean;
+  /** the configured sink names, each with a cursor */
+  sinks(): readonly string[];
+  stats(): BufferStats;
+  /** `stats()` without the punch row count: index look-ups only (scrape-time gauges) */
+  backlog(): Omit<BufferStats, 'punches'>;
+  /** punches with each sink's state, from the in-memory cursors (fresher than the persisted ones) */
+  searchPunches(query: PunchQuery): PunchWithStates[];
+  deadLetters(options: { sink?: string | undefined; limit: number }): DeadLetterRow[];
+  quarantine(options: { device?: string | undefined; limit: number }): QuarantineRow[];
+  /** Calls `committed` after every commit and `failed` after every failed one, until the returned function is called. */
+  watchCommits(watcher: { committed(): void; failed(error: Error): void }): () => void;
+}

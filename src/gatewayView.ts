@@ -1,0 +1,89 @@
+// The gateway's side of the local API's view (src/api/view.ts): the one place that knows both the
+// gateway's parts and what the API may see of them.
+// Invariants:
+// - Every read goes to the part at the moment of the call (a reload replaces `config.devices`,
+//   the buffer and the push listener exist only once the gateway has started).
+// - Buffer reads and dead-letter actions use the daemon's own connection through queries.ts and
+//   throw GW_ERR_BUFFER_UNAVAILABLE once the buffer is closed.
+// - A replay wakes the dispatcher of every sink it queued punches for, so they go out at once
+//   instead of at the next idle poll.
+import type { BufferView, GatewayView } from './api/view.js';
+import { listDeadLetters, listQuarantine, purgeDeadLetters, replayDeadLetters, searchPunches } from './buffer/queries.js';
+import type { SqlitePunchBuffer } from './buffer/sqlitePunchBuffer.js';
+import type { ClockMonitor } from './clock/clockMonitor.js';
+import type { GatewayConfig } from './config/schema.js';
+import type { DeviceStates } from './devices/deviceState.js';
+import type { Driver } from './devices/driver.js';
+import { isBackfillTarget } from './devices/push.js';
+import type { Dispatcher } from './publish/dispatcher.js';
+import type { Publisher } from './publish/publisher.js';
+import type { PushListener } from './push/listener.js';
+import { GatewayError } from './util/errors.js';
+import type { Metrics } from './util/metrics.js';
+
+/** The parts of a Gateway the view reads (the Gateway itself, structurally). */
+export interface ViewedParts {
+  readonly config: GatewayConfig;
+  readonly buffer: SqlitePunchBuffer;
+  readonly publishers: readonly Publisher[];
+  readonly dispatchers: readonly Dispatcher[];
+  readonly states: DeviceStates;
+  readonly clock: ClockMonitor;
+  readonly push: PushListener | undefined;
+  readonly supervisor: { driverOf(deviceId: string): Driver | undefined };
+  readonly metrics: Metrics;
+}
+
+export function createGatewayView(parts: ViewedParts): GatewayView {
+  const { gateway, api } = parts.config;
+  return {
+    gateway: { id: gateway.id, site: gateway.site, timezone: gateway.timezone },
+    api,
+    devices: () => parts.config.devices,
+    states: parts.states,
+    sinkHealth: () => parts.publishers.map((p) => p.health()),
+    hostClock: () => parts.clock.latest,
+    unknownPushTerminals: () => parts.push?.unknown() ?? [],
+    metrics: parts.metrics,
+    buffer: bufferView(parts),
+    replayDeadLetters: (selector) => {
+      const change = replayDeadLetters(openDatabase(parts.buffer), selector);
+      const sinks = new Set(change.rows.map((r) => r.sink));
+      for (const dispatcher of parts.dispatchers) if (sinks.has(dispatcher.sink)) dispatcher.poke();
+      return change;
+    },
+    purgeDeadLetters: (selector) => purgeDeadLetters(openDatabase(parts.buffer), selector),
+    queueBackfill: (deviceId, sinceLocal, untilLocal) => {
+      const driver = parts.supervisor.driverOf(deviceId);
+      return isBackfillTarget(driver) ? { commandId: driver.queueBackfill(sinceLocal, untilLocal).id } : undefined;
+    },
+  };
+}
+
+function bufferView(parts: ViewedParts): BufferView {
+  return {
+    isClosed: () => parts.buffer.isClosed,
+    sinks: () => parts.buffer.sinks,
+    stats: () => parts.buffer.stats(),
+    backlog: () => parts.buffer.backlog(),
+    // the in-memory cursors, not stats(): its count(*) would make every search scan the buffer
+    searchPunches: (query) => searchPunches(openDatabase(parts.buffer), query, { sinks: parts.buffer.sinks, cursors: parts.buffer.ackedSeqs() }),
+    deadLetters: (options) => listDeadLetters(openDatabase(parts.buffer), options),
+    quarantine: (options) => listQuarantine(openDatabase(parts.buffer), options),
+    watchCommits: ({ committed, failed }) => {
+      const { buffer } = parts;
+      buffer.on('committed', committed);
+      buffer.on('commitError', failed);
+      return () => {
+        buffer.off('committed', committed);
+        buffer.off('commitError', failed);
+      };
+    },
+  };
+}
+
+/** The daemon's connection; GW_ERR_BUFFER_UNAVAILABLE (503) once the buffer is closed. */
+function openDatabase(buffer: SqlitePunchBuffer) {
+  if (buffer.isClosed) throw new GatewayError('GW_ERR_BUFFER_UNAVAILABLE', 'the buffer is closed');
+  return buffer.database;
+}
