@@ -21,7 +21,7 @@
 // - A devicecmd result counts only for a command id queued for this terminal. What an INFO result
 //   says (model, firmware, platform, facts) is bounded by the core's one rule (statusBounds.ts).
 import type { Driver, DriverContext } from '../../src/devices/driver.js';
-import type { PunchState, RawPunch, VerifyMethod } from '../../src/punch/punch.js';
+import type { RawPunch } from '../../src/punch/punch.js';
 import { zoneOffsetMinutes } from '../../src/punch/time.js';
 import type { PushReply, PushRequest, PushTerminal } from '../../src/push/types.js';
 import { errorMessage } from '../../src/util/errors.js';
@@ -30,7 +30,8 @@ import { decodeAttlog, decodeCommandResults, decodeInfo, decodeRtlog, encodeComm
 import { CommandQueue } from './commands.js';
 import type { ZkPushConfig } from './config.js';
 import { echoedStamp, isStamp, STAMPS_KEY, withStamp } from './stamps.js';
-import { STATE_MAP, TRANS_FLAG, UPLOAD_TABLES, VERIFY_MAP } from './tables.js';
+import { zkStateOf, zkVerifyOf } from '../zk-common/codes.js';
+import { TRANS_FLAG, UPLOAD_TABLES } from './tables.js';
 import { ZkPushTrust, type Refusal } from './trust.js';
 
 export { STAMPS_KEY } from './stamps.js';
@@ -257,8 +258,8 @@ export class ZkPushDriver implements Driver, PushTerminal {
       address,
       pin: record.pin,
       localTime: record.localTime,
-      state: mapCode<PunchState>(record.status, this.cfg.stateMap, STATE_MAP, 'unknown'),
-      verify: mapCode<VerifyMethod>(record.verify, this.cfg.verifyMap, VERIFY_MAP, 'other'),
+      state: zkStateOf(record.status, this.cfg.stateMap),
+      verify: zkVerifyOf(record.verify, this.cfg.verifyMap),
       workCode: record.workCode,
       raw: { table, ...record.fields },
     };
@@ -267,11 +268,6 @@ export class ZkPushDriver implements Driver, PushTerminal {
 
 function isUploadTable(table: string): table is (typeof UPLOAD_TABLES)[number] {
   return (UPLOAD_TABLES as readonly string[]).includes(table);
-}
-
-function mapCode<T extends string>(code: number | null, override: Record<string, T>, table: ReadonlyMap<number, T>, fallback: T): T {
-  if (code === null) return fallback;
-  return override[String(code)] ?? table.get(code) ?? fallback;
 }
 
 function pick(values: Record<string, string>, keys: string[]): Record<string, string> {

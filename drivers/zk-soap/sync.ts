@@ -15,12 +15,13 @@
 //   second read right before it still shows exactly the rows committed. A punch made in the
 //   moment between that read and ClearData is the remaining risk (SOAP has no "disable device").
 import type { DriverContext } from '../../src/devices/driver.js';
-import type { PunchState, RawPunch, VerifyMethod } from '../../src/punch/punch.js';
+import type { RawPunch } from '../../src/punch/punch.js';
 import { DecodeError, GatewayError } from '../../src/util/errors.js';
 import { SoapBodyError, type SoapClient } from './client.js';
 import { decodeAttLog, type AttLog, type AttRecord } from './codec.js';
 import type { ZkSoapConfig } from './config.js';
-import { ALL_PINS, CLEAR_DATA_ATTLOG, STATE_MAP, VERIFY_MAP } from './tables.js';
+import { zkStateOf, zkVerifyOf } from '../zk-common/codes.js';
+import { ALL_PINS, CLEAR_DATA_ATTLOG } from './tables.js';
 
 export const CHECKPOINT_KEY = 'soap.attlog';
 const BATCH = 2000;
@@ -133,16 +134,11 @@ export function toRawPunch(r: AttRecord, cfg: Pick<ZkSoapConfig, 'stateMap' | 'v
   return {
     pin: r.pin,
     localTime: r.localTime,
-    state: mapCode<PunchState>(r.status, cfg.stateMap, STATE_MAP, 'unknown'),
-    verify: mapCode<VerifyMethod>(r.verified, cfg.verifyMap, VERIFY_MAP, 'other'),
+    state: zkStateOf(r.status, cfg.stateMap),
+    verify: zkVerifyOf(r.verified, cfg.verifyMap),
     workCode: r.workCode,
     raw: { source: 'soap', row: r.row, ...r.fields },
   };
-}
-
-function mapCode<T extends string>(code: number | null, override: Record<string, T>, table: ReadonlyMap<number, T>, fallback: T): T {
-  if (code === null) return fallback;
-  return override[String(code)] ?? table.get(code) ?? fallback;
 }
 
 function lastRowKey(log: AttLog): string {

@@ -4,12 +4,14 @@
 // - Throws only DecodeError {code, offset} on bad input; every other failure is a bug.
 // - Device times stay naive wall-clock strings `YYYY-MM-DDTHH:mm:ss`; no JS Date in a host zone
 //   is ever involved (zk-standalone.md §4, pyzk#99).
-// - Layout knowledge lives in tables.ts; the functions here interpret those rows generically.
+// - Layout knowledge lives in tables.ts, the verify and state codes in ../zk-common/codes.ts; the
+//   functions here interpret those rows generically.
 import type { RawPunch } from '../../src/punch/punch.js';
 import { DecodeError } from '../../src/util/errors.js';
+import { zkStateOf, zkVerifyOf } from '../zk-common/codes.js';
 import {
-  ATTLOG_LAYOUTS, REALTIME_LAYOUTS, STATE_MAP, TCP_MAGIC, TCP_PREFIX_BYTES, USER_LAYOUTS,
-  VERIFY_MAP, ZK_HEADER_BYTES, type FieldRow, type Layout,
+  ATTLOG_LAYOUTS, REALTIME_LAYOUTS, TCP_MAGIC, TCP_PREFIX_BYTES, USER_LAYOUTS, ZK_HEADER_BYTES,
+  type FieldRow, type Layout,
 } from './tables.js';
 import { decodeCString } from './payloads.js';
 import type { WallTime } from '../../src/punch/time.js';
@@ -226,8 +228,8 @@ function toRecord(fields: Fields, timeOf: (v: FieldValue) => WallTime): ZkRecord
     pin,
     uid: typeof fields.uid === 'number' ? fields.uid : undefined,
     localTime: formatWallTime(timeOf(fields.time ?? 0)),
-    verify: (typeof verifyCode === 'number' && VERIFY_MAP.get(verifyCode)) || 'other',
-    state: (typeof stateCode === 'number' && STATE_MAP.get(stateCode)) || 'unknown',
+    verify: zkVerifyOf(typeof verifyCode === 'number' ? verifyCode : null),
+    state: zkStateOf(typeof stateCode === 'number' ? stateCode : null),
     workCode: typeof fields.workCode === 'number' ? fields.workCode : null,
   };
 }
