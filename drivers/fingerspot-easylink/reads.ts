@@ -16,8 +16,7 @@ import type { DriverContext } from '../../src/devices/driver.js';
 import type { RawPunch } from '../../src/punch/punch.js';
 import { fullLocalTime } from '../../src/punch/time.js';
 import { GatewayError } from '../../src/util/errors.js';
-import { formatWallTime, parseWallTime } from '../zk-tcp/codec.js';
-import { wallFromSeconds, wallSeconds, wallTimeIn } from '../zk-tcp/clock.js';
+import { formatWallTime, parseWallTime, wallFromSeconds, wallSeconds, wallTimeIn } from '../../src/punch/time.js';
 import type { EasyLinkClient } from './client.js';
 import { toRawPunch, type CodeTables, type ScanlogReply, type ScanRow } from './codec.js';
 

@@ -15,6 +15,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { SerialPort, type SerialPortMock } from 'serialport';
 import type { Driver, DriverContext } from '../../src/devices/driver.js';
 import type { RawPunch } from '../../src/punch/punch.js';
+import { deviceZone } from '../../src/punch/time.js';
 import { backoffDelayMs } from '../../src/util/backoff.js';
 import { DecodeError, errorMessage } from '../../src/util/errors.js';
 import { readCardMap } from './cardMap.js';
@@ -24,9 +25,6 @@ import type { SerialLineConfig } from './config.js';
 
 /** Longer than any punch line: a device sending this much without a delimiter is misconfigured or noise. */
 export const MAX_LINE_CHARS = 4096;
-
-/** Zone used when neither the device entry nor the core supplies one. */
-const FALLBACK_ZONE = 'Asia/Jakarta';
 
 export type SerialLink = SerialPort | SerialPortMock;
 
@@ -81,7 +79,7 @@ export class SerialLineDriver implements Driver {
     private readonly tuning: SerialLineTuning = DEFAULT_SERIAL_TUNING,
   ) {
     this.format = formatOf(cfg);
-    this.zone = cfg.timezone ?? FALLBACK_ZONE;
+    this.zone = deviceZone(cfg);
   }
 
   start(): Promise<void> {

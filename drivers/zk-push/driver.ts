@@ -22,7 +22,7 @@
 //   says (model, firmware, platform, facts) is bounded by the core's one rule (statusBounds.ts).
 import type { Driver, DriverContext } from '../../src/devices/driver.js';
 import type { RawPunch } from '../../src/punch/punch.js';
-import { zoneOffsetMinutes } from '../../src/punch/time.js';
+import { deviceZone, zoneOffsetMinutes } from '../../src/punch/time.js';
 import type { PushReply, PushRequest, PushTerminal } from '../../src/push/types.js';
 import { errorMessage } from '../../src/util/errors.js';
 import { LogLimiter } from '../../src/util/logLimiter.js';
@@ -35,7 +35,6 @@ import { TRANS_FLAG, UPLOAD_TABLES } from './tables.js';
 import { ZkPushTrust, type Refusal } from './trust.js';
 
 export { STAMPS_KEY } from './stamps.js';
-const FALLBACK_ZONE = 'Asia/Jakarta';
 const OK: PushReply = { status: 200, body: 'OK' };
 
 export class ZkPushDriver implements Driver, PushTerminal {
@@ -57,7 +56,7 @@ export class ZkPushDriver implements Driver, PushTerminal {
   ) {
     this.serial = cfg.serial;
     this.deviceId = ctx.deviceId;
-    this.zone = cfg.timezone ?? FALLBACK_ZONE;
+    this.zone = deviceZone(cfg);
     this.trust = new ZkPushTrust(cfg, ctx.checkpoint);
     this.warnings = new LogLimiter(ctx.log);
   }

@@ -8,7 +8,7 @@
 // - The comm key is never printed.
 import { parseLocalTime } from '../../src/punch/time.js';
 import { errorMessage } from '../../src/util/errors.js';
-import { wallSeconds, wallTimeIn } from '../zk-tcp/clock.js';
+import { wallSeconds, wallTimeIn } from '../../src/punch/time.js';
 import { SoapClient } from './client.js';
 import { decodeAttLog, decodeDate, decodeUsers } from './codec.js';
 import { ALL_PINS } from './tables.js';

@@ -14,7 +14,7 @@ import {
   type FieldRow, type Layout,
 } from './tables.js';
 import { decodeCString } from './payloads.js';
-import type { WallTime } from '../../src/punch/time.js';
+import { formatWallTime, parseWallTime, type WallTime } from '../../src/punch/time.js';
 
 export * from './payloads.js';
 
@@ -90,21 +90,8 @@ export function encodeTcpFrame(packet: Uint8Array): Buffer {
 // ---------------------------------------------------------------------------------------------
 // Time (§4)
 
-export type { WallTime };
-
-const pad2 = (n: number): string => String(n).padStart(2, '0');
-
-export function formatWallTime(t: WallTime): string {
-  return `${String(t.year).padStart(4, '0')}-${pad2(t.month)}-${pad2(t.day)}T${pad2(t.hour)}:${pad2(t.minute)}:${pad2(t.second)}`;
-}
-
-/** `YYYY-MM-DDTHH:mm:ss` → parts; undefined when malformed. */
-export function parseWallTime(text: string): WallTime | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/.exec(text);
-  if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [number, number, number, number, number, number];
-  return { year, month, day, hour, minute, second };
-}
+/** The wall-time helpers live with the zone arithmetic (src/punch/time.ts); re-exported for the codec's users. */
+export { formatWallTime, parseWallTime, type WallTime };
 
 /** zkemsdk EncodeTime: every month counts 31 days. */
 export function encodeTime(t: WallTime): number {

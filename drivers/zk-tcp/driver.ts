@@ -13,18 +13,16 @@
 //   client refused to hold (ZkRefusal: zk-dataset-too-large, zk-chunk-overrun).
 import type { DeviceInfo, Driver, DriverContext } from '../../src/devices/driver.js';
 import type { RawPunch } from '../../src/punch/punch.js';
+import { deviceZone } from '../../src/punch/time.js';
 import { GatewayError, errorMessage } from '../../src/util/errors.js';
 import { ZkClient, ZkRefusal } from './client.js';
 import type { ZkRecord } from './codec.js';
 import type { ZkTcpConfig } from './config.js';
 import { detectRecordSize, identify, measureClock, readUsers, type DeviceFacts } from './device.js';
-import { isHostClockTrusted } from './clock.js';
+import { isHostClockSynchronized } from '../../src/service/hostClock.js';
 import { CHECKPOINT_KEY, syncAttendance, type AttlogCheckpoint } from './sync.js';
 import { quirksFor, type ZkQuirks } from './models.js';
 import { ATTLOG_LAYOUTS, EF } from './tables.js';
-
-/** Zone used when neither the device entry nor the core supplies one. */
-export const FALLBACK_ZONE = 'Asia/Jakarta';
 
 export interface ZkDriverTuning {
   backoffMinMs: number;
@@ -52,7 +50,7 @@ export class ZkTcpDriver implements Driver {
     private readonly ctx: DriverContext,
     private readonly tuning: ZkDriverTuning = DEFAULT_TUNING,
   ) {
-    this.zone = cfg.timezone ?? FALLBACK_ZONE;
+    this.zone = deviceZone(cfg);
     this.quirks = quirksFor({}).quirks;
   }
 
@@ -207,7 +205,7 @@ export class ZkTcpDriver implements Driver {
 
   private canSetClock(): boolean {
     if (!this.cfg.syncClock) return false;
-    if (isHostClockTrusted()) return true;
+    if (isHostClockSynchronized()) return true;
     this.ctx.log.warn('zk syncClock is on but the gateway clock is not trusted; terminal clock left alone');
     return false;
   }

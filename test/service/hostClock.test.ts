@@ -2,7 +2,7 @@
 // zk-tcp syncClock gate that relies on it, and the monitor's log line, metric and device status.
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isHostClockTrusted } from '../../drivers/zk-tcp/clock.js';
+import { isHostClockSynchronized as isHostClockTrusted } from '../../src/service/hostClock.js';
 import { DeviceStates } from '../../src/devices/deviceState.js';
 import { ClockMonitor } from '../../src/service/clockMonitor.js';
 import { checkHostClock, isHostClockSynchronized, lastHostClockStatus, resetHostClockStatus } from '../../src/service/hostClock.js';
