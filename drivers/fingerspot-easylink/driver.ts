@@ -12,6 +12,7 @@
 // - Nothing keeps running after `stop()` resolves.
 import type { DeviceInfo, Driver, DriverContext } from '../../src/devices/driver.js';
 import { PollLoop } from '../../src/devices/pollLoop.js';
+import { spreadBackoffMs } from '../../src/util/backoff.js';
 import { GatewayError, errorMessage } from '../../src/util/errors.js';
 import { clockSkewSec, deviceZone, parseWallTime } from '../../src/punch/time.js';
 import { isHostClockSynchronized } from '../../src/service/hostClock.js';
@@ -50,7 +51,7 @@ export class FingerspotEasyLinkDriver implements Driver {
     this.loop = new PollLoop({
       poll: () => this.cycle(),
       intervalMs: cfg.pollInterval,
-      retryDelayMs: (attempt) => backoffMs(tuning, attempt),
+      retryDelayMs: (attempt) => spreadBackoffMs(attempt, { minMs: tuning.backoffMinMs, maxMs: tuning.backoffMaxMs }),
       onError: (error, attempt) => this.onCycleError(error, attempt),
       onEnd: () => this.ctx.status.update({ online: false }),
     });
@@ -162,10 +163,4 @@ function laterOf(a: string | undefined, b: string | undefined): string | undefin
   if (a === undefined) return b;
   if (b === undefined) return a;
   return a > b ? a : b;
-}
-
-/** Exponential backoff with ±20 % jitter. */
-export function backoffMs(tuning: EasyLinkTuning, attempt: number): number {
-  const base = Math.min(tuning.backoffMaxMs, tuning.backoffMinMs * 2 ** Math.min(attempt, 16));
-  return Math.round(base * (0.8 + Math.random() * 0.4));
 }

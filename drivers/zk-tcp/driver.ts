@@ -14,6 +14,7 @@
 import type { DeviceInfo, Driver, DriverContext } from '../../src/devices/driver.js';
 import type { RawPunch } from '../../src/punch/punch.js';
 import { deviceZone } from '../../src/punch/time.js';
+import { spreadBackoffMs } from '../../src/util/backoff.js';
 import { GatewayError, errorMessage } from '../../src/util/errors.js';
 import { ZkClient, ZkRefusal } from './client.js';
 import type { ZkRecord } from './codec.js';
@@ -104,7 +105,7 @@ export class ZkTcpDriver implements Driver {
       await this.client?.destroy();
       this.client = undefined;
       if (this.stopped) break;
-      await this.sleep(backoffMs(this.tuning, attempt++));
+      await this.sleep(spreadBackoffMs(attempt++, { minMs: this.tuning.backoffMinMs, maxMs: this.tuning.backoffMaxMs }));
     }
     this.ctx.status.update({ online: false });
   }
@@ -247,10 +248,4 @@ export class ZkTcpDriver implements Driver {
 
 function identityOf(facts: DeviceFacts, cfg: ZkTcpConfig): { serial?: string; model?: string; firmware?: string; platform?: string } {
   return { serial: facts.serial ?? cfg.serial, model: facts.model, firmware: facts.firmware, platform: facts.platform };
-}
-
-/** Exponential backoff with ±20 % jitter. */
-export function backoffMs(tuning: ZkDriverTuning, attempt: number): number {
-  const base = Math.min(tuning.backoffMaxMs, tuning.backoffMinMs * 2 ** Math.min(attempt, 16));
-  return Math.round(base * (0.8 + Math.random() * 0.4));
 }
