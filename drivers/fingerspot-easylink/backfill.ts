@@ -11,6 +11,7 @@
 //   sees fewer rows than /dev/info counts is read once more from the start (reads.ts pagingPasses),
 //   and a daemon read disturbed by this pull recovers the same way.
 import type { BackfillOptions, BackfillResult, DriverContext } from '../../src/devices/driver.js';
+import { backfillResultOf } from '../../src/devices/syncResult.js';
 import { deviceZone } from '../../src/punch/time.js';
 import { EasyLinkClient } from './client.js';
 import { tablesWith } from './codec.js';
@@ -34,5 +35,5 @@ export async function backfillFingerspot(cfg: FingerspotConfig, ctx: DriverConte
     since, expectedRows, why: 'pull',
     onPage: (rows) => o.onProgress?.({ phase: 'commit', done: rows, total: Math.max(rows, expectedRows ?? 0) }),
   });
-  return { records: result.rows, inserted: result.inserted, duplicates: result.duplicates, skipped: result.skipped, rejected: result.rejected, serial: cfg.serial };
+  return backfillResultOf(result, result.rows, { serial: cfg.serial });
 }

@@ -9,6 +9,7 @@
 //   terminal clock running fast must not hide its newest events.
 // - A push-only entry (no host) cannot be pulled: refused before any request.
 import type { BackfillOptions, BackfillResult, DriverContext } from '../../src/devices/driver.js';
+import { backfillResultOf } from '../../src/devices/syncResult.js';
 import { deviceZone, fullLocalTime, resolveLocalTime } from '../../src/punch/time.js';
 import { GatewayError } from '../../src/util/errors.js';
 import type { HikvisionConfig } from './config.js';
@@ -29,7 +30,7 @@ export async function backfillHikvision(cfg: HikvisionConfig, ctx: DriverContext
   o.signal.addEventListener('abort', stop, { once: true });
   try {
     const r = await driver.backfill(from.epochMs, (done, total) => o.onProgress?.({ phase: 'commit', done, total }));
-    return { records: r.events, inserted: r.inserted, duplicates: r.duplicates, skipped: 0, rejected: r.rejected, ignored: r.ignored, serial: r.serial };
+    return backfillResultOf(r, r.events, { ignored: r.ignored, serial: r.serial });
   } finally {
     o.signal.removeEventListener('abort', stop);
     await driver.stop();

@@ -25,7 +25,7 @@ import type { HikvisionConfig } from './config.js';
 import { handlePush } from './push.js';
 import type { MappingConfig } from './punches.js';
 import { HikPushTrust } from './pushTrust.js';
-import { syncEvents, type SyncResult } from './sync.js';
+import { syncEvents, type AcsSyncResult } from './sync.js';
 import { ISAPI_PATHS } from './tables.js';
 
 export class HikvisionDriver implements Driver, PushTerminal {
@@ -146,7 +146,7 @@ export class HikvisionDriver implements Driver, PushTerminal {
   }
 
   /** `pull`: the identity, the clock, then one search from `fromMs` that moves no cursor (sync.ts backfill mode). */
-  async backfill(fromMs: number, onPage?: (done: number, total: number) => void): Promise<SyncResult & { serial?: string }> {
+  async backfill(fromMs: number, onPage?: (done: number, total: number) => void): Promise<AcsSyncResult & { serial?: string }> {
     if (!this.client) throw new GatewayError('GW_ERR_CONFIG_INVALID', 'hikvision-isapi: no host configured');
     const info = await this.identify();
     await this.measureClock();

@@ -15,6 +15,7 @@
 //   second read right before it still shows exactly the rows committed. A punch made in the
 //   moment between that read and ClearData is the remaining risk (SOAP has no "disable device").
 import type { DriverContext } from '../../src/devices/driver.js';
+import { countCommitted, emptySyncResult, type SyncResult } from '../../src/devices/syncResult.js';
 import type { RawPunch } from '../../src/punch/punch.js';
 import { DecodeError, GatewayError } from '../../src/util/errors.js';
 import { SoapBodyError, type SoapClient } from './client.js';
@@ -33,14 +34,10 @@ export interface SoapCheckpoint {
   rows: number;
 }
 
-export interface SyncResult {
+/** One poll: the shared counts (src/devices/syncResult.ts; `skipped`: rows before `since`) and the log it read. */
+export interface SoapSyncResult extends SyncResult {
+  /** rows of the whole log, good and bad */
   rows: number;
-  emitted: number;
-  inserted: number;
-  duplicates: number;
-  /** records before `since` (backfill mode) */
-  skipped: number;
-  rejected: number;
   cleared: boolean;
 }
 
@@ -71,14 +68,14 @@ export async function readLog(o: Pick<SyncOptions, 'client' | 'ctx' | 'signal'>)
   }
 }
 
-export async function syncAttendance(o: SyncOptions): Promise<SyncResult> {
+export async function syncAttendance(o: SyncOptions): Promise<SoapSyncResult> {
   const log = await readLog(o);
   const rows = log.records.length + log.errors.length;
   for (const e of log.errors) {
     o.ctx.status.rejected(`zk-soap-row-${e.code}`, e.excerpt);
     o.ctx.log.warn({ row: e.row, code: e.code, err: e.message, excerpt: e.excerpt }, 'zk-soap log row rejected');
   }
-  const result: SyncResult = { rows, emitted: 0, inserted: 0, duplicates: 0, skipped: 0, rejected: log.errors.length, cleared: false };
+  const result: SoapSyncResult = { rows, ...emptySyncResult(), rejected: log.errors.length, cleared: false };
   if (o.since !== undefined) {
     const all = newRecords(log.records, rows, undefined);
     const fresh = all.filter((r) => r.localTime >= (o.since as string));
@@ -103,7 +100,7 @@ export function newRecords(records: readonly AttRecord[], rows: number, cp: Soap
 interface EmitPlan {
   rows: number;
   checkpoint: SoapCheckpoint | undefined;
-  result: SyncResult;
+  result: SoapSyncResult;
   /** false in backfill mode: the batches carry no checkpoint values */
   checkpointed: boolean;
 }
@@ -123,9 +120,7 @@ async function emitInBatches(o: SyncOptions, fresh: AttRecord[], plan: EmitPlan)
     lastTime = lastTime === undefined || newest > lastTime ? newest : lastTime;
     const cp: SoapCheckpoint = { lastTime, rows: last ? plan.rows : previousRows };
     const committed = await o.ctx.emitMany(batch.map((r) => toRawPunch(r, o.cfg)), plan.checkpointed ? { [CHECKPOINT_KEY]: cp } : undefined);
-    plan.result.emitted += batch.length;
-    plan.result.inserted += committed.inserted;
-    plan.result.duplicates += committed.duplicates;
+    countCommitted(plan.result, batch.length, committed);
     o.onEmit?.(plan.result.skipped + plan.result.rejected + plan.result.emitted, plan.rows);
   }
 }
