@@ -20,7 +20,7 @@ import { backoffDelayMs } from '../../src/util/backoff.js';
 import { DecodeError, errorMessage } from '../../src/util/errors.js';
 import { readCardMap } from './cardMap.js';
 import { DropFolder } from './dropFolder.js';
-import { compileFormat, decodeLine, splitLines, trimControl, type LineFormat } from './codec.js';
+import { compileFormat, decodeLine, formatOf, splitLines, trimControl, type LineFormat } from './codec.js';
 import type { SerialLineConfig } from './config.js';
 
 /** Longer than any punch line: a device sending this much without a delimiter is misconfigured or noise. */
@@ -46,18 +46,6 @@ export const DEFAULT_SERIAL_TUNING: SerialLineTuning = {
   openPort: (options) => new SerialPort({ ...options, autoOpen: false }),
   now: () => Date.now(),
 };
-
-export function formatOf(cfg: SerialLineConfig): LineFormat {
-  return compileFormat(cfg.format, {
-    dateFormat: cfg.dateFormat,
-    timeFormat: cfg.timeFormat,
-    state: cfg.state,
-    verify: cfg.verify,
-    stateMap: cfg.stateMap,
-    verifyMap: cfg.verifyMap,
-    lineTimeoutMs: cfg.lineTimeout,
-  });
-}
 
 export class SerialLineDriver implements Driver {
   private readonly format: LineFormat;
