@@ -11,10 +11,11 @@
 //   sees fewer rows than /dev/info counts is read once more from the start (reads.ts pagingPasses),
 //   and a daemon read disturbed by this pull recovers the same way.
 import type { BackfillOptions, BackfillResult, DriverContext } from '../../src/devices/driver.js';
+import { backfillResultOf } from '../../src/devices/syncResult.js';
+import { deviceZone } from '../../src/punch/time.js';
 import { EasyLinkClient } from './client.js';
 import { tablesWith } from './codec.js';
 import type { FingerspotConfig } from './config.js';
-import { FALLBACK_ZONE } from './driver.js';
 import { deviceNowIn, infoFailure, normalizeSince, pagingPasses, type ReadContext } from './reads.js';
 
 export async function backfillFingerspot(cfg: FingerspotConfig, ctx: DriverContext, o: BackfillOptions): Promise<BackfillResult> {
@@ -25,7 +26,7 @@ export async function backfillFingerspot(cfg: FingerspotConfig, ctx: DriverConte
   const expectedRows = info.counts.records;
   ctx.status.update({ online: true, lastError: null, details: { bridge: client.address, deviceTime: info.deviceTime, ...info.counts } });
   const since = normalizeSince(o.since);
-  const zone = cfg.timezone ?? FALLBACK_ZONE;
+  const zone = deviceZone(cfg);
   const r: ReadContext = {
     client, ctx, serial: cfg.serial, tables: tablesWith(cfg), pageSize: cfg.pageSize, maxPages: cfg.maxPages,
     signal: o.signal, floor: since, deviceNow: () => deviceNowIn(zone, null),
@@ -34,5 +35,5 @@ export async function backfillFingerspot(cfg: FingerspotConfig, ctx: DriverConte
     since, expectedRows, why: 'pull',
     onPage: (rows) => o.onProgress?.({ phase: 'commit', done: rows, total: Math.max(rows, expectedRows ?? 0) }),
   });
-  return { records: result.rows, inserted: result.inserted, duplicates: result.duplicates, skipped: result.skipped, rejected: result.rejected, serial: cfg.serial };
+  return backfillResultOf(result, result.rows, { serial: cfg.serial });
 }

@@ -1,18 +1,10 @@
 // The `driver: fingerspot-easylink` device entry. Every key carries a description: it ends up in
 // config/config.schema.json and config/example.yaml.
 import { z } from 'zod';
-import { baseDeviceSchema, duration } from '../../src/config/primitives.js';
+import { baseDeviceSchema, codeMap, durationKey } from '../../src/config/primitives.js';
 import { PUNCH_STATES, VERIFY_METHODS } from '../../src/punch/punch.js';
 
-function durationKey(description: string, defaultMs: number) {
-  return duration(description).default(defaultMs).describe(`${description} (duration: 500ms, 30s, 5m, 2h, 90d)`);
-}
-
-const codeMap = <T extends readonly [string, ...string[]]>(values: T, what: string) =>
-  z
-    .record(z.string().regex(/^\d{1,3}$/, 'expected a numeric code'), z.enum(values))
-    .default({})
-    .describe(`${what} code → punch/v1 value, over the built-in table (part of the punch id: set it before go-live)`);
+const FINGERSPOT_ROLE = 'over the built-in table (part of the punch id: set it before go-live)';
 
 const IMPORT_SINCE_PATTERN = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/;
 
@@ -42,8 +34,8 @@ export const fingerspotConfigSchema = baseDeviceSchema
       .default(false)
       .describe('call /dev/settime when the terminal clock is off by 2 s or more (it copies the BRIDGE PC clock; only when the gateway clock is synchronized)'),
     timeout: durationKey('how long to wait for each bridge reply (paging pages on a big log can be slow)', 60_000),
-    verifyMap: codeMap(VERIFY_METHODS, 'VerifyMode'),
-    ioModeMap: codeMap(PUNCH_STATES, 'IOMode'),
+    verifyMap: codeMap(VERIFY_METHODS, 'VerifyMode', FINGERSPOT_ROLE),
+    ioModeMap: codeMap(PUNCH_STATES, 'IOMode', FINGERSPOT_ROLE),
   })
   .strict()
   .describe('a Fingerspot terminal behind the EasyLink SDK bridge (FService.exe, HTTP form POSTs)');

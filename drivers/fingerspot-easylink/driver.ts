@@ -12,15 +12,15 @@
 // - Nothing keeps running after `stop()` resolves.
 import type { DeviceInfo, Driver, DriverContext } from '../../src/devices/driver.js';
 import { PollLoop } from '../../src/devices/pollLoop.js';
+import { spreadBackoffMs } from '../../src/util/backoff.js';
 import { GatewayError, errorMessage } from '../../src/util/errors.js';
-import { clockSkewSec, isHostClockTrusted } from '../zk-tcp/clock.js';
-import { parseWallTime } from '../zk-tcp/codec.js';
+import { clockSkewSec, deviceZone, parseWallTime } from '../../src/punch/time.js';
+import { isHostClockSynchronized } from '../../src/clock/hostClock.js';
 import { BadReplyError, EasyLinkClient } from './client.js';
 import { tablesWith, type CodeTables, type DevInfoReply } from './codec.js';
 import type { FingerspotConfig } from './config.js';
 import { deviceNowIn, infoFailure, loadCheckpoint, normalizeSince, pagingRead, pollNew, shiftLocal, type PagingPlan, type ReadContext, type ReadResult } from './reads.js';
 
-export const FALLBACK_ZONE = 'Asia/Jakarta';
 /** /dev/settime only when the terminal is off by at least this much */
 export const SET_CLOCK_THRESHOLD_SEC = 2;
 
@@ -45,13 +45,13 @@ export class FingerspotEasyLinkDriver implements Driver {
     private readonly ctx: DriverContext,
     private readonly tuning: EasyLinkTuning = DEFAULT_TUNING,
   ) {
-    this.zone = cfg.timezone ?? FALLBACK_ZONE;
+    this.zone = deviceZone(cfg);
     this.tables = tablesWith(cfg);
     this.client = EasyLinkClient.forDevice(cfg);
     this.loop = new PollLoop({
       poll: () => this.cycle(),
       intervalMs: cfg.pollInterval,
-      retryDelayMs: (attempt) => backoffMs(tuning, attempt),
+      retryDelayMs: (attempt) => spreadBackoffMs(attempt, { minMs: tuning.backoffMinMs, maxMs: tuning.backoffMaxMs }),
       onError: (error, attempt) => this.onCycleError(error, attempt),
       onEnd: () => this.ctx.status.update({ online: false }),
     });
@@ -136,7 +136,7 @@ export class FingerspotEasyLinkDriver implements Driver {
 
   private canSetClock(): boolean {
     if (!this.cfg.syncClock || this.skewSec === null || Math.abs(this.skewSec) < SET_CLOCK_THRESHOLD_SEC) return false;
-    if (isHostClockTrusted()) return true;
+    if (isHostClockSynchronized()) return true;
     this.ctx.log.warn('easylink syncClock is on but the gateway clock is not trusted; terminal clock left alone');
     return false;
   }
@@ -163,10 +163,4 @@ function laterOf(a: string | undefined, b: string | undefined): string | undefin
   if (a === undefined) return b;
   if (b === undefined) return a;
   return a > b ? a : b;
-}
-
-/** Exponential backoff with ±20 % jitter. */
-export function backoffMs(tuning: EasyLinkTuning, attempt: number): number {
-  const base = Math.min(tuning.backoffMaxMs, tuning.backoffMinMs * 2 ** Math.min(attempt, 16));
-  return Math.round(base * (0.8 + Math.random() * 0.4));
 }

@@ -5,8 +5,7 @@
 //   and never /scanlog/all/paging (it would move the bridge's paging session).
 // - Read-only: no clock set, no delete.
 import { GatewayError } from '../../src/util/errors.js';
-import { clockSkewSec } from '../zk-tcp/clock.js';
-import { parseWallTime } from '../zk-tcp/codec.js';
+import { clockSkewSec, parseWallTime } from '../../src/punch/time.js';
 import { EasyLinkClient } from './client.js';
 import type { DevInfoCounts } from './tables.js';
 

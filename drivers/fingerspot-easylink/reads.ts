@@ -13,11 +13,10 @@
 // - Rows before `since` are skipped (importSince, for every read; the reconcile window), never rejected.
 // - Bad rows are counted rejections; good rows of the same reply are still committed.
 import type { DriverContext } from '../../src/devices/driver.js';
+import { countCommitted, emptySyncResult, type SyncResult } from '../../src/devices/syncResult.js';
 import type { RawPunch } from '../../src/punch/punch.js';
-import { fullLocalTime } from '../../src/punch/time.js';
 import { GatewayError } from '../../src/util/errors.js';
-import { formatWallTime, parseWallTime } from '../zk-tcp/codec.js';
-import { wallFromSeconds, wallSeconds, wallTimeIn } from '../zk-tcp/clock.js';
+import { formatWallTime, fullLocalTime, parseWallTime, wallFromSeconds, wallSeconds, wallTimeIn } from '../../src/punch/time.js';
 import type { EasyLinkClient } from './client.js';
 import { toRawPunch, type CodeTables, type ScanlogReply, type ScanRow } from './codec.js';
 
@@ -50,16 +49,12 @@ export interface ReadContext {
   signal: AbortSignal;
 }
 
-export interface ReadResult {
+/** One read: the shared counts (src/devices/syncResult.ts) and the rows the bridge returned, good and bad. */
+export interface ReadResult extends SyncResult {
   rows: number;
-  emitted: number;
-  inserted: number;
-  duplicates: number;
-  skipped: number;
-  rejected: number;
 }
 
-const emptyResult = (): ReadResult => ({ rows: 0, emitted: 0, inserted: 0, duplicates: 0, skipped: 0, rejected: 0 });
+const emptyResult = (): ReadResult => ({ rows: 0, ...emptySyncResult() });
 
 export function loadCheckpoint(ctx: DriverContext, serial: string): EasyLinkCheckpoint {
   const cp = ctx.checkpoint.get<EasyLinkCheckpoint>(CHECKPOINT_KEY);
@@ -142,7 +137,7 @@ export async function pollNew(r: ReadContext): Promise<ReadResult> {
   const raws = punchesOf(r, reply, 'new', r.floor, result);
   done.lastLocalTime = raws.reduce<string | undefined>((max, p) => latest(max, p.localTime), cp.lastLocalTime);
   const committed = await r.ctx.emitMany(raws, { [CHECKPOINT_KEY]: done });
-  Object.assign(result, { emitted: raws.length, inserted: committed.inserted, duplicates: committed.duplicates });
+  countCommitted(result, raws.length, committed);
   return result;
 }
 
@@ -203,10 +198,7 @@ async function pagingPass(r: ReadContext, plan: PagingPlan): Promise<PassResult>
     if (reply.kind === 'no-data') break;
     const raws = punchesOf(r, reply, 'paging', plan.since, result);
     if (raws.length > 0) {
-      const committed = await r.ctx.emitMany(raws);
-      result.emitted += raws.length;
-      result.inserted += committed.inserted;
-      result.duplicates += committed.duplicates;
+      countCommitted(result, raws.length, await r.ctx.emitMany(raws));
       result.newest = raws.reduce<string | undefined>((max, p) => latest(max, p.localTime), result.newest);
     }
     plan.onPage?.(result.rows);

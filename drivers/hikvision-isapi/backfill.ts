@@ -9,10 +9,11 @@
 //   terminal clock running fast must not hide its newest events.
 // - A push-only entry (no host) cannot be pulled: refused before any request.
 import type { BackfillOptions, BackfillResult, DriverContext } from '../../src/devices/driver.js';
-import { fullLocalTime, resolveLocalTime } from '../../src/punch/time.js';
+import { backfillResultOf } from '../../src/devices/syncResult.js';
+import { deviceZone, fullLocalTime, resolveLocalTime } from '../../src/punch/time.js';
 import { GatewayError } from '../../src/util/errors.js';
 import type { HikvisionConfig } from './config.js';
-import { FALLBACK_ZONE, HikvisionDriver } from './driver.js';
+import { HikvisionDriver } from './driver.js';
 
 /** where a search without `since` starts: before any terminal of this kind was sold (a guess; not tried on a real terminal) */
 export const EARLIEST_LOCAL = '2000-01-01T00:00:00';
@@ -21,7 +22,7 @@ export async function backfillHikvision(cfg: HikvisionConfig, ctx: DriverContext
   if (!cfg.host || cfg.password === undefined) {
     throw new GatewayError('GW_ERR_CONFIG_INVALID', `pull needs the terminal's host and password (or passwordFile) to search its event log; "${cfg.id}" has ${cfg.host ? 'no password' : 'no host'} (push only: its events arrive through the push listener)`);
   }
-  const zone = cfg.timezone ?? FALLBACK_ZONE;
+  const zone = deviceZone(cfg);
   const from = resolveLocalTime(fullLocalTime(o.since ?? EARLIEST_LOCAL), zone);
   if (!from) throw new GatewayError('GW_ERR_API_BAD_REQUEST', `since "${o.since ?? ''}" is not a date or date-time`);
   const driver = new HikvisionDriver(cfg, ctx);
@@ -29,7 +30,7 @@ export async function backfillHikvision(cfg: HikvisionConfig, ctx: DriverContext
   o.signal.addEventListener('abort', stop, { once: true });
   try {
     const r = await driver.backfill(from.epochMs, (done, total) => o.onProgress?.({ phase: 'commit', done, total }));
-    return { records: r.events, inserted: r.inserted, duplicates: r.duplicates, skipped: 0, rejected: r.rejected, ignored: r.ignored, serial: r.serial };
+    return backfillResultOf(r, r.events, { ignored: r.ignored, serial: r.serial });
   } finally {
     o.signal.removeEventListener('abort', stop);
     await driver.stop();

@@ -2,14 +2,9 @@
 // by pulling its event log, by receiving its HTTP event push, or both.
 // Every key carries a description: it ends up in config/config.schema.json and config/example.yaml.
 import { z } from 'zod';
-import { baseDeviceSchema, duration } from '../../src/config/primitives.js';
+import { baseDeviceSchema, durationKey } from '../../src/config/primitives.js';
 import { PUNCH_STATES, VERIFY_METHODS } from '../../src/punch/punch.js';
 import { allowFromSchema } from '../../src/push/addresses.js';
-
-/** A duration key with a default, described on the outer schema too (so JSON Schema shows it). */
-function durationKey(description: string, defaultMs: number) {
-  return duration(description).default(defaultMs).describe(`${description} (duration: 500ms, 30s, 5m, 2h, 90d)`);
-}
 
 export const hikvisionConfigSchema = baseDeviceSchema
   .extend({

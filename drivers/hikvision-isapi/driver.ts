@@ -16,7 +16,7 @@
 import type { Driver, DriverContext } from '../../src/devices/driver.js';
 import { PollLoop } from '../../src/devices/pollLoop.js';
 import { pathTerminalKey, type PushReply, type PushRequest, type PushTerminal } from '../../src/devices/push.js';
-import { resolveLocalTime } from '../../src/punch/time.js';
+import { deviceZone, resolveLocalTime } from '../../src/punch/time.js';
 import { GatewayError, errorMessage } from '../../src/util/errors.js';
 import { LogLimiter } from '../../src/util/logLimiter.js';
 import { IsapiClient } from './client.js';
@@ -25,10 +25,8 @@ import type { HikvisionConfig } from './config.js';
 import { handlePush } from './push.js';
 import type { MappingConfig } from './punches.js';
 import { HikPushTrust } from './pushTrust.js';
-import { syncEvents, type SyncResult } from './sync.js';
+import { syncEvents, type AcsSyncResult } from './sync.js';
 import { ISAPI_PATHS } from './tables.js';
-
-export const FALLBACK_ZONE = 'Asia/Jakarta';
 
 export class HikvisionDriver implements Driver, PushTerminal {
   readonly route = 'hikvision' as const;
@@ -57,7 +55,7 @@ export class HikvisionDriver implements Driver, PushTerminal {
     this.deviceId = ctx.deviceId;
     this.pushTrust = new HikPushTrust(cfg);
     this.warnings = new LogLimiter(ctx.log);
-    const zone = cfg.timezone ?? FALLBACK_ZONE;
+    const zone = deviceZone(cfg);
     this.mapping = { zone, timeFrom: cfg.timeFrom, minorMap: cfg.minorMap, verifyModeMap: cfg.verifyModeMap, stateMap: cfg.stateMap };
     const signal = AbortSignal.any([ctx.signal, this.abort.signal]);
     this.client = cfg.host && cfg.password !== undefined
@@ -148,7 +146,7 @@ export class HikvisionDriver implements Driver, PushTerminal {
   }
 
   /** `pull`: the identity, the clock, then one search from `fromMs` that moves no cursor (sync.ts backfill mode). */
-  async backfill(fromMs: number, onPage?: (done: number, total: number) => void): Promise<SyncResult & { serial?: string }> {
+  async backfill(fromMs: number, onPage?: (done: number, total: number) => void): Promise<AcsSyncResult & { serial?: string }> {
     if (!this.client) throw new GatewayError('GW_ERR_CONFIG_INVALID', 'hikvision-isapi: no host configured');
     const info = await this.identify();
     await this.measureClock();

@@ -16,6 +16,7 @@
 //   over the client's body limit is counted (isapi-body-too-large) and ends the search the same way.
 import { randomUUID } from 'node:crypto';
 import type { DriverContext, EmitResult } from '../../src/devices/driver.js';
+import { countCommitted, emptySyncResult, type SyncResult } from '../../src/devices/syncResult.js';
 import type { RawPunch } from '../../src/punch/punch.js';
 import { formatLocal, formatOffset, zoneOffsetMinutes } from '../../src/punch/time.js';
 import { DecodeError, GatewayError } from '../../src/util/errors.js';
@@ -57,14 +58,16 @@ export interface SyncOptions {
   maxEvents?: number;
 }
 
-export interface SyncResult {
+/**
+ * One search: the shared counts (src/devices/syncResult.ts; nothing is skipped, `emitted` counts
+ * valid and invalid punches) and the ISAPI ones: pages, events read, events that mapped to a punch,
+ * events that are not punches, the cursor it reached.
+ */
+export interface AcsSyncResult extends SyncResult {
   pages: number;
   events: number;
   punches: number;
-  inserted: number;
-  duplicates: number;
   ignored: number;
-  rejected: number;
   cursor: AcsCursor | undefined;
 }
 
@@ -74,7 +77,7 @@ export function isapiTimeOf(epochMs: number, zone: string): string {
   return `${formatLocal(epochMs, offset)}${formatOffset(offset)}`;
 }
 
-export async function syncEvents(o: SyncOptions): Promise<SyncResult> {
+export async function syncEvents(o: SyncOptions): Promise<AcsSyncResult> {
   const nowMs = o.nowMs ?? Date.now();
   const backfill = o.backfillFromMs !== undefined;
   const previous = backfill ? undefined : o.ctx.checkpoint.get<AcsCursor>(CURSOR_KEY);
@@ -82,7 +85,7 @@ export async function syncEvents(o: SyncOptions): Promise<SyncResult> {
   // a day ahead: a terminal clock running fast must not hide its newest events
   const endTime = isapiTimeOf(nowMs + 86_400_000, o.mapping.zone);
   const searchId = randomUUID();
-  const result: SyncResult = { pages: 0, events: 0, punches: 0, inserted: 0, duplicates: 0, ignored: 0, rejected: 0, cursor: previous };
+  const result: AcsSyncResult = { pages: 0, events: 0, punches: 0, ...emptySyncResult(), ignored: 0, cursor: previous };
   let cursor = previous;
   for (let position = 0; ; ) {
     const page = await fetchPage(o, { searchId, position, maxResults: o.pageSize, startTime, endTime });
@@ -105,8 +108,7 @@ export async function syncEvents(o: SyncOptions): Promise<SyncResult> {
       throw new GatewayError('GW_ERR_DEVICE_PROTOCOL', message);
     }
     const committed = await emit(o.ctx, raws, !backfill && last && cursor ? { [CURSOR_KEY]: cursor } : undefined);
-    result.inserted += committed.inserted;
-    result.duplicates += committed.duplicates;
+    countCommitted(result, raws.length, committed);
     o.onPage?.(position, Math.max(position, page.totalMatches));
     if (last) break;
   }
@@ -128,7 +130,7 @@ async function fetchPage(o: SyncOptions, cond: Parameters<typeof encodeAcsEventC
   }
 }
 
-function mapRecord(o: SyncOptions, result: SyncResult, record: AcsEventRecord): RawPunch[] {
+function mapRecord(o: SyncOptions, result: AcsSyncResult, record: AcsEventRecord): RawPunch[] {
   const outcome = toPunch(record, 'acs-event', o.mapping);
   if (outcome.kind === 'ignored') {
     result.ignored += 1;
@@ -144,7 +146,7 @@ function mapRecord(o: SyncOptions, result: SyncResult, record: AcsEventRecord): 
   return [outcome.raw];
 }
 
-function reject(ctx: DriverContext, result: SyncResult, reason: string, detail: string): void {
+function reject(ctx: DriverContext, result: AcsSyncResult, reason: string, detail: string): void {
   result.rejected += 1;
   ctx.status.rejected(reason, detail);
 }

@@ -36,6 +36,25 @@ export interface FormatOverrides {
   lineTimeoutMs?: number;
 }
 
+/** The format keys of a device entry (serial-line config.ts). */
+export interface DeviceFormatKeys extends Omit<FormatOverrides, 'lineTimeoutMs'> {
+  format: string;
+  lineTimeout?: number;
+}
+
+/** A device entry's format: its `format` with the entry's own dates, defaults and maps over the row's. */
+export function formatOf(cfg: DeviceFormatKeys): LineFormat {
+  return compileFormat(cfg.format, {
+    dateFormat: cfg.dateFormat,
+    timeFormat: cfg.timeFormat,
+    state: cfg.state,
+    verify: cfg.verify,
+    stateMap: cfg.stateMap,
+    verifyMap: cfg.verifyMap,
+    lineTimeoutMs: cfg.lineTimeout,
+  });
+}
+
 const KNOWN_GROUPS = ['pin', 'card', 'date', 'time', 'datetime', 'state', 'verify', 'workcode', 'check'];
 
 /** A shipped format name or a regex with named groups → a LineFormat; throws Error with a readable message. */

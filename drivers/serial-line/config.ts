@@ -7,14 +7,10 @@
 // - No `path` means an import-only device: USB-flashdisk exports are imported into it (CLI or
 //   dropFolder), no port is opened.
 import { z } from 'zod';
-import { baseDeviceSchema, duration } from '../../src/config/primitives.js';
+import { baseDeviceSchema, duration, durationKey } from '../../src/config/primitives.js';
 import { PUNCH_STATES, VERIFY_METHODS } from '../../src/punch/punch.js';
 import { compileFormat } from './codec.js';
 import { SERIAL_FORMAT_NAMES } from './tables.js';
-
-function durationKey(description: string, defaultMs: number) {
-  return duration(description).default(defaultMs).describe(`${description} (duration: 500ms, 30s, 5m, 2h, 90d)`);
-}
 
 const stateEnum = z.enum(PUNCH_STATES);
 const verifyEnum = z.enum(VERIFY_METHODS);

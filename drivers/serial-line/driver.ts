@@ -15,18 +15,16 @@ import { StringDecoder } from 'node:string_decoder';
 import { SerialPort, type SerialPortMock } from 'serialport';
 import type { Driver, DriverContext } from '../../src/devices/driver.js';
 import type { RawPunch } from '../../src/punch/punch.js';
+import { deviceZone } from '../../src/punch/time.js';
 import { backoffDelayMs } from '../../src/util/backoff.js';
 import { DecodeError, errorMessage } from '../../src/util/errors.js';
 import { readCardMap } from './cardMap.js';
 import { DropFolder } from './dropFolder.js';
-import { compileFormat, decodeLine, splitLines, trimControl, type LineFormat } from './codec.js';
+import { compileFormat, decodeLine, formatOf, splitLines, trimControl, type LineFormat } from './codec.js';
 import type { SerialLineConfig } from './config.js';
 
 /** Longer than any punch line: a device sending this much without a delimiter is misconfigured or noise. */
 export const MAX_LINE_CHARS = 4096;
-
-/** Zone used when neither the device entry nor the core supplies one. */
-const FALLBACK_ZONE = 'Asia/Jakarta';
 
 export type SerialLink = SerialPort | SerialPortMock;
 
@@ -49,18 +47,6 @@ export const DEFAULT_SERIAL_TUNING: SerialLineTuning = {
   now: () => Date.now(),
 };
 
-export function formatOf(cfg: SerialLineConfig): LineFormat {
-  return compileFormat(cfg.format, {
-    dateFormat: cfg.dateFormat,
-    timeFormat: cfg.timeFormat,
-    state: cfg.state,
-    verify: cfg.verify,
-    stateMap: cfg.stateMap,
-    verifyMap: cfg.verifyMap,
-    lineTimeoutMs: cfg.lineTimeout,
-  });
-}
-
 export class SerialLineDriver implements Driver {
   private readonly format: LineFormat;
   private readonly zone: string;
@@ -81,7 +67,7 @@ export class SerialLineDriver implements Driver {
     private readonly tuning: SerialLineTuning = DEFAULT_SERIAL_TUNING,
   ) {
     this.format = formatOf(cfg);
-    this.zone = cfg.timezone ?? FALLBACK_ZONE;
+    this.zone = deviceZone(cfg);
   }
 
   start(): Promise<void> {

@@ -13,9 +13,9 @@
 import { mkdirSync, renameSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { DriverContext } from '../../src/devices/driver.js';
-import { importFilesOf, importLines } from '../../src/importer/importLines.js';
 import { errorMessage } from '../../src/util/errors.js';
 import type { LineFormat } from './codec.js';
+import { importFilesOf, importLines } from './importLines.js';
 
 export interface DropFolderOptions {
   folder: string;

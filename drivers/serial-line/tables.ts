@@ -7,7 +7,9 @@
 //   A row has `pin` or `card`; a row without date/time groups is stamped with the gateway clock.
 // - `sample` lines are synthetic (written for this project from the vendors' descriptions), not
 //   captured bytes; the README of the fixtures says which source describes each layout.
+// - zk-attlog (and timeclock-tsv's numeric states) read the ZK-wide codes of drivers/zk-common/codes.ts.
 import type { PunchState, VerifyMethod } from '../../src/punch/punch.js';
+import { byCodeText, ZK_STATE_MAP, ZK_VERIFY_MAP } from '../zk-common/codes.js';
 
 /** Checks the codec knows; a row names one in `check`. */
 export type LineCheck = 'xor8-hex';
@@ -34,25 +36,9 @@ export interface SerialFormat {
   source: string;
 }
 
-/** ZK in/out status codes (zk-standalone.md §7; the same codes in ADMS ATTLOG and USB attlog exports). */
-export const ZK_STATE_MAP: Record<string, PunchState> = {
-  '0': 'check-in',
-  '1': 'check-out',
-  '2': 'break-out',
-  '3': 'break-in',
-  '4': 'overtime-in',
-  '5': 'overtime-out',
-};
-
-/** ZK verify codes as the PUSH protocol and USB exports write them (zk-push.md "ATTLOG record"; 0 = password on older firmware). */
-export const ZK_VERIFY_MAP: Record<string, VerifyMethod> = {
-  '0': 'password',
-  '1': 'fingerprint',
-  '2': 'card',
-  '3': 'password',
-  '4': 'card',
-  '15': 'face',
-};
+/** ZK in/out status and verify codes as USB attlog exports and ADMS ATTLOG lines write them (drivers/zk-common/codes.ts). */
+const ZK_STATE_TEXT = byCodeText(ZK_STATE_MAP);
+const ZK_VERIFY_TEXT = byCodeText(ZK_VERIFY_MAP);
 
 export const SERIAL_FORMATS: readonly SerialFormat[] = [
   {
@@ -86,7 +72,7 @@ export const SERIAL_FORMATS: readonly SerialFormat[] = [
       'BREAK-IN': 'break-in',
       'OT-IN': 'overtime-in',
       'OT-OUT': 'overtime-out',
-      ...ZK_STATE_MAP,
+      ...ZK_STATE_TEXT,
     },
     source: 'issue 5 (layout as given there); event names IN/OUT/BREAK-*/OT-* are this project\'s defaults, override with stateMap',
   },
@@ -96,8 +82,8 @@ export const SERIAL_FORMATS: readonly SerialFormat[] = [
     pattern: String.raw`\s*(?<pin>[^\t]+?)\s*\t(?<datetime>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})\t(?<state>\d+)\t(?<verify>\d+)(?:\t(?<workcode>\d*)(?:\t.*)?)?`,
     dateFormat: 'YYYY-MM-DD',
     timeFormat: 'HH:mm:ss',
-    stateMap: ZK_STATE_MAP,
-    verifyMap: ZK_VERIFY_MAP,
+    stateMap: ZK_STATE_TEXT,
+    verifyMap: ZK_VERIFY_TEXT,
     source: 'zk-push.md "ATTLOG record" (ZKTeco Attendance PUSH protocol; saifulcoder/adms-server-ZKTeco capture)',
   },
 ];

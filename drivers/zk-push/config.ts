@@ -1,15 +1,9 @@
 // The `driver: zk-push` device entry: a terminal that calls the gateway (ZKTeco ADMS / iclock).
 // Every key carries a description: it ends up in config/config.schema.json and config/example.yaml.
 import { z } from 'zod';
-import { baseDeviceSchema } from '../../src/config/primitives.js';
+import { baseDeviceSchema, codeMap } from '../../src/config/primitives.js';
 import { PUNCH_STATES, VERIFY_METHODS } from '../../src/punch/punch.js';
 import { allowFromSchema } from '../../src/push/addresses.js';
-
-const codeMap = <T extends readonly [string, ...string[]]>(values: T, what: string) =>
-  z
-    .record(z.string().regex(/^\d{1,3}$/, 'expected a numeric code'), z.enum(values))
-    .default({})
-    .describe(`${what} code → punch/v1 value, overriding the built-in table for terminals configured differently`);
 
 export const zkPushConfigSchema = baseDeviceSchema
   .extend({

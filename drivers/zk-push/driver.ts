@@ -22,19 +22,19 @@
 //   says (model, firmware, platform, facts) is bounded by the core's one rule (statusBounds.ts).
 import type { Driver, DriverContext } from '../../src/devices/driver.js';
 import type { PushReply, PushRequest, PushTerminal } from '../../src/devices/push.js';
-import type { PunchState, RawPunch, VerifyMethod } from '../../src/punch/punch.js';
-import { zoneOffsetMinutes } from '../../src/punch/time.js';
+import type { RawPunch } from '../../src/punch/punch.js';
+import { deviceZone, zoneOffsetMinutes } from '../../src/punch/time.js';
 import { errorMessage } from '../../src/util/errors.js';
 import { LogLimiter } from '../../src/util/logLimiter.js';
 import { decodeAttlog, decodeCommandResults, decodeInfo, decodeRtlog, encodeCommands, encodeHandshake, encodeUploadOk, splitLines, type AttlogRecord, type CommandResult, type Decoded } from './codec.js';
 import { CommandQueue } from './commands.js';
 import type { ZkPushConfig } from './config.js';
 import { echoedStamp, isStamp, STAMPS_KEY, withStamp } from './stamps.js';
-import { STATE_MAP, TRANS_FLAG, UPLOAD_TABLES, VERIFY_MAP } from './tables.js';
+import { zkStateOf, zkVerifyOf } from '../zk-common/codes.js';
+import { TRANS_FLAG, UPLOAD_TABLES } from './tables.js';
 import { ZkPushTrust, type Refusal } from './trust.js';
 
 export { STAMPS_KEY } from './stamps.js';
-const FALLBACK_ZONE = 'Asia/Jakarta';
 const OK: PushReply = { status: 200, body: 'OK' };
 
 export class ZkPushDriver implements Driver, PushTerminal {
@@ -56,7 +56,7 @@ export class ZkPushDriver implements Driver, PushTerminal {
   ) {
     this.serial = cfg.serial;
     this.deviceId = ctx.deviceId;
-    this.zone = cfg.timezone ?? FALLBACK_ZONE;
+    this.zone = deviceZone(cfg);
     this.trust = new ZkPushTrust(cfg, ctx.checkpoint);
     this.warnings = new LogLimiter(ctx.log);
   }
@@ -257,8 +257,8 @@ export class ZkPushDriver implements Driver, PushTerminal {
       address,
       pin: record.pin,
       localTime: record.localTime,
-      state: mapCode<PunchState>(record.status, this.cfg.stateMap, STATE_MAP, 'unknown'),
-      verify: mapCode<VerifyMethod>(record.verify, this.cfg.verifyMap, VERIFY_MAP, 'other'),
+      state: zkStateOf(record.status, this.cfg.stateMap),
+      verify: zkVerifyOf(record.verify, this.cfg.verifyMap),
       workCode: record.workCode,
       raw: { table, ...record.fields },
     };
@@ -267,11 +267,6 @@ export class ZkPushDriver implements Driver, PushTerminal {
 
 function isUploadTable(table: string): table is (typeof UPLOAD_TABLES)[number] {
   return (UPLOAD_TABLES as readonly string[]).includes(table);
-}
-
-function mapCode<T extends string>(code: number | null, override: Record<string, T>, table: ReadonlyMap<number, T>, fallback: T): T {
-  if (code === null) return fallback;
-  return override[String(code)] ?? table.get(code) ?? fallback;
 }
 
 function pick(values: Record<string, string>, keys: string[]): Record<string, string> {

@@ -1,8 +1,7 @@
 // ZKTeco PUSH (ADMS / iclock) device knowledge as data: field orders, codes, handshake options.
 // Sources: /work/shared/protocols/zk-push.md (the ZKTeco "Attendance PUSH Communication Protocol",
 // saifulcoder/adms-server-ZKTeco, kittiu/thai_zkt). The codec interprets these generically.
-import type { VerifyMethod } from '../../src/punch/punch.js';
-
+// The Status and Verify codes of an ATTLOG line are ZK-wide: drivers/zk-common/codes.ts.
 /** ATTLOG line fields in order (spec "ATTLOG"): 7 on older firmware, up to 12 on newer. */
 export const ATTLOG_FIELDS = [
   'pin',
@@ -21,17 +20,6 @@ export const ATTLOG_FIELDS = [
 
 /** Fewest fields a usable ATTLOG line has: PIN and time (status/verify default to unknown/other). */
 export const ATTLOG_MIN_FIELDS = 2;
-
-/** Verify code → punch/v1 (spec appendix 7: 1 fingerprint, 3 password, 4 card, 15 face). */
-export const VERIFY_MAP: ReadonlyMap<number, VerifyMethod> = new Map([
-  [1, 'fingerprint'],
-  [3, 'password'],
-  [4, 'card'],
-  [15, 'face'],
-]);
-
-/** Status (in/out state) → punch/v1: the same codes as the standalone protocol, so the same table. */
-export { STATE_MAP } from '../zk-tcp/tables.js';
 
 /** Security PUSH `rtlog` keys that carry what an ATTLOG line carries (zk-push.md "Face and access devices"). */
 export const RTLOG_KEYS = { time: 'time', pin: 'pin', status: 'inoutstatus', verify: 'verifytype', event: 'event', index: 'index' } as const;

@@ -8,6 +8,7 @@
 //   Nothing is reported to status.update, so the context's fallback applies exactly as in the daemon.
 // - One call, one connection (client.ts): safe while the daemon polls the same terminal.
 import type { BackfillOptions, BackfillResult, DriverContext } from '../../src/devices/driver.js';
+import { backfillResultOf } from '../../src/devices/syncResult.js';
 import { fullLocalTime } from '../../src/punch/time.js';
 import { SoapClient } from './client.js';
 import type { ZkSoapConfig } from './config.js';
@@ -20,5 +21,5 @@ export async function backfillZkSoap(cfg: ZkSoapConfig, ctx: DriverContext, o: B
     onEmit: (done, total) => o.onProgress?.({ phase: 'commit', done, total }),
   });
   ctx.status.update({ online: true, lastError: null });
-  return { records: r.rows, inserted: r.inserted, duplicates: r.duplicates, skipped: r.skipped, rejected: r.rejected, serial: cfg.serial };
+  return backfillResultOf(r, r.rows, { serial: cfg.serial });
 }

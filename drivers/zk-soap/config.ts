@@ -1,18 +1,8 @@
 // The `driver: zk-soap` device entry: a terminal read over its port-80 SOAP web service.
 // Every key carries a description: it ends up in config/config.schema.json and config/example.yaml.
 import { z } from 'zod';
-import { baseDeviceSchema, duration } from '../../src/config/primitives.js';
+import { baseDeviceSchema, codeMap, durationKey } from '../../src/config/primitives.js';
 import { PUNCH_STATES, VERIFY_METHODS } from '../../src/punch/punch.js';
-
-function durationKey(description: string, defaultMs: number) {
-  return duration(description).default(defaultMs).describe(`${description} (duration: 500ms, 30s, 5m, 2h, 90d)`);
-}
-
-const codeMap = <T extends readonly [string, ...string[]]>(values: T, what: string) =>
-  z
-    .record(z.string().regex(/^\d{1,3}$/, 'expected a numeric code'), z.enum(values))
-    .default({})
-    .describe(`${what} code → punch/v1 value, overriding the built-in table for terminals configured differently`);
 
 export const zkSoapConfigSchema = baseDeviceSchema
   .extend({

@@ -11,15 +11,14 @@
 import type { DeviceInfo, Driver, DriverContext } from '../../src/devices/driver.js';
 import { PollLoop } from '../../src/devices/pollLoop.js';
 import { errorMessage } from '../../src/util/errors.js';
-import { isHostClockTrusted, wallSeconds, wallTimeIn } from '../zk-tcp/clock.js';
-import { parseLocalTime } from '../../src/punch/time.js';
+import { isHostClockSynchronized } from '../../src/clock/hostClock.js';
+import { deviceZone, parseLocalTime, wallSeconds, wallTimeIn } from '../../src/punch/time.js';
 import { SoapClient } from './client.js';
 import { decodeDate } from './codec.js';
 import type { ZkSoapConfig } from './config.js';
 import { probeZkSoap } from './probe.js';
 import { syncAttendance } from './sync.js';
 
-const FALLBACK_ZONE = 'Asia/Jakarta';
 const BACKOFF_MIN_MS = 1000;
 
 export interface ClockReading {
@@ -37,7 +36,7 @@ export class ZkSoapDriver implements Driver {
     private readonly cfg: ZkSoapConfig,
     private readonly ctx: DriverContext,
   ) {
-    this.zone = cfg.timezone ?? FALLBACK_ZONE;
+    this.zone = deviceZone(cfg);
     this.client = SoapClient.forDevice(cfg);
     this.loop = new PollLoop({
       poll: () => this.pollOnce(),
@@ -117,7 +116,7 @@ export class ZkSoapDriver implements Driver {
 
   private canSetClock(): boolean {
     if (!this.cfg.syncClock) return false;
-    if (isHostClockTrusted()) return true;
+    if (isHostClockSynchronized()) return true;
     this.ctx.log.warn('zk-soap syncClock is on but the gateway clock is not trusted; terminal clock left alone');
     return false;
   }

@@ -6,9 +6,8 @@
 // - The first call decides: a refusal, a non-HTTP reply, a 404/HTML page or a non-XML body rejects
 //   with a GatewayError whose message says what came back. Later calls are best effort.
 // - The comm key is never printed.
-import { parseLocalTime } from '../../src/punch/time.js';
+import { parseLocalTime, wallSeconds, wallTimeIn } from '../../src/punch/time.js';
 import { errorMessage } from '../../src/util/errors.js';
-import { wallSeconds, wallTimeIn } from '../zk-tcp/clock.js';
 import { SoapClient } from './client.js';
 import { decodeAttLog, decodeDate, decodeUsers } from './codec.js';
 import { ALL_PINS } from './tables.js';

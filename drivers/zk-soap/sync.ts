@@ -15,12 +15,14 @@
 //   second read right before it still shows exactly the rows committed. A punch made in the
 //   moment between that read and ClearData is the remaining risk (SOAP has no "disable device").
 import type { DriverContext } from '../../src/devices/driver.js';
-import type { PunchState, RawPunch, VerifyMethod } from '../../src/punch/punch.js';
+import { countCommitted, emptySyncResult, type SyncResult } from '../../src/devices/syncResult.js';
+import type { RawPunch } from '../../src/punch/punch.js';
 import { DecodeError, GatewayError } from '../../src/util/errors.js';
 import { SoapBodyError, type SoapClient } from './client.js';
 import { decodeAttLog, type AttLog, type AttRecord } from './codec.js';
 import type { ZkSoapConfig } from './config.js';
-import { ALL_PINS, CLEAR_DATA_ATTLOG, STATE_MAP, VERIFY_MAP } from './tables.js';
+import { zkStateOf, zkVerifyOf } from '../zk-common/codes.js';
+import { ALL_PINS, CLEAR_DATA_ATTLOG } from './tables.js';
 
 export const CHECKPOINT_KEY = 'soap.attlog';
 const BATCH = 2000;
@@ -32,14 +34,10 @@ export interface SoapCheckpoint {
   rows: number;
 }
 
-export interface SyncResult {
+/** One poll: the shared counts (src/devices/syncResult.ts; `skipped`: rows before `since`) and the log it read. */
+export interface SoapSyncResult extends SyncResult {
+  /** rows of the whole log, good and bad */
   rows: number;
-  emitted: number;
-  inserted: number;
-  duplicates: number;
-  /** records before `since` (backfill mode) */
-  skipped: number;
-  rejected: number;
   cleared: boolean;
 }
 
@@ -70,14 +68,14 @@ export async function readLog(o: Pick<SyncOptions, 'client' | 'ctx' | 'signal'>)
   }
 }
 
-export async function syncAttendance(o: SyncOptions): Promise<SyncResult> {
+export async function syncAttendance(o: SyncOptions): Promise<SoapSyncResult> {
   const log = await readLog(o);
   const rows = log.records.length + log.errors.length;
   for (const e of log.errors) {
     o.ctx.status.rejected(`zk-soap-row-${e.code}`, e.excerpt);
     o.ctx.log.warn({ row: e.row, code: e.code, err: e.message, excerpt: e.excerpt }, 'zk-soap log row rejected');
   }
-  const result: SyncResult = { rows, emitted: 0, inserted: 0, duplicates: 0, skipped: 0, rejected: log.errors.length, cleared: false };
+  const result: SoapSyncResult = { rows, ...emptySyncResult(), rejected: log.errors.length, cleared: false };
   if (o.since !== undefined) {
     const all = newRecords(log.records, rows, undefined);
     const fresh = all.filter((r) => r.localTime >= (o.since as string));
@@ -102,7 +100,7 @@ export function newRecords(records: readonly AttRecord[], rows: number, cp: Soap
 interface EmitPlan {
   rows: number;
   checkpoint: SoapCheckpoint | undefined;
-  result: SyncResult;
+  result: SoapSyncResult;
   /** false in backfill mode: the batches carry no checkpoint values */
   checkpointed: boolean;
 }
@@ -122,9 +120,7 @@ async function emitInBatches(o: SyncOptions, fresh: AttRecord[], plan: EmitPlan)
     lastTime = lastTime === undefined || newest > lastTime ? newest : lastTime;
     const cp: SoapCheckpoint = { lastTime, rows: last ? plan.rows : previousRows };
     const committed = await o.ctx.emitMany(batch.map((r) => toRawPunch(r, o.cfg)), plan.checkpointed ? { [CHECKPOINT_KEY]: cp } : undefined);
-    plan.result.emitted += batch.length;
-    plan.result.inserted += committed.inserted;
-    plan.result.duplicates += committed.duplicates;
+    countCommitted(plan.result, batch.length, committed);
     o.onEmit?.(plan.result.skipped + plan.result.rejected + plan.result.emitted, plan.rows);
   }
 }
@@ -133,16 +129,11 @@ export function toRawPunch(r: AttRecord, cfg: Pick<ZkSoapConfig, 'stateMap' | 'v
   return {
     pin: r.pin,
     localTime: r.localTime,
-    state: mapCode<PunchState>(r.status, cfg.stateMap, STATE_MAP, 'unknown'),
-    verify: mapCode<VerifyMethod>(r.verified, cfg.verifyMap, VERIFY_MAP, 'other'),
+    state: zkStateOf(r.status, cfg.stateMap),
+    verify: zkVerifyOf(r.verified, cfg.verifyMap),
     workCode: r.workCode,
     raw: { source: 'soap', row: r.row, ...r.fields },
   };
-}
-
-function mapCode<T extends string>(code: number | null, override: Record<string, T>, table: ReadonlyMap<number, T>, fallback: T): T {
-  if (code === null) return fallback;
-  return override[String(code)] ?? table.get(code) ?? fallback;
 }
 
 function lastRowKey(log: AttLog): string {

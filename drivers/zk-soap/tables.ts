@@ -4,8 +4,8 @@
 //   cobisja/tad-php, the Solution vendor samples); codec.ts interprets these rows and holds none.
 // - Element names are matched case-insensitively (the codec lower-cases every tag), so the keys
 //   below are lower case; `element` is the spelling the vendor samples use, kept for raw audit fields.
-import type { VerifyMethod } from '../../src/punch/punch.js';
-
+// - `Verified` and `Status` carry the ZK-wide codes of drivers/zk-common/codes.ts (the same
+//   verify-mode and in/out codes as the PUSH and standalone protocols).
 export const SOAP_PATH = '/iWsService';
 
 /** Calls the gateway makes (tad-php TADSoap.php `$soap_commands_available`; Solution vendor samples). */
@@ -42,20 +42,3 @@ export const NO_DATA_PATTERN = /^no data/i;
 
 /** `GetDate` answers `<Row><Date>YYYY-MM-DD</Date><Time>HH:MM:SS</Time></Row>` (tad-php TADTest mock). */
 export const DATE_ROW = { date: 'date', time: 'time' } as const;
-
-/**
- * Verified code → punch/v1. The SOAP log carries the same verify-mode codes as the PUSH protocol
- * (zk-push.md appendix 7: 1 fingerprint, 3 password, 4 card, 15 face), and ZK's own enum adds
- * 25 palm (ludovicgerrard/projectLauncher `com/zktechnology/android/base/ZkUserVerifyType.java`).
- * 0 means "any method" on ZK firmware (same enum: FINGER_OR_PW_OR_CARD_OR_FACE_OR_PALM): `other`.
- */
-export const VERIFY_MAP: ReadonlyMap<number, VerifyMethod> = new Map([
-  [1, 'fingerprint'],
-  [3, 'password'],
-  [4, 'card'],
-  [15, 'face'],
-  [25, 'palm'],
-]);
-
-/** Status (in/out state) → punch/v1: the same codes as the standalone protocol, so the same table. */
-export { STATE_MAP } from '../zk-tcp/tables.js';

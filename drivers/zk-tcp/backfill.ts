@@ -10,9 +10,9 @@ import type { BackfillOptions, BackfillResult, DriverContext } from '../../src/d
 import { ZkClient, ZkRefusal } from './client.js';
 import type { ZkTcpConfig } from './config.js';
 import { identify } from './device.js';
-import { syncAttendance, type SyncResult } from './sync.js';
+import { syncAttendance, type AttlogSyncResult } from './sync.js';
 
-export async function backfillZkTcp(cfg: ZkTcpConfig, ctx: DriverContext, o: BackfillOptions): Promise<BackfillResult & SyncResult> {
+export async function backfillZkTcp(cfg: ZkTcpConfig, ctx: DriverContext, o: BackfillOptions): Promise<BackfillResult & AttlogSyncResult> {
   const client = new ZkClient({ host: cfg.host, port: cfg.port, transport: cfg.transport, commKey: cfg.commKey, timeoutMs: cfg.timeout, log: ctx.log });
   await client.connect(o.signal);
   try {

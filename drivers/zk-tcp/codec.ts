@@ -4,15 +4,17 @@
 // - Throws only DecodeError {code, offset} on bad input; every other failure is a bug.
 // - Device times stay naive wall-clock strings `YYYY-MM-DDTHH:mm:ss`; no JS Date in a host zone
 //   is ever involved (zk-standalone.md §4, pyzk#99).
-// - Layout knowledge lives in tables.ts; the functions here interpret those rows generically.
+// - Layout knowledge lives in tables.ts, the verify and state codes in ../zk-common/codes.ts; the
+//   functions here interpret those rows generically.
 import type { RawPunch } from '../../src/punch/punch.js';
 import { DecodeError } from '../../src/util/errors.js';
+import { zkStateOf, zkVerifyOf } from '../zk-common/codes.js';
 import {
-  ATTLOG_LAYOUTS, REALTIME_LAYOUTS, STATE_MAP, TCP_MAGIC, TCP_PREFIX_BYTES, USER_LAYOUTS,
-  VERIFY_MAP, ZK_HEADER_BYTES, type FieldRow, type Layout,
+  ATTLOG_LAYOUTS, REALTIME_LAYOUTS, TCP_MAGIC, TCP_PREFIX_BYTES, USER_LAYOUTS, ZK_HEADER_BYTES,
+  type FieldRow, type Layout,
 } from './tables.js';
 import { decodeCString } from './payloads.js';
-import type { WallTime } from '../../src/punch/time.js';
+import { formatWallTime, parseWallTime, type WallTime } from '../../src/punch/time.js';
 
 export * from './payloads.js';
 
@@ -88,21 +90,8 @@ export function encodeTcpFrame(packet: Uint8Array): Buffer {
 // ---------------------------------------------------------------------------------------------
 // Time (§4)
 
-export type { WallTime };
-
-const pad2 = (n: number): string => String(n).padStart(2, '0');
-
-export function formatWallTime(t: WallTime): string {
-  return `${String(t.year).padStart(4, '0')}-${pad2(t.month)}-${pad2(t.day)}T${pad2(t.hour)}:${pad2(t.minute)}:${pad2(t.second)}`;
-}
-
-/** `YYYY-MM-DDTHH:mm:ss` → parts; undefined when malformed. */
-export function parseWallTime(text: string): WallTime | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/.exec(text);
-  if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [number, number, number, number, number, number];
-  return { year, month, day, hour, minute, second };
-}
+/** The wall-time helpers live with the zone arithmetic (src/punch/time.ts); re-exported for the codec's users. */
+export { formatWallTime, parseWallTime, type WallTime };
 
 /** zkemsdk EncodeTime: every month counts 31 days. */
 export function encodeTime(t: WallTime): number {
@@ -226,8 +215,8 @@ function toRecord(fields: Fields, timeOf: (v: FieldValue) => WallTime): ZkRecord
     pin,
     uid: typeof fields.uid === 'number' ? fields.uid : undefined,
     localTime: formatWallTime(timeOf(fields.time ?? 0)),
-    verify: (typeof verifyCode === 'number' && VERIFY_MAP.get(verifyCode)) || 'other',
-    state: (typeof stateCode === 'number' && STATE_MAP.get(stateCode)) || 'unknown',
+    verify: zkVerifyOf(typeof verifyCode === 'number' ? verifyCode : null),
+    state: zkStateOf(typeof stateCode === 'number' ? stateCode : null),
     workCode: typeof fields.workCode === 'number' ? fields.workCode : null,
   };
 }

@@ -1,12 +1,7 @@
 // The `driver: zk-tcp` device entry. Every key carries a description: it ends up in
 // config/config.schema.json and config/example.yaml.
 import { z } from 'zod';
-import { baseDeviceSchema, duration } from '../../src/config/primitives.js';
-
-/** A duration key with a default, described on the outer schema too (so JSON Schema shows it). */
-function durationKey(description: string, defaultMs: number) {
-  return duration(description).default(defaultMs).describe(`${description} (duration: 500ms, 30s, 5m, 2h, 90d)`);
-}
+import { baseDeviceSchema, durationKey } from '../../src/config/primitives.js';
 
 const IMPORT_SINCE_PATTERN = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/;
 

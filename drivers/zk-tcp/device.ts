@@ -9,7 +9,7 @@ import {
   encodeReadRequest, encodeTime, encodeU32, formatWallTime, type AttendanceDataset, type FreeSizes, type WallTime,
   type ZkUser,
 } from './codec.js';
-import { clockSkewSec, wallTimeIn } from './clock.js';
+import { clockSkewSec, wallTimeIn } from '../../src/punch/time.js';
 import type { ProgressFn, ZkClient } from './client.js';
 import { quirksFor, type ModelResult } from './models.js';
 import { CMD, OPTION_NAMES } from './tables.js';

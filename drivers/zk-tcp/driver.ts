@@ -13,18 +13,17 @@
 //   client refused to hold (ZkRefusal: zk-dataset-too-large, zk-chunk-overrun).
 import type { DeviceInfo, Driver, DriverContext } from '../../src/devices/driver.js';
 import type { RawPunch } from '../../src/punch/punch.js';
+import { deviceZone } from '../../src/punch/time.js';
+import { spreadBackoffMs } from '../../src/util/backoff.js';
 import { GatewayError, errorMessage } from '../../src/util/errors.js';
 import { ZkClient, ZkRefusal } from './client.js';
 import type { ZkRecord } from './codec.js';
 import type { ZkTcpConfig } from './config.js';
 import { detectRecordSize, identify, measureClock, readUsers, type DeviceFacts } from './device.js';
-import { isHostClockTrusted } from './clock.js';
+import { isHostClockSynchronized } from '../../src/clock/hostClock.js';
 import { CHECKPOINT_KEY, syncAttendance, type AttlogCheckpoint } from './sync.js';
 import { quirksFor, type ZkQuirks } from './models.js';
 import { ATTLOG_LAYOUTS, EF } from './tables.js';
-
-/** Zone used when neither the device entry nor the core supplies one. */
-export const FALLBACK_ZONE = 'Asia/Jakarta';
 
 export interface ZkDriverTuning {
   backoffMinMs: number;
@@ -52,7 +51,7 @@ export class ZkTcpDriver implements Driver {
     private readonly ctx: DriverContext,
     private readonly tuning: ZkDriverTuning = DEFAULT_TUNING,
   ) {
-    this.zone = cfg.timezone ?? FALLBACK_ZONE;
+    this.zone = deviceZone(cfg);
     this.quirks = quirksFor({}).quirks;
   }
 
@@ -106,7 +105,7 @@ export class ZkTcpDriver implements Driver {
       await this.client?.destroy();
       this.client = undefined;
       if (this.stopped) break;
-      await this.sleep(backoffMs(this.tuning, attempt++));
+      await this.sleep(spreadBackoffMs(attempt++, { minMs: this.tuning.backoffMinMs, maxMs: this.tuning.backoffMaxMs }));
     }
     this.ctx.status.update({ online: false });
   }
@@ -207,7 +206,7 @@ export class ZkTcpDriver implements Driver {
 
   private canSetClock(): boolean {
     if (!this.cfg.syncClock) return false;
-    if (isHostClockTrusted()) return true;
+    if (isHostClockSynchronized()) return true;
     this.ctx.log.warn('zk syncClock is on but the gateway clock is not trusted; terminal clock left alone');
     return false;
   }
@@ -249,10 +248,4 @@ export class ZkTcpDriver implements Driver {
 
 function identityOf(facts: DeviceFacts, cfg: ZkTcpConfig): { serial?: string; model?: string; firmware?: string; platform?: string } {
   return { serial: facts.serial ?? cfg.serial, model: facts.model, firmware: facts.firmware, platform: facts.platform };
-}
-
-/** Exponential backoff with ±20 % jitter. */
-export function backoffMs(tuning: ZkDriverTuning, attempt: number): number {
-  const base = Math.min(tuning.backoffMaxMs, tuning.backoffMinMs * 2 ** Math.min(attempt, 16));
-  return Math.round(base * (0.8 + Math.random() * 0.4));
 }

@@ -1,9 +1,10 @@
 // Known terminal models and their quirks, as data (STYLE.md "Device knowledge as data").
 // Invariants:
-// - Rows are tried in order; the first whose every `match` key matches wins. A terminal that no
-//   row matches gets DEFAULT_QUIRKS and a warning, never an error.
+// - Rows are tried in order (src/devices/modelRows.ts); the first whose every `match` key matches
+//   wins. A terminal that no row matches gets DEFAULT_QUIRKS and a warning, never an error.
 // - Every row names its source and a fixture directory under test/drivers/zk-tcp/fixtures/; a
 //   test fails for a row whose fixture does not exist.
+import { lookUpModel, type ModelResult as SharedModelResult, type ModelRow as SharedModelRow } from '../../src/devices/modelRows.js';
 import { CHUNK_BYTES_TCP, CHUNK_BYTES_UDP } from './tables.js';
 
 export interface ZkQuirks {
@@ -20,22 +21,11 @@ export interface ZkQuirks {
   realtimeSize?: number;
 }
 
-export interface ModelMatch {
-  /** `~Platform` value (exact string or pattern) */
-  platform?: string | RegExp;
-  /** CMD_GET_VERSION text (exact string or pattern) */
-  firmware?: string | RegExp;
-  /** attendance record size seen in a download */
-  recordSize?: number;
-}
+export type ModelKey = 'platform' | 'firmware' | 'recordSize';
 
-export interface ModelRow {
-  match: ModelMatch;
-  quirks: Partial<ZkQuirks>;
-  source: string;
-  /** fixture directory (under test/drivers/zk-tcp/fixtures/) holding bytes from this kind of device */
-  fixture: string;
-}
+/** `platform`: `~Platform`; `firmware`: the CMD_GET_VERSION text; `recordSize`: attendance record size seen in a download. */
+export type ModelMatch = SharedModelRow<ModelKey, ZkQuirks>['match'];
+export type ModelRow = SharedModelRow<ModelKey, ZkQuirks>;
 
 export const DEFAULT_QUIRKS: ZkQuirks = {
   sdkBuild: true,
@@ -58,32 +48,14 @@ export const MODELS: readonly ModelRow[] = [
   },
 ];
 
-function matches(rule: string | RegExp | undefined, value: string | undefined): boolean {
-  if (rule === undefined) return true;
-  if (value === undefined) return false;
-  return typeof rule === 'string' ? rule === value : rule.test(value);
-}
-
 export interface ModelLookup {
   platform?: string;
   firmware?: string;
   recordSize?: number;
 }
 
-export interface ModelResult {
-  quirks: ZkQuirks;
-  row?: ModelRow;
-  /** true when no row matched and the defaults apply */
-  unknown: boolean;
-}
+export type ModelResult = SharedModelResult<ModelKey, ZkQuirks>;
 
 export function quirksFor(device: ModelLookup): ModelResult {
-  const row = MODELS.find(
-    (r) =>
-      matches(r.match.platform, device.platform) &&
-      matches(r.match.firmware, device.firmware) &&
-      (r.match.recordSize === undefined || r.match.recordSize === device.recordSize),
-  );
-  if (!row) return { quirks: { ...DEFAULT_QUIRKS }, unknown: true };
-  return { quirks: { ...DEFAULT_QUIRKS, ...row.quirks }, row, unknown: false };
+  return lookUpModel(MODELS, DEFAULT_QUIRKS, device);
 }

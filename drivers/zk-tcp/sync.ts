@@ -9,6 +9,7 @@
 // - The log is cleared only when configured, only after every batch committed, and only when
 //   the terminal (held disabled) still has exactly the records that were downloaded.
 import type { DriverContext } from '../../src/devices/driver.js';
+import { countCommitted, emptySyncResult, type SyncResult } from '../../src/devices/syncResult.js';
 import type { RawPunch } from '../../src/punch/punch.js';
 import { DecodeError, GatewayError, errorMessage } from '../../src/util/errors.js';
 import { decodeAttendanceAt, type AttendanceDataset, type ZkRecord } from './codec.js';
@@ -47,26 +48,21 @@ export interface SyncOptions {
   signal?: AbortSignal;
 }
 
-export interface SyncResult {
+/** One sync: the shared counts (src/devices/syncResult.ts) and the log it read. */
+export interface AttlogSyncResult extends SyncResult {
+  /** records in the whole log */
   records: number;
   recordSize: number;
-  /** records handed to emitMany in this sync */
-  emitted: number;
-  inserted: number;
-  duplicates: number;
-  /** records before importSince / since */
-  skipped: number;
-  rejected: number;
   cleared: boolean;
 }
 
-export async function syncAttendance(o: SyncOptions): Promise<SyncResult> {
+export async function syncAttendance(o: SyncOptions): Promise<AttlogSyncResult> {
   const checkpoint = o.since === undefined ? o.ctx.checkpoint.get<AttlogCheckpoint>(CHECKPOINT_KEY) : undefined;
   const download = (): Promise<{ set: AttendanceDataset; count: number }> => downloadLog(o, checkpoint);
   const { set, count } = o.cfg.disableDuringDownload
     ? await withDeviceDisabled(o.client, DISABLE_TIMEOUT_SEC, download)
     : await download();
-  const result: SyncResult = { records: set.count, recordSize: set.recordSize, emitted: 0, inserted: 0, duplicates: 0, skipped: 0, rejected: 0, cleared: false };
+  const result: AttlogSyncResult = { records: set.count, recordSize: set.recordSize, ...emptySyncResult(), cleared: false };
   const start = o.since === undefined ? resumeIndex(set, checkpoint, o.serial) : 0;
   const pins = await pinResolver(o.client, set, count);
   const sinceLimit = o.since ?? (checkpoint === undefined ? o.cfg.importSince : undefined);
@@ -117,7 +113,7 @@ interface EmitPlan {
   start: number;
   pins: (r: ZkRecord) => string | undefined;
   sinceLimit: string | undefined;
-  result: SyncResult;
+  result: AttlogSyncResult;
 }
 
 async function emitFrom(o: SyncOptions, plan: EmitPlan): Promise<void> {
@@ -134,9 +130,7 @@ async function emitFrom(o: SyncOptions, plan: EmitPlan): Promise<void> {
     }
     const cp: AttlogCheckpoint = { serial: o.serial, count: to, recordSize: set.recordSize, lastKey: recordKey(set, to - 1), lastTime: raws.at(-1)?.localTime };
     const committed = await o.ctx.emitMany(raws, o.since === undefined ? { [CHECKPOINT_KEY]: cp } : undefined);
-    result.emitted += raws.length;
-    result.inserted += committed.inserted;
-    result.duplicates += committed.duplicates;
+    countCommitted(result, raws.length, committed);
     o.onEmit?.(to - plan.start, set.count - plan.start);
   }
 }

@@ -5,7 +5,8 @@
 // - Layout rows name punch/v1 roles: `pin` (user id as the device stores it), `uid` (internal user
 //   serial), `verify`, `state`, `time` (u32 encoded, §4), `timeHex` (6 raw bytes, §4), `workCode`;
 //   any other name is kept verbatim in punch/v1 `raw`.
-import type { PunchState, VerifyMethod } from '../../src/punch/punch.js';
+// - The verify and state codes of a record are not here: every ZK family reads them from
+//   drivers/zk-common/codes.ts.
 
 /** Command and reply codes (zk-standalone.md §3, §6, §8). */
 export const CMD = {
@@ -199,24 +200,6 @@ export const USER_LAYOUTS: ReadonlyMap<number, Layout> = new Map([
     { name: 'card', offset: 35, type: 'u32' }, { name: 'group', offset: 40, type: 'zstr', length: 7 },
     { name: 'pin', offset: 48, type: 'zstr', length: 24 },
   ] }],
-]);
-
-/** Verify type → punch/v1 (adrobinoga: 0 password, 1 fingerprint, 2 card; 15 face: pyzk#211, kurenai-ryu/pyzk#8). */
-export const VERIFY_MAP: ReadonlyMap<number, VerifyMethod> = new Map([
-  [0, 'password'],
-  [1, 'fingerprint'],
-  [2, 'card'],
-  [15, 'face'],
-]);
-
-/** In/out state → punch/v1 (zk-standalone.md §7). Anything else (pyzk#211 shows 255) is `unknown`. */
-export const STATE_MAP: ReadonlyMap<number, PunchState> = new Map([
-  [0, 'check-in'],
-  [1, 'check-out'],
-  [2, 'break-out'],
-  [3, 'break-in'],
-  [4, 'overtime-in'],
-  [5, 'overtime-out'],
 ]);
 
 /** Word indexes in the CMD_GET_FREE_SIZES reply (zk-standalone.md §6, terminal.md, pyzk read_sizes). */

@@ -1,6 +1,8 @@
 // `absensi-gateway import <file|dir> --device <id> [--format F] [--dry-run]`: punch logs carried on a
 // USB flashdisk (ZK `*_attlog.dat` exports) or saved serial-line logs → the buffer, as the device's
 // punches, with a progress bar and a summary.
+// The import itself (format choice, files, decoding, commits) is the serial-line driver's:
+// drivers/serial-line/importFiles.ts. This file wires the device context, the bar and the summary.
 // Invariants:
 // - Punches go through the device's DriverContext (normalize → commit), so ids dedupe: a second
 //   import of the same file prints "0 new, N already known".
@@ -8,16 +10,15 @@
 //   else zk-attlog. A format whose lines carry no time is refused: every punch would get today's date.
 // - Rejected lines are listed with file and line number; they never stop the import. Exit 0 when
 //   the import ran (even with rejections), 64 for bad arguments, 1 when it could not run.
+// - The driver folder is imported directly, for now: the one list of drivers (issue #16) is to be
+//   the only place below the CLI that names driver folders.
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { readCardMap } from '../../drivers/serial-line/cardMap.js';
-import { compileFormat, type LineFormat } from '../../drivers/serial-line/codec.js';
-import type { SerialLineConfig } from '../../drivers/serial-line/config.js';
-import { formatOf } from '../../drivers/serial-line/driver.js';
-import { importFilesOf, importLines, type ImportSummary } from '../importer/importLines.js';
+import { importFiles } from '../../drivers/serial-line/importFiles.js';
+import type { ImportSummary } from '../../drivers/serial-line/importLines.js';
 import { errorMessage } from '../util/errors.js';
 import { DEFAULT_CONFIG_PATH } from '../config/load.js';
-import { openDeviceContext, type DeviceWiring } from './pullWiring.js';
+import { openDeviceContext } from './pullWiring.js';
 
 interface ImportCliOptions {
   device: string;
@@ -25,16 +26,6 @@ interface ImportCliOptions {
   format?: string;
   dryRun?: boolean;
   json?: boolean;
-}
-
-/** The LineFormat an import reads with (see the invariants above). */
-export function importFormatOf(device: DeviceWiring['device'], override?: string): LineFormat {
-  if (override !== undefined) return compileFormat(override);
-  if (device.driver === 'serial-line') {
-    const own = formatOf(device as unknown as SerialLineConfig);
-    if (own.hasTime) return own;
-  }
-  return compileFormat('zk-attlog');
 }
 
 function progressBar(): { update: (done: number, total: number) => void; stop: () => void } {
@@ -71,18 +62,11 @@ async function runImport(target: string, options: ImportCliOptions): Promise<voi
   const wiring = openDeviceContext(options.device, options.config, 'import');
   const bar = progressBar();
   try {
-    const format = importFormatOf(wiring.device, options.format);
-    if (!format.hasTime) throw new Error(`format ${format.name} carries no date/time; importing it would stamp every punch with today`);
-    const files = importFilesOf(target, format.name);
-    if (files.length === 0) throw new Error(`no punch log files in ${target}`);
-    const cfg = wiring.device as Partial<SerialLineConfig>;
-    const summary = await importLines({
-      files,
-      format,
+    const summary = await importFiles({
+      target,
+      device: wiring.device,
       ctx: wiring.ctx,
-      zone: wiring.device.timezone,
-      cardMap: cfg.cardMapFile ? readCardMap(cfg.cardMapFile) : undefined,
-      unknownCard: cfg.unknownCard,
+      format: options.format,
       dryRun: options.dryRun === true,
       onProgress: bar.update,
     });

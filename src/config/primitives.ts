@@ -1,5 +1,6 @@
-// Reusable config value types. Every schema here carries a description: it ends up in
-// config/config.schema.json, which editors show next to the YAML.
+// Reusable config value types, for the core's schema and every driver's config.ts (durations with a
+// default, per-device code tables, zones, addresses). Every schema here carries a description: it
+// ends up in config/config.schema.json, which editors show next to the YAML.
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
@@ -35,6 +36,23 @@ export function duration(description: string) {
       }
       return ms;
     });
+}
+
+/** A duration key with a default, described on the outer schema too (so the JSON Schema shows it). */
+export function durationKey(description: string, defaultMs: number) {
+  return duration(description).default(defaultMs).describe(`${description} (duration: 500ms, 30s, 5m, 2h, 90d)`);
+}
+
+/**
+ * A per-device code table: decimal code (1-3 digits) → one of `values`, empty by default. `what`
+ * names the code in the device's own words (`Verify`, `IOMode`); `role` says how it meets the
+ * driver's built-in table.
+ */
+export function codeMap<T extends readonly [string, ...string[]]>(values: T, what: string, role = 'overriding the built-in table for terminals configured differently') {
+  return z
+    .record(z.string().regex(/^\d{1,3}$/, 'expected a numeric code'), z.enum(values))
+    .default({})
+    .describe(`${what} code → punch/v1 value, ${role}`);
 }
 
 export function isValidTimeZone(zone: string): boolean {

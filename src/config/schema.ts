@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { AnyDriverFactory } from '../devices/registry.js';
+import { DEFAULT_ZONE } from '../punch/time.js';
 import { isLoopbackHost } from '../util/loopback.js';
 import { duration, hostName, listenAddress, parsedUrl, timeZone } from './primitives.js';
 
@@ -23,7 +24,7 @@ const tlsFields = {
 export const gatewaySchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected 1-64 letters, digits, dot, dash or underscore').describe('gateway id, unique in the fleet'),
   site: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected 1-64 letters, digits, dot, dash or underscore').describe('site / OPD / building code; part of MQTT topics'),
-  timezone: timeZone.default('Asia/Jakarta').describe('default IANA zone of device clocks (Asia/Jakarta WIB, Asia/Makassar WITA, Asia/Jayapura WIT)'),
+  timezone: timeZone.default(DEFAULT_ZONE).describe('default IANA zone of device clocks (Asia/Jakarta WIB, Asia/Makassar WITA, Asia/Jayapura WIT)'),
   dataDir: z.string().min(1).default('/var/lib/absensi-gateway').describe('directory of the SQLite buffer'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level'),
 });

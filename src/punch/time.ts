@@ -1,11 +1,27 @@
-// Device wall time + IANA zone → an instant. Terminals store naive local time; the zone comes from
-// config (the device's own, else the gateway's), never from the host the gateway runs on.
+// Device wall time + IANA zone → an instant, and the wall-clock arithmetic of terminal clocks
+// (skew, shifting a wall time). Terminals store naive local time; the zone comes from config (the
+// device's own, else the gateway's), never from the host the gateway runs on.
 // Invariants:
-// - Pure: the result depends only on (localTime, zone), using the ICU zone data of Node.
+// - Pure: the result depends only on the arguments (wall time, zone, instant), using the ICU zone
+//   data of Node. A wall time is read in a zone with Intl, never through a JS Date in the host zone.
+// - Skew compares two wall times in the same zone, so it is exact except across a DST change
+//   (Indonesian zones have none).
 // - A wall time that occurs twice (DST fall-back) maps to the earlier instant; one that does not
 //   exist (DST spring-forward gap) is shifted forward by the gap, like Temporal's 'compatible'
 //   disambiguation. Indonesian zones have no DST, so this only matters for foreign zones.
 import { LOCAL_TIME_PATTERN } from '../punch/punch.js';
+
+/**
+ * The zone of `gateway.timezone` when the config names none (WIB), and so of a device config that
+ * reaches a driver without a zone: the gateway fills every device's zone before a driver sees it
+ * (gateway.ts, service/reload.ts, cli/pullWiring.ts); only a driver built directly (tests) lacks one.
+ */
+export const DEFAULT_ZONE = 'Asia/Jakarta';
+
+/** The zone a driver reads its terminal's clock in: the device's own, else DEFAULT_ZONE. */
+export function deviceZone(device: { timezone?: string }): string {
+  return device.timezone ?? DEFAULT_ZONE;
+}
 
 export interface ZonedTime {
   /** `YYYY-MM-DDTHH:mm:ss±HH:MM` */
@@ -53,6 +69,47 @@ export function zoneOffsetMinutes(zone: string, epochMs: number): number {
   const wallAsUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
   const wholeSecondsMs = Math.floor(epochMs / 1000) * 1000;
   return Math.round((wallAsUtc - wholeSecondsMs) / 60_000);
+}
+
+/** The wall time in `zone` at the instant `epochMs`. */
+export function wallTimeIn(zone: string, epochMs: number): WallTime {
+  const parts = formatterFor(zone).formatToParts(new Date(epochMs));
+  const get = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value);
+  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') };
+}
+
+/** Seconds since an arbitrary epoch, treating the wall time as if it were UTC (zone-free arithmetic). */
+export function wallSeconds(t: WallTime): number {
+  return Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second) / 1000;
+}
+
+/** Inverse of `wallSeconds`. */
+export function wallFromSeconds(seconds: number): WallTime {
+  const d = new Date(seconds * 1000);
+  return {
+    year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(),
+    hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(),
+  };
+}
+
+/** Device clock minus gateway clock, in seconds, both read as wall times in the device zone. */
+export function clockSkewSec(device: WallTime, zone: string, nowMs: number): number {
+  return wallSeconds(device) - wallSeconds(wallTimeIn(zone, nowMs));
+}
+
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+/** `YYYY-MM-DDTHH:mm:ss` of a wall time (the year padded to 4 digits). */
+export function formatWallTime(t: WallTime): string {
+  return `${String(t.year).padStart(4, '0')}-${pad2(t.month)}-${pad2(t.day)}T${pad2(t.hour)}:${pad2(t.minute)}:${pad2(t.second)}`;
+}
+
+/** `YYYY-MM-DDTHH:mm:ss` → parts, not checked against the calendar (see parseLocalTime); undefined when malformed. */
+export function parseWallTime(text: string): WallTime | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  return { year, month, day, hour, minute, second };
 }
 
 /** Parses `YYYY-MM-DDTHH:mm:ss`; undefined when malformed or not a real calendar time. */

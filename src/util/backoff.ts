@@ -1,7 +1,11 @@
-// Retry delays: exponential backoff with "full jitter" (AWS Architecture Blog, "Exponential Backoff
-// And Jitter", 2015): the delay is drawn uniformly from (0, min(maxMs, baseMs * 2^attempt)], so a
-// fleet of gateways that lost the same server does not come back in lock-step.
-// Invariants:
+// Retry delays, two shapes:
+// - backoffDelayMs: exponential backoff with "full jitter" (AWS Architecture Blog, "Exponential
+//   Backoff And Jitter", 2015): the delay is drawn uniformly from (0, min(maxMs, baseMs * 2^attempt)],
+//   so a fleet of gateways that lost the same server does not come back in lock-step. Sinks, the
+//   supervisor and serial-line reopen with it.
+// - spreadBackoffMs: the same exponential ceiling with ±20 % around it, never near 0: the reconnect
+//   delay of drivers that must not hammer a terminal (zk-tcp sessions, Fingerspot bridge cycles).
+// Invariants (backoffDelayMs):
 // - The result is a whole number of milliseconds, never more than maxMs and never more than
 //   baseMs * 2^attempt.
 // - It is at least 1 ms whenever that ceiling is at least 1 ms: callers may hand it to APIs where 0
@@ -41,4 +45,25 @@ function nonNegative(value: number | undefined, fallback: number): number {
 function clampUnit(value: number): number {
   if (!Number.isFinite(value) || value < 0) return 0;
   return Math.min(value, 1);
+}
+
+export interface SpreadBackoffOptions {
+  /** delay around which the first retry waits */
+  minMs: number;
+  /** the exponential step stops here; the spread may go 20 % beyond it */
+  maxMs: number;
+  /** uniform in [0, 1); default Math.random, injectable for tests */
+  random?: () => number;
+}
+
+/** The exponent stops at 16: 2^16 times any sane minMs is past every maxMs. */
+const MAX_SPREAD_EXPONENT = 16;
+
+/**
+ * Exponential backoff with ±20 % jitter: round(min(maxMs, minMs * 2^attempt) * (0.8 … 1.2)).
+ * Attempt 0 is the first retry.
+ */
+export function spreadBackoffMs(attempt: number, opts: SpreadBackoffOptions): number {
+  const base = Math.min(opts.maxMs, opts.minMs * 2 ** Math.min(attempt, MAX_SPREAD_EXPONENT));
+  return Math.round(base * (0.8 + (opts.random ?? Math.random)() * 0.4));
 }

@@ -16,7 +16,7 @@ import { zkTcpConfigSchema, ZkTcpDriver } from '../../drivers/zk-tcp/index.js';
 import { SqlitePunchBuffer } from '../../src/buffer/sqlitePunchBuffer.js';
 import { pullDevice } from '../../src/cli/pull.js';
 import type { BaseDeviceConfig, DriverContext } from '../../src/devices/driver.js';
-import { importLines } from '../../src/importer/importLines.js';
+import { importLines } from '../../drivers/serial-line/importLines.js';
 import type { Punch } from '../../src/punch/punch.js';
 import { FingerspotSimulator } from '../../src/sim/fingerspot/index.js';
 import { HikvisionSimulator } from '../../src/sim/hikvision/index.js';

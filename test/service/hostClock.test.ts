@@ -2,7 +2,6 @@
 // zk-tcp syncClock gate that relies on it, and the monitor's log line, metric and device status.
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isHostClockTrusted } from '../../drivers/zk-tcp/clock.js';
 import { ClockMonitor } from '../../src/clock/clockMonitor.js';
 import { checkHostClock, isHostClockSynchronized, lastHostClockStatus, resetHostClockStatus } from '../../src/clock/hostClock.js';
 import { DeviceStates } from '../../src/devices/deviceState.js';
@@ -42,12 +41,12 @@ describe('checkHostClock', () => {
 
 describe('zk-tcp syncClock gate', () => {
   it('trusts the host clock only while it is not known to be unsynchronized', async () => {
-    expect(isHostClockTrusted(NOW_2026)).toBe(true); // before any check: the year rule alone
-    expect(isHostClockTrusted(NOW_2000)).toBe(false);
+    expect(isHostClockSynchronized(NOW_2026)).toBe(true); // before any check: the year rule alone
+    expect(isHostClockSynchronized(NOW_2000)).toBe(false);
     await checkHostClock({ nowMs: () => NOW_2026, ntpSynchronized: answer('no') });
-    expect(isHostClockTrusted(NOW_2026)).toBe(false);
+    expect(isHostClockSynchronized(NOW_2026)).toBe(false);
     await checkHostClock({ nowMs: () => NOW_2026, ntpSynchronized: answer('yes') });
-    expect(isHostClockTrusted(NOW_2026)).toBe(true);
+    expect(isHostClockSynchronized(NOW_2026)).toBe(true);
   });
 });
 

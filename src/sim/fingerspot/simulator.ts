@@ -15,8 +15,7 @@
 // - Binds 127.0.0.1 unless told otherwise; `stop()` closes every socket.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { formatWallTime } from '../../../drivers/zk-tcp/codec.js';
-import { wallTimeIn } from '../../../drivers/zk-tcp/clock.js';
+import { formatWallTime, wallTimeIn } from '../../punch/time.js';
 
 export interface SimScan {
   pin: string;

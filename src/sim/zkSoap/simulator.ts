@@ -11,7 +11,7 @@
 //   through the body; `rejectKey` refuses every comm key.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { XMLParser } from 'fast-xml-parser';
-import { wallFromSeconds, wallSeconds, wallTimeIn } from '../../../drivers/zk-tcp/clock.js';
+import { wallFromSeconds, wallSeconds, wallTimeIn } from '../../punch/time.js';
 import { parseLocalTime } from '../../punch/time.js';
 
 export interface ZkSoapSimFaults {

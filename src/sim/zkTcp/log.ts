@@ -7,7 +7,7 @@
 import {
   encodeFields, encodeTimeHex, encodeTime, formatWallTime, parseWallTime, type Fields, type WallTime,
 } from '../../../drivers/zk-tcp/codec.js';
-import { wallFromSeconds, wallSeconds } from '../../../drivers/zk-tcp/clock.js';
+import { wallFromSeconds, wallSeconds } from '../../punch/time.js';
 import { ATTLOG_LAYOUTS, REALTIME_LAYOUTS, USER_LAYOUTS } from '../../../drivers/zk-tcp/tables.js';
 
 export interface SimUser {

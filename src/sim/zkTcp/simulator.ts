@@ -17,7 +17,7 @@ import {
   decodeCString, decodePacket, decodeReadRequest, decodeTime, decodeTwoU32, decodeU32, encodeDataStat, encodeFreeSizes,
   encodePacket, encodeTime, encodeTwoU32, encodeU32, formatWallTime, makeCommKey, type DecodedPacket, type WallTime,
 } from '../../../drivers/zk-tcp/codec.js';
-import { wallFromSeconds, wallSeconds, wallTimeIn } from '../../../drivers/zk-tcp/clock.js';
+import { wallFromSeconds, wallSeconds, wallTimeIn } from '../../punch/time.js';
 import { TcpDeframer } from '../../../drivers/zk-tcp/streamReader.js';
 import { CMD, CMD_NAMES, DATA_PACKET_BYTES, EF } from '../../../drivers/zk-tcp/tables.js';
 import { SimLog, type SimPunch, type SimUser } from './log.js';

@@ -6,7 +6,8 @@ import { punchId, type RawPunch } from '../../../src/punch/punch.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import type { ZkSimulatorOptions } from '../../../src/sim/zkTcp/index.js';
 import type { SimLog } from '../../../src/sim/zkTcp/log.js';
-import { ATTLOG_LAYOUTS, STATE_MAP, VERIFY_MAP } from '../../../drivers/zk-tcp/tables.js';
+import { ZK_STATE_MAP as STATE_MAP, ZK_VERIFY_MAP as VERIFY_MAP } from '../../../drivers/zk-common/codes.js';
+import { ATTLOG_LAYOUTS } from '../../../drivers/zk-tcp/tables.js';
 
 export interface SharedStore {
   checkpoints: Map<string, unknown>;

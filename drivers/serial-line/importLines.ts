@@ -1,7 +1,8 @@
 // Imports punch log files (USB-flashdisk `*_attlog.dat` exports, saved serial-line logs) into the
-// buffer through a device's DriverContext, like the device's own driver would emit them.
+// buffer through a device's DriverContext, like the device's own driver would emit them. Used by the
+// drop folder (dropFolder.ts) and by `absensi-gateway import` (importFiles.ts, src/cli/import.ts).
 // Invariants:
-// - Every line is decoded with the same codec as the serial-line driver (drivers/serial-line);
+// - Every line is decoded with the serial-line codec (codec.ts), as the driver decodes a port's lines;
 //   a line that does not decode is rejected with its file and line number, never dropped silently,
 //   and never stops the import.
 // - Punches commit in batches through ctx.emitMany; ids make a second import of the same file add
@@ -15,10 +16,10 @@
 import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { decodeLine, trimControl, type LineFormat } from '../../drivers/serial-line/codec.js';
-import type { DriverContext } from '../devices/driver.js';
-import type { RawPunch } from '../punch/punch.js';
-import { DecodeError, errorMessage } from '../util/errors.js';
+import type { DriverContext } from '../../src/devices/driver.js';
+import type { RawPunch } from '../../src/punch/punch.js';
+import { DecodeError, errorMessage } from '../../src/util/errors.js';
+import { decodeLine, trimControl, type LineFormat } from './codec.js';
 
 export interface ImportRejection {
   file: string;
