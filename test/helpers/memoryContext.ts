@@ -8,6 +8,8 @@
 //   `emitted`, `updates` and `rejections`, which record what the driver handed over, as it did.
 // - Several contexts may share one MemoryStore (one buffer): a fresh context on the same store is
 //   a gateway restart (new device state, same punches and checkpoints). Checkpoints are per device id.
+//   Contexts given the same DeviceStates (a supervisor's) keep the device's state: a device already
+//   registered there is not registered again.
 // - A context's `failCommits` makes the buffer's commit reject for that context as a full disk does
 //   (GW_ERR_BUFFER_UNAVAILABLE, SQLITE_FULL): the real context logs and rethrows it, as in the
 //   daemon. Another context on the same store (the restarted gateway) commits normally.
@@ -113,7 +115,7 @@ export class MemoryStore {
 }
 
 /** A device entry as a driver's config schema gives it (extra keys kept), or the least a context needs. */
-export type DeviceEntry = Omit<BaseDeviceConfig, 'enabled'> & { enabled?: boolean } & Record<string, unknown>;
+export type DeviceEntry = Omit<BaseDeviceConfig, 'enabled'> & { enabled?: boolean };
 
 export interface MemoryContextOptions {
   /** the device entry (normalize reads id, driver, timezone, serial, host/path); default lobby-1 */
@@ -130,6 +132,8 @@ export interface MemoryContextOptions {
   metrics?: Metrics;
   /** called on ctx.fail, after it is recorded in `failures` */
   onFail?: (error: Error) => void;
+  /** the driver's abort signal (a supervisor's); default the context's own `abort` */
+  signal?: AbortSignal;
 }
 
 const DEFAULT_DEVICE: DeviceEntry = { id: 'lobby-1', driver: 'memory-test' };
@@ -137,8 +141,9 @@ const DEFAULT_DEVICE: DeviceEntry = { id: 'lobby-1', driver: 'memory-test' };
 export class MemoryContext implements DriverContext {
   readonly deviceId: string;
   readonly log: Logger;
+  /** aborts `signal` unless the signal was given */
   readonly abort = new AbortController();
-  readonly signal = this.abort.signal;
+  readonly signal: AbortSignal;
   readonly store: MemoryStore;
   readonly states: DeviceStates;
   readonly metrics: Metrics;
@@ -171,13 +176,15 @@ export class MemoryContext implements DriverContext {
   constructor(options: MemoryContextOptions = {}) {
     const device = { ...(options.device ?? DEFAULT_DEVICE) };
     this.deviceId = device.id;
+    this.signal = options.signal ?? this.abort.signal;
     this.store = options.store ?? new MemoryStore();
     this.states = options.states ?? new DeviceStates();
     this.metrics = options.metrics ?? createMetrics();
     this.log = options.log ?? silentLogger();
     if (options.push) this.push = options.push;
     const entry = { ...device, enabled: device.enabled ?? true } as BaseDeviceConfig;
-    this.states.register(entry.id, entry.driver, true, entry.serial);
+    // a supervisor registers its devices itself (and keeps their state across restarts)
+    if (!this.states.get(entry.id)) this.states.register(entry.id, entry.driver, true, entry.serial);
     this.inner = createDriverContext({
       device: entry,
       gateway: options.gateway ?? { id: 'gw-test', site: 'TEST', timezone: 'Asia/Jakarta' },
