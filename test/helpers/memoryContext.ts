@@ -159,6 +159,8 @@ export class MemoryContext implements DriverContext {
   emitsBeforeSerial = 0;
   /** emit/emitMany calls that resolved (committed) */
   commits = 0;
+  /** punches whose emit/emitMany has settled, committed or not */
+  settled = 0;
   inserted = 0;
   duplicates = 0;
   /** the sum of EmitResult.quarantined (emitMany: new quarantine rows only; see `counted`) */
@@ -221,12 +223,12 @@ export class MemoryContext implements DriverContext {
 
   emit(raw: RawPunch): Promise<EmitResult> {
     this.handedOver([raw]);
-    return this.inner.emit(raw).then((result) => this.committedWith(result));
+    return this.inner.emit(raw).finally(() => (this.settled += 1)).then((result) => this.committedWith(result));
   }
 
   emitMany(raws: RawPunch[], checkpoint?: Record<string, unknown>): Promise<EmitResult> {
     this.handedOver(raws);
-    return this.inner.emitMany(raws, checkpoint).then((result) => this.committedWith(result));
+    return this.inner.emitMany(raws, checkpoint).finally(() => (this.settled += raws.length)).then((result) => this.committedWith(result));
   }
 
   fail(error: Error): void {

@@ -121,6 +121,8 @@ describe('hikvision-isapi pull', () => {
     expect(r.ctx.rejections.map((x) => x.reason)).toEqual(['acs-record', 'acs-no-employee']);
     // the person-less attendance event goes to the buffer as an invalid punch (quarantined there)
     expect(r.ctx.emitted.map((p) => p.pin)).toEqual(['1', '']);
+    expect(r.ctx.committed().map((p) => p.pin)).toEqual(['1']);
+    expect(r.ctx.quarantine().map((q) => q.reason)).toEqual(['invalid: pin: pin is empty']);
   });
 
   it('an unreachable terminal is GW_ERR_DEVICE_UNREACHABLE in lastError', async () => {
