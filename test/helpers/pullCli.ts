@@ -1,5 +1,5 @@
 // `absensi-gateway pull` in-process with a fake wiring: the device entry and a context the test
-// holds (e.g. the zk-tcp FakeContext), stdout and stderr captured, process.exitCode read back.
+// holds (a MemoryContext, test/helpers/memoryContext.ts), stdout and stderr captured, process.exitCode read back.
 // The caller's afterEach must `vi.restoreAllMocks()` and reset `process.exitCode`.
 import { Command } from 'commander';
 import { vi } from 'vitest';

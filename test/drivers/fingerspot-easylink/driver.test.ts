@@ -3,11 +3,10 @@
 // bad replies counted, a paging session begun elsewhere, and the probe that never consumes.
 import { afterEach, describe, expect, it } from 'vitest';
 import { EasyLinkClient } from '../../../drivers/fingerspot-easylink/client.js';
-import { CHECKPOINT_KEY } from '../../../drivers/fingerspot-easylink/reads.js';
 import { probeEasyLink } from '../../../drivers/fingerspot-easylink/probe.js';
 import type { FingerspotSimulator } from '../../../src/sim/fingerspot/index.js';
-import { until } from '../zk-tcp/fakeContext.js';
-import { newStore } from '../zk-tcp/fakeContext.js';
+import { MemoryStore } from '../../helpers/memoryContext.js';
+import { until } from '../../helpers/until.js';
 import { SERIAL, backfilledStore, checkpointOf, committedPins, loggedPins, startDriver, startSim, type Running } from './harness.js';
 
 let sim: FingerspotSimulator | undefined;
@@ -31,23 +30,23 @@ describe('fingerspot-easylink driver', () => {
   it('backfills the whole log through paging on first start, reporting the serial first', async () => {
     sim = await startSim();
     sim.fill(250);
-    const r = drive({ pageSize: 100 }, newStore());
+    const r = drive({ pageSize: 100 }, new MemoryStore());
     await until(() => checkpointOf(r.ctx)?.backfilled === true && newPolls() > 0, 'backfill');
-    expect(committedPins(r.ctx.store)).toEqual(loggedPins(sim));
+    expect(committedPins(r.ctx)).toEqual(loggedPins(sim));
     expect(r.ctx.emitsBeforeSerial).toBe(0);
     expect(r.ctx.updates[0]?.serial).toBe(SERIAL);
     expect(sim.stats.requests['/scanlog/all/paging']).toBe(3);
-    expect(r.ctx.status_).toMatchObject({ online: true, lastError: null, details: { records: 250, bridge: `127.0.0.1:${sim.address.port}` } });
-    expect(typeof r.ctx.status_.clockSkewSec).toBe('number');
+    expect(r.ctx.snapshot).toMatchObject({ online: true, lastError: null, details: { records: 250, bridge: `127.0.0.1:${sim.address.port}` } });
+    expect(typeof r.ctx.snapshot.clockSkewSec).toBe('number');
   });
 
   it('skips scans before importSince in the backfill', async () => {
     sim = await startSim();
     sim.fill(120, '2026-03-01 23:00:00');
-    const r = drive({ importSince: '2026-03-02' }, newStore());
+    const r = drive({ importSince: '2026-03-02' }, new MemoryStore());
     await until(() => checkpointOf(r.ctx)?.backfilled === true, 'backfill');
-    expect(r.ctx.store.punches.size).toBe(60);
-    expect([...r.ctx.store.punches.values()].every((p) => p.localTime >= '2026-03-02T00:00:00')).toBe(true);
+    expect(r.ctx.store.size).toBe(60);
+    expect(r.ctx.committed().every((p) => p.localTime >= '2026-03-02T00:00:00')).toBe(true);
   });
 
   it('commits each scan of /scanlog/new once, and "No data" is no error', async () => {
@@ -56,7 +55,7 @@ describe('fingerspot-easylink driver', () => {
     await until(() => newPolls() >= 2, 'idle polls');
     sim.addPunch({ pin: '20', scanDate: '2026-03-27 19:54:35', ioMode: 2 });
     sim.addPunch({ pin: '2', scanDate: '2026-03-27 20:04:58', verifyMode: 30, ioMode: 2 });
-    await until(() => r.ctx.store.punches.size === 2, 'two punches');
+    await until(() => r.ctx.store.size === 2, 'two punches');
     const polled = newPolls();
     await until(() => newPolls() >= polled + 3, 'more polls');
     expect(r.ctx.emitted.map((p) => `${p.pin} ${p.localTime} ${p.state} ${p.verify}`)).toEqual([
@@ -65,7 +64,7 @@ describe('fingerspot-easylink driver', () => {
     ]);
     expect(sim.stats.consumedByNew).toBe(2);
     expect(r.ctx.rejections).toEqual([]);
-    expect(r.ctx.status_).toMatchObject({ online: true, lastError: null });
+    expect(r.ctx.snapshot).toMatchObject({ online: true, lastError: null });
     // the marker is set during each poll and cleared with its outcome
     await until(() => checkpointOf(r.ctx)?.inflight === undefined, 'between polls');
     expect(checkpointOf(r.ctx)).toMatchObject({ backfilled: true, lastLocalTime: '2026-03-27T20:04:58' });
@@ -82,16 +81,16 @@ describe('fingerspot-easylink driver', () => {
     sim.addPunch({ pin: '110', ioMode: 2 });
     sim.addPunch({ pin: '111', ioMode: 1, verifyMode: 20 });
     await until(() => sim!.stats.consumedByNew === 2, 'consumed');
-    await until(() => first.ctx.status_.lastError?.includes('SQLITE_FULL') === true, 'commit failure reported');
+    await until(() => first.ctx.snapshot.lastError?.includes('SQLITE_FULL') === true, 'commit failure reported');
     await first.driver.stop();
-    expect(store.punches.size).toBe(0);
+    expect(store.size).toBe(0);
     expect(checkpointOf(first.ctx)?.inflight).toBeDefined();
     // the bridge will never hand them out again
     const probeClient = new EasyLinkClient({ host: '127.0.0.1', port: sim.address.port, serial: SERIAL, timeoutMs: 2000 });
     expect(await probeClient.scanlogNew()).toEqual({ kind: 'no-data' });
 
     const second = drive({}, store); // the restarted gateway
-    await until(() => store.punches.size === 2 && checkpointOf(second.ctx)?.inflight === undefined, 'recovered');
+    await until(() => store.size === 2 && checkpointOf(second.ctx)?.inflight === undefined, 'recovered');
     expect(committedPins(store)).toEqual(loggedPins(sim).filter((k) => k.startsWith('110|') || k.startsWith('111|')));
     expect(second.ctx.emitted.every((p) => p.raw?.source === 'paging')).toBe(true);
     expect(sim.stats.requests['/scanlog/all/paging']).toBeGreaterThanOrEqual(1);
@@ -102,9 +101,9 @@ describe('fingerspot-easylink driver', () => {
     const r = drive();
     await until(() => newPolls() >= 1, 'first poll');
     sim.addPunch({ pin: '7', ioMode: 1 });
-    await until(() => r.ctx.store.punches.size === 1, 'recovered');
+    await until(() => r.ctx.store.size === 1, 'recovered');
     expect(sim.stats.dropped).toBe(1);
-    expect([...r.ctx.store.punches.values()][0]).toMatchObject({ pin: '7', state: 'check-in', raw: { source: 'paging' } });
+    expect(r.ctx.committed()[0]).toMatchObject({ pin: '7', state: 'check-in', raw: { source: 'paging' } });
   });
 
   it('a due reconciliation commits scans another /scanlog/new client took', async () => {
@@ -112,11 +111,10 @@ describe('fingerspot-easylink driver', () => {
     sim.addPunch({ pin: '42', ioMode: 1 });
     const thief = new EasyLinkClient({ host: '127.0.0.1', port: sim.address.port, serial: SERIAL, timeoutMs: 2000 });
     expect((await thief.scanlogNew()).kind).toBe('rows');
-    const store = backfilledStore();
-    store.checkpoints.set(CHECKPOINT_KEY, { serial: SERIAL, backfilled: true, lastReconcileAtMs: Date.now() - 2 * 3_600_000 });
+    const store = backfilledStore({ lastReconcileAtMs: Date.now() - 2 * 3_600_000 });
     const r = drive({ reconcileInterval: '1h' }, store);
-    await until(() => r.ctx.store.punches.size === 1, 'reconciled');
-    expect([...r.ctx.store.punches.values()][0]).toMatchObject({ pin: '42', state: 'check-in', raw: { source: 'paging' } });
+    await until(() => r.ctx.store.size === 1, 'reconciled');
+    expect(r.ctx.committed()[0]).toMatchObject({ pin: '42', state: 'check-in', raw: { source: 'paging' } });
     expect(checkpointOf(r.ctx)?.lastReconcileAtMs).toBeGreaterThan(Date.now() - 60_000);
   });
 
@@ -127,7 +125,7 @@ describe('fingerspot-easylink driver', () => {
     expect(r.ctx.rejections[0]).toMatchObject({ reason: 'fingerspot-bad-reply' });
     expect(r.ctx.rejections[0]?.detail).toContain('/dev/info: <html>');
     sim.addPunch({ pin: '9' });
-    await until(() => r.ctx.store.punches.size === 1, 'punch after the bad body');
+    await until(() => r.ctx.store.size === 1, 'punch after the bad body');
   });
 
   it('counts bad rows and still commits the good rows of the same reply', async () => {
@@ -136,7 +134,7 @@ describe('fingerspot-easylink driver', () => {
     await until(() => newPolls() >= 1, 'first poll');
     sim.addPunch({ pin: '5', scanDate: '2026-03-27 08:00:00' });
     sim.addPunch({ pin: 'has space', scanDate: '2026-03-27 08:01:00' });
-    await until(() => r.ctx.store.punches.size === 1 && r.ctx.rejections.length === 1, 'one good, one bad');
+    await until(() => r.ctx.store.size === 1 && r.ctx.rejections.length === 1, 'one good, one bad');
     expect(r.ctx.rejections[0]).toMatchObject({ reason: 'fingerspot-bad-row' });
   });
 
@@ -146,7 +144,7 @@ describe('fingerspot-easylink driver', () => {
     await until(() => r.ctx.updates.some((u) => u.lastError?.includes('Device not connected')), 'result false seen');
     expect(r.ctx.updates.some((u) => u.lastError?.includes('HTTP 500'))).toBe(true);
     sim.addPunch({ pin: '3' });
-    await until(() => r.ctx.store.punches.size === 1 && r.ctx.status_.lastError === null, 'healthy again');
+    await until(() => r.ctx.store.size === 1 && r.ctx.snapshot.lastError === null, 'healthy again');
     expect(r.ctx.rejections).toEqual([]);
   });
 
@@ -154,9 +152,9 @@ describe('fingerspot-easylink driver', () => {
     sim = await startSim();
     sim.fill(250);
     sim.terminal().pagingCursor = 170; // someone else paged and walked away
-    const r = drive({ pageSize: 100 }, newStore());
+    const r = drive({ pageSize: 100 }, new MemoryStore());
     await until(() => checkpointOf(r.ctx)?.backfilled === true, 'backfill');
-    expect(committedPins(r.ctx.store)).toEqual(loggedPins(sim));
+    expect(committedPins(r.ctx)).toEqual(loggedPins(sim));
   });
 
   it('times out on a slow bridge and reports it', async () => {
@@ -164,7 +162,7 @@ describe('fingerspot-easylink driver', () => {
     const r = drive({ timeout: '50ms' });
     await until(() => r.ctx.updates.some((u) => u.lastError?.startsWith('GW_ERR_DEVICE_TIMEOUT')), 'timeout reported');
     sim.faults.slowMs = 0;
-    await until(() => r.ctx.status_.lastError === null, 'recovers');
+    await until(() => r.ctx.snapshot.lastError === null, 'recovers');
   });
 });
 

@@ -1,16 +1,21 @@
-// Bridge simulator + driver on an in-memory context (test/drivers/zk-tcp/fakeContext.ts), over real
-// loopback HTTP. Two drivers sharing one store play a gateway restart.
-import { fingerspotConfigSchema } from '../../../drivers/fingerspot-easylink/config.js';
+// Bridge simulator + driver on the memory context (test/helpers/memoryContext.ts: the real normalize
+// and quarantine on an in-memory buffer), over real loopback HTTP. Two drivers sharing one store
+// play a gateway restart.
+import { fingerspotConfigSchema, type FingerspotConfig } from '../../../drivers/fingerspot-easylink/config.js';
 import { FingerspotEasyLinkDriver } from '../../../drivers/fingerspot-easylink/driver.js';
 import { CHECKPOINT_KEY, type EasyLinkCheckpoint } from '../../../drivers/fingerspot-easylink/reads.js';
 import { FingerspotSimulator, type FingerspotSimOptions } from '../../../src/sim/fingerspot/index.js';
-import { FakeContext, newStore, type SharedStore } from '../zk-tcp/fakeContext.js';
+import { MemoryContext, MemoryStore } from '../../helpers/memoryContext.js';
+
+export { committedPins } from '../../helpers/memoryContext.js';
 
 export const SERIAL = 'FIO66208021230737';
+/** the device id of every entry here: checkpoints are kept per device id */
+export const DEVICE_ID = 'revo-1';
 
 export interface Running {
   driver: FingerspotEasyLinkDriver;
-  ctx: FakeContext;
+  ctx: MemoryContext;
 }
 
 export async function startSim(o: FingerspotSimOptions = {}): Promise<FingerspotSimulator> {
@@ -19,24 +24,23 @@ export async function startSim(o: FingerspotSimOptions = {}): Promise<Fingerspot
   return sim;
 }
 
-export function startDriver(sim: FingerspotSimulator, extra: Record<string, unknown> = {}, store: SharedStore = newStore()): Running {
+export function contextFor(cfg: FingerspotConfig, store?: MemoryStore): MemoryContext {
+  return new MemoryContext({ device: cfg, ...(store ? { store } : {}) });
+}
+
+export function startDriver(sim: FingerspotSimulator, extra: Record<string, unknown> = {}, store: MemoryStore = new MemoryStore()): Running {
   const cfg = fingerspotConfigSchema.parse({
-    id: 'revo-1', driver: 'fingerspot-easylink', host: '127.0.0.1', port: sim.address.port, serial: SERIAL,
+    id: DEVICE_ID, driver: 'fingerspot-easylink', host: '127.0.0.1', port: sim.address.port, serial: SERIAL,
     pollInterval: '20ms', timeout: '2s', timezone: 'Asia/Jakarta', ...extra,
   });
-  const ctx = new FakeContext(store);
+  const ctx = contextFor(cfg, store);
   const driver = new FingerspotEasyLinkDriver(cfg, ctx, { backoffMinMs: 10, backoffMaxMs: 40 });
   void driver.start();
   return { driver, ctx };
 }
 
-export function checkpointOf(ctx: FakeContext): EasyLinkCheckpoint | undefined {
+export function checkpointOf(ctx: MemoryContext): EasyLinkCheckpoint | undefined {
   return ctx.checkpoint.get<EasyLinkCheckpoint>(CHECKPOINT_KEY);
-}
-
-/** `pin|localTime` of every committed punch, sorted. */
-export function committedPins(store: SharedStore): string[] {
-  return [...store.punches.values()].map((p) => `${p.pin}|${p.localTime}`).sort();
 }
 
 /** `pin|localTime` of every scan in the simulated terminal's log, sorted. */
@@ -45,8 +49,8 @@ export function loggedPins(sim: FingerspotSimulator): string[] {
 }
 
 /** A store whose checkpoint says the first-start backfill is done and nothing is in flight. */
-export function backfilledStore(): SharedStore {
-  const store = newStore();
-  store.checkpoints.set(CHECKPOINT_KEY, { serial: SERIAL, backfilled: true, lastReconcileAtMs: Date.now() } satisfies EasyLinkCheckpoint);
+export function backfilledStore(checkpoint: Partial<EasyLinkCheckpoint> = {}): MemoryStore {
+  const store = new MemoryStore();
+  store.setCheckpoint(DEVICE_ID, CHECKPOINT_KEY, { serial: SERIAL, backfilled: true, lastReconcileAtMs: Date.now(), ...checkpoint } satisfies EasyLinkCheckpoint);
   return store;
 }

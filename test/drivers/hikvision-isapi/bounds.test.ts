@@ -7,7 +7,7 @@ import { IsapiClient } from '../../../drivers/hikvision-isapi/client.js';
 import { CURSOR_KEY, syncEvents } from '../../../drivers/hikvision-isapi/sync.js';
 import { ISAPI_PATHS } from '../../../drivers/hikvision-isapi/tables.js';
 import type { HikvisionSimulator } from '../../../src/sim/hikvision/index.js';
-import { FakeContext } from '../zk-tcp/fakeContext.js';
+import { MemoryContext } from '../../helpers/memoryContext.js';
 import { PASSWORD, startSim } from './harness.js';
 
 let sim: HikvisionSimulator | undefined;
@@ -36,7 +36,7 @@ describe('an ISAPI answer body over the limit', () => {
 
   it('ends the search with a counted rejection and leaves the cursor alone', async () => {
     sim = await startSim({ acsEventBody: `{"AcsEvent":{"responseStatusStrg":"OK","pad":"${'x'.repeat(64 * 1024)}"}}` });
-    const ctx = new FakeContext();
+    const ctx = new MemoryContext({ device: { id: 'lobby-1', driver: 'hikvision-isapi', timezone: 'Asia/Jakarta' } });
     await expect(syncEvents({ client: clientFor(sim, 16 * 1024), ctx, mapping: MAPPING, pageSize: 30, lookbackMs: 86_400_000 })).rejects.toMatchObject({ code: 'GW_ERR_DEVICE_PROTOCOL' });
     expect(ctx.rejections.map((r) => r.reason)).toEqual(['isapi-body-too-large']);
     expect(ctx.checkpoint.get(CURSOR_KEY)).toBeUndefined();
@@ -46,7 +46,7 @@ describe('an ISAPI answer body over the limit', () => {
 describe('a terminal that answers MORE for ever', () => {
   it('is refused once a search passes maxEvents; the cursor stays where it was', async () => {
     sim = await startSim({ acsEventBody: endlessPage() });
-    const ctx = new FakeContext();
+    const ctx = new MemoryContext({ device: { id: 'lobby-1', driver: 'hikvision-isapi', timezone: 'Asia/Jakarta' } });
     await expect(syncEvents({ client: clientFor(sim), ctx, mapping: MAPPING, pageSize: 30, lookbackMs: 86_400_000, maxEvents: 50 })).rejects.toMatchObject({ code: 'GW_ERR_DEVICE_PROTOCOL', message: expect.stringContaining('still MORE after 50 events') });
     expect(sim.stats.requests['/ISAPI/AccessControl/AcsEvent']).toBeGreaterThanOrEqual(50);
     expect(ctx.rejections.map((r) => r.reason)).toEqual(['acs-search-unbounded']);

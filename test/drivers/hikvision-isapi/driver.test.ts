@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CURSOR_KEY, type AcsCursor } from '../../../drivers/hikvision-isapi/index.js';
 import type { HikvisionSimulator } from '../../../src/sim/hikvision/index.js';
-import { until } from '../zk-tcp/fakeContext.js';
+import { until } from '../../helpers/until.js';
 import { driverFor, startSim } from './harness.js';
 
 let sim: HikvisionSimulator | undefined;
@@ -26,9 +26,9 @@ describe('hikvision-isapi pull', () => {
     const r = running(driverFor(sim, { pageSize: 50 }));
     const result = await r.driver.syncOnce();
     expect(r.ctx.emitsBeforeSerial).toBe(0);
-    expect(r.ctx.status_).toMatchObject({ serial: 'DS-K1T341AM20220101V030230ENG12345678', model: 'DS-K1T341AM', firmware: 'V3.2.30 build 220210', online: true, lastError: null });
+    expect(r.ctx.snapshot).toMatchObject({ serial: 'DS-K1T341AM20220101V030230ENG12345678', model: 'DS-K1T341AM', firmware: 'V3.2.30 build 220210', online: true, lastError: null });
     expect(result).toMatchObject({ pages: 4, events: 120, punches: 100, ignored: 20, rejected: 0 });
-    expect(r.ctx.store.punches.size).toBe(100);
+    expect(r.ctx.store.size).toBe(100);
     expect(r.ctx.duplicates).toBe(0);
     const firstPage = r.ctx.emitted.slice(0, 25).map((p) => p.raw?.serialNo as number);
     expect(firstPage).toEqual([...firstPage].sort((a, b) => a - b));
@@ -36,11 +36,11 @@ describe('hikvision-isapi pull', () => {
     expect(face).toMatchObject({ verify: 'face', state: 'check-in' });
     expect(r.ctx.emitted.find((p) => p.raw?.minor === 38)).toMatchObject({ verify: 'fingerprint' });
     expect(r.ctx.emitted.find((p) => p.raw?.minor === 1)).toMatchObject({ verify: 'card' });
-    const cursor = r.ctx.store.checkpoints.get(CURSOR_KEY) as AcsCursor;
+    const cursor = r.ctx.checkpoints()[CURSOR_KEY] as AcsCursor;
     expect(cursor.serialNo).toBe(120);
     expect(cursor.time).toBe(sim.events.at(-1)!.time);
     // whole seconds on both sides: truncation may give -1
-    expect(Math.abs(r.ctx.status_.clockSkewSec!)).toBeLessThanOrEqual(1);
+    expect(Math.abs(r.ctx.snapshot.clockSkewSec!)).toBeLessThanOrEqual(1);
   });
 
   it('the next search starts at the checkpoint and adds only the new punches', async () => {
@@ -58,7 +58,7 @@ describe('hikvision-isapi pull', () => {
       ['0042', 'check-out', 'face'],
       ['0043', 'break-out', 'fingerprint'],
     ]);
-    expect(r.ctx.store.punches.size).toBe(42);
+    expect(r.ctx.store.size).toBe(42);
   });
 
   it('converts the terminal offset into the configured zone and reports the mismatch', async () => {
@@ -68,8 +68,8 @@ describe('hikvision-isapi pull', () => {
     const r = running(driverFor(sim, { lookback: '3650d' }));
     await r.driver.syncOnce();
     expect(r.ctx.emitted[0]).toMatchObject({ pin: '7', localTime: '2026-01-19T07:31:05' });
-    expect(r.ctx.status_.details).toMatchObject({ zoneMismatchMin: 60 });
-    expect(Math.abs(r.ctx.status_.clockSkewSec! - 3600)).toBeLessThanOrEqual(1);
+    expect(r.ctx.snapshot.details).toMatchObject({ zoneMismatchMin: 60 });
+    expect(Math.abs(r.ctx.snapshot.clockSkewSec! - 3600)).toBeLessThanOrEqual(1);
   });
 
   it('timeFrom: wall keeps the wall time as written', async () => {
@@ -84,7 +84,7 @@ describe('hikvision-isapi pull', () => {
     sim = await startSim({ records: 90, algorithm: 'SHA-256', nonceUses: 2 });
     const r = running(driverFor(sim));
     await r.driver.syncOnce();
-    expect(r.ctx.store.punches.size).toBe(90);
+    expect(r.ctx.store.size).toBe(90);
     expect(sim.stats.stale).toBeGreaterThan(0);
   });
 
@@ -94,10 +94,10 @@ describe('hikvision-isapi pull', () => {
     await expect(r.driver.syncOnce()).rejects.toMatchObject({ code: 'GW_ERR_DEVICE_AUTH', message: expect.stringMatching(/refused user "admin".*wrong user name or password/) });
     expect(sim.stats.unauthorized).toBe(2);
     await r.driver.start();
-    await until(() => typeof r.ctx.status_.lastError === 'string', 'lastError');
-    expect(r.ctx.status_.lastError).toMatch(/^GW_ERR_DEVICE_AUTH/);
-    expect(r.ctx.status_.lastError).not.toContain('wrong-one');
-    expect(r.ctx.store.punches.size).toBe(0);
+    await until(() => typeof r.ctx.snapshot.lastError === 'string', 'lastError');
+    expect(r.ctx.snapshot.lastError).toMatch(/^GW_ERR_DEVICE_AUTH/);
+    expect(r.ctx.snapshot.lastError).not.toContain('wrong-one');
+    expect(r.ctx.store.size).toBe(0);
   });
 
   it('garbage JSON is a counted rejection; the cursor stays', async () => {
@@ -105,7 +105,7 @@ describe('hikvision-isapi pull', () => {
     const r = running(driverFor(sim));
     await expect(r.driver.syncOnce()).rejects.toMatchObject({ code: 'GW_ERR_DECODE' });
     expect(r.ctx.rejections.map((x) => x.reason)).toEqual(['acs-json']);
-    expect(r.ctx.store.checkpoints.has(CURSOR_KEY)).toBe(false);
+    expect(r.ctx.checkpoints()).not.toHaveProperty(CURSOR_KEY);
   });
 
   it('a record without a usable shape is rejected alone; the rest of the page is committed', async () => {
@@ -121,6 +121,8 @@ describe('hikvision-isapi pull', () => {
     expect(r.ctx.rejections.map((x) => x.reason)).toEqual(['acs-record', 'acs-no-employee']);
     // the person-less attendance event goes to the buffer as an invalid punch (quarantined there)
     expect(r.ctx.emitted.map((p) => p.pin)).toEqual(['1', '']);
+    expect(r.ctx.committed().map((p) => p.pin)).toEqual(['1']);
+    expect(r.ctx.quarantine().map((q) => q.reason)).toEqual(['invalid: pin: pin is empty']);
   });
 
   it('an unreachable terminal is GW_ERR_DEVICE_UNREACHABLE in lastError', async () => {

@@ -1,7 +1,8 @@
-// Simulator + driver on a FakeContext (the in-memory context of the zk-tcp tests).
-import { hikvisionConfigSchema, HikvisionDriver } from '../../../drivers/hikvision-isapi/index.js';
+// Simulator + driver on the memory context (test/helpers/memoryContext.ts: the real normalize and
+// quarantine on an in-memory buffer).
+import { hikvisionConfigSchema, HikvisionDriver, type HikvisionConfig } from '../../../drivers/hikvision-isapi/index.js';
 import { HikvisionSimulator, type HikSimOptions } from '../../../src/sim/hikvision/index.js';
-import { FakeContext, type SharedStore } from '../zk-tcp/fakeContext.js';
+import { MemoryContext, type MemoryStore } from '../../helpers/memoryContext.js';
 
 export const PASSWORD = 'Admin12345';
 
@@ -11,9 +12,14 @@ export async function startSim(options: HikSimOptions = {}): Promise<HikvisionSi
   return sim;
 }
 
+/** A memory context for a hikvision-isapi entry (on `store`, to share a buffer with another context). */
+export function contextFor(cfg: HikvisionConfig, store?: MemoryStore): MemoryContext {
+  return new MemoryContext({ device: cfg, ...(store ? { store } : {}) });
+}
+
 /** A driver for the simulator with pull only and a long poll interval: tests call syncOnce. */
-export function driverFor(sim: HikvisionSimulator, extra: Record<string, unknown> = {}, store?: SharedStore) {
-  const ctx = new FakeContext(store);
+export function driverFor(sim: HikvisionSimulator, extra: Record<string, unknown> = {}, store?: MemoryStore) {
   const cfg = hikvisionConfigSchema.parse({ id: 'lobby-1', driver: 'hikvision-isapi', host: '127.0.0.1', port: sim.address.port, password: PASSWORD, pollInterval: '1h', timezone: 'Asia/Jakarta', ...extra });
+  const ctx = contextFor(cfg, store);
   return { ctx, driver: new HikvisionDriver(cfg, ctx) };
 }

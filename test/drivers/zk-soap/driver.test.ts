@@ -1,12 +1,13 @@
-// The zk-soap driver's poll against the simulator over loopback, on an in-memory context that
-// dedupes by punch id and commits checkpoints with punches (the zk-tcp FakeContext).
+// The zk-soap driver's poll against the simulator over loopback, on the memory context
+// (test/helpers/memoryContext.ts: the real normalize and quarantine on an in-memory buffer).
 import { afterEach, describe, expect, it } from 'vitest';
 import { zkSoapConfigSchema } from '../../../drivers/zk-soap/config.js';
 import { ZkSoapDriver } from '../../../drivers/zk-soap/driver.js';
 import { CHECKPOINT_KEY, newRecords, type SoapCheckpoint } from '../../../drivers/zk-soap/sync.js';
 import type { AttRecord } from '../../../drivers/zk-soap/codec.js';
 import { ZkSoapSimulator, type ZkSoapSimOptions } from '../../../src/sim/zkSoap/index.js';
-import { FakeContext, newStore, until } from '../zk-tcp/fakeContext.js';
+import { MemoryContext } from '../../helpers/memoryContext.js';
+import { until } from '../../helpers/until.js';
 
 let sim: ZkSoapSimulator | undefined;
 let driver: ZkSoapDriver | undefined;
@@ -21,24 +22,24 @@ afterEach(async () => {
 async function setup(simOptions: ZkSoapSimOptions, cfg: Record<string, unknown> = {}) {
   sim = new ZkSoapSimulator({ host: '127.0.0.1', port: 0, ...simOptions });
   await sim.start();
-  const ctx = new FakeContext(newStore());
   const config = zkSoapConfigSchema.parse({ id: 'lobby-1', driver: 'zk-soap', host: '127.0.0.1', port: sim.address.port, timeout: '5s', timezone: 'Asia/Jakarta', ...cfg });
+  const ctx = new MemoryContext({ device: config });
   driver = new ZkSoapDriver(config, ctx);
   return { ctx, d: driver, s: sim };
 }
 
-const checkpointOf = (ctx: FakeContext) => ctx.store.checkpoints.get(CHECKPOINT_KEY) as SoapCheckpoint | undefined;
+const checkpointOf = (ctx: MemoryContext) => ctx.checkpoints()[CHECKPOINT_KEY] as SoapCheckpoint | undefined;
 
 describe('zk-soap driver', () => {
   it('commits the whole log on the first poll, with the newest time as checkpoint', async () => {
     const { ctx, d, s } = await setup({ records: 4500, commKey: '777' }, { commKey: 777 });
     await d.pollOnce();
-    expect(ctx.store.punches.size).toBe(4500);
+    expect(ctx.store.size).toBe(4500);
     expect(ctx.commits).toBe(3); // batches of 2000
     expect(checkpointOf(ctx)).toEqual({ lastTime: s.log.at(-1)!.localTime, rows: 4500 });
-    expect(ctx.status_).toMatchObject({ online: true, lastError: null });
-    expect(Math.abs(ctx.status_.clockSkewSec!)).toBeLessThanOrEqual(2);
-    const first = [...ctx.store.punches.values()][0]!;
+    expect(ctx.snapshot).toMatchObject({ online: true, lastError: null });
+    expect(Math.abs(ctx.snapshot.clockSkewSec!)).toBeLessThanOrEqual(2);
+    const first = ctx.committed()[0]!;
     expect(first).toMatchObject({ pin: '1', localTime: '2026-01-05T07:00:00', state: 'check-in', verify: 'fingerprint', workCode: 0 });
     expect(first.raw).toMatchObject({ source: 'soap', row: 0, PIN: '1', DateTime: '2026-01-05 07:00:00', Verified: '1', Status: '0' });
   });
@@ -53,7 +54,7 @@ describe('zk-soap driver', () => {
     await d.pollOnce();
     expect(ctx.emitted.map((p) => `${p.pin} ${p.localTime}`)).toEqual([`${s.log[9]!.pin} ${boundary}`, `9 ${boundary}`, '3 2026-01-06T08:00:00']);
     expect(ctx.emitted.slice(1).map((p) => `${p.state} ${p.verify}`)).toEqual(['check-out face', 'check-in card']);
-    expect(ctx.store.punches.size).toBe(12);
+    expect(ctx.store.size).toBe(12);
     expect(checkpointOf(ctx)).toEqual({ lastTime: '2026-01-06T08:00:00', rows: 12 });
   });
 
@@ -62,25 +63,25 @@ describe('zk-soap driver', () => {
     await d.pollOnce();
     s.addPunch({ pin: '4', localTime: '2025-12-31T23:59:00' });
     await d.pollOnce();
-    expect(ctx.store.punches.size).toBe(6);
+    expect(ctx.store.size).toBe(6);
   });
 
   it('maps codes through config overrides', async () => {
     const { ctx, d } = await setup({ records: 2 }, { stateMap: { '0': 'overtime-in' }, verifyMap: { '1': 'card' } });
     await d.pollOnce();
-    expect([...ctx.store.punches.values()][0]).toMatchObject({ state: 'overtime-in', verify: 'card' });
+    expect(ctx.committed()[0]).toMatchObject({ state: 'overtime-in', verify: 'card' });
   });
 
   it('clears the log only after the commit, and keeps reading new punches afterwards', async () => {
     const { ctx, d, s } = await setup({ records: 50 }, { clearAfterDownload: true });
     await d.pollOnce();
-    expect(ctx.store.punches.size).toBe(50);
+    expect(ctx.store.size).toBe(50);
     expect(s.log).toHaveLength(0);
     expect(s.stats.calls.ClearData).toBe(1);
     expect(checkpointOf(ctx)?.rows).toBe(0);
     s.addPunch({ pin: '8', localTime: '2026-01-05T06:00:00' }); // an older time still counts: rows start at 0 again
     await d.pollOnce();
-    expect(ctx.store.punches.size).toBe(51);
+    expect(ctx.store.size).toBe(51);
   });
 
   it('neither clears nor moves the checkpoint when the commit fails', async () => {
@@ -96,29 +97,29 @@ describe('zk-soap driver', () => {
     const { ctx, d, s } = await setup({ records: 1, clockOffsetSec: -3600 }, { syncClock: true });
     await d.pollOnce();
     expect(s.stats.calls.SetDate).toBe(1);
-    expect(Math.abs(ctx.status_.clockSkewSec!)).toBeLessThanOrEqual(2);
+    expect(Math.abs(ctx.snapshot.clockSkewSec!)).toBeLessThanOrEqual(2);
   });
 
   it('leaves the clock alone by default and reports the skew', async () => {
     const { ctx, d, s } = await setup({ records: 1, clockOffsetSec: -3600 });
     await d.pollOnce();
     expect(s.stats.calls.SetDate ?? 0).toBe(0);
-    expect(Math.abs(ctx.status_.clockSkewSec! + 3600)).toBeLessThanOrEqual(2);
+    expect(Math.abs(ctx.snapshot.clockSkewSec! + 3600)).toBeLessThanOrEqual(2);
   });
 
   it('counts a truncated answer as a rejection, commits nothing, and reports the device offline', async () => {
     const { ctx, d } = await setup({ records: 100, faults: { truncate: true } });
     await d.start();
-    await until(() => ctx.rejections.length > 0 && typeof ctx.status_.lastError === 'string', 'a rejection');
+    await until(() => ctx.rejections.length > 0 && typeof ctx.snapshot.lastError === 'string', 'a rejection');
     expect(ctx.rejections[0]?.reason).toBe('zk-soap-body-xml');
-    expect(ctx.store.punches.size).toBe(0);
-    expect(ctx.status_).toMatchObject({ online: false, lastError: expect.stringContaining('GW_ERR_DOWNLOAD_INCOMPLETE') as string });
+    expect(ctx.store.size).toBe(0);
+    expect(ctx.snapshot).toMatchObject({ online: false, lastError: expect.stringContaining('GW_ERR_DOWNLOAD_INCOMPLETE') as string });
   });
 
   it('reports a wrong comm key as GW_ERR_DEVICE_AUTH', async () => {
     const { ctx, d } = await setup({ records: 3, commKey: '1' }, { commKey: '2' });
     await expect(d.pollOnce()).rejects.toMatchObject({ code: 'GW_ERR_DEVICE_AUTH' });
-    expect(ctx.store.punches.size).toBe(0);
+    expect(ctx.store.size).toBe(0);
   });
 });
 

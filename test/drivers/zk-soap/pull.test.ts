@@ -8,7 +8,7 @@ import { CHECKPOINT_KEY } from '../../../drivers/zk-soap/sync.js';
 import { pullDevice, type PullProgress } from '../../../src/cli/pull.js';
 import { ZkSoapSimulator, type ZkSoapSimOptions } from '../../../src/sim/zkSoap/index.js';
 import { runPull } from '../../helpers/pullCli.js';
-import { FakeContext, newStore, type SharedStore } from '../zk-tcp/fakeContext.js';
+import { committedPins, MemoryContext, MemoryStore } from '../../helpers/memoryContext.js';
 
 let sim: ZkSoapSimulator | undefined;
 afterEach(async () => {
@@ -27,22 +27,22 @@ function configFor(port: number, extra: Record<string, unknown> = {}): ZkSoapCon
   return zkSoapConfigSchema.parse({ id: 'soap-1', driver: 'zk-soap', host: '127.0.0.1', port, timeout: '5s', timezone: 'Asia/Jakarta', ...extra });
 }
 
-const pinsOf = (store: SharedStore): string[] => [...store.punches.values()].map((p) => `${p.pin}|${p.localTime}`).sort();
+const contextFor = (cfg: ZkSoapConfig, store?: MemoryStore): MemoryContext => new MemoryContext({ device: cfg, ...(store ? { store } : {}) });
 const loggedPins = (s: ZkSoapSimulator, from = ''): string[] => s.log.filter((p) => p.localTime >= from).map((p) => `${p.pin}|${p.localTime}`).sort();
 
 describe('pull zk-soap', () => {
   it('commits every row of the log with progress, and a second pull finds them all buffered', async () => {
     const s = await startSim({ records: 4500, commKey: '777' });
-    const ctx = new FakeContext();
+    const ctx = contextFor(configFor(s.address.port, { commKey: 777 }));
     const progress: PullProgress[] = [];
     const first = await pullDevice({ deviceConfig: configFor(s.address.port, { commKey: 777 }), ctx, onProgress: (p) => progress.push(p) });
     expect(first).toEqual({ records: 4500, inserted: 4500, duplicates: 0, skipped: 0, rejected: 0, serial: undefined });
-    expect(pinsOf(ctx.store)).toEqual(loggedPins(s));
+    expect(committedPins(ctx)).toEqual(loggedPins(s));
     expect(ctx.commits).toBe(3); // batches of 2000, as the driver's poll
     expect(progress.at(-1)).toEqual({ phase: 'commit', done: 4500, total: 4500 });
     const second = await pullDevice({ deviceConfig: configFor(s.address.port, { commKey: 777 }), ctx });
     expect(second).toMatchObject({ records: 4500, inserted: 0, duplicates: 4500 });
-    expect(ctx.store.punches.size).toBe(4500);
+    expect(ctx.store.size).toBe(4500);
     expect(s.stats.calls).toEqual({ GetAttLog: 2 });
   });
 
@@ -52,41 +52,43 @@ describe('pull zk-soap', () => {
     ['2026-01-06T12:30:15', '2026-01-06T12:30:15'],
   ])('--since %s commits only the rows at or after it', async (since, floor) => {
     const s = await startSim({ records: 4500 });
-    const ctx = new FakeContext();
+    const ctx = contextFor(configFor(s.address.port));
     const r = await pullDevice({ deviceConfig: configFor(s.address.port), ctx, since });
     const want = loggedPins(s, floor);
     expect(want.length).toBeGreaterThan(0);
     expect(want.length).toBeLessThan(4500);
-    expect(pinsOf(ctx.store)).toEqual(want);
+    expect(committedPins(ctx)).toEqual(want);
     expect(r).toMatchObject({ records: 4500, inserted: want.length, skipped: 4500 - want.length });
   });
 
   it('leaves the driver checkpoint and the terminal log alone, even with clearAfterDownload', async () => {
     const s = await startSim({ records: 30 });
-    const store = newStore();
+    const store = new MemoryStore();
     const cfg = configFor(s.address.port, { clearAfterDownload: false });
-    await new ZkSoapDriver(cfg, new FakeContext(store)).pollOnce();
-    const before = structuredClone(store.checkpoints.get(CHECKPOINT_KEY));
+    await new ZkSoapDriver(cfg, contextFor(cfg, store)).pollOnce();
+    const before = structuredClone(store.checkpoints(cfg.id)[CHECKPOINT_KEY]);
     expect(before).toMatchObject({ rows: 30 });
     s.addPunch({ pin: '77', localTime: '2026-01-07T08:00:00' });
-    const r = await pullDevice({ deviceConfig: configFor(s.address.port, { clearAfterDownload: true }), ctx: new FakeContext(store) });
+    const pulled = configFor(s.address.port, { clearAfterDownload: true });
+    const r = await pullDevice({ deviceConfig: pulled, ctx: contextFor(pulled, store) });
     expect(r).toMatchObject({ records: 31, inserted: 1, duplicates: 30 });
-    expect(store.checkpoints.get(CHECKPOINT_KEY)).toEqual(before);
-    expect([...store.checkpoints.keys()]).toEqual([CHECKPOINT_KEY]);
+    expect(store.checkpoints(cfg.id)[CHECKPOINT_KEY]).toEqual(before);
+    expect(Object.keys(store.checkpoints(cfg.id))).toEqual([CHECKPOINT_KEY]);
     expect(s.log).toHaveLength(31);
     expect(s.stats.calls.ClearData).toBeUndefined();
   });
 
   it('prints the counts, and the serial when one is configured', async () => {
     const s = await startSim({ records: 12 });
-    const run = await runPull(configFor(s.address.port, { serial: 'X100C0001' }), new FakeContext());
+    const cfg = configFor(s.address.port, { serial: 'X100C0001' });
+    const run = await runPull(cfg, contextFor(cfg));
     expect(run.stdout).toBe('soap-1 (X100C0001): 12 records read, 12 new, 0 already buffered, 0 before --since, 0 rejected\n');
     expect(run.exitCode).toBeUndefined();
   });
 
   it.each(['2026-02-30', '2026-01-06T24:00', '06-01-2026'])('--since %s is refused before any call (exit 64)', async (since) => {
     const s = await startSim({ records: 5 });
-    const run = await runPull(configFor(s.address.port), new FakeContext(), ['--since', since]);
+    const run = await runPull(configFor(s.address.port), contextFor(configFor(s.address.port)), ['--since', since]);
     expect(run.stderr).toContain(`pull: --since: expected 2026-01-01 or 2026-01-01T07:00:00, got "${since}"`);
     expect(run.exitCode).toBe(64);
     expect(s.stats.connections).toBe(0);
@@ -97,7 +99,7 @@ describe('pull zk-soap', () => {
     const port = s.address.port;
     await s.stop();
     sim = undefined;
-    const ctx = new FakeContext();
+    const ctx = contextFor(configFor(port));
     const run = await runPull(configFor(port), ctx);
     expect(run.stderr).toMatch(new RegExp(`pull soap-1: GW_ERR_DEVICE_UNREACHABLE: 127\\.0\\.0\\.1:${port} refused the connection`));
     expect(run.stdout).toBe('');
@@ -107,8 +109,9 @@ describe('pull zk-soap', () => {
 
   it('a refused comm key: GW_ERR_DEVICE_AUTH on stderr, exit 1, nothing committed', async () => {
     const s = await startSim({ records: 5, commKey: '777' });
-    const ctx = new FakeContext();
-    const run = await runPull(configFor(s.address.port, { commKey: 1 }), ctx);
+    const cfg = configFor(s.address.port, { commKey: 1 });
+    const ctx = contextFor(cfg);
+    const run = await runPull(cfg, ctx);
     expect(run.stderr).toMatch(/pull soap-1: GW_ERR_DEVICE_AUTH: GetAttLog refused by the terminal .*wrong commKey/);
     expect(run.exitCode).toBe(1);
     expect(ctx.commits).toBe(0);

@@ -5,8 +5,10 @@ import { formatProbe, probeTerminal, registerProbeCommand } from '../../../src/c
 import { pullDevice, registerPullCommand, type PullProgress } from '../../../src/cli/pull.js';
 import { runSimulator, simulatorOptionsFrom } from '../../../src/cli/simulate.js';
 import type { ZkTcpSimulator } from '../../../src/sim/zkTcp/index.js';
-import { committedKeys, expectedKeys, FakeContext, until } from './fakeContext.js';
-import { driverConfig, startSim } from './harness.js';
+import { committedKeys } from '../../helpers/memoryContext.js';
+import { until } from '../../helpers/until.js';
+import { contextFor, driverConfig, startSim } from './harness.js';
+import { expectedKeys } from './keys.js';
 
 let sim: ZkTcpSimulator | undefined;
 afterEach(async () => {
@@ -79,13 +81,13 @@ describe('simulate zk', () => {
 describe('pull', () => {
   it('backfills everything since a date, with progress, leaving the checkpoint alone', async () => {
     sim = await startSim({ records: 7000 });
-    const ctx = new FakeContext();
+    const ctx = contextFor(driverConfig(sim));
     const progress: PullProgress[] = [];
     const r = await pullDevice({ deviceConfig: driverConfig(sim), ctx, since: '2026-01-06', onProgress: (p) => progress.push(p) });
     const want = expectedKeys(sim.log).filter((k) => k.split('|')[1]! >= '2026-01-06');
-    expect(committedKeys(ctx.store)).toEqual(want);
+    expect(committedKeys(ctx)).toEqual(want);
     expect(r).toMatchObject({ serial: 'SIM0000000001', records: 7000, inserted: want.length, skipped: 7000 - want.length, cleared: false });
-    expect(ctx.store.checkpoints.size).toBe(0);
+    expect(ctx.checkpoints()).toEqual({});
     expect(progress.at(-1)).toMatchObject({ phase: 'commit', done: 7000, total: 7000 });
     expect(progress.some((p) => p.phase === 'download' && p.done === p.total)).toBe(true);
     expect(sim.stats.commands.EXIT).toBe(1);

@@ -4,8 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ZkTcpSimulator, type ZkSimulatorOptions } from '../../../src/sim/zkTcp/index.js';
 import { zkTcpDriver } from '../../../drivers/zk-tcp/index.js';
 import { ZkTcpDriver } from '../../../drivers/zk-tcp/driver.js';
-import { committedKeys, expectedKeys, FakeContext, until } from './fakeContext.js';
-import { checkpointOf, driverConfig, FAST, startDriver, startSim, synced, type Running } from './harness.js';
+import { committedKeys, type MemoryContext } from '../../helpers/memoryContext.js';
+import { until } from '../../helpers/until.js';
+import { checkpointOf, contextFor, driverConfig, FAST, startDriver, startSim, synced, type Running } from './harness.js';
+import { expectedKeys } from './keys.js';
 
 let sim: ZkTcpSimulator | undefined;
 const drivers: ZkTcpDriver[] = [];
@@ -16,17 +18,19 @@ afterEach(async () => {
   sim = undefined;
 });
 
-async function setup(simOptions: ZkSimulatorOptions, driverOptions: Record<string, unknown> = {}, ctx?: FakeContext): Promise<Running> {
+/** `prepare` sees the context before the driver starts (e.g. to make commits fail). */
+async function setup(simOptions: ZkSimulatorOptions, driverOptions: Record<string, unknown> = {}, prepare?: (ctx: MemoryContext) => void): Promise<Running> {
   sim = await startSim(simOptions);
-  const r = ctx
-    ? { ctx, driver: new ZkTcpDriver(driverConfig(sim, driverOptions), ctx, FAST) }
-    : await startDriver(sim, driverOptions);
-  if (ctx) await r.driver.start();
+  const cfg = driverConfig(sim, driverOptions);
+  const ctx = contextFor(cfg);
+  prepare?.(ctx);
+  const r = { ctx, driver: new ZkTcpDriver(cfg, ctx, FAST) };
+  await r.driver.start();
   drivers.push(r.driver);
   return r;
 }
 
-const realtimeOf = (ctx: FakeContext) => ctx.emitted.filter((p) => p.raw?.source === 'realtime');
+const realtimeOf = (ctx: MemoryContext) => ctx.emitted.filter((p) => p.raw?.source === 'realtime');
 
 describe('zk-tcp realtime', () => {
   it.each([10, 12, 14, 32, 36, 37, 52] as const)('emits %i-byte events at once, with the same id the log gives later', async (realtimeSize) => {
@@ -36,7 +40,7 @@ describe('zk-tcp realtime', () => {
     await until(() => realtimeOf(ctx).length === 1, 'realtime punch');
     expect(realtimeOf(ctx)[0]).toMatchObject({ pin: '1007', localTime: '2026-03-02T07:31:05', verify: 'face', state: 'check-out' });
     await until(() => sim!.stats.commands.ACK_OK === 1, 'the event acknowledged');
-    expect(committedKeys(ctx.store)).toEqual(expectedKeys(sim!.log));
+    expect(committedKeys(ctx)).toEqual(expectedKeys(sim!.log));
   });
 
   it('a catch-up poll fetches punches whose realtime event was lost', async () => {
@@ -45,7 +49,7 @@ describe('zk-tcp realtime', () => {
     sim!.addPunch({ pin: '1003', localTime: '2026-03-02T08:00:00' }, { realtime: false });
     await synced(ctx, sim!);
     expect(realtimeOf(ctx)).toHaveLength(0);
-    expect(committedKeys(ctx.store)).toEqual(expectedKeys(sim!.log));
+    expect(committedKeys(ctx)).toEqual(expectedKeys(sim!.log));
     expect(ctx.duplicates).toBe(0);
     await until(() => (sim!.stats.commands.GET_TIME ?? 0) > 3, 'heartbeats');
   });
@@ -57,13 +61,13 @@ describe('zk-tcp realtime', () => {
     await until(() => realtimeOf(ctx).length === 1, 'first realtime punch');
     await sim!.stop();
     sim!.addPunch({ pin: '1002', localTime: '2026-03-02T07:00:02' }); // made while the link is down
-    await until(() => ctx.status_.online === false, 'offline');
+    await until(() => ctx.snapshot.online === false, 'offline');
     await sim!.start();
     await synced(ctx, sim!);
     sim!.addPunch({ pin: '1003', localTime: '2026-03-02T07:00:03' });
     await until(() => realtimeOf(ctx).length === 2, 'realtime after restart');
-    expect(committedKeys(ctx.store)).toEqual(expectedKeys(sim!.log));
-    expect(ctx.store.punches.size).toBe(103);
+    expect(committedKeys(ctx)).toEqual(expectedKeys(sim!.log));
+    expect(ctx.store.size).toBe(103);
     expect(sim!.stats.connections).toBe(2);
   });
 });
@@ -71,8 +75,9 @@ describe('zk-tcp realtime', () => {
 describe('zk-tcp downloads', () => {
   it('an interrupted download resumes with nothing lost or doubled', async () => {
     sim = await startSim({ records: 10_000 });
-    const first = new FakeContext();
-    const d1 = new ZkTcpDriver(driverConfig(sim, { realtime: false }), first, FAST);
+    const cfg = driverConfig(sim, { realtime: false });
+    const first = contextFor(cfg);
+    const d1 = new ZkTcpDriver(cfg, first, FAST);
     let stopping: Promise<void> | undefined;
     first.onCommit = (n) => {
       if (n === 2) stopping = d1.stop();
@@ -83,12 +88,12 @@ describe('zk-tcp downloads', () => {
     const partial = checkpointOf(first)?.count ?? 0;
     expect(partial).toBeGreaterThan(0);
     expect(partial).toBeLessThan(10_000);
-    const second = new FakeContext(first.store);
-    const d2 = new ZkTcpDriver(driverConfig(sim, { realtime: false }), second, FAST);
+    const second = contextFor(cfg, first.store);
+    const d2 = new ZkTcpDriver(cfg, second, FAST);
     drivers.push(d2);
     await d2.start();
     await synced(second, sim);
-    expect(committedKeys(second.store)).toEqual(expectedKeys(sim.log));
+    expect(committedKeys(second)).toEqual(expectedKeys(sim.log));
     expect(first.emitted.length + second.emitted.length).toBe(10_000);
     expect(first.duplicates + second.duplicates).toBe(0);
   });
@@ -97,8 +102,8 @@ describe('zk-tcp downloads', () => {
     const { ctx } = await setup({ records: 1000 }, { importSince: '2026-01-05T12:00:00', realtime: false });
     await synced(ctx, sim!);
     const all = expectedKeys(sim!.log);
-    expect(committedKeys(ctx.store)).toEqual(all.filter((k) => k.split('|')[1]! >= '2026-01-05T12:00:00'));
-    expect(ctx.store.punches.size).toBeGreaterThan(0);
+    expect(committedKeys(ctx)).toEqual(all.filter((k) => k.split('|')[1]! >= '2026-01-05T12:00:00'));
+    expect(ctx.store.size).toBeGreaterThan(0);
   });
 
   it('disables the terminal during downloads only when configured, and always re-enables it', async () => {
@@ -106,7 +111,7 @@ describe('zk-tcp downloads', () => {
     await synced(ctx, sim!);
     expect(sim!.stats.commands.DISABLEDEVICE).toBeGreaterThanOrEqual(2);
     await until(() => !sim!.disabled, 'terminal enabled');
-    expect(committedKeys(ctx.store)).toEqual(expectedKeys(sim!.log));
+    expect(committedKeys(ctx)).toEqual(expectedKeys(sim!.log));
   });
 
   it('never disables the terminal by default', async () => {
@@ -120,19 +125,17 @@ describe('zk-tcp downloads', () => {
     const { ctx } = await setup({ records: 3000 }, { clearAfterDownload: true, realtime: false, pollInterval: '30ms' });
     const before = expectedKeys(sim!.log);
     await until(() => sim!.stats.commands.CLEAR_ATTLOG === 1, 'cleared');
-    expect(committedKeys(ctx.store)).toEqual(before);
+    expect(committedKeys(ctx)).toEqual(before);
     expect(sim!.log.count).toBe(0);
     sim!.addPunch({ pin: '1004', localTime: '2026-03-02T09:00:00' });
-    await until(() => ctx.store.punches.size === 3001, 'punch after clear');
+    await until(() => ctx.store.size === 3001, 'punch after clear');
     await until(() => sim!.log.count === 0, 'cleared again');
     expect(ctx.duplicates).toBe(0);
     await until(() => !sim!.disabled, 're-enabled after clearing');
   });
 
   it('does not clear the log when the buffer cannot commit', async () => {
-    const ctx = new FakeContext();
-    ctx.failCommits = true;
-    await setup({ records: 3000 }, { clearAfterDownload: true, realtime: false }, ctx);
+    const { ctx } = await setup({ records: 3000 }, { clearAfterDownload: true, realtime: false }, (c) => (c.failCommits = true));
     await until(() => sim!.stats.connections >= 3, 'retries');
     expect(sim!.stats.commands.CLEAR_ATTLOG).toBeUndefined();
     expect(sim!.log.count).toBe(3000);
@@ -144,7 +147,7 @@ describe('zk-tcp clock, identity and auth', () => {
   it('measures skew on every sync and leaves the clock alone by default', async () => {
     const { ctx } = await setup({ records: 10, clockOffsetSec: 3600 }, { realtime: false });
     await synced(ctx, sim!);
-    expect(Math.abs((ctx.status_.clockSkewSec ?? 0) - 3600)).toBeLessThanOrEqual(2);
+    expect(Math.abs((ctx.snapshot.clockSkewSec ?? 0) - 3600)).toBeLessThanOrEqual(2);
     expect(sim!.stats.commands.SET_TIME).toBeUndefined();
   });
 
@@ -153,21 +156,20 @@ describe('zk-tcp clock, identity and auth', () => {
     await synced(ctx, sim!);
     expect(sim!.stats.commands.SET_TIME).toBe(1);
     expect(Math.abs(sim!.clockOffset)).toBeLessThanOrEqual(2);
-    expect(Math.abs(ctx.status_.clockSkewSec ?? 99)).toBeLessThanOrEqual(2);
+    expect(Math.abs(ctx.snapshot.clockSkewSec ?? 99)).toBeLessThanOrEqual(2);
   });
 
   it('reports a wrong comm key clearly and emits nothing', async () => {
     const { ctx } = await setup({ records: 10, commKey: 1234 }, { commKey: 4321 });
-    await until(() => /comm key/.test(String(ctx.status_.lastError)), 'auth error');
-    expect(ctx.status_.online).toBe(false);
+    await until(() => /comm key/.test(String(ctx.snapshot.lastError)), 'auth error');
+    expect(ctx.snapshot.online).toBe(false);
     expect(ctx.emitted).toHaveLength(0);
   });
 
   it('probe reads identity, counts, record size, clock and users without the run loop', async () => {
     sim = await startSim({ records: 321, users: 12, serial: 'CQZ7232260123', clockOffsetSec: 120 });
-    const ctx = new FakeContext();
     await zkTcpDriver.load?.();
-    const driver = zkTcpDriver.create(driverConfig(sim), ctx);
+    const driver = zkTcpDriver.create(driverConfig(sim), contextFor(driverConfig(sim)));
     const info = await driver.probe!();
     expect(info).toMatchObject({ serial: 'CQZ7232260123', recordSize: 40, users: 12, transport: 'tcp', sizes: { users: 12, records: 321 } });
     expect(Math.abs(Number(info.clockSkewSec) - 120)).toBeLessThanOrEqual(2);

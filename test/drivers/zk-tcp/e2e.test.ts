@@ -2,8 +2,9 @@
 // for large logs, with a comm key, and under each fault mode of the simulator.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ZkTcpSimulator, ZkSimulatorOptions } from '../../../src/sim/zkTcp/index.js';
-import { committedKeys, expectedKeys } from './fakeContext.js';
+import { committedKeys } from '../../helpers/memoryContext.js';
 import { checkpointOf, startDriver, startSim, synced, type Running } from './harness.js';
+import { expectedKeys } from './keys.js';
 
 let sim: ZkTcpSimulator | undefined;
 let running: Running | undefined;
@@ -23,7 +24,7 @@ async function downloadAll(simOptions: ZkSimulatorOptions, driverOptions: Record
 }
 
 function expectEveryPunchOnce(r: Running, s: ZkTcpSimulator): void {
-  expect(committedKeys(r.ctx.store)).toEqual(expectedKeys(s.log));
+  expect(committedKeys(r.ctx)).toEqual(expectedKeys(s.log));
   expect(r.ctx.emitted).toHaveLength(s.log.count);
   expect(r.ctx.duplicates).toBe(0);
   expect(r.ctx.emitsBeforeSerial).toBe(0);
@@ -33,9 +34,9 @@ describe.each(['tcp', 'udp'] as const)('zk-tcp driver over %s', (transport) => {
   it('downloads 10,000 records with a comm key, reporting the identity first', async () => {
     const r = await downloadAll({ records: 10_000, commKey: 135_790, serial: 'BRC7204500123' }, { transport, commKey: 135_790 });
     expectEveryPunchOnce(r, sim!);
-    expect(r.ctx.status_).toMatchObject({ serial: 'BRC7204500123', model: 'SIM-F22', platform: 'ZMM220_TFT', firmware: 'Ver 6.60 Apr 28 2020', online: true });
+    expect(r.ctx.snapshot).toMatchObject({ serial: 'BRC7204500123', model: 'SIM-F22', platform: 'ZMM220_TFT', firmware: 'Ver 6.60 Apr 28 2020', online: true });
     expect(r.ctx.updates.findIndex((u) => u.serial)).toBe(0);
-    const first = [...r.ctx.store.punches.values()][0]!;
+    const first = r.ctx.committed()[0]!;
     expect(first).toMatchObject({ pin: '1001', localTime: '2026-01-05T07:00:00', state: 'check-in', verify: 'fingerprint', workCode: null });
     expect(first.raw).toMatchObject({ source: 'attlog', index: 0, recordSize: 40, uid: 1, pin: '1001' });
   });
@@ -57,14 +58,14 @@ describe.each(['tcp', 'udp'] as const)('zk-tcp driver over %s', (transport) => {
       '1002 2026-03-02T07:55:00 check-in fingerprint',
       '1003 2026-03-02T07:56:00 check-out face',
     ]);
-    expect(committedKeys(running.ctx.store)).toEqual(expectedKeys(sim!.log));
+    expect(committedKeys(running.ctx)).toEqual(expectedKeys(sim!.log));
   });
 
   it('sends CMD_EXIT on stop', async () => {
     const r = await downloadAll({ records: 10 }, { transport });
     await r.driver.stop();
     expect(sim!.stats.commands.EXIT).toBe(1);
-    expect(r.ctx.status_.online).toBe(false);
+    expect(r.ctx.snapshot.online).toBe(false);
   });
 });
 
@@ -93,11 +94,11 @@ describe.each(FAULTS)('fault: %s (%s)', (_name, faults, transport) => {
     expectEveryPunchOnce(r, sim!);
     if (faults?.badChecksumEvery) {
       expect(sim!.stats.badChecksums).toBeGreaterThan(0);
-      expect(r.ctx.status_.details?.checksumMismatches).toBeGreaterThan(0);
+      expect(r.ctx.snapshot.details?.checksumMismatches).toBeGreaterThan(0);
     }
     if (faults?.dropMidChunk) {
       expect(sim!.stats.drops).toBe(2);
-      if (transport === 'udp') expect(r.ctx.status_.details?.chunkRetries).toBeGreaterThan(0);
+      if (transport === 'udp') expect(r.ctx.snapshot.details?.chunkRetries).toBeGreaterThan(0);
       else expect(sim!.stats.connections).toBeGreaterThan(1);
     }
   });

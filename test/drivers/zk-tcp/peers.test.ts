@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ZkTcpSimulator, type ZkSimulatorOptions } from '../../../src/sim/zkTcp/index.js';
-import { until } from './fakeContext.js';
+import { until } from '../../helpers/until.js';
 
 const require = createRequire(import.meta.url);
 /* eslint-disable @typescript-eslint/no-explicit-any */

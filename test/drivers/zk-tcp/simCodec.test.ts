@@ -9,7 +9,7 @@ import { CMD, EF } from '../../../drivers/zk-tcp/tables.js';
 import { ZkTcpSimulator } from '../../../src/sim/zkTcp/index.js';
 import { portIsFree } from '../../../src/util/net.js';
 import { checkAttlog, checkPacket, checkStream, deframeAll, type FixtureCase } from './cases.js';
-import { until } from './fakeContext.js';
+import { until } from '../../helpers/until.js';
 
 let sim: ZkTcpSimulator | undefined;
 let socket: Socket | undefined;

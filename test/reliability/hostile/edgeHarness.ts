@@ -1,31 +1,29 @@
-// One device on the real DriverContext and a real SQLite buffer, for the edge-bound properties
-// (edgeBounds.fuzz.test.ts, edgePull.fuzz.test.ts): after every case `check` reads what reached
-// the file and the device state and holds it to the edge rules.
+// One device on the memory context (test/helpers/memoryContext.ts: the real DriverContext on an
+// in-memory SQLite buffer), for the edge-bound properties (edgeBounds.fuzz.test.ts,
+// edgePull.fuzz.test.ts): after every case `check` reads what reached the buffer and the device
+// state and holds it to the edge rules.
 // Invariants checked by `check`, whatever the input:
 // - every punch committed since the last check has a PIN matching the rule (NFC), bounded serial
 //   and model, and at most 4 KiB of JSON (test/helpers/edgeChecks.ts);
 // - every quarantine row written since the last check is bounded (≤ MAX_QUARANTINE_ROW_BYTES);
 // - the device state (what the retained status and /api/devices carry) is bounded;
 // - every punch a driver handed over is accounted for: read = committed + duplicate + quarantined.
-// The buffer runs with synchronous=NORMAL: crash safety is not under test here, and an fsync per
-// case would make the suites slow without testing anything more.
+// The buffer is in memory: crash safety is not under test here, and an fsync per case would make
+// the suites slow without testing anything more.
 import { ok } from 'node:assert/strict';
-import { join } from 'node:path';
-import { SqlitePunchBuffer } from '../../../src/buffer/sqlitePunchBuffer.js';
-import { createDriverContext } from '../../../src/devices/context.js';
-import { DeviceStates, type DeviceSnapshot } from '../../../src/devices/deviceState.js';
-import type { BaseDeviceConfig, DriverContext } from '../../../src/devices/driver.js';
+import type { SqlitePunchBuffer } from '../../../src/buffer/sqlitePunchBuffer.js';
+import type { DeviceSnapshot, DeviceStates } from '../../../src/devices/deviceState.js';
+import type { BaseDeviceConfig } from '../../../src/devices/driver.js';
 import type { Punch } from '../../../src/punch/punch.js';
-import { silentLogger } from '../../../src/util/logger.js';
-import { createMetrics, type Metrics } from '../../../src/util/metrics.js';
+import type { Metrics } from '../../../src/util/metrics.js';
 import { checkSnapshot, checkStoredPunches } from '../../helpers/edgeChecks.js';
-import { tempDir } from '../../helpers/tmp.js';
+import { MemoryContext } from '../../helpers/memoryContext.js';
 
 /** raw punch kept whole up to 4 KiB, or an excerpt of 1,024 characters re-escaped; plus reason and context */
 export const MAX_QUARANTINE_ROW_BYTES = 8192;
 
 export interface EdgeHarness {
-  ctx: DriverContext;
+  ctx: MemoryContext;
   states: DeviceStates;
   buffer: SqlitePunchBuffer;
   snapshot(): DeviceSnapshot;
@@ -37,39 +35,16 @@ export interface EdgeHarness {
 }
 
 export function edgeHarness(device: Omit<BaseDeviceConfig, 'enabled'> & Record<string, unknown>): EdgeHarness {
-  const tmp = tempDir('edge-fuzz-');
-  const buffer = new SqlitePunchBuffer({ file: join(tmp.dir, 'buffer.db'), sinks: ['mqtt'], writer: 'inline', synchronous: 'normal' });
-  const states = new DeviceStates();
-  const entry = { ...device, enabled: true } as BaseDeviceConfig;
-  states.register(entry.id, entry.driver, true, entry.serial);
-  const metrics = createMetrics();
-  const abort = new AbortController();
-  const real = createDriverContext({
-    device: entry,
+  const ctx = new MemoryContext({
+    device,
     gateway: { id: 'gw-fuzz', site: 'FUZZ', timezone: 'Asia/Jakarta' },
     punches: { minYear: 2000, maxFuture: 86_400_000 * 3650 },
-    buffer,
-    states,
-    log: silentLogger(),
-    metrics,
-    signal: abort.signal,
-    onFail: () => undefined,
     // a push driver registers with the listener at start; the properties call its handle() directly
     push: { register: () => () => undefined, refused: () => undefined },
   });
-  let handled = 0;
-  const ctx: DriverContext = {
-    ...real,
-    status: {
-      ...real.status,
-      rejected: (reason, detail) => {
-        handled += 1;
-        real.status.rejected(reason, detail);
-      },
-    },
-    emit: (raw) => real.emit(raw).finally(() => (handled += 1)),
-    emitMany: (raws, checkpoint) => real.emitMany(raws, checkpoint).finally(() => (handled += raws.length)),
-  };
+  const { states, metrics } = ctx;
+  const buffer = ctx.store.buffer;
+  const entry = { id: device.id };
   let lastSeq = 0;
   let lastQuarantineRow = 0;
   return {
@@ -77,7 +52,7 @@ export function edgeHarness(device: Omit<BaseDeviceConfig, 'enabled'> & Record<s
     states,
     buffer,
     snapshot: () => states.get(entry.id) as DeviceSnapshot,
-    handled: () => handled,
+    handled: () => ctx.settled + ctx.rejections.length,
     check: async () => {
       const punches = checkStoredPunches(buffer.database, lastSeq);
       lastSeq = buffer.headSeq();
@@ -89,9 +64,8 @@ export function edgeHarness(device: Omit<BaseDeviceConfig, 'enabled'> & Record<s
       return { punches, quarantined: rows.map(({ reason, body }) => ({ reason, body })) };
     },
     close: () => {
-      abort.abort();
-      buffer.close();
-      tmp.cleanup();
+      ctx.abort.abort();
+      ctx.store.close();
     },
   };
 }

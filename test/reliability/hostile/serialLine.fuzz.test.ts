@@ -18,7 +18,9 @@ import { MAX_LINE_CHARS, SerialLineDriver, type PortOptions } from '../../../dri
 import { SERIAL_FORMAT_NAMES } from '../../../drivers/serial-line/tables.js';
 import { PUNCH_STATES, VERIFY_METHODS } from '../../../src/punch/punch.js';
 import { DecodeError } from '../../../src/util/errors.js';
-import { FakeContext, until } from '../../drivers/zk-tcp/fakeContext.js';
+import { checkStoredPunches } from '../../helpers/edgeChecks.js';
+import { MemoryContext } from '../../helpers/memoryContext.js';
+import { until } from '../../helpers/until.js';
 import { fcOptions } from './fuzzScale.js';
 import { cutsOf, hostileText, mutatedText, splitAt } from './mutate.js';
 
@@ -105,20 +107,20 @@ describe('serial-line hostile lines', () => {
 });
 
 const MockBinding = SerialPortMock.binding;
-/** One turn of the event loop: the mock port and the fake commit each take a few (the test timeout bounds the wait). */
+/** One turn of the event loop: the mock port and the buffer's commit each take a few (the test timeout bounds the wait). */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 type MockPortBinding = NonNullable<SerialPortMock['port']>;
 
 describe('serial-line driver on a hostile stream', () => {
   const format = 'zk-attlog';
-  const ctx = new FakeContext();
+  const cfg = serialLineConfigSchema.parse({ id: 'kiosk-3', driver: 'serial-line', path: '/dev/ttyHOSTILE0', format, timezone: 'Asia/Jakarta' });
+  const ctx = new MemoryContext({ device: cfg });
   let binding: MockPortBinding | undefined;
   let driver: SerialLineDriver;
 
   beforeAll(async () => {
     MockBinding.reset();
     MockBinding.createPort('/dev/ttyHOSTILE0');
-    const cfg = serialLineConfigSchema.parse({ id: 'kiosk-3', driver: 'serial-line', path: '/dev/ttyHOSTILE0', format, timezone: 'Asia/Jakarta' });
     driver = new SerialLineDriver(cfg, ctx, {
       now: () => NOW_MS,
       openPort: (options: PortOptions) => {
@@ -157,6 +159,12 @@ describe('serial-line driver on a hostile stream', () => {
       fcOptions('serial-line driver stream'),
     );
     expect(ctx.failures).toEqual([]);
+    // through the real normalize: every decoded line was committed, a duplicate or quarantined
+    // (PINs the codec takes but the edge rule refuses), and what was committed holds the edge rules
+    await until(() => ctx.commits === ctx.emitted.length, 'every emit settled');
+    const quarantined = Object.values((await ctx.counted()).quarantined).reduce((a, b) => a + b, 0);
+    expect(ctx.inserted + ctx.duplicates + quarantined).toBe(ctx.emitted.length);
+    checkStoredPunches(ctx.store.buffer.database);
   });
 
   it('a run-on line is rejected per limit reached and the next good line still commits', async () => {

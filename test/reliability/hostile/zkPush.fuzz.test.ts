@@ -1,6 +1,7 @@
 // Hostile bodies and query strings for zk-push: the codec on random and mutated quoted bodies
 // (test/drivers/zk-push/fixtures), and the driver's `handle` (what the push listener calls) on
-// random requests, with a fake context that counts rejections and commits.
+// random requests, on the memory context (the real normalize and quarantine) that counts
+// rejections and commits.
 // Properties:
 // - the codec never throws on a body; every non-empty line is a record or a counted LineError;
 // - good ATTLOG lines mixed with hostile lines are all committed, in order ("not lost");
@@ -19,7 +20,8 @@ import { STAMPS_KEY, ZkPushDriver } from '../../../drivers/zk-push/driver.js';
 import { PushListener } from '../../../src/push/listener.js';
 import type { PushRequest } from '../../../src/devices/push.js';
 import { silentLogger } from '../../../src/util/logger.js';
-import { FakeContext } from '../../drivers/zk-tcp/fakeContext.js';
+import { checkStoredPunches } from '../../helpers/edgeChecks.js';
+import { MemoryContext } from '../../helpers/memoryContext.js';
 import { fcOptions } from './fuzzScale.js';
 import { hostileText, mutatedText } from './mutate.js';
 
@@ -68,9 +70,9 @@ function checkDecoded(body: string): void {
   }
 }
 
-function newDriver(extra: Record<string, unknown> = {}): { driver: ZkPushDriver; ctx: FakeContext } {
-  const ctx = new FakeContext();
+function newDriver(extra: Record<string, unknown> = {}): { driver: ZkPushDriver; ctx: MemoryContext } {
   const cfg = zkPushConfigSchema.parse({ id: 'loket-1', driver: 'zk-push', serial: SN, ...extra });
+  const ctx = new MemoryContext({ device: cfg });
   return { driver: new ZkPushDriver(cfg, ctx), ctx };
 }
 
@@ -160,6 +162,11 @@ describe('zk-push driver on hostile requests', () => {
     );
     await driver.stop();
     expect(ctx.failures).toEqual([]);
+    // through the real normalize: every punch handed over was committed, a duplicate or quarantined,
+    // and what was committed holds the edge rules
+    const quarantined = Object.values((await ctx.counted()).quarantined).reduce((a, b) => a + b, 0);
+    expect(ctx.inserted + ctx.duplicates + quarantined).toBe(ctx.emitted.length);
+    checkStoredPunches(ctx.store.buffer.database);
   });
 
   it('with a comm key, nothing is accepted after a handshake with a wrong key until a right one', async () => {
@@ -173,9 +180,9 @@ describe('zk-push driver on hostile requests', () => {
     expect((await upload()).status).toBe(401);
     expect(ctx.emitted).toEqual([]);
     expect(ctx.rejections.filter((r) => r.reason === 'comm-key')).toHaveLength(4);
-    expect(ctx.status_.lastError).toMatch(/GW_ERR_DEVICE_AUTH/);
+    expect(ctx.snapshot.lastError).toMatch(/GW_ERR_DEVICE_AUTH/);
     expect((await handshake('4711')).status).toBe(200);
-    expect(ctx.status_.lastError).toBeNull();
+    expect(ctx.snapshot.lastError).toBeNull();
     expect(await upload()).toEqual({ status: 200, body: 'OK: 1' });
     expect(ctx.emitted.map((p) => p.pin)).toEqual(['GOOD1']);
     await driver.stop();

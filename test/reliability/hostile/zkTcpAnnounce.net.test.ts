@@ -9,7 +9,7 @@ import { MAX_DATASET_BYTES } from '../../../drivers/zk-tcp/limits.js';
 import { CMD } from '../../../drivers/zk-tcp/tables.js';
 import type { ZkSimulatorOptions, ZkTcpSimulator } from '../../../src/sim/zkTcp/index.js';
 import { silentLogger } from '../../../src/util/logger.js';
-import { until } from '../../drivers/zk-tcp/fakeContext.js';
+import { until } from '../../helpers/until.js';
 import { startDriver, startSim } from '../../drivers/zk-tcp/harness.js';
 
 const ATTLOG_CEILING = MAX_DATASET_BYTES.get(CMD.ATTLOG_RRQ) as number;
@@ -73,7 +73,7 @@ describe('a terminal announcing a 0xFFFFFFF0-byte dataset', () => {
     const { driver, ctx } = await startDriver(sim);
     try {
       await until(() => ctx.rejections.some((r) => r.reason === 'zk-dataset-too-large'), 'refusal counted');
-      await until(() => String(ctx.status_.lastError ?? '').includes('4294967280-byte dataset'), 'refusal shown as lastError');
+      await until(() => String(ctx.snapshot.lastError ?? '').includes('4294967280-byte dataset'), 'refusal shown as lastError');
       expect(ctx.emitted).toEqual([]);
       expect(sim.stats.commands[DATA_RDY] ?? 0).toBe(0);
       expect(allocations.largest).toBeLessThan(64 * 1024);

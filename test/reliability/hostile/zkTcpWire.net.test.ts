@@ -9,8 +9,10 @@ import { ZkTcpDriver } from '../../../drivers/zk-tcp/driver.js';
 import { TcpDeframer } from '../../../drivers/zk-tcp/streamReader.js';
 import { CMD, EF } from '../../../drivers/zk-tcp/tables.js';
 import type { ZkTcpSimulator } from '../../../src/sim/zkTcp/index.js';
-import { committedKeys, expectedKeys, FakeContext, until } from '../../drivers/zk-tcp/fakeContext.js';
-import { driverConfig, FAST, startSim } from '../../drivers/zk-tcp/harness.js';
+import { contextFor, driverConfig, FAST, startSim } from '../../drivers/zk-tcp/harness.js';
+import { expectedKeys } from '../../drivers/zk-tcp/keys.js';
+import { committedKeys, type MemoryContext } from '../../helpers/memoryContext.js';
+import { until } from '../../helpers/until.js';
 import { FUZZ_SCALE } from './fuzzScale.js';
 
 /** A small seeded generator: the wire's noise is the same on every run. */
@@ -90,7 +92,7 @@ const PUNCHES = Math.max(5, Math.round(20 * FUZZ_SCALE));
 let sim: ZkTcpSimulator;
 let wire: HostileWire;
 let driver: ZkTcpDriver;
-const ctx = new FakeContext();
+let ctx: MemoryContext;
 /** the terminal's log as punch keys; two records of one second and user are one punch (one id) */
 const uniqueExpected = (): string[] => [...new Set(expectedKeys(sim.log))];
 
@@ -98,7 +100,9 @@ beforeAll(async () => {
   sim = await startSim({ records: 40, users: 10, realtimeSize: 37, faults: { badChecksumEvery: 7 } });
   wire = new HostileWire(sim.address.port);
   const port = await wire.listen();
-  driver = new ZkTcpDriver({ ...driverConfig(sim, { pollInterval: '300ms', heartbeatInterval: '100ms' }), port }, ctx, FAST);
+  const cfg = { ...driverConfig(sim, { pollInterval: '300ms', heartbeatInterval: '100ms' }), port };
+  ctx = contextFor(cfg);
+  driver = new ZkTcpDriver(cfg, ctx, FAST);
   await driver.start();
 });
 afterAll(async () => {
@@ -108,18 +112,18 @@ afterAll(async () => {
 });
 
 it(`commits every punch through a noisy, split wire with ${PUNCHES} undecodable events slipped in, counting each`, async () => {
-  await until(() => committedKeys(ctx.store).length === uniqueExpected().length && ctx.status_.online === true, 'first download');
+  await until(() => committedKeys(ctx).length === uniqueExpected().length && ctx.snapshot.online === true, 'first download');
   for (let i = 0; i < PUNCHES; i++) {
     const user = sim.log.users[i % sim.log.users.length];
     if (user) sim.addPunch({ pin: user.pin, state: i % 2, verify: i % 3 === 0 ? 15 : 1 });
     wire.injectUndecodableEvent();
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  await until(() => committedKeys(ctx.store).length === uniqueExpected().length, 'every punch committed');
-  expect(committedKeys(ctx.store)).toEqual(uniqueExpected());
+  await until(() => committedKeys(ctx).length === uniqueExpected().length, 'every punch committed');
+  expect(committedKeys(ctx)).toEqual(uniqueExpected());
   await until(() => ctx.rejections.filter((r) => r.reason === 'zk-realtime-undecodable').length === wire.injected, 'every injected event counted');
   expect(ctx.rejections.every((r) => r.reason === 'zk-realtime-undecodable')).toBe(true);
   expect(ctx.failures).toEqual([]);
   // the noise shows in the device details, for IT staff diagnosing a bad link
-  await until(() => Number(ctx.status_.details?.skippedBytes ?? 0) > 0, 'skipped bytes reported');
+  await until(() => Number(ctx.snapshot.details?.skippedBytes ?? 0) > 0, 'skipped bytes reported');
 });
