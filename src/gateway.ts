@@ -11,7 +11,7 @@ import { SqlitePunchBuffer } from './buffer/sqlitePunchBuffer.js';
 import { bufferFileOf, type GatewayConfig } from './config/schema.js';
 import { createDriverContext } from './devices/context.js';
 import { DeviceStates, type DeviceSnapshot } from './devices/deviceState.js';
-import { BUILTIN_DRIVERS, type AnyDriverFactory } from './devices/registry.js';
+import { needsPushListener, type AnyDriverDefinition } from './devices/definition.js';
 import { DeviceSupervisor } from './devices/supervisor.js';
 import { Dispatcher } from './publish/dispatcher.js';
 import { HttpsPublisher } from './publish/httpsPublisher.js';
@@ -25,7 +25,8 @@ import { VERSION } from './version.js';
 
 export interface GatewayDeps {
   log: Logger;
-  drivers?: AnyDriverFactory[];
+  /** the families this gateway can run (the build's: src/drivers.ts) */
+  drivers: readonly AnyDriverDefinition[];
   /** serve the local API on api.listen (default true; false for library use) */
   api?: boolean;
 }
@@ -46,8 +47,8 @@ export class Gateway {
   api: ApiServer | undefined;
   /** the push listener (pushListener.listen), once listening; only when a push device is configured */
   push: PushListener | undefined;
+  readonly drivers: readonly AnyDriverDefinition[];
   private readonly apiEnabled: boolean;
-  private readonly drivers: AnyDriverFactory[];
   private timers: NodeJS.Timeout[] = [];
   /** at most one retained device-status publish per device per second: a download of 10,000 punches is one status, not 10,000 */
   private readonly statusPublishes = new Throttle(1000, (deviceId) => this.publishDeviceStatus(deviceId));
@@ -56,7 +57,7 @@ export class Gateway {
   constructor(config: GatewayConfig, deps: GatewayDeps) {
     this.config = config;
     this.log = deps.log.child({ gateway: config.gateway.id, site: config.gateway.site });
-    this.drivers = deps.drivers ?? BUILTIN_DRIVERS;
+    this.drivers = deps.drivers;
     this.apiEnabled = deps.api ?? true;
     this.clock = new ClockMonitor({ log: this.log, metrics: this.metrics, states: this.states, onChange: () => this.mqtt?.publishGatewayStatus() });
   }
@@ -103,7 +104,7 @@ export class Gateway {
 
   /** Terminals that call the gateway (zk-push, hikvision-isapi with push) need the push listener; nothing listens otherwise. */
   private async startPushListener(): Promise<void> {
-    if (!this.config.devices.some(usesPushListener)) return;
+    if (!this.config.devices.some((device) => needsPushListener(device, this.drivers))) return;
     const { maxBodyBytes, requestTimeout, idleTimeout, keepAliveTimeout, maxConnections, maxConnectionsPerAddress } = this.config.pushListener;
     const limits = { requestTimeoutMs: requestTimeout, idleTimeoutMs: idleTimeout, keepAliveTimeoutMs: keepAliveTimeout, maxConnections, maxConnectionsPerAddress };
     const listener = new PushListener({ log: this.log, metrics: this.metrics, maxBodyBytes, limits });
@@ -241,14 +242,6 @@ export class Gateway {
     this.buffer.close();
     this.log.info('gateway stopped');
   }
-}
-
-/** Protocols whose terminals call the gateway on pushListener.listen. */
-export const PUSH_PROTOCOLS = new Set(['zk-push']);
-
-/** An enabled device that calls the gateway: a push protocol, or a driver with `push: true` (hikvision-isapi). */
-export function usesPushListener(device: { enabled: boolean; driver: string }): boolean {
-  return device.enabled && (PUSH_PROTOCOLS.has(device.driver) || (device as { push?: unknown }).push === true);
 }
 
 function pickDefined<T extends Record<string, unknown>>(values: T): { [K in keyof T]?: Exclude<T[K], undefined> } {

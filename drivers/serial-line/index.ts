@@ -5,4 +5,4 @@ export { serialLineConfigSchema, type SerialLineConfig } from './config.js';
 export { SerialLineDriver, DEFAULT_SERIAL_TUNING, formatOf, type SerialLineTuning, type PortOptions } from './driver.js';
 export { compileFormat, decodeLine, splitLines, type LineFormat } from './codec.js';
 export { SERIAL_FORMATS, shippedFormat } from './tables.js';
-export { serialLineDriver } from './factory.js';
+export { serialLineDriver } from './definition.js';

@@ -1,8 +1,12 @@
-// `absensi-gateway check`: validate a config file and say everything that is wrong with it.
+// `absensi-gateway check`: validate a config file and say everything that is wrong with it: what
+// the config schema of each entry's family refuses, and what its definition's checkFiles finds in
+// the files the entry names (src/devices/definition.ts).
 import type { Command } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile, type ConfigProblem } from '../config/load.js';
 import { secretFileWarnings, type SecretFileRef } from '../config/secretFiles.js';
-import { BUILTIN_DRIVERS } from '../devices/registry.js';
+import type { AnyDriverDefinition } from '../devices/definition.js';
+import { definitionOf } from '../devices/definition.js';
+import { BUILTIN_DRIVERS } from '../drivers.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { isLoopbackHost } from '../config/schema.js';
 import { pushTrustOf } from '../push/deviceTrust.js';
@@ -28,16 +32,16 @@ export function configWarnings(config: GatewayConfig): string[] {
 }
 
 /** What each driver finds wrong in the files its device entries name (card maps and the like). */
-export function fileProblems(config: GatewayConfig): ConfigProblem[] {
+export function fileProblems(config: GatewayConfig, drivers: readonly AnyDriverDefinition[] = BUILTIN_DRIVERS): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   config.devices.forEach((device, index) => {
-    const factory = BUILTIN_DRIVERS.find((d) => d.protocol === device.driver);
-    for (const p of factory?.checkFiles?.(device) ?? []) problems.push({ path: `devices[${index}].${p.key}`, message: p.message });
+    const definition = definitionOf(drivers, device.driver);
+    for (const p of definition?.checkFiles?.(device) ?? []) problems.push({ path: `devices[${index}].${p.key}`, message: p.message });
   });
   return problems;
 }
 
-export function registerCheckCommand(program: Command): void {
+export function registerCheckCommand(program: Command, drivers: readonly AnyDriverDefinition[] = BUILTIN_DRIVERS): void {
   program
     .command('check')
     .description('validate the config file; exit non-zero and list every problem if it is invalid')
@@ -46,8 +50,8 @@ export function registerCheckCommand(program: Command): void {
     .action((options: { config: string; json?: boolean }) => {
       try {
         const secretFiles: SecretFileRef[] = [];
-        const config = loadConfigFile(options.config, { onSecretFile: (ref) => secretFiles.push(ref) });
-        const problems = fileProblems(config);
+        const config = loadConfigFile(options.config, { drivers, onSecretFile: (ref) => secretFiles.push(ref) });
+        const problems = fileProblems(config, drivers);
         if (problems.length > 0) throw new ConfigError(options.config, problems);
         const warnings = [...configWarnings(config), ...secretFileWarnings(secretFiles).map((w) => w.message)];
         if (options.json) {

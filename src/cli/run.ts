@@ -1,10 +1,11 @@
 // `absensi-gateway run`: the daemon. Logs JSON to stdout for journald; exits 78 on a bad config
 // so systemd does not restart-loop on it, stops gracefully on SIGTERM/SIGINT, and re-reads the
 // config on SIGHUP (src/service/reload.ts). A secret file that others may read is logged as a
-// warning at start, the same one `check` prints.
+// warning at start, the same one `check` prints. The daemon runs the families of src/drivers.ts.
 import type { Command } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load.js';
 import { secretFileWarnings, type SecretFileRef } from '../config/secretFiles.js';
+import { BUILTIN_DRIVERS } from '../drivers.js';
 import { Gateway } from '../gateway.js';
 import { reloadFromFile } from '../service/reload.js';
 import { createLogger } from '../util/logger.js';
@@ -19,7 +20,7 @@ export function registerRunCommand(program: Command): void {
       let config;
       const secretFiles: SecretFileRef[] = [];
       try {
-        config = loadConfigFile(options.config, { onSecretFile: (ref) => secretFiles.push(ref) });
+        config = loadConfigFile(options.config, { drivers: BUILTIN_DRIVERS, onSecretFile: (ref) => secretFiles.push(ref) });
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
         process.stderr.write(`${error.message}\n`);
@@ -28,7 +29,7 @@ export function registerRunCommand(program: Command): void {
       }
       const log = createLogger({ level: config.gateway.logLevel });
       for (const { path, file, mode, message } of secretFileWarnings(secretFiles)) log.warn({ path, file, mode }, message);
-      const gateway = new Gateway(config, { log });
+      const gateway = new Gateway(config, { log, drivers: BUILTIN_DRIVERS });
       let stopping: Promise<void> | undefined;
       // a reload asked for while the gateway is still starting runs once the start is done
       let started: () => void = () => undefined;

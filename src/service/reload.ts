@@ -19,7 +19,8 @@ import { ConfigError, loadConfigFile, type LoadOptions } from '../config/load.js
 import type { GatewayConfig } from '../config/schema.js';
 import type { DeviceSnapshot } from '../devices/deviceState.js';
 import type { BaseDeviceConfig } from '../devices/driver.js';
-import { usesPushListener, type Gateway } from '../gateway.js';
+import { needsPushListener } from '../devices/definition.js';
+import type { Gateway } from '../gateway.js';
 
 export interface ReloadOutcome {
   applied: boolean;
@@ -34,11 +35,11 @@ const REFUSED: ReloadOutcome = { applied: false, added: [], removed: [], changed
 const inFlight = new WeakMap<Gateway, Promise<unknown>>();
 
 /** Re-reads `file` and applies it to a running gateway; never throws for a bad file. */
-export function reloadFromFile(gateway: Gateway, file: string, options: LoadOptions = {}): Promise<ReloadOutcome> {
+export function reloadFromFile(gateway: Gateway, file: string, options: Partial<LoadOptions> = {}): Promise<ReloadOutcome> {
   return serialized(gateway, async () => {
     let next: GatewayConfig;
     try {
-      next = loadConfigFile(file, options);
+      next = loadConfigFile(file, { drivers: gateway.drivers, ...options });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       gateway.metrics.configReloads.inc({ result: 'refused' });
@@ -76,7 +77,7 @@ async function applyConfig(gateway: Gateway, next: GatewayConfig): Promise<Reloa
   const changed = [...after.keys()].filter((id) => before.has(id) && before.get(id) !== JSON.stringify(effective(after.get(id)!)));
   const needsRestart = Object.keys(next).filter((key) => key !== 'devices' && JSON.stringify(next[key as keyof GatewayConfig]) !== JSON.stringify(current[key as keyof GatewayConfig]));
   // the push listener starts with the gateway, and only when a push device is configured then
-  const needsListener = [...added, ...changed].some((id) => usesPushListener(after.get(id)!));
+  const needsListener = [...added, ...changed].some((id) => needsPushListener(after.get(id)!, gateway.drivers));
   if (needsListener && !gateway.push && !needsRestart.includes('pushListener')) needsRestart.push('pushListener');
 
   const { supervisor, log } = gateway;

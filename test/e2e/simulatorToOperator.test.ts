@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfigFile } from '../../src/config/load.js';
+import { BUILTIN_DRIVERS } from '../../src/drivers.js';
 import { Gateway } from '../../src/gateway.js';
 import { ZkTcpSimulator } from '../../src/sim/zkTcp/index.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -37,7 +38,7 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  gateway = new Gateway(loadConfigFile(configFile), { log: silentLogger() });
+  gateway = new Gateway(loadConfigFile(configFile, { drivers: BUILTIN_DRIVERS }), { log: silentLogger(), drivers: BUILTIN_DRIVERS });
   await gateway.start();
 });
 afterAll(async () => {

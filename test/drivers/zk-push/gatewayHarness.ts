@@ -2,6 +2,7 @@
 // local API off unless asked. Used by the listener tests (Fastify inject) and the e2e tests.
 import { join } from 'node:path';
 import { parseConfigText } from '../../../src/config/load.js';
+import { BUILTIN_DRIVERS } from '../../../src/drivers.js';
 import { Gateway } from '../../../src/gateway.js';
 import { silentLogger, type Logger } from '../../../src/util/logger.js';
 
@@ -47,8 +48,8 @@ export function pushConfigYaml(s: PushGatewaySetup): string {
 }
 
 export async function startPushGateway(s: PushGatewaySetup): Promise<Gateway> {
-  const config = parseConfigText(pushConfigYaml(s), 'push.yaml');
-  const gateway = new Gateway(config, { log: s.log ?? silentLogger(), api: s.api === true });
+  const config = parseConfigText(pushConfigYaml(s), 'push.yaml', { drivers: BUILTIN_DRIVERS });
+  const gateway = new Gateway(config, { log: s.log ?? silentLogger(), api: s.api === true, drivers: BUILTIN_DRIVERS });
   await gateway.start();
   return gateway;
 }

@@ -1,0 +1,170 @@
+// The driver kit: what a terminal family declares once (drivers/<family>/definition.ts), from which
+// the gateway and every command derive what they do for it: the config schema's driver union and
+// `check` (configSchema, checkFiles), the supervisor (create), `pull` (backfill, push), push
+// routing (push), `probe --protocol` (probe) and `simulate <command>` (simulator).
+// Invariants:
+// - Nothing here imports a driver folder; the list of families (src/drivers.ts) is made above
+//   this module and handed down to whoever needs it.
+// - A definition loads only its config schema with it: the driver, its backfill, its probe and its
+//   simulator's command line are imports made when first used (a device of the kind starts, `pull`
+//   runs, `probe --protocol X`, `simulate X`), so the daemon carries the code of the kinds it runs
+//   and never a probe or a simulator.
+// - A definition is plain data and functions with no `this`: `withSimulator` copies one whole.
+import type { Command } from 'commander';
+import type { z } from 'zod';
+import type { BackfillOptions, BackfillResult, BaseDeviceConfig, Driver, DriverContext } from './driver.js';
+
+export interface DriverDefinition<C extends BaseDeviceConfig = BaseDeviceConfig> {
+  /** the `driver:` value in config and the `device.protocol` in punch/v1 */
+  readonly protocol: string;
+  /** zod object for this driver's device entry, including the base fields */
+  readonly configSchema: z.ZodType<C>;
+  create(config: C, ctx: DriverContext): Driver;
+  /**
+   * Loads the implementation, for definitions that keep it out of the list (`defineDriver`); the
+   * supervisor awaits it before `create`. Absent or `loaded`: `create` works right away.
+   */
+  load?(): Promise<void>;
+  readonly loaded?: boolean;
+  /**
+   * Problems the schema cannot see (a referenced file unreadable or malformed), for `check`:
+   * `key` names the device entry's key, `message` what is wrong. The driver meets the same problem
+   * at start; `check` reports it before a restart does.
+   */
+  checkFiles?(config: C): { key: string; message: string }[];
+  /**
+   * Backfill (`absensi-gateway pull`): read the terminal's log once (all of it, or the records at or
+   * after `since`) and commit it through `ctx.emitMany`, in a process of its own beside the daemon.
+   * Contract: never reads or moves the driver's checkpoint (emitMany without checkpoint values);
+   * never clears, deletes or consumes anything on the terminal or its bridge; reports the serial
+   * (status.update) before the first emit when it reads one; rejects with a GatewayError naming
+   * what failed (unreachable, refused credentials) and commits nothing more after that.
+   * Lazy like `create`: the implementation module loads when called. Absent: `pull` asks the
+   * running daemon when the kind's terminals call the gateway (`push`), else it refuses the kind.
+   */
+  backfill?(config: C, ctx: DriverContext, options: BackfillOptions): Promise<BackfillResult>;
+  /**
+   * Its terminals call the gateway, so an enabled entry needs the push listener: `true` for every
+   * entry of the kind (zk-push), or a function of the entry (hikvision-isapi's `push: true`).
+   */
+  readonly push?: true | ((config: C) => boolean);
+  readonly probe?: ProbeFacet;
+  readonly simulator?: SimulatorFacet;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyDriverDefinition = DriverDefinition<any>;
+
+/** A driver class: one instance per running device. */
+export type DriverClass<C> = new (config: C, ctx: DriverContext) => Driver;
+
+export type BackfillFunction<C> = (config: C, ctx: DriverContext, options: BackfillOptions) => Promise<BackfillResult>;
+
+/** `absensi-gateway probe <host> --protocol <protocol>`: ask a terminal who it is, changing nothing on it. */
+export interface ProbeFacet {
+  /** the port probed when `--port` is not given */
+  readonly defaultPort: number;
+  /** the family's own command-line options; two families may share one by giving it alike */
+  readonly options?: readonly ProbeOption[];
+  /** imports the probe module (when `probe --protocol <protocol>` runs) */
+  load(): Promise<ProbeRun>;
+}
+
+export interface ProbeOption {
+  /** commander flags: `--udp`, `--comm-key <key>` */
+  readonly flags: string;
+  /** the help text, after the names of the families that take the option */
+  readonly description: string;
+  readonly default?: string | number;
+  /** an integer from 0 to this, else a usage error */
+  readonly integerMax?: number;
+  /** the option must be given with this family's protocol; the text says why */
+  readonly requiredBecause?: string;
+}
+
+/** Where a probe connects and how long it waits; the same for every family. */
+export interface ProbeTarget {
+  host: string;
+  port: number;
+  timeoutMs: number;
+  /** IANA zone of the terminal clock, for the skew */
+  timeZone: string;
+}
+
+/** The command-line values by commander's names (`--comm-key` → `commKey`). */
+export type ProbeValues = Readonly<Record<string, string | number | boolean | undefined>>;
+
+export interface ProbeRun {
+  /** Resolves with what `--json` prints and the readable text; rejects with a GatewayError when the terminal cannot be asked. */
+  probe(target: ProbeTarget, values: ProbeValues): Promise<{ result: unknown; text: string }>;
+}
+
+/** `absensi-gateway simulate <command>`: a terminal of the family, for demos and tests. */
+export interface SimulatorFacet {
+  readonly command: string;
+  /** one line for `simulate --help` */
+  readonly description: string;
+  /** imports the simulator's command line: a function that adds its options and action to `simulate <command>` */
+  load(): Promise<(command: Command) => void>;
+}
+
+/**
+ * A family's definition from its spec: the config schema now, the driver class when the first device
+ * of its kind starts, the backfill module when `pull` runs. `create` is synchronous once `load` resolved.
+ */
+export function defineDriver<C extends BaseDeviceConfig>(spec: {
+  protocol: string;
+  configSchema: z.ZodType<C>;
+  /** imports the driver module and returns its class */
+  driver: () => Promise<DriverClass<C>>;
+  checkFiles?: (config: C) => { key: string; message: string }[];
+  /** imports the backfill module and returns its function (see DriverDefinition.backfill) */
+  backfill?: () => Promise<BackfillFunction<C>>;
+  push?: true | ((config: C) => boolean);
+  probe?: ProbeFacet;
+  simulator?: SimulatorFacet;
+}): DriverDefinition<C> {
+  let driverClass: DriverClass<C> | undefined;
+  let loading: Promise<void> | undefined;
+  const { driver, backfill, ...facets } = spec;
+  return {
+    ...facets,
+    get loaded() {
+      return driverClass !== undefined;
+    },
+    load() {
+      loading ??= driver().then((loaded) => {
+        driverClass = loaded;
+      });
+      return loading;
+    },
+    create(config, ctx) {
+      if (driverClass === undefined) throw new Error(`the ${spec.protocol} driver is not loaded yet`);
+      return new driverClass(config, ctx);
+    },
+    ...(backfill ? { backfill: async (config: C, ctx: DriverContext, options: BackfillOptions) => (await backfill())(config, ctx, options) } : {}),
+  };
+}
+
+/** The same definition with a simulator: the list pairs a family with its simulator (src/sim), which lives above the drivers. */
+export function withSimulator<C extends BaseDeviceConfig>(definition: DriverDefinition<C>, simulator: SimulatorFacet): DriverDefinition<C> {
+  // property descriptors, not a spread: `loaded` stays a getter of the same definition
+  return Object.defineProperties({}, { ...Object.getOwnPropertyDescriptors(definition), simulator: { value: simulator, enumerable: true } }) as DriverDefinition<C>;
+}
+
+/** The definition for a device entry's `driver:`, if the list has one. */
+export function definitionOf(drivers: readonly AnyDriverDefinition[], protocol: string): AnyDriverDefinition | undefined {
+  return drivers.find((d) => d.protocol === protocol);
+}
+
+/** Does this entry's terminal call the gateway (DriverDefinition.push)? */
+export function callsGateway<C extends BaseDeviceConfig>(definition: DriverDefinition<C>, device: C): boolean {
+  const { push } = definition;
+  return push === true || (push !== undefined && push(device));
+}
+
+/** An enabled entry whose terminal calls the gateway: the push listener must run for it. */
+export function needsPushListener(device: BaseDeviceConfig, drivers: readonly AnyDriverDefinition[]): boolean {
+  const definition = definitionOf(drivers, device.driver);
+  return device.enabled && definition !== undefined && callsGateway(definition, device);
+}
