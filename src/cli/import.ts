@@ -1,6 +1,8 @@
 // `absensi-gateway import <file|dir> --device <id> [--format F] [--dry-run]`: punch logs carried on a
 // USB flashdisk (ZK `*_attlog.dat` exports) or saved serial-line logs → the buffer, as the device's
 // punches, with a progress bar and a summary.
+// The files are read by the family whose definition offers `logImport` (serial-line's line codec,
+// drivers/serial-line/logImport.ts), loaded only here.
 // Invariants:
 // - Punches go through the device's DriverContext (normalize → commit), so ids dedupe: a second
 //   import of the same file prints "0 new, N already known".
@@ -10,14 +12,11 @@
 //   the import ran (even with rejections), 64 for bad arguments, 1 when it could not run.
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { readCardMap } from '../../drivers/serial-line/cardMap.js';
-import { compileFormat, type LineFormat } from '../../drivers/serial-line/codec.js';
-import type { SerialLineConfig } from '../../drivers/serial-line/config.js';
-import { formatOf } from '../../drivers/serial-line/driver.js';
-import { importFilesOf, importLines, type ImportSummary } from '../importer/importLines.js';
-import { errorMessage } from '../util/errors.js';
 import { DEFAULT_CONFIG_PATH } from '../config/load.js';
-import { openDeviceContext, type DeviceWiring } from './pullWiring.js';
+import type { AnyDriverDefinition, ImportSummary } from '../devices/definition.js';
+import { BUILTIN_DRIVERS } from '../drivers.js';
+import { errorMessage } from '../util/errors.js';
+import { openDeviceContext } from './pullWiring.js';
 
 interface ImportCliOptions {
   device: string;
@@ -25,16 +24,6 @@ interface ImportCliOptions {
   format?: string;
   dryRun?: boolean;
   json?: boolean;
-}
-
-/** The LineFormat an import reads with (see the invariants above). */
-export function importFormatOf(device: DeviceWiring['device'], override?: string): LineFormat {
-  if (override !== undefined) return compileFormat(override);
-  if (device.driver === 'serial-line') {
-    const own = formatOf(device as unknown as SerialLineConfig);
-    if (own.hasTime) return own;
-  }
-  return compileFormat('zk-attlog');
 }
 
 function progressBar(): { update: (done: number, total: number) => void; stop: () => void } {
@@ -67,22 +56,18 @@ export function formatSummary(s: ImportSummary, dryRun: boolean): string {
   return `${out.join('\n')}\n`;
 }
 
-async function runImport(target: string, options: ImportCliOptions): Promise<void> {
+async function runImport(target: string, options: ImportCliOptions, drivers: readonly AnyDriverDefinition[]): Promise<void> {
+  const facet = drivers.find((d) => d.logImport)?.logImport;
+  if (!facet) throw new Error('no family of this build reads punch log files');
+  const importer = await facet.load();
   const wiring = openDeviceContext(options.device, options.config, 'import');
   const bar = progressBar();
   try {
-    const format = importFormatOf(wiring.device, options.format);
-    if (!format.hasTime) throw new Error(`format ${format.name} carries no date/time; importing it would stamp every punch with today`);
-    const files = importFilesOf(target, format.name);
-    if (files.length === 0) throw new Error(`no punch log files in ${target}`);
-    const cfg = wiring.device as Partial<SerialLineConfig>;
-    const summary = await importLines({
-      files,
-      format,
+    const summary = await importer.importPath({
+      path: target,
+      device: wiring.device,
       ctx: wiring.ctx,
-      zone: wiring.device.timezone,
-      cardMap: cfg.cardMapFile ? readCardMap(cfg.cardMapFile) : undefined,
-      unknownCard: cfg.unknownCard,
+      ...(options.format !== undefined ? { format: options.format } : {}),
       dryRun: options.dryRun === true,
       onProgress: bar.update,
     });
@@ -94,7 +79,7 @@ async function runImport(target: string, options: ImportCliOptions): Promise<voi
   }
 }
 
-export function registerImportCommand(program: Command): void {
+export function registerImportCommand(program: Command, drivers: readonly AnyDriverDefinition[] = BUILTIN_DRIVERS): void {
   program
     .command('import')
     .description('import punch log files (USB-flashdisk *_attlog.dat exports, serial-line logs) as a device\'s punches')
@@ -106,7 +91,7 @@ export function registerImportCommand(program: Command): void {
     .option('--json', 'print the summary as JSON')
     .action(async (target: string, options: ImportCliOptions) => {
       try {
-        await runImport(target, options);
+        await runImport(target, options, drivers);
       } catch (error) {
         process.stderr.write(`import ${target}: ${errorMessage(error)}\n`);
         process.exitCode = 1;

@@ -1,17 +1,19 @@
 // The driver kit: what a terminal family declares once (drivers/<family>/definition.ts), from which
 // the gateway and every command derive what they do for it: the config schema's driver union and
 // `check` (configSchema, checkFiles), the supervisor (create), `pull` (backfill, push), push
-// routing (push), `probe --protocol` (probe) and `simulate <command>` (simulator).
+// routing (push), `probe --protocol` (probe), `simulate <command>` (simulator) and `import`
+// (logImport: the family that reads punch log files lends it to every device).
 // Invariants:
 // - Nothing here imports a driver folder; the list of families (src/drivers.ts) is made above
 //   this module and handed down to whoever needs it.
-// - A definition loads only its config schema with it: the driver, its backfill, its probe and its
-//   simulator's command line are imports made when first used (a device of the kind starts, `pull`
-//   runs, `probe --protocol X`, `simulate X`), so the daemon carries the code of the kinds it runs
-//   and never a probe or a simulator.
+// - A definition loads only its config schema with it: the driver, its backfill, its probe, its log
+//   import and its simulator's command line are imports made when first used (a device of the kind
+//   starts, `pull` runs, `probe --protocol X`, `import`, `simulate X`), so the daemon carries the
+//   code of the kinds it runs and never a probe or a simulator.
 // - A definition is plain data and functions with no `this`: `withSimulator` copies one whole.
 import type { Command } from 'commander';
 import type { z } from 'zod';
+import type { RawPunch } from '../punch/punch.js';
 import type { BackfillOptions, BackfillResult, BaseDeviceConfig, Driver, DriverContext } from './driver.js';
 
 export interface DriverDefinition<C extends BaseDeviceConfig = BaseDeviceConfig> {
@@ -50,6 +52,8 @@ export interface DriverDefinition<C extends BaseDeviceConfig = BaseDeviceConfig>
   readonly push?: true | ((config: C) => boolean);
   readonly probe?: ProbeFacet;
   readonly simulator?: SimulatorFacet;
+  /** reads punch log files for a device of any kind (`import`); one family of a list offers it (serial-line, whose line codec reads ZK exports too) */
+  readonly logImport?: LogImportFacet;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -108,6 +112,56 @@ export interface SimulatorFacet {
   load(): Promise<(command: Command) => void>;
 }
 
+/** `absensi-gateway import <path> --device <id>`: punch log files (USB-flashdisk exports, saved serial-line logs) as a device's punches. */
+export interface LogImportFacet {
+  /** imports the module that reads the files (when `import` runs) */
+  load(): Promise<LogImporter>;
+}
+
+export interface LogImporter {
+  /**
+   * Commits the punches of the files at `path` (a file, or the punch log files of a directory)
+   * through `ctx`, in batches, as `device`'s; a line that does not decode is a rejection, never a
+   * stop. Rejects when there is nothing to read or the format cannot date the punches.
+   */
+  importPath(request: LogImportRequest): Promise<ImportSummary>;
+}
+
+export interface LogImportRequest {
+  path: string;
+  /** the device entry, timezone defaulted to the gateway's */
+  device: BaseDeviceConfig & { timezone: string };
+  ctx: Pick<DriverContext, 'emitMany' | 'signal'>;
+  /** a format name or pattern; default: the device's own, else zk-attlog */
+  format?: string;
+  /** decode and count, commit nothing */
+  dryRun: boolean;
+  /** bytes read so far of all files, and their total */
+  onProgress?: (doneBytes: number, totalBytes: number) => void;
+}
+
+export interface ImportRejection {
+  file: string;
+  line: number;
+  reason: string;
+  detail: string;
+}
+
+/** What one import did, in the words `import` prints. */
+export interface ImportSummary {
+  files: string[];
+  lines: number;
+  punches: number;
+  inserted: number;
+  duplicates: number;
+  quarantined: number;
+  rejectedCount: number;
+  /** the first `keepRejections` rejections, with line numbers */
+  rejected: ImportRejection[];
+  /** a few decoded punches, for --dry-run */
+  samples: RawPunch[];
+}
+
 /**
  * A family's definition from its spec: the config schema now, the driver class when the first device
  * of its kind starts, the backfill module when `pull` runs. `create` is synchronous once `load` resolved.
@@ -123,6 +177,7 @@ export function defineDriver<C extends BaseDeviceConfig>(spec: {
   push?: true | ((config: C) => boolean);
   probe?: ProbeFacet;
   simulator?: SimulatorFacet;
+  logImport?: LogImportFacet;
 }): DriverDefinition<C> {
   let driverClass: DriverClass<C> | undefined;
   let loading: Promise<void> | undefined;

@@ -16,30 +16,10 @@ import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { decodeLine, trimControl, type LineFormat } from '../../drivers/serial-line/codec.js';
+import type { ImportSummary } from '../devices/definition.js';
 import type { DriverContext } from '../devices/driver.js';
 import type { RawPunch } from '../punch/punch.js';
 import { DecodeError, errorMessage } from '../util/errors.js';
-
-export interface ImportRejection {
-  file: string;
-  line: number;
-  reason: string;
-  detail: string;
-}
-
-export interface ImportSummary {
-  files: string[];
-  lines: number;
-  punches: number;
-  inserted: number;
-  duplicates: number;
-  quarantined: number;
-  rejectedCount: number;
-  /** the first `keepRejections` rejections, with line numbers */
-  rejected: ImportRejection[];
-  /** a few decoded punches, for --dry-run */
-  samples: RawPunch[];
-}
 
 export interface ImportOptions {
   files: string[];
