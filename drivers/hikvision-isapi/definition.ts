@@ -2,6 +2,9 @@
 // schema, which entries call the gateway (`push: true`), and the modules imported when used:
 // driver.ts when the first hikvision-isapi device starts, backfill.ts when `pull` runs, probe.ts
 // when `probe --protocol hikvision-isapi` runs.
+// A push entry is authenticated by allowFrom, else by its `host` (the only address it then takes
+// events from, pushTrust.ts). macAddress never counts: it is in the body, so anyone who saw one
+// event can copy it.
 import { defineDriver } from '../../src/devices/definition.js';
 import { hikvisionConfigSchema, type HikvisionConfig } from './config.js';
 
@@ -10,7 +13,11 @@ export const hikvisionIsapiDriver = defineDriver<HikvisionConfig>({
   configSchema: hikvisionConfigSchema,
   driver: async () => (await import('./driver.js')).HikvisionDriver,
   backfill: async () => (await import('./backfill.js')).backfillHikvision,
-  push: (config) => config.push,
+  push: {
+    when: (config) => config.push,
+    authenticatedBy: (config) => (config.allowFrom ? ['allowFrom'] : config.host ? ['host'] : []),
+    howToAuthenticate: "set allowFrom or host (the terminal's address)",
+  },
   probe: {
     defaultPort: 80,
     options: [

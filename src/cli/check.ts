@@ -5,15 +5,14 @@ import type { Command } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile, type ConfigProblem } from '../config/load.js';
 import { secretFileWarnings, type SecretFileRef } from '../config/secretFiles.js';
 import type { AnyDriverDefinition } from '../devices/definition.js';
-import { definitionOf } from '../devices/definition.js';
+import { definitionOf, pushTrustOf } from '../devices/definition.js';
 import { BUILTIN_DRIVERS } from '../drivers.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { isLoopbackHost } from '../config/schema.js';
-import { pushTrustOf } from '../push/deviceTrust.js';
 
 export const EXIT_CONFIG = 78; // EX_CONFIG from sysexits.h: systemd shows it as "configuration error"
 
-export function configWarnings(config: GatewayConfig): string[] {
+export function configWarnings(config: GatewayConfig, drivers: readonly AnyDriverDefinition[] = BUILTIN_DRIVERS): string[] {
   const warnings: string[] = [];
   if (!config.publish.mqtt && !config.publish.https) warnings.push('publish: no sink configured; punches will only be buffered locally');
   if (config.devices.filter((d) => d.enabled).length === 0) warnings.push('devices: no enabled device');
@@ -24,8 +23,8 @@ export function configWarnings(config: GatewayConfig): string[] {
     warnings.push('publish: rejectUnauthorized is false; the server certificate is not verified');
   }
   config.devices.forEach((device, index) => {
-    if (!device.enabled || pushTrustOf(device)?.authenticated !== false) return;
-    const fix = device.driver === 'zk-push' ? 'set allowFrom (the terminal\'s address) and/or commKey' : 'set allowFrom or host (the terminal\'s address)';
+    if (!device.enabled || pushTrustOf(device, drivers)?.authenticated !== false) return;
+    const fix = definitionOf(drivers, device.driver)?.push?.howToAuthenticate;
     warnings.push(`devices[${index}] (${device.id}): push device accepts punches from any host on the network; ${fix}`);
   });
   return warnings;
@@ -53,7 +52,7 @@ export function registerCheckCommand(program: Command, drivers: readonly AnyDriv
         const config = loadConfigFile(options.config, { drivers, onSecretFile: (ref) => secretFiles.push(ref) });
         const problems = fileProblems(config, drivers);
         if (problems.length > 0) throw new ConfigError(options.config, problems);
-        const warnings = [...configWarnings(config), ...secretFileWarnings(secretFiles).map((w) => w.message)];
+        const warnings = [...configWarnings(config, drivers), ...secretFileWarnings(secretFiles).map((w) => w.message)];
         if (options.json) {
           process.stdout.write(`${JSON.stringify({ ok: true, file: options.config, devices: config.devices.length, warnings })}\n`);
         } else {

@@ -1,8 +1,9 @@
 // The driver kit: what a terminal family declares once (drivers/<family>/definition.ts), from which
 // the gateway and every command derive what they do for it: the config schema's driver union and
-// `check` (configSchema, checkFiles), the supervisor (create), `pull` (backfill, push), push
-// routing (push), `probe --protocol` (probe), `simulate <command>` (simulator) and `import`
-// (logImport: the family that reads punch log files lends it to every device).
+// `check` (configSchema, checkFiles, push trust), the supervisor (create), `pull` (backfill, push),
+// push routing and what authenticates a push entry (push), `probe --protocol` (probe), `simulate
+// <command>` (simulator) and `import` (logImport: the family that reads punch log files lends it to
+// every device).
 // Invariants:
 // - Nothing here imports a driver folder; the list of families (src/drivers.ts) is made above
 //   this module and handed down to whoever needs it.
@@ -45,11 +46,8 @@ export interface DriverDefinition<C extends BaseDeviceConfig = BaseDeviceConfig>
    * running daemon when the kind's terminals call the gateway (`push`), else it refuses the kind.
    */
   backfill?(config: C, ctx: DriverContext, options: BackfillOptions): Promise<BackfillResult>;
-  /**
-   * Its terminals call the gateway, so an enabled entry needs the push listener: `true` for every
-   * entry of the kind (zk-push), or a function of the entry (hikvision-isapi's `push: true`).
-   */
-  readonly push?: true | ((config: C) => boolean);
+  /** Its terminals call the gateway (the push listener), and what admits their requests. */
+  readonly push?: PushFacet<C>;
   readonly probe?: ProbeFacet;
   readonly simulator?: SimulatorFacet;
   /** reads punch log files for a device of any kind (`import`); one family of a list offers it (serial-line, whose line codec reads ZK exports too) */
@@ -63,6 +61,28 @@ export type AnyDriverDefinition = DriverDefinition<any>;
 export type DriverClass<C> = new (config: C, ctx: DriverContext) => Driver;
 
 export type BackfillFunction<C> = (config: C, ctx: DriverContext, options: BackfillOptions) => Promise<BackfillResult>;
+
+/** A family whose terminals call the gateway: an enabled entry of it needs the push listener (DESIGN.md "Trust at the edge"). */
+export interface PushFacet<C> {
+  /** does this entry's terminal call the gateway (hikvision-isapi's `push: true`)? absent: every entry's does (zk-push) */
+  when?(config: C): boolean;
+  /**
+   * What admits a request for this entry, read from the entry alone (for `check`, /api/devices and
+   * the status page): none means any host on the LAN may speak for the terminal.
+   */
+  authenticatedBy(config: C): PushAuthenticator[];
+  /** what `check` tells an entry that nothing authenticates */
+  howToAuthenticate: string;
+}
+
+export type PushAuthenticator = 'allowFrom' | 'commKey' | 'host';
+
+export interface PushTrust {
+  /** false: the listener takes this device's punches from any host on the LAN */
+  authenticated: boolean;
+  /** what admits a request for it */
+  by: PushAuthenticator[];
+}
 
 /** `absensi-gateway probe <host> --protocol <protocol>`: ask a terminal who it is, changing nothing on it. */
 export interface ProbeFacet {
@@ -174,7 +194,7 @@ export function defineDriver<C extends BaseDeviceConfig>(spec: {
   checkFiles?: (config: C) => { key: string; message: string }[];
   /** imports the backfill module and returns its function (see DriverDefinition.backfill) */
   backfill?: () => Promise<BackfillFunction<C>>;
-  push?: true | ((config: C) => boolean);
+  push?: PushFacet<C>;
   probe?: ProbeFacet;
   simulator?: SimulatorFacet;
   logImport?: LogImportFacet;
@@ -215,11 +235,19 @@ export function definitionOf(drivers: readonly AnyDriverDefinition[], protocol: 
 /** Does this entry's terminal call the gateway (DriverDefinition.push)? */
 export function callsGateway<C extends BaseDeviceConfig>(definition: DriverDefinition<C>, device: C): boolean {
   const { push } = definition;
-  return push === true || (push !== undefined && push(device));
+  return push !== undefined && (push.when?.(device) ?? true);
 }
 
 /** An enabled entry whose terminal calls the gateway: the push listener must run for it. */
 export function needsPushListener(device: BaseDeviceConfig, drivers: readonly AnyDriverDefinition[]): boolean {
   const definition = definitionOf(drivers, device.driver);
   return device.enabled && definition !== undefined && callsGateway(definition, device);
+}
+
+/** What authenticates an entry whose terminal calls the gateway; undefined for any other entry. */
+export function pushTrustOf(device: BaseDeviceConfig, drivers: readonly AnyDriverDefinition[]): PushTrust | undefined {
+  const definition = definitionOf(drivers, device.driver);
+  if (!definition?.push || !callsGateway(definition, device)) return undefined;
+  const by = definition.push.authenticatedBy(device);
+  return { authenticated: by.length > 0, by };
 }

@@ -11,7 +11,7 @@ import { registerProbeCommand } from '../../src/cli/probe.js';
 import { pullDevice } from '../../src/cli/pull.js';
 import { registerSimulateCommand } from '../../src/cli/simulate.js';
 import { ConfigError, parseConfigText } from '../../src/config/load.js';
-import { needsPushListener } from '../../src/devices/definition.js';
+import { needsPushListener, pushTrustOf } from '../../src/devices/definition.js';
 import type { DriverContext } from '../../src/devices/driver.js';
 import { BUILTIN_DRIVERS } from '../../src/drivers.js';
 import { Gateway } from '../../src/gateway.js';
@@ -57,9 +57,11 @@ const echoEntry = (fields: Partial<EchoConfig>): EchoConfig => ({ id: 'e1', driv
 
 describe('a family added to the list', () => {
   it('has its entries validated by the config schema and `check`, files included, loading none of its modules', async () => {
-    const good = cli(registerCheckCommand, ['check', '--config', configFile('good.yaml', '  - {id: e1, driver: echo, greeting: selamat}\n')]);
+    const good = cli(registerCheckCommand, ['check', '--config', configFile('good.yaml', '  - {id: e1, driver: echo, greeting: selamat}\n  - {id: e2, driver: echo, push: true}\n  - {id: e3, driver: echo, push: true, secret: s}\n')]);
     await good.done;
-    expect(good.out).toContain('good.yaml: OK (1 device(s), sinks: none)');
+    expect(good.out).toContain('good.yaml: OK (3 device(s), sinks: none)');
+    expect(good.out).toContain('warning: devices[1] (e2): push device accepts punches from any host on the network; set secret');
+    expect(good.out).not.toMatch(/devices\[[02]\]/);
     expect(process.exitCode).toBeUndefined();
 
     const bad = cli(registerCheckCommand, ['check', '--config', configFile('bad.yaml', '  - {id: e1, driver: echo, greeting: 5}\n')]);
@@ -84,6 +86,8 @@ describe('a family added to the list', () => {
     expect(needsPushListener(echoEntry({ push: false }), DRIVERS)).toBe(false);
     expect(needsPushListener(echoEntry({ push: true, enabled: false }), DRIVERS)).toBe(false);
     expect(needsPushListener(echoEntry({ push: true }), BUILTIN_DRIVERS)).toBe(false);
+    expect(pushTrustOf(echoEntry({ push: true, secret: 's' }), DRIVERS)).toEqual({ authenticated: true, by: ['commKey'] });
+    expect(pushTrustOf(echoEntry({ push: false, secret: 's' }), DRIVERS)).toBeUndefined();
 
     await expect(pullDevice({ deviceConfig: echoEntry({}), ctx: {} as DriverContext, drivers: DRIVERS })).rejects.toThrow(
       'pull reads zk-tcp, zk-soap, hikvision-isapi and fingerspot-easylink devices (zk-push, echo: through the running daemon); "e1" uses echo',

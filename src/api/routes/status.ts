@@ -1,12 +1,12 @@
 // The status page shell at `/`, the gateway's identity and the devices' state.
 // `/api/devices` merges each configured device (driver, enabled, zone — never driver-specific keys,
 // which may hold secrets such as a comm key) with what its driver last reported; a push device
-// adds `trust` (what authenticates it, never the values: src/push/deviceTrust.ts).
+// adds `trust` (what authenticates it, never the values: DriverDefinition.push of its family).
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../app.js';
 import { blankSnapshot } from '../../devices/deviceState.js';
 import type { Gateway } from '../../gateway.js';
-import { pushTrustOf } from '../../push/deviceTrust.js';
+import { pushTrustOf } from '../../devices/definition.js';
 import { devicesBody, gatewayBody, responses } from '../schemas.js';
 import { STATUS_PAGE_CSP, STATUS_PAGE_HTML } from '../statusPage/page.js';
 import { VERSION } from '../../version.js';
@@ -39,7 +39,7 @@ export function registerStatusRoutes(app: FastifyInstance, ctx: ApiContext): voi
   app.get('/api/devices', { schema: { response: responses(devicesBody) } }, async () => ({
     devices: gateway.config.devices.map((device) => {
       const snapshot = gateway.states.get(device.id);
-      const trust = pushTrustOf(device);
+      const trust = pushTrustOf(device, gateway.drivers);
       return {
         ...blankSnapshot(device.id, device.driver, device.enabled, device.serial),
         ...snapshot,

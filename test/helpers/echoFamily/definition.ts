@@ -14,6 +14,7 @@ export const echoConfigSchema = baseDeviceSchema
     driver: z.literal('echo').describe('a fixture terminal that repeats one line'),
     greeting: z.string().min(1).default('halo').describe('the line the driver sends'),
     push: z.boolean().default(false).describe('the terminal calls the gateway'),
+    secret: z.string().optional().describe('what authenticates its calls'),
     wordsFile: z.string().optional().describe('a file the driver reads at start'),
   })
   .strict();
@@ -23,7 +24,7 @@ export const echoDriver = defineDriver<EchoConfig>({
   protocol: 'echo',
   configSchema: echoConfigSchema,
   driver: async () => (await import('./driver.js')).EchoDriver,
-  push: (config) => config.push,
+  push: { when: (config) => config.push, authenticatedBy: (config) => (config.secret ? ['commKey'] : []), howToAuthenticate: 'set secret' },
   checkFiles(config) {
     if (config.wordsFile === undefined) return [];
     try {
