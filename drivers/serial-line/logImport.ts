@@ -6,8 +6,8 @@
 //   time, else zk-attlog. A format whose lines carry no time is refused: every punch would get
 //   today's date.
 // - A serial-line device's card map and unknownCard apply as they do to its live lines.
-import type { LogImporter } from '../../src/devices/definition.js';
 import type { BaseDeviceConfig } from '../../src/devices/driver.js';
+import type { LogImporter } from '../../src/devices/facets.js';
 import { importFilesOf, importLines } from '../../src/importer/importLines.js';
 import { readCardMap } from './cardMap.js';
 import { compileFormat, type LineFormat } from './codec.js';

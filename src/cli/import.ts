@@ -13,7 +13,8 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../config/load.js';
-import type { AnyDriverDefinition, ImportSummary } from '../devices/definition.js';
+import type { AnyDriverDefinition } from '../devices/definition.js';
+import type { ImportSummary } from '../devices/facets.js';
 import { BUILTIN_DRIVERS } from '../drivers.js';
 import { errorMessage } from '../util/errors.js';
 import { openDeviceContext } from './pullWiring.js';

@@ -11,7 +11,8 @@
 // - A failure prints `probe <host>:<port>: <GW_ERR_ code>: <message>` (or JSON with --json) and exits 1.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseDurationMs } from '../config/primitives.js';
-import type { AnyDriverDefinition, ProbeFacet, ProbeOption, ProbeValues } from '../devices/definition.js';
+import type { AnyDriverDefinition } from '../devices/definition.js';
+import type { ProbeFacet, ProbeOption, ProbeValues } from '../devices/facets.js';
 import { BUILTIN_DRIVERS } from '../drivers.js';
 import { GatewayError, errorMessage } from '../util/errors.js';
 

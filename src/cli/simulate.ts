@@ -7,7 +7,8 @@
 //   carries no other terminal's code.
 // - Usage errors print `simulate <command>: …` and exit 64 (src/sim/cliKit.ts).
 import { Help, type Command } from 'commander';
-import type { AnyDriverDefinition, SimulatorFacet } from '../devices/definition.js';
+import type { AnyDriverDefinition } from '../devices/definition.js';
+import type { SimulatorFacet } from '../devices/facets.js';
 import { BUILTIN_DRIVERS } from '../drivers.js';
 
 export function registerSimulateCommand(program: Command, drivers: readonly AnyDriverDefinition[] = BUILTIN_DRIVERS): void {

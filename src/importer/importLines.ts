@@ -16,8 +16,8 @@ import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { decodeLine, trimControl, type LineFormat } from '../../drivers/serial-line/codec.js';
-import type { ImportSummary } from '../devices/definition.js';
 import type { DriverContext } from '../devices/driver.js';
+import type { ImportSummary } from '../devices/facets.js';
 import type { RawPunch } from '../punch/punch.js';
 import { DecodeError, errorMessage } from '../util/errors.js';
 

@@ -1,7 +1,7 @@
 // `absensi-gateway simulate fingerspot`: its name and help line, for the family list
 // (src/drivers.ts). The Fingerspot EasyLink bridge simulator and its command line (cli.ts) load
 // only when `simulate fingerspot` runs.
-import type { SimulatorFacet } from '../../devices/definition.js';
+import type { SimulatorFacet } from '../../devices/facets.js';
 
 export const fingerspotSimulator: SimulatorFacet = {
   command: 'fingerspot',

@@ -1,7 +1,7 @@
 // `absensi-gateway simulate hikvision`: its name and help line, for the family list
 // (src/drivers.ts). The Hikvision ISAPI face-terminal simulator and its command line (cli.ts) load
 // only when `simulate hikvision` runs.
-import type { SimulatorFacet } from '../../devices/definition.js';
+import type { SimulatorFacet } from '../../devices/facets.js';
 
 export const hikvisionSimulator: SimulatorFacet = {
   command: 'hikvision',

@@ -1,7 +1,7 @@
 // `absensi-gateway simulate zk-soap`: its name and help line, for the family list (src/drivers.ts).
 // The ZK SOAP web service terminal simulator and its command line (cli.ts) load only when `simulate
 // zk-soap` runs.
-import type { SimulatorFacet } from '../../devices/definition.js';
+import type { SimulatorFacet } from '../../devices/facets.js';
 
 export const zkSoapSimulator: SimulatorFacet = {
   command: 'zk-soap',

@@ -1,6 +1,6 @@
 // `probe <host> --protocol echo --greeting <text>`: send the line, print what came back.
 import { connect } from 'node:net';
-import type { ProbeRun } from '../../../src/devices/definition.js';
+import type { ProbeRun } from '../../../src/devices/facets.js';
 import { GatewayError } from '../../../src/util/errors.js';
 import { loadedModules } from './loads.js';
 
