@@ -46,7 +46,7 @@ export function registerProbeCommand(program: Command, drivers: readonly AnyDriv
     .action(async (host: string, options: CommonProbeOptions & ProbeValues) => {
       const definition = probing.find((d) => d.protocol === options.protocol) as Probing;
       const port = options.port ?? definition.probe.defaultPort;
-      const missing = definition.probe.options?.find((o) => o.requiredBecause !== undefined && options[optionKey(o)] === undefined);
+      const missing = definition.probe.options?.find((o) => o.requiredBecause !== undefined && !options[optionKey(o)]);
       if (missing) {
         process.stderr.write(`probe: ${longFlag(missing)} is required with --protocol ${definition.protocol} (${missing.requiredBecause})\n`);
         process.exitCode = EXIT_USAGE;
