@@ -27,7 +27,7 @@ import { ConfigError, loadConfigFile, type LoadOptions } from './config/load.js'
 import { bufferFileOf, type GatewayConfig } from './config/schema.js';
 import { createDriverContext } from './devices/context.js';
 import { DeviceStates, type DeviceSnapshot } from './devices/deviceState.js';
-import { BUILTIN_DRIVERS, type AnyDriverFactory } from './devices/registry.js';
+import { needsPushListener, type AnyDriverDefinition } from './devices/definition.js';
 import { DeviceSupervisor } from './devices/supervisor.js';
 import { createGatewayView } from './gatewayView.js';
 import { Dispatcher } from './publish/dispatcher.js';
@@ -41,7 +41,8 @@ import { VERSION } from './version.js';
 
 export interface GatewayDeps {
   log: Logger;
-  drivers?: AnyDriverFactory[];
+  /** the families this gateway can run (the build's: src/drivers.ts) */
+  drivers: readonly AnyDriverDefinition[];
   /**
    * Serves the local API on api.listen once the gateway runs: the composition root passes
    * `startApiServer` (src/api/server.ts). Absent or false: no API (library use, most tests).
@@ -77,9 +78,9 @@ export class Gateway {
   api: ApiServer | undefined;
   /** the push listener (pushListener.listen), once listening; only when a push device is configured */
   push: PushListener | undefined;
+  readonly drivers: readonly AnyDriverDefinition[];
   private runningConfig: GatewayConfig;
   private readonly startApi: ApiStarter | undefined;
-  private readonly drivers: AnyDriverFactory[];
   /** the last reload asked for; the next one waits for it */
   private reloads: Promise<unknown> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
@@ -90,7 +91,7 @@ export class Gateway {
   constructor(config: GatewayConfig, deps: GatewayDeps) {
     this.runningConfig = config;
     this.log = deps.log.child({ gateway: config.gateway.id, site: config.gateway.site });
-    this.drivers = deps.drivers ?? BUILTIN_DRIVERS;
+    this.drivers = deps.drivers;
     this.startApi = deps.api || undefined;
     this.clock = new ClockMonitor({ log: this.log, metrics: this.metrics, states: this.states, onChange: () => this.mqtt?.publishGatewayStatus() });
     this.view = createGatewayView(this);
@@ -143,7 +144,7 @@ export class Gateway {
 
   /** Terminals that call the gateway (zk-push, hikvision-isapi with push) need the push listener; nothing listens otherwise. */
   private async startPushListener(): Promise<void> {
-    if (!this.config.devices.some(usesPushListener)) return;
+    if (!this.config.devices.some((device) => needsPushListener(device, this.drivers))) return;
     const { maxBodyBytes, requestTimeout, idleTimeout, keepAliveTimeout, maxConnections, maxConnectionsPerAddress } = this.config.pushListener;
     const limits = { requestTimeoutMs: requestTimeout, idleTimeoutMs: idleTimeout, keepAliveTimeoutMs: keepAliveTimeout, maxConnections, maxConnectionsPerAddress };
     const listener = new PushListener({ log: this.log, metrics: this.metrics, maxBodyBytes, limits });
@@ -257,7 +258,7 @@ export class Gateway {
   }
 
   /** Re-reads `file` (with this gateway's drivers unless `options` names others) and applies it; never throws for a bad file. */
-  reloadFromFile(file: string, options: LoadOptions = {}): Promise<ReloadOutcome> {
+  reloadFromFile(file: string, options: Partial<LoadOptions> = {}): Promise<ReloadOutcome> {
     return this.oneReloadAtATime(async () => {
       let next: GatewayConfig;
       try {
@@ -289,7 +290,7 @@ export class Gateway {
     const entries = new Map(next.devices.map((d) => [d.id, d]));
     const starting = [...changed, ...added].map((id) => entries.get(id)!);
     // the push listener starts with the gateway, and only when a push device is configured then
-    if (!this.push && starting.some((device) => usesPushListener(device)) && !needsRestart.includes('pushListener')) needsRestart.push('pushListener');
+    if (!this.push && starting.some((device) => needsPushListener(device, this.drivers)) && !needsRestart.includes('pushListener')) needsRestart.push('pushListener');
 
     const timeoutMs = current.supervisor.shutdownTimeout;
     const lastKnown = new Map(removed.map((id) => [id, this.states.get(id)]));
@@ -331,14 +332,6 @@ export class Gateway {
     this.buffer.close();
     this.log.info('gateway stopped');
   }
-}
-
-/** Protocols whose terminals call the gateway on pushListener.listen. */
-export const PUSH_PROTOCOLS = new Set(['zk-push']);
-
-/** An enabled device that calls the gateway: a push protocol, or a driver with `push: true` (hikvision-isapi). */
-export function usesPushListener(device: { enabled: boolean; driver: string }): boolean {
-  return device.enabled && (PUSH_PROTOCOLS.has(device.driver) || (device as { push?: unknown }).push === true);
 }
 
 /** A device's retained MQTT status (`{prefix}/{site}/{deviceId}/status`); all null for a device never heard of. */

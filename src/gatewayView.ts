@@ -12,6 +12,7 @@ import { listDeadLetters, listQuarantine, purgeDeadLetters, replayDeadLetters, s
 import type { SqlitePunchBuffer } from './buffer/sqlitePunchBuffer.js';
 import type { ClockMonitor } from './clock/clockMonitor.js';
 import type { GatewayConfig } from './config/schema.js';
+import { pushTrustOf, type AnyDriverDefinition } from './devices/definition.js';
 import type { DeviceStates } from './devices/deviceState.js';
 import type { Driver } from './devices/driver.js';
 import { isBackfillTarget } from './devices/push.js';
@@ -24,6 +25,7 @@ import type { Metrics } from './util/metrics.js';
 /** The parts of a Gateway the view reads (the Gateway itself, structurally). */
 export interface ViewedParts {
   readonly config: GatewayConfig;
+  readonly drivers: readonly AnyDriverDefinition[];
   readonly buffer: SqlitePunchBuffer;
   readonly publishers: readonly Publisher[];
   readonly dispatchers: readonly Dispatcher[];
@@ -40,6 +42,7 @@ export function createGatewayView(parts: ViewedParts): GatewayView {
     gateway: { id: gateway.id, site: gateway.site, timezone: gateway.timezone },
     api,
     devices: () => parts.config.devices,
+    pushTrust: (device) => pushTrustOf(device, parts.drivers),
     states: parts.states,
     sinkHealth: () => parts.publishers.map((p) => p.health()),
     hostClock: () => parts.clock.latest,

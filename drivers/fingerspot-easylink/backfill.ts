@@ -1,4 +1,4 @@
-// `pull` for a fingerspot-easylink terminal (DriverFactory.backfill): /dev/info, then the whole log
+// `pull` for a fingerspot-easylink terminal (DriverDefinition.backfill): /dev/info, then the whole log
 // through /scanlog/all/paging, committed page by page; rows before `since` skipped.
 // Invariants:
 // - Never calls /scanlog/new: it consumes the bridge's single-consumer cursor, and scans it returned

@@ -4,4 +4,4 @@ export { fingerspotConfigSchema, type FingerspotConfig } from './config.js';
 export { FingerspotEasyLinkDriver, DEFAULT_TUNING, type EasyLinkTuning } from './driver.js';
 export { EasyLinkClient, BadReplyError, type EasyLinkClientOptions } from './client.js';
 export { CHECKPOINT_KEY, type EasyLinkCheckpoint } from './reads.js';
-export { fingerspotEasyLinkDriver } from './factory.js';
+export { fingerspotEasyLinkDriver } from './definition.js';

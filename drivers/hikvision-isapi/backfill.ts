@@ -1,4 +1,4 @@
-// `pull` for a hikvision-isapi terminal (DriverFactory.backfill): the identity, then one AcsEvent
+// `pull` for a hikvision-isapi terminal (DriverDefinition.backfill): the identity, then one AcsEvent
 // search over [since, now + 1 day] paged while MORE, mapped and committed as the driver's poll does.
 // Invariants:
 // - The same code as the daemon's poll (HikvisionDriver.backfill → syncEvents): the same paging,

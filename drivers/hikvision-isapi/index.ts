@@ -3,4 +3,4 @@
 export { hikvisionConfigSchema, type HikvisionConfig } from './config.js';
 export { HikvisionDriver } from './driver.js';
 export { CURSOR_KEY, type AcsCursor } from './sync.js';
-export { hikvisionIsapiDriver } from './factory.js';
+export { hikvisionIsapiDriver } from './definition.js';

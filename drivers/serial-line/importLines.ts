@@ -1,6 +1,6 @@
 // Imports punch log files (USB-flashdisk `*_attlog.dat` exports, saved serial-line logs) into the
 // buffer through a device's DriverContext, like the device's own driver would emit them. Used by the
-// drop folder (dropFolder.ts) and by `absensi-gateway import` (importFiles.ts, src/cli/import.ts).
+// drop folder (dropFolder.ts) and by `absensi-gateway import` (logImport.ts, src/cli/import.ts).
 // Invariants:
 // - Every line is decoded with the serial-line codec (codec.ts), as the driver decodes a port's lines;
 //   a line that does not decode is rejected with its file and line number, never dropped silently,
@@ -17,30 +17,10 @@ import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { DriverContext } from '../../src/devices/driver.js';
+import type { ImportRejection, ImportSummary } from '../../src/devices/facets.js';
 import type { RawPunch } from '../../src/punch/punch.js';
 import { DecodeError, errorMessage } from '../../src/util/errors.js';
 import { decodeLine, trimControl, type LineFormat } from './codec.js';
-
-export interface ImportRejection {
-  file: string;
-  line: number;
-  reason: string;
-  detail: string;
-}
-
-export interface ImportSummary {
-  files: string[];
-  lines: number;
-  punches: number;
-  inserted: number;
-  duplicates: number;
-  quarantined: number;
-  rejectedCount: number;
-  /** the first `keepRejections` rejections, with line numbers */
-  rejected: ImportRejection[];
-  /** a few decoded punches, for --dry-run */
-  samples: RawPunch[];
-}
 
 export interface ImportOptions {
   files: string[];

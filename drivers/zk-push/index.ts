@@ -2,4 +2,4 @@
 
 export { zkPushConfigSchema, type ZkPushConfig } from './config.js';
 export { ZkPushDriver, STAMPS_KEY } from './driver.js';
-export { zkPushDriver } from './factory.js';
+export { zkPushDriver } from './definition.js';

@@ -1,4 +1,4 @@
-// `pull` for a zk-soap terminal (DriverFactory.backfill): one GetAttLog (the terminal sends its
+// `pull` for a zk-soap terminal (DriverDefinition.backfill): one GetAttLog (the terminal sends its
 // whole log anyway), every record at or after `since` committed.
 // Invariants:
 // - The checkpoint (`soap.attlog`) is neither read nor moved, and ClearData is never called,

@@ -4,4 +4,4 @@ export { zkSoapConfigSchema, type ZkSoapConfig } from './config.js';
 export { ZkSoapDriver } from './driver.js';
 export { SoapClient, SoapBodyError, type SoapClientOptions } from './client.js';
 export { probeZkSoap, formatZkSoapProbe, type ZkSoapProbeOptions, type ZkSoapProbeResult } from './probe.js';
-export { zkSoapDriver } from './factory.js';
+export { zkSoapDriver } from './definition.js';

@@ -1,4 +1,4 @@
-// `pull` for a zk-tcp terminal (DriverFactory.backfill): one connection, the whole log downloaded
+// `pull` for a zk-tcp terminal (DriverDefinition.backfill): one connection, the whole log downloaded
 // once, every record at or after `since` committed.
 // Invariants:
 // - The checkpoint is neither read nor moved (syncAttendance's `since` mode) and the log is never

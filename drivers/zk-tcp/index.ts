@@ -3,4 +3,4 @@
 export { zkTcpConfigSchema, type ZkTcpConfig } from './config.js';
 export { ZkTcpDriver, DEFAULT_TUNING, type ZkDriverTuning } from './driver.js';
 export { ZkClient, type ZkClientOptions } from './client.js';
-export { zkTcpDriver } from './factory.js';
+export { zkTcpDriver } from './definition.js';

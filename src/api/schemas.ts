@@ -86,7 +86,7 @@ export const deviceBody = z.object({
   rejected: z.record(z.string(), z.number()),
   recentRejects: z.array(z.object({ at: z.string(), reason: z.string(), detail: z.string().optional() })),
   details: z.record(z.string(), z.unknown()),
-  /** push devices only: what authenticates their requests (src/push/deviceTrust.ts) */
+  /** push devices only: what authenticates their requests (DriverDefinition.push, src/devices/definition.ts) */
   trust: z.object({ authenticated: z.boolean(), by: z.array(z.enum(['allowFrom', 'commKey', 'host'])) }).optional(),
 });
 export const devicesBody = z.object({ devices: z.array(deviceBody) });

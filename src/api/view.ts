@@ -17,6 +17,7 @@ import type { DeadLetterChange, DeadLetterRow, DeadLetterSelector, PunchQuery, P
 import type { HostClockStatus } from '../clock/hostClock.js';
 import type { DeviceConfig, GatewayConfig } from '../config/schema.js';
 import type { DeviceStates } from '../devices/deviceState.js';
+import type { PushTrust } from '../devices/facets.js';
 import type { SinkHealth } from '../publish/publisher.js';
 import type { UnknownTerminal } from '../push/listener.js';
 import type { Metrics } from '../util/metrics.js';
@@ -39,6 +40,8 @@ export interface GatewayView {
   readonly api: GatewayConfig['api'];
   /** the configured device entries (a reload replaces them) */
   devices(): readonly DeviceConfig[];
+  /** for an entry whose terminal calls the gateway: what authenticates it (its family says); undefined for any other */
+  pushTrust(device: DeviceConfig): PushTrust | undefined;
   /** what each device's driver last reported */
   readonly states: Pick<DeviceStates, 'get' | 'list'>;
   /** each sink's health, in the order the gateway created the sinks */

@@ -1,15 +1,18 @@
-// `absensi-gateway check`: validate a config file and say everything that is wrong with it.
+// `absensi-gateway check`: validate a config file and say everything that is wrong with it: what
+// the config schema of each entry's family refuses, and what its definition's checkFiles finds in
+// the files the entry names (src/devices/definition.ts).
 import type { Command } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile, type ConfigProblem } from '../config/load.js';
 import { secretFileWarnings, type SecretFileRef } from '../config/secretFiles.js';
-import { BUILTIN_DRIVERS } from '../devices/registry.js';
+import type { AnyDriverDefinition } from '../devices/definition.js';
+import { definitionOf, pushTrustOf } from '../devices/definition.js';
+import { BUILTIN_DRIVERS } from '../drivers.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { isLoopbackHost } from '../config/schema.js';
-import { pushTrustOf } from '../push/deviceTrust.js';
 
 export const EXIT_CONFIG = 78; // EX_CONFIG from sysexits.h: systemd shows it as "configuration error"
 
-export function configWarnings(config: GatewayConfig): string[] {
+export function configWarnings(config: GatewayConfig, drivers: readonly AnyDriverDefinition[] = BUILTIN_DRIVERS): string[] {
   const warnings: string[] = [];
   if (!config.publish.mqtt && !config.publish.https) warnings.push('publish: no sink configured; punches will only be buffered locally');
   if (config.devices.filter((d) => d.enabled).length === 0) warnings.push('devices: no enabled device');
@@ -20,24 +23,24 @@ export function configWarnings(config: GatewayConfig): string[] {
     warnings.push('publish: rejectUnauthorized is false; the server certificate is not verified');
   }
   config.devices.forEach((device, index) => {
-    if (!device.enabled || pushTrustOf(device)?.authenticated !== false) return;
-    const fix = device.driver === 'zk-push' ? 'set allowFrom (the terminal\'s address) and/or commKey' : 'set allowFrom or host (the terminal\'s address)';
+    if (!device.enabled || pushTrustOf(device, drivers)?.authenticated !== false) return;
+    const fix = definitionOf(drivers, device.driver)?.push?.howToAuthenticate;
     warnings.push(`devices[${index}] (${device.id}): push device accepts punches from any host on the network; ${fix}`);
   });
   return warnings;
 }
 
 /** What each driver finds wrong in the files its device entries name (card maps and the like). */
-export function fileProblems(config: GatewayConfig): ConfigProblem[] {
+export function fileProblems(config: GatewayConfig, drivers: readonly AnyDriverDefinition[] = BUILTIN_DRIVERS): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   config.devices.forEach((device, index) => {
-    const factory = BUILTIN_DRIVERS.find((d) => d.protocol === device.driver);
-    for (const p of factory?.checkFiles?.(device) ?? []) problems.push({ path: `devices[${index}].${p.key}`, message: p.message });
+    const definition = definitionOf(drivers, device.driver);
+    for (const p of definition?.checkFiles?.(device) ?? []) problems.push({ path: `devices[${index}].${p.key}`, message: p.message });
   });
   return problems;
 }
 
-export function registerCheckCommand(program: Command): void {
+export function registerCheckCommand(program: Command, drivers: readonly AnyDriverDefinition[] = BUILTIN_DRIVERS): void {
   program
     .command('check')
     .description('validate the config file; exit non-zero and list every problem if it is invalid')
@@ -46,10 +49,10 @@ export function registerCheckCommand(program: Command): void {
     .action((options: { config: string; json?: boolean }) => {
       try {
         const secretFiles: SecretFileRef[] = [];
-        const config = loadConfigFile(options.config, { onSecretFile: (ref) => secretFiles.push(ref) });
-        const problems = fileProblems(config);
+        const config = loadConfigFile(options.config, { drivers, onSecretFile: (ref) => secretFiles.push(ref) });
+        const problems = fileProblems(config, drivers);
         if (problems.length > 0) throw new ConfigError(options.config, problems);
-        const warnings = [...configWarnings(config), ...secretFileWarnings(secretFiles).map((w) => w.message)];
+        const warnings = [...configWarnings(config, drivers), ...secretFileWarnings(secretFiles).map((w) => w.message)];
         if (options.json) {
           process.stdout.write(`${JSON.stringify({ ok: true, file: options.config, devices: config.devices.length, warnings })}\n`);
         } else {

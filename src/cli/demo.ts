@@ -11,6 +11,7 @@ import mqtt from 'mqtt';
 import { startApiServer } from '../api/server.js';
 import { loadConfigFile } from '../config/load.js';
 import { parseDurationMs } from '../config/primitives.js';
+import { BUILTIN_DRIVERS } from '../drivers.js';
 import { Gateway } from '../gateway.js';
 import type { Punch } from '../punch/punch.js';
 import { startEmbeddedBroker } from '../sim/embeddedBroker.js';
@@ -76,6 +77,7 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream =
   const pushPort = await freePort();
 
   const config = loadConfigFile(join(PACKAGE_ROOT, 'config', 'demo.yaml'), {
+    drivers: BUILTIN_DRIVERS,
     env: {
       ...process.env,
       DEMO_DATA_DIR: dataDir,
@@ -88,7 +90,7 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream =
     },
   });
   const logFile = join(dataDir, 'gateway.log');
-  const gateway = new Gateway(config, { log: createLogger({ level: 'info', destination: createWriteStream(logFile, { flags: 'a' }) }), api: startApiServer });
+  const gateway = new Gateway(config, { drivers: BUILTIN_DRIVERS, log: createLogger({ level: 'info', destination: createWriteStream(logFile, { flags: 'a' }) }), api: startApiServer });
 
   const subscriber = await mqtt.connectAsync(broker.url, { clientId: 'demo-central', clean: true });
   let received = 0;

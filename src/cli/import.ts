@@ -1,8 +1,8 @@
 // `absensi-gateway import <file|dir> --device <id> [--format F] [--dry-run]`: punch logs carried on a
 // USB flashdisk (ZK `*_attlog.dat` exports) or saved serial-line logs → the buffer, as the device's
 // punches, with a progress bar and a summary.
-// The import itself (format choice, files, decoding, commits) is the serial-line driver's:
-// drivers/serial-line/importFiles.ts. This file wires the device context, the bar and the summary.
+// The files are read by the family whose definition offers `logImport` (serial-line's line codec,
+// drivers/serial-line/logImport.ts), loaded only here.
 // Invariants:
 // - Punches go through the device's DriverContext (normalize → commit), so ids dedupe: a second
 //   import of the same file prints "0 new, N already known".
@@ -10,14 +10,13 @@
 //   else zk-attlog. A format whose lines carry no time is refused: every punch would get today's date.
 // - Rejected lines are listed with file and line number; they never stop the import. Exit 0 when
 //   the import ran (even with rejections), 64 for bad arguments, 1 when it could not run.
-// - The driver folder is imported directly, for now: the one list of drivers (issue #16) is to be
-//   the only place below the CLI that names driver folders.
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { importFiles } from '../../drivers/serial-line/importFiles.js';
-import type { ImportSummary } from '../../drivers/serial-line/importLines.js';
-import { errorMessage } from '../util/errors.js';
 import { DEFAULT_CONFIG_PATH } from '../config/load.js';
+import type { AnyDriverDefinition } from '../devices/definition.js';
+import type { ImportSummary } from '../devices/facets.js';
+import { BUILTIN_DRIVERS } from '../drivers.js';
+import { errorMessage } from '../util/errors.js';
 import { openDeviceContext } from './pullWiring.js';
 
 interface ImportCliOptions {
@@ -58,15 +57,18 @@ export function formatSummary(s: ImportSummary, dryRun: boolean): string {
   return `${out.join('\n')}\n`;
 }
 
-async function runImport(target: string, options: ImportCliOptions): Promise<void> {
+async function runImport(target: string, options: ImportCliOptions, drivers: readonly AnyDriverDefinition[]): Promise<void> {
+  const facet = drivers.find((d) => d.logImport)?.logImport;
+  if (!facet) throw new Error('no family of this build reads punch log files');
+  const importer = await facet.load();
   const wiring = openDeviceContext(options.device, options.config, 'import');
   const bar = progressBar();
   try {
-    const summary = await importFiles({
-      target,
+    const summary = await importer.importPath({
+      path: target,
       device: wiring.device,
       ctx: wiring.ctx,
-      format: options.format,
+      ...(options.format !== undefined ? { format: options.format } : {}),
       dryRun: options.dryRun === true,
       onProgress: bar.update,
     });
@@ -78,7 +80,7 @@ async function runImport(target: string, options: ImportCliOptions): Promise<voi
   }
 }
 
-export function registerImportCommand(program: Command): void {
+export function registerImportCommand(program: Command, drivers: readonly AnyDriverDefinition[] = BUILTIN_DRIVERS): void {
   program
     .command('import')
     .description('import punch log files (USB-flashdisk *_attlog.dat exports, serial-line logs) as a device\'s punches')
@@ -90,7 +92,7 @@ export function registerImportCommand(program: Command): void {
     .option('--json', 'print the summary as JSON')
     .action(async (target: string, options: ImportCliOptions) => {
       try {
-        await runImport(target, options);
+        await runImport(target, options, drivers);
       } catch (error) {
         process.stderr.write(`import ${target}: ${errorMessage(error)}\n`);
         process.exitCode = 1;

@@ -1,23 +1,25 @@
 // `absensi-gateway pull <deviceId> [--since date]`: backfill a terminal's whole log (or the part
-// since a date) into the buffer, with a progress bar. What a read is depends on the driver: its
-// factory's `backfill` (src/devices/driver.ts), whose module loads only here.
+// since a date) into the buffer, with a progress bar. What a read is depends on the family: its
+// definition's `backfill` (src/devices/definition.ts), whose module loads only here.
 // Invariants:
 // - Punches go through ctx.emitMany like the daemon's, so ids dedupe and nothing is sent twice.
 // - A backfill neither reads nor moves the driver's checkpoint, and never clears, deletes or
-//   consumes anything on the terminal (the DriverFactory.backfill contract; each driver's tests
+//   consumes anything on the terminal (the DriverDefinition.backfill contract; each driver's tests
 //   check it against its simulator).
 // - The device serial is reported before the first emit (punch ids depend on it).
 // - A kind without `backfill` is refused by name, listing the kinds that have one.
-// - A zk-push device is not downloaded here: the daemon queues `DATA QUERY ATTLOG` for it through
-//   its local API (src/push/pullViaDaemon.ts), and the terminal uploads on its next poll.
+// - A kind without `backfill` whose terminals call the gateway (zk-push) is not downloaded here:
+//   the daemon queues the read for it through its local API (pullViaDaemon.ts), and the terminal
+//   uploads on its next poll.
 // - A failure prints `pull <id>: <GW_ERR_ code>: <message>` on stderr and exits 1.
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { definitionOf, type AnyDriverDefinition } from '../devices/definition.js';
 import type { BackfillProgress, BackfillResult, BaseDeviceConfig, DriverContext } from '../devices/driver.js';
-import { BUILTIN_DRIVERS, type AnyDriverFactory } from '../devices/registry.js';
-import { PUSH_DRIVERS, queuePushPull } from '../push/pullViaDaemon.js';
+import { BUILTIN_DRIVERS } from '../drivers.js';
 import { fullLocalTime, parseLocalTime } from '../punch/time.js';
 import { GatewayError, errorMessage } from '../util/errors.js';
+import { backfilledByDaemon, queuePushPull } from './pullViaDaemon.js';
 
 export type PullProgress = BackfillProgress;
 
@@ -30,14 +32,14 @@ export interface PullOptions {
   onProgress?: (progress: PullProgress) => void;
   /** default: ctx.signal */
   signal?: AbortSignal;
-  /** default: the drivers this build ships */
-  drivers?: readonly AnyDriverFactory[];
+  /** default: the families this build ships */
+  drivers?: readonly AnyDriverDefinition[];
 }
 
 export type PullResult = BackfillResult;
 
 /** The device kinds `pull` reads itself, for messages: `zk-tcp, zk-soap and …`. */
-export function backfillKinds(drivers: readonly AnyDriverFactory[] = BUILTIN_DRIVERS): string {
+export function backfillKinds(drivers: readonly AnyDriverDefinition[] = BUILTIN_DRIVERS): string {
   const kinds = drivers.filter((d) => d.backfill).map((d) => d.protocol);
   return kinds.length <= 1 ? (kinds[0] ?? 'no') : `${kinds.slice(0, -1).join(', ')} and ${kinds.at(-1)}`;
 }
@@ -45,13 +47,13 @@ export function backfillKinds(drivers: readonly AnyDriverFactory[] = BUILTIN_DRI
 /** Reads the terminal's log once, through its driver's backfill, and commits every record at or after `since`. */
 export async function pullDevice(o: PullOptions): Promise<PullResult> {
   const drivers = o.drivers ?? BUILTIN_DRIVERS;
-  const factory = drivers.find((d) => d.protocol === o.deviceConfig.driver);
-  if (!factory?.backfill) {
-    const push = [...PUSH_DRIVERS].filter((kind) => drivers.some((d) => d.protocol === kind));
+  const definition = definitionOf(drivers, o.deviceConfig.driver);
+  if (!definition?.backfill) {
+    const push = drivers.filter(backfilledByDaemon).map((d) => d.protocol);
     const viaDaemon = push.length > 0 ? ` (${push.join(', ')}: through the running daemon)` : '';
     throw new GatewayError('GW_ERR_CONFIG_INVALID', `pull reads ${backfillKinds(drivers)} devices${viaDaemon}; "${o.deviceConfig.id}" uses ${o.deviceConfig.driver}`);
   }
-  return factory.backfill(o.deviceConfig, o.ctx, { since: o.since, onProgress: o.onProgress, signal: o.signal ?? o.ctx.signal });
+  return definition.backfill(o.deviceConfig, o.ctx, { since: o.since, onProgress: o.onProgress, signal: o.signal ?? o.ctx.signal });
 }
 
 /** A cli-progress bar for pullDevice's onProgress (bytes while downloading, records while committing). */
@@ -86,10 +88,11 @@ export interface PullWiring {
 
 const SINCE_PATTERN = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/;
 
-export function registerPullCommand(program: Command, wiring?: PullWiring): void {
+export function registerPullCommand(program: Command, wiring?: PullWiring, drivers: readonly AnyDriverDefinition[] = BUILTIN_DRIVERS): void {
+  const viaDaemon = drivers.filter(backfilledByDaemon).map((d) => d.protocol);
   program
     .command('pull')
-    .description(`backfill a terminal (${backfillKinds()}): read its log once and commit every record (or those since a date); for a zk-push terminal, ask the running daemon to queue the query`)
+    .description(`backfill a terminal (${backfillKinds(drivers)}): read its log once and commit every record (or those since a date)${viaDaemon.length > 0 ? `; for a ${viaDaemon.join(' or ')} terminal, ask the running daemon to queue the query` : ''}`)
     .argument('<deviceId>', 'device id from the config')
     .option('-c, --config <file>', 'config file', '/etc/absensi-gateway/config.yaml')
     .option('--since <date>', 'terminal-local date or date-time, e.g. 2026-01-01')
@@ -99,8 +102,8 @@ export function registerPullCommand(program: Command, wiring?: PullWiring): void
         process.exitCode = 64;
         return;
       }
-      // a push terminal (zk-push) calls the gateway: the running daemon queues the query for it
-      const queued = await queuePushPull(deviceId, options.config, options.since);
+      // a terminal that calls the gateway (zk-push): the running daemon queues the query for it
+      const queued = await queuePushPull(deviceId, options.config, { since: options.since, drivers });
       if (queued) {
         (queued.ok ? process.stdout : process.stderr).write(`${queued.message}\n`);
         if (!queued.ok) process.exitCode = 69; // EX_UNAVAILABLE
@@ -114,7 +117,7 @@ export function registerPullCommand(program: Command, wiring?: PullWiring): void
       const { deviceConfig, ctx, close } = await wiring.open(deviceId, options.config);
       const bar = progressBar();
       try {
-        const r = await pullDevice({ deviceConfig, ctx, since: options.since, onProgress: bar.onProgress });
+        const r = await pullDevice({ deviceConfig, ctx, since: options.since, onProgress: bar.onProgress, drivers });
         bar.stop();
         process.stdout.write(`${deviceId} (${r.serial ?? 'no serial'}): ${r.records} records read, ${r.inserted} new, ${r.duplicates} already buffered, ${r.skipped} before --since, ${r.rejected} rejected${r.ignored === undefined ? '' : `, ${r.ignored} not punches`}\n`);
       } catch (error) {

@@ -10,6 +10,7 @@ import { bufferFileOf, sinkNamesOf, type DeviceConfig, type GatewayConfig } from
 import { createDriverContext } from '../devices/context.js';
 import { DeviceStates } from '../devices/deviceState.js';
 import type { DriverContext } from '../devices/driver.js';
+import { BUILTIN_DRIVERS } from '../drivers.js';
 import { GatewayError } from '../util/errors.js';
 import { createLogger } from '../util/logger.js';
 import { createMetrics } from '../util/metrics.js';
@@ -29,7 +30,7 @@ export interface DeviceWiring {
  * for each commit anyway.
  */
 export function openDeviceContext(deviceId: string, configPath: string, command: string): DeviceWiring {
-  const config = loadConfigFile(configPath);
+  const config = loadConfigFile(configPath, { drivers: BUILTIN_DRIVERS });
   const entry = config.devices.find((d) => d.id === deviceId);
   if (!entry) {
     throw new GatewayError('GW_ERR_CONFIG_INVALID', `no device "${deviceId}" in ${configPath}; it has: ${config.devices.map((d) => d.id).join(', ') || 'none'}`);
@@ -65,7 +66,7 @@ export function openDeviceContext(deviceId: string, configPath: string, command:
   };
 }
 
-/** The device entry and a context on the buffer; which kinds `pull` reads is pull.ts's business (DriverFactory.backfill). */
+/** The device entry and a context on the buffer; which kinds `pull` reads is pull.ts's business (DriverDefinition.backfill). */
 export const pullWiring: PullWiring = {
   open(deviceId, configPath) {
     const wiring = openDeviceContext(deviceId, configPath, 'pull');

@@ -16,6 +16,7 @@ import type { SqliteDatabase } from '../buffer/database.js';
 import * as q from '../buffer/queries.js';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load.js';
 import { bufferFileOf } from '../config/schema.js';
+import { BUILTIN_DRIVERS } from '../drivers.js';
 import { GatewayError } from '../util/errors.js';
 import { EXIT_CONFIG } from './check.js';
 
@@ -42,7 +43,7 @@ const PUNCH_ID = /^[0-9a-f]{32}$/;
 
 function openTarget(options: CommonOptions, write = false): Target {
   const configFile = options.config ?? (options.buffer ? undefined : DEFAULT_CONFIG_PATH);
-  const config = configFile ? loadConfigFile(configFile) : undefined;
+  const config = configFile ? loadConfigFile(configFile, { drivers: BUILTIN_DRIVERS }) : undefined;
   const file = options.buffer ?? (config ? bufferFileOf(config) : 'buffer.db');
   const db = q.openBufferFile(file, { write });
   const configured = config ? Object.keys(config.publish).filter((k) => config.publish[k as 'mqtt' | 'https'] !== undefined) : [];

@@ -1,12 +1,13 @@
-// `absensi-gateway run`: the daemon, and its composition root: the Gateway with the local API
-// (startApiServer) in front. Logs JSON to stdout for journald; exits 78 on a bad config so systemd
-// does not restart-loop on it, stops gracefully on SIGTERM/SIGINT, and re-reads the config on
-// SIGHUP (Gateway.reloadFromFile). A secret file that others may read is logged as a warning at
-// start, the same one `check` prints.
+// `absensi-gateway run`: the daemon, and its composition root: the Gateway with the families of
+// src/drivers.ts and the local API (startApiServer) in front. Logs JSON to stdout for journald;
+// exits 78 on a bad config so systemd does not restart-loop on it, stops gracefully on
+// SIGTERM/SIGINT, and re-reads the config on SIGHUP (Gateway.reloadFromFile). A secret file that
+// others may read is logged as a warning at start, the same one `check` prints.
 import type { Command } from 'commander';
 import { startApiServer } from '../api/server.js';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load.js';
 import { secretFileWarnings, type SecretFileRef } from '../config/secretFiles.js';
+import { BUILTIN_DRIVERS } from '../drivers.js';
 import { Gateway } from '../gateway.js';
 import { createLogger } from '../util/logger.js';
 import { EXIT_CONFIG } from './check.js';
@@ -20,7 +21,7 @@ export function registerRunCommand(program: Command): void {
       let config;
       const secretFiles: SecretFileRef[] = [];
       try {
-        config = loadConfigFile(options.config, { onSecretFile: (ref) => secretFiles.push(ref) });
+        config = loadConfigFile(options.config, { drivers: BUILTIN_DRIVERS, onSecretFile: (ref) => secretFiles.push(ref) });
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
         process.stderr.write(`${error.message}\n`);
@@ -29,7 +30,7 @@ export function registerRunCommand(program: Command): void {
       }
       const log = createLogger({ level: config.gateway.logLevel });
       for (const { path, file, mode, message } of secretFileWarnings(secretFiles)) log.warn({ path, file, mode }, message);
-      const gateway = new Gateway(config, { log, api: startApiServer });
+      const gateway = new Gateway(config, { log, drivers: BUILTIN_DRIVERS, api: startApiServer });
       let stopping: Promise<void> | undefined;
       // a reload asked for while the gateway is still starting runs once the start is done
       let started: () => void = () => undefined;

@@ -2,7 +2,7 @@
 // check a config.yaml) and config/punch-v1.schema.json (what central consumers validate against).
 // Never hand-edit the generated files: run `npm run schema`. A test fails when they are stale.
 import { z } from 'zod';
-import { BUILTIN_DRIVERS, type AnyDriverFactory } from '../devices/registry.js';
+import type { AnyDriverDefinition } from '../devices/definition.js';
 import { punchSchema } from '../punch/punch.js';
 import { SECRET_FILE_KEYS } from './load.js';
 import { buildDocumentationSchema } from './schema.js';
@@ -31,7 +31,7 @@ function addSecretFileKeys(node: unknown): void {
   for (const value of Object.values(object)) addSecretFileKeys(value);
 }
 
-export function configJsonSchema(drivers: AnyDriverFactory[] = BUILTIN_DRIVERS): Record<string, unknown> {
+export function configJsonSchema(drivers: readonly AnyDriverDefinition[]): Record<string, unknown> {
   const schema = z.toJSONSchema(buildDocumentationSchema(drivers), { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as JsonObject;
   addSecretFileKeys(schema);
   return {
@@ -49,9 +49,10 @@ export function punchJsonSchema(): Record<string, unknown> {
   };
 }
 
-export function renderSchemaFiles(): Record<string, string> {
+/** The files' contents; `drivers` are the families whose entries config.schema.json describes (the build's: src/drivers.ts). */
+export function renderSchemaFiles(drivers: readonly AnyDriverDefinition[]): Record<string, string> {
   return {
-    [SCHEMA_FILES.config]: `${JSON.stringify(configJsonSchema(), null, 2)}\n`,
+    [SCHEMA_FILES.config]: `${JSON.stringify(configJsonSchema(drivers), null, 2)}\n`,
     [SCHEMA_FILES.punch]: `${JSON.stringify(punchJsonSchema(), null, 2)}\n`,
   };
 }

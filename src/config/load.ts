@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parse as parseYaml, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { BUILTIN_DRIVERS, type AnyDriverFactory } from '../devices/registry.js';
+import type { AnyDriverDefinition } from '../devices/definition.js';
 import { GatewayError, errorMessage } from '../util/errors.js';
 import { buildConfigSchema, type GatewayConfig } from './schema.js';
 import type { SecretFileRef } from './secretFiles.js';
@@ -50,13 +50,14 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
-  drivers?: AnyDriverFactory[];
+  /** the families whose device entries the file may hold (the build's: src/drivers.ts) */
+  drivers: readonly AnyDriverDefinition[];
   readFile?: (path: string) => string;
   /** called for each `*File` key whose file was read */
   onSecretFile?: (ref: SecretFileRef) => void;
 }
 
-export function loadConfigFile(file: string, options: LoadOptions = {}): GatewayConfig {
+export function loadConfigFile(file: string, options: LoadOptions): GatewayConfig {
   let text: string;
   try {
     text = (options.readFile ?? ((p) => readFileSync(p, 'utf8')))(file);
@@ -66,7 +67,7 @@ export function loadConfigFile(file: string, options: LoadOptions = {}): Gateway
   return parseConfigText(text, file, options);
 }
 
-export function parseConfigText(text: string, file: string, options: LoadOptions = {}): GatewayConfig {
+export function parseConfigText(text: string, file: string, options: LoadOptions): GatewayConfig {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   const lineOf = (path: ConfigPath): number | undefined => nodeLine(doc, lineCounter, path);
@@ -92,7 +93,7 @@ export function parseConfigText(text: string, file: string, options: LoadOptions
   const substituted = substituteEnv(raw, { env: options.env ?? process.env, report, isPlain, used }, []);
   const secretIo: SecretIo = { readFile: options.readFile ?? ((p) => readFileSync(p, 'utf8')), report, onFile: options.onSecretFile };
   const withSecrets = readSecretFiles(substituted, [], secretIo);
-  const schema = configSchemaFor(options.drivers ?? BUILTIN_DRIVERS);
+  const schema = configSchemaFor(options.drivers);
   const parsed = schema.safeParse(withSecrets);
   if (!parsed.success) for (const issue of parsed.error.issues) problems.push(describeIssue(issue, lineOf));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(file, dedupe(problems).map((p) => ({ ...p, message: hideEnvValues(p.message, used) })));
@@ -116,9 +117,9 @@ function redactTokens(message: string): string {
 
 // zod compiles a schema on its first parse; building it once per driver list keeps `check`,
 // reload and the hostile-config suite from paying that on every file
-const schemaCache = new WeakMap<AnyDriverFactory[], ReturnType<typeof buildConfigSchema>>();
+const schemaCache = new WeakMap<readonly AnyDriverDefinition[], ReturnType<typeof buildConfigSchema>>();
 
-function configSchemaFor(drivers: AnyDriverFactory[]): ReturnType<typeof buildConfigSchema> {
+function configSchemaFor(drivers: readonly AnyDriverDefinition[]): ReturnType<typeof buildConfigSchema> {
   let schema = schemaCache.get(drivers);
   if (!schema) {
     schema = buildConfigSchema(drivers);

@@ -7,7 +7,7 @@
 //   `password`, `ca`, `cert`, `key` as plain strings.
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { AnyDriverFactory } from '../devices/registry.js';
+import type { AnyDriverDefinition } from '../devices/definition.js';
 import { DEFAULT_ZONE } from '../punch/time.js';
 import { isLoopbackHost } from '../util/loopback.js';
 import { duration, hostName, listenAddress, parsedUrl, timeZone } from './primitives.js';
@@ -127,7 +127,7 @@ export const supervisorSchema = z
   })
   .prefault({});
 
-function deviceSchema(drivers: AnyDriverFactory[]) {
+function deviceSchema(drivers: readonly AnyDriverDefinition[]) {
   const known = drivers.map((d) => d.protocol);
   const byProtocol = new Map(drivers.map((d) => [d.protocol, d.configSchema]));
   return z
@@ -164,13 +164,13 @@ function configShape<D extends z.ZodType>(devices: D) {
  * The same shape with `devices` as a plain union of every driver's schema: what editors and the
  * JSON Schema file need. Validation uses `buildConfigSchema`, whose per-driver errors are clearer.
  */
-export function buildDocumentationSchema(drivers: AnyDriverFactory[]) {
+export function buildDocumentationSchema(drivers: readonly AnyDriverDefinition[]) {
   const schemas = drivers.map((d) => d.configSchema);
   const devices = schemas.length === 0 ? z.never() : schemas.length === 1 ? (schemas[0] as z.ZodType) : z.union(schemas as [z.ZodType, z.ZodType, ...z.ZodType[]]);
   return z.strictObject(configShape(devices)).describe('absensi-gateway configuration');
 }
 
-export function buildConfigSchema(drivers: AnyDriverFactory[]) {
+export function buildConfigSchema(drivers: readonly AnyDriverDefinition[]) {
   return z
     .strictObject({
       ...configShape(deviceSchema(drivers)),

@@ -1,7 +1,9 @@
-// The seam between a device protocol (drivers/<protocol>) and the gateway core; its push side, for
-// terminals that call the gateway, is push.ts. src/devices owns the seam's types and the core's
-// half of it: the context a driver runs with (context.ts, committing through the PunchBuffer
-// interface), the supervisor, the device states.
+// The seam between a running driver (drivers/<protocol>) and the gateway core: what a driver is
+// and the context it gets; its push side, for terminals that call the gateway, is push.ts. What a
+// family declares once (config schema, lazy create, backfill, probe, simulator, push) is
+// definition.ts. src/devices owns the seam's types and the core's half of it: the context a driver
+// runs with (context.ts, committing through the PunchBuffer interface), the supervisor, the device
+// states.
 // Invariants:
 // - A driver never sees a publisher; all it can do with a punch is `emit` it.
 // - `emit`/`emitMany` resolve only after the SQLite transaction holding the punches has committed;
@@ -10,7 +12,6 @@
 // - A driver handles its own reconnects; `ctx.fail` is for errors it cannot recover from, after
 //   which the supervisor stops it and starts a fresh instance with backoff.
 import type { Logger } from 'pino';
-import type { z } from 'zod';
 import type { RawPunch } from '../punch/punch.js';
 import type { PushRegistrar } from './push.js';
 
@@ -130,73 +131,4 @@ export interface BackfillResult {
   ignored?: number;
   /** the serial in the punch ids, when the driver knows it (else the context's fallback applies) */
   serial?: string;
-}
-
-export interface DriverFactory<C extends BaseDeviceConfig = BaseDeviceConfig> {
-  /** the `driver:` value in config and the `device.protocol` in punch/v1 */
-  readonly protocol: string;
-  /** zod object for this driver's device entry, including the base fields */
-  readonly configSchema: z.ZodType<C>;
-  create(config: C, ctx: DriverContext): Driver;
-  /**
-   * Loads the implementation, for factories that keep it out of the registry (`lazyFactory`); the
-   * supervisor awaits it before `create`. Absent or `loaded`: `create` works right away.
-   */
-  load?(): Promise<void>;
-  readonly loaded?: boolean;
-  /**
-   * Problems the schema cannot see (a referenced file unreadable or malformed), for `check`:
-   * `key` names the device entry's key, `message` what is wrong. The driver meets the same problem
-   * at start; `check` reports it before a restart does.
-   */
-  checkFiles?(config: C): { key: string; message: string }[];
-  /**
-   * Backfill (`absensi-gateway pull`): read the terminal's log once (all of it, or the records at or
-   * after `since`) and commit it through `ctx.emitMany`, in a process of its own beside the daemon.
-   * Contract: never reads or moves the driver's checkpoint (emitMany without checkpoint values);
-   * never clears, deletes or consumes anything on the terminal or its bridge; reports the serial
-   * (status.update) before the first emit when it reads one; rejects with a GatewayError naming
-   * what failed (unreachable, refused credentials) and commits nothing more after that.
-   * Lazy like `create`: the implementation module loads when called. Absent: the kind cannot be
-   * backfilled from the gateway (a push terminal, a serial line).
-   */
-  backfill?(config: C, ctx: DriverContext, options: BackfillOptions): Promise<BackfillResult>;
-}
-
-/**
- * A factory whose implementation module is imported only when the first device of its kind
- * starts, so a gateway carries the code of the terminal kinds it has, not of every kind it could
- * read. `create` is synchronous once `load` has resolved.
- */
-export function lazyFactory<C extends BaseDeviceConfig, M>(spec: {
-  protocol: string;
-  configSchema: z.ZodType<C>;
-  load: () => Promise<M>;
-  make: (module: M, config: C, ctx: DriverContext) => Driver;
-  checkFiles?: (config: C) => { key: string; message: string }[];
-  /** imports its own module when called (see DriverFactory.backfill) */
-  backfill?: (config: C, ctx: DriverContext, options: BackfillOptions) => Promise<BackfillResult>;
-}): DriverFactory<C> {
-  let module: M | undefined;
-  let loading: Promise<void> | undefined;
-  const factory: DriverFactory<C> = {
-    protocol: spec.protocol,
-    configSchema: spec.configSchema,
-    get loaded() {
-      return module !== undefined;
-    },
-    load() {
-      loading ??= spec.load().then((m) => {
-        module = m;
-      });
-      return loading;
-    },
-    create(config, ctx) {
-      if (module === undefined) throw new Error(`the ${spec.protocol} driver is not loaded yet`);
-      return spec.make(module, config, ctx);
-    },
-  };
-  if (spec.checkFiles) factory.checkFiles = spec.checkFiles;
-  if (spec.backfill) factory.backfill = spec.backfill;
-  return factory;
 }

@@ -12,10 +12,10 @@ import { errorMessage } from '../util/errors.js';
 import type { Metrics } from '../util/metrics.js';
 import type { DeviceStates } from './deviceState.js';
 import type { BaseDeviceConfig, Driver, DriverContext } from './driver.js';
-import type { AnyDriverFactory } from './registry.js';
+import type { AnyDriverDefinition } from './definition.js';
 
 export interface SupervisorOptions {
-  factories: AnyDriverFactory[];
+  factories: readonly AnyDriverDefinition[];
   states: DeviceStates;
   log: Logger;
   metrics: Metrics;

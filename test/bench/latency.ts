@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { parseConfigText } from '../../src/config/load.js';
+import { BUILTIN_DRIVERS } from '../../src/drivers.js';
 import { Gateway } from '../../src/gateway.js';
 import type { Punch } from '../../src/punch/punch.js';
 import { ZkPushSimulator } from '../../src/sim/zkPush/index.js';
@@ -39,7 +40,7 @@ export async function benchLatency(brokerUrl: string, dir: string, count = 200, 
     '  - {id: push, driver: zk-push, serial: LATPUSH00001}',
     `publish: {mqtt: {url: "${brokerUrl}", clientId: gw-latency-${site}}}`,
   ].join('\n');
-  const gateway = new Gateway(parseConfigText(`${yaml}\n`, 'latency.yaml'), { log: silentLogger(), api: false });
+  const gateway = new Gateway(parseConfigText(`${yaml}\n`, 'latency.yaml', { drivers: BUILTIN_DRIVERS }), { log: silentLogger(), api: false, drivers: BUILTIN_DRIVERS });
   const arrived = new Map<string, number>();
   const central = await mqtt.connectAsync(brokerUrl, { clean: true });
   central.on('message', (_topic, payload) => {

@@ -17,7 +17,7 @@ import { SerialPortMock } from 'serialport';
 import { encodePacket, encodeTcpFrame } from '../../drivers/zk-tcp/codec.js';
 import { CMD, EF } from '../../drivers/zk-tcp/tables.js';
 import { SerialLineDriver, type PortOptions } from '../../drivers/serial-line/driver.js';
-import { BUILTIN_DRIVERS } from '../../src/devices/registry.js';
+import { BUILTIN_DRIVERS } from '../../src/drivers.js';
 import type { Driver } from '../../src/devices/driver.js';
 import { formatLocal } from '../../src/punch/time.js';
 import { PushListener } from '../../src/push/listener.js';

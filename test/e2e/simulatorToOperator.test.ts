@@ -9,6 +9,7 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startApiServer } from '../../src/api/server.js';
 import { loadConfigFile } from '../../src/config/load.js';
+import { BUILTIN_DRIVERS } from '../../src/drivers.js';
 import { Gateway } from '../../src/gateway.js';
 import { ZkTcpSimulator } from '../../src/sim/zkTcp/index.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -38,7 +39,7 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  gateway = new Gateway(loadConfigFile(configFile), { log: silentLogger(), api: startApiServer });
+  gateway = new Gateway(loadConfigFile(configFile, { drivers: BUILTIN_DRIVERS }), { log: silentLogger(), drivers: BUILTIN_DRIVERS, api: startApiServer });
   await gateway.start();
 });
 afterAll(async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
-import { queuePushPull } from '../../src/push/pullViaDaemon.js';
+import { queuePushPull } from '../../src/cli/pullViaDaemon.js';
 import { until } from '../helpers/broker.js';
 import { tempDir } from '../helpers/tmp.js';
 import { pushConfigYaml, pushUrl, startPushGateway } from '../drivers/zk-push/gatewayHarness.js';

@@ -2,7 +2,8 @@
 // DriverContext (normalize → buffer commit). Also a driver that fails to test the supervisor.
 import { z } from 'zod';
 import { baseDeviceSchema } from '../../src/config/primitives.js';
-import type { Driver, DriverContext, DriverFactory } from '../../src/devices/driver.js';
+import type { DriverDefinition } from '../../src/devices/definition.js';
+import type { Driver, DriverContext } from '../../src/devices/driver.js';
 import type { RawPunch } from '../../src/punch/punch.js';
 
 export const feedConfigSchema = baseDeviceSchema.extend({ driver: z.literal('test-feed'), failStarts: z.number().int().default(0) }).strict();
@@ -17,7 +18,7 @@ export interface Feed {
 export const feeds = new Map<string, Feed>();
 export const startAttempts = new Map<string, number>();
 
-export const feedDriver: DriverFactory<FeedConfig> = {
+export const feedDriver: DriverDefinition<FeedConfig> = {
   protocol: 'test-feed',
   configSchema: feedConfigSchema,
   create(config, ctx): Driver {

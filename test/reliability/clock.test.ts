@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
+import { BUILTIN_DRIVERS } from '../../src/drivers.js';
 import { Gateway } from '../../src/gateway.js';
 import type { Punch } from '../../src/punch/punch.js';
 import { ZkTcpSimulator } from '../../src/sim/zkTcp/index.js';
@@ -40,7 +41,7 @@ beforeAll(async () => {
     ...entries,
     'supervisor: {restartMin: 50ms, restartMax: 300ms, shutdownTimeout: 2s}',
   ].join('\n');
-  gateway = new Gateway(parseConfigText(`${yaml}\n`, 'clock.yaml'), { log: silentLogger(), api: false });
+  gateway = new Gateway(parseConfigText(`${yaml}\n`, 'clock.yaml', { drivers: BUILTIN_DRIVERS }), { log: silentLogger(), api: false, drivers: BUILTIN_DRIVERS });
   await gateway.start();
   await until(() => Object.keys(sims).every((id) => gateway.states.get(id)?.online === true), 20_000, 'every terminal online');
 });

@@ -12,6 +12,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startApiServer } from '../../src/api/server.js';
 import { parseConfigText } from '../../src/config/load.js';
+import { BUILTIN_DRIVERS } from '../../src/drivers.js';
 import { Gateway } from '../../src/gateway.js';
 import { ZkPushSimulator } from '../../src/sim/zkPush/index.js';
 import { ZkTcpSimulator } from '../../src/sim/zkTcp/index.js';
@@ -60,7 +61,7 @@ it('disk full: reported, push terminal told to retry, pull checkpoint kept, ever
     `  - {id: lobby, driver: zk-tcp, host: 127.0.0.1, port: ${zkPort}, realtime: true, pollInterval: 500ms, heartbeatInterval: 1s, timeout: 2s}`,
     'supervisor: {restartMin: 50ms, restartMax: 300ms, shutdownTimeout: 2s}',
   ].join('\n');
-  const gateway = new Gateway(parseConfigText(`${yaml}\n`, 'disk.yaml'), { log, api: startApiServer });
+  const gateway = new Gateway(parseConfigText(`${yaml}\n`, 'disk.yaml', { drivers: BUILTIN_DRIVERS }), { log, drivers: BUILTIN_DRIVERS, api: startApiServer });
   await gateway.start();
   const terminal = new ZkPushSimulator({ target: pushUrl(gateway), serial: 'DISKPUSH0001', batchSize: 200, retryMs: 200, pollMs: 200 });
   const api = (path: string): Promise<Response> => fetch(`${gateway.api!.url}${path}`);

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfigText } from '../../src/config/load.js';
 import { secretFileWarnings, type SecretFileRef } from '../../src/config/secretFiles.js';
+import { BUILTIN_DRIVERS } from '../../src/drivers.js';
 import { isLoopbackHost } from '../../src/util/loopback.js';
 import { until } from '../helpers/broker.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -41,7 +42,7 @@ async function check(yaml: string, ...args: string[]): Promise<CliResult> {
 
 function problemsOf(yaml: string): string[] {
   try {
-    parseConfigText(yaml, 'c.yaml');
+    parseConfigText(yaml, 'c.yaml', { drivers: BUILTIN_DRIVERS });
   } catch (error) {
     if (error instanceof ConfigError) return error.problems.map((p) => `${p.path}: ${p.message}`);
     throw error;

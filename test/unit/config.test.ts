@@ -7,12 +7,13 @@ import { z } from 'zod';
 import { renderSchemaFiles } from '../../src/config/jsonSchema.js';
 import { ConfigError, parseConfigText } from '../../src/config/load.js';
 import { baseDeviceSchema } from '../../src/config/primitives.js';
-import type { AnyDriverFactory } from '../../src/devices/registry.js';
+import type { AnyDriverDefinition } from '../../src/devices/definition.js';
+import { BUILTIN_DRIVERS } from '../../src/drivers.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const run = promisify(execFile);
 
-const fakeDriver: AnyDriverFactory = {
+const fakeDriver: AnyDriverDefinition = {
   protocol: 'fake',
   configSchema: baseDeviceSchema.extend({ driver: z.literal('fake'), rate: z.number().default(1) }).strict(),
   create: () => {
@@ -20,7 +21,7 @@ const fakeDriver: AnyDriverFactory = {
   },
 };
 
-function problems(yaml: string, options: Parameters<typeof parseConfigText>[2] = {}): string[] {
+function problems(yaml: string, options: Partial<Parameters<typeof parseConfigText>[2]> = {}): string[] {
   try {
     parseConfigText(yaml, 'test.yaml', { drivers: [fakeDriver], env: {}, ...options });
   } catch (error) {
@@ -98,13 +99,13 @@ describe('config loading', () => {
 
 describe('shipped config files', () => {
   it('config/*.schema.json are up to date with the zod schemas (run `npm run schema`)', () => {
-    for (const [file, content] of Object.entries(renderSchemaFiles())) expect(readFileSync(file, 'utf8'), file).toBe(content);
+    for (const [file, content] of Object.entries(renderSchemaFiles(BUILTIN_DRIVERS))) expect(readFileSync(file, 'utf8'), file).toBe(content);
   });
 
   it('config/example.yaml validates and mentions every key of the schema', () => {
     const text = readFileSync('config/example.yaml', 'utf8');
     const readFile = (p: string): string => (p.endsWith('.token') ? 'x'.repeat(32) : p.includes('commKey') ? '0' : 'pem-or-password');
-    expect(() => parseConfigText(text, 'config/example.yaml', { readFile, env: {} })).not.toThrow();
+    expect(() => parseConfigText(text, 'config/example.yaml', { readFile, env: {}, drivers: BUILTIN_DRIVERS })).not.toThrow();
     const keys = new Set<string>();
     const walk = (node: unknown): void => {
       if (!node || typeof node !== 'object') return;
@@ -112,7 +113,7 @@ describe('shipped config files', () => {
       if (props) for (const key of Object.keys(props)) keys.add(key);
       for (const value of Object.values(node)) walk(value);
     };
-    walk(JSON.parse(renderSchemaFiles()['config/config.schema.json'] as string));
+    walk(JSON.parse(renderSchemaFiles(BUILTIN_DRIVERS)['config/config.schema.json'] as string));
     const missing = [...keys].filter((key) => !new RegExp(`(^|[\\s#,{])${key}:`, 'm').test(text));
     expect(missing).toEqual([]);
   });
@@ -143,12 +144,12 @@ describe('check: files a device entry names', () => {
     writeFileSync(map, 'card,pin\n0012345678,1001\n12345678,1002\n');
     const yaml = (file: string): string =>
       `${MINIMAL}devices:\n  - {id: kiosk-3, driver: serial-line, path: /dev/ttyUSB0, format: wiegand-decimal, cardMapFile: ${file}}\n`;
-    expect(fileProblems(parseConfigText(yaml(map), 'c.yaml')).map((p) => `${p.path}: ${p.message}`)).toEqual([
+    expect(fileProblems(parseConfigText(yaml(map), 'c.yaml', { drivers: BUILTIN_DRIVERS })).map((p) => `${p.path}: ${p.message}`)).toEqual([
       expect.stringMatching(/^devices\[0\]\.cardMapFile: .*line 3: card 0012345678 is listed twice/),
     ]);
-    expect(fileProblems(parseConfigText(yaml(join(tmp.dir, 'missing.csv')), 'c.yaml'))[0]?.message).toMatch(/ENOENT/);
+    expect(fileProblems(parseConfigText(yaml(join(tmp.dir, 'missing.csv')), 'c.yaml', { drivers: BUILTIN_DRIVERS }))[0]?.message).toMatch(/ENOENT/);
     writeFileSync(map, 'card,pin\n0012345678,1001\n');
-    expect(fileProblems(parseConfigText(yaml(map), 'c.yaml'))).toEqual([]);
+    expect(fileProblems(parseConfigText(yaml(map), 'c.yaml', { drivers: BUILTIN_DRIVERS }))).toEqual([]);
     tmp.cleanup();
   });
 });
@@ -159,7 +160,7 @@ describe('secrets from the environment stay out of error messages', () => {
     const env = { API_TOKEN: 'Sekret-9f3a-jangan-bocor' };
     let message = '';
     try {
-      parseConfigText(yaml, 'c.yaml', { env, readFile: (p) => { throw Object.assign(new Error(`ENOENT: no such file, open '${p}'`), { code: 'ENOENT' }); } });
+      parseConfigText(yaml, 'c.yaml', { drivers: BUILTIN_DRIVERS, env, readFile: (p) => { throw Object.assign(new Error(`ENOENT: no such file, open '${p}'`), { code: 'ENOENT' }); } });
     } catch (error) {
       message = (error as Error).message;
     }

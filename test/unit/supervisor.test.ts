@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { baseDeviceSchema } from '../../src/config/primitives.js';
 import { DeviceStates } from '../../src/devices/deviceState.js';
-import type { BaseDeviceConfig, Driver, DriverFactory } from '../../src/devices/driver.js';
+import type { DriverDefinition } from '../../src/devices/definition.js';
+import type { BaseDeviceConfig, Driver } from '../../src/devices/driver.js';
 import { DeviceSupervisor, type SupervisorOptions } from '../../src/devices/supervisor.js';
 import { createMetrics, type Metrics } from '../../src/util/metrics.js';
 import { captureLog, type CapturedLog } from '../helpers/logLines.js';
@@ -26,7 +27,7 @@ interface Instance {
 const fakeSchema = baseDeviceSchema.extend({ driver: z.literal('fake') });
 type FakeConfig = z.output<typeof fakeSchema>;
 
-class ScriptedFactory implements DriverFactory<FakeConfig> {
+class ScriptedFactory implements DriverDefinition<FakeConfig> {
   readonly protocol = 'fake';
   readonly configSchema = fakeSchema;
   readonly instances: Instance[] = [];

@@ -1,11 +1,10 @@
 // The status page shell at `/`, the gateway's identity and the devices' state.
 // `/api/devices` merges each configured device (driver, enabled, zone — never driver-specific keys,
 // which may hold secrets such as a comm key) with what its driver last reported; a push device
-// adds `trust` (what authenticates it, never the values: src/push/deviceTrust.ts).
+// adds `trust` (what authenticates it, never the values: DriverDefinition.push of its family).
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { blankSnapshot } from '../../devices/deviceState.js';
-import { pushTrustOf } from '../../push/deviceTrust.js';
 import { VERSION } from '../../version.js';
 import { devicesBody, gatewayBody, responses } from '../schemas.js';
 import { STATUS_PAGE_CSP, STATUS_PAGE_HTML } from '../statusPage/page.js';
@@ -39,7 +38,7 @@ export function registerStatusRoutes(app: FastifyInstance, ctx: ApiContext): voi
   app.get('/api/devices', { schema: { response: responses(devicesBody) } }, async () => ({
     devices: view.devices().map((device) => {
       const snapshot = view.states.get(device.id);
-      const trust = pushTrustOf(device);
+      const trust = view.pushTrust(device);
       return {
         ...blankSnapshot(device.id, device.driver, device.enabled, device.serial),
         ...snapshot,

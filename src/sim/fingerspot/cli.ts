@@ -1,5 +1,6 @@
 // `absensi-gateway simulate fingerspot`: a simulated EasyLink bridge (FService.exe) with terminals
 // behind it, for demos and for trying the fingerspot-easylink driver without Windows or hardware.
+// Loaded when `simulate fingerspot` runs (command.ts names it in the family list).
 // Invariants:
 // - Binds 127.0.0.1 unless --host says otherwise; runs until SIGINT/SIGTERM, then closes every socket.
 import type { Command } from 'commander';
@@ -37,10 +38,9 @@ export function fingerspotOptionsFrom(o: FingerspotCliOptions): FingerspotSimOpt
   };
 }
 
-export function registerSimulateFingerspot(simulate: Command): void {
-  simulate
-    .command('fingerspot')
-    .description('a Fingerspot EasyLink SDK bridge (FService.exe) with terminals behind it: /dev/info, /scanlog/new, /scanlog/all/paging, /dev/settime')
+/** Adds the options and the action of `simulate fingerspot` to its command. */
+export function configureSimulateFingerspot(command: Command): void {
+  command
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <port>', 'HTTP port (0 picks a free one)', '8090')
     .option('--serial <sn>', 'a terminal serial behind the bridge (repeatable)', repeatable, [] as string[])

@@ -1,5 +1,6 @@
 // `absensi-gateway simulate hikvision`: a Hikvision ISAPI face terminal on loopback (Digest,
 // deviceInfo, AcsEvent paging) that can also push its punches to a gateway's /hikvision/<id>.
+// Loaded when `simulate hikvision` runs (command.ts names it in the family list).
 // Invariants: binds 127.0.0.1 unless --host says otherwise; runs until SIGINT/SIGTERM.
 import type { Command } from 'commander';
 import { durationArg, intArg, parseOrUsage, untilStopSignal } from '../cliKit.js';
@@ -25,10 +26,9 @@ export function hikvisionOptionsFrom(o: HikSimCliOptions): { sim: HikSimOptions;
   return { sim, every: durationArg('--punch-every', o.punchEvery) };
 }
 
-export function registerSimulateHikvision(simulate: Command): void {
-  simulate
-    .command('hikvision')
-    .description('a Hikvision ISAPI face terminal: Digest auth, deviceInfo, AcsEvent search; optionally pushing events')
+/** Adds the options and the action of `simulate hikvision` to its command. */
+export function configureSimulateHikvision(command: Command): void {
+  command
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <port>', 'HTTP port (0 picks a free one)', '8080')
     .option('--user <name>', 'ISAPI user', 'admin')

@@ -1,5 +1,6 @@
 // `absensi-gateway simulate zk-push --target http://127.0.0.1:8081 --serial …`: a simulated ADMS
 // terminal that calls a gateway (handshake, uploads until OK, getrequest polls, commands).
+// Loaded when `simulate zk-push` runs (command.ts names it in the family list).
 // Invariants:
 // - Connects only to --target; runs until SIGINT/SIGTERM, then stops its loop and requests.
 import type { Command } from 'commander';
@@ -44,10 +45,9 @@ export function zkPushOptionsFrom(o: ZkPushCliOptions, onEvent?: (line: string) 
   };
 }
 
-export function registerSimulateZkPush(simulate: Command): void {
-  simulate
-    .command('zk-push')
-    .description('a ZKTeco PUSH (ADMS / iclock) terminal that calls a gateway\'s push listener')
+/** Adds the options and the action of `simulate zk-push` to its command. */
+export function configureSimulateZkPush(command: Command): void {
+  command
     .option('--target <url>', 'the gateway push listener', 'http://127.0.0.1:8081')
     .option('--serial <serial>', 'terminal serial number (must match a zk-push device entry)', 'SIMPUSH00001')
     .option('--timezone <zone>', 'IANA zone of the terminal clock until the handshake sets TimeZone', 'Asia/Jakarta')

@@ -1,5 +1,6 @@
 // `absensi-gateway simulate zk-soap --port 8080 --records 1000`: a simulated ZK SOAP web service
 // terminal (POST /iWsService) for demos, training and testing a zk-soap device entry.
+// Loaded when `simulate zk-soap` runs (command.ts names it in the family list).
 // Invariants:
 // - Binds 127.0.0.1 unless --host says otherwise; runs until SIGINT/SIGTERM, then closes its sockets.
 import type { Command } from 'commander';
@@ -44,10 +45,9 @@ export function zkSoapOptionsFrom(o: ZkSoapCliOptions): ZkSoapSimOptions {
   };
 }
 
-export function registerSimulateZkSoap(simulate: Command): void {
-  simulate
-    .command('zk-soap')
-    .description('a ZK SOAP web service terminal (POST /iWsService, HTTP/1.0, no Content-Length)')
+/** Adds the options and the action of `simulate zk-soap` to its command. */
+export function configureSimulateZkSoap(command: Command): void {
+  command
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <port>', 'port (0 picks a free one; real terminals use 80)', '8080')
     .option('--records <n>', 'attendance records already in the log', '1000')

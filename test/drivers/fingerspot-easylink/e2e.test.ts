@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../src/config/load.js';
+import { BUILTIN_DRIVERS } from '../../../src/drivers.js';
 import { Gateway } from '../../../src/gateway.js';
 import { punchSchema, type Punch } from '../../../src/punch/punch.js';
 import type { FingerspotSimulator } from '../../../src/sim/fingerspot/index.js';
@@ -61,7 +62,7 @@ describe('fingerspot-easylink end to end', () => {
     // half the rows were in the log before the gateway first started (backfill), half come later (/scanlog/new)
     const add = (rows: RevoRow[]): void => rows.forEach((r) => sim.addPunch({ pin: r.PIN, scanDate: r.ScanDate, verifyMode: r.VerifyMode, ioMode: r.IOMode, workCode: r.WorkCode }));
     add(revoRows.slice(0, 22));
-    const gateway = new Gateway(parseConfigText(configYaml({ dir, port: sim.address.port, mqttUrl: broker.url, httpsUrl: receiver.url }), 'fsp.yaml'), { log: silentLogger(), api: false });
+    const gateway = new Gateway(parseConfigText(configYaml({ dir, port: sim.address.port, mqttUrl: broker.url, httpsUrl: receiver.url }), 'fsp.yaml', { drivers: BUILTIN_DRIVERS }), { log: silentLogger(), api: false, drivers: BUILTIN_DRIVERS });
     await gateway.start();
     cleanup.push(() => gateway.stop());
     await subscriber.waitFor((n) => n >= 22);

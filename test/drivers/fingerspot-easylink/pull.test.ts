@@ -1,4 +1,4 @@
-// `pull` (DriverFactory.backfill) for fingerspot-easylink against the bridge simulator on 127.0.0.1:
+// `pull` (DriverDefinition.backfill) for fingerspot-easylink against the bridge simulator on 127.0.0.1:
 // every scan committed through /scanlog/all/paging only, `--since` as the floor, pageSize and
 // maxPages respected, the driver checkpoint and the bridge's /scanlog/new cursor left alone, clear
 // errors for an unreachable bridge and an unknown serial.

@@ -1,4 +1,4 @@
-// `pull` (DriverFactory.backfill) for hikvision-isapi against the ISAPI simulator on 127.0.0.1: one
+// `pull` (DriverDefinition.backfill) for hikvision-isapi against the ISAPI simulator on 127.0.0.1: one
 // AcsEvent search paged while MORE, mapped exactly as the driver's poll, `--since` as the search
 // start, the cursor left alone, clear errors for an unreachable terminal, a refused password and a
 // push-only entry.

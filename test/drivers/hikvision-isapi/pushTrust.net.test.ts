@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configWarnings } from '../../../src/cli/check.js';
 import { parseConfigText } from '../../../src/config/load.js';
+import { BUILTIN_DRIVERS } from '../../../src/drivers.js';
 import type { Gateway } from '../../../src/gateway.js';
 import { FORGER_ADDRESS, sendFrom, TERMINAL_ADDRESS } from '../../helpers/pushClient.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -102,7 +103,7 @@ describe('hikvision push trust', () => {
       'devices:\n',
       `devices:\n  - ${ENTRY}}\n  - {id: gate-face, driver: hikvision-isapi, pull: false, push: true, host: 192.0.2.10, password: x}\n  - {id: pull-face, driver: hikvision-isapi, host: 192.0.2.11, password: x}\n`,
     );
-    const warnings = configWarnings(parseConfigText(yaml, 'hik.yaml')).filter((w) => /any host/.test(w));
+    const warnings = configWarnings(parseConfigText(yaml, 'hik.yaml', { drivers: BUILTIN_DRIVERS })).filter((w) => /any host/.test(w));
     expect(warnings).toEqual([expect.stringMatching(/^devices\[0\] \(lobby-face\): push device accepts punches from any host.*allowFrom or host/)]);
   });
 });

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { startApiServer } from '../../../src/api/server.js';
 import { parseConfigText } from '../../../src/config/load.js';
+import { BUILTIN_DRIVERS } from '../../../src/drivers.js';
 import { Gateway } from '../../../src/gateway.js';
 import { silentLogger, type Logger } from '../../../src/util/logger.js';
 
@@ -48,8 +49,8 @@ export function pushConfigYaml(s: PushGatewaySetup): string {
 }
 
 export async function startPushGateway(s: PushGatewaySetup): Promise<Gateway> {
-  const config = parseConfigText(pushConfigYaml(s), 'push.yaml');
-  const gateway = new Gateway(config, { log: s.log ?? silentLogger(), api: s.api === true ? startApiServer : false });
+  const config = parseConfigText(pushConfigYaml(s), 'push.yaml', { drivers: BUILTIN_DRIVERS });
+  const gateway = new Gateway(config, { log: s.log ?? silentLogger(), api: s.api === true ? startApiServer : false, drivers: BUILTIN_DRIVERS });
   await gateway.start();
   return gateway;
 }

@@ -7,6 +7,7 @@ import type { ZkPushDriver } from '../../../drivers/zk-push/index.js';
 import { PIN_KEY } from '../../../drivers/zk-push/trust.js';
 import { configWarnings } from '../../../src/cli/check.js';
 import { parseConfigText } from '../../../src/config/load.js';
+import { BUILTIN_DRIVERS } from '../../../src/drivers.js';
 import type { Gateway } from '../../../src/gateway.js';
 import { captureLog, type CapturedLog } from '../../helpers/logLines.js';
 import { attlogLine, FORGER_ADDRESS, sendFrom, TERMINAL_ADDRESS, zkPushCaller } from '../../helpers/pushClient.js';
@@ -245,7 +246,7 @@ describe('zk-push commands (finding 9)', () => {
 describe('push devices that nothing authenticates', () => {
   it('check warns by name; /api/devices says what authenticates each push device', async () => {
     const devices = [ALLOW_DEVICE, ...DEVICES];
-    const config = parseConfigText(pushConfigYaml({ dir: tmp.dir, devices }), 'trust.yaml');
+    const config = parseConfigText(pushConfigYaml({ dir: tmp.dir, devices }), 'trust.yaml', { drivers: BUILTIN_DRIVERS });
     const warnings = configWarnings(config);
     expect(warnings.filter((w) => /accepts punches from any host/.test(w))).toEqual([expect.stringMatching(/^devices\[2\] \(loket-open\): push device accepts punches from any host/)]);
     await start({ devices });

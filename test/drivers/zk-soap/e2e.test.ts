@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../src/config/load.js';
+import { BUILTIN_DRIVERS } from '../../../src/drivers.js';
 import { Gateway } from '../../../src/gateway.js';
 import { punchId, punchSchema, type Punch } from '../../../src/punch/punch.js';
 import { ZkSoapSimulator } from '../../../src/sim/zkSoap/index.js';
@@ -61,8 +62,8 @@ describe('zk-soap end to end', () => {
     broker = await startAedes();
     subscriber = await collect(broker.url, 'absensi/SOAPTEST/gate-1/punch');
     receiver = await startHttpsReceiver();
-    const config = parseConfigText(soapConfigYaml({ dir: tmp.dir, simPort: sim.address.port, mqttUrl: broker.url, httpsUrl: receiver.url }), 'soap.yaml');
-    gateway = new Gateway(config, { log: silentLogger(), api: false });
+    const config = parseConfigText(soapConfigYaml({ dir: tmp.dir, simPort: sim.address.port, mqttUrl: broker.url, httpsUrl: receiver.url }), 'soap.yaml', { drivers: BUILTIN_DRIVERS });
+    gateway = new Gateway(config, { log: silentLogger(), api: false, drivers: BUILTIN_DRIVERS });
     await gateway.start();
 
     await subscriber.waitFor((n) => n >= 25);

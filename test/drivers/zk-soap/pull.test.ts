@@ -1,4 +1,4 @@
-// `pull` (DriverFactory.backfill) for zk-soap against the SOAP simulator on 127.0.0.1: every row
+// `pull` (DriverDefinition.backfill) for zk-soap against the SOAP simulator on 127.0.0.1: every row
 // committed once, `--since` as a floor, the checkpoint and the terminal log left alone, clear
 // errors for an unreachable terminal and a refused comm key.
 import { afterEach, describe, expect, it } from 'vitest';

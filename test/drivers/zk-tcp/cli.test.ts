@@ -1,9 +1,10 @@
 // probe, simulate and pull (the zk-tcp CLI pieces) against the simulator on 127.0.0.1.
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { formatProbe, probeTerminal, registerProbeCommand } from '../../../src/cli/probe.js';
+import { formatZkTcpProbe as formatProbe, probeZkTcp as probeTerminal } from '../../../drivers/zk-tcp/probe.js';
+import { registerProbeCommand } from '../../../src/cli/probe.js';
 import { pullDevice, registerPullCommand, type PullProgress } from '../../../src/cli/pull.js';
-import { runSimulator, simulatorOptionsFrom } from '../../../src/cli/simulate.js';
+import { runSimulator, simulatorOptionsFrom } from '../../../src/sim/zkTcp/cli.js';
 import type { ZkTcpSimulator } from '../../../src/sim/zkTcp/index.js';
 import { committedKeys } from '../../helpers/memoryContext.js';
 import { until } from '../../helpers/until.js';

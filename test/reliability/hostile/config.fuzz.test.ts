@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ConfigError, parseConfigText } from '../../../src/config/load.js';
+import { BUILTIN_DRIVERS } from '../../../src/drivers.js';
 import { fcOptions } from './fuzzScale.js';
 import { mutatedText } from './mutate.js';
 
@@ -28,7 +29,7 @@ function readFile(path: string): string {
 function checkOutcome(text: string): void {
   let config: unknown;
   try {
-    config = parseConfigText(text, 'hostile.yaml', { env: ENV, readFile });
+    config = parseConfigText(text, 'hostile.yaml', { env: ENV, readFile, drivers: BUILTIN_DRIVERS });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     expect(error.problems.length).toBeGreaterThan(0);
@@ -100,13 +101,13 @@ const structure = fc
 
 describe('config loader on hostile files', () => {
   it('refuses an alias bomb, deep nesting and __proto__ keys with a ConfigError', () => {
-    expect(() => parseConfigText(`${Array.from({ length: 6 }, (_, i) => (i === 0 ? 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]' : `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`)).join('\n')}\n`, 'bomb.yaml', { env: {} })).toThrow(ConfigError);
+    expect(() => parseConfigText(`${Array.from({ length: 6 }, (_, i) => (i === 0 ? 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]' : `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`)).join('\n')}\n`, 'bomb.yaml', { env: {}, drivers: BUILTIN_DRIVERS })).toThrow(ConfigError);
     // deep nesting is slow to refuse (the yaml library recurses), so a few fixed cases rather than a property
     for (const deep of ['['.repeat(20_000), '{a: '.repeat(1_000), Array.from({ length: 300 }, (_, i) => `${' '.repeat(i * 2)}- `).join('\n')]) {
-      expect(() => parseConfigText(deep, 'deep.yaml', { env: {} })).toThrow(ConfigError);
+      expect(() => parseConfigText(deep, 'deep.yaml', { env: {}, drivers: BUILTIN_DRIVERS })).toThrow(ConfigError);
     }
     try {
-      parseConfigText('gateway: {id: gw-1, site: BKPP}\n__proto__: {id: 1}\n', 'proto.yaml', { env: {} });
+      parseConfigText('gateway: {id: gw-1, site: BKPP}\n__proto__: {id: 1}\n', 'proto.yaml', { env: {}, drivers: BUILTIN_DRIVERS });
       expect.unreachable();
     } catch (error) {
       expect((error as ConfigError).problems).toEqual([expect.objectContaining({ path: '(root)', message: 'unknown key(s): __proto__' })]);

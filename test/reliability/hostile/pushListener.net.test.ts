@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../src/config/load.js';
+import { BUILTIN_DRIVERS } from '../../../src/drivers.js';
 import { Gateway } from '../../../src/gateway.js';
 import { ZkTcpSimulator } from '../../../src/sim/zkTcp/index.js';
 import { silentLogger } from '../../../src/util/logger.js';
@@ -36,7 +37,7 @@ beforeAll(async () => {
     // the slowloris case opens its 200 sockets from the good terminal's own address: room for them
     .replace('pushListener:\n', 'pushListener:\n  requestTimeout: 1s\n  idleTimeout: 2s\n  keepAliveTimeout: 500ms\n  maxConnectionsPerAddress: 256\n')
     .replace('devices:\n', `devices:\n  - {id: lobby-salah-kunci, driver: zk-tcp, host: 127.0.0.1, port: ${simPort}, commKey: 4321, timeout: 2s, realtime: false}\n`);
-  gateway = new Gateway(parseConfigText(yaml, 'hostile.yaml'), { log: silentLogger(), api: false });
+  gateway = new Gateway(parseConfigText(yaml, 'hostile.yaml', { drivers: BUILTIN_DRIVERS }), { log: silentLogger(), api: false, drivers: BUILTIN_DRIVERS });
   await gateway.start();
   base = pushUrl(gateway);
   port = Number(new URL(base).port);

@@ -1,14 +1,20 @@
-// `pull <deviceId>` for a push terminal (zk-push): the terminal calls the gateway, so the CLI asks
-// the running daemon, over its local API, to queue `DATA QUERY ATTLOG` (src/push/apiRoutes.ts).
+// `pull <deviceId>` for a terminal that calls the gateway and that the gateway cannot read itself
+// (zk-push: its definition has `push` and no `backfill`): the CLI asks the running daemon, over its
+// local API, to queue the read (`DATA QUERY ATTLOG`, src/push/apiRoutes.ts).
 // Invariants:
-// - Returns undefined when the config cannot be read or the device is not a push device: `pull`
-//   then goes on exactly as before (zk-tcp download, its own error messages).
+// - Returns undefined when the config cannot be read or the device is no such device: `pull`
+//   then goes on exactly as before (its backfill, its own error messages).
 // - Never writes the buffer itself; the punches arrive through the daemon like any upload.
 import { loadConfigFile } from '../config/load.js';
 import type { GatewayConfig } from '../config/schema.js';
+import { callsGateway, definitionOf, type AnyDriverDefinition } from '../devices/definition.js';
+import { BUILTIN_DRIVERS } from '../drivers.js';
 import { errorMessage } from '../util/errors.js';
 
-export const PUSH_DRIVERS = new Set(['zk-push']);
+/** A kind `pull` cannot read itself whose terminals call the gateway: the running daemon queues the read. */
+export function backfilledByDaemon(definition: AnyDriverDefinition): boolean {
+  return definition.backfill === undefined && definition.push !== undefined;
+}
 
 export interface QueuedPull {
   ok: boolean;
@@ -22,16 +28,18 @@ function apiUrl(config: GatewayConfig): string {
   return `http://${reachable}:${port}`;
 }
 
-/** Queues a backfill for a push device through the daemon; undefined when `deviceId` is no push device. */
-export async function queuePushPull(deviceId: string, configPath: string, since?: string): Promise<QueuedPull | undefined> {
+/** Queues a backfill for such a device through the daemon; undefined when `deviceId` is none. */
+export async function queuePushPull(deviceId: string, configPath: string, options: { since?: string; drivers?: readonly AnyDriverDefinition[] } = {}): Promise<QueuedPull | undefined> {
+  const { since, drivers = BUILTIN_DRIVERS } = options;
   let config: GatewayConfig;
   try {
-    config = loadConfigFile(configPath);
+    config = loadConfigFile(configPath, { drivers });
   } catch {
     return undefined;
   }
   const device = config.devices.find((d) => d.id === deviceId);
-  if (!device || !PUSH_DRIVERS.has(device.driver)) return undefined;
+  const definition = device && definitionOf(drivers, device.driver);
+  if (!device || !definition || !backfilledByDaemon(definition) || !callsGateway(definition, device)) return undefined;
   const url = `${apiUrl(config)}/api/devices/${encodeURIComponent(deviceId)}/backfill`;
   try {
     const res = await fetch(url, {

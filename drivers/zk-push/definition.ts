@@ -1,0 +1,17 @@
+// The zk-push family as the gateway knows it (src/devices/definition.ts): protocol, config schema,
+// its terminals call the gateway (so the push listener runs, and `pull` asks the running daemon to
+// queue the query), and driver.ts imported when the first zk-push device starts.
+// An entry is authenticated by allowFrom and/or commKey (a good comm-key handshake pins the
+// terminal to its source address, trust.ts); the serial (SN=) proves nothing, anyone can send it.
+import { defineDriver } from '../../src/devices/definition.js';
+import { zkPushConfigSchema, type ZkPushConfig } from './config.js';
+
+export const zkPushDriver = defineDriver<ZkPushConfig>({
+  protocol: 'zk-push',
+  configSchema: zkPushConfigSchema,
+  driver: async () => (await import('./driver.js')).ZkPushDriver,
+  push: {
+    authenticatedBy: (config) => [...(config.allowFrom ? ['allowFrom' as const] : []), ...(config.commKey !== undefined ? ['commKey' as const] : [])],
+    howToAuthenticate: "set allowFrom (the terminal's address) and/or commKey",
+  },
+});
