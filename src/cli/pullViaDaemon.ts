@@ -1,6 +1,6 @@
 // `pull <deviceId>` for a terminal that calls the gateway and that the gateway cannot read itself
 // (zk-push: its definition has `push` and no `backfill`): the CLI asks the running daemon, over its
-// local API, to queue the read (`DATA QUERY ATTLOG`, src/push/apiRoutes.ts).
+// local API, to queue the read (`DATA QUERY ATTLOG`, src/api/routes/push.ts).
 // Invariants:
 // - Returns undefined when the config cannot be read or the device is no such device: `pull`
 //   then goes on exactly as before (its backfill, its own error messages).

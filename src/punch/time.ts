@@ -14,7 +14,7 @@ import { LOCAL_TIME_PATTERN } from '../punch/punch.js';
 /**
  * The zone of `gateway.timezone` when the config names none (WIB), and so of a device config that
  * reaches a driver without a zone: the gateway fills every device's zone before a driver sees it
- * (gateway.ts, service/reload.ts, cli/pullWiring.ts); only a driver built directly (tests) lacks one.
+ * (gateway.ts at start and reload, cli/pullWiring.ts); only a driver built directly (tests) lacks one.
  */
 export const DEFAULT_ZONE = 'Asia/Jakarta';
 

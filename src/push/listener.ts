@@ -2,7 +2,8 @@
 // Hikvision HTTP host notifications), separate from the local API. Started by the Gateway only
 // when a push device is configured. It implements the driver seam's PushRegistrar
 // (src/devices/push.ts, which owns the types); beside it in src/push are its parts: address
-// lists (addresses.ts), the connection gate, and what authenticates a push device (deviceTrust.ts).
+// lists (addresses.ts) and the connection gate; what authenticates a push device is the family's
+// definition (push.authenticatedBy, src/devices/definition.ts pushTrustOf).
 // Invariants:
 // - A request is routed by its SN query parameter (/iclock) or by the device id in its path
 //   (/hikvision/<deviceId>) to a terminal registered on that route only: `SN=hikvision/<id>`
