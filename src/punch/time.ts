@@ -134,10 +134,13 @@ export function parseLocalTime(localTime: string): WallTime | undefined {
   return real ? wall : undefined;
 }
 
-/** `2026-01-01` or `2026-01-01T07:00[:ss]` (a `--since` or `importSince`) → `YYYY-MM-DDTHH:mm:ss`, the start of that day or minute. */
-export function fullLocalTime(dateOrDateTime: string): string {
-  if (dateOrDateTime.length === 10) return `${dateOrDateTime}T00:00:00`;
-  if (dateOrDateTime.length === 16) return `${dateOrDateTime}:00`;
+/**
+ * `2026-01-01` or `2026-01-01T07:00[:ss]` (a `--since`, `importSince`, a backfill's since/until) →
+ * `YYYY-MM-DDTHH:mm:ss`: the start of that day or minute, or with `end` its last second.
+ */
+export function fullLocalTime(dateOrDateTime: string, end = false): string {
+  if (dateOrDateTime.length === 10) return `${dateOrDateTime}T${end ? '23:59:59' : '00:00:00'}`;
+  if (dateOrDateTime.length === 16) return `${dateOrDateTime}:${end ? '59' : '00'}`;
   return dateOrDateTime;
 }
 

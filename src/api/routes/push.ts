@@ -6,7 +6,7 @@
 // - GET /api/push/unknown: terminals that called with a serial no device entry names.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { formatLocal, zoneOffsetMinutes } from '../../punch/time.js';
+import { formatLocal, fullLocalTime, zoneOffsetMinutes } from '../../punch/time.js';
 import type { ApiContext } from '../context.js';
 
 const LOCAL = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/;
@@ -15,12 +15,6 @@ export const backfillRequest = z.strictObject({
   since: z.string().regex(LOCAL, 'expected 2026-01-01 or 2026-01-01T07:00:00 (terminal local time)').optional(),
   until: z.string().regex(LOCAL, 'expected 2026-01-31 or 2026-01-31T18:00:00 (terminal local time)').optional(),
 });
-
-/** `2026-01-01` → `2026-01-01T00:00:00`; `…T07:00` → `…T07:00:00`; `end` rounds a bare date up. */
-export function fullLocal(text: string, end = false): string {
-  if (text.length === 10) return `${text}T${end ? '23:59:59' : '00:00:00'}`;
-  return text.length === 16 ? `${text}:${end ? '59' : '00'}` : text;
-}
 
 export function registerPushRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { view } = ctx;
@@ -31,9 +25,9 @@ export function registerPushRoutes(app: FastifyInstance, ctx: ApiContext): void 
     const device = view.devices().find((d) => d.id === id);
     if (!device) return reply.code(404).send({ error: `no device "${id}"`, code: 'GW_ERR_API_NOT_FOUND' });
     const zone = device.timezone ?? view.gateway.timezone;
-    const since = fullLocal(body.since ?? '2000-01-01');
+    const since = fullLocalTime(body.since ?? '2000-01-01');
     // a day past the gateway's "now" in the device zone: a terminal clock somewhat ahead is covered
-    const until = body.until ? fullLocal(body.until, true) : formatLocal(Date.now() + 86_400_000, zoneOffsetMinutes(zone, Date.now()));
+    const until = body.until ? fullLocalTime(body.until, true) : formatLocal(Date.now() + 86_400_000, zoneOffsetMinutes(zone, Date.now()));
     const queued = view.queueBackfill(id, since, until);
     if (!queued) {
       return reply.code(409).send({ error: `device "${id}" (${device.driver}) takes no queued backfill; use \`pull\` directly, or it is not running`, code: 'GW_ERR_API_BAD_REQUEST' });
