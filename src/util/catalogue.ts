@@ -78,7 +78,7 @@ export const REJECTION_REASONS = {
   source: { code: 'GW_ERR_PUSH_REFUSED', meaning: 'a push request from an address the device entry does not admit (allowFrom, or the Hikvision host)' },
   pin: { code: 'GW_ERR_PUSH_REFUSED', meaning: 'a zk-push request from another address than the last good comm-key handshake' },
   'push-mac': { code: 'GW_ERR_PUSH_REFUSED', meaning: 'a Hikvision event without macAddress, or with another one than configured' },
-  'comm-key': { code: 'GW_ERR_DEVICE_AUTH', meaning: 'the comm key differs: the zk-tcp terminal refused ours, or a zk-push handshake did not carry the configured one (or none was made yet)' },
+  'comm-key': { code: 'GW_ERR_DEVICE_AUTH', meaning: 'the comm key differs: the zk-tcp terminal refused ours, or a zk-push handshake did not carry the configured one (or none was made yet; the push listener logs that refusal, GW_ERR_PUSH_REFUSED)' },
   // zk-tcp
   'zk-dataset-too-large': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'the terminal announced a dataset larger than any terminal holds; nothing read' },
   'zk-chunk-overrun': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'the terminal sent more bytes in a chunk than were asked for; the download is refused' },
