@@ -35,6 +35,7 @@ import { HttpsPublisher } from './publish/httpsPublisher.js';
 import { MqttPublisher } from './publish/mqttPublisher.js';
 import type { Publisher } from './publish/publisher.js';
 import { PushListener } from './push/listener.js';
+import { codeOf } from './util/errors.js';
 import { createMetrics, type Metrics } from './util/metrics.js';
 import { Throttle } from './util/throttle.js';
 import { VERSION } from './version.js';
@@ -247,7 +248,7 @@ export class Gateway {
       if (removed > 0) this.log.info({ removed }, 'retention: delivered punches removed');
       return removed;
     } catch (error) {
-      this.log.error({ err: error }, 'retention failed');
+      this.log.error({ code: codeOf(error, 'GW_ERR_BUFFER_UNAVAILABLE'), err: error }, 'retention failed');
       return 0;
     }
   }
@@ -281,7 +282,7 @@ export class Gateway {
 
   private async applyConfig(next: GatewayConfig): Promise<ReloadOutcome> {
     if (!this.supervisor) {
-      this.log.warn('config reload ignored: the gateway has not started yet');
+      this.log.warn({ code: 'GW_ERR_CONFIG_WARNING' }, 'config reload ignored: the gateway has not started yet');
       return REFUSED;
     }
     const current = this.runningConfig;
@@ -306,7 +307,7 @@ export class Gateway {
     this.metrics.configReloads.inc({ result: 'applied' });
     this.log.info({ added, removed, changed, devices: next.devices.length }, 'config reloaded');
     if (needsRestart.length > 0) {
-      this.log.warn({ sections: needsRestart }, 'config sections changed that only a restart applies (systemctl restart absensi-gateway); running values kept');
+      this.log.warn({ code: 'GW_ERR_CONFIG_WARNING', sections: needsRestart }, 'config sections changed that only a restart applies (systemctl restart absensi-gateway); running values kept');
     }
     return { applied: true, added, removed, changed, needsRestart };
   }
@@ -320,14 +321,14 @@ export class Gateway {
     this.statusPublishes.cancelAll();
     this.metrics.runtime.stop();
     this.clock.stop();
-    await this.api?.close().catch((error: unknown) => this.log.warn({ err: error }, 'local API close failed'));
+    await this.api?.close().catch((error: unknown) => this.log.warn({ code: codeOf(error, 'GW_ERR_INTERNAL'), err: error }, 'local API close failed'));
     this.api = undefined;
     // no new push requests; those in flight finish while the buffer is still open
-    await this.push?.close().catch((error: unknown) => this.log.warn({ err: error }, 'push listener close failed'));
+    await this.push?.close().catch((error: unknown) => this.log.warn({ code: codeOf(error, 'GW_ERR_INTERNAL'), err: error }, 'push listener close failed'));
     this.push = undefined;
     await this.supervisor.stopAll(timeoutMs);
     await Promise.all(this.dispatchers.map((d) => d.stop(timeoutMs)));
-    await Promise.all(this.publishers.map((p) => p.stop(AbortSignal.timeout(timeoutMs)).catch((error: unknown) => this.log.warn({ err: error, sink: p.sink }, 'sink stop failed'))));
+    await Promise.all(this.publishers.map((p) => p.stop(AbortSignal.timeout(timeoutMs)).catch((error: unknown) => this.log.warn({ code: codeOf(error, 'GW_ERR_INTERNAL'), err: error, sink: p.sink }, 'sink stop failed'))));
     await this.buffer.drain();
     this.buffer.close();
     this.log.info('gateway stopped');

@@ -1,7 +1,7 @@
 // Pure codec of the EasyLink bridge (FService) JSON replies: text in, typed replies out.
 // Invariants:
 // - Every body is validated with zod. A body that is not JSON or not of the reply's shape throws
-//   DecodeError (code `json` or `shape`); a scan row that does not validate is a RowError and the
+//   DecodeError (code `fingerspot-json` or `fingerspot-shape`); a scan row that does not validate is a RowError and the
 //   other rows of the body stay usable.
 // - `{"Result":false,"message":"No data"}` decodes to `no-data`, never to a failure.
 // - `ScanDate` is terminal wall time and stays so (`localTime`); zones are the core's business.
@@ -73,7 +73,7 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    throw new DecodeError('json', `reply is not JSON: ${(error as Error).message}`);
+    throw new DecodeError('fingerspot-json', `reply is not JSON: ${(error as Error).message}`);
   }
 }
 
@@ -81,7 +81,7 @@ function shapeOf<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new DecodeError('shape', `${what}: ${issue ? `${issue.path.join('.') || '(body)'}: ${issue.message}` : 'unexpected shape'}`);
+    throw new DecodeError('fingerspot-shape', `${what}: ${issue ? `${issue.path.join('.') || '(body)'}: ${issue.message}` : 'unexpected shape'}`);
   }
   return parsed.data;
 }
@@ -150,7 +150,7 @@ export function decodeDevInfoReply(text: string): DevInfoReply {
     const failure = failureOf(reply);
     return failure.kind === 'no-data' ? { kind: 'failed', message: 'No data' } : failure;
   }
-  if (!reply.DEVINFO) throw new DecodeError('shape', 'dev/info reply: Result true without DEVINFO');
+  if (!reply.DEVINFO) throw new DecodeError('fingerspot-shape', 'dev/info reply: Result true without DEVINFO');
   const info = reply.DEVINFO;
   const counts: DevInfoCounts = {};
   for (const [name, keys] of Object.entries(DEVINFO_COUNT_KEYS) as [keyof DevInfoCounts, readonly string[]][]) {

@@ -13,7 +13,7 @@
 import type { DeviceInfo, Driver, DriverContext } from '../../src/devices/driver.js';
 import { PollLoop } from '../../src/devices/pollLoop.js';
 import { spreadBackoffMs } from '../../src/util/backoff.js';
-import { GatewayError, errorMessage } from '../../src/util/errors.js';
+import { GatewayError, codeOf, errorMessage } from '../../src/util/errors.js';
 import { clockSkewSec, deviceZone, parseWallTime } from '../../src/punch/time.js';
 import { isHostClockSynchronized } from '../../src/clock/hostClock.js';
 import { BadReplyError, EasyLinkClient } from './client.js';
@@ -82,7 +82,7 @@ export class FingerspotEasyLinkDriver implements Driver {
     const code = error instanceof GatewayError ? error.code : undefined;
     const reachable = code === undefined || code === 'GW_ERR_DECODE' || code === 'GW_ERR_DEVICE_PROTOCOL';
     this.ctx.status.update({ online: reachable, lastError: code ? `${code}: ${errorMessage(error)}` : errorMessage(error) });
-    this.ctx.log.warn({ code, err: errorMessage(error), attempt }, 'easylink cycle failed; retrying with backoff');
+    this.ctx.log.warn({ code: codeOf(error, 'GW_ERR_BUFFER_UNAVAILABLE'), err: errorMessage(error), attempt }, 'easylink cycle failed; retrying with backoff');
   }
 
   private async cycle(): Promise<void> {
@@ -97,7 +97,7 @@ export class FingerspotEasyLinkDriver implements Driver {
       plan = { since: laterOf(shiftLocal(r.deviceNow(), -(this.cfg.reconcileInterval + this.cfg.reconcileLookback)), importSince), expectedRows: info.counts.records, why: 'reconcile' };
     }
     if (plan) {
-      if (plan.why === 'recover') this.ctx.log.warn({ since: plan.since, inflight: cp.inflight }, 'an earlier read may have lost scans from /scanlog/new; re-reading through paging');
+      if (plan.why === 'recover') this.ctx.log.warn({ code: 'GW_ERR_DOWNLOAD_INCOMPLETE', since: plan.since, inflight: cp.inflight }, 'an earlier read may have lost scans from /scanlog/new; re-reading through paging');
       this.report(plan.why, await pagingRead(r, plan));
     }
     this.report('new', await pollNew(r));
@@ -120,7 +120,7 @@ export class FingerspotEasyLinkDriver implements Driver {
   private async setClock(before: InfoOk): Promise<InfoOk> {
     const reply = await this.client.setTime(this.loop.signal);
     if (reply.kind === 'failed') {
-      this.ctx.log.warn({ message: reply.message }, 'easylink /dev/settime refused');
+      this.ctx.log.warn({ code: 'GW_ERR_DEVICE_CLOCK', message: reply.message }, 'easylink /dev/settime refused');
       return before;
     }
     const after = await this.client.info(this.loop.signal);
@@ -129,7 +129,7 @@ export class FingerspotEasyLinkDriver implements Driver {
     this.skewSec = this.skewOf(after);
     this.ctx.log.info({ before: beforeSec, after: this.skewSec }, 'easylink terminal clock set (from the bridge PC clock)');
     if (this.skewSec !== null && Math.abs(this.skewSec) >= SET_CLOCK_THRESHOLD_SEC) {
-      this.ctx.log.warn({ clockSkewSec: this.skewSec }, 'terminal clock still off after /dev/settime: the bridge PC clock is wrong');
+      this.ctx.log.warn({ code: 'GW_ERR_DEVICE_CLOCK', clockSkewSec: this.skewSec }, 'terminal clock still off after /dev/settime: the bridge PC clock is wrong');
     }
     return after;
   }
@@ -137,7 +137,7 @@ export class FingerspotEasyLinkDriver implements Driver {
   private canSetClock(): boolean {
     if (!this.cfg.syncClock || this.skewSec === null || Math.abs(this.skewSec) < SET_CLOCK_THRESHOLD_SEC) return false;
     if (isHostClockSynchronized()) return true;
-    this.ctx.log.warn('easylink syncClock is on but the gateway clock is not trusted; terminal clock left alone');
+    this.ctx.log.warn({ code: 'GW_ERR_CLOCK_UNSYNCHRONIZED' }, 'easylink syncClock is on but the gateway clock is not trusted; terminal clock left alone');
     return false;
   }
 

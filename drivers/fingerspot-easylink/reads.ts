@@ -15,6 +15,7 @@
 import type { DriverContext } from '../../src/devices/driver.js';
 import { countCommitted, emptySyncResult, type SyncResult } from '../../src/devices/syncResult.js';
 import type { RawPunch } from '../../src/punch/punch.js';
+import { rejectionCode } from '../../src/util/catalogue.js';
 import { GatewayError } from '../../src/util/errors.js';
 import { formatWallTime, fullLocalTime, parseWallTime, wallFromSeconds, wallSeconds, wallTimeIn } from '../../src/punch/time.js';
 import type { EasyLinkClient } from './client.js';
@@ -96,7 +97,7 @@ function punchesOf(r: ReadContext, reply: Extract<ScanlogReply, { kind: 'rows' }
   for (const row of reply.rows) {
     if (!sameSerial(row, r.serial)) {
       r.ctx.status.rejected('fingerspot-sn-mismatch', JSON.stringify(row.fields).slice(0, 200));
-      r.ctx.log.error({ expected: r.serial, row: row.fields }, 'the bridge returned a scan of another terminal for this sn; not committed under this device');
+      r.ctx.log.error({ code: rejectionCode('fingerspot-sn-mismatch'), expected: r.serial, row: row.fields }, 'the bridge returned a scan of another terminal for this sn; not committed under this device');
       result.rejected++;
     } else if (since !== undefined && row.localTime < since) result.skipped++;
     else raws.push(toRawPunch(row, r.tables, source));
@@ -172,9 +173,9 @@ export async function pagingRead(r: ReadContext, plan: PagingPlan): Promise<Read
 export async function pagingPasses(r: ReadContext, plan: PagingPlan): Promise<ReadResult & { newest?: string }> {
   const first = await pagingPass(r, plan);
   if (plan.expectedRows === undefined || first.rows >= plan.expectedRows) return first;
-  r.ctx.log.warn({ seen: first.rows, expected: plan.expectedRows, why: plan.why }, 'paging read saw fewer rows than /dev/info counts (a paging session already under way?); reading once more');
+  r.ctx.log.warn({ code: 'GW_ERR_DOWNLOAD_INCOMPLETE', seen: first.rows, expected: plan.expectedRows, why: plan.why }, 'paging read saw fewer rows than /dev/info counts (a paging session already under way?); reading once more');
   const second = await pagingPass(r, plan);
-  if (second.rows < plan.expectedRows) r.ctx.log.warn({ seen: second.rows, expected: plan.expectedRows }, 'second paging pass still short; the log may have changed while reading');
+  if (second.rows < plan.expectedRows) r.ctx.log.warn({ code: 'GW_ERR_DOWNLOAD_INCOMPLETE', seen: second.rows, expected: plan.expectedRows }, 'second paging pass still short; the log may have changed while reading');
   return second.rows >= first.rows ? mergeResults(first, second) : first;
 }
 
@@ -203,7 +204,7 @@ async function pagingPass(r: ReadContext, plan: PagingPlan): Promise<PassResult>
     }
     plan.onPage?.(result.rows);
     if (reply.isSession !== true || reply.rows.length + reply.errors.length === 0) return result;
-    if (page === r.maxPages) r.ctx.log.warn({ maxPages: r.maxPages }, 'paging read stopped at maxPages; raise maxPages for a log this big');
+    if (page === r.maxPages) r.ctx.log.warn({ code: 'GW_ERR_DOWNLOAD_INCOMPLETE', maxPages: r.maxPages }, 'paging read stopped at maxPages; raise maxPages for a log this big');
   }
   return result;
 }

@@ -9,6 +9,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
 import { formatLocal, zoneOffsetMinutes } from '../../src/punch/time.js';
+import type { RejectionReason } from '../../src/util/catalogue.js';
 import { DecodeError } from '../../src/util/errors.js';
 import { PUSH_JSON_FIELDS, SEARCH_STATUSES, type SearchStatus } from './tables.js';
 
@@ -29,7 +30,7 @@ export interface AcsEventRecord {
 
 export interface RecordError {
   index: number;
-  code: string;
+  code: RejectionReason;
   message: string;
   excerpt: string;
 }
@@ -80,12 +81,12 @@ function toRecord(info: Info): AcsEventRecord {
   };
 }
 
-function parseJson(text: string, what: string): unknown {
+function parseJson(text: string, what: string, code: 'acs-json' | 'push-json'): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
     const position = /position (\d+)/.exec((error as Error).message)?.[1];
-    throw new DecodeError('json', `${what} is not JSON: ${(error as Error).message}`, position ? Number(position) : 0);
+    throw new DecodeError(code, `${what} is not JSON: ${(error as Error).message}`, position ? Number(position) : 0);
   }
 }
 
@@ -93,7 +94,7 @@ const excerptOf = (value: unknown): string => JSON.stringify(value)?.slice(0, 20
 
 /** The answer to `POST /ISAPI/AccessControl/AcsEvent?format=json`. */
 export function decodeAcsEventPage(text: string): AcsEventPage {
-  const body = parseJson(text, 'AcsEvent answer') as { AcsEvent?: Record<string, unknown> } | null;
+  const body = parseJson(text, 'AcsEvent answer', 'acs-json') as { AcsEvent?: Record<string, unknown> } | null;
   const acs = body && typeof body === 'object' ? body.AcsEvent : undefined;
   if (!acs || typeof acs !== 'object') throw new DecodeError('acs-shape', 'AcsEvent answer has no "AcsEvent" object');
   const status = acs.responseStatusStrg;
@@ -199,7 +200,7 @@ export function decodePushBody(bytes: Uint8Array, contentType: string): PushEven
   const text = /multipart\//i.test(contentType) ? jsonPartOf(bytes, contentType) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
   const trimmed = text.trim();
   if (trimmed.startsWith('<')) throw new DecodeError('push-xml', 'XML event bodies are not read; set the terminal\'s HTTP host to JSON (parameterFormatType JSON)');
-  return decodePushJson(parseJson(trimmed, 'push body'));
+  return decodePushJson(parseJson(trimmed, 'push body', 'push-json'));
 }
 
 const envelopeSchema = z.object({
@@ -224,10 +225,10 @@ function decodePushJson(value: unknown): PushEvent {
 /** The JSON field (event_log / AccessControllerEvent, else the first application/json part) of a multipart body. */
 export function jsonPartOf(bytes: Uint8Array, contentType: string): string {
   const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
-  if (!boundary) throw new DecodeError('multipart', 'multipart body without a boundary parameter');
+  if (!boundary) throw new DecodeError('push-multipart', 'multipart body without a boundary parameter');
   const parts = splitMultipart(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), (boundary[1] ?? boundary[2]) as string);
   const named = parts.find((p) => PUSH_JSON_FIELDS.includes(p.name as (typeof PUSH_JSON_FIELDS)[number])) ?? parts.find((p) => /json/i.test(p.contentType));
-  if (!named) throw new DecodeError('multipart', `multipart body has no ${PUSH_JSON_FIELDS.join(' or ')} field (fields: ${parts.map((p) => p.name || '?').join(', ') || 'none'})`);
+  if (!named) throw new DecodeError('push-multipart', `multipart body has no ${PUSH_JSON_FIELDS.join(' or ')} field (fields: ${parts.map((p) => p.name || '?').join(', ') || 'none'})`);
   return named.body.toString('utf8');
 }
 
@@ -240,13 +241,13 @@ interface Part {
 function splitMultipart(bytes: Buffer, boundary: string): Part[] {
   const delimiter = Buffer.from(`--${boundary}`);
   let at = bytes.indexOf(delimiter);
-  if (at < 0) throw new DecodeError('multipart', `multipart body does not contain its boundary "${boundary.slice(0, 70)}"`);
+  if (at < 0) throw new DecodeError('push-multipart', `multipart body does not contain its boundary "${boundary.slice(0, 70)}"`);
   const parts: Part[] = [];
   while (at >= 0) {
     const afterDelimiter = at + delimiter.length;
     if (bytes.subarray(afterDelimiter, afterDelimiter + 2).toString() === '--') break;
     const headerEnd = bytes.indexOf('\r\n\r\n', afterDelimiter);
-    if (headerEnd < 0) throw new DecodeError('multipart', 'multipart part without a header end', afterDelimiter);
+    if (headerEnd < 0) throw new DecodeError('push-multipart', 'multipart part without a header end', afterDelimiter);
     const next = bytes.indexOf(delimiter, headerEnd + 4);
     const bodyEnd = next < 0 ? bytes.length : next;
     const body = bytes.subarray(headerEnd + 4, bodyEnd);
@@ -257,7 +258,7 @@ function splitMultipart(bytes: Buffer, boundary: string): Part[] {
       // the CRLF before the next delimiter belongs to the delimiter
       body: body.subarray(0, body.length >= 2 && body[body.length - 2] === 13 && body[body.length - 1] === 10 ? body.length - 2 : body.length),
     });
-    if (parts.length > MAX_PARTS) throw new DecodeError('multipart', `multipart body has more than ${MAX_PARTS} parts`);
+    if (parts.length > MAX_PARTS) throw new DecodeError('push-multipart', `multipart body has more than ${MAX_PARTS} parts`);
     at = next;
   }
   return parts;
@@ -282,10 +283,10 @@ function parseXmlRoot(text: string, root: string): Record<string, unknown> {
   try {
     doc = xml.parse(text) as Record<string, unknown>;
   } catch (error) {
-    throw new DecodeError('xml', `${root} is not XML: ${(error as Error).message}`);
+    throw new DecodeError('isapi-xml', `${root} is not XML: ${(error as Error).message}`);
   }
   const node = doc[root];
-  if (!node || typeof node !== 'object') throw new DecodeError('xml-shape', `expected a <${root}> document`);
+  if (!node || typeof node !== 'object') throw new DecodeError('isapi-xml-shape', `expected a <${root}> document`);
   return node as Record<string, unknown>;
 }
 
@@ -314,7 +315,7 @@ export function decodeDeviceTime(text: string): { localTime: IsapiTime; timeMode
   const node = parseXmlRoot(text, 'Time');
   const raw = textOf(node.localTime);
   const localTime = raw ? parseIsapiTime(raw) : undefined;
-  if (!localTime) throw new DecodeError('time', `Time/localTime is ${JSON.stringify(raw ?? null)}, expected an ISO 8601 time`);
+  if (!localTime) throw new DecodeError('isapi-time', `Time/localTime is ${JSON.stringify(raw ?? null)}, expected an ISO 8601 time`);
   const timeMode = textOf(node.timeMode);
   const timeZone = textOf(node.timeZone);
   return { localTime, ...(timeMode ? { timeMode } : {}), ...(timeZone ? { timeZone } : {}) };

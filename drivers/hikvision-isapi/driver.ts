@@ -17,7 +17,7 @@ import type { Driver, DriverContext } from '../../src/devices/driver.js';
 import { PollLoop } from '../../src/devices/pollLoop.js';
 import { pathTerminalKey, type PushReply, type PushRequest, type PushTerminal } from '../../src/devices/push.js';
 import { deviceZone, resolveLocalTime } from '../../src/punch/time.js';
-import { GatewayError, errorMessage } from '../../src/util/errors.js';
+import { GatewayError, codeOf, errorMessage } from '../../src/util/errors.js';
 import { LogLimiter } from '../../src/util/logLimiter.js';
 import { IsapiClient } from './client.js';
 import { decodeDeviceInfo, decodeDeviceTime, epochOf, type DeviceInfo } from './codec.js';
@@ -160,7 +160,7 @@ export class HikvisionDriver implements Driver, PushTerminal {
       await this.identify();
       return true;
     } catch (error) {
-      this.warnings.warn('identity', { err: errorMessage(error) }, 'pushed event waits: terminal serial not readable yet');
+      this.warnings.warn('identity', { code: codeOf(error, 'GW_ERR_DEVICE_IDENTITY'), err: errorMessage(error) }, 'pushed event waits: terminal serial not readable yet');
       return false;
     }
   }
@@ -182,7 +182,7 @@ export class HikvisionDriver implements Driver, PushTerminal {
     this.zoneMismatchMin = o.zoneMismatchMin;
     this.ctx.status.update({ details: { zoneMismatchMin: o.zoneMismatchMin } });
     if (o.zoneMismatchMin !== 0) {
-      this.ctx.log.warn({ zoneMismatchMin: o.zoneMismatchMin, zone: this.mapping.zone, timeFrom: this.cfg.timeFrom }, 'terminal time offset differs from the configured zone; set the terminal time zone (or timeFrom)');
+      this.ctx.log.warn({ code: 'GW_ERR_DEVICE_CLOCK', zoneMismatchMin: o.zoneMismatchMin, zone: this.mapping.zone, timeFrom: this.cfg.timeFrom }, 'terminal time offset differs from the configured zone; set the terminal time zone (or timeFrom)');
     }
   }
 }

@@ -7,6 +7,7 @@
 //   `ignored`. An attendance event without an employee number or with an unreadable time is an
 //   `invalid` punch (empty pin) so the gateway quarantines it instead of losing it silently.
 import type { PunchState, RawPunch, VerifyMethod } from '../../src/punch/punch.js';
+import type { RejectionReason } from '../../src/util/catalogue.js';
 import { localTimeOf, parseIsapiTime, type AcsEventRecord } from './codec.js';
 import type { HikvisionConfig } from './config.js';
 import { ATTENDANCE_MINORS, ATTENDANCE_STATUS_MAP, MAJOR_EVENT, VERIFY_MODE_MAP } from './tables.js';
@@ -14,7 +15,7 @@ import { ATTENDANCE_MINORS, ATTENDANCE_STATUS_MAP, MAJOR_EVENT, VERIFY_MODE_MAP 
 export type PunchOutcome =
   | { kind: 'punch'; raw: RawPunch; zoneMismatchMin: number }
   | { kind: 'ignored'; reason: string }
-  | { kind: 'invalid'; raw: RawPunch; reason: string; detail: string };
+  | { kind: 'invalid'; raw: RawPunch; reason: RejectionReason; detail: string };
 
 export type MappingConfig = Pick<HikvisionConfig, 'minorMap' | 'verifyModeMap' | 'stateMap' | 'timeFrom'> & { zone: string };
 
@@ -43,6 +44,6 @@ export function toPunch(record: AcsEventRecord, source: 'acs-event' | 'push', cf
   return { kind: 'punch', zoneMismatchMin, raw: { pin: record.employeeNo, localTime, state, verify, workCode: null, raw } };
 }
 
-function invalid(raw: Record<string, unknown>, reason: string, detail: string): PunchOutcome {
+function invalid(raw: Record<string, unknown>, reason: RejectionReason, detail: string): PunchOutcome {
   return { kind: 'invalid', reason, detail, raw: { pin: '', localTime: '', state: 'unknown', verify: 'other', raw: { ...raw, error: detail } } };
 }

@@ -8,8 +8,8 @@
 // - 200 only after the punch committed (emitMany resolved), or for an event that is not a punch
 //   (door, heartbeat: ignored and counted); 503 when the buffer cannot commit or the terminal's
 //   serial (the device part of the punch id) is not known yet, so the terminal sends it again.
-// - An unreadable body is counted (status.rejected push-<code>, its excerpt and address in the
-//   detail) and answered 400 with a fixed text: no reply carries request text.
+// - An unreadable body is counted (status.rejected with the codec's push-* code, its excerpt and
+//   address in the detail) and answered 400 with a fixed text: no reply carries request text.
 // - A pushed punch carries `address`: the request's source IP.
 // - A pushed event and the same event pulled give the same punch id (punches.ts).
 import type { DriverContext } from '../../src/devices/driver.js';
@@ -46,7 +46,7 @@ export async function handlePush(request: PushRequest, deps: PushHandlerDeps): P
   } catch (error) {
     if (!(error instanceof DecodeError)) throw error;
     const excerpt = Buffer.from(bytes.subarray(0, 120)).toString('utf8').replace(/[^\x20-\x7e]/g, '.');
-    ctx.status.rejected(`push-${error.code}`, `${error.message}: ${excerpt} (from ${request.remoteAddress})`);
+    ctx.status.rejected(error.code, `${error.message}: ${excerpt} (from ${request.remoteAddress})`);
     return { status: 400, body: 'ERROR: body not readable' };
   }
   if (!deps.trust.macMatches(event.macAddress)) {

@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import type { DriverContext, EmitResult } from '../../src/devices/driver.js';
 import { countCommitted, emptySyncResult, type SyncResult } from '../../src/devices/syncResult.js';
 import type { RawPunch } from '../../src/punch/punch.js';
+import type { RejectionReason } from '../../src/util/catalogue.js';
 import { formatLocal, formatOffset, zoneOffsetMinutes } from '../../src/punch/time.js';
 import { DecodeError, GatewayError } from '../../src/util/errors.js';
 import { IsapiBodyTooLarge, type IsapiClient } from './client.js';
@@ -125,7 +126,7 @@ async function fetchPage(o: SyncOptions, cond: Parameters<typeof encodeAcsEventC
     return decodeAcsEventPage(response.text);
   } catch (error) {
     if (!(error instanceof DecodeError)) throw error;
-    o.ctx.status.rejected(`acs-${error.code}`, `${error.message}: ${response.text.slice(0, 120)}`);
+    o.ctx.status.rejected(error.code, `${error.message}: ${response.text.slice(0, 120)}`);
     throw new GatewayError('GW_ERR_DECODE', `AcsEvent page at position ${cond.position}: ${error.message}`, { cause: error });
   }
 }
@@ -146,7 +147,7 @@ function mapRecord(o: SyncOptions, result: AcsSyncResult, record: AcsEventRecord
   return [outcome.raw];
 }
 
-function reject(ctx: DriverContext, result: AcsSyncResult, reason: string, detail: string): void {
+function reject(ctx: DriverContext, result: AcsSyncResult, reason: RejectionReason, detail: string): void {
   result.rejected += 1;
   ctx.status.rejected(reason, detail);
 }

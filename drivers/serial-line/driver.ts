@@ -17,7 +17,7 @@ import type { Driver, DriverContext } from '../../src/devices/driver.js';
 import type { RawPunch } from '../../src/punch/punch.js';
 import { deviceZone } from '../../src/punch/time.js';
 import { backoffDelayMs } from '../../src/util/backoff.js';
-import { DecodeError, errorMessage } from '../../src/util/errors.js';
+import { DecodeError, codeOf, errorMessage } from '../../src/util/errors.js';
 import { readCardMap } from './cardMap.js';
 import { DropFolder } from './dropFolder.js';
 import { compileFormat, decodeLine, formatOf, splitLines, trimControl, type LineFormat } from './codec.js';
@@ -133,7 +133,7 @@ export class SerialLineDriver implements Driver {
     const closed = new Promise<string>((resolve) => {
       port.on('close', (err?: Error | null) => resolve(err ? errorMessage(err) : 'closed'));
       port.on('error', (err: Error) => {
-        this.ctx.log.warn({ err: err.message }, 'serial port error');
+        this.ctx.log.warn({ code: 'GW_ERR_DEVICE_UNREACHABLE', err: err.message }, 'serial port error');
         if (!port.isOpen) resolve(err.message);
       });
     });
@@ -186,7 +186,7 @@ export class SerialLineDriver implements Driver {
     }
     this.chain = this.chain
       .then(() => this.ctx.emit(raw))
-      .catch((error: unknown) => this.ctx.log.error({ err: errorMessage(error), line }, 'serial punch not committed; the reader will not resend it'));
+      .catch((error: unknown) => this.ctx.log.error({ code: codeOf(error, 'GW_ERR_BUFFER_UNAVAILABLE'), err: errorMessage(error), line }, 'serial punch not committed; the reader will not resend it'));
   }
 
   private closePort(): Promise<void> {

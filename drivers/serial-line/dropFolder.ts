@@ -13,7 +13,7 @@
 import { mkdirSync, renameSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { DriverContext } from '../../src/devices/driver.js';
-import { errorMessage } from '../../src/util/errors.js';
+import { codeOf, errorMessage } from '../../src/util/errors.js';
 import type { LineFormat } from './codec.js';
 import { importFilesOf, importLines } from './importLines.js';
 
@@ -51,7 +51,7 @@ export class DropFolder {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.running = this.scan()
-        .catch((error: unknown) => this.o.ctx.log.warn({ err: errorMessage(error), folder: this.o.folder }, 'drop folder scan failed'))
+        .catch((error: unknown) => this.o.ctx.log.warn({ code: codeOf(error, 'GW_ERR_DEVICE_UNREACHABLE'), err: errorMessage(error), folder: this.o.folder }, 'drop folder scan failed'))
         .finally(() => this.schedule(this.o.intervalMs));
     }, ms);
   }

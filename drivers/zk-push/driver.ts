@@ -36,6 +36,8 @@ import { ZkPushTrust, type Refusal } from './trust.js';
 
 export { STAMPS_KEY } from './stamps.js';
 const OK: PushReply = { status: 200, body: 'OK' };
+/** a bad line's reason is `<table>-<line error>` (attlog-fields, rtlog-time, …: the catalogue) */
+const LINE_REASON_PREFIX = { ATTLOG: 'attlog', rtlog: 'rtlog' } as const;
 
 export class ZkPushDriver implements Driver, PushTerminal {
   readonly route = 'iclock' as const;
@@ -237,7 +239,7 @@ export class ZkPushDriver implements Driver, PushTerminal {
     const address = request.remoteAddress;
     const raws = decoded.records.map((r) => this.toRaw(r, table, address));
     for (const error of decoded.errors) {
-      this.ctx.status.rejected(`${table.toLowerCase()}-${error.code}`, `line ${error.line}: ${error.message}: ${error.excerpt}`);
+      this.ctx.status.rejected(`${LINE_REASON_PREFIX[table]}-${error.code}`, `line ${error.line}: ${error.message}: ${error.excerpt}`);
       // an invalid punch (empty pin) goes to quarantine with the line: nothing vanishes silently
       raws.push({ pin: '', localTime: '', state: 'unknown', verify: 'other', address, raw: { table, line: error.line, text: error.excerpt, error: error.message } });
     }

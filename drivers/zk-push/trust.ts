@@ -21,7 +21,7 @@ import { AddressList, normalizeAddress } from '../../src/push/addresses.js';
 export const PIN_KEY = 'pinnedAddress';
 
 export interface Refusal {
-  reason: PushRefusal;
+  reason: Exclude<PushRefusal, 'mac'>;
   reply: PushReply;
 }
 

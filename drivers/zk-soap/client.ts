@@ -8,6 +8,7 @@
 // - The comm key is sent in the body only; it is never logged or put in an error message.
 // - Nothing is left running after a call settles: the socket is destroyed and timers cleared.
 import { connect } from 'node:net';
+import { rejectionCode, type RejectionReason } from '../../src/util/catalogue.js';
 import { DecodeError, GatewayError, errorMessage } from '../../src/util/errors.js';
 import { decodeHttpResponse, decodeResult, decodeSoapBody, encodeRequest, isNoData, type HttpResponse, type SoapArg, type SoapDocument } from './codec.js';
 import type { ZkSoapConfig } from './config.js';
@@ -25,7 +26,7 @@ export interface SoapClientOptions {
 
 /** A call that failed on what the terminal sent (not on the network): counted as a rejection. */
 export class SoapBodyError extends GatewayError {
-  constructor(code: ConstructorParameters<typeof GatewayError>[0], message: string, readonly rejection: string, options?: { cause?: unknown }) {
+  constructor(code: ConstructorParameters<typeof GatewayError>[0], message: string, readonly rejection: RejectionReason, options?: { cause?: unknown }) {
     super(code, message, options);
   }
 }
@@ -59,10 +60,10 @@ export class SoapClient {
     try {
       doc = decodeSoapBody(http.body);
     } catch (error) {
-      const code = error instanceof DecodeError && error.code === 'xml' ? 'GW_ERR_DOWNLOAD_INCOMPLETE' : 'GW_ERR_DEVICE_PROTOCOL';
-      const hint = error instanceof DecodeError && error.code === 'empty' ? ' (an empty answer may mean a wrong commKey)' : '';
-      const reason = error instanceof DecodeError ? `zk-soap-body-${error.code}` : 'zk-soap-body';
-      throw new SoapBodyError(code, `${call}: ${errorMessage(error)}${hint}${describeServer(http)}`, reason, { cause: error });
+      // the catalogue's code for the reason: malformed XML is an answer cut short (GW_ERR_DOWNLOAD_INCOMPLETE)
+      const reason: RejectionReason = error instanceof DecodeError ? error.code : 'zk-soap-body';
+      const hint = reason === 'zk-soap-body-empty' ? ' (an empty answer may mean a wrong commKey)' : '';
+      throw new SoapBodyError(rejectionCode(reason), `${call}: ${errorMessage(error)}${hint}${describeServer(http)}`, reason, { cause: error });
     }
     if (!/Response$/i.test(doc.root)) {
       throw new SoapBodyError('GW_ERR_DEVICE_PROTOCOL', `${call}: the terminal answered <${doc.root}>, not <${call}Response>${describeServer(http)}; is SOAP enabled?`, 'zk-soap-body-root');

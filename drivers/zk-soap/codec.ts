@@ -94,10 +94,10 @@ const HEAD_END = /\r?\n\r?\n/;
 export function decodeHttpResponse(bytes: Uint8Array): HttpResponse {
   const text = latin1(bytes.subarray(0, Math.min(bytes.length, 16_384)));
   const end = HEAD_END.exec(text);
-  if (!end) throw new DecodeError('http-head', `no end of HTTP headers in ${bytes.length} bytes`, 0);
+  if (!end) throw new DecodeError('zk-soap-http-head', `no end of HTTP headers in ${bytes.length} bytes`, 0);
   const [statusLine = '', ...lines] = text.slice(0, end.index).split(/\r?\n/);
   const status = /^HTTP\/\d\.\d (\d{3})/.exec(statusLine)?.[1];
-  if (!status) throw new DecodeError('http-status', `not an HTTP status line: ${JSON.stringify(statusLine.slice(0, 60))}`, 0);
+  if (!status) throw new DecodeError('zk-soap-http-status', `not an HTTP status line: ${JSON.stringify(statusLine.slice(0, 60))}`, 0);
   const headers: Record<string, string> = {};
   for (const line of lines) {
     const colon = line.indexOf(':');
@@ -108,7 +108,7 @@ export function decodeHttpResponse(bytes: Uint8Array): HttpResponse {
   const declared = headers['content-length'];
   if (declared !== undefined && /^\d+$/.test(declared)) {
     const length = Number(declared);
-    if (body.length < length) throw new DecodeError('http-truncated', `body has ${body.length} of ${length} bytes (Content-Length)`, bytes.length);
+    if (body.length < length) throw new DecodeError('zk-soap-http-truncated', `body has ${body.length} of ${length} bytes (Content-Length)`, bytes.length);
     body = body.subarray(0, length);
   }
   return { status: Number(status), headers, body };
@@ -141,15 +141,15 @@ const parser = new XMLParser({
 /** The XML body of a SOAP answer: its root element and rows. */
 export function decodeSoapBody(bytes: Uint8Array): SoapDocument {
   const text = decodeBodyText(bytes);
-  if (text === '') throw new DecodeError('empty', 'empty body', 0);
-  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new DecodeError('doctype', 'a DOCTYPE or ENTITY declaration is refused', text.search(/<!/));
-  if (!text.startsWith('<')) throw new DecodeError('not-xml', `body is not XML: ${JSON.stringify(text.slice(0, 60))}`, 0);
+  if (text === '') throw new DecodeError('zk-soap-body-empty', 'empty body', 0);
+  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new DecodeError('zk-soap-body-doctype', 'a DOCTYPE or ENTITY declaration is refused', text.search(/<!/));
+  if (!text.startsWith('<')) throw new DecodeError('zk-soap-body-not-xml', `body is not XML: ${JSON.stringify(text.slice(0, 60))}`, 0);
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
-    throw new DecodeError('xml', `malformed XML (line ${valid.err.line}, column ${valid.err.col}): ${valid.err.msg}`, valid.err.line);
+    throw new DecodeError('zk-soap-body-xml', `malformed XML (line ${valid.err.line}, column ${valid.err.col}): ${valid.err.msg}`, valid.err.line);
   }
   const root = /^(?:<\?xml[^>]*\?>\s*)?<([A-Za-z_][\w.-]*)/.exec(text)?.[1];
-  if (!root) throw new DecodeError('not-xml', 'no root element', 0);
+  if (!root) throw new DecodeError('zk-soap-body-not-xml', 'no root element', 0);
   const parsed = parser.parse(text) as Record<string, unknown>;
   const content = parsed[root.toLowerCase()];
   const rows = typeof content === 'object' && content !== null ? (content as { row?: unknown[] }).row : undefined;
@@ -213,7 +213,7 @@ function decodeAttRow(index: number, row: Record<string, unknown>): AttRecord | 
 
 /** A `GetAttLogResponse`: its punches and per-row errors; "No data!" is an empty log, not an error. */
 export function decodeAttLog(doc: SoapDocument): AttLog {
-  if (!/^GetAttLogResponse$/i.test(doc.root)) throw new DecodeError('root', `expected <GetAttLogResponse>, got <${doc.root}>`, 0);
+  if (!/^GetAttLogResponse$/i.test(doc.root)) throw new DecodeError('zk-soap-body-root', `expected <GetAttLogResponse>, got <${doc.root}>`, 0);
   const out: AttLog = { records: [], errors: [], noData: isNoData(doc) };
   if (out.noData) return out;
   doc.rows.forEach((row, index) => {
@@ -226,7 +226,7 @@ export function decodeAttLog(doc: SoapDocument): AttLog {
 
 /** A `GetAllUserInfoResponse` / `GetUserInfoResponse`: one user per row (PIN internal, PIN2 user id). */
 export function decodeUsers(doc: SoapDocument): SoapUser[] {
-  if (!/^Get(All)?UserInfoResponse$/i.test(doc.root)) throw new DecodeError('root', `expected <GetAllUserInfoResponse>, got <${doc.root}>`, 0);
+  if (!/^Get(All)?UserInfoResponse$/i.test(doc.root)) throw new DecodeError('zk-soap-body-root', `expected <GetAllUserInfoResponse>, got <${doc.root}>`, 0);
   if (isNoData(doc)) return [];
   return doc.rows
     .filter((r) => typeof r.pin === 'string' || typeof r.pin2 === 'string')

@@ -10,7 +10,7 @@
 // - Nothing keeps running after `stop()` resolves.
 import type { DeviceInfo, Driver, DriverContext } from '../../src/devices/driver.js';
 import { PollLoop } from '../../src/devices/pollLoop.js';
-import { errorMessage } from '../../src/util/errors.js';
+import { codeOf, errorMessage } from '../../src/util/errors.js';
 import { isHostClockSynchronized } from '../../src/clock/hostClock.js';
 import { deviceZone, parseLocalTime, wallSeconds, wallTimeIn } from '../../src/punch/time.js';
 import { SoapClient } from './client.js';
@@ -45,7 +45,7 @@ export class ZkSoapDriver implements Driver {
       onError: (error, attempt) => {
         const code = (error as { code?: string }).code;
         this.ctx.status.update({ online: false, lastError: `${code ?? 'GW_ERR_DEVICE_PROTOCOL'}: ${errorMessage(error)}` });
-        this.ctx.log.warn({ code, err: errorMessage(error), attempt }, 'zk-soap poll failed; retrying');
+        this.ctx.log.warn({ code: codeOf(error, 'GW_ERR_DEVICE_PROTOCOL'), err: errorMessage(error), attempt }, 'zk-soap poll failed; retrying');
       },
       onEnd: () => this.ctx.status.update({ online: false }),
     });
@@ -117,7 +117,7 @@ export class ZkSoapDriver implements Driver {
   private canSetClock(): boolean {
     if (!this.cfg.syncClock) return false;
     if (isHostClockSynchronized()) return true;
-    this.ctx.log.warn('zk-soap syncClock is on but the gateway clock is not trusted; terminal clock left alone');
+    this.ctx.log.warn({ code: 'GW_ERR_CLOCK_UNSYNCHRONIZED' }, 'zk-soap syncClock is on but the gateway clock is not trusted; terminal clock left alone');
     return false;
   }
 }

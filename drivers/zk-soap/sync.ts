@@ -17,6 +17,7 @@
 import type { DriverContext } from '../../src/devices/driver.js';
 import { countCommitted, emptySyncResult, type SyncResult } from '../../src/devices/syncResult.js';
 import type { RawPunch } from '../../src/punch/punch.js';
+import { rejectionCode } from '../../src/util/catalogue.js';
 import { DecodeError, GatewayError } from '../../src/util/errors.js';
 import { SoapBodyError, type SoapClient } from './client.js';
 import { decodeAttLog, type AttLog, type AttRecord } from './codec.js';
@@ -63,7 +64,7 @@ export async function readLog(o: Pick<SyncOptions, 'client' | 'ctx' | 'signal'>)
   } catch (error) {
     if (error instanceof SoapBodyError) o.ctx.status.rejected(error.rejection, error.message);
     if (!(error instanceof DecodeError)) throw error;
-    o.ctx.status.rejected(`zk-soap-body-${error.code}`, error.message);
+    o.ctx.status.rejected(error.code, error.message);
     throw new GatewayError('GW_ERR_DEVICE_PROTOCOL', `GetAttLog: ${error.message}`, { cause: error });
   }
 }
@@ -72,8 +73,9 @@ export async function syncAttendance(o: SyncOptions): Promise<SoapSyncResult> {
   const log = await readLog(o);
   const rows = log.records.length + log.errors.length;
   for (const e of log.errors) {
-    o.ctx.status.rejected(`zk-soap-row-${e.code}`, e.excerpt);
-    o.ctx.log.warn({ row: e.row, code: e.code, err: e.message, excerpt: e.excerpt }, 'zk-soap log row rejected');
+    const reason = `zk-soap-row-${e.code}` as const;
+    o.ctx.status.rejected(reason, e.excerpt);
+    o.ctx.log.warn({ row: e.row, code: rejectionCode(reason), reason, err: e.message, excerpt: e.excerpt }, 'zk-soap log row rejected');
   }
   const result: SoapSyncResult = { rows, ...emptySyncResult(), rejected: log.errors.length, cleared: false };
   if (o.since !== undefined) {

@@ -5,14 +5,14 @@
 //   its reply id is the in-flight one and its command is a reply code (zk-standalone.md §3.2).
 // - CMD_REG_EVENT packets never touch the request state: they go to `onRealtime` and are
 //   acknowledged at once with ACK_OK, our session id, reply id 0 (§3.4).
-// - Checksum mismatches are logged and counted, never dropped (§2). Session ids are not validated
-//   on replies: chunk bursts carry a fragment counter there (§3.3).
+// - Checksum mismatches are logged (GW_ERR_CHECKSUM) and counted, never dropped (§2). Session ids
+//   are not validated on replies: chunk bursts carry a fragment counter there (§3.3).
 // - `readDataset` returns the whole dataset or throws; it never returns a partial one (§6).
 // - Sizes the terminal announces are checked before memory is reserved (limits.ts): a data-stat
 //   over the read's ceiling, or a chunk burst carrying more bytes than were asked for, is refused
 //   with a ZkRefusal (GW_ERR_DEVICE_PROTOCOL) at once, not retried; a dataset grows as chunks arrive.
 import type { Logger } from 'pino';
-import { GatewayError, errorMessage } from '../../src/util/errors.js';
+import { GatewayError, codeOf, errorMessage } from '../../src/util/errors.js';
 import {
   decodeDataStat, decodeOptionReply, decodePacket, decodeRealtimeEvents, encodePacket, encodeReadRequest,
   encodeTwoU32, encodeU32, makeCommKey, type DecodedPacket, type ZkRecord,
@@ -205,7 +205,7 @@ export class ZkClient {
         lastError = error;
         if (!this.connected) break;
         this.stats.chunkRetries++;
-        this.options.log.warn({ offset, length, attempt, err: errorMessage(error) }, 'zk chunk read failed; retrying');
+        this.options.log.warn({ code: codeOf(error, 'GW_ERR_DOWNLOAD_INCOMPLETE'), offset, length, attempt, err: errorMessage(error) }, 'zk chunk read failed; retrying');
       }
     }
     throw new GatewayError('GW_ERR_DOWNLOAD_INCOMPLETE', `chunk at ${offset} (+${length}) failed: ${errorMessage(lastError)}`, { cause: lastError });
@@ -309,14 +309,14 @@ export class ZkClient {
     try {
       packet = decodePacket(bytes);
     } catch (error) {
-      this.options.log.warn({ bytes: bytes.toString('hex').slice(0, 64), err: errorMessage(error) }, 'zk packet too short; ignored');
+      this.options.log.warn({ code: codeOf(error, 'GW_ERR_DECODE'), bytes: bytes.toString('hex').slice(0, 64), err: errorMessage(error) }, 'zk packet too short; ignored');
       this.stats.stalePackets++;
       return;
     }
     if (!packet.checksumOk) {
       this.stats.checksumMismatches++;
       this.options.log.warn(
-        { command: packet.command, replyId: packet.replyId, checksum: packet.checksum, head: bytes.subarray(0, 32).toString('hex') },
+        { code: 'GW_ERR_CHECKSUM', command: packet.command, replyId: packet.replyId, checksum: packet.checksum, head: bytes.subarray(0, 32).toString('hex') },
         'zk checksum mismatch; packet kept',
       );
     }

@@ -64,7 +64,7 @@ export function encodePacket(packet: ZkPacket): Buffer {
 /** Decodes one bare ZK packet (a UDP datagram, or a TCP frame without its 8-byte prefix). */
 export function decodePacket(bytes: Uint8Array): DecodedPacket {
   if (bytes.length < ZK_HEADER_BYTES) {
-    throw new DecodeError('ZK_SHORT_PACKET', `a ZK packet needs 8 header bytes, got ${bytes.length}`, bytes.length);
+    throw new DecodeError('zk-short-packet', `a ZK packet needs 8 header bytes, got ${bytes.length}`, bytes.length);
   }
   const b = view(bytes);
   const checksum = b.readUInt16LE(2);
@@ -112,12 +112,12 @@ export function decodeTime(encoded: number): WallTime {
 
 /** Realtime events carry `YY MM DD hh mm ss` (§4, realtime.md). */
 export function decodeTimeHex(bytes: Uint8Array, offset = 0): WallTime {
-  if (bytes.length < offset + 6) throw new DecodeError('ZK_SHORT_TIME', 'a realtime time needs 6 bytes', bytes.length);
+  if (bytes.length < offset + 6) throw new DecodeError('zk-short-time', 'a realtime time needs 6 bytes', bytes.length);
   const at = (i: number): number => bytes[offset + i] as number;
   const t = { year: 2000 + at(0), month: at(1), day: at(2), hour: at(3), minute: at(4), second: at(5) };
   // a byte over its field's range would break the YYYY-MM-DDTHH:mm:ss shape (found by the hostile suite)
   if (t.month < 1 || t.month > 12 || t.day < 1 || t.day > 31 || t.hour > 23 || t.minute > 59 || t.second > 59) {
-    throw new DecodeError('ZK_BAD_TIME', `realtime time ${Buffer.from(bytes.subarray(offset, offset + 6)).toString('hex')} is out of range`, offset);
+    throw new DecodeError('zk-bad-time', `realtime time ${Buffer.from(bytes.subarray(offset, offset + 6)).toString('hex')} is out of range`, offset);
   }
   return t;
 }
@@ -163,7 +163,7 @@ function decodeField(b: Buffer, base: number, row: FieldRow): FieldValue {
 /** Decodes one record of `layout` at `offset` into named fields (times stay encoded). */
 export function decodeFields(bytes: Uint8Array, layout: Layout, offset = 0): Fields {
   if (bytes.length < offset + layout.size) {
-    throw new DecodeError('ZK_SHORT_RECORD', `a ${layout.size}-byte record needs ${layout.size} bytes`, bytes.length);
+    throw new DecodeError('zk-short-record', `a ${layout.size}-byte record needs ${layout.size} bytes`, bytes.length);
   }
   const b = view(bytes);
   const fields: Fields = {};
@@ -240,7 +240,7 @@ export function pickRecordSize(totalBytes: number, count: number, preferred: num
   if (count > 0) fits.sort((a, b) => totalBytes / a - count - (totalBytes / b - count));
   const size = fits[0];
   if (size === undefined) {
-    throw new DecodeError('ZK_ATTLOG_LAYOUT', `no known record layout fits ${totalBytes} bytes for ${count} records`, 0);
+    throw new DecodeError('zk-attlog-layout', `no known record layout fits ${totalBytes} bytes for ${count} records`, 0);
   }
   return size;
 }
@@ -255,11 +255,11 @@ export interface AttendanceDataset {
 
 /** Splits a downloaded attendance dataset `u32 total | records…` (§6.6) and picks its layout. */
 export function decodeAttendanceDataset(dataset: Uint8Array, reportedCount: number, preferred: number[] = []): AttendanceDataset {
-  if (dataset.length < 4) throw new DecodeError('ZK_DATASET_SHORT', `dataset needs a 4-byte size, got ${dataset.length}`, 0);
+  if (dataset.length < 4) throw new DecodeError('zk-dataset-short', `dataset needs a 4-byte size, got ${dataset.length}`, 0);
   const b = view(dataset);
   const total = b.readUInt32LE(0);
   if (total !== b.length - 4) {
-    throw new DecodeError('ZK_DATASET_SIZE', `dataset announces ${total} bytes but carries ${b.length - 4}`, 0);
+    throw new DecodeError('zk-dataset-size', `dataset announces ${total} bytes but carries ${b.length - 4}`, 0);
   }
   const recordSize = pickRecordSize(total, reportedCount, preferred);
   return { recordSize, count: total === 0 ? 0 : total / recordSize, body: b.subarray(4) };
@@ -268,7 +268,7 @@ export function decodeAttendanceDataset(dataset: Uint8Array, reportedCount: numb
 /** Decodes record `index` of a dataset body. */
 export function decodeAttendanceAt(set: AttendanceDataset, index: number): ZkRecord {
   const layout = ATTLOG_LAYOUTS.get(set.recordSize);
-  if (!layout) throw new DecodeError('ZK_ATTLOG_LAYOUT', `no layout for ${set.recordSize}-byte records`, 0);
+  if (!layout) throw new DecodeError('zk-attlog-layout', `no layout for ${set.recordSize}-byte records`, 0);
   return decodeAttendanceRecord(set.body, layout, index * set.recordSize);
 }
 
@@ -282,7 +282,7 @@ export function decodeRealtimeEvents(data: Uint8Array): ZkRecord[] {
   while (offset < data.length) {
     const left = data.length - offset;
     const layout = REALTIME_LAYOUTS.get(left) ?? (left >= 52 ? REALTIME_LAYOUTS.get(52) : undefined);
-    if (!layout) throw new DecodeError('ZK_REALTIME_SIZE', `no realtime layout for ${left} bytes`, offset);
+    if (!layout) throw new DecodeError('zk-realtime-size', `no realtime layout for ${left} bytes`, offset);
     events.push(toRecord(decodeFields(data, layout, offset), (v) => decodeTimeHex(Buffer.from(String(v), 'hex'))));
     offset += layout.size;
   }
@@ -304,13 +304,13 @@ export interface ZkUser {
 
 /** Decodes a user dataset `u32 total | users…`; the record size is total / count (28 or 72). */
 export function decodeUsers(dataset: Uint8Array, count: number): ZkUser[] {
-  if (dataset.length < 4) throw new DecodeError('ZK_DATASET_SHORT', 'user dataset needs a 4-byte size', 0);
+  if (dataset.length < 4) throw new DecodeError('zk-dataset-short', 'user dataset needs a 4-byte size', 0);
   const b = view(dataset);
   const total = Math.min(b.readUInt32LE(0), b.length - 4);
   if (total === 0) return [];
   const size = count > 0 && total % count === 0 ? total / count : [72, 28].find((s) => total % s === 0);
   const layout = size === undefined ? undefined : USER_LAYOUTS.get(size);
-  if (!layout) throw new DecodeError('ZK_USER_LAYOUT', `no user layout fits ${total} bytes for ${count} users`, 0);
+  if (!layout) throw new DecodeError('zk-user-layout', `no user layout fits ${total} bytes for ${count} users`, 0);
   const users: ZkUser[] = [];
   for (let at = 4; at + layout.size <= 4 + total; at += layout.size) {
     const f = decodeFields(b, layout, at);

@@ -15,7 +15,8 @@ import type { DeviceInfo, Driver, DriverContext } from '../../src/devices/driver
 import type { RawPunch } from '../../src/punch/punch.js';
 import { deviceZone } from '../../src/punch/time.js';
 import { spreadBackoffMs } from '../../src/util/backoff.js';
-import { GatewayError, errorMessage } from '../../src/util/errors.js';
+import { rejectionCode } from '../../src/util/catalogue.js';
+import { GatewayError, codeOf, errorMessage } from '../../src/util/errors.js';
 import { ZkClient, ZkRefusal } from './client.js';
 import type { ZkRecord } from './codec.js';
 import type { ZkTcpConfig } from './config.js';
@@ -99,7 +100,7 @@ export class ZkTcpDriver implements Driver {
         if (error instanceof GatewayError && error.code === 'GW_ERR_DEVICE_AUTH') this.ctx.status.rejected('comm-key', error.message);
         if (error instanceof ZkRefusal) this.ctx.status.rejected(error.rejection, error.message);
         this.ctx.status.update({ online: false, lastError: errorMessage(error) });
-        this.ctx.log.warn({ err: errorMessage(error), attempt }, 'zk session ended; reconnecting');
+        this.ctx.log.warn({ code: codeOf(error, 'GW_ERR_DEVICE_UNREACHABLE'), err: errorMessage(error), attempt }, 'zk session ended; reconnecting');
       }
       if (this.stopped) break; // stop() sends CMD_EXIT and closes the client itself
       await this.client?.destroy();
@@ -117,7 +118,7 @@ export class ZkTcpDriver implements Driver {
     const facts = await identify(client);
     this.facts = facts;
     this.quirks = facts.known.quirks;
-    if (facts.known.unknown) this.ctx.log.warn({ platform: facts.platform, firmware: facts.firmware }, 'zk model not in models.ts; using default quirks');
+    if (facts.known.unknown) this.ctx.log.warn({ code: 'GW_ERR_DEVICE_PROTOCOL', platform: facts.platform, firmware: facts.firmware }, 'zk model not in models.ts; using default quirks');
     const clock = await measureClock(client, this.zone, this.canSetClock());
     this.ctx.status.update({ ...identityOf(facts, this.cfg), online: true, lastError: null, clockSkewSec: clock.clockSkewSec, details: this.details(clock.deviceTime) });
     onUp();
@@ -170,7 +171,7 @@ export class ZkTcpDriver implements Driver {
       onRealtime: realtime ? (events) => this.onRealtime(events) : undefined,
       onRealtimeError: (error, packet) => {
         this.ctx.status.rejected('zk-realtime-undecodable', packet.data.toString('hex').slice(0, 256));
-        this.ctx.log.warn({ err: error.message, bytes: packet.data.length }, 'zk realtime event undecodable');
+        this.ctx.log.warn({ code: rejectionCode('zk-realtime-undecodable'), err: error.message, bytes: packet.data.length }, 'zk realtime event undecodable');
       },
       onDisconnect: () => this.wake?.('disconnect'),
     });
@@ -182,7 +183,7 @@ export class ZkTcpDriver implements Driver {
     this.realtimeChain = this.realtimeChain
       .then(() => this.ctx.emitMany(raws))
       .then(() => this.ctx.status.seen())
-      .catch((error: unknown) => this.ctx.log.error({ err: errorMessage(error) }, 'zk realtime punch not committed; the next poll will fetch it'));
+      .catch((error: unknown) => this.ctx.log.error({ code: codeOf(error, 'GW_ERR_BUFFER_UNAVAILABLE'), err: errorMessage(error) }, 'zk realtime punch not committed; the next poll will fetch it'));
   }
 
   /** A realtime event as a punch whose id matches the same record read from the log later. */
@@ -207,7 +208,7 @@ export class ZkTcpDriver implements Driver {
   private canSetClock(): boolean {
     if (!this.cfg.syncClock) return false;
     if (isHostClockSynchronized()) return true;
-    this.ctx.log.warn('zk syncClock is on but the gateway clock is not trusted; terminal clock left alone');
+    this.ctx.log.warn({ code: 'GW_ERR_CLOCK_UNSYNCHRONIZED' }, 'zk syncClock is on but the gateway clock is not trusted; terminal clock left alone');
     return false;
   }
 

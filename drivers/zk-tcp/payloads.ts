@@ -30,7 +30,7 @@ export function encodeFreeSizes(sizes: FreeSizes, words = 23): Buffer {
 
 /** ACK_OK data-stat after CMD_DATA_WRRQ: `00 | u32 size | u32 size | u32 ?`; pyzk reads data[1:5]. */
 export function decodeDataStat(data: Uint8Array): number {
-  if (data.length < 5) throw new DecodeError('ZK_SHORT_DATASTAT', `data-stat needs 5 bytes, got ${data.length}`, data.length);
+  if (data.length < 5) throw new DecodeError('zk-short-datastat', `data-stat needs 5 bytes, got ${data.length}`, data.length);
   return view(data).readUInt32LE(1);
 }
 
@@ -53,7 +53,7 @@ export function encodeReadRequest(command: number, fct = 0, ext = 0): Buffer {
 }
 
 export function decodeReadRequest(data: Uint8Array): { command: number; fct: number; ext: number } {
-  if (data.length < 11) throw new DecodeError('ZK_SHORT_READREQ', `read request needs 11 bytes, got ${data.length}`, data.length);
+  if (data.length < 11) throw new DecodeError('zk-short-readreq', `read request needs 11 bytes, got ${data.length}`, data.length);
   const b = view(data);
   return { command: b.readInt16LE(1), fct: b.readInt32LE(3), ext: b.readInt32LE(7) };
 }
@@ -67,7 +67,7 @@ export function encodeTwoU32(a: number, b: number): Buffer {
 }
 
 export function decodeTwoU32(data: Uint8Array): [number, number] {
-  if (data.length < 8) throw new DecodeError('ZK_SHORT_U32X2', `expected 8 bytes, got ${data.length}`, data.length);
+  if (data.length < 8) throw new DecodeError('zk-short-u32x2', `expected 8 bytes, got ${data.length}`, data.length);
   const b = view(data);
   return [b.readUInt32LE(0), b.readUInt32LE(4)];
 }
@@ -79,7 +79,7 @@ export function encodeU32(value: number): Buffer {
 }
 
 export function decodeU32(data: Uint8Array): number {
-  if (data.length < 4) throw new DecodeError('ZK_SHORT_U32', `expected 4 bytes, got ${data.length}`, data.length);
+  if (data.length < 4) throw new DecodeError('zk-short-u32', `expected 4 bytes, got ${data.length}`, data.length);
   return view(data).readUInt32LE(0);
 }
 

@@ -11,6 +11,7 @@
 import type { DriverContext } from '../../src/devices/driver.js';
 import { countCommitted, emptySyncResult, type SyncResult } from '../../src/devices/syncResult.js';
 import type { RawPunch } from '../../src/punch/punch.js';
+import { rejectionCode } from '../../src/util/catalogue.js';
 import { DecodeError, GatewayError, errorMessage } from '../../src/util/errors.js';
 import { decodeAttendanceAt, type AttendanceDataset, type ZkRecord } from './codec.js';
 import type { ProgressFn, ZkClient } from './client.js';
@@ -83,7 +84,7 @@ async function downloadLog(o: SyncOptions, checkpoint: AttlogCheckpoint | undefi
     if (!(error instanceof DecodeError)) throw error;
     const excerpt = raw ? raw.subarray(0, 128).toString('hex') : '';
     o.ctx.status.rejected('zk-attlog-layout', excerpt);
-    o.ctx.log.error({ err: error.message, totalBytes: raw?.length, records: count, head: excerpt }, 'zk attendance layout unknown; nothing emitted');
+    o.ctx.log.error({ code: rejectionCode('zk-attlog-layout'), err: error.message, totalBytes: raw?.length, records: count, head: excerpt }, 'zk attendance layout unknown; nothing emitted');
     throw new GatewayError('GW_ERR_DEVICE_PROTOCOL', `attendance log: ${error.message}`, { cause: error });
   }
 }
@@ -141,7 +142,7 @@ function toRawPunch(ctx: DriverContext, set: AttendanceDataset, index: number, p
     record = decodeAttendanceAt(set, index);
   } catch (error) {
     ctx.status.rejected('zk-record-undecodable', recordKey(set, index));
-    ctx.log.warn({ index, err: errorMessage(error) }, 'zk record undecodable; skipped');
+    ctx.log.warn({ code: rejectionCode('zk-record-undecodable'), index, err: errorMessage(error) }, 'zk record undecodable; skipped');
     return undefined;
   }
   const pin = pins(record);

@@ -5,7 +5,7 @@
 // Invariants:
 // - Building the app never listens: tests drive it with inject(), the gateway with server.ts.
 // - Every error answer is JSON `{error, code, details?}` with a GW_ERR_* code from the one catalog
-//   (src/util/errors.ts): 400 bad query/body, 401 token, 403 cross-site change, 404 route, 421
+//   (src/util/catalogue.ts): 400 bad query/body, 401 token, 403 cross-site change, 404 route, 421
 //   foreign Host, 503 buffer closed, 500 else.
 // - The Host/Origin guard (hostGuard.ts) runs first on every request, token or not.
 // - Request URLs are not logged: the status page may carry `?token=` once.

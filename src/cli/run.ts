@@ -9,6 +9,7 @@ import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load
 import { secretFileWarnings, type SecretFileRef } from '../config/secretFiles.js';
 import { BUILTIN_DRIVERS } from '../drivers.js';
 import { Gateway } from '../gateway.js';
+import { codeOf } from '../util/errors.js';
 import { createLogger } from '../util/logger.js';
 import { EXIT_CONFIG } from './check.js';
 
@@ -29,7 +30,7 @@ export function registerRunCommand(program: Command): void {
         return;
       }
       const log = createLogger({ level: config.gateway.logLevel });
-      for (const { path, file, mode, message } of secretFileWarnings(secretFiles)) log.warn({ path, file, mode }, message);
+      for (const { path, file, mode, message } of secretFileWarnings(secretFiles)) log.warn({ code: 'GW_ERR_CONFIG_WARNING', path, file, mode }, message);
       const gateway = new Gateway(config, { log, drivers: BUILTIN_DRIVERS, api: startApiServer });
       let stopping: Promise<void> | undefined;
       // a reload asked for while the gateway is still starting runs once the start is done
@@ -41,7 +42,7 @@ export function registerRunCommand(program: Command): void {
         stopping = gateway.stop().then(
           () => process.exit(0),
           (error: unknown) => {
-            log.fatal({ err: error }, 'unclean stop');
+            log.fatal({ code: codeOf(error, 'GW_ERR_INTERNAL'), err: error }, 'unclean stop');
             process.exit(1);
           },
         );
@@ -54,18 +55,18 @@ export function registerRunCommand(program: Command): void {
         log.info({ signal: 'SIGHUP', config: options.config }, 'reloading config');
         void startDone
           .then(() => (stopping ? undefined : gateway.reloadFromFile(options.config)))
-          .catch((error: unknown) => log.error({ err: error }, 'config reload failed'));
+          .catch((error: unknown) => log.error({ code: codeOf(error, 'GW_ERR_INTERNAL'), err: error }, 'config reload failed'));
       });
-      process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
+      process.on('unhandledRejection', (reason) => log.error({ code: 'GW_ERR_INTERNAL', err: reason }, 'unhandled rejection'));
       process.on('uncaughtException', (error) => {
-        log.fatal({ err: error }, 'uncaught exception; stopping');
+        log.fatal({ code: 'GW_ERR_INTERNAL', err: error }, 'uncaught exception; stopping');
         shutdown('uncaughtException');
         process.exitCode = 1;
       });
       try {
         await gateway.start();
       } catch (error) {
-        log.fatal({ err: error }, 'gateway failed to start');
+        log.fatal({ code: codeOf(error, 'GW_ERR_INTERNAL'), err: error }, 'gateway failed to start');
         process.exitCode = 1;
         await gateway.stop().catch(() => undefined);
       } finally {

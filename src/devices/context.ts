@@ -12,13 +12,15 @@
 //   to be cut or refused is counted as the rejection `identity-invalid`.
 // - The device serial in a punch id is the one the driver reported (status.update), else the
 //   configured `serial`, else the configured device id.
-// - Every rejection and quarantined punch is counted; the warning lines they cause go through a
+// - Every rejection and quarantined punch is counted under its catalogue reason and logged with the
+//   code the catalogue gives that reason (src/util/catalogue.ts); the warning lines go through a
 //   LogLimiter per device context keyed by reason, so a flood of bad input cannot flood the
 //   journal (held-back lines are summarized with their count, also when the driver stops).
 import type { Logger } from 'pino';
 import type { CommitBatch, CommitResult, PunchBuffer, QuarantineEntry } from '../buffer/punchBuffer.js';
 import { normalizePunch, type UnsequencedPunch } from '../punch/normalize.js';
 import type { RawPunch } from '../punch/punch.js';
+import { quarantineCode, rejectionCode, type QuarantineReason, type RejectionReason } from '../util/catalogue.js';
 import { LogLimiter } from '../util/logLimiter.js';
 import type { Metrics } from '../util/metrics.js';
 import type { DeviceStates } from './deviceState.js';
@@ -51,10 +53,10 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
   // 5 lines per reason a minute, then one summary with the count (LogLimiter defaults)
   const warnings = new LogLimiter(log);
   deps.signal.addEventListener('abort', () => warnings.flush(), { once: true });
-  const rejected = (reason: string, detail: string | undefined, code = 'GW_ERR_DECODE', logged = false): void => {
+  const rejected = (reason: RejectionReason, detail: string | undefined, logged = false): void => {
     metrics.rejected.inc({ device: deviceId, reason });
     states.rejected(deviceId, reason, detail);
-    if (!logged) warnings.warn(reason, { code, reason, detail: detail?.slice(0, 200) }, 'input rejected');
+    if (!logged) warnings.warn(reason, { code: rejectionCode(reason), reason, detail: detail?.slice(0, 200) }, 'input rejected');
   };
   // label lookups cost more than the increments: resolve this device's children once
   const counters = {
@@ -119,12 +121,12 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
     status: {
       update: (change) => {
         const bounded = boundStatusUpdate(change);
-        for (const problem of bounded.problems) rejected('identity-invalid', problem, 'GW_ERR_DEVICE_IDENTITY');
+        for (const problem of bounded.problems) rejected('identity-invalid', problem);
         states.update(deviceId, bounded.change);
         if (change.online !== undefined) metrics.deviceUp.set({ device: deviceId }, change.online ? 1 : 0);
       },
       seen: () => states.seen(deviceId),
-      rejected: (reason, detail, options) => rejected(reason, detail, 'GW_ERR_DECODE', options?.logged === true),
+      rejected: (reason, detail, options) => rejected(reason, detail, options?.logged === true),
     },
     checkpoint: {
       get: <T>(key: string) => buffer.getCheckpoint(deviceId, key) as T | undefined,
@@ -185,8 +187,8 @@ function normalizeBatch(deps: ContextDeps, raws: RawPunch[], warnings: LogLimite
     punchAt.push(-1);
     const entry = quarantineEntryOf(raw, outcome, { deviceId: device.id, serial, zone: base.zone });
     quarantined.push(entry);
-    const code = outcome.kind === 'quarantined' ? 'GW_ERR_PUNCH_QUARANTINED' : 'GW_ERR_PUNCH_INVALID';
-    const label = outcome.kind === 'quarantined' ? outcome.reason : 'invalid-punch';
+    const label: QuarantineReason = outcome.kind === 'quarantined' ? outcome.reason : 'invalid-punch';
+    const code = quarantineCode(label);
     metrics.punchesQuarantined.inc({ device: device.id, reason: label });
     states.rejected(device.id, label, entry.reason);
     warnings.warn(`quarantine:${label}`, { code, reason: entry.reason.slice(0, 200), punchId: entry.id, pin: excerptOf(raw.pin), localTime: excerptOf(raw.localTime) }, 'punch quarantined');

@@ -13,6 +13,7 @@
 //   which the supervisor stops it and starts a fresh instance with backoff.
 import type { Logger } from 'pino';
 import type { RawPunch } from '../punch/punch.js';
+import type { RejectionReason } from '../util/catalogue.js';
 import type { PushRegistrar } from './push.js';
 
 export interface DeviceIdentity {
@@ -38,10 +39,11 @@ export interface StatusReporter {
   /** the device answered something (heartbeat, reply, push request) */
   seen(): void;
   /**
-   * count a rejected input (bad packet, line, body) under a short machine-readable reason; logged
-   * (rate-limited) unless `options.logged` says the caller writes its own line
+   * count a rejected input (bad packet, line, body) under its reason in the catalogue
+   * (src/util/catalogue.ts); logged (rate-limited) with the reason's code unless `options.logged`
+   * says the caller writes its own line
    */
-  rejected(reason: string, detail?: string, options?: { logged?: boolean }): void;
+  rejected(reason: RejectionReason, detail?: string, options?: { logged?: boolean }): void;
 }
 
 /** Per-device durable key/value store for download positions, stamps and the like. */

@@ -6,6 +6,7 @@
 //   or the device that needs it runs, never with the list of families.
 import type { Command } from 'commander';
 import type { RawPunch } from '../punch/punch.js';
+import type { RejectionReason } from '../util/catalogue.js';
 import type { BaseDeviceConfig, DriverContext } from './driver.js';
 
 /** A family whose terminals call the gateway: an enabled entry of it needs the push listener (DESIGN.md "Trust at the edge"). */
@@ -109,7 +110,7 @@ export interface LogImportRequest {
 export interface ImportRejection {
   file: string;
   line: number;
-  reason: string;
+  reason: RejectionReason;
   detail: string;
 }
 

@@ -14,6 +14,7 @@
 //   own for that request.
 // - Replies never carry request text: every byte of a body comes from config, state the gateway
 //   validated, or fixed strings.
+import type { PushRefusalReason } from '../util/catalogue.js';
 
 export interface PushRequest {
   method: string;
@@ -31,16 +32,13 @@ export interface PushRequest {
   contentType?: string;
 }
 
-/** Why a request was refused for its source (gateway_push_refused_total{reason}). */
-export type PushRefusal =
-  /** the source address is not in the device's allowFrom (or not the Hikvision `host`) */
-  | 'source'
-  /** a comm key is configured and the address is not the one the last good handshake came from */
-  | 'pin'
-  /** a handshake without the right comm key, or a request before any good handshake */
-  | 'comm-key'
-  /** a Hikvision event whose macAddress is missing or not the configured one */
-  | 'mac';
+/**
+ * Why a terminal refused a request for its source (gateway_push_refused_total{reason}; what each
+ * means is the catalogue's PUSH_REFUSAL_REASONS): `source` not in allowFrom (or not the Hikvision
+ * host), `pin` not the last good handshake's address, `comm-key` no good handshake, `mac` a
+ * Hikvision event of another MAC.
+ */
+export type PushRefusal = Extract<PushRefusalReason, 'source' | 'pin' | 'comm-key' | 'mac'>;
 
 export interface PushReply {
   status: number;

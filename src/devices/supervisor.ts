@@ -8,7 +8,7 @@
 // - After `stopAll`, `add` starts nothing (a config reload racing a shutdown cannot revive a device).
 import type { Logger } from 'pino';
 import { backoffDelayMs } from '../util/backoff.js';
-import { errorMessage } from '../util/errors.js';
+import { codeOf, errorMessage } from '../util/errors.js';
 import type { Metrics } from '../util/metrics.js';
 import type { DeviceStates } from './deviceState.js';
 import type { BaseDeviceConfig, Driver, DriverContext } from './driver.js';
@@ -103,7 +103,7 @@ export class DeviceSupervisor {
   private async restart(entry: Running, error: Error, log: Logger): Promise<void> {
     const delayMs = backoffDelayMs(entry.attempt, { baseMs: this.options.restartMinMs ?? 1000, maxMs: this.options.restartMaxMs ?? 300_000 });
     entry.attempt += 1;
-    log.error({ err: error, restartInMs: delayMs, attempt: entry.attempt }, 'driver failed; restarting');
+    log.error({ code: codeOf(error, 'GW_ERR_INTERNAL'), err: error, restartInMs: delayMs, attempt: entry.attempt }, 'driver failed; restarting');
     this.options.states.restarted(entry.device.id, errorMessage(error));
     this.options.metrics.driverRestarts.inc({ device: entry.device.id });
     await this.stopInstance(entry, log);
@@ -122,7 +122,7 @@ export class DeviceSupervisor {
     try {
       await driver.stop();
     } catch (error) {
-      log.warn({ err: error }, 'driver stop failed');
+      log.warn({ code: codeOf(error, 'GW_ERR_INTERNAL'), err: error }, 'driver stop failed');
     }
   }
 

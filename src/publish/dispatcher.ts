@@ -21,6 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { OutgoingPunch, PunchBuffer } from '../buffer/punchBuffer.js';
 import { backoffDelayMs } from '../util/backoff.js';
+import type { DeadLetterReason } from '../util/catalogue.js';
 import { LogLimiter } from '../util/logLimiter.js';
 import type { Metrics } from '../util/metrics.js';
 import type { Publisher, SendResult } from './publisher.js';
@@ -76,7 +77,7 @@ export class Dispatcher {
     if (this.loop) return;
     this.buffer.on('committed', this.onCommitted);
     this.loop = this.run().catch((error: unknown) => {
-      if (!this.stopping) this.log.error({ err: error }, 'dispatcher loop failed');
+      if (!this.stopping) this.log.error({ code: 'GW_ERR_INTERNAL', err: error }, 'dispatcher loop failed');
     });
   }
 
@@ -176,8 +177,8 @@ export class Dispatcher {
     if (result.rejected.length > 0) {
       this.buffer.deadLetter(this.sink, result.rejected);
       const tooLarge = result.rejected.filter((r) => r.tooLarge).length;
-      if (tooLarge > 0) this.options.metrics?.deadLettered.inc({ sink: this.sink, reason: 'too-large' }, tooLarge);
-      if (tooLarge < result.rejected.length) this.options.metrics?.deadLettered.inc({ sink: this.sink, reason: 'refused' }, result.rejected.length - tooLarge);
+      if (tooLarge > 0) this.options.metrics?.deadLettered.inc({ sink: this.sink, reason: 'too-large' satisfies DeadLetterReason }, tooLarge);
+      if (tooLarge < result.rejected.length) this.options.metrics?.deadLettered.inc({ sink: this.sink, reason: 'refused' satisfies DeadLetterReason }, result.rejected.length - tooLarge);
       this.rejectionLog.error('rejected', { code: 'GW_ERR_SINK_REJECTED', rejected: result.rejected.slice(0, 10).map(({ id, reason }) => ({ id, reason })), count: result.rejected.length }, 'sink rejected punches; moved to dead letters');
       for (const r of result.rejected) done.add(r.id);
     }

@@ -116,11 +116,11 @@ export class HttpsPublisher implements Publisher {
     this.refusalLog = new LogLimiter(this.log);
     this.token = options.token?.trim() || undefined;
     this.headers = buildHeaders(options, this.token, (ignored) =>
-      this.log.warn({ ignored }, 'publish.https.headers: these headers are set by the gateway; the configured values are ignored'),
+      this.log.warn({ code: 'GW_ERR_CONFIG_WARNING', ignored }, 'publish.https.headers: these headers are set by the gateway; the configured values are ignored'),
     );
     this.agent = this.createAgent();
     if (this.url.protocol === 'http:') {
-      this.log.warn({ url: redactUrl(this.url.href) }, 'publish.https.url is plain http://: punches and the token travel unencrypted');
+      this.log.warn({ code: 'GW_ERR_CONFIG_WARNING', url: redactUrl(this.url.href) }, 'publish.https.url is plain http://: punches and the token travel unencrypted');
     }
   }
 
@@ -277,9 +277,9 @@ export class HttpsPublisher implements Publisher {
   private logOutcome(outcome: Outcome, fields: { status: number; body: string; count: number; idempotencyKey: string }): void {
     const { result, notes } = outcome;
     if (notes.unknownIds.length > 0) {
-      this.log.warn({ ...fields, unknownIds: notes.unknownIds.slice(0, 10), unknownCount: notes.unknownIds.length }, 'server rejected ids that are not in the batch; ignored');
+      this.log.warn({ ...fields, code: 'GW_ERR_SINK_PROTOCOL', unknownIds: notes.unknownIds.slice(0, 10), unknownCount: notes.unknownIds.length }, 'server rejected ids that are not in the batch; ignored');
     }
-    if (notes.malformedRejected) this.log.warn(fields, 'server reply has a malformed "rejected" list; unreadable entries ignored');
+    if (notes.malformedRejected) this.log.warn({ ...fields, code: 'GW_ERR_SINK_PROTOCOL' }, 'server reply has a malformed "rejected" list; unreadable entries ignored');
     switch (outcome.kind) {
       case 'delivered':
         if (result.rejected.length > 0) {

@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { edgePin, MAX_PUNCH_JSON_BYTES, SEQ_JSON_RESERVE_BYTES } from './edgeRules.js';
 import { PUNCH_SCHEMA, PUNCH_STATES, VERIFY_METHODS, punchId, type Punch, type RawPunch } from './punch.js';
 import { resolveLocalTime } from './time.js';
+import type { QuarantineReason } from '../util/catalogue.js';
 
 export type UnsequencedPunch = Omit<Punch, 'seq'>;
 
@@ -37,7 +38,9 @@ export interface NormalizeContext {
 export type NormalizeOutcome =
   /** `json`: the punch serialized, as measured against MAX_PUNCH_JSON_BYTES (the buffer stores it) */
   | { kind: 'ok'; punch: UnsequencedPunch; json: string }
-  | { kind: 'quarantined'; reason: string; id: string }
+  /** `reason`: the quarantine label (the catalogue's QUARANTINE_REASONS) */
+  | { kind: 'quarantined'; reason: Exclude<QuarantineReason, 'invalid-punch'>; id: string }
+  /** `reason`: what does not validate, in words (counted as `invalid-punch`) */
   | { kind: 'invalid'; reason: string };
 
 const rawPunchSchema = z.object({

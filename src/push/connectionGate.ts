@@ -9,9 +9,10 @@
 // - Whether a connection counts as a stranger's is decided once, when it opens, and undone when
 //   it closes; counts exist only for addresses with open connections (memory follows the sockets).
 import type { Socket } from 'node:net';
+import type { PushRefusalReason } from '../util/catalogue.js';
 import { normalizeAddress } from './addresses.js';
 
-export type ConnectionRefusal = 'connections-per-address' | 'connections';
+export type ConnectionRefusal = Extract<PushRefusalReason, 'connections-per-address' | 'connections'>;
 
 export interface ConnectionGateOptions {
   maxConnections: number;

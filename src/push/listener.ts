@@ -31,6 +31,7 @@ import { gunzipSync } from 'node:zlib';
 import Fastify, { type ConnectionError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { pathTerminalKey, type PushRegistrar, type PushRefusal, type PushReply, type PushRequest, type PushRoute, type PushTerminal } from '../devices/push.js';
+import { PUSH_REFUSAL_REASONS, rejectionCode, type RejectionReason } from '../util/catalogue.js';
 import { LogLimiter } from '../util/logLimiter.js';
 import type { Metrics } from '../util/metrics.js';
 import { normalizeAddress } from './addresses.js';
@@ -95,7 +96,7 @@ export class PushListener implements PushRegistrar {
   register(terminal: PushTerminal): () => void {
     const terminals = this.routes[terminal.route];
     const current = terminals.get(terminal.serial);
-    if (current && current !== terminal) this.log.warn({ serial: terminal.serial }, 'push terminal registered twice; the newer driver wins');
+    if (current && current !== terminal) this.log.warn({ code: 'GW_ERR_CONFIG_WARNING', serial: terminal.serial }, 'push terminal registered twice; the newer driver wins');
     terminals.set(terminal.serial, terminal);
     this.unknownBySerial.delete(terminal.serial);
     return () => {
@@ -148,34 +149,34 @@ export class PushListener implements PushRegistrar {
 
   refused(device: string, reason: PushRefusal, request: PushRequest): void {
     this.options.metrics?.pushRefused.inc({ device, reason });
-    const fields = { code: 'GW_ERR_PUSH_REFUSED', device, reason, remoteAddress: request.remoteAddress, method: request.method, endpoint: request.endpoint.slice(0, 32) };
-    this.warnings.warn(`refused|${device}|${reason}`, fields, 'push request refused for its source; nothing of it was taken');
+    const fields = { device, reason, remoteAddress: request.remoteAddress, method: request.method, endpoint: request.endpoint.slice(0, 32) };
+    this.warnings.warn(`refused|${device}|${reason}`, { code: PUSH_REFUSAL_REASONS[reason].code, ...fields }, 'push request refused for its source; nothing of it was taken');
   }
 
   private noteConnectionRefused(address: string, reason: ConnectionRefusal): void {
     this.options.metrics?.pushRefused.inc({ device: '(push)', reason });
-    this.warnings.warn(`connection|${reason}`, { code: 'GW_ERR_PUSH_REFUSED', reason, remoteAddress: address }, 'push connection closed at once: too many open connections');
+    this.warnings.warn(`connection|${reason}`, { code: PUSH_REFUSAL_REASONS[reason].code, reason, remoteAddress: address }, 'push connection closed at once: too many open connections');
   }
 
   /**
    * A connection cut before it made a request (timed out, malformed, oversized headers): counted,
    * logged at debug only, since a slowloris flood would otherwise flood the journal too.
    */
-  noteClientError(remoteAddress: string | undefined, reason: 'request-timeout' | 'bad-request'): void {
+  noteClientError(remoteAddress: string | undefined, reason: Extract<RejectionReason, 'request-timeout' | 'bad-request'>): void {
     this.options.metrics?.rejected.inc({ device: '(push)', reason });
     this.log.debug({ reason, remoteAddress }, 'push connection closed before a whole request');
   }
 
   /** A body refused before any terminal saw it (too large, bad gzip): counted and logged. */
-  noteBadBody(remoteAddress: string, reason: string): void {
+  noteBadBody(remoteAddress: string, reason: Extract<RejectionReason, 'body-too-large' | 'bad-gzip'>): void {
     this.options.metrics?.rejected.inc({ device: '(push)', reason });
-    this.warnings.warn(`body|${reason}`, { code: 'GW_ERR_DECODE', reason, remoteAddress: normalizeAddress(remoteAddress) }, 'push request body refused');
+    this.warnings.warn(`body|${reason}`, { code: rejectionCode(reason), reason, remoteAddress: normalizeAddress(remoteAddress) }, 'push request body refused');
   }
 
   private noteUnknown(serial: string, remoteAddress: string): void {
     const now = new Date();
     const shown = serial.slice(0, 64) || '(none)';
-    this.options.metrics?.rejected.inc({ device: '(unknown)', reason: 'unknown-serial' });
+    this.options.metrics?.rejected.inc({ device: '(unknown)', reason: 'unknown-serial' satisfies RejectionReason });
     let entry = this.unknownBySerial.get(shown);
     if (!entry) {
       if (this.unknownBySerial.size >= UNKNOWN_KEPT) {
@@ -190,7 +191,7 @@ export class PushListener implements PushRegistrar {
     entry.remoteAddress = remoteAddress;
     if (now.getTime() - entry.loggedAtMs >= UNKNOWN_LOG_INTERVAL_MS) {
       entry.loggedAtMs = now.getTime();
-      this.warnings.warn('unknown-serial', { code: 'GW_ERR_PUSH_UNKNOWN_DEVICE', serial: shown, remoteAddress }, 'unknown terminal asks to connect; add it to devices to accept it');
+      this.warnings.warn('unknown-serial', { code: rejectionCode('unknown-serial'), serial: shown, remoteAddress }, 'unknown terminal asks to connect; add it to devices to accept it');
     }
   }
 }

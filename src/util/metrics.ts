@@ -2,8 +2,9 @@
 // Invariants:
 // - One registry per Gateway instance, never the prom-client global: tests run several gateways
 //   in one process.
-// - Every rejection anywhere (bad packet, line, body, punch) increments `rejected` with a short
-//   machine-readable reason; nothing is dropped without a count.
+// - Every rejection anywhere (bad packet, line, body, punch) increments `rejected` with a reason
+//   of the catalogue (catalogue.ts, which lists every `reason` label value of these counters);
+//   nothing is dropped without a count.
 // - The event-loop monitor runs only between `runtime.start()` and `runtime.stop()` (the daemon's
 //   lifetime), so a registry made in a test costs no timer; the lag gauge is the p99 since the
 //   previous scrape (the monitor is reset on each scrape).

@@ -112,7 +112,7 @@ describe('mapping tables', () => {
 
 describe('AcsEvent pages', () => {
   it.each([
-    ['not JSON', 'AcsEvent', 'json'],
+    ['not JSON', 'AcsEvent', 'acs-json'],
     ['no AcsEvent', '{"ResponseStatus":{}}', 'acs-shape'],
     ['unknown status', '{"AcsEvent":{"responseStatusStrg":"FAILED"}}', 'acs-status'],
     ['InfoList not an array', '{"AcsEvent":{"responseStatusStrg":"OK","InfoList":{}}}', 'acs-shape'],
@@ -141,10 +141,10 @@ describe('push bodies', () => {
   });
 
   it.each([
-    ['no boundary', Buffer.from(json), 'multipart/form-data', 'multipart'],
-    ['boundary absent from the body', Buffer.from(json), 'multipart/form-data; boundary=zz', 'multipart'],
-    ['no JSON part', Buffer.from(`${part('Picture', 'x', 'image/jpeg')}--b--\r\n`), 'multipart/form-data; boundary=b', 'multipart'],
-    ['too many parts', Buffer.from(part('a', 'x', 'text/plain').repeat(40)), 'multipart/form-data; boundary=b', 'multipart'],
+    ['no boundary', Buffer.from(json), 'multipart/form-data', 'push-multipart'],
+    ['boundary absent from the body', Buffer.from(json), 'multipart/form-data; boundary=zz', 'push-multipart'],
+    ['no JSON part', Buffer.from(`${part('Picture', 'x', 'image/jpeg')}--b--\r\n`), 'multipart/form-data; boundary=b', 'push-multipart'],
+    ['too many parts', Buffer.from(part('a', 'x', 'text/plain').repeat(40)), 'multipart/form-data; boundary=b', 'push-multipart'],
     ['XML body', Buffer.from('<EventNotificationAlert/>'), 'application/xml', 'push-xml'],
     ['JSON without eventType', Buffer.from('{"a":1}'), 'application/json', 'push-shape'],
     ['AccessControllerEvent with a bad time', Buffer.from('{"eventType":"AccessControllerEvent","AccessControllerEvent":{"majorEventType":5,"subEventType":75}}'), 'application/json', 'push-record'],

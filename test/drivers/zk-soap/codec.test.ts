@@ -100,12 +100,12 @@ describe('decodeAttLog', () => {
 
 describe('refused bodies', () => {
   it.each([
-    ['truncated XML', '<GetAttLogResponse>\r\n<Row><PIN>1</PIN><DateTime>2026-01-19 07:0', 'xml'],
-    ['an HTML page', '<html><body><h1>404</h1></body>', 'xml'],
-    ['plain text', 'Not Found', 'not-xml'],
-    ['an empty body', '\r\n  ', 'empty'],
-    ['a DOCTYPE with an entity', '<!DOCTYPE r [<!ENTITY x "xxxxxxxxxx">]><GetAttLogResponse>&x;</GetAttLogResponse>', 'doctype'],
-    ['two roots', '<A></A><B></B>', 'xml'],
+    ['truncated XML', '<GetAttLogResponse>\r\n<Row><PIN>1</PIN><DateTime>2026-01-19 07:0', 'zk-soap-body-xml'],
+    ['an HTML page', '<html><body><h1>404</h1></body>', 'zk-soap-body-xml'],
+    ['plain text', 'Not Found', 'zk-soap-body-not-xml'],
+    ['an empty body', '\r\n  ', 'zk-soap-body-empty'],
+    ['a DOCTYPE with an entity', '<!DOCTYPE r [<!ENTITY x "xxxxxxxxxx">]><GetAttLogResponse>&x;</GetAttLogResponse>', 'zk-soap-body-doctype'],
+    ['two roots', '<A></A><B></B>', 'zk-soap-body-xml'],
   ])('%s', (_name, body, code) => {
     expect(() => decodeSoapBody(Buffer.from(body, 'latin1'))).toThrow(expect.objectContaining({ code }) as Error);
   });
@@ -115,9 +115,9 @@ describe('refused bodies', () => {
   });
 
   it.each([
-    ['no head end', 'HTTP/1.0 200 OK\r\nServer: x', 'http-head'],
-    ['not HTTP', 'SSH-2.0-OpenSSH\r\n\r\n', 'http-status'],
-    ['short Content-Length body', 'HTTP/1.0 200 OK\r\nContent-Length: 50\r\n\r\n<a></a>', 'http-truncated'],
+    ['no head end', 'HTTP/1.0 200 OK\r\nServer: x', 'zk-soap-http-head'],
+    ['not HTTP', 'SSH-2.0-OpenSSH\r\n\r\n', 'zk-soap-http-status'],
+    ['short Content-Length body', 'HTTP/1.0 200 OK\r\nContent-Length: 50\r\n\r\n<a></a>', 'zk-soap-http-truncated'],
   ])('HTTP: %s', (_name, text, code) => {
     expect(() => decodeHttpResponse(Buffer.from(text, 'latin1'))).toThrow(expect.objectContaining({ code }) as Error);
   });

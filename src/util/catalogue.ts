@@ -1,0 +1,225 @@
+// The one catalogue of what can go wrong: every GW_ERR_* code, and every reason a counter carries
+// as its `reason` label, each reason with the code its log line carries and one line of meaning.
+// README.md documents every code and every reason (test/unit/docs.test.ts checks both ways).
+// Invariants:
+// - A log line at warn or above carries `code`, one of ERROR_CODES (test/unit/logCodes.test.ts
+//   scans src/ and drivers/ for it).
+// - Reasons are kebab-case. Each table is one counter's label values: the same word may mean
+//   different things on two counters (`too-large` quarantined vs dead-lettered), never within one.
+// - A rejection is logged with the code its reason maps to here, whichever driver counts it: a
+//   refused comm key is GW_ERR_DEVICE_AUTH, a failed checksum GW_ERR_CHECKSUM.
+// - Codecs throw DecodeError whose code is a rejection reason. A code the session counts under
+//   another reason, or not at all (the call fails with the entry's code), names where it goes in
+//   `countedAs`.
+// - A reason built from data is declared as a pattern: its key holds `<name>` where the data goes,
+//   `pattern` matches every value it takes, and its TypeScript type is the key with `<…>` as any text.
+
+/** Every GW_ERR_* code and what it means; README's "Error codes" table says what to do. */
+export const ERROR_CODES = {
+  GW_ERR_CONFIG_INVALID: 'the configuration file does not validate',
+  GW_ERR_CONFIG_UNREADABLE: 'the configuration file (or a *File secret it names) cannot be read',
+  GW_ERR_CONFIG_WARNING: 'the configuration is accepted, but part of it is unsafe or not applied (a secret file others may read, plain http://, headers the gateway sets itself, a change only a restart applies)',
+  GW_ERR_CLOCK_UNSYNCHRONIZED: 'the gateway host clock is not synchronized (year before 2024, or timedatectl says NTP is not synchronized)',
+  GW_ERR_BUFFER_UNAVAILABLE: 'the SQLite buffer cannot commit (closed, disk full, read-only)',
+  GW_ERR_PUNCH_INVALID: 'a driver produced a punch that does not validate',
+  GW_ERR_PUNCH_QUARANTINED: 'a punch broke an edge rule (impossible timestamp, PIN outside the rule, JSON over 4 KiB) and was put in quarantine',
+  GW_ERR_DEVICE_IDENTITY: 'a device reported an identity string (serial, model, firmware, platform, details) that is not printable or longer than allowed, or data of another terminal; it was cut, or refused',
+  GW_ERR_DECODE: 'bytes, a line or a body from a device could not be decoded',
+  GW_ERR_CHECKSUM: 'a device packet or line failed its checksum',
+  GW_ERR_DEVICE_UNREACHABLE: 'a device did not answer or refused the connection',
+  GW_ERR_DEVICE_AUTH: 'a device refused the comm key, or the user name and password (Hikvision ISAPI Digest)',
+  GW_ERR_DEVICE_TIMEOUT: 'a device did not answer a request in time',
+  GW_ERR_DEVICE_PROTOCOL: 'a device answered with an unexpected reply or data in a layout this build does not know (or is a model it has no row for)',
+  GW_ERR_DEVICE_CLOCK: 'a terminal clock or time zone differs from the gateway and could not be set (the EasyLink bridge PC clock, a Hikvision zone)',
+  GW_ERR_DOWNLOAD_INCOMPLETE: 'a device download ended before every record arrived',
+  GW_ERR_DRIVER_UNKNOWN: 'a device entry names a driver this build does not have',
+  GW_ERR_SINK_AUTH: 'a sink refused the gateway credentials (HTTP 401/403, MQTT not authorized)',
+  GW_ERR_SINK_REJECTED: 'a sink refused punches for good; they are in the dead-letter table',
+  GW_ERR_SINK_UNREACHABLE: 'a sink cannot be reached; punches wait in the buffer',
+  GW_ERR_SINK_PROTOCOL: 'a sink answered in a form the gateway does not understand (ids not in the batch, a malformed rejected list); what could be read was used',
+  GW_ERR_API_BAD_REQUEST: 'a local API request (query or body) or a queue CLI argument does not validate',
+  GW_ERR_API_UNAUTHORIZED: 'a local API request lacks the bearer token or carries a wrong one',
+  GW_ERR_API_NOT_FOUND: 'no local API route at that path',
+  GW_ERR_API_FORBIDDEN: 'a local API request named a Host the API does not answer for, or tried to change state from another web origin (DNS rebinding, cross-site request)',
+  GW_ERR_API_UNAVAILABLE: 'the local API cannot listen on api.listen (address in use, not permitted); punches still flow',
+  GW_ERR_API_INTERNAL: 'the local API failed to answer a request; the log line has the cause',
+  GW_ERR_PUSH_UNAVAILABLE: 'the push listener cannot listen on pushListener.listen; push terminals cannot deliver',
+  GW_ERR_PUSH_REFUSED: 'a push request or connection was refused for its source (allowFrom, comm-key pin, Hikvision host or MAC, connection limits); nothing of it was committed',
+  GW_ERR_PUSH_UNKNOWN_DEVICE: 'a terminal with a serial no device entry names called the push listener; it is told to retry later',
+  GW_ERR_INTERNAL: 'an unexpected failure inside the gateway (a bug, or a component that failed to stop cleanly); the log line has the cause',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ReasonEntry {
+  readonly code: ErrorCode;
+  /** one line for the reader of a metric or a log line */
+  readonly meaning: string;
+  /** a reason built from data: matches every value it takes */
+  readonly pattern?: RegExp;
+  /** a codec's code counted under these reasons instead (none: not counted, the call fails with `code`) */
+  readonly countedAs?: readonly string[];
+}
+
+/**
+ * gateway_rejected_total{reason} (and the device's `rejected` counts and recent rejects): input
+ * refused at the edge. Counted by the driver context (status.rejected) or the push listener.
+ */
+export const REJECTION_REASONS = {
+  // any driver (the driver context)
+  'identity-invalid': { code: 'GW_ERR_DEVICE_IDENTITY', meaning: 'a serial, model, firmware, platform or status detail the device reported is not printable or too long: cut, or (a serial) refused' },
+  // the push listener, before any terminal sees the request
+  'unknown-serial': { code: 'GW_ERR_PUSH_UNKNOWN_DEVICE', meaning: 'a terminal whose serial no device entry names called the push listener (answered 503, retry later)' },
+  'body-too-large': { code: 'GW_ERR_DECODE', meaning: 'a push body (or its inflated gzip) is larger than pushListener.maxBodyBytes (answered 413)' },
+  'bad-gzip': { code: 'GW_ERR_DECODE', meaning: 'a gzip push body cannot be inflated (answered 400)' },
+  'bad-request': { code: 'GW_ERR_DECODE', meaning: 'a connection to the push listener sent no valid HTTP request (malformed, oversized headers); closed' },
+  'request-timeout': { code: 'GW_ERR_DEVICE_TIMEOUT', meaning: 'a connection to the push listener did not send a whole request within requestTimeoutMs (answered 408, closed)' },
+  // a push request refused for its source (also counted in gateway_push_refused_total)
+  source: { code: 'GW_ERR_PUSH_REFUSED', meaning: 'a push request from an address the device entry does not admit (allowFrom, or the Hikvision host)' },
+  pin: { code: 'GW_ERR_PUSH_REFUSED', meaning: 'a zk-push request from another address than the last good comm-key handshake' },
+  'push-mac': { code: 'GW_ERR_PUSH_REFUSED', meaning: 'a Hikvision event without macAddress, or with another one than configured' },
+  'comm-key': { code: 'GW_ERR_DEVICE_AUTH', meaning: 'the comm key differs: the zk-tcp terminal refused ours, or a zk-push handshake did not carry the configured one (or none was made yet; the push listener logs that refusal, GW_ERR_PUSH_REFUSED)' },
+  // zk-tcp
+  'zk-dataset-too-large': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'the terminal announced a dataset larger than any terminal holds; nothing read' },
+  'zk-chunk-overrun': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'the terminal sent more bytes in a chunk than were asked for; the download is refused' },
+  'zk-attlog-layout': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'no known record layout (8, 16, 40, 49 bytes) fits the attendance log; nothing emitted' },
+  'zk-record-undecodable': { code: 'GW_ERR_DECODE', meaning: 'one attendance record does not decode; skipped, the others are committed' },
+  'zk-record-no-pin': { code: 'GW_ERR_DECODE', meaning: 'one attendance record carries no PIN (nor a user id the user table maps); skipped' },
+  'zk-realtime-undecodable': { code: 'GW_ERR_DECODE', meaning: 'a realtime event packet does not decode; the next poll reads the punch from the log' },
+  'zk-realtime-no-pin': { code: 'GW_ERR_DECODE', meaning: 'a realtime event carries no PIN; the next poll reads the punch from the log' },
+  // zk-tcp codec codes (drivers/zk-tcp/codec.ts, payloads.ts)
+  'zk-short-packet': { code: 'GW_ERR_DECODE', meaning: 'a ZK packet shorter than its 8-byte header; ignored (details.stalePackets)', countedAs: [] },
+  'zk-short-time': { code: 'GW_ERR_DECODE', meaning: 'a realtime event too short for its 6-byte time', countedAs: ['zk-realtime-undecodable'] },
+  'zk-bad-time': { code: 'GW_ERR_DECODE', meaning: 'a realtime event time with a byte out of range (month 13, hour 24, …)', countedAs: ['zk-realtime-undecodable'] },
+  'zk-realtime-size': { code: 'GW_ERR_DECODE', meaning: 'a realtime event of a length no known layout has', countedAs: ['zk-realtime-undecodable'] },
+  'zk-short-record': { code: 'GW_ERR_DECODE', meaning: 'a record shorter than its layout', countedAs: ['zk-record-undecodable', 'zk-realtime-undecodable'] },
+  'zk-dataset-short': { code: 'GW_ERR_DECODE', meaning: 'a dataset without its 4-byte size', countedAs: ['zk-attlog-layout'] },
+  'zk-dataset-size': { code: 'GW_ERR_DECODE', meaning: 'a dataset whose size prefix differs from the bytes it carries', countedAs: ['zk-attlog-layout'] },
+  'zk-user-layout': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'no known user record layout (28, 72 bytes) fits the user table; the session ends and reconnects', countedAs: [] },
+  'zk-short-datastat': { code: 'GW_ERR_DECODE', meaning: 'a data-stat reply shorter than 5 bytes; the session ends and reconnects', countedAs: [] },
+  'zk-short-readreq': { code: 'GW_ERR_DECODE', meaning: 'a read request shorter than 11 bytes (simulator side)', countedAs: [] },
+  'zk-short-u32x2': { code: 'GW_ERR_DECODE', meaning: 'a reply shorter than the two 32-bit numbers it carries; the session ends and reconnects', countedAs: [] },
+  'zk-short-u32': { code: 'GW_ERR_DECODE', meaning: 'a reply shorter than the 32-bit number it carries (clock, counts); the session ends and reconnects', countedAs: [] },
+  // zk-push
+  'unknown-endpoint': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'the terminal called an /iclock endpoint this build does not serve (answered 404)' },
+  'unknown-table': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'an upload to a table this build does not know (answered OK, not stored)' },
+  'command-id': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'a devicecmd result for a command id not queued for this terminal; ignored' },
+  'attlog-fields': { code: 'GW_ERR_DECODE', meaning: 'an ATTLOG line with too few fields; quarantined with the line' },
+  'attlog-pin': { code: 'GW_ERR_DECODE', meaning: 'an ATTLOG line with an empty or unusable PIN; quarantined with the line' },
+  'attlog-time': { code: 'GW_ERR_DECODE', meaning: 'an ATTLOG line whose time is not YYYY-MM-DD HH:MM:SS; quarantined with the line' },
+  'attlog-code': { code: 'GW_ERR_DECODE', meaning: 'an ATTLOG line whose status, verify or workcode is not an integer; quarantined with the line' },
+  'attlog-binary': { code: 'GW_ERR_DECODE', meaning: 'an ATTLOG line with control characters (a binary body); quarantined with the line' },
+  'attlog-empty-key': { code: 'GW_ERR_DECODE', meaning: 'a key=value ATTLOG line with an empty key; quarantined with the line' },
+  'rtlog-fields': { code: 'GW_ERR_DECODE', meaning: 'an rtlog line with too few fields; quarantined with the line' },
+  'rtlog-pin': { code: 'GW_ERR_DECODE', meaning: 'an rtlog line with an empty or unusable PIN; quarantined with the line' },
+  'rtlog-time': { code: 'GW_ERR_DECODE', meaning: 'an rtlog line whose time is not YYYY-MM-DD HH:MM:SS; quarantined with the line' },
+  'rtlog-code': { code: 'GW_ERR_DECODE', meaning: 'an rtlog line whose inoutstatus or verifytype is not an integer; quarantined with the line' },
+  'rtlog-binary': { code: 'GW_ERR_DECODE', meaning: 'an rtlog line with control characters (a binary body); quarantined with the line' },
+  'rtlog-empty-key': { code: 'GW_ERR_DECODE', meaning: 'an rtlog line with an empty key; quarantined with the line' },
+  // zk-soap
+  'zk-soap-not-http': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'the port did not answer HTTP: not a ZK web server' },
+  'zk-soap-body': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'the SOAP answer could not be read' },
+  'zk-soap-body-too-large': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'the SOAP answer is larger than maxBodyBytes (raise it for very large logs)' },
+  'zk-soap-body-empty': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'an empty SOAP answer (may mean a wrong commKey)' },
+  'zk-soap-body-doctype': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'a SOAP answer with a DOCTYPE or ENTITY declaration (refused)' },
+  'zk-soap-body-not-xml': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'a SOAP answer that is not XML' },
+  'zk-soap-body-xml': { code: 'GW_ERR_DOWNLOAD_INCOMPLETE', meaning: 'a SOAP answer that is malformed XML (usually cut short)' },
+  'zk-soap-body-root': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'a SOAP answer with another root element than the call\'s Response (SOAP off?)' },
+  'zk-soap-row-pin': { code: 'GW_ERR_DECODE', meaning: 'a GetAttLog row whose PIN is not 1-24 letters or digits; skipped' },
+  'zk-soap-row-time': { code: 'GW_ERR_DECODE', meaning: 'a GetAttLog row whose DateTime is not YYYY-MM-DD HH:MM:SS; skipped' },
+  'zk-soap-row-code': { code: 'GW_ERR_DECODE', meaning: 'a GetAttLog row whose Verified, Status or WorkCode is not an integer; skipped' },
+  'zk-soap-row-fields': { code: 'GW_ERR_DECODE', meaning: 'a GetAttLog row with a field that is not text; skipped' },
+  // zk-soap codec codes (drivers/zk-soap/codec.ts)
+  'zk-soap-http-head': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'an answer without the end of its HTTP headers', countedAs: ['zk-soap-not-http'] },
+  'zk-soap-http-status': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'an answer without an HTTP status line', countedAs: ['zk-soap-not-http'] },
+  'zk-soap-http-truncated': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'an HTTP body shorter than its Content-Length', countedAs: ['zk-soap-not-http'] },
+  // fingerspot-easylink
+  'fingerspot-bad-reply': { code: 'GW_ERR_DECODE', meaning: 'a 200 reply of the EasyLink bridge that does not decode; retried with backoff' },
+  'fingerspot-bad-row': { code: 'GW_ERR_DECODE', meaning: 'one scan row of a bridge reply does not validate; the others are committed' },
+  'fingerspot-sn-mismatch': { code: 'GW_ERR_DEVICE_IDENTITY', meaning: 'the bridge returned a scan of another terminal for this sn; not committed under this device' },
+  // fingerspot-easylink codec codes (drivers/fingerspot-easylink/codec.ts)
+  'fingerspot-json': { code: 'GW_ERR_DECODE', meaning: 'a bridge reply that is not JSON', countedAs: ['fingerspot-bad-reply'] },
+  'fingerspot-shape': { code: 'GW_ERR_DECODE', meaning: 'a bridge reply in a JSON shape this build does not know', countedAs: ['fingerspot-bad-reply'] },
+  // hikvision-isapi
+  'push-json': { code: 'GW_ERR_DECODE', meaning: 'a Hikvision push body (or its JSON part) that is not JSON (answered 400)' },
+  'push-xml': { code: 'GW_ERR_DECODE', meaning: 'a Hikvision push body in XML: set the terminal\'s HTTP host to JSON (answered 400)' },
+  'push-shape': { code: 'GW_ERR_DECODE', meaning: 'a Hikvision push body without the event envelope it needs (answered 400)' },
+  'push-record': { code: 'GW_ERR_DECODE', meaning: 'a Hikvision push event whose access-control record does not validate (answered 400)' },
+  'push-multipart': { code: 'GW_ERR_DECODE', meaning: 'a Hikvision multipart push body without its boundary or JSON part (answered 400)' },
+  'acs-json': { code: 'GW_ERR_DECODE', meaning: 'an AcsEvent page that is not JSON; the search stops, the cursor stays' },
+  'acs-shape': { code: 'GW_ERR_DECODE', meaning: 'an AcsEvent page without its AcsEvent object or InfoList; the search stops, the cursor stays' },
+  'acs-status': { code: 'GW_ERR_DECODE', meaning: 'an AcsEvent page whose responseStatusStrg is not OK, MORE or NO MATCH; the search stops' },
+  'acs-record': { code: 'GW_ERR_DECODE', meaning: 'one AcsEvent record does not validate; the rest of the page is committed' },
+  'acs-time': { code: 'GW_ERR_DECODE', meaning: 'an attendance event whose time is not ISO 8601; quarantined' },
+  'acs-no-employee': { code: 'GW_ERR_DECODE', meaning: 'an attendance event without employeeNoString; quarantined' },
+  'acs-search-unbounded': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'an AcsEvent search still answered MORE past any terminal\'s capacity; the cursor stays' },
+  'isapi-body-too-large': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'an ISAPI answer larger than the client accepts; the search stops' },
+  // hikvision-isapi codec codes (drivers/hikvision-isapi/codec.ts): deviceInfo and time
+  'isapi-xml': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'a deviceInfo or time answer that is not XML; the identity or clock read fails', countedAs: [] },
+  'isapi-xml-shape': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'a deviceInfo or time answer without its root element; the identity or clock read fails', countedAs: [] },
+  'isapi-time': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'a time answer whose localTime is not ISO 8601; the clock read fails', countedAs: [] },
+  // serial-line (and its USB import)
+  'line-no-match': { code: 'GW_ERR_DECODE', meaning: 'a line that does not match the configured format' },
+  'line-bad-time': { code: 'GW_ERR_DECODE', meaning: 'a line whose date or time does not fit the format, or is no real date' },
+  'line-checksum': { code: 'GW_ERR_CHECKSUM', meaning: 'a line whose checksum does not match its data' },
+  'card-unknown': { code: 'GW_ERR_DECODE', meaning: 'a card number not in the card map (unknownCard: reject)' },
+  'line-too-long': { code: 'GW_ERR_DECODE', meaning: 'more than 4096 characters without the delimiter (baud rate or delimiter wrong?); dropped' },
+  'line-undecodable': { code: 'GW_ERR_DECODE', meaning: 'a line the codec failed on in an unexpected way' },
+} as const satisfies Record<string, ReasonEntry>;
+
+/** gateway_punches_quarantined_total{reason} (and the device's `rejected` counts): punches kept out of the stream. */
+export const QUARANTINE_REASONS = {
+  'pin-invalid': { code: 'GW_ERR_PUNCH_QUARANTINED', meaning: 'the PIN is outside ^[0-9A-Za-z._-]{1,24}$ after NFC (an invisible character, a name instead of a number)' },
+  'time-before-<year>': { code: 'GW_ERR_PUNCH_QUARANTINED', meaning: 'the punch time is before punches.minYear (a terminal clock reset to 2000)', pattern: /^time-before-\d+$/ },
+  'time-in-future': { code: 'GW_ERR_PUNCH_QUARANTINED', meaning: 'the punch time is further ahead of the gateway clock than punches.maxFuture' },
+  'too-large': { code: 'GW_ERR_PUNCH_QUARANTINED', meaning: 'the punch JSON is over 4 KiB' },
+  'invalid-punch': { code: 'GW_ERR_PUNCH_INVALID', meaning: 'the punch does not validate (no real local time, a field of the wrong type, a bad line kept with its text)' },
+} as const satisfies Record<string, ReasonEntry>;
+
+/** gateway_push_refused_total{reason}: push requests and connections refused for their source; nothing of them committed. */
+export const PUSH_REFUSAL_REASONS = {
+  source: { code: 'GW_ERR_PUSH_REFUSED', meaning: 'the address is not in the device\'s allowFrom (or not the Hikvision host): 403' },
+  pin: { code: 'GW_ERR_PUSH_REFUSED', meaning: 'a comm key is configured and the address is not the last good handshake\'s: 403' },
+  'comm-key': { code: 'GW_ERR_PUSH_REFUSED', meaning: 'a handshake without the configured comm key, or a request before any good handshake: 401' },
+  mac: { code: 'GW_ERR_PUSH_REFUSED', meaning: 'a Hikvision event whose macAddress is missing or not the configured one: 403' },
+  connections: { code: 'GW_ERR_PUSH_REFUSED', meaning: 'more than pushListener.maxConnections open connections from unknown addresses: closed at once' },
+  'connections-per-address': { code: 'GW_ERR_PUSH_REFUSED', meaning: 'more than pushListener.maxConnectionsPerAddress open connections from one address: closed at once' },
+} as const satisfies Record<string, ReasonEntry>;
+
+/** gateway_punches_dead_lettered_total{reason}: punches a sink refused for good (the dead-letter table keeps the sink's own words). */
+export const DEAD_LETTER_REASONS = {
+  'too-large': { code: 'GW_ERR_SINK_REJECTED', meaning: 'the sink refuses the punch for its size alone (broker Maximum Packet Size, HTTP 413 for a batch of one)' },
+  refused: { code: 'GW_ERR_SINK_REJECTED', meaning: 'the sink refused the punch (HTTP 4xx, a "rejected" entry in a 2xx answer)' },
+} as const satisfies Record<string, ReasonEntry>;
+
+/** Every reason table, by the counter whose `reason` label it holds. */
+export const REASON_TABLES = {
+  gateway_rejected_total: REJECTION_REASONS,
+  gateway_punches_quarantined_total: QUARANTINE_REASONS,
+  gateway_push_refused_total: PUSH_REFUSAL_REASONS,
+  gateway_punches_dead_lettered_total: DEAD_LETTER_REASONS,
+} as const satisfies Record<string, Record<string, ReasonEntry>>;
+
+/** A catalogue key as the values it stands for: a pattern's `<name>` becomes any text. */
+type ValuesOf<Key extends string> = Key extends `${infer Head}<${string}>${infer Tail}` ? `${Head}${string}${ValuesOf<Tail>}` : Key;
+
+export type RejectionReason = ValuesOf<keyof typeof REJECTION_REASONS>;
+export type QuarantineReason = ValuesOf<keyof typeof QUARANTINE_REASONS>;
+export type PushRefusalReason = ValuesOf<keyof typeof PUSH_REFUSAL_REASONS>;
+export type DeadLetterReason = ValuesOf<keyof typeof DEAD_LETTER_REASONS>;
+
+/** The entry of `reason` in `table`: its own row, else the pattern that matches it. */
+export function reasonEntry(table: Readonly<Record<string, ReasonEntry>>, reason: string): ReasonEntry | undefined {
+  if (Object.hasOwn(table, reason)) return table[reason];
+  return Object.values(table).find((entry) => entry.pattern?.test(reason));
+}
+
+/** The code a rejection is logged with. */
+export function rejectionCode(reason: RejectionReason): ErrorCode {
+  return reasonEntry(REJECTION_REASONS, reason)?.code ?? 'GW_ERR_DECODE';
+}
+
+/** The code a quarantined punch is logged with. */
+export function quarantineCode(reason: QuarantineReason): ErrorCode {
+  return reasonEntry(QUARANTINE_REASONS, reason)?.code ?? 'GW_ERR_PUNCH_QUARANTINED';
+}
