@@ -19,7 +19,8 @@
 //   log has no row that failed to decode, and whose log still holds the row the last complete poll
 //   ended on (`rowKey` at index `rows − 1`) declares that reading less RECORD_SETTLE_SEC. A log
 //   shorter than `rows`, or with another row there, was cleared or replaced behind the gateway:
-//   the watermark freezes. So does a ClearData of a log holding rows that failed to decode.
+//   the watermark freezes. So does the first ClearData: SOAP cannot hold the keypad, so a punch made
+//   between the second read and ClearData would be gone unseen, stamped after the last proof.
 import type { DriverContext } from '../../src/devices/driver.js';
 import { countCommitted, emptySyncResult, type SyncResult } from '../../src/devices/syncResult.js';
 import { completeThroughOfReading } from '../../src/devices/watermark.js';
@@ -67,7 +68,7 @@ export interface SyncOptions {
 }
 
 const LOG_REPLACED = 'the terminal log no longer holds the row the last complete poll ended on (cleared or replaced behind the gateway): punches made since may be gone';
-const CLEARED_UNREAD = 'clearAfterDownload cleared rows of the terminal log that did not decode';
+const CLEAR_UNGUARDED = 'clearAfterDownload: SOAP cannot hold the keypad, so a punch made in the moment before ClearData would be lost unseen; no later watermark can be proven';
 
 /** Reads the whole log; body-level problems are counted as rejections before they propagate. */
 export async function readLog(o: Pick<SyncOptions, 'client' | 'ctx' | 'signal'>): Promise<AttLog> {
@@ -187,7 +188,7 @@ async function clearIfUnchanged(o: SyncOptions, downloaded: AttLog): Promise<boo
     o.ctx.log.info({ downloaded: downloaded.records.length, now: again.records.length }, 'zk-soap log changed since the download; clearing postponed to the next poll');
     return false;
   }
-  if (downloaded.errors.length > 0) o.ctx.watermark.freeze(CLEARED_UNREAD);
+  o.ctx.watermark.freeze(CLEAR_UNGUARDED);
   await o.client.call('ClearData', [{ name: 'Value', value: String(CLEAR_DATA_ATTLOG), type: 'integer' }], o.signal);
   const cp = o.ctx.checkpoint.get<SoapCheckpoint>(CHECKPOINT_KEY);
   o.ctx.checkpoint.set(CHECKPOINT_KEY, { lastTime: cp?.lastTime, rows: 0 } satisfies SoapCheckpoint);

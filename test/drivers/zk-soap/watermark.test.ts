@@ -133,15 +133,17 @@ describe('zk-soap watermark, basis download', () => {
     expect(ctx.currentWatermark()).toEqual(first);
   });
 
-  it('clearAfterDownload: a log the gateway cleared itself goes on proving, no freeze', async () => {
+  it('clearAfterDownload: the poll that clears still proves its watermark, then it freezes (SOAP cannot hold the keypad)', async () => {
     const { ctx, d, s } = await setup({ records: 20 }, { clearAfterDownload: true });
     await d.pollOnce();
     expect(s.log).toHaveLength(0);
-    expect(ctx.currentWatermark()!.seqThrough).toBe(20);
+    const proven = ctx.currentWatermark()!;
+    expect(proven.seqThrough).toBe(20);
+    expect(ctx.currentFreeze()?.reason).toMatch(/cannot hold the keypad/);
     await new Promise((resolve) => setTimeout(resolve, 1100));
     s.addPunch({ pin: '46' });
     await d.pollOnce();
-    expect(ctx.currentFreeze()).toBeUndefined();
-    expect(ctx.currentWatermark()!.seqThrough).toBe(21);
+    expect(ctx.store.size).toBe(21);
+    expect(ctx.currentWatermark()).toEqual(proven);
   });
 });
