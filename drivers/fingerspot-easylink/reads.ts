@@ -10,7 +10,7 @@
 // - A paging read is complete (the bridge said IsSession false or sent no rows) before the marker
 //   is cleared. If it saw fewer rows than /dev/info counts, the bridge's paging session was already
 //   under way (another client, or our own interrupted read): it reads once more from the start.
-// - Rows before `since` are skipped (importSince, for every read; the reconcile window), never rejected.
+// - Rows before `since` are skipped (importSince, for every read; the recovery window), never rejected.
 // - Bad rows are counted rejections; good rows of the same reply are still committed.
 import type { DriverContext } from '../../src/devices/driver.js';
 import { countCommitted, emptySyncResult, type SyncResult } from '../../src/devices/syncResult.js';
