@@ -17,6 +17,9 @@
 //   section needs a restart (logged; the running value is kept), and so does the first push device
 //   of a gateway that started without a push listener. A removed device's retained MQTT status
 //   turns `online: false`. Reloads run one after another, never interleaved.
+// - Each device's watermark (src/devices/watermark.ts) lives in the buffer; it is published
+//   retained (`{prefix}/{site}/{deviceId}/watermark`) when it changes, after every CONNACK and when
+//   a reload starts the device, so a restart or an outage of the broker republishes it.
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { ApiServer, ApiStarter, GatewayView } from './api/view.js';
@@ -29,11 +32,13 @@ import { createDriverContext } from './devices/context.js';
 import { DeviceStates, type DeviceSnapshot } from './devices/deviceState.js';
 import { needsPushListener, type AnyDriverDefinition } from './devices/definition.js';
 import { DeviceSupervisor } from './devices/supervisor.js';
+import { storedWatermark } from './devices/watermark.js';
 import { createGatewayView } from './gatewayView.js';
 import { Dispatcher } from './publish/dispatcher.js';
 import { HttpsPublisher } from './publish/httpsPublisher.js';
 import { MqttPublisher } from './publish/mqttPublisher.js';
 import type { Publisher } from './publish/publisher.js';
+import type { Watermark } from './punch/watermark.js';
 import { PushListener } from './push/listener.js';
 import { codeOf } from './util/errors.js';
 import { createMetrics, type Metrics } from './util/metrics.js';
@@ -131,7 +136,11 @@ export class Gateway {
       restartMinMs: config.supervisor.restartMin,
       restartMaxMs: config.supervisor.restartMax,
       makeContext: (device, signal, onFail, log) =>
-        createDriverContext({ device, gateway: config.gateway, punches: config.punches, buffer: this.buffer, states: this.states, log, metrics: this.metrics, signal, onFail, ...(this.push ? { push: this.push } : {}) }),
+        createDriverContext({
+          device, gateway: config.gateway, punches: config.punches, buffer: this.buffer, states: this.states, log, metrics: this.metrics, signal, onFail,
+          onWatermark: (deviceId) => this.publishWatermark(deviceId),
+          ...(this.push ? { push: this.push } : {}),
+        }),
     });
     this.states.on('change', (device: DeviceSnapshot) => this.onDeviceChange(device));
     // drivers see their zone explicitly: the device's own, else the gateway's
@@ -184,6 +193,7 @@ export class Gateway {
           statusExtras: () => ({ hostClock: this.clock.latest ?? null }),
           onConnect: () => {
             for (const device of this.states.list()) this.statusPublishes.request(device.id);
+            for (const device of this.config.devices) this.publishWatermark(device.id);
           },
         }),
       );
@@ -228,6 +238,18 @@ export class Gateway {
   private publishDeviceStatus(deviceId: string): void {
     const device = this.states.get(deviceId);
     if (device) this.mqtt?.publishDeviceStatus(device.id, retainedStatusOf(device));
+  }
+
+  /** A device's watermark as the buffer keeps it (undefined: none, or the buffer is not open). */
+  watermarkOf(deviceId: string): Watermark | undefined {
+    if (!this.buffer || this.buffer.isClosed) return undefined;
+    return storedWatermark(this.buffer, { gateway: this.config.gateway.id, site: this.config.gateway.site }, deviceId);
+  }
+
+  /** Publishes a device's retained watermark, when it has one. */
+  private publishWatermark(deviceId: string): void {
+    const watermark = this.watermarkOf(deviceId);
+    if (watermark) this.mqtt?.publishDeviceWatermark(deviceId, watermark);
   }
 
   queueSnapshot(): Record<string, { pending: number; deadLetters: number }> {
@@ -302,7 +324,10 @@ export class Gateway {
       this.mqtt?.publishDeviceStatus(id, { ...retainedStatusOf(lastKnown.get(id)), online: false, lastError: 'removed from the gateway config' });
     }
     this.runningConfig = { ...current, devices: next.devices };
-    for (const device of starting) this.supervisor.add(withZone(device, current.gateway.timezone));
+    for (const device of starting) {
+      this.supervisor.add(withZone(device, current.gateway.timezone));
+      this.publishWatermark(device.id);
+    }
     this.clock.annotate();
     this.metrics.configReloads.inc({ result: 'applied' });
     this.log.info({ added, removed, changed, devices: next.devices.length }, 'config reloaded');

@@ -5,6 +5,8 @@
 //   the buffer and the push listener exist only once the gateway has started).
 // - Buffer reads and dead-letter actions use the daemon's own connection through queries.ts and
 //   throw GW_ERR_BUFFER_UNAVAILABLE once the buffer is closed.
+// - Watermarks are read from the buffer's per-device store (src/devices/watermark.ts) with the
+//   running gateway's identity; none once the buffer is closed.
 // - A replay wakes the dispatcher of every sink it queued punches for, so they go out at once
 //   instead of at the next idle poll.
 import type { BufferView, GatewayView } from './api/view.js';
@@ -14,6 +16,7 @@ import type { ClockMonitor } from './clock/clockMonitor.js';
 import type { GatewayConfig } from './config/schema.js';
 import { pushTrustOf, type AnyDriverDefinition } from './devices/definition.js';
 import type { DeviceStates } from './devices/deviceState.js';
+import { storedFreeze, storedWatermark } from './devices/watermark.js';
 import type { Driver } from './devices/driver.js';
 import { isBackfillTarget } from './devices/push.js';
 import type { Dispatcher } from './publish/dispatcher.js';
@@ -44,6 +47,8 @@ export function createGatewayView(parts: ViewedParts): GatewayView {
     devices: () => parts.config.devices,
     pushTrust: (device) => pushTrustOf(device, parts.drivers),
     states: parts.states,
+    watermark: (deviceId) => (parts.buffer && !parts.buffer.isClosed ? storedWatermark(parts.buffer, { gateway: gateway.id, site: gateway.site }, deviceId) : undefined),
+    watermarkFrozen: (deviceId) => (parts.buffer && !parts.buffer.isClosed ? storedFreeze(parts.buffer, deviceId) : undefined),
     sinkHealth: () => parts.publishers.map((p) => p.health()),
     hostClock: () => parts.clock.latest,
     unknownPushTerminals: () => parts.push?.unknown() ?? [],

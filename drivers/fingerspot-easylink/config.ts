@@ -27,8 +27,8 @@ export const fingerspotConfigSchema = baseDeviceSchema
       .regex(IMPORT_SINCE_PATTERN, 'expected a date like 2026-01-01 or 2026-01-01T00:00:00 (terminal local time)')
       .optional()
       .describe('on the first start, backfill only scans at or after this terminal-local date/time (default: the whole log)'),
-    reconcileLookback: durationKey('a reconciliation re-reads scans from this long before the last consuming read it covers', 7_200_000),
-    reconcileInterval: durationKey('re-read the whole log through /scanlog/all/paging this often and commit what is missing (0 = only after an interrupted read)', 86_400_000),
+    reconcileLookback: durationKey('the recovery after an interrupted read re-commits scans from this long before that read', 7_200_000),
+    reconcileInterval: durationKey('re-read the whole log through /scanlog/all/paging this often and commit what is missing, which also proves the completeness watermark (0 = only after an interrupted read)', 86_400_000),
     syncClock: z
       .boolean()
       .default(false)

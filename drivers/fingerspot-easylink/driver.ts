@@ -2,6 +2,8 @@
 // Each cycle: /dev/info (identity, counts, clock skew; /dev/settime when configured), then the
 // first-start backfill, or the recovery of an interrupted read, or a due reconciliation (all
 // through /scanlog/all/paging), then /scanlog/new. See reads.ts for the at-least-once argument.
+// The backfill and the reconciliation commit every row of the log (importSince is their only
+// floor), so each may prove a watermark (watermark.ts).
 // Invariants:
 // - The serial is the configured one (the bridge routes by it and /dev/info does not report one);
 //   it is reported (status.update) before the first emit.
@@ -19,7 +21,8 @@ import { isHostClockSynchronized } from '../../src/clock/hostClock.js';
 import { BadReplyError, EasyLinkClient } from './client.js';
 import { tablesWith, type CodeTables, type DevInfoReply } from './codec.js';
 import type { FingerspotConfig } from './config.js';
-import { deviceNowIn, infoFailure, loadCheckpoint, normalizeSince, pagingRead, pollNew, shiftLocal, type PagingPlan, type ReadContext, type ReadResult } from './reads.js';
+import { deviceNowIn, infoFailure, loadCheckpoint, normalizeSince, pagingRead, pollNew, shiftLocal, type PagingPlan, type PassResult, type ReadContext, type ReadResult } from './reads.js';
+import { proveByPaging } from './watermark.js';
 
 /** /dev/settime only when the terminal is off by at least this much */
 export const SET_CLOCK_THRESHOLD_SEC = 2;
@@ -93,15 +96,25 @@ export class FingerspotEasyLinkDriver implements Driver {
     let plan: PagingPlan | undefined;
     if (!cp.backfilled) plan = { since: importSince, expectedRows: info.counts.records, why: 'backfill' };
     else if (cp.inflight) plan = { since: laterOf(shiftLocal(cp.inflight.since, -this.cfg.reconcileLookback), importSince), expectedRows: info.counts.records, why: 'recover' };
-    else if (this.reconcileDue(cp.lastReconcileAtMs)) {
-      plan = { since: laterOf(shiftLocal(r.deviceNow(), -(this.cfg.reconcileInterval + this.cfg.reconcileLookback)), importSince), expectedRows: info.counts.records, why: 'reconcile' };
-    }
+    else if (this.reconcileDue(cp.lastReconcileAtMs)) plan = { since: importSince, expectedRows: info.counts.records, why: 'reconcile' };
     if (plan) {
       if (plan.why === 'recover') this.ctx.log.warn({ code: 'GW_ERR_DOWNLOAD_INCOMPLETE', since: plan.since, inflight: cp.inflight }, 'an earlier read may have lost scans from /scanlog/new; re-reading through paging');
-      this.report(plan.why, await pagingRead(r, plan));
+      const result = await pagingRead(r, plan);
+      this.report(plan.why, result);
+      await this.prove(info, plan, result);
     }
     this.report('new', await pollNew(r));
     this.ctx.status.seen();
+  }
+
+  /** The watermark of a complete paging read (watermark.ts), or a line saying why it proves none. */
+  private async prove(info: InfoOk, plan: PagingPlan, result: PassResult): Promise<void> {
+    const recordsNow = async (): Promise<number | undefined> => {
+      const after = await this.client.info(this.loop.signal);
+      return after.kind === 'info' ? after.counts.records : undefined;
+    };
+    const none = await proveByPaging({ ctx: this.ctx, serial: this.cfg.serial, readingLocal: info.deviceTime, plan, result, recordsNow });
+    if (none) this.ctx.log.info({ read: plan.why, why: none }, 'easylink paging proves no watermark');
   }
 
   private reconcileDue(lastMs: number | undefined): boolean {

@@ -10,7 +10,7 @@
 // - A paging read is complete (the bridge said IsSession false or sent no rows) before the marker
 //   is cleared. If it saw fewer rows than /dev/info counts, the bridge's paging session was already
 //   under way (another client, or our own interrupted read): it reads once more from the start.
-// - Rows before `since` are skipped (importSince, for every read; the reconcile window), never rejected.
+// - Rows before `since` are skipped (importSince, for every read; the recovery window), never rejected.
 // - Bad rows are counted rejections; good rows of the same reply are still committed.
 import type { DriverContext } from '../../src/devices/driver.js';
 import { countCommitted, emptySyncResult, type SyncResult } from '../../src/devices/syncResult.js';
@@ -34,6 +34,11 @@ export interface EasyLinkCheckpoint {
   lastReconcileAtMs?: number;
   /** newest committed scan, terminal wall time */
   lastLocalTime?: string;
+  /**
+   * the first row of the log (its fields as JSON) at the last paging that proved a watermark; null:
+   * the log was empty then. A later paging that starts with another row read a cleared or replaced log.
+   */
+  provenFirstRow?: string | null;
 }
 
 export interface ReadContext {
@@ -153,7 +158,7 @@ export interface PagingPlan {
 }
 
 /** A whole-log paging read, committed page by page; the marker is cleared after the last page. */
-export async function pagingRead(r: ReadContext, plan: PagingPlan): Promise<ReadResult> {
+export async function pagingRead(r: ReadContext, plan: PagingPlan): Promise<PassResult> {
   const startedLocal = r.deviceNow();
   let cp = loadCheckpoint(r.ctx, r.serial);
   if (!cp.inflight) {
@@ -170,7 +175,7 @@ export async function pagingRead(r: ReadContext, plan: PagingPlan): Promise<Read
  * The whole log through the paging session, committed page by page without checkpoint values; a
  * second pass from the start when the first saw fewer rows than /dev/info counts.
  */
-export async function pagingPasses(r: ReadContext, plan: PagingPlan): Promise<ReadResult & { newest?: string }> {
+export async function pagingPasses(r: ReadContext, plan: PagingPlan): Promise<PassResult> {
   const first = await pagingPass(r, plan);
   if (plan.expectedRows === undefined || first.rows >= plan.expectedRows) return first;
   r.ctx.log.warn({ code: 'GW_ERR_DOWNLOAD_INCOMPLETE', seen: first.rows, expected: plan.expectedRows, why: plan.why }, 'paging read saw fewer rows than /dev/info counts (a paging session already under way?); reading once more');
@@ -182,12 +187,15 @@ export async function pagingPasses(r: ReadContext, plan: PagingPlan): Promise<Re
 function mergeResults(a: PassResult, b: PassResult): PassResult {
   return {
     rows: b.rows, emitted: a.emitted + b.emitted, inserted: a.inserted + b.inserted, duplicates: a.duplicates + b.duplicates,
-    skipped: b.skipped, rejected: a.rejected + b.rejected, newest: latest(a.newest, b.newest),
+    skipped: b.skipped, rejected: a.rejected + b.rejected, newest: latest(a.newest, b.newest), ...(b.first !== undefined ? { first: b.first } : {}),
   };
 }
 
-interface PassResult extends ReadResult {
+/** One paging pass (or two merged): the counts, the newest scan, and the first row of the log. */
+export interface PassResult extends ReadResult {
   newest?: string;
+  /** the log's first row as sent (fields as JSON); undefined for an empty log */
+  first?: string;
 }
 
 async function pagingPass(r: ReadContext, plan: PagingPlan): Promise<PassResult> {
@@ -197,6 +205,7 @@ async function pagingPass(r: ReadContext, plan: PagingPlan): Promise<PassResult>
     const reply = await r.client.scanlogPage(r.pageSize, r.signal);
     if (reply.kind === 'failed') throw bridgeFailure('/scanlog/all/paging', reply.message);
     if (reply.kind === 'no-data') break;
+    if (page === 1 && reply.rows[0]) result.first = JSON.stringify(reply.rows[0].fields);
     const raws = punchesOf(r, reply, 'paging', plan.since, result);
     if (raws.length > 0) {
       countCommitted(result, raws.length, await r.ctx.emitMany(raws));

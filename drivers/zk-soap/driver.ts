@@ -4,7 +4,9 @@
 // - A failed poll marks the device offline with the error and is retried with backoff (capped
 //   at pollInterval); it never advances the checkpoint (sync.ts) and never throws out of the driver.
 // - The clock is measured (GetDate) each poll when the terminal answers it; SetDate only when
-//   syncClock is on and the gateway clock is trusted (src/clock/hostClock.ts).
+//   syncClock is on and the gateway clock is trusted (src/clock/hostClock.ts). The last reading,
+//   taken just before GetAttLog, is the proof of the poll's watermark (sync.ts); a terminal that
+//   does not answer GetDate proves none.
 // - The punch-id serial is the configured `serial` (else the device id): SOAP offers no serial
 //   that is certain on every firmware, and ids must not change between polls.
 // - Nothing keeps running after `stop()` resolves.
@@ -70,7 +72,7 @@ export class ZkSoapDriver implements Driver {
   /** One poll now (tests and `pull`): clock, then the log. */
   async pollOnce(): Promise<void> {
     const clock = await this.measureClock();
-    const result = await syncAttendance({ client: this.client, ctx: this.ctx, cfg: this.cfg, signal: this.loop.signal });
+    const result = await syncAttendance({ client: this.client, ctx: this.ctx, cfg: this.cfg, signal: this.loop.signal, ...(clock ? { clockReading: clock.deviceTime } : {}) });
     this.ctx.status.seen();
     this.ctx.status.update({
       online: true,

@@ -14,8 +14,16 @@
 // - ClearData runs only when configured, only after every batch committed, and only when a
 //   second read right before it still shows exactly the rows committed. A punch made in the
 //   moment between that read and ClearData is the remaining risk (SOAP has no "disable device").
+// - Completeness watermark (basis `download`, README "Completeness watermark"): given the
+//   terminal clock read (GetDate) just before GetAttLog, a poll whose batches all committed, whose
+//   log has no row that failed to decode, and whose log still holds the row the last complete poll
+//   ended on (`rowKey` at index `rows − 1`) declares that reading less RECORD_SETTLE_SEC. A log
+//   shorter than `rows`, or with another row there, was cleared or replaced behind the gateway:
+//   the watermark freezes. So does the first ClearData: SOAP cannot hold the keypad, so a punch made
+//   between the second read and ClearData would be gone unseen, stamped after the last proof.
 import type { DriverContext } from '../../src/devices/driver.js';
 import { countCommitted, emptySyncResult, type SyncResult } from '../../src/devices/syncResult.js';
+import { completeThroughOfReading } from '../../src/devices/watermark.js';
 import type { RawPunch } from '../../src/punch/punch.js';
 import { rejectionCode } from '../../src/util/catalogue.js';
 import { DecodeError, GatewayError } from '../../src/util/errors.js';
@@ -33,6 +41,8 @@ export interface SoapCheckpoint {
   lastTime?: string;
   /** rows the log had at the end of the last complete poll */
   rows: number;
+  /** the row at index `rows − 1` then (its fields as JSON): still there means the log was only appended to */
+  rowKey?: string;
 }
 
 /** One poll: the shared counts (src/devices/syncResult.ts; `skipped`: rows before `since`) and the log it read. */
@@ -54,7 +64,12 @@ export interface SyncOptions {
   since?: string;
   /** after each committed batch: records handled so far, of all the log's records */
   onEmit?: (done: number, total: number) => void;
+  /** the terminal clock (GetDate) read just before this poll, device wall time: the watermark's proof */
+  clockReading?: string;
 }
+
+const LOG_REPLACED = 'the terminal log no longer holds the row the last complete poll ended on (cleared or replaced behind the gateway): punches made since may be gone';
+const CLEAR_UNGUARDED = 'clearAfterDownload: SOAP cannot hold the keypad, so a punch made in the moment before ClearData would be lost unseen; no later watermark can be proven';
 
 /** Reads the whole log; body-level problems are counted as rejections before they propagate. */
 export async function readLog(o: Pick<SyncOptions, 'client' | 'ctx' | 'signal'>): Promise<AttLog> {
@@ -86,10 +101,26 @@ export async function syncAttendance(o: SyncOptions): Promise<SoapSyncResult> {
     return result;
   }
   const checkpoint = o.ctx.checkpoint.get<SoapCheckpoint>(CHECKPOINT_KEY);
+  const continuity = continuityOf(log, checkpoint);
+  if (continuity === 'broken') o.ctx.watermark.freeze(LOG_REPLACED);
   const fresh = newRecords(log.records, rows, checkpoint);
-  await emitInBatches(o, fresh, { rows, checkpoint, result, checkpointed: true });
+  await emitInBatches(o, fresh, { rows, checkpoint, result, checkpointed: true, rowKey: rowKeyAt(log, rows - 1) });
+  if (o.clockReading !== undefined && continuity === 'kept' && log.errors.length === 0) {
+    await o.ctx.watermark.advance({ completeThroughLocal: completeThroughOfReading(o.clockReading), basis: 'download' });
+  }
   if (o.cfg.clearAfterDownload && rows > 0) result.cleared = await clearIfUnchanged(o, log);
   return result;
+}
+
+/**
+ * Whether the log is the one the last complete poll read, grown only at its end: `kept`, `broken`
+ * (shorter, or another row where it ended), or `unknown` (a checkpoint from before `rowKey` existed).
+ */
+function continuityOf(log: AttLog, cp: SoapCheckpoint | undefined): 'kept' | 'broken' | 'unknown' {
+  if (!cp || cp.rows === 0) return 'kept';
+  if (log.records.length + log.errors.length < cp.rows) return 'broken';
+  if (cp.rowKey === undefined) return 'unknown';
+  return rowKeyAt(log, cp.rows - 1) === cp.rowKey ? 'kept' : 'broken';
 }
 
 /** The records a poll must commit, oldest first (stable for equal times). */
@@ -105,13 +136,16 @@ interface EmitPlan {
   result: SoapSyncResult;
   /** false in backfill mode: the batches carry no checkpoint values */
   checkpointed: boolean;
+  /** the key of the log's last row, kept with `rows` */
+  rowKey?: string | undefined;
 }
 
 async function emitInBatches(o: SyncOptions, fresh: AttRecord[], plan: EmitPlan): Promise<void> {
   let lastTime = plan.checkpoint?.lastTime;
   const previousRows = plan.checkpoint?.rows ?? 0;
+  const done = (): SoapCheckpoint => ({ lastTime, rows: plan.rows, ...(plan.rowKey !== undefined ? { rowKey: plan.rowKey } : {}) });
   if (fresh.length === 0) {
-    if (plan.checkpointed && plan.checkpoint?.rows !== plan.rows) await o.ctx.emitMany([], { [CHECKPOINT_KEY]: { lastTime, rows: plan.rows } satisfies SoapCheckpoint });
+    if (plan.checkpointed && (plan.checkpoint?.rows !== plan.rows || plan.checkpoint.rowKey !== plan.rowKey)) await o.ctx.emitMany([], { [CHECKPOINT_KEY]: done() });
     return;
   }
   for (let from = 0; from < fresh.length; from += BATCH) {
@@ -120,7 +154,7 @@ async function emitInBatches(o: SyncOptions, fresh: AttRecord[], plan: EmitPlan)
     const last = from + BATCH >= fresh.length;
     const newest = batch[batch.length - 1]!.localTime;
     lastTime = lastTime === undefined || newest > lastTime ? newest : lastTime;
-    const cp: SoapCheckpoint = { lastTime, rows: last ? plan.rows : previousRows };
+    const cp: SoapCheckpoint = last ? done() : { lastTime, rows: previousRows, ...(plan.checkpoint?.rowKey !== undefined ? { rowKey: plan.checkpoint.rowKey } : {}) };
     const committed = await o.ctx.emitMany(batch.map((r) => toRawPunch(r, o.cfg)), plan.checkpointed ? { [CHECKPOINT_KEY]: cp } : undefined);
     countCommitted(plan.result, batch.length, committed);
     o.onEmit?.(plan.result.skipped + plan.result.rejected + plan.result.emitted, plan.rows);
@@ -138,12 +172,15 @@ export function toRawPunch(r: AttRecord, cfg: Pick<ZkSoapConfig, 'stateMap' | 'v
   };
 }
 
+/** The row at `index` of the log as it was sent (fields as JSON, or the excerpt of a bad row); undefined when there is none. */
+function rowKeyAt(log: AttLog, index: number): string | undefined {
+  const row = log.records.find((r) => r.row === index) ?? log.errors.find((e) => e.row === index);
+  if (!row) return undefined;
+  return 'fields' in row ? JSON.stringify(row.fields) : row.excerpt;
+}
+
 function lastRowKey(log: AttLog): string {
-  const last = [...log.records, ...log.errors].reduce<{ row: number; key: string } | undefined>((max, r) => {
-    const key = 'fields' in r ? JSON.stringify(r.fields) : r.excerpt;
-    return max === undefined || r.row > max.row ? { row: r.row, key } : max;
-  }, undefined);
-  return last?.key ?? '';
+  return rowKeyAt(log, log.records.length + log.errors.length - 1) ?? '';
 }
 
 async function clearIfUnchanged(o: SyncOptions, downloaded: AttLog): Promise<boolean> {
@@ -153,6 +190,7 @@ async function clearIfUnchanged(o: SyncOptions, downloaded: AttLog): Promise<boo
     o.ctx.log.info({ downloaded: downloaded.records.length, now: again.records.length }, 'zk-soap log changed since the download; clearing postponed to the next poll');
     return false;
   }
+  o.ctx.watermark.freeze(CLEAR_UNGUARDED);
   await o.client.call('ClearData', [{ name: 'Value', value: String(CLEAR_DATA_ATTLOG), type: 'integer' }], o.signal);
   const cp = o.ctx.checkpoint.get<SoapCheckpoint>(CHECKPOINT_KEY);
   o.ctx.checkpoint.set(CHECKPOINT_KEY, { lastTime: cp?.lastTime, rows: 0 } satisfies SoapCheckpoint);

@@ -153,7 +153,7 @@ export class ZkTcpDriver implements Driver {
     }
     const result = await syncAttendance({ client, ctx: this.ctx, cfg: this.cfg, serial: this.serial(), quirks: this.quirks, signal: this.halt.signal });
     this.ctx.status.seen();
-    this.ctx.status.update({ details: { ...this.details(), recordSize: result.recordSize, records: result.records } });
+    this.ctx.status.update({ details: { ...this.details(), recordSize: result.recordSize, records: result.records, unheldRecords: result.unheld } });
     const level = result.emitted > 0 || result.rejected > 0 ? 'info' : 'debug';
     this.ctx.log[level]({ ...result }, 'zk sync done');
   }

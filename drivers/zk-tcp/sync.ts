@@ -8,15 +8,23 @@
 //   terminal swapped), the whole log is emitted again; punch ids make the repeats duplicates.
 // - The log is cleared only when configured, only after every batch committed, and only when
 //   the terminal (held disabled) still has exactly the records that were downloaded.
+// - Completeness watermark (basis `download`, README "Completeness watermark"): the terminal clock
+//   is read right before the log is downloaded; once every batch committed, and when every record
+//   of the log is held (committed, or quarantined by the edge rules: `unheld` is 0), the reading
+//   less RECORD_SETTLE_SEC is declared. A failed download or commit declares nothing. A log that no
+//   longer holds the last committed record where it was (cleared, rotated, swapped behind the
+//   gateway), or a clear of records the gateway does not hold, freezes the watermark: punches may
+//   be gone that nobody read. `pull` (since mode) neither reads the clock nor declares.
 import type { DriverContext } from '../../src/devices/driver.js';
 import { countCommitted, emptySyncResult, type SyncResult } from '../../src/devices/syncResult.js';
+import { completeThroughOfReading } from '../../src/devices/watermark.js';
 import type { RawPunch } from '../../src/punch/punch.js';
 import { rejectionCode } from '../../src/util/catalogue.js';
 import { DecodeError, GatewayError, errorMessage } from '../../src/util/errors.js';
-import { decodeAttendanceAt, type AttendanceDataset, type ZkRecord } from './codec.js';
+import { decodeAttendanceAt, formatWallTime, type AttendanceDataset, type ZkRecord } from './codec.js';
 import type { ProgressFn, ZkClient } from './client.js';
 import type { ZkTcpConfig } from './config.js';
-import { clearAttendance, readAttendance, readSizes, readUsers, withDeviceDisabled } from './device.js';
+import { clearAttendance, readAttendance, readClock, readSizes, readUsers, withDeviceDisabled } from './device.js';
 import type { ZkQuirks } from './models.js';
 import { ATTLOG_LAYOUTS } from './tables.js';
 
@@ -33,6 +41,8 @@ export interface AttlogCheckpoint {
   /** hex of record `count - 1` */
   lastKey?: string;
   lastTime?: string;
+  /** records before `count` that the buffer holds neither as a punch nor in quarantine (undecodable, no PIN, before importSince) */
+  unheld?: number;
 }
 
 export interface SyncOptions {
@@ -55,20 +65,33 @@ export interface AttlogSyncResult extends SyncResult {
   records: number;
   recordSize: number;
   cleared: boolean;
+  /** records of the whole log the buffer holds neither as a punch nor in quarantine: while any, no watermark */
+  unheld: number;
 }
 
+const LOG_LOST = 'the terminal log no longer holds the last record the gateway committed (cleared, rotated or swapped behind the gateway): punches made after the last download may be gone';
+const CLEARED_UNHELD = 'clearAfterDownload cleared records of the terminal log that the gateway could not read or skipped (importSince)';
+
 export async function syncAttendance(o: SyncOptions): Promise<AttlogSyncResult> {
-  const checkpoint = o.since === undefined ? o.ctx.checkpoint.get<AttlogCheckpoint>(CHECKPOINT_KEY) : undefined;
-  const download = (): Promise<{ set: AttendanceDataset; count: number }> => downloadLog(o, checkpoint);
-  const { set, count } = o.cfg.disableDuringDownload
+  const daemon = o.since === undefined;
+  const checkpoint = daemon ? o.ctx.checkpoint.get<AttlogCheckpoint>(CHECKPOINT_KEY) : undefined;
+  const download = async (): Promise<{ set: AttendanceDataset; count: number; reading: string | undefined }> => {
+    // the watermark's clock: read before the log, so every record stamped earlier is in it
+    const reading = daemon ? formatWallTime(await readClock(o.client)) : undefined;
+    return { ...(await downloadLog(o, checkpoint)), reading };
+  };
+  const { set, count, reading } = o.cfg.disableDuringDownload
     ? await withDeviceDisabled(o.client, DISABLE_TIMEOUT_SEC, download)
     : await download();
-  const result: AttlogSyncResult = { records: set.count, recordSize: set.recordSize, ...emptySyncResult(), cleared: false };
-  const start = o.since === undefined ? resumeIndex(set, checkpoint, o.serial) : 0;
+  const result: AttlogSyncResult = { records: set.count, recordSize: set.recordSize, ...emptySyncResult(), cleared: false, unheld: 0 };
+  const start = daemon ? resumeIndex(set, checkpoint, o.serial) : 0;
+  if (daemon && start === 0 && (checkpoint?.count ?? 0) > 0) o.ctx.watermark.freeze(LOG_LOST);
+  result.unheld = start > 0 ? (checkpoint?.unheld ?? 0) : 0;
   const pins = await pinResolver(o.client, set, count);
   const sinceLimit = o.since ?? (checkpoint === undefined ? o.cfg.importSince : undefined);
   await emitFrom(o, { set, start, pins, sinceLimit, result });
-  if (o.cfg.clearAfterDownload && o.since === undefined && set.count > 0) result.cleared = await clearIfUnchanged(o, set);
+  if (reading !== undefined && result.unheld === 0) await o.ctx.watermark.advance({ completeThroughLocal: completeThroughOfReading(reading), basis: 'download' });
+  if (o.cfg.clearAfterDownload && daemon && set.count > 0) result.cleared = await clearIfUnchanged(o, set, result.unheld);
   return result;
 }
 
@@ -129,7 +152,8 @@ async function emitFrom(o: SyncOptions, plan: EmitPlan): Promise<void> {
       else if (plan.sinceLimit !== undefined && raw.localTime < plan.sinceLimit) result.skipped++;
       else raws.push(raw);
     }
-    const cp: AttlogCheckpoint = { serial: o.serial, count: to, recordSize: set.recordSize, lastKey: recordKey(set, to - 1), lastTime: raws.at(-1)?.localTime };
+    result.unheld += to - from - raws.length;
+    const cp: AttlogCheckpoint = { serial: o.serial, count: to, recordSize: set.recordSize, lastKey: recordKey(set, to - 1), lastTime: raws.at(-1)?.localTime, unheld: result.unheld };
     const committed = await o.ctx.emitMany(raws, o.since === undefined ? { [CHECKPOINT_KEY]: cp } : undefined);
     countCommitted(result, raws.length, committed);
     o.onEmit?.(to - plan.start, set.count - plan.start);
@@ -160,13 +184,14 @@ function toRawPunch(ctx: DriverContext, set: AttendanceDataset, index: number, p
   };
 }
 
-async function clearIfUnchanged(o: SyncOptions, set: AttendanceDataset): Promise<boolean> {
+async function clearIfUnchanged(o: SyncOptions, set: AttendanceDataset, unheld: number): Promise<boolean> {
   return withDeviceDisabled(o.client, DISABLE_TIMEOUT_SEC, async () => {
     const now = (await readSizes(o.client)).records;
     if (now !== set.count) {
       o.ctx.log.info({ downloaded: set.count, now }, 'zk log changed since the download; clearing postponed to the next sync');
       return false;
     }
+    if (unheld > 0) o.ctx.watermark.freeze(CLEARED_UNHELD);
     await clearAttendance(o.client);
     o.ctx.checkpoint.set(CHECKPOINT_KEY, { serial: o.serial, count: 0, recordSize: set.recordSize } satisfies AttlogCheckpoint);
     o.ctx.log.info({ cleared: set.count }, 'zk attendance log cleared after a committed download');

@@ -7,6 +7,7 @@
 //   gateway.timezone), or an instant with Z/offset; see timeBounds.ts.
 import { z } from 'zod';
 import { punchSchema } from '../punch/punch.js';
+import { watermarkSchema } from '../punch/watermark.js';
 
 const PUNCH_ID = /^[0-9a-f]{32}$/;
 export const TIME_PARAM = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
@@ -86,6 +87,10 @@ export const deviceBody = z.object({
   rejected: z.record(z.string(), z.number()),
   recentRejects: z.array(z.object({ at: z.string(), reason: z.string(), detail: z.string().optional() })),
   details: z.record(z.string(), z.unknown()),
+  /** the completeness watermark/v1 (the retained MQTT object); null while none was proven */
+  watermark: watermarkSchema.nullable(),
+  /** why the watermark can no longer advance (the terminal's record lost what the gateway never read); null while it can */
+  watermarkFrozen: z.object({ reason: z.string(), at: z.string() }).nullable(),
   /** push devices only: what authenticates their requests (DriverDefinition.push, src/devices/definition.ts) */
   trust: z.object({ authenticated: z.boolean(), by: z.array(z.enum(['allowFrom', 'commKey', 'host'])) }).optional(),
 });

@@ -1,8 +1,8 @@
 // Gauges computed when Prometheus scrapes /metrics, from the buffer and the device states, so they
 // are never stale and cost nothing between scrapes.
 // Invariants:
-// - Per-device gauges are reset first: a device removed from the config, or one with no punch or
-//   no clock reading yet, has no series rather than a made-up 0.
+// - Per-device gauges are reset first: a device removed from the config, or one with no punch,
+//   no clock reading or no watermark yet, has no series rather than a made-up 0.
 // - Nothing here writes to the buffer.
 import type { GatewayView } from './view.js';
 
@@ -26,6 +26,11 @@ export function refreshScrapeGauges(view: GatewayView, nowMs = Date.now()): void
   metrics.deviceLastPunchAge.reset();
   metrics.deviceClockSkew.reset();
   metrics.deviceUp.reset();
+  metrics.deviceCompleteThrough.reset();
+  for (const device of view.devices()) {
+    const watermark = view.watermark(device.id);
+    if (watermark) metrics.deviceCompleteThrough.set({ device: device.id }, Date.parse(watermark.completeThrough) / 1000);
+  }
   for (const device of view.states.list()) {
     metrics.deviceUp.set({ device: device.id }, device.online ? 1 : 0);
     if (device.lastPunchAt) metrics.deviceLastPunchAge.set({ device: device.id }, Math.max(0, (nowMs - Date.parse(device.lastPunchAt)) / 1000));

@@ -9,6 +9,7 @@
 //   sections, which only a restart changes.
 // - Buffer reads and the dead-letter actions throw GatewayError GW_ERR_BUFFER_UNAVAILABLE once the
 //   buffer is closed (the app answers 503); `buffer.isClosed()` and `buffer.sinks()` never throw.
+// - `watermark` and `watermarkFrozen` read what the buffer keeps (undefined once it is closed).
 // - The API changes nothing but this: it replays or purges dead letters (a replay wakes the
 //   dispatcher of every sink it queued punches for), and queues a backfill on a push terminal.
 import type { Logger } from 'pino';
@@ -18,6 +19,8 @@ import type { HostClockStatus } from '../clock/hostClock.js';
 import type { DeviceConfig, GatewayConfig } from '../config/schema.js';
 import type { DeviceStates } from '../devices/deviceState.js';
 import type { PushTrust } from '../devices/facets.js';
+import type { WatermarkFrozen } from '../devices/watermark.js';
+import type { Watermark } from '../punch/watermark.js';
 import type { SinkHealth } from '../publish/publisher.js';
 import type { UnknownTerminal } from '../push/listener.js';
 import type { Metrics } from '../util/metrics.js';
@@ -44,6 +47,10 @@ export interface GatewayView {
   pushTrust(device: DeviceConfig): PushTrust | undefined;
   /** what each device's driver last reported */
   readonly states: Pick<DeviceStates, 'get' | 'list'>;
+  /** the device's completeness watermark (watermark/v1); undefined while none was proven */
+  watermark(deviceId: string): Watermark | undefined;
+  /** why the device's watermark can no longer advance; undefined while it can */
+  watermarkFrozen(deviceId: string): WatermarkFrozen | undefined;
   /** each sink's health, in the order the gateway created the sinks */
   sinkHealth(): SinkHealth[];
   /** the last host clock check; undefined before the first */

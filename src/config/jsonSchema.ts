@@ -1,15 +1,18 @@
 // JSON Schemas generated from the zod schemas: config/config.schema.json (what editors use to
-// check a config.yaml) and config/punch-v1.schema.json (what central consumers validate against).
+// check a config.yaml), config/punch-v1.schema.json and config/watermark-v1.schema.json (what
+// central consumers validate against).
 // Never hand-edit the generated files: run `npm run schema`. A test fails when they are stale.
 import { z } from 'zod';
 import type { AnyDriverDefinition } from '../devices/definition.js';
 import { punchSchema } from '../punch/punch.js';
+import { watermarkSchema } from '../punch/watermark.js';
 import { SECRET_FILE_KEYS } from './load.js';
 import { buildDocumentationSchema } from './schema.js';
 
 export const SCHEMA_FILES = {
   config: 'config/config.schema.json',
   punch: 'config/punch-v1.schema.json',
+  watermark: 'config/watermark-v1.schema.json',
 } as const;
 
 type JsonObject = Record<string, unknown>;
@@ -49,10 +52,19 @@ export function punchJsonSchema(): Record<string, unknown> {
   };
 }
 
+export function watermarkJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(watermarkSchema, { io: 'output', target: 'draft-2020-12' }),
+    $id: 'https://absensi-gateway.local/schema/watermark-v1.schema.json',
+    title: 'watermark/v1',
+  };
+}
+
 /** The files' contents; `drivers` are the families whose entries config.schema.json describes (the build's: src/drivers.ts). */
 export function renderSchemaFiles(drivers: readonly AnyDriverDefinition[]): Record<string, string> {
   return {
     [SCHEMA_FILES.config]: `${JSON.stringify(configJsonSchema(drivers), null, 2)}\n`,
     [SCHEMA_FILES.punch]: `${JSON.stringify(punchJsonSchema(), null, 2)}\n`,
+    [SCHEMA_FILES.watermark]: `${JSON.stringify(watermarkJsonSchema(), null, 2)}\n`,
   };
 }

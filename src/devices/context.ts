@@ -16,6 +16,8 @@
 //   code the catalogue gives that reason (src/util/catalogue.ts); the warning lines go through a
 //   LogLimiter per device context keyed by reason, so a flood of bad input cannot flood the
 //   journal (held-back lines are summarized with their count, also when the driver stops).
+// - `watermark.advance` reads the buffer's head only once every emit this context had started
+//   has settled (watermark.ts has the whole argument for seqThrough).
 import type { Logger } from 'pino';
 import type { CommitBatch, CommitResult, PunchBuffer, QuarantineEntry } from '../buffer/punchBuffer.js';
 import { normalizePunch, type UnsequencedPunch } from '../punch/normalize.js';
@@ -28,6 +30,7 @@ import type { BaseDeviceConfig, DriverContext, EmitResult } from './driver.js';
 import type { PushRegistrar } from './push.js';
 import { quarantineEntryOf } from './quarantineEntry.js';
 import { boundStatusUpdate } from './statusBounds.js';
+import { createWatermarkReporter } from './watermark.js';
 
 export interface ContextDeps {
   device: BaseDeviceConfig;
@@ -42,6 +45,8 @@ export interface ContextDeps {
   now?: () => number;
   /** the push listener, when the gateway runs one */
   push?: PushRegistrar;
+  /** the device's watermark changed in the buffer (advanced or frozen): the gateway publishes it */
+  onWatermark?(deviceId: string): void;
 }
 
 /** emit() calls of one event-loop turn are committed together, this many at a time */
@@ -84,10 +89,16 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
     if (result.inserted > 0) log.debug({ inserted: result.inserted, duplicates: result.duplicates }, 'punches committed');
     return { result, punchAt };
   };
-  const emitMany = async (raws: RawPunch[], checkpoint?: Record<string, unknown>): Promise<EmitResult> => {
-    const { result } = await commit(raws, checkpoint);
-    return { inserted: result.inserted, duplicates: result.duplicates, quarantined: result.quarantined };
+  // every emit not yet settled, so a watermark reads the head only after them
+  const unsettled = new Set<Promise<unknown>>();
+  const tracked = <T>(promise: Promise<T>): Promise<T> => {
+    unsettled.add(promise);
+    const forget = (): void => void unsettled.delete(promise);
+    promise.then(forget, forget);
+    return promise;
   };
+  const emitMany = (raws: RawPunch[], checkpoint?: Record<string, unknown>): Promise<EmitResult> =>
+    tracked(commit(raws, checkpoint).then(({ result }) => ({ inserted: result.inserted, duplicates: result.duplicates, quarantined: result.quarantined })));
   // Single emits of one event-loop turn share one normalization pass and one commit, like an
   // emitMany; each caller still learns what became of its own punch.
   const singles: { raw: RawPunch; resolve(result: EmitResult): void; reject(error: unknown): void }[] = [];
@@ -110,10 +121,12 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
     );
   };
   const emit = (raw: RawPunch): Promise<EmitResult> =>
-    new Promise((resolve, reject) => {
-      singles.push({ raw, resolve, reject });
-      if (singles.length === 1) queueMicrotask(flushSingles);
-    });
+    tracked(
+      new Promise((resolve, reject) => {
+        singles.push({ raw, resolve, reject });
+        if (singles.length === 1) queueMicrotask(flushSingles);
+      }),
+    );
   return {
     deviceId,
     log,
@@ -134,6 +147,16 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
     },
     emit,
     emitMany,
+    watermark: createWatermarkReporter({
+      deviceId,
+      zone: device.timezone ?? deps.gateway.timezone,
+      gateway: deps.gateway,
+      buffer,
+      log,
+      commitsSettled: async () => void (await Promise.allSettled([...unsettled])),
+      ...(deps.onWatermark ? { onChange: deps.onWatermark } : {}),
+      ...(deps.now ? { now: deps.now } : {}),
+    }),
     fail: (error) => deps.onFail(error),
     ...(deps.push ? { push: deps.push } : {}),
   };

@@ -11,8 +11,12 @@
 //   terminal, and a pull driver advances its checkpoint, only after they resolve.
 // - A driver handles its own reconnects; `ctx.fail` is for errors it cannot recover from, after
 //   which the supervisor stops it and starts a fresh instance with backoff.
+// - A driver declares a completeness watermark (`ctx.watermark.advance`) only for what its protocol
+//   proves, after the commits the proof rests on resolved; one that can prove nothing never calls
+//   it. The core's side of it (seqThrough, persistence, never backwards) is watermark.ts.
 import type { Logger } from 'pino';
 import type { RawPunch } from '../punch/punch.js';
+import type { Watermark, WatermarkBasis } from '../punch/watermark.js';
 import type { RejectionReason } from '../util/catalogue.js';
 import type { PushRegistrar } from './push.js';
 
@@ -53,6 +57,32 @@ export interface CheckpointStore {
   set(key: string, value: unknown): void;
 }
 
+/** What a driver proved about its terminal's record (DESIGN.md "Completeness watermark"). */
+export interface WatermarkDeclaration {
+  /**
+   * device wall time `YYYY-MM-DDTHH:mm:ss`: every record the terminal had stamped at or before it
+   * is committed (or, refused by the edge rules, quarantined) — the driver has awaited those commits
+   */
+  completeThroughLocal: string;
+  basis: WatermarkBasis;
+}
+
+export interface WatermarkReporter {
+  /**
+   * Declares a proven watermark. The core gives it the zone's offset and the buffer's head seq,
+   * keeps it in the buffer and publishes it. Resolves with the watermark in force: the earlier one
+   * when this one is not later (never backwards), none while there is none. Rejects
+   * (GW_ERR_BUFFER_UNAVAILABLE) when the buffer is closed.
+   */
+  advance(declaration: WatermarkDeclaration): Promise<Watermark | undefined>;
+  /**
+   * The terminal's record has lost what the gateway never read (a log cleared or replaced behind
+   * its back): no later watermark can be proven. The last one stays, true as it was; `reason`
+   * shows on the status page. Kept in the buffer.
+   */
+  freeze(reason: string): void;
+}
+
 export interface EmitResult {
   /** punches newly committed */
   inserted: number;
@@ -72,6 +102,8 @@ export interface DriverContext {
   emit(raw: RawPunch): Promise<EmitResult>;
   /** Commit punches and, in the same transaction, checkpoint values. Resolves after COMMIT. */
   emitMany(raws: RawPunch[], checkpoint?: Record<string, unknown>): Promise<EmitResult>;
+  /** Completeness watermark of this device: only for what the protocol proves. */
+  readonly watermark: WatermarkReporter;
   /** Give up: the supervisor restarts the driver with backoff. */
   fail(error: Error): void;
   /** The push listener, for drivers of terminals that call the gateway (zk-push); absent otherwise. */

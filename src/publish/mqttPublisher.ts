@@ -5,6 +5,9 @@
 //   message id, identifies a punch.
 // - The retained `{prefix}/{site}/gateway/{gatewayId}/status` says online:true after every
 //   connect; the broker's Last Will replaces it with online:false when the gateway vanishes.
+// - Retained device statuses and watermarks (`…/{deviceId}/status`, `…/{deviceId}/watermark`) are
+//   published only while connected; `onConnect` lets the gateway publish them afresh after every
+//   CONNACK, so a change made while the broker was away is never lost for good.
 // - MQTT 5 brokers get user property `punch-id` and content type application/json; with
 //   protocolVersion auto, a broker refusing v5 is retried as 3.1.1 and remembered.
 // - Reconnects back off exponentially from reconnectMinMs to reconnectMaxMs, reset on CONNACK.
@@ -252,6 +255,12 @@ export class MqttPublisher implements Publisher {
   publishDeviceStatus(deviceId: string, status: Record<string, unknown>): void {
     if (!this.client?.connected) return;
     this.publishStatus(this.topics.deviceStatus(deviceId), JSON.stringify(status));
+  }
+
+  /** Retained watermark/v1 of a device; a no-op while offline (the next change or reconnect publishes it). */
+  publishDeviceWatermark(deviceId: string, watermark: Record<string, unknown>): void {
+    if (!this.client?.connected) return;
+    this.publishStatus(this.topics.deviceWatermark(deviceId), JSON.stringify(watermark));
   }
 
   /** Retained status at QoS 1; one too large for the broker is skipped with a warning, never written. */

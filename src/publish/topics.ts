@@ -4,6 +4,8 @@
 export interface Topics {
   punch(deviceId: string): string;
   deviceStatus(deviceId: string): string;
+  /** retained watermark/v1 of a device (DESIGN.md "Completeness watermark") */
+  deviceWatermark(deviceId: string): string;
   gatewayStatus: string;
   /** what a central consumer subscribes to for every punch of this site */
   sitePunches: string;
@@ -13,6 +15,7 @@ export function buildTopics(prefix: string, site: string, gatewayId: string): To
   return {
     punch: (deviceId) => `${prefix}/${site}/${deviceId}/punch`,
     deviceStatus: (deviceId) => `${prefix}/${site}/${deviceId}/status`,
+    deviceWatermark: (deviceId) => `${prefix}/${site}/${deviceId}/watermark`,
     gatewayStatus: `${prefix}/${site}/gateway/${gatewayId}/status`,
     sitePunches: `${prefix}/${site}/+/punch`,
   };

@@ -160,6 +160,12 @@ export function createMetrics() {
       labelNames: ['device'] as const,
       registers: [registry],
     }),
+    deviceCompleteThrough: new Gauge({
+      name: 'gateway_device_complete_through_seconds',
+      help: 'Completeness watermark of the device: every punch it recorded up to this time (unix seconds) is committed (absent while none is proven)',
+      labelNames: ['device'] as const,
+      registers: [registry],
+    }),
     eventLoopLagP99: new Gauge({
       name: 'gateway_event_loop_lag_p99_seconds',
       help: 'Event-loop delay, 99th percentile since the previous scrape (absent while the monitor is off)',

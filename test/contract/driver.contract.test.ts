@@ -8,7 +8,10 @@
 //   connection closed, and a punch made afterwards is neither fetched nor taken;
 // - bad input is counted (status and metrics) and the driver keeps going;
 // - when the terminal goes away and comes back the driver reconnects, and the punches made
-//   meanwhile arrive, each once.
+//   meanwhile arrive, each once;
+// - a completeness watermark only from a family whose protocol proves one, with its basis, and
+//   what it claims holds: every punch the terminal held, stamped at or before completeThrough, is
+//   committed with a seq at or below seqThrough.
 // Bounds here are "eventually" bounds in seconds, not performance figures.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { committedPins } from '../helpers/memoryContext.js';
@@ -129,6 +132,23 @@ describe.each(DRIVER_FAMILIES)('driver contract: $name', (family: DriverFamily) 
     expect(run.ctx.failures).toEqual([]);
     // nothing it refused reached the buffer
     expect(committedPins(run.ctx)).toEqual(run.expected());
+  });
+
+  it(`declares a watermark only where its protocol proves one (${family.watermark ?? 'none'}), and what it claims holds`, async () => {
+    await allArrived();
+    if (family.watermark === undefined) {
+      await sleep(family.quietMs);
+      expect(run.ctx.declared).toEqual([]);
+      expect(run.ctx.currentWatermark()).toBeUndefined();
+      return;
+    }
+    await until(() => run.ctx.currentWatermark() !== undefined, `${family.name}: a watermark`, ARRIVAL_BOUND_MS);
+    const watermark = run.ctx.currentWatermark()!;
+    expect(watermark.basis).toBe(family.watermark);
+    const seqOf = new Map(run.ctx.committed().map((p) => [`${p.pin}|${p.localTime}`, p.punch.seq]));
+    const covered = run.expected().filter((key) => (key.split('|')[1] ?? '') <= watermark.completeThrough.slice(0, 19));
+    expect(covered.length).toBeGreaterThan(0);
+    for (const key of covered) expect(seqOf.get(key), key).toBeLessThanOrEqual(watermark.seqThrough);
   });
 
   it('reconnects when the terminal comes back; punches made meanwhile arrive, each once', async () => {

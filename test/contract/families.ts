@@ -20,6 +20,7 @@ import { SerialLineDriver, type PortOptions } from '../../drivers/serial-line/dr
 import { BUILTIN_DRIVERS } from '../../src/drivers.js';
 import type { Driver } from '../../src/devices/driver.js';
 import { formatLocal } from '../../src/punch/time.js';
+import type { WatermarkBasis } from '../../src/punch/watermark.js';
 import { PushListener } from '../../src/push/listener.js';
 import { FingerspotSimulator } from '../../src/sim/fingerspot/index.js';
 import { HikvisionSimulator, type SimEvent } from '../../src/sim/hikvision/index.js';
@@ -74,6 +75,8 @@ export interface DriverFamily {
   badReason: RegExp;
   /** long enough that a driver still running after stop would have called again */
   quietMs: number;
+  /** the completeness watermark's basis the family proves on its simulator; undefined: it proves none (its README says why) */
+  watermark: WatermarkBasis | undefined;
   setup(): Promise<FamilyRun>;
 }
 
@@ -124,7 +127,7 @@ function listenerPort(listener: PushListener): number {
 }
 
 const zkTcp: DriverFamily = {
-  name: 'zk-tcp', protocol: 'zk-tcp', reportsSerial: true, storesWhileAway: true, ownsConnections: true, badReason: /^zk-realtime-undecodable$/, quietMs: 1500,
+  name: 'zk-tcp', protocol: 'zk-tcp', reportsSerial: true, storesWhileAway: true, ownsConnections: true, badReason: /^zk-realtime-undecodable$/, quietMs: 1500, watermark: 'download',
   async setup() {
     const clock = punchClock();
     const sim = new ZkTcpSimulator({ host: '127.0.0.1', port: 0, records: 20, users: 5, serial: 'CQZ7232260100' });
@@ -164,7 +167,7 @@ const zkTcp: DriverFamily = {
 };
 
 const zkSoap: DriverFamily = {
-  name: 'zk-soap', protocol: 'zk-soap', reportsSerial: false, storesWhileAway: true, ownsConnections: true, badReason: /^zk-soap-body-xml$/, quietMs: 800,
+  name: 'zk-soap', protocol: 'zk-soap', reportsSerial: false, storesWhileAway: true, ownsConnections: true, badReason: /^zk-soap-body-xml$/, quietMs: 800, watermark: 'download',
   async setup() {
     const clock = punchClock();
     const sim = new ZkSoapSimulator({ host: '127.0.0.1', port: 0, records: 20 });
@@ -207,7 +210,7 @@ const zkSoap: DriverFamily = {
 };
 
 const hikvisionPull: DriverFamily = {
-  name: 'hikvision-isapi (pull)', protocol: 'hikvision-isapi', reportsSerial: true, storesWhileAway: true, ownsConnections: true, badReason: /^pin-invalid$/, quietMs: 800,
+  name: 'hikvision-isapi (pull)', protocol: 'hikvision-isapi', reportsSerial: true, storesWhileAway: true, ownsConnections: true, badReason: /^pin-invalid$/, quietMs: 800, watermark: undefined,
   async setup() {
     const clock = punchClock();
     const sim = new HikvisionSimulator({ password: PASSWORD, records: 20, firstPunchMs: Date.now() - 3 * 3_600_000 });
@@ -298,7 +301,7 @@ class PushOutbox {
 }
 
 const hikvisionPush: DriverFamily = {
-  name: 'hikvision-isapi (push)', protocol: 'hikvision-isapi', reportsSerial: true, storesWhileAway: true, ownsConnections: false, badReason: /^push-/, quietMs: 400,
+  name: 'hikvision-isapi (push)', protocol: 'hikvision-isapi', reportsSerial: true, storesWhileAway: true, ownsConnections: false, badReason: /^push-/, quietMs: 400, watermark: undefined,
   async setup() {
     const clock = punchClock();
     // the terminal answers deviceInfo (its identity) directly; its notifications go through the link
@@ -353,7 +356,7 @@ const hikvisionPush: DriverFamily = {
 };
 
 const fingerspot: DriverFamily = {
-  name: 'fingerspot-easylink', protocol: 'fingerspot-easylink', reportsSerial: true, storesWhileAway: true, ownsConnections: true, badReason: /^fingerspot-bad-row$/, quietMs: 800,
+  name: 'fingerspot-easylink', protocol: 'fingerspot-easylink', reportsSerial: true, storesWhileAway: true, ownsConnections: true, badReason: /^fingerspot-bad-row$/, quietMs: 800, watermark: 'paging',
   async setup() {
     const clock = punchClock();
     const serial = 'FIO66208021230737';
@@ -398,7 +401,7 @@ const fingerspot: DriverFamily = {
 };
 
 const zkPush: DriverFamily = {
-  name: 'zk-push', protocol: 'zk-push', reportsSerial: true, storesWhileAway: true, ownsConnections: false, badReason: /^attlog-/, quietMs: 400,
+  name: 'zk-push', protocol: 'zk-push', reportsSerial: true, storesWhileAway: true, ownsConnections: false, badReason: /^attlog-/, quietMs: 400, watermark: undefined,
   async setup() {
     const clock = punchClock();
     const serial = 'CQZ7232260999';
@@ -450,7 +453,7 @@ const MockBinding = SerialPortMock.binding;
 type MockPortBinding = NonNullable<SerialPortMock['port']>;
 
 const serialLine: DriverFamily = {
-  name: 'serial-line (binding-mock)', protocol: 'serial-line', reportsSerial: false, storesWhileAway: false, ownsConnections: true, badReason: /^line-no-match$/, quietMs: 400,
+  name: 'serial-line (binding-mock)', protocol: 'serial-line', reportsSerial: false, storesWhileAway: false, ownsConnections: true, badReason: /^line-no-match$/, quietMs: 400, watermark: undefined,
   async setup() {
     const clock = punchClock();
     const path = '/dev/ttyCONTRACT0';

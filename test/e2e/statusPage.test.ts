@@ -1,6 +1,7 @@
 // The status page in real headless Chromium against a real gateway (test-feed → SQLite → Aedes)
-// serving its API on 127.0.0.1 with a token: it loads with ?token= once, shows the device and a
-// punch pushed through the pipeline, searches by PIN, and switches language. A screenshot goes
+// serving its API on 127.0.0.1 with a token: it loads with ?token= once, shows the device with its
+// completeness watermark ("lengkap sampai") and a punch pushed through the pipeline, searches by
+// PIN, and switches language. A screenshot goes
 // to test-artifacts/ (git-ignored).
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
@@ -35,6 +36,7 @@ it('shows devices, sinks and punches; searches by PIN; switches language', async
   gateway = await startTestGateway({ dir: tmp.dir, mqttUrl: broker.url, token: TEST_TOKEN, listen: true });
   await feed('dev-a').push([rawPunch(1, { pin: '00123', localTime: '2026-01-19T07:31:05' }), rawPunch(2, { pin: '777', localTime: '2026-01-19T07:40:00' })]);
   await until(() => drained(gateway!), 10_000, 'punches delivered');
+  await feed('dev-a').ctx.watermark.advance({ completeThroughLocal: '2026-01-19T16:30:00', basis: 'download' });
 
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -49,6 +51,10 @@ it('shows devices, sinks and punches; searches by PIN; switches language', async
   const device = page.locator('#devices tr[data-device="dev-a"]');
   await expect.poll(() => device.textContent()).toContain('daring');
   expect(await page.locator('h2[data-i18n="devices"]').textContent()).toBe('Perangkat');
+  expect(await page.locator('#devices th[data-i18n="completeThrough"]').textContent()).toBe('Lengkap sampai');
+  await expect.poll(() => device.locator('[data-complete-through]').textContent()).toBe('2026-01-19 16:30:00unduh log');
+  expect(await device.locator('[data-complete-through]').getAttribute('data-complete-through')).toBe('2026-01-19T16:30:00+07:00');
+  expect(await page.locator('#devices tr[data-device="dev-b"] td').nth(4).textContent()).toBe('—');
   expect(await page.locator('#gw-id').textContent()).toBe('gw-api');
   await expect.poll(() => page.locator('#ready').textContent()).toBe('Siap');
   await expect.poll(() => page.locator('#sinks tr[data-sink="mqtt"]').textContent()).toContain('tersambung');
@@ -71,6 +77,8 @@ it('shows devices, sinks and punches; searches by PIN; switches language', async
   expect(await page.locator('h2[data-i18n="devices"]').textContent()).toBe('Devices');
   expect(await page.locator('html').getAttribute('lang')).toBe('en');
   expect(await device.textContent()).toContain('online');
+  expect(await page.locator('#devices th[data-i18n="completeThrough"]').textContent()).toBe('Complete through');
+  expect(await device.locator('[data-complete-through]').textContent()).toBe('2026-01-19 16:30:00log download');
   await page.reload();
   await expect.poll(() => page.locator('#punches tr[data-pin="00123"]').textContent()).toContain('mqtt: delivered');
   expect(await page.locator('h2[data-i18n="punches"]').textContent()).toBe('Recent punches');

@@ -10,6 +10,9 @@
 //   a gateway restart (new device state, same punches and checkpoints). Checkpoints are per device id.
 //   Contexts given the same DeviceStates (a supervisor's) keep the device's state: a device already
 //   registered there is not registered again.
+// - `watermark` is the real reporter (src/devices/watermark.ts) on the same buffer; `declared` and
+//   `watermarks` record what the driver declared and what the reporter answered, in call order,
+//   and `currentWatermark()` reads what the buffer keeps.
 // - A context's `failCommits` makes the buffer's commit reject for that context as a full disk does
 //   (GW_ERR_BUFFER_UNAVAILABLE, SQLITE_FULL): the real context logs and rethrows it, as in the
 //   daemon. Another context on the same store (the restarted gateway) commits normally.
@@ -18,8 +21,10 @@ import { SqlitePunchBuffer } from '../../src/buffer/sqlitePunchBuffer.js';
 import { punchesSchema } from '../../src/config/schema.js';
 import { createDriverContext } from '../../src/devices/context.js';
 import { DeviceStates, type DeviceSnapshot } from '../../src/devices/deviceState.js';
-import type { BaseDeviceConfig, CheckpointStore, DeviceStatusUpdate, DriverContext, EmitResult, StatusReporter } from '../../src/devices/driver.js';
+import type { BaseDeviceConfig, CheckpointStore, DeviceStatusUpdate, DriverContext, EmitResult, StatusReporter, WatermarkDeclaration, WatermarkReporter } from '../../src/devices/driver.js';
+import { storedFreeze, storedWatermark, type WatermarkFrozen } from '../../src/devices/watermark.js';
 import type { Punch, RawPunch } from '../../src/punch/punch.js';
+import type { Watermark } from '../../src/punch/watermark.js';
 import type { PushRegistrar } from '../../src/devices/push.js';
 import { GatewayError } from '../../src/util/errors.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -172,6 +177,14 @@ export class MemoryContext implements DriverContext {
   readonly checkpoint: CheckpointStore;
   /** while set, this context's commits reject like a full disk */
   failCommits = false;
+  /** every watermark the driver declared, in call order */
+  readonly declared: WatermarkDeclaration[] = [];
+  /** what each declaration left in force (undefined: none yet) */
+  readonly watermarks: (Watermark | undefined)[] = [];
+  /** every freeze the driver asked for */
+  readonly freezes: string[] = [];
+  readonly watermark: WatermarkReporter;
+  private readonly gateway: { id: string; site: string; timezone: string };
   private readonly inner: DriverContext;
   private serialReported = false;
 
@@ -187,9 +200,10 @@ export class MemoryContext implements DriverContext {
     const entry = { ...device, enabled: device.enabled ?? true } as BaseDeviceConfig;
     // a supervisor registers its devices itself (and keeps their state across restarts)
     if (!this.states.get(entry.id)) this.states.register(entry.id, entry.driver, true, entry.serial);
+    this.gateway = options.gateway ?? { id: 'gw-test', site: 'TEST', timezone: 'Asia/Jakarta' };
     this.inner = createDriverContext({
       device: entry,
-      gateway: options.gateway ?? { id: 'gw-test', site: 'TEST', timezone: 'Asia/Jakarta' },
+      gateway: this.gateway,
       punches: options.punches ?? punchesSchema.parse({}),
       buffer: this.failableBuffer(),
       states: this.states,
@@ -219,6 +233,28 @@ export class MemoryContext implements DriverContext {
       },
     };
     this.checkpoint = inner.checkpoint;
+    this.watermark = {
+      advance: async (declaration) => {
+        this.declared.push(declaration);
+        const inForce = await inner.watermark.advance(declaration);
+        this.watermarks.push(inForce);
+        return inForce;
+      },
+      freeze: (reason) => {
+        this.freezes.push(reason);
+        inner.watermark.freeze(reason);
+      },
+    };
+  }
+
+  /** The watermark the buffer keeps for this device now (undefined: none). */
+  currentWatermark(): Watermark | undefined {
+    return storedWatermark(this.store.buffer, { gateway: this.gateway.id, site: this.gateway.site }, this.deviceId);
+  }
+
+  /** The freeze the buffer keeps for this device (undefined: none). */
+  currentFreeze(): WatermarkFrozen | undefined {
+    return storedFreeze(this.store.buffer, this.deviceId);
   }
 
   emit(raw: RawPunch): Promise<EmitResult> {

@@ -2,6 +2,8 @@
 // `/api/devices` merges each configured device (driver, enabled, zone — never driver-specific keys,
 // which may hold secrets such as a comm key) with what its driver last reported; a push device
 // adds `trust` (what authenticates it, never the values: DriverDefinition.push of its family).
+// Each device carries its `watermark` (the same watermark/v1 object as the retained MQTT topic) and
+// `watermarkFrozen`, null when there is none.
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { blankSnapshot } from '../../devices/deviceState.js';
@@ -46,6 +48,8 @@ export function registerStatusRoutes(app: FastifyInstance, ctx: ApiContext): voi
         driver: device.driver,
         enabled: device.enabled,
         timezone: device.timezone ?? view.gateway.timezone,
+        watermark: view.watermark(device.id) ?? null,
+        watermarkFrozen: view.watermarkFrozen(device.id) ?? null,
         ...(trust ? { trust } : {}),
       };
     }).concat(unknownPushTerminals(view)),
@@ -61,5 +65,7 @@ function unknownPushTerminals(view: GatewayView) {
     driver: 'zk-push',
     enabled: false,
     timezone: view.gateway.timezone,
+    watermark: null,
+    watermarkFrozen: null,
   }));
 }

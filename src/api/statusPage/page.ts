@@ -44,7 +44,7 @@ const BODY = `
 <p id="error" class="error" hidden></p>
 <section>
   <h2 data-i18n="devices"></h2>
-  <table id="devices"><thead><tr><th data-i18n="device"></th><th data-i18n="status"></th><th data-i18n="lastSeen"></th><th data-i18n="lastPunch"></th><th data-i18n="skew"></th><th data-i18n="errors"></th><th data-i18n="recentRejects"></th></tr></thead><tbody></tbody></table>
+  <table id="devices"><thead><tr><th data-i18n="device"></th><th data-i18n="status"></th><th data-i18n="lastSeen"></th><th data-i18n="lastPunch"></th><th data-i18n="completeThrough"></th><th data-i18n="skew"></th><th data-i18n="errors"></th><th data-i18n="recentRejects"></th></tr></thead><tbody></tbody></table>
 </section>
 <section>
   <h2 data-i18n="sinks"></h2>

@@ -95,6 +95,24 @@ function renderGateway() {
   }
 }
 
+function completeThrough(d) {
+  var cell = el('div');
+  var w = d.watermark;
+  cell.appendChild(el('span', w ? '' : 'muted', w ? wall(w.completeThrough) : t('never')));
+  if (w) {
+    cell.title = t('completeThroughHelp') + ' (seq ≤ ' + w.seqThrough + ', ' + wall(w.at) + ' UTC)';
+    cell.setAttribute('data-complete-through', w.completeThrough);
+    cell.appendChild(el('div', 'small', t('basis.' + w.basis)));
+  }
+  if (d.watermarkFrozen) {
+    var frozen = badge(t('watermarkFrozen'), 'warn');
+    frozen.title = d.watermarkFrozen.reason;
+    frozen.setAttribute('data-watermark', 'frozen');
+    cell.appendChild(frozen);
+  }
+  return cell;
+}
+
 function renderDevices() {
   var list = (data.devices && data.devices.devices) || [];
   fill($('devices').tBodies[0], list.map(function (d) {
@@ -105,8 +123,8 @@ function renderDevices() {
     var errors = [d.lastError, rejected].filter(Boolean).join(' · ');
     var recent = d.recentRejects.slice(0, 3).map(function (x) { return wall(x.at) + ' ' + x.reason + (x.detail ? ' (' + x.detail + ')' : ''); }).join('\n');
     var skew = d.clockSkewSec === null ? null : (d.clockSkewSec > 0 ? '+' : '') + d.clockSkewSec + ' ' + t('sec');
-    return row([name, status, ago(d.lastSeen), ago(d.lastPunchAt), skew, errors || t('never'), el('pre', 'small', recent || t('never'))], { 'data-device': d.id });
-  }), 'noDevices', 7);
+    return row([name, status, ago(d.lastSeen), ago(d.lastPunchAt), completeThrough(d), skew, errors || t('never'), el('pre', 'small', recent || t('never'))], { 'data-device': d.id });
+  }), 'noDevices', 8);
 }
 
 function renderSinks() {

@@ -38,6 +38,8 @@ export interface FingerspotFaults {
   resultFalseMessage?: string;
   /** the next n /scanlog/new calls consume their rows, then drop the connection without a reply */
   dropAfterConsume?: number;
+  /** the next paging call that would return rows from this index answers HTTP 500 (once; the session stays open) */
+  failPagingAt?: number;
 }
 
 export interface FingerspotSimOptions {
@@ -48,6 +50,8 @@ export interface FingerspotSimOptions {
   timeZone?: string;
   /** terminal clock minus real time, seconds */
   clockOffsetSec?: number;
+  /** DEVINFO without `Jam`, as the guide's older firmware sample: the terminal tells no clock */
+  noClock?: boolean;
   faults?: FingerspotFaults;
 }
 
@@ -164,7 +168,7 @@ export class FingerspotSimulator {
     const [date, time] = this.clock(t.serial).split(' ') as [string, string];
     const [y, m, d] = date.split('-');
     return {
-      Jam: `${d}/${m}/${y} ${time}`, Admin: '1', User: String(pins.size), FP: String(pins.size), Face: '0', Vein: '0', CARD: '0', PWD: '0',
+      ...(this.o.noClock ? {} : { Jam: `${d}/${m}/${y} ${time}` }), Admin: '1', User: String(pins.size), FP: String(pins.size), Face: '0', Vein: '0', CARD: '0', PWD: '0',
       'All Operasional': '0', 'All Presensi': String(t.log.length), 'New Operasional': '0', 'New Presensi': String(t.log.length - t.newCursor),
     };
   }
@@ -184,6 +188,10 @@ export class FingerspotSimulator {
 
   private page(t: Terminal, limit: number, res: ServerResponse): void {
     const from = t.pagingCursor ?? 0;
+    if (this.faults.failPagingAt === from) {
+      delete this.faults.failPagingAt;
+      return send(res, 500, 'Internal Server Error');
+    }
     const rows = t.log.slice(from, from + limit);
     const more = from + rows.length < t.log.length;
     t.pagingCursor = more ? from + rows.length : undefined;

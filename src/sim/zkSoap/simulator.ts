@@ -8,7 +8,8 @@
 //   this simulator answers `<Result>0</Result><Information>Fail!</Information>` (tad-php's failure
 //   text), labelled synthetic.
 // - Faults: `slowMs` pauses before and inside the answer; `truncate` closes the connection halfway
-//   through the body; `rejectKey` refuses every comm key.
+//   through the body; `rejectKey` refuses every comm key; `noClock` answers GetDate as a firmware
+//   without it would (a failure row).
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { XMLParser } from 'fast-xml-parser';
 import { wallFromSeconds, wallSeconds, wallTimeIn } from '../../punch/time.js';
@@ -18,6 +19,7 @@ export interface ZkSoapSimFaults {
   slowMs?: number;
   truncate?: boolean;
   rejectKey?: boolean;
+  noClock?: boolean;
 }
 
 export interface ZkSoapSimOptions {
@@ -96,6 +98,15 @@ export class ZkSoapSimulator {
     return punch;
   }
 
+  /** terminal clock minus real time, seconds; set it to play a clock changed at the terminal */
+  get clockOffset(): number {
+    return this.clockOffsetSec;
+  }
+
+  set clockOffset(seconds: number) {
+    this.clockOffsetSec = seconds;
+  }
+
   deviceNow(): string {
     return formatWall(wallSeconds(wallTimeIn(this.o.timeZone, Date.now())) + this.clockOffsetSec);
   }
@@ -170,6 +181,7 @@ export class ZkSoapSimulator {
         return rowsOf(`${call}Response`, users.map((u) => `<Row><PIN>${u}</PIN><Name>Pegawai ${u}${u === 1 ? ' Jos\u00e9' : ''}</Name><Password></Password><Group>1</Group><Privilege>0</Privilege><Card>0</Card><PIN2>${u}</PIN2><TZ1>0</TZ1><TZ2>0</TZ2><TZ3>0</TZ3></Row>`));
       }
       case 'GetDate': {
+        if (this.o.faults.noClock) return result('GetDateResponse', false, 'Fail!');
         const [date, time] = this.deviceNow().split('T');
         return rowsOf('GetDateResponse', [`<Row><Date>${date}</Date><Time>${time}</Time></Row>`]);
       }

@@ -68,12 +68,15 @@ describe('pull zk-soap', () => {
     await new ZkSoapDriver(cfg, contextFor(cfg, store)).pollOnce();
     const before = structuredClone(store.checkpoints(cfg.id)[CHECKPOINT_KEY]);
     expect(before).toMatchObject({ rows: 30 });
+    // the daemon's poll proved a watermark; pull proves none and moves none
+    const everythingBefore = structuredClone(store.checkpoints(cfg.id));
+    expect(Object.keys(everythingBefore).sort()).toEqual(['gateway.watermark', CHECKPOINT_KEY]);
     s.addPunch({ pin: '77', localTime: '2026-01-07T08:00:00' });
     const pulled = configFor(s.address.port, { clearAfterDownload: true });
     const r = await pullDevice({ deviceConfig: pulled, ctx: contextFor(pulled, store) });
     expect(r).toMatchObject({ records: 31, inserted: 1, duplicates: 30 });
     expect(store.checkpoints(cfg.id)[CHECKPOINT_KEY]).toEqual(before);
-    expect(Object.keys(store.checkpoints(cfg.id))).toEqual([CHECKPOINT_KEY]);
+    expect(store.checkpoints(cfg.id)).toEqual(everythingBefore);
     expect(s.log).toHaveLength(31);
     expect(s.stats.calls.ClearData).toBeUndefined();
   });

@@ -43,6 +43,7 @@ function countingContext(): DriverContext & { counts: { rejected: number; emitte
     checkpoint: { get: <T>(key: string) => checkpoints.get(key) as T | undefined, set: (key, value) => void checkpoints.set(key, value) },
     emit: (raw) => commit([raw]),
     emitMany: commit,
+    watermark: { advance: () => Promise.resolve(undefined), freeze: () => undefined },
     fail: () => undefined,
     counts,
   };
