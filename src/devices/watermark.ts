@@ -112,7 +112,7 @@ export function createWatermarkReporter(deps: WatermarkDeps): WatermarkReporter 
       if (storedFreeze(buffer, deviceId)) return;
       const frozen: WatermarkFrozen = { reason: reason.slice(0, 200), at: formatUtc(now()) };
       buffer.setCheckpoint(deviceId, { [FROZEN_KEY]: frozen });
-      log.warn({ reason: frozen.reason, watermark: storedWatermark(buffer, identity, deviceId)?.completeThrough ?? null }, 'completeness can no longer be proven for this device; its watermark stays where it is');
+      log.warn({ code: 'GW_ERR_WATERMARK_FROZEN', reason: frozen.reason, watermark: storedWatermark(buffer, identity, deviceId)?.completeThrough ?? null }, 'completeness can no longer be proven for this device; its watermark stays where it is');
       deps.onChange?.(deviceId);
     },
   };

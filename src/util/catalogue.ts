@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   GW_ERR_DEVICE_PROTOCOL: 'a device answered with an unexpected reply or data in a layout this build does not know (or is a model it has no row for)',
   GW_ERR_DEVICE_CLOCK: 'a terminal clock or time zone differs from the gateway and could not be set (the EasyLink bridge PC clock, a Hikvision zone)',
   GW_ERR_DOWNLOAD_INCOMPLETE: 'a device download ended before every record arrived',
+  GW_ERR_WATERMARK_FROZEN: "a device's log lost records the gateway never read (cleared or replaced behind it): its completeness watermark can no longer advance",
   GW_ERR_DRIVER_UNKNOWN: 'a device entry names a driver this build does not have',
   GW_ERR_SINK_AUTH: 'a sink refused the gateway credentials (HTTP 401/403, MQTT not authorized)',
   GW_ERR_SINK_REJECTED: 'a sink refused punches for good; they are in the dead-letter table',
