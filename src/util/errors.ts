@@ -29,6 +29,11 @@ export const ERROR_CODES = {
   GW_ERR_PUSH_UNAVAILABLE: 'the push listener cannot listen on pushListener.listen; push terminals cannot deliver',
   GW_ERR_PUSH_REFUSED: 'a push request or connection was refused for its source (allowFrom, comm-key pin, Hikvision host or MAC, connection limits); nothing of it was committed',
   GW_ERR_PUSH_UNKNOWN_DEVICE: 'a terminal with a serial no device entry names called the push listener; it is told to retry later',
+  GW_ERR_LOG_KEY_INVALID: 'the punch log signing key (<dataDir>/log-key.pem) cannot be read or created, is not a regular file, or is not an Ed25519 PKCS#8 PEM private key; the gateway does not start',
+  GW_ERR_LOG_KEY_INSECURE: 'the punch log signing key file is open to its group or others (chmod 600 it, or delete it if someone else may have read it); the gateway does not start',
+  GW_ERR_LOG_INCONSISTENT: 'the punch log head is not an extension of the last checkpoint signed (a storage fault); no checkpoint is signed until it is',
+  GW_ERR_LOG_VERIFY_FAILED: 'log verify found a problem: a signature, a recomputed root, a missing, altered or uncovered punch, or checkpoints inconsistent with each other; the report says which',
+  GW_ERR_LOG_VERIFY_USAGE: 'log verify or log key was given a bad argument: a malformed verifier key, a file that cannot be read, a config without the key',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
