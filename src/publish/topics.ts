@@ -5,6 +5,8 @@ export interface Topics {
   punch(deviceId: string): string;
   deviceStatus(deviceId: string): string;
   gatewayStatus: string;
+  /** the punch log's latest signed checkpoint (retained, text/plain) */
+  checkpoint: string;
   /** what a central consumer subscribes to for every punch of this site */
   sitePunches: string;
 }
@@ -14,6 +16,7 @@ export function buildTopics(prefix: string, site: string, gatewayId: string): To
     punch: (deviceId) => `${prefix}/${site}/${deviceId}/punch`,
     deviceStatus: (deviceId) => `${prefix}/${site}/${deviceId}/status`,
     gatewayStatus: `${prefix}/${site}/gateway/${gatewayId}/status`,
+    checkpoint: `${prefix}/${site}/gateway/${gatewayId}/checkpoint`,
     sitePunches: `${prefix}/${site}/+/punch`,
   };
 }
