@@ -33,6 +33,7 @@ export function registerStatusRoutes(app: FastifyInstance, ctx: ApiContext): voi
     sinks: view.sinkHealth().map((h) => h.sink),
     authRequired: ctx.authRequired,
     hostClock: view.hostClock() ?? null,
+    log: { key: view.log.key() ?? null, checkpoint: view.log.checkpoint() ?? null },
   }));
 
   app.get('/api/devices', { schema: { response: responses(devicesBody) } }, async () => ({
