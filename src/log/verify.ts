@@ -37,10 +37,17 @@ const MAX_LISTED = 100;
 export interface VerifyInput {
   /** the gateway's verifier key: `absensi-gateway/{site}/{gatewayId}+<key id>+<base64 key>` */
   key: string;
-  /** punch/v1 objects in any order; copies allowed */
-  punches: readonly unknown[];
-  /** checkpoint notes; an entry may hold several notes one after another */
+  /** punch/v1 objects in any order, copies allowed; read once (a generator may stream them from a file) */
+  punches: Iterable<unknown>;
+  /** how a problem names the punch at `index` in `punches` (e.g. file:line); default `#<index + 1>` */
+  describePunch?: (index: number) => string;
+  /** checkpoint notes; an entry may hold several notes one after another. Read after every punch was (so a stream of batches may add theirs) */
   checkpoints: readonly (string | { source: string; note: string })[];
+}
+
+/** Stands in `punches` for an input that could not even be parsed (a line that is not JSON): reported as invalid. */
+export class UnreadablePunch {
+  constructor(readonly why: string) {}
 }
 
 export interface SeqRange {
@@ -143,6 +150,7 @@ export function verifyLog(input: VerifyInput): LogReport {
   const owner = gatewayOfKey(verifier.name);
   const problems: string[] = [];
   const punches = collectPunches(input.punches, owner);
+  const describe = input.describePunch ?? ((index: number) => `#${index + 1}`);
   const results: CheckpointResult[] = [];
   const valid: ValidCheckpoint[] = [];
   for (const { source, note } of noteEntries(input.checkpoints)) {
@@ -175,7 +183,7 @@ export function verifyLog(input: VerifyInput): LogReport {
   if (results.length === 0) problems.push('no checkpoint was given: nothing is proven');
   else if (valid.length === 0) problems.push('no checkpoint signed by the key was given: nothing is proven');
   for (const r of results) if (r.status !== 'verified') problems.push(`checkpoint ${r.source}${r.size === null ? '' : ` (size ${r.size})`}: ${r.status}${r.detail ? `: ${r.detail}` : ''}`);
-  for (const p of punches.invalid.slice(0, MAX_LISTED)) problems.push(`punch #${p.index + 1}${p.seq === null ? '' : ` (seq ${p.seq})`}: ${p.problem}`);
+  for (const p of punches.invalid.slice(0, MAX_LISTED)) problems.push(`punch ${describe(p.index)}${p.seq === null ? '' : ` (seq ${p.seq})`}: ${p.problem}`);
   if (punches.invalid.length > MAX_LISTED) problems.push(`… and ${punches.invalid.length - MAX_LISTED} more punches that cannot be read`);
   for (const e of epochs) {
     if (e.missing.length > 0) problems.push(`epoch ${e.epoch}: missing seq ${formatRanges(e.missing)} (${countRanges(e.missing)} punches)`);
@@ -191,7 +199,7 @@ export function verifyLog(input: VerifyInput): LogReport {
   return {
     ok: problems.length === 0,
     key: { name: verifier.name, keyId: keyIdHex(verifier.keyId) },
-    punches: { given: input.punches.length, distinct: punches.distinct, redelivered: punches.redelivered, foreign: punches.foreign, invalid: punches.invalid },
+    punches: { given: punches.given, distinct: punches.distinct, redelivered: punches.redelivered, foreign: punches.foreign, invalid: punches.invalid },
     checkpoints: results,
     epochs,
     conflicts,
@@ -228,45 +236,47 @@ function gatewayOfKey(name: string): { site: string; gateway: string } | undefin
   return parts.length === 3 && parts[0] === 'absensi-gateway' ? { site: parts[1] as string, gateway: parts[2] as string } : undefined;
 }
 
-function collectPunches(input: readonly unknown[], owner: { site: string; gateway: string } | undefined) {
+function collectPunches(input: Iterable<unknown>, owner: { site: string; gateway: string } | undefined) {
   const bySeq = new Map<number, Variant[]>();
   const invalid: PunchProblem[] = [];
   let distinct = 0;
   let redelivered = 0;
   let foreign = 0;
-  input.forEach((punch, index) => {
-    if (typeof punch !== 'object' || punch === null || Array.isArray(punch)) {
-      invalid.push({ index, seq: null, id: null, problem: 'not a JSON object' });
-      return;
-    }
+  let index = -1;
+  for (const punch of input) {
+    index += 1;
+    const added = addPunch(punch, index);
+    if (added) invalid.push(added);
+  }
+  return { bySeq, invalid, distinct, redelivered, foreign, given: index + 1 };
+
+  function addPunch(punch: unknown, index: number): PunchProblem | undefined {
+    if (punch instanceof UnreadablePunch) return { index, seq: null, id: null, problem: punch.why };
+    if (typeof punch !== 'object' || punch === null || Array.isArray(punch)) return { index, seq: null, id: null, problem: 'not a JSON object' };
     const record = punch as Record<string, unknown>;
     const id = typeof record.id === 'string' ? record.id : null;
     const seq = record.seq;
-    if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) {
-      invalid.push({ index, seq: null, id, problem: 'no seq (a whole number from 1)' });
-      return;
-    }
+    if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) return { index, seq: null, id, problem: 'no seq (a whole number from 1)' };
     if (owner && (record.gateway !== owner.gateway || record.site !== owner.site)) {
       foreign += 1;
-      return;
+      return undefined;
     }
     let leaf: Buffer;
     try {
       leaf = punchLeafHash(punch);
     } catch (error) {
-      invalid.push({ index, seq, id, problem: error instanceof Error ? error.message : String(error) });
-      return;
+      return { index, seq, id, problem: error instanceof Error ? error.message : String(error) };
     }
     const variants = bySeq.get(seq) ?? [];
     if (variants.some((v) => v.leaf.equals(leaf))) {
       redelivered += 1;
-      return;
+      return undefined;
     }
     variants.push({ seq, leaf, id, placedIn: [] });
     bySeq.set(seq, variants);
     distinct += 1;
-  });
-  return { bySeq, invalid, distinct, redelivered, foreign };
+    return undefined;
+  }
 }
 
 function noteEntries(entries: VerifyInput['checkpoints']): { source: string; note: string }[] {
