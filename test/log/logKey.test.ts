@@ -1,13 +1,17 @@
 // src/log/logKey.ts: the key file is created once (0600, PKCS#8 PEM, Ed25519), read back as the
 // same key, and refused when others may read it, when it is no file or no Ed25519 private key;
-// no error text carries the key.
+// no error text carries the key. The gateway creates it on its first start and refuses to start
+// with one others may read.
 import { generateKeyPairSync } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../src/config/load.js';
+import { Gateway } from '../../src/gateway.js';
 import { loadOrCreateLogKey, logKeyExists, logKeyFile, readLogKey } from '../../src/log/logKey.js';
 import { openNote, signNote } from '../../src/log/note.js';
 import { GatewayError } from '../../src/util/errors.js';
+import { silentLogger } from '../../src/util/logger.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const NAME = 'absensi-gateway/BKPP/oki-bkpp-01';
@@ -80,5 +84,26 @@ describe('the log key file', () => {
     expect(refusal(() => loadOrCreateLogKey(logKeyFile(dir), NAME)).code).toBe('GW_ERR_LOG_KEY_INVALID');
     expect(refusal(() => loadOrCreateLogKey(join(tmp.dir, 'missing', 'log-key.pem'), NAME)).code).toBe('GW_ERR_LOG_KEY_INVALID');
     expect(refusal(() => readLogKey(join(tmp.dir, 'none.pem'), NAME).vkey).message).toContain('does not exist');
+  });
+});
+
+describe('the gateway and its key', () => {
+  it('creates the key on first start and keeps it; refuses to start, before opening the buffer, when others may read it', async () => {
+    const dataDir = join(tmp.dir, 'data');
+    const config = parseConfigText(`gateway: {id: gw-key, site: KEY, dataDir: ${dataDir}}\n`, 'key.yaml', { drivers: [] });
+    const first = new Gateway(config, { log: silentLogger(), drivers: [] });
+    await first.start();
+    const vkey = first.logKey?.vkey;
+    expect(vkey).toMatch(/^absensi-gateway\/KEY\/gw-key\+/);
+    await first.stop();
+    const second = new Gateway(config, { log: silentLogger(), drivers: [] });
+    await second.start();
+    expect(second.logKey?.vkey).toBe(vkey);
+    await second.stop();
+    chmodSync(logKeyFile(dataDir), 0o640);
+    rmSync(join(dataDir, 'buffer.db'), { force: true });
+    const third = new Gateway(config, { log: silentLogger(), drivers: [] });
+    await expect(third.start()).rejects.toMatchObject({ code: 'GW_ERR_LOG_KEY_INSECURE' });
+    expect(existsSync(join(dataDir, 'buffer.db'))).toBe(false);
   });
 });
