@@ -23,10 +23,6 @@
 //   turns `online: false`. Reloads run one after another, never interleaved.
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { logKeyName } from './log/checkpoint.js';
-import { Checkpointer } from './log/checkpointer.js';
-import { loadOrCreateLogKey, logKeyFile, type LogKey } from './log/logKey.js';
-import type { PunchLog } from './log/punchLog.js';
 import type { ApiServer, ApiStarter, GatewayView } from './api/view.js';
 import { SqlitePunchBuffer } from './buffer/sqlitePunchBuffer.js';
 import { ClockMonitor } from './clock/clockMonitor.js';
@@ -38,6 +34,10 @@ import { DeviceStates, type DeviceSnapshot } from './devices/deviceState.js';
 import { needsPushListener, type AnyDriverDefinition } from './devices/definition.js';
 import { DeviceSupervisor } from './devices/supervisor.js';
 import { createGatewayView } from './gatewayView.js';
+import { logKeyName } from './log/checkpoint.js';
+import { Checkpointer } from './log/checkpointer.js';
+import { loadOrCreateLogKey, logKeyFile, type LogKey } from './log/logKey.js';
+import type { PunchLog } from './log/punchLog.js';
 import { Dispatcher } from './publish/dispatcher.js';
 import { HttpsPublisher } from './publish/httpsPublisher.js';
 import { MqttPublisher } from './publish/mqttPublisher.js';

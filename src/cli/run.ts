@@ -1,8 +1,8 @@
 // `absensi-gateway run`: the daemon, and its composition root: the Gateway with the families of
 // src/drivers.ts and the local API (startApiServer) in front. Logs JSON to stdout for journald;
-// exits 78 on a bad config or an unusable punch log key so systemd does not restart-loop on it, stops gracefully on
-// SIGTERM/SIGINT, and re-reads the config on SIGHUP (Gateway.reloadFromFile). A secret file that
-// others may read is logged as a warning at start, the same one `check` prints.
+// exits 78 on a bad config or an unusable punch log key, so systemd does not restart-loop on it;
+// stops gracefully on SIGTERM/SIGINT, and re-reads the config on SIGHUP (Gateway.reloadFromFile).
+// A secret file that others may read is logged as a warning at start, the same one `check` prints.
 import type { Command } from 'commander';
 import { startApiServer } from '../api/server.js';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load.js';
