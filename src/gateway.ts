@@ -6,9 +6,13 @@
 // Invariants:
 // - `start` opens the buffer before any driver runs, so no punch can arrive without a place to go;
 //   the API starts last, once there is something to show.
+// - The punch log's signing key (<dataDir>/log-key.pem) is read, or created, before anything
+//   else: a key others may have read, or a broken one, stops the start (GW_ERR_LOG_KEY_*). The
+//   checkpointer signs the buffer's log from before the first dispatch until after the last one
+//   (DESIGN.md "Punch log: tamper-evident, signed"): retained on MQTT, in every HTTPS batch.
 // - `stop` closes the API and the push listener, stops drivers (no new punches), then lets
-//   dispatchers flush in-flight publishes for at most `supervisor.shutdownTimeout`, then closes
-//   sinks and finally the buffer.
+//   dispatchers flush in-flight publishes for at most `supervisor.shutdownTimeout`, publishes a
+//   last checkpoint if the log grew, then closes sinks and finally the buffer.
 // - `reload` (SIGHUP): an invalid file changes nothing (logged with every problem, counted as
 //   `refused`). Only `devices` changes live: an unchanged device keeps running untouched, a removed
 //   one is stopped, a changed one is stopped completely before its new instance starts (never two
@@ -34,6 +38,10 @@ import { needsPushListener, type AnyDriverDefinition } from './devices/definitio
 import { DeviceSupervisor } from './devices/supervisor.js';
 import { storedWatermark } from './devices/watermark.js';
 import { createGatewayView } from './gatewayView.js';
+import { logKeyName } from './log/checkpoint.js';
+import { Checkpointer } from './log/checkpointer.js';
+import { loadOrCreateLogKey, logKeyFile, type LogKey } from './log/logKey.js';
+import type { PunchLog } from './log/punchLog.js';
 import { Dispatcher } from './publish/dispatcher.js';
 import { HttpsPublisher } from './publish/httpsPublisher.js';
 import { MqttPublisher } from './publish/mqttPublisher.js';
@@ -54,7 +62,19 @@ export interface GatewayDeps {
    * `startApiServer` (src/api/server.ts). Absent or false: no API (library use, most tests).
    */
   api?: ApiStarter | false;
+  /** the punch log of the buffer; default the buffer's own (`bufferPunchLog`). Tests give an in-memory one. */
+  punchLog?: (buffer: SqlitePunchBuffer) => PunchLog | undefined;
 }
+
+/**
+ * The buffer's Merkle log (PunchBuffer.log). Until the buffer's log is merged this reads it
+ * structurally and finds none (no checkpoint is signed); once it is, this line becomes
+ * `(buffer) => buffer.log`.
+ */
+const bufferPunchLog = (buffer: SqlitePunchBuffer): PunchLog | undefined => (buffer as unknown as { log?: PunchLog }).log;
+
+/** How long `stop` waits for the broker to acknowledge the last checkpoint. */
+const LAST_CHECKPOINT_WAIT_MS = 2000;
 
 /** What a reload did: the devices it added, removed and restarted, and the sections it could not apply. */
 export interface ReloadOutcome {
@@ -84,9 +104,16 @@ export class Gateway {
   api: ApiServer | undefined;
   /** the push listener (pushListener.listen), once listening; only when a push device is configured */
   push: PushListener | undefined;
+  /** the punch log's signing key, once started */
+  logKey: LogKey | undefined;
+  /** the buffer's punch log, once started; undefined when the buffer keeps none */
+  punchLog: PunchLog | undefined;
+  /** signs and publishes checkpoints of `punchLog` */
+  checkpointer: Checkpointer | undefined;
   readonly drivers: readonly AnyDriverDefinition[];
   private runningConfig: GatewayConfig;
   private readonly startApi: ApiStarter | undefined;
+  private readonly punchLogOf: (buffer: SqlitePunchBuffer) => PunchLog | undefined;
   /** the last reload asked for; the next one waits for it */
   private reloads: Promise<unknown> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
@@ -99,6 +126,7 @@ export class Gateway {
     this.log = deps.log.child({ gateway: config.gateway.id, site: config.gateway.site });
     this.drivers = deps.drivers;
     this.startApi = deps.api || undefined;
+    this.punchLogOf = deps.punchLog ?? bufferPunchLog;
     this.clock = new ClockMonitor({ log: this.log, metrics: this.metrics, states: this.states, onChange: () => this.mqtt?.publishGatewayStatus() });
     this.view = createGatewayView(this);
   }
@@ -116,10 +144,12 @@ export class Gateway {
     if (this.started) return;
     this.started = true;
     const { config } = this;
-    if (!config.buffer.file) mkdirSync(config.gateway.dataDir, { recursive: true });
+    mkdirSync(config.gateway.dataDir, { recursive: true });
+    this.loadLogKey();
     this.createPublishers();
     this.buffer = new SqlitePunchBuffer({ file: this.bufferFile, sinks: this.publishers.map((p) => p.sink), synchronous: config.buffer.synchronous, writer: config.buffer.writer });
     this.buffer.on('commitError', () => this.metrics.commitErrors.inc());
+    this.startCheckpointer();
     for (const publisher of this.publishers) {
       await publisher.start();
       const authRetryMs = publisher.sink === 'https' ? config.publish.https?.authRetry : undefined;
@@ -150,6 +180,33 @@ export class Gateway {
     this.clock.start();
     if (this.startApi) this.api = await this.startApi(this.view, this.log);
     this.log.info({ version: VERSION, node: process.version, nodeFlags: process.execArgv, buffer: this.bufferFile, sinks: this.publishers.map((p) => p.sink), devices: config.devices.length }, 'gateway started');
+  }
+
+  private loadLogKey(): void {
+    const { gateway } = this.config;
+    const key = loadOrCreateLogKey(logKeyFile(gateway.dataDir), logKeyName(gateway.site, gateway.id));
+    if (key.created) this.log.info({ file: key.file, logKey: key.vkey }, 'punch log: signing key created; give the centre this verifier key (absensi-gateway log key prints it)');
+    this.logKey = key;
+  }
+
+  /** Signs the buffer's log from now on (before the first dispatch, so every HTTPS batch finds a checkpoint). */
+  private startCheckpointer(): void {
+    const log = this.punchLogOf(this.buffer);
+    const key = this.logKey;
+    this.punchLog = log;
+    if (!log || !key) {
+      this.log.warn('punch log: this buffer keeps no Merkle log; no checkpoint is signed');
+      return;
+    }
+    this.checkpointer = new Checkpointer({
+      log,
+      signer: key.signer,
+      intervalMs: this.config.log.checkpointInterval,
+      logger: this.log,
+      publish: (checkpoint) => this.mqtt?.publishCheckpoint(checkpoint.note),
+    });
+    this.checkpointer.start();
+    this.log.info({ origin: this.checkpointer.origin, size: this.checkpointer.latest?.size }, 'punch log: signing checkpoints');
   }
 
   /** Terminals that call the gateway (zk-push, hikvision-isapi with push) need the push listener; nothing listens otherwise. */
@@ -191,6 +248,7 @@ export class Gateway {
           ackTimeoutMs: m.ackTimeout,
           queueSnapshot: () => this.queueSnapshot(),
           statusExtras: () => ({ hostClock: this.clock.latest ?? null }),
+          ...(this.logKey ? { logKey: this.logKey.vkey } : {}),
           onConnect: () => {
             for (const device of this.states.list()) this.statusPublishes.request(device.id);
             for (const device of this.config.devices) this.publishWatermark(device.id);
@@ -212,6 +270,7 @@ export class Gateway {
           batchSize: h.batchSize,
           maxWaitMs: h.maxWait,
           timeoutMs: h.timeout,
+          checkpointFor: (seq) => this.checkpointer?.covering(seq)?.note,
         }),
       );
     }
@@ -353,6 +412,7 @@ export class Gateway {
     this.push = undefined;
     await this.supervisor.stopAll(timeoutMs);
     await Promise.all(this.dispatchers.map((d) => d.stop(timeoutMs)));
+    await Promise.race([this.checkpointer?.stop(), new Promise((resolve) => setTimeout(resolve, LAST_CHECKPOINT_WAIT_MS).unref())]);
     await Promise.all(this.publishers.map((p) => p.stop(AbortSignal.timeout(timeoutMs)).catch((error: unknown) => this.log.warn({ code: codeOf(error, 'GW_ERR_INTERNAL'), err: error, sink: p.sink }, 'sink stop failed'))));
     await this.buffer.drain();
     this.buffer.close();

@@ -9,7 +9,7 @@
 //   running gateway's identity; none once the buffer is closed.
 // - A replay wakes the dispatcher of every sink it queued punches for, so they go out at once
 //   instead of at the next idle poll.
-import type { BufferView, GatewayView } from './api/view.js';
+import type { BufferView, GatewayView, LogView } from './api/view.js';
 import { listDeadLetters, listQuarantine, purgeDeadLetters, replayDeadLetters, searchPunches } from './buffer/queries.js';
 import type { SqlitePunchBuffer } from './buffer/sqlitePunchBuffer.js';
 import type { ClockMonitor } from './clock/clockMonitor.js';
@@ -19,6 +19,10 @@ import type { DeviceStates } from './devices/deviceState.js';
 import { storedFreeze, storedWatermark } from './devices/watermark.js';
 import type { Driver } from './devices/driver.js';
 import { isBackfillTarget } from './devices/push.js';
+import type { Checkpointer } from './log/checkpointer.js';
+import { logOrigin } from './log/checkpoint.js';
+import type { LogKey } from './log/logKey.js';
+import type { PunchLog } from './log/punchLog.js';
 import type { Dispatcher } from './publish/dispatcher.js';
 import type { Publisher } from './publish/publisher.js';
 import type { PushListener } from './push/listener.js';
@@ -37,6 +41,9 @@ export interface ViewedParts {
   readonly push: PushListener | undefined;
   readonly supervisor: { driverOf(deviceId: string): Driver | undefined };
   readonly metrics: Metrics;
+  readonly logKey: LogKey | undefined;
+  readonly punchLog: PunchLog | undefined;
+  readonly checkpointer: Checkpointer | undefined;
 }
 
 export function createGatewayView(parts: ViewedParts): GatewayView {
@@ -54,6 +61,7 @@ export function createGatewayView(parts: ViewedParts): GatewayView {
     unknownPushTerminals: () => parts.push?.unknown() ?? [],
     metrics: parts.metrics,
     buffer: bufferView(parts),
+    log: logView(parts),
     replayDeadLetters: (selector) => {
       const change = replayDeadLetters(openDatabase(parts.buffer), selector);
       const sinks = new Set(change.rows.map((r) => r.sink));
@@ -86,6 +94,39 @@ function bufferView(parts: ViewedParts): BufferView {
         buffer.off('committed', committed);
         buffer.off('commitError', failed);
       };
+    },
+  };
+}
+
+function logView(parts: ViewedParts): LogView {
+  /** the log with its origin; GW_ERR_BUFFER_UNAVAILABLE (503) when there is none or the buffer is closed */
+  const open = (): { log: PunchLog; origin: string } => {
+    const log = parts.punchLog;
+    if (!log || !parts.logKey) throw new GatewayError('GW_ERR_BUFFER_UNAVAILABLE', 'the buffer keeps no punch log');
+    if (parts.buffer.isClosed) throw new GatewayError('GW_ERR_BUFFER_UNAVAILABLE', 'the buffer is closed');
+    return { log, origin: logOrigin(parts.logKey.name, log.epoch) };
+  };
+  const withinHead = (log: PunchLog, size: number): void => {
+    const head = log.head().size;
+    if (size > head) throw new RangeError(`size ${size} is beyond the log's ${head}`);
+  };
+  return {
+    key: () => parts.logKey?.vkey,
+    checkpoint: () => {
+      const latest = parts.checkpointer?.latest;
+      return latest && { note: latest.note, origin: latest.origin, size: latest.size, time: latest.time };
+    },
+    inclusion: (index, size) => {
+      const { log, origin } = open();
+      withinHead(log, size);
+      if (index >= size) throw new RangeError(`no leaf ${index} in a tree of ${size}`);
+      return { origin, leafHash: log.leafHash(index), rootHash: log.root(size), path: log.inclusionProof(index, size) };
+    },
+    consistency: (from, to) => {
+      const { log, origin } = open();
+      withinHead(log, to);
+      if (from > to) throw new RangeError(`from ${from} is beyond to ${to}`);
+      return { origin, fromRoot: log.root(from), toRoot: log.root(to), path: log.consistencyProof(from, to) };
     },
   };
 }

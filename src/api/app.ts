@@ -21,6 +21,7 @@ import { hostGuard } from './hostGuard.js';
 import { CommitHealth } from './readiness.js';
 import { registerBufferRoutes } from './routes/buffer.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerLogRoutes } from './routes/log.js';
 import { registerPushRoutes } from './routes/push.js';
 import { registerStatusRoutes } from './routes/status.js';
 import type { GatewayView } from './view.js';
@@ -81,6 +82,7 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
   registerStatusRoutes(app, ctx);
   registerBufferRoutes(app, ctx);
   registerPushRoutes(app, ctx);
+  registerLogRoutes(app, ctx);
   await app.ready();
   return app;
 }

@@ -36,6 +36,16 @@ export const deadLetterAction = z
   })
   .refine((body) => (body.ids !== undefined) !== (body.all === true), { message: 'give either "ids" (punch ids) or "all": true, not both, not neither' });
 
+const leafCount = (what: string) => z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).describe(what);
+export const inclusionQuery = z.strictObject({
+  index: leafCount('leaf index: the punch with seq index + 1'),
+  size: leafCount('tree size, e.g. of a checkpoint; at most the log\'s'),
+});
+export const consistencyQuery = z.strictObject({
+  from: leafCount('the smaller tree size'),
+  to: leafCount('the larger tree size; at most the log\'s'),
+});
+
 export type PunchesQuery = z.output<typeof punchesQuery>;
 export type DeadLetterAction = z.output<typeof deadLetterAction>;
 
@@ -65,6 +75,11 @@ export const gatewayBody = z.object({
   sinks: z.array(z.string()),
   authRequired: z.boolean(),
   hostClock: z.object({ synchronized: z.boolean().nullable(), reason: z.string(), checkedAt: z.string() }).nullable(),
+  /** the punch log: the verifier key and the latest signed checkpoint */
+  log: z.object({
+    key: nullableString,
+    checkpoint: z.object({ origin: z.string(), size: z.number(), time: z.string() }).nullable(),
+  }),
 });
 
 export const deviceBody = z.object({
@@ -155,6 +170,10 @@ export const quarantineBody = z.object({
   count: z.number(),
   quarantine: z.array(z.object({ punchId: z.string(), device: z.string(), reason: z.string(), receivedAt: z.string(), body: z.unknown() })),
 });
+
+const base64Hash = z.string().describe('base64 of a SHA-256 tree hash');
+export const inclusionBody = z.object({ origin: z.string(), index: z.number(), size: z.number(), leafHash: base64Hash, rootHash: base64Hash, path: z.array(base64Hash) });
+export const consistencyBody = z.object({ origin: z.string(), from: z.number(), to: z.number(), fromRoot: base64Hash, toRoot: base64Hash, path: z.array(base64Hash) });
 
 /** JSON Schema for Fastify's serializer (fast-json-stringify), generated from a zod object. */
 export function jsonSchema(schema: z.ZodType): Record<string, unknown> {

@@ -12,6 +12,9 @@
 // - `watermark` and `watermarkFrozen` read what the buffer keeps (undefined once it is closed).
 // - The API changes nothing but this: it replays or purges dead letters (a replay wakes the
 //   dispatcher of every sink it queued punches for), and queues a backfill on a push terminal.
+// - `log` reads the punch log: the verifier key, the latest signed checkpoint, proofs. Proofs
+//   throw RangeError for a leaf or size the log does not hold (the app answers 400) and
+//   GW_ERR_BUFFER_UNAVAILABLE when there is no log to read (503).
 import type { Logger } from 'pino';
 import type { BufferStats } from '../buffer/punchBuffer.js';
 import type { DeadLetterChange, DeadLetterRow, DeadLetterSelector, PunchQuery, PunchWithStates, QuarantineRow } from '../buffer/queries.js';
@@ -60,6 +63,7 @@ export interface GatewayView {
   /** the process's metrics: the API serves the registry and sets the scrape-time gauges */
   readonly metrics: Metrics;
   readonly buffer: BufferView;
+  readonly log: LogView;
   replayDeadLetters(selector: DeadLetterSelector): DeadLetterChange;
   purgeDeadLetters(selector: DeadLetterSelector): DeadLetterChange;
   /**
@@ -67,6 +71,18 @@ export interface GatewayView {
    * on its next poll; undefined when the device has no running driver that takes one.
    */
   queueBackfill(deviceId: string, sinceLocal: string, untilLocal: string): { commandId: string } | undefined;
+}
+
+/** The punch log as the API reads it (README "Punch log"). */
+export interface LogView {
+  /** the verifier key (vkey) the centre checks checkpoints with; undefined before the gateway started */
+  key(): string | undefined;
+  /** the latest signed checkpoint; undefined before the first (signed at start) or when the buffer keeps no log */
+  checkpoint(): { note: string; origin: string; size: number; time: string } | undefined;
+  /** RFC 9162 §2.1.3: the audit path of leaf `index` (the punch with seq index + 1) in the tree of `size` */
+  inclusion(index: number, size: number): { origin: string; leafHash: Buffer; rootHash: Buffer; path: Buffer[] };
+  /** RFC 9162 §2.1.4: the proof that the tree of `from` leaves is a prefix of the tree of `to` */
+  consistency(from: number, to: number): { origin: string; fromRoot: Buffer; toRoot: Buffer; path: Buffer[] };
 }
 
 /** The buffer as the API reads it: the daemon's own connection, the dispatchers' live cursors. */

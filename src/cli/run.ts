@@ -1,15 +1,15 @@
 // `absensi-gateway run`: the daemon, and its composition root: the Gateway with the families of
 // src/drivers.ts and the local API (startApiServer) in front. Logs JSON to stdout for journald;
-// exits 78 on a bad config so systemd does not restart-loop on it, stops gracefully on
-// SIGTERM/SIGINT, and re-reads the config on SIGHUP (Gateway.reloadFromFile). A secret file that
-// others may read is logged as a warning at start, the same one `check` prints.
+// exits 78 on a bad config or an unusable punch log key, so systemd does not restart-loop on it;
+// stops gracefully on SIGTERM/SIGINT, and re-reads the config on SIGHUP (Gateway.reloadFromFile).
+// A secret file that others may read is logged as a warning at start, the same one `check` prints.
 import type { Command } from 'commander';
 import { startApiServer } from '../api/server.js';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load.js';
 import { secretFileWarnings, type SecretFileRef } from '../config/secretFiles.js';
 import { BUILTIN_DRIVERS } from '../drivers.js';
 import { Gateway } from '../gateway.js';
-import { codeOf } from '../util/errors.js';
+import { codeOf, GatewayError } from '../util/errors.js';
 import { createLogger } from '../util/logger.js';
 import { EXIT_CONFIG } from './check.js';
 
@@ -67,7 +67,8 @@ export function registerRunCommand(program: Command): void {
         await gateway.start();
       } catch (error) {
         log.fatal({ code: codeOf(error, 'GW_ERR_INTERNAL'), err: error }, 'gateway failed to start');
-        process.exitCode = 1;
+        // a log key others may have read, or a broken one, needs an operator: no restart loop on it
+        process.exitCode = error instanceof GatewayError && error.code.startsWith('GW_ERR_LOG_KEY_') ? EXIT_CONFIG : 1;
         await gateway.stop().catch(() => undefined);
       } finally {
         started();

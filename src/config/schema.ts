@@ -25,7 +25,7 @@ export const gatewaySchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected 1-64 letters, digits, dot, dash or underscore').describe('gateway id, unique in the fleet'),
   site: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected 1-64 letters, digits, dot, dash or underscore').describe('site / OPD / building code; part of MQTT topics'),
   timezone: timeZone.default(DEFAULT_ZONE).describe('default IANA zone of device clocks (Asia/Jakarta WIB, Asia/Makassar WITA, Asia/Jayapura WIT)'),
-  dataDir: z.string().min(1).default('/var/lib/absensi-gateway').describe('directory of the SQLite buffer'),
+  dataDir: z.string().min(1).default('/var/lib/absensi-gateway').describe('directory of the SQLite buffer and of the punch log signing key (log-key.pem)'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level'),
 });
 
@@ -119,6 +119,15 @@ export const punchesSchema = z
   })
   .prefault({});
 
+export const logSchema = z
+  .strictObject({
+    checkpointInterval: duration('how often, at most, a new signed checkpoint of the punch log is published (MQTT retained checkpoint topic), and only when punches were committed since; HTTPS batches and the stop get one whenever they need it')
+      .refine((ms) => ms >= 100, 'expected at least 100ms')
+      .default(10_000),
+  })
+  .prefault({})
+  .describe('the tamper-evident punch log: checkpoints signed with <gateway.dataDir>/log-key.pem');
+
 export const supervisorSchema = z
   .strictObject({
     restartMin: duration('first delay before restarting a failed driver').default(1_000),
@@ -156,6 +165,7 @@ function configShape<D extends z.ZodType>(devices: D) {
     publish: publishSchema,
     buffer: bufferSchema,
     punches: punchesSchema,
+    log: logSchema,
     supervisor: supervisorSchema,
   };
 }

@@ -19,6 +19,10 @@
 //   is used. The URL is shown only through redactUrl.
 // - `connected` means the last request got an HTTP answer (any status); it is false before the
 //   first request, because nothing is known yet.
+// - With `checkpointFor`, every body carries `"checkpoint"`: a signed checkpoint of the punch log
+//   whose size covers the batch's highest seq. A batch sent again carries the checkpoint of its
+//   first attempt, so that its body is byte for byte the same (an Idempotency-Key server may
+//   refuse a key reused with another body).
 import { createHash } from 'node:crypto';
 import http, { type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
@@ -67,6 +71,8 @@ export interface HttpsPublisherOptions {
   headers?: Record<string, string>;
   /** for User-Agent; default the package version */
   version?: string;
+  /** a signed checkpoint note whose tree size is at least `highestSeq` (the punch log's); undefined: none in the body */
+  checkpointFor?: (highestSeq: number) => string | undefined;
 }
 
 /** A server's Retry-After is honoured up to this; beyond it the sink would look dead for hours. */
@@ -105,6 +111,8 @@ export class HttpsPublisher implements Publisher {
   /** the smallest body answered 413 (bodies of several punches this large are split unsent) */
   private smallestRefusedBytes = Number.POSITIVE_INFINITY;
   private readonly refusalLog: LogLimiter;
+  /** the checkpoint the last batch went with, by its Idempotency-Key: a retry carries it again */
+  private attached: { key: string; note: string } | undefined;
 
   constructor(options: HttpsPublisherOptions) {
     this.options = options;
@@ -177,7 +185,7 @@ export class HttpsPublisher implements Publisher {
   private async deliver(batch: OutgoingPunch[], signal: AbortSignal): Promise<SendResult> {
     const ids = batch.map((punch) => punch.id);
     const key = idempotencyKey(ids);
-    const body = await this.encode(batch);
+    const body = await this.encode(batch, this.checkpointOf(batch, key));
     signal.throwIfAborted();
     if (batch.length > 1 && body.byteLength >= this.smallestRefusedBytes) return this.deliverHalves(batch, signal);
     const headers: OutgoingHttpHeaders = { ...this.headers, 'content-length': String(body.byteLength), 'idempotency-key': key };
@@ -222,11 +230,21 @@ export class HttpsPublisher implements Publisher {
     return { ...result, rejected: result.rejected.map((r) => ({ ...r, tooLarge: true })) };
   }
 
-  private async encode(batch: OutgoingPunch[]): Promise<Uint8Array> {
+  private async encode(batch: OutgoingPunch[], checkpoint: string | undefined): Promise<Uint8Array> {
     // the committed punch/v1 JSON goes out as stored: the envelope is built around it
     const head = JSON.stringify({ schema: PUNCH_BATCH_SCHEMA, gateway: this.options.gateway, site: this.options.site, punches: [] }).slice(0, -3);
-    const json = Buffer.from(`${head}[${batch.map((p) => p.json).join(',')}]}`, 'utf8');
+    const tail = checkpoint === undefined ? '' : `,"checkpoint":${JSON.stringify(checkpoint)}`;
+    const json = Buffer.from(`${head}[${batch.map((p) => p.json).join(',')}]${tail}}`, 'utf8');
     return this.options.gzip ? gzip(json) : json;
+  }
+
+  private checkpointOf(batch: OutgoingPunch[], key: string): string | undefined {
+    const { checkpointFor } = this.options;
+    if (!checkpointFor) return undefined;
+    if (this.attached?.key === key) return this.attached.note;
+    const note = checkpointFor(batch.reduce((max, p) => Math.max(max, p.seq), 0));
+    this.attached = note === undefined ? undefined : { key, note };
+    return note;
   }
 
   /** A kept-alive socket the server closed meanwhile fails at once; one immediate re-send is safe. */

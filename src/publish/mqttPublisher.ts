@@ -8,6 +8,10 @@
 // - Retained device statuses and watermarks (`…/{deviceId}/status`, `…/{deviceId}/watermark`) are
 //   published only while connected; `onConnect` lets the gateway publish them afresh after every
 //   CONNACK, so a change made while the broker was away is never lost for good.
+// - The retained `{prefix}/{site}/gateway/{gatewayId}/checkpoint` holds the punch log's latest
+//   signed checkpoint (a signed note, content type text/plain; charset=utf-8 under MQTT 5): each
+//   one handed over is published at once when connected, and the latest again after every
+//   connect. Every gateway status, the Last Will's included, carries `logKey` when given.
 // - MQTT 5 brokers get user property `punch-id` and content type application/json; with
 //   protocolVersion auto, a broker refusing v5 is retried as 3.1.1 and remembered.
 // - Reconnects back off exponentially from reconnectMinMs to reconnectMaxMs, reset on CONNACK.
@@ -64,6 +68,8 @@ export interface MqttPublisherOptions {
   statusExtras?: () => Record<string, unknown>;
   /** called after every CONNACK (e.g. to refresh retained device statuses) */
   onConnect?: () => void;
+  /** the punch log's verifier key (vkey), in every gateway status as `logKey` */
+  logKey?: string;
 }
 
 // CONNACK return code 1 (3.1.1 "unacceptable protocol version") or reason 0x84 (5.0 "unsupported
@@ -107,6 +113,8 @@ export class MqttPublisher implements Publisher {
   private dropCause: DropCause = 'suspicious';
   /** refusals and suspicions, per device: a flood of poison punches is a few lines and a count */
   private readonly refusalLog: LogLimiter;
+  /** the latest checkpoint note handed over, published again after every connect */
+  private checkpointNote: string | undefined;
 
   constructor(options: MqttPublisherOptions) {
     this.options = options;
@@ -137,7 +145,7 @@ export class MqttPublisher implements Publisher {
 
   private clientOptions(): IClientOptions {
     const o = this.options;
-    const offline = JSON.stringify({ online: false, version: o.version, startedAt: this.startedAt, queue: null });
+    const offline = JSON.stringify({ online: false, version: o.version, startedAt: this.startedAt, queue: null, ...this.logKeyField() });
     const clientOptions: IClientOptions = {
       clientId: o.clientId ?? `absensi-gw-${o.gateway}`,
       protocolVersion: this.protocolVersion,
@@ -172,6 +180,7 @@ export class MqttPublisher implements Publisher {
       const maximumPacketSize = client.serverProperties?.maximumPacketSize;
       this.log.info({ url: redactUrl(this.options.url), protocolVersion: this.protocolVersion, ...(maximumPacketSize ? { maximumPacketSize } : {}) }, 'connected to broker');
       this.publishGatewayStatus();
+      if (this.checkpointNote !== undefined) void this.publishRetained(this.topics.checkpoint, this.checkpointNote, this.textProperties());
       this.options.onConnect?.();
     });
     client.on('error', (error) => this.onError(client, error));
@@ -248,7 +257,21 @@ export class MqttPublisher implements Publisher {
 
   private statusPayload(online: boolean): string {
     const { version, queueSnapshot, statusExtras } = this.options;
-    return JSON.stringify({ online, version, startedAt: this.startedAt, queue: queueSnapshot?.() ?? null, ...statusExtras?.() });
+    return JSON.stringify({ online, version, startedAt: this.startedAt, queue: queueSnapshot?.() ?? null, ...statusExtras?.(), ...this.logKeyField() });
+  }
+
+  private logKeyField(): { logKey?: string } {
+    return this.options.logKey === undefined ? {} : { logKey: this.options.logKey };
+  }
+
+  /**
+   * Publishes the punch log's checkpoint (a signed note) retained; resolves true once the broker
+   * acknowledged it, false when it was not sent now (offline: the next connect publishes the latest).
+   */
+  publishCheckpoint(note: string): Promise<boolean> {
+    this.checkpointNote = note;
+    if (!this.client?.connected) return Promise.resolve(false);
+    return this.publishRetained(this.topics.checkpoint, note, this.textProperties());
   }
 
   /** Retained device status; a no-op while offline (the next change or reconnect refreshes it). */
@@ -266,22 +289,38 @@ export class MqttPublisher implements Publisher {
   /** Retained status at QoS 1; one too large for the broker is skipped with a warning, never written. */
   private publishStatus(topic: string, payload: string): void {
     const client = this.client;
-    if (!client) return;
-    const options: IClientPublishOptions = { qos: 1, retain: true, ...this.jsonProperties() };
+    if (client && !client.connected) {
+      const options: IClientPublishOptions = { qos: 1, retain: true, ...this.jsonProperties() };
+      // mqtt.js keeps it for the next connection, which publishes a fresh status anyway
+      if (this.fits(topic, payload, options)) client.publish(topic, payload, options);
+      return;
+    }
+    void this.publishRetained(topic, payload, this.jsonProperties());
+  }
+
+  /** A retained message at QoS 1 on the connection; true once acknowledged. */
+  private async publishRetained(topic: string, payload: string, properties: Pick<IClientPublishOptions, 'properties'>): Promise<boolean> {
+    const client = this.client;
+    if (!client?.connected) return false;
+    const options: IClientPublishOptions = { qos: 1, retain: true, ...properties };
+    const bytes = this.fits(topic, payload, options);
+    if (bytes === undefined) return false;
+    const outcome = await this.inFlight.publish(client, { topic, payload, options, bytes });
+    if (outcome.kind !== 'acked') this.log.debug({ topic, outcome }, 'retained message not published');
+    return outcome.kind === 'acked';
+  }
+
+  /** The packet's size when the broker can take it; undefined (and a warning) when not. */
+  private fits(topic: string, payload: string, options: IClientPublishOptions): number | undefined {
     const bytes = this.packetBytes(topic, payload, options);
     const verdict = this.guard.verdict(bytes);
-    if (!verdict.fits) {
-      this.refusalLog.warn(`status:${topic}`, { code: 'GW_ERR_SINK_REJECTED', topic, packetBytes: bytes, limitBytes: verdict.limitBytes }, 'retained status too large for the broker; not published');
-      return;
-    }
-    if (!client.connected) {
-      // mqtt.js keeps it for the next connection, which publishes a fresh status anyway
-      client.publish(topic, payload, options);
-      return;
-    }
-    void this.inFlight.publish(client, { topic, payload, options, bytes }).then((outcome) => {
-      if (outcome.kind !== 'acked') this.log.debug({ topic, outcome }, 'status not published');
-    });
+    if (verdict.fits) return bytes;
+    this.refusalLog.warn(`status:${topic}`, { code: 'GW_ERR_SINK_REJECTED', topic, packetBytes: bytes, limitBytes: verdict.limitBytes }, 'retained message too large for the broker; not published');
+    return undefined;
+  }
+
+  private textProperties(): Pick<IClientPublishOptions, 'properties'> {
+    return this.protocolVersion === 5 ? { properties: { contentType: 'text/plain; charset=utf-8', payloadFormatIndicator: true } } : {};
   }
 
   private packetBytes(topic: string, payload: string, options: IClientPublishOptions): number {

@@ -7,6 +7,8 @@ export interface Topics {
   /** retained watermark/v1 of a device (DESIGN.md "Completeness watermark") */
   deviceWatermark(deviceId: string): string;
   gatewayStatus: string;
+  /** the punch log's latest signed checkpoint (retained, text/plain) */
+  checkpoint: string;
   /** what a central consumer subscribes to for every punch of this site */
   sitePunches: string;
 }
@@ -17,6 +19,7 @@ export function buildTopics(prefix: string, site: string, gatewayId: string): To
     deviceStatus: (deviceId) => `${prefix}/${site}/${deviceId}/status`,
     deviceWatermark: (deviceId) => `${prefix}/${site}/${deviceId}/watermark`,
     gatewayStatus: `${prefix}/${site}/gateway/${gatewayId}/status`,
+    checkpoint: `${prefix}/${site}/gateway/${gatewayId}/checkpoint`,
     sitePunches: `${prefix}/${site}/+/punch`,
   };
 }

@@ -148,6 +148,11 @@ export function createMetrics() {
       help: 'Size of the SQLite buffer file plus its WAL',
       registers: [registry],
     }),
+    logCheckpointAge: new Gauge({
+      name: 'gateway_log_checkpoint_age_seconds',
+      help: 'Time since the punch log\'s latest checkpoint was signed (its time line); a new one is signed only when punches came in, so it grows while none do (absent until the first)',
+      registers: [registry],
+    }),
     deviceLastPunchAge: new Gauge({
       name: 'gateway_device_last_punch_age_seconds',
       help: 'Time since the newest punch committed from the device (absent until one is)',

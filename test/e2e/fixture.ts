@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startApiServer } from '../../src/api/server.js';
 import { parseConfigText } from '../../src/config/load.js';
-import { Gateway } from '../../src/gateway.js';
+import { Gateway, type GatewayDeps } from '../../src/gateway.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { until } from '../helpers/broker.js';
 import { feedDriver, feeds, type Feed } from '../helpers/feedDriver.js';
@@ -24,6 +24,8 @@ export interface GatewaySetup {
   devices?: string;
   /** buffer.writer; tests that limit the main connection's file size need 'inline' */
   bufferWriter?: 'thread' | 'inline';
+  /** the punch log the gateway signs (GatewayDeps.punchLog); default the buffer's */
+  punchLog?: GatewayDeps['punchLog'];
 }
 
 export function gatewayYaml(setup: GatewaySetup): string {
@@ -49,7 +51,7 @@ export function gatewayYaml(setup: GatewaySetup): string {
 
 export async function startTestGateway(setup: GatewaySetup): Promise<Gateway> {
   const config = parseConfigText(gatewayYaml(setup), 'api-test.yaml', { drivers: [feedDriver] });
-  const gateway = new Gateway(config, { log: silentLogger(), drivers: [feedDriver], api: setup.listen ? startApiServer : false });
+  const gateway = new Gateway(config, { log: silentLogger(), drivers: [feedDriver], api: setup.listen ? startApiServer : false, ...(setup.punchLog ? { punchLog: setup.punchLog } : {}) });
   await gateway.start();
   await until(() => feeds.has('dev-a'), 10_000, 'driver start');
   return gateway;

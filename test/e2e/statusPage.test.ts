@@ -1,13 +1,14 @@
 // The status page in real headless Chromium against a real gateway (test-feed → SQLite → Aedes)
 // serving its API on 127.0.0.1 with a token: it loads with ?token= once, shows the device with its
-// completeness watermark ("lengkap sampai") and a punch pushed through the pipeline, searches by
-// PIN, and switches language. A screenshot goes
-// to test-artifacts/ (git-ignored).
+// completeness watermark ("lengkap sampai"), a punch pushed through the pipeline and the punch
+// log's latest checkpoint, searches by PIN, and switches language. A screenshot goes to
+// test-artifacts/ (git-ignored).
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
 import { startAedes, until, type TestBroker } from '../helpers/broker.js';
+import { memoryPunchLogOf } from '../helpers/memoryPunchLog.js';
 import { rawPunch } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
 import { drained, feed, startTestGateway, TEST_TOKEN } from './fixture.js';
@@ -33,7 +34,7 @@ afterAll(async () => {
 
 it('shows devices, sinks and punches; searches by PIN; switches language', async (ctx) => {
   if (!existsSync(CHROMIUM)) ctx.skip(`${CHROMIUM} is not installed (Debian package "chromium"); the status page was not tested in a browser`);
-  gateway = await startTestGateway({ dir: tmp.dir, mqttUrl: broker.url, token: TEST_TOKEN, listen: true });
+  gateway = await startTestGateway({ dir: tmp.dir, mqttUrl: broker.url, token: TEST_TOKEN, listen: true, punchLog: memoryPunchLogOf });
   await feed('dev-a').push([rawPunch(1, { pin: '00123', localTime: '2026-01-19T07:31:05' }), rawPunch(2, { pin: '777', localTime: '2026-01-19T07:40:00' })]);
   await until(() => drained(gateway!), 10_000, 'punches delivered');
   await feed('dev-a').ctx.watermark.advance({ completeThroughLocal: '2026-01-19T16:30:00', basis: 'download' });
@@ -63,6 +64,8 @@ it('shows devices, sinks and punches; searches by PIN; switches language', async
   expect(await punch.locator('[data-sink-state]').getAttribute('data-sink-state')).toBe('mqtt:acked');
   expect(await punch.textContent()).toContain('mqtt: terkirim');
   expect(await page.locator('#punches tbody tr').count()).toBe(2);
+  await expect.poll(() => page.locator('#checkpoint').textContent()).toMatch(/^\d+ absen · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC · /);
+  expect(await page.locator('#checkpoint').getAttribute('title')).toBe(gateway.logKey?.vkey);
 
   await page.fill('#pin', '777');
   await page.click('#search button[type=submit]');

@@ -14,6 +14,7 @@ import { startAedes, until, type TestBroker } from '../helpers/broker.js';
 import { rawPunch } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
 import { feedDriver } from '../helpers/feedDriver.js';
+import { memoryPunchLogOf } from '../helpers/memoryPunchLog.js';
 import { drained, feed, gatewayYaml, startTestGateway, TEST_TOKEN, type GatewaySetup } from '../e2e/fixture.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -318,5 +319,34 @@ describe('real socket', () => {
     await until(() => feed().ctx !== undefined, 5000, 'feed');
     await expect(feed().push([rawPunch(1)])).resolves.toMatchObject({ inserted: 1 });
     await new Promise<void>((resolve) => blocker.close(() => resolve()));
+  });
+});
+
+describe('punch log routes', () => {
+  it('without a punch log: 503 for the checkpoint and the proofs, and /api/gateway says so', async () => {
+    const { app } = await setup({ punchLog: () => undefined });
+    expect((await app.inject('/api/log/checkpoint')).statusCode).toBe(503);
+    const proof = await app.inject('/api/log/inclusion?index=0&size=1');
+    expect(proof.statusCode).toBe(503);
+    expect(proof.json()).toMatchObject({ code: 'GW_ERR_BUFFER_UNAVAILABLE' });
+    expect((await app.inject('/api/gateway')).json().log).toMatchObject({ key: expect.stringMatching(/^absensi-gateway\//), checkpoint: null });
+  });
+
+  it('with one: the note as text, proofs as base64, 400 for a size beyond the log or a malformed query', async () => {
+    const { gateway, app } = await setup({ punchLog: memoryPunchLogOf });
+    await feed('dev-a').push([rawPunch(1), rawPunch(2), rawPunch(3)]);
+    const note = await app.inject('/api/log/checkpoint');
+    expect(note.statusCode).toBe(200);
+    expect(note.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(note.body).toBe(gateway.checkpointer?.latest?.note);
+    const inclusion = await app.inject('/api/log/inclusion?index=2&size=3');
+    expect(inclusion.json()).toMatchObject({ index: 2, size: 3, path: [expect.stringMatching(/^[A-Za-z0-9+/]{43}=$/)] });
+    expect((await app.inject('/api/log/consistency?from=1&to=3')).json()).toMatchObject({ from: 1, to: 3, path: expect.any(Array) });
+    for (const bad of ['/api/log/inclusion?index=3&size=3', '/api/log/inclusion?index=0&size=4', '/api/log/consistency?from=3&to=2', '/api/log/inclusion?index=-1&size=3', '/api/log/inclusion?index=0&size=3&extra=1']) {
+      const answer = await app.inject(bad);
+      expect(answer.statusCode, bad).toBe(400);
+      expect(answer.json().code).toBe('GW_ERR_API_BAD_REQUEST');
+    }
+    expect((await app.inject('/metrics')).body).toMatch(/^gateway_log_checkpoint_age_seconds \d/m);
   });
 });

@@ -99,6 +99,23 @@ describe('HttpsPublisher: request shape', () => {
     expect(p.concurrency).toBe(1);
   });
 
+  it('puts the checkpoint covering the batch\'s highest seq in the body; a batch sent again carries the same one, byte for byte', async () => {
+    const r = await receiver({ respond: [{ status: 503 }] });
+    const asked: number[] = [];
+    let signed = 0;
+    const { p } = publisher(r.url, { gzip: true, checkpointFor: (seq) => (asked.push(seq), `note ${++signed} covering ${seq}\n`) });
+    const batch = makeBatch(4, 10);
+    expect((await p.send(batch, signal())).acked).toEqual([]);
+    expect((await p.send(batch, signal())).acked).toEqual(ids(batch));
+    expect(asked).toEqual([14]);
+    const [first, second] = r.requests;
+    expect(first?.json).toEqual({ schema: PUNCH_BATCH_SCHEMA, gateway: 'oki-bkpp-01', site: 'BKPP', punches: parsedBatch(batch), checkpoint: 'note 1 covering 14\n' });
+    expect(second?.bodyText).toBe(first?.bodyText);
+    await p.send(makeBatch(2, 14), signal());
+    expect(asked).toEqual([14, 16]);
+    expect((r.requests[2]?.json as { checkpoint: string }).checkpoint).toBe('note 2 covering 16\n');
+  });
+
   it('sends no Authorization header without a token, and passes extra headers through', async () => {
     const r = await receiver();
     const { p } = publisher(r.url, { token: undefined, headers: { 'X-Tenant': 'oki', 'Content-Type': 'text/plain' } });

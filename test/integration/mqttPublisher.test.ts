@@ -93,6 +93,35 @@ for (const factory of FACTORIES) {
       await sub.close();
     });
 
+    it('keeps the latest checkpoint retained (text/plain under MQTT 5), publishes it again on connect, and puts logKey in every status', async (t) => {
+      if (!broker) return t.skip();
+      const gatewayId = `gw-cp-${randomUUID().slice(0, 6)}`;
+      const pub = publisher({ clientId: `t-${randomUUID()}`, gateway: gatewayId, logKey: 'absensi-gateway/S/g+01234567+AAAA' });
+      expect(await pub.publishCheckpoint('note 1\n')).toBe(false);
+      await pub.start();
+      await until(() => pub.connected, 10_000, 'connect');
+      const topic = `absensi/${site}/gateway/${gatewayId}/checkpoint`;
+      const sub = await collect(broker.url, topic, factory.v5 ? 5 : 4);
+      await sub.waitFor((n) => n >= 1);
+      expect(sub.messages[0]).toMatchObject({ topic, payload: 'note 1\n', retain: true });
+      if (factory.v5) expect(sub.messages[0]?.properties).toMatchObject({ contentType: 'text/plain; charset=utf-8', payloadFormatIndicator: true });
+      expect(await pub.publishCheckpoint('note 2\n')).toBe(true);
+      await sub.waitFor((n) => n >= 2);
+      const statuses = await collect(broker.url, `absensi/${site}/gateway/${gatewayId}/status`);
+      await statuses.waitFor((n) => n >= 1);
+      expect(JSON.parse(statuses.messages[0]!.payload)).toMatchObject({ online: true, logKey: 'absensi-gateway/S/g+01234567+AAAA' });
+      (pub as unknown as { client: { stream: { destroy(): void } } }).client.stream.destroy();
+      await until(() => statuses.messages.some((m) => JSON.parse(m.payload).online === false), 10_000, 'will');
+      expect(JSON.parse(statuses.messages.find((m) => JSON.parse(m.payload).online === false)!.payload)).toMatchObject({ logKey: 'absensi-gateway/S/g+01234567+AAAA' });
+      await until(() => sub.messages.length >= 3, 10_000, 'checkpoint again after reconnect');
+      expect(sub.messages.at(-1)?.payload).toBe('note 2\n');
+      await pub.stop();
+      const late = await collect(broker.url, topic);
+      await late.waitFor((n) => n >= 1);
+      expect(late.messages[0]).toMatchObject({ payload: 'note 2\n', retain: true });
+      await Promise.all([sub.close(), statuses.close(), late.close()]);
+    });
+
     it('reports sends while the broker is away as failures and delivers after it returns', async (t) => {
       if (!broker) return t.skip();
       const sub = await collect(broker.url, `absensi/${site}/outage/punch`);

@@ -35,6 +35,7 @@ export function registerStatusRoutes(app: FastifyInstance, ctx: ApiContext): voi
     sinks: view.sinkHealth().map((h) => h.sink),
     authRequired: ctx.authRequired,
     hostClock: view.hostClock() ?? null,
+    log: { key: view.log.key() ?? null, checkpoint: checkpointSummary(view) },
   }));
 
   app.get('/api/devices', { schema: { response: responses(devicesBody) } }, async () => ({
@@ -54,6 +55,12 @@ export function registerStatusRoutes(app: FastifyInstance, ctx: ApiContext): voi
       };
     }).concat(unknownPushTerminals(view)),
   }));
+}
+
+/** The latest checkpoint without its note (an object in a nullable must hold its declared fields only). */
+function checkpointSummary(view: GatewayView): { origin: string; size: number; time: string } | null {
+  const checkpoint = view.log.checkpoint();
+  return checkpoint ? { origin: checkpoint.origin, size: checkpoint.size, time: checkpoint.time } : null;
 }
 
 /** Push terminals whose serial no device entry names (zk-push), shown as "unknown, asking to connect". */

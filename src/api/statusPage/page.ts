@@ -50,6 +50,7 @@ const BODY = `
   <h2 data-i18n="sinks"></h2>
   <table id="sinks"><thead><tr><th data-i18n="sink"></th><th data-i18n="health"></th><th data-i18n="backlog"></th><th data-i18n="oldestUnsent"></th><th data-i18n="deadLetters"></th><th data-i18n="lastError"></th></tr></thead><tbody></tbody></table>
   <p><span data-i18n="quarantined"></span>: <span id="quarantined">—</span></p>
+  <p><span data-i18n="logCheckpoint"></span>: <span id="checkpoint">—</span></p>
 </section>
 <section>
   <h2 data-i18n="punches"></h2>

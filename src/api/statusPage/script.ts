@@ -86,6 +86,9 @@ function renderGateway() {
     $('gw-site').textContent = t('site') + ' ' + g.site;
     $('gw-version').textContent = g.version;
     $('gw-uptime').textContent = duration(g.uptimeSec);
+    var cp = g.log.checkpoint, cpNode = $('checkpoint');
+    cpNode.textContent = cp ? cp.size + ' ' + t('logCheckpointSize') + ' · ' + wall(cp.time) + ' UTC · ' + ago(cp.time) : t('never');
+    cpNode.title = g.log.key || '';
   }
   if (r) {
     var b = $('ready');
