@@ -195,7 +195,7 @@ export class Gateway {
     const key = this.logKey;
     this.punchLog = log;
     if (!log || !key) {
-      this.log.warn('punch log: this buffer keeps no Merkle log; no checkpoint is signed');
+      this.log.warn({ code: 'GW_ERR_LOG_INCONSISTENT' }, 'punch log: this buffer keeps no Merkle log; no checkpoint is signed');
       return;
     }
     this.checkpointer = new Checkpointer({

@@ -9,9 +9,13 @@ import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load
 import { secretFileWarnings, type SecretFileRef } from '../config/secretFiles.js';
 import { BUILTIN_DRIVERS } from '../drivers.js';
 import { Gateway } from '../gateway.js';
+import type { ErrorCode } from '../util/catalogue.js';
 import { codeOf, GatewayError } from '../util/errors.js';
 import { createLogger } from '../util/logger.js';
 import { EXIT_CONFIG } from './check.js';
+
+/** A log key others may have read, or a broken one, needs an operator: exit 78, no restart loop. */
+const LOG_KEY_REFUSALS: ReadonlySet<ErrorCode> = new Set(['GW_ERR_LOG_KEY_INVALID', 'GW_ERR_LOG_KEY_INSECURE']);
 
 export function registerRunCommand(program: Command): void {
   program
@@ -67,8 +71,7 @@ export function registerRunCommand(program: Command): void {
         await gateway.start();
       } catch (error) {
         log.fatal({ code: codeOf(error, 'GW_ERR_INTERNAL'), err: error }, 'gateway failed to start');
-        // a log key others may have read, or a broken one, needs an operator: no restart loop on it
-        process.exitCode = error instanceof GatewayError && error.code.startsWith('GW_ERR_LOG_KEY_') ? EXIT_CONFIG : 1;
+        process.exitCode = error instanceof GatewayError && LOG_KEY_REFUSALS.has(error.code) ? EXIT_CONFIG : 1;
         await gateway.stop().catch(() => undefined);
       } finally {
         started();

@@ -87,9 +87,9 @@ export class Checkpointer {
     if (!checkpoint || (this.published && checkpoint.size <= this.published.size)) return undefined;
     this.published = checkpoint;
     try {
-      return Promise.resolve(this.options.publish(checkpoint)).catch((error: unknown) => this.options.logger.warn({ err: error, size: checkpoint.size }, 'punch log: checkpoint not published'));
+      return Promise.resolve(this.options.publish(checkpoint)).catch((error: unknown) => this.options.logger.warn({ code: 'GW_ERR_SINK_UNREACHABLE', err: error, size: checkpoint.size }, 'punch log: checkpoint not published'));
     } catch (error) {
-      this.options.logger.warn({ err: error, size: checkpoint.size }, 'punch log: checkpoint not published');
+      this.options.logger.warn({ code: 'GW_ERR_SINK_UNREACHABLE', err: error, size: checkpoint.size }, 'punch log: checkpoint not published');
       return undefined;
     }
   }
@@ -105,7 +105,7 @@ export class Checkpointer {
       if (last && head.size === last.size && head.root.equals(last.root)) return last;
       extendsLast = !last || (head.size > last.size && verifyConsistency(last.size, head.size, last.root, head.root, log.consistencyProof(last.size, head.size)));
     } catch (error) {
-      logger.warn({ err: error, origin: this.origin }, 'punch log: head not readable; no checkpoint signed');
+      logger.warn({ code: 'GW_ERR_BUFFER_UNAVAILABLE', err: error, origin: this.origin }, 'punch log: head not readable; no checkpoint signed');
       return undefined;
     }
     if (!extendsLast) {
