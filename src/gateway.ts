@@ -42,6 +42,7 @@ import { logKeyName } from './log/checkpoint.js';
 import { Checkpointer } from './log/checkpointer.js';
 import { loadOrCreateLogKey, logKeyFile, type LogKey } from './log/logKey.js';
 import type { PunchLog } from './log/punchLog.js';
+import { readSignedHead, restoredFrom, signedHeadFile, writeSignedHead } from './log/signedHead.js';
 import { Dispatcher } from './publish/dispatcher.js';
 import { HttpsPublisher } from './publish/httpsPublisher.js';
 import { MqttPublisher } from './publish/mqttPublisher.js';
@@ -62,16 +63,7 @@ export interface GatewayDeps {
    * `startApiServer` (src/api/server.ts). Absent or false: no API (library use, most tests).
    */
   api?: ApiStarter | false;
-  /** the punch log of the buffer; default the buffer's own (`bufferPunchLog`). Tests give an in-memory one. */
-  punchLog?: (buffer: SqlitePunchBuffer) => PunchLog | undefined;
 }
-
-/**
- * The buffer's Merkle log (PunchBuffer.log). Until the buffer's log is merged this reads it
- * structurally and finds none (no checkpoint is signed); once it is, this line becomes
- * `(buffer) => buffer.log`.
- */
-const bufferPunchLog = (buffer: SqlitePunchBuffer): PunchLog | undefined => (buffer as unknown as { log?: PunchLog }).log;
 
 /** How long `stop` waits for the broker to acknowledge the last checkpoint. */
 const LAST_CHECKPOINT_WAIT_MS = 2000;
@@ -113,7 +105,6 @@ export class Gateway {
   readonly drivers: readonly AnyDriverDefinition[];
   private runningConfig: GatewayConfig;
   private readonly startApi: ApiStarter | undefined;
-  private readonly punchLogOf: (buffer: SqlitePunchBuffer) => PunchLog | undefined;
   /** the last reload asked for; the next one waits for it */
   private reloads: Promise<unknown> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
@@ -126,7 +117,6 @@ export class Gateway {
     this.log = deps.log.child({ gateway: config.gateway.id, site: config.gateway.site });
     this.drivers = deps.drivers;
     this.startApi = deps.api || undefined;
-    this.punchLogOf = deps.punchLog ?? bufferPunchLog;
     this.clock = new ClockMonitor({ log: this.log, metrics: this.metrics, states: this.states, onChange: () => this.mqtt?.publishGatewayStatus() });
     this.view = createGatewayView(this);
   }
@@ -191,12 +181,19 @@ export class Gateway {
 
   /** Signs the buffer's log from now on (before the first dispatch, so every HTTPS batch finds a checkpoint). */
   private startCheckpointer(): void {
-    const log = this.punchLogOf(this.buffer);
+    const { log, logProblem } = this.buffer;
     const key = this.logKey;
     this.punchLog = log;
     if (!log || !key) {
-      this.log.warn({ code: 'GW_ERR_LOG_INCONSISTENT' }, 'punch log: this buffer keeps no Merkle log; no checkpoint is signed');
+      this.log.warn({ code: 'GW_ERR_LOG_UNAVAILABLE', buffer: this.bufferFile, why: logProblem }, 'punch log: this buffer keeps none; punches are collected and delivered, no checkpoint is signed');
       return;
+    }
+    const headFile = signedHeadFile(this.config.gateway.dataDir);
+    const restored = restoredFrom(log, readSignedHead(headFile));
+    if (restored) {
+      const old = log.epoch;
+      log.startNewEpoch();
+      this.log.warn({ code: 'GW_ERR_LOG_RESTORED', buffer: this.bufferFile, why: restored, oldEpoch: old, epoch: log.epoch }, 'punch log: the buffer is older than what was signed from it (a restored copy?); its log goes on under a new epoch');
     }
     this.checkpointer = new Checkpointer({
       log,
@@ -204,6 +201,7 @@ export class Gateway {
       intervalMs: this.config.log.checkpointInterval,
       logger: this.log,
       publish: (checkpoint) => this.mqtt?.publishCheckpoint(checkpoint.note),
+      remember: (checkpoint) => writeSignedHead(headFile, { origin: checkpoint.origin, epoch: log.epoch, size: checkpoint.size, root: checkpoint.root.toString('base64') }),
     });
     this.checkpointer.start();
     this.log.info({ origin: this.checkpointer.origin, size: this.checkpointer.latest?.size }, 'punch log: signing checkpoints');

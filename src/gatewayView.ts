@@ -112,6 +112,7 @@ function logView(parts: ViewedParts): LogView {
   };
   return {
     key: () => parts.logKey?.vkey,
+    treeSize: () => (parts.punchLog && !parts.buffer.isClosed ? parts.punchLog.head().size : undefined),
     checkpoint: () => {
       const latest = parts.checkpointer?.latest;
       return latest && { note: latest.note, origin: latest.origin, size: latest.size, time: latest.time };

@@ -1,7 +1,7 @@
 // Gauges computed when Prometheus scrapes /metrics, from the buffer and the device states, so they
 // are never stale and cost nothing between scrapes.
 // Invariants:
-// - Per-device gauges and the checkpoint age are reset first: a device removed from the config, or
+// - Per-device gauges, the tree size and the checkpoint age are reset first: a device removed from the config, or
 //   one with no punch, no clock reading or no watermark yet, has no series rather than a made-up 0.
 // - Nothing here writes to the buffer.
 import type { GatewayView } from './view.js';
@@ -22,6 +22,9 @@ export function refreshScrapeGauges(view: GatewayView, nowMs = Date.now()): void
     metrics.quarantined.set(stats.quarantined);
     metrics.bufferFileBytes.set(stats.fileBytes);
   }
+  metrics.logTreeSize.reset();
+  const treeSize = view.log.treeSize();
+  if (treeSize !== undefined) metrics.logTreeSize.set(treeSize);
   metrics.logCheckpointAge.reset();
   const checkpoint = view.log.checkpoint();
   if (checkpoint) metrics.logCheckpointAge.set(Math.max(0, (nowMs - Date.parse(checkpoint.time)) / 1000));

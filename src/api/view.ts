@@ -77,6 +77,8 @@ export interface GatewayView {
 export interface LogView {
   /** the verifier key (vkey) the centre checks checkpoints with; undefined before the gateway started */
   key(): string | undefined;
+  /** leaves in the punch log now (committed punches it covers); undefined when the buffer keeps none or is closed */
+  treeSize(): number | undefined;
   /** the latest signed checkpoint; undefined before the first (signed at start) or when the buffer keeps no log */
   checkpoint(): { note: string; origin: string; size: number; time: string } | undefined;
   /** RFC 9162 §2.1.3: the audit path of leaf `index` (the punch with seq index + 1) in the tree of `size` */

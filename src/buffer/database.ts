@@ -60,6 +60,7 @@ export function migrate(db: SqliteDatabase, migrations: Migration[]): void {
     if (applied.has(migration.version)) continue;
     db.transaction(() => {
       db.exec(migration.sql);
+      migration.run?.(db);
       insert.run(migration.version, migration.name, new Date().toISOString());
     }).immediate();
   }

@@ -10,10 +10,13 @@
 // - `committed` is emitted after every transaction that committed (duplicates only included),
 //   `commitError` after every one that failed; the dispatchers wake on the first, readiness
 //   watches both.
+// - With a `log`, a punch is committed only together with its leaf, and the log is never behind
+//   the last commit.
 // The seam's types live here, with the buffer: the driver context commits through it and the
 // dispatchers drain it as OutgoingPunch, so neither src/devices nor src/publish declares them.
+import type { PunchLog } from '../log/punchLog.js';
 import type { Punch } from '../punch/punch.js';
-import type { UnsequencedPunch } from '../punch/normalize.js';
+import type { SerializedPunch, UnsequencedPunch } from '../punch/normalize.js';
 
 /**
  * A punch as the buffer hands it to a sink: the committed punch/v1 JSON, byte for byte, plus the
@@ -38,8 +41,8 @@ export interface QuarantineEntry {
 
 export interface CommitBatch {
   punches: UnsequencedPunch[];
-  /** `punches[i]` as JSON, when the caller already serialized it (normalize measures the size): not serialized twice */
-  serialized?: string[];
+  /** `punches[i]` serialized, when the caller already did (normalize measures the size): not serialized twice */
+  serialized?: SerializedPunch[];
   quarantined?: QuarantineEntry[];
   /** written in the same transaction as the punches */
   checkpoint?: { deviceId: string; values: Record<string, unknown> };
@@ -94,6 +97,8 @@ export interface PunchBuffer {
   getCheckpoint(deviceId: string, key: string): unknown;
   setCheckpoint(deviceId: string, values: Record<string, unknown>): void;
   stats(): BufferStats;
+  /** The Merkle log over the committed punches (leaf i = seq i + 1, appended in the punch's transaction); undefined when the file keeps none. */
+  readonly log: PunchLog | undefined;
   /** true once `close` ran: every read and write then throws GW_ERR_BUFFER_UNAVAILABLE */
   readonly isClosed: boolean;
   on<E extends keyof BufferEvents>(event: E, listener: (...args: BufferEvents[E]) => void): unknown;

@@ -10,12 +10,14 @@
 // - Cursor moves are kept in memory and persisted at most every `cursorFlushMs` (and on close):
 //   losing one to a crash only means re-sending, which at-least-once allows.
 import { EventEmitter } from 'node:events';
+import { serializePunch } from '../punch/normalize.js';
 import type { Punch } from '../punch/punch.js';
 import { GatewayError } from '../util/errors.js';
 import { openDatabase, type OpenOptions, type SqliteDatabase } from './database.js';
 import type { BufferStats, CommitBatch, CommitResult, OutgoingPunch, PunchBuffer } from './punchBuffer.js';
 import { backlogStats, fileBytes, listDeadLetters, queueStats, type DeadLetterRow } from './queries.js';
 import { SinkWindow, type Advance } from './sinkWindow.js';
+import { LogAppender, SqlitePunchLog } from './logStore.js';
 import { createStatements, type Statements } from './statements.js';
 import { writeBatches, type PreparedBatch } from './writeBatches.js';
 import { InlineWriter, WriterThread, type BufferWriter } from './writerThread.js';
@@ -44,7 +46,7 @@ function prepareBatch(batch: CommitBatch): PreparedBatch {
       pin: p.pin,
       utc: p.utc,
       receivedAt: p.receivedAt,
-      bodyOpen: (batch.serialized?.[i] ?? JSON.stringify(p)).slice(0, -1),
+      ...(batch.serialized?.[i] ?? serializePunch(p)),
     })),
     quarantined: (batch.quarantined ?? []).map((q) => ({ id: q.id, deviceId: q.deviceId, reason: q.reason, body: JSON.stringify(q.body) })),
   };
@@ -91,6 +93,9 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
   private flushScheduled = false;
   private cursorTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** the buffer's punch log; undefined when this file keeps none (`logProblem` says why) */
+  readonly log: SqlitePunchLog | undefined;
+  readonly logProblem: string | undefined;
 
   constructor(options: SqlitePunchBufferOptions) {
     super();
@@ -99,12 +104,27 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
     this.cursorFlushMs = options.cursorFlushMs ?? 200;
     this.db = openDatabase(options.file, options);
     this.sql = createStatements(this.db);
+    const log = SqlitePunchLog.open(this.db);
+    this.logProblem = this.checkLog(log);
+    this.log = this.logProblem ? undefined : log;
+    const inlineLog = options.writer === 'inline' ? LogAppender.open(this.db) : undefined;
     this.newWriter = () =>
       options.writer === 'inline'
-        ? new InlineWriter((batches, nowIso) => writeBatches(this.db, this.sql, batches, nowIso))
+        ? new InlineWriter((batches, nowIso) => writeBatches(this.db, this.sql, batches, nowIso, inlineLog))
         : new WriterThread({ file: options.file, synchronous: options.synchronous ?? 'full', maxPageCount: options.maxPageCount, busyTimeoutMs: options.busyTimeoutMs });
     this.writer = this.newWriter();
     for (const sink of options.sinks) this.addSink(sink);
+  }
+
+  private checkLog(log: SqlitePunchLog | undefined): string | undefined {
+    if (!log) {
+      return this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'punch_log'").get()
+        ? 'retention had removed punches before this buffer was upgraded to keep a punch log; a new buffer file starts one'
+        : 'this buffer was opened without the punch log schema';
+    }
+    const size = log.size();
+    const head = this.headSeq();
+    return size === head ? undefined : `the punch log has ${size} leaves but the buffer ${head} punches: it stays behind; a new buffer file starts a new log`;
   }
 
   get sinks(): string[] {

@@ -1,10 +1,12 @@
 // Entry of the buffer's writer thread: one better-sqlite3 connection that only runs commit
-// transactions, so serialization and fsync happen beside the event loop, not on it.
+// transactions (punches with their log leaves), so serialization, hashing and fsync happen beside
+// the event loop, not on it.
 // Protocol: {type:'write', id, batches, nowIso} → {id, results} | {id, error}; {type:'close'} →
 // closes the connection. After each message the shared counter is incremented and notified, so
 // the main thread can wait for the writer synchronously on close.
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from './database.js';
+import { LogAppender } from './logStore.js';
 import { createStatements } from './statements.js';
 import { writeBatches, type PreparedBatch } from './writeBatches.js';
 
@@ -21,6 +23,7 @@ export type WriterRequest = { type: 'write'; id: number; batches: PreparedBatch[
 const data = workerData as WriterData;
 const db = openDatabase(data.file, { synchronous: data.synchronous, maxPageCount: data.maxPageCount, busyTimeoutMs: data.busyTimeoutMs, migrate: false });
 const sql = createStatements(db);
+const log = LogAppender.open(db);
 const port = parentPort;
 if (!port) throw new Error('writerWorker must run as a worker thread');
 
@@ -37,7 +40,7 @@ port.on('message', (request: WriterRequest) => {
     return;
   }
   try {
-    const results = writeBatches(db, sql, request.batches, request.nowIso);
+    const results = writeBatches(db, sql, request.batches, request.nowIso, log);
     port.postMessage({ id: request.id, results });
   } catch (error) {
     const failure = error as Error & { code?: string };

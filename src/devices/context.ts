@@ -20,7 +20,7 @@
 //   has settled (watermark.ts has the whole argument for seqThrough).
 import type { Logger } from 'pino';
 import type { CommitBatch, CommitResult, PunchBuffer, QuarantineEntry } from '../buffer/punchBuffer.js';
-import { normalizePunch, type UnsequencedPunch } from '../punch/normalize.js';
+import { normalizePunch, type SerializedPunch, type UnsequencedPunch } from '../punch/normalize.js';
 import type { RawPunch } from '../punch/punch.js';
 import { quarantineCode, rejectionCode, type QuarantineReason, type RejectionReason } from '../util/catalogue.js';
 import { LogLimiter } from '../util/logLimiter.js';
@@ -196,7 +196,7 @@ function normalizeBatch(deps: ContextDeps, raws: RawPunch[], warnings: LogLimite
     maxFutureMs: deps.punches.maxFuture,
   };
   const punches: UnsequencedPunch[] = [];
-  const serialized: string[] = [];
+  const serialized: SerializedPunch[] = [];
   const quarantined: QuarantineEntry[] = [];
   const punchAt: number[] = [];
   for (const raw of raws) {

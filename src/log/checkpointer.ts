@@ -10,6 +10,8 @@
 // - Never a checkpoint the log cannot stand behind: a head smaller than the last one signed, or
 //   one the log's consistency proof does not show to extend it, is not signed (the last one
 //   stays; GW_ERR_LOG_INCONSISTENT, logged once until it heals). One tree size is signed once.
+// - Every checkpoint signed is told to `remember` before anyone sees it; a failure there is
+//   logged (once until it works again) and does not stop signing.
 // - The signer's key never reaches a log line: only sizes, roots, times and the origin do.
 import type { Logger } from 'pino';
 import { checkpointTime, formatCheckpoint, logOrigin } from './checkpoint.js';
@@ -35,6 +37,8 @@ export interface CheckpointerOptions {
   publish: (checkpoint: SignedCheckpoint) => unknown;
   logger: Logger;
   now?: () => Date;
+  /** told of every checkpoint signed, before it is handed out (the gateway keeps the last one: src/log/signedHead.ts) */
+  remember?: (checkpoint: SignedCheckpoint) => void;
 }
 
 export class Checkpointer {
@@ -44,6 +48,7 @@ export class Checkpointer {
   private published: SignedCheckpoint | undefined;
   private timer: NodeJS.Timeout | undefined;
   private faulty = false;
+  private unremembered = false;
 
   constructor(options: CheckpointerOptions) {
     this.options = options;
@@ -118,6 +123,13 @@ export class Checkpointer {
     const at = (this.options.now ?? (() => new Date()))();
     const note = signNote(formatCheckpoint({ origin: this.origin, size: head.size, root: head.root, time: at }), signer);
     this.signed = { note, origin: this.origin, size: head.size, root: Buffer.from(head.root), time: checkpointTime(at) };
+    try {
+      this.options.remember?.(this.signed);
+      this.unremembered = false;
+    } catch (error) {
+      if (!this.unremembered) logger.warn({ code: 'GW_ERR_LOG_HEAD_UNSAVED', err: error, origin: this.origin, size: head.size }, 'punch log: the checkpoint signed could not be recorded; a restored buffer would not be noticed at the next start');
+      this.unremembered = true;
+    }
     return this.signed;
   }
 }

@@ -11,20 +11,29 @@
 // - Verifiers never throw for a bad proof: they answer false (wrong sizes, wrong hash lengths,
 //   trailing or missing elements included).
 // - Sizes and indexes are plain numbers: exact up to 2^53, far beyond any gateway's log.
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 export const HASH_BYTES = 32;
 const LEAF_PREFIX = Uint8Array.of(0x00);
 const NODE_PREFIX = Uint8Array.of(0x01);
 
-export const EMPTY_ROOT: Buffer = createHash('sha256').digest();
+/** Node's one-shot digest (20.12+), a third of a streaming Hash's cost for a punch-sized input; else the stream. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string | Uint8Array, encoding: 'buffer') => Buffer }).hash;
+const sha256 = oneShot ? (data: string | Uint8Array): Buffer => oneShot('sha256', data, 'buffer') : (data: string | Uint8Array): Buffer => crypto.createHash('sha256').update(data).digest();
+
+export const EMPTY_ROOT: Buffer = sha256(new Uint8Array(0));
 
 export function leafHash(data: Uint8Array): Buffer {
-  return createHash('sha256').update(LEAF_PREFIX).update(data).digest();
+  return sha256(Buffer.concat([LEAF_PREFIX, data]));
+}
+
+/** leafHash of the UTF-8 bytes of `text` (0x00 is the UTF-8 form of U+0000). */
+export function leafHashOfText(text: string): Buffer {
+  return sha256(`\u0000${text}`);
 }
 
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  return sha256(Buffer.concat([NODE_PREFIX, left, right]));
 }
 
 /** The tree hash (MTH) of the leaves [start, end), 0 ≤ start < end. */

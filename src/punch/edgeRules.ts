@@ -19,8 +19,8 @@ export const MAX_IDENTITY_CHARS = 64;
 /** The largest punch/v1 JSON (UTF-8 bytes, `seq` included) the gateway commits; larger goes to quarantine `too-large`. */
 export const MAX_PUNCH_JSON_BYTES = 4096;
 
-/** `,"seq":` and the digits of the largest safe integer: what the buffer appends to a punch's JSON. */
-export const SEQ_JSON_RESERVE_BYTES = ',"seq":'.length + String(Number.MAX_SAFE_INTEGER).length;
+/** The digits of the largest safe integer: what the buffer puts into a serialized punch (`…"seq":` + digits + `…`). */
+export const SEQ_JSON_RESERVE_BYTES = String(Number.MAX_SAFE_INTEGER).length;
 
 const NOT_PRINTABLE = /[\p{C}\u2028\u2029]/gu;
 const HAS_NOT_PRINTABLE = /[\p{C}\u2028\u2029]/u;

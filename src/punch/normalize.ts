@@ -14,12 +14,27 @@
 // - `device.address` is the raw punch's own (a push request's source), else the device's
 //   configured one; `null` in the raw punch means none (an imported file: no terminal address).
 import { z } from 'zod';
+import { canonicalJsonAround } from '../log/jcs.js';
 import { edgePin, MAX_PUNCH_JSON_BYTES, SEQ_JSON_RESERVE_BYTES } from './edgeRules.js';
 import { PUNCH_SCHEMA, PUNCH_STATES, VERIFY_METHODS, punchId, type Punch, type RawPunch } from './punch.js';
 import { resolveLocalTime } from './time.js';
 import type { QuarantineReason } from '../util/catalogue.js';
 
 export type UnsequencedPunch = Omit<Punch, 'seq'>;
+
+/**
+ * A punch serialized before the buffer assigns its seq, in its RFC 8785 (JCS) form: the committed
+ * punch/v1 JSON is `open + seq + close`, canonical as it is stored and published, so that the punch
+ * log's leaf is the SHA-256 of those very bytes (src/log/jcs.ts, canonicalJsonAround).
+ */
+export interface SerializedPunch {
+  open: string;
+  close: string;
+}
+
+export function serializePunch(punch: UnsequencedPunch): SerializedPunch {
+  return canonicalJsonAround(punch as unknown as Record<string, unknown>, 'seq');
+}
 
 export interface NormalizeContext {
   gateway: string;
@@ -37,7 +52,7 @@ export interface NormalizeContext {
 
 export type NormalizeOutcome =
   /** `json`: the punch serialized, as measured against MAX_PUNCH_JSON_BYTES (the buffer stores it) */
-  | { kind: 'ok'; punch: UnsequencedPunch; json: string }
+  | { kind: 'ok'; punch: UnsequencedPunch; json: SerializedPunch }
   /** `reason`: the quarantine label (the catalogue's QUARANTINE_REASONS) */
   | { kind: 'quarantined'; reason: Exclude<QuarantineReason, 'invalid-punch'>; id: string }
   /** `reason`: what does not validate, in words (counted as `invalid-punch`) */
@@ -76,13 +91,13 @@ export function normalizePunch(raw: RawPunch, ctx: NormalizeContext): NormalizeO
   if (zoned.epochMs - ctx.nowMs > ctx.maxFutureMs) return { kind: 'quarantined', id, reason: 'time-in-future' };
 
   const punch = punchOf(input, { id, pin, zoned }, ctx);
-  let json: string;
+  let json: SerializedPunch;
   try {
-    json = JSON.stringify(punch);
+    json = serializePunch(punch);
   } catch (error) {
     return { kind: 'invalid', reason: `raw: not serializable as JSON (${(error as Error).message.slice(0, 80)})` };
   }
-  return jsonBytesAtMost(json, MAX_PUNCH_JSON_BYTES - SEQ_JSON_RESERVE_BYTES) ? { kind: 'ok', punch, json } : { kind: 'quarantined', id, reason: 'too-large' };
+  return jsonBytesAtMost(json.open + json.close, MAX_PUNCH_JSON_BYTES - SEQ_JSON_RESERVE_BYTES) ? { kind: 'ok', punch, json } : { kind: 'quarantined', id, reason: 'too-large' };
 }
 
 // fields spelled out: spreading a shared object here cost a microsecond a punch (measured)

@@ -148,6 +148,11 @@ export function createMetrics() {
       help: 'Size of the SQLite buffer file plus its WAL',
       registers: [registry],
     }),
+    logTreeSize: new Gauge({
+      name: 'gateway_log_tree_size',
+      help: 'Leaves in the punch log: the highest seq it covers, which is every committed punch (absent when the buffer keeps no log)',
+      registers: [registry],
+    }),
     logCheckpointAge: new Gauge({
       name: 'gateway_log_checkpoint_age_seconds',
       help: 'Time since the punch log\'s latest checkpoint was signed (its time line); a new one is signed only when punches came in, so it grows while none do (absent until the first)',

@@ -1,11 +1,14 @@
 // A real Gateway for the API, CLI and status-page tests: test-feed devices, an Aedes broker and/or
 // an HTTP receiver as sinks, a buffer file in a temp directory, the API on 127.0.0.1 port 0.
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { startApiServer } from '../../src/api/server.js';
+import { openDatabase } from '../../src/buffer/database.js';
+import { MIGRATIONS_WITHOUT_LOG } from '../../src/buffer/migrations/index.js';
 import { parseConfigText } from '../../src/config/load.js';
-import { Gateway, type GatewayDeps } from '../../src/gateway.js';
+import { bufferFileOf } from '../../src/config/schema.js';
+import { Gateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { until } from '../helpers/broker.js';
 import { feedDriver, feeds, type Feed } from '../helpers/feedDriver.js';
@@ -24,8 +27,8 @@ export interface GatewaySetup {
   devices?: string;
   /** buffer.writer; tests that limit the main connection's file size need 'inline' */
   bufferWriter?: 'thread' | 'inline';
-  /** the punch log the gateway signs (GatewayDeps.punchLog); default the buffer's */
-  punchLog?: GatewayDeps['punchLog'];
+  /** start on a buffer file that keeps no punch log: written before the log existed and thinned by retention since */
+  bufferWithoutLog?: boolean;
 }
 
 export function gatewayYaml(setup: GatewaySetup): string {
@@ -51,10 +54,19 @@ export function gatewayYaml(setup: GatewaySetup): string {
 
 export async function startTestGateway(setup: GatewaySetup): Promise<Gateway> {
   const config = parseConfigText(gatewayYaml(setup), 'api-test.yaml', { drivers: [feedDriver] });
-  const gateway = new Gateway(config, { log: silentLogger(), drivers: [feedDriver], api: setup.listen ? startApiServer : false, ...(setup.punchLog ? { punchLog: setup.punchLog } : {}) });
+  if (setup.bufferWithoutLog) writeThinnedPreLogBuffer(bufferFileOf(config));
+  const gateway = new Gateway(config, { log: silentLogger(), drivers: [feedDriver], api: setup.listen ? startApiServer : false });
   await gateway.start();
   await until(() => feeds.has('dev-a'), 10_000, 'driver start');
   return gateway;
+}
+
+/** A buffer file of the schema before the punch log whose first punches retention removed: upgraded, it can keep none. */
+export function writeThinnedPreLogBuffer(file: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const db = openDatabase(file, { migrations: MIGRATIONS_WITHOUT_LOG });
+  db.prepare("INSERT INTO buffer_meta (key, value) VALUES ('head_seq', 7)").run();
+  db.close();
 }
 
 export function feed(deviceId = 'dev-a'): Feed {

@@ -9,19 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer } from '../../src/api/server.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import { BUILTIN_DRIVERS } from '../../src/drivers.js';
-import { Gateway, type GatewayDeps } from '../../src/gateway.js';
+import { Gateway } from '../../src/gateway.js';
 import { checkConsistency, checkInclusion, openGatewayCheckpoint, verifyLog } from '../../src/log/verify.js';
 import { ZkTcpSimulator } from '../../src/sim/zkTcp/index.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { collect, startAedes, until, type Collector, type TestBroker } from '../helpers/broker.js';
 import { startHttpsReceiver, type HttpsReceiver } from '../helpers/httpsReceiver.js';
-import { memoryPunchLogOf } from '../helpers/memoryPunchLog.js';
 import { tempDir } from '../helpers/tmp.js';
 import { tlsFixture } from '../helpers/tls.js';
 
-// The in-memory log stands in for the buffer's Merkle log until that is merged; then make this
-// `{}` and the gateway signs `buffer.log` (src/gateway.ts, bufferPunchLog).
-const PUNCH_LOG: Pick<GatewayDeps, 'punchLog'> = { punchLog: memoryPunchLogOf };
 
 const SITE = 'LOGE2E';
 const RECORDS = 260;
@@ -64,7 +60,7 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  gateway = new Gateway(loadConfigFile(configFile, { drivers: BUILTIN_DRIVERS }), { log: silentLogger(), drivers: BUILTIN_DRIVERS, api: startApiServer, ...PUNCH_LOG });
+  gateway = new Gateway(loadConfigFile(configFile, { drivers: BUILTIN_DRIVERS }), { log: silentLogger(), drivers: BUILTIN_DRIVERS, api: startApiServer });
   await gateway.start();
   vkey = gateway.logKey?.vkey as string;
   await until(() => gateway.states.get('lobby')?.online === true, 20_000, 'terminal online');

@@ -8,7 +8,6 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
 import { startAedes, until, type TestBroker } from '../helpers/broker.js';
-import { memoryPunchLogOf } from '../helpers/memoryPunchLog.js';
 import { rawPunch } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
 import { drained, feed, startTestGateway, TEST_TOKEN } from './fixture.js';
@@ -34,7 +33,7 @@ afterAll(async () => {
 
 it('shows devices, sinks and punches; searches by PIN; switches language', async (ctx) => {
   if (!existsSync(CHROMIUM)) ctx.skip(`${CHROMIUM} is not installed (Debian package "chromium"); the status page was not tested in a browser`);
-  gateway = await startTestGateway({ dir: tmp.dir, mqttUrl: broker.url, token: TEST_TOKEN, listen: true, punchLog: memoryPunchLogOf });
+  gateway = await startTestGateway({ dir: tmp.dir, mqttUrl: broker.url, token: TEST_TOKEN, listen: true });
   await feed('dev-a').push([rawPunch(1, { pin: '00123', localTime: '2026-01-19T07:31:05' }), rawPunch(2, { pin: '777', localTime: '2026-01-19T07:40:00' })]);
   await until(() => drained(gateway!), 10_000, 'punches delivered');
   await feed('dev-a').ctx.watermark.advance({ completeThroughLocal: '2026-01-19T16:30:00', basis: 'download' });

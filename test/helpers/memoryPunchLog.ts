@@ -1,10 +1,7 @@
-// An in-memory punch log (the PunchLog seam of src/log/punchLog.ts) for tests: every node kept in a
-// Map, so proofs cost O(log n) as in the buffer's store. `memoryPunchLogOf(buffer)` follows a real
-// SqlitePunchBuffer: each read first appends the leaves of punches committed since (read on the
-// buffer's own connection), so it is never behind a commit. It stands in for `buffer.log` until the
-// buffer's Merkle log is merged (then the e2e tests drop it and read `buffer.log`).
-import { createHash, randomBytes } from 'node:crypto';
-import type { SqlitePunchBuffer } from '../../src/buffer/sqlitePunchBuffer.js';
+// An in-memory punch log (the PunchLog seam of src/log/punchLog.ts) for the signer's and the
+// verifier's tests: every node kept in a Map, so proofs cost O(log n) as in the buffer's store
+// (src/buffer/logStore.ts), with no file. It is also the reference the store is checked against.
+import { randomBytes } from 'node:crypto';
 import { punchLeafHash } from '../../src/log/jcs.js';
 import { CompactRange, consistencyProof, inclusionProof, nodeHash, rootHash, splitPoint, type TreeHashes } from '../../src/log/merkle.js';
 import type { PunchLog } from '../../src/log/punchLog.js';
@@ -68,22 +65,4 @@ export class MemoryPunchLog implements PunchLog {
     const k = splitPoint(n);
     return nodeHash(this.subtree(start, start + k), this.subtree(start + k, end));
   }
-}
-
-/** A MemoryPunchLog over the punches a SqlitePunchBuffer committed; epoch derived from its file. */
-export function memoryPunchLogOf(buffer: SqlitePunchBuffer): PunchLog {
-  const log = new MemoryPunchLog(createHash('sha256').update(buffer.file).digest('hex').slice(0, 16));
-  const sync = (): void => {
-    if (buffer.isClosed) return;
-    const rows = buffer.database.prepare('SELECT seq, body FROM punches WHERE seq > ? ORDER BY seq').all(log.head().size) as { seq: number; body: string }[];
-    for (const row of rows) log.append(JSON.parse(row.body) as { seq: number });
-  };
-  return {
-    epoch: log.epoch,
-    head: () => (sync(), log.head()),
-    root: (size) => (sync(), log.root(size)),
-    inclusionProof: (index, size) => (sync(), log.inclusionProof(index, size)),
-    consistencyProof: (from, to) => (sync(), log.consistencyProof(from, to)),
-    leafHash: (index) => (sync(), log.leafHash(index)),
-  };
 }

@@ -14,7 +14,6 @@ import { startAedes, until, type TestBroker } from '../helpers/broker.js';
 import { rawPunch } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
 import { feedDriver } from '../helpers/feedDriver.js';
-import { memoryPunchLogOf } from '../helpers/memoryPunchLog.js';
 import { drained, feed, gatewayYaml, startTestGateway, TEST_TOKEN, type GatewaySetup } from '../e2e/fixture.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -324,7 +323,7 @@ describe('real socket', () => {
 
 describe('punch log routes', () => {
   it('without a punch log: 503 for the checkpoint and the proofs, and /api/gateway says so', async () => {
-    const { app } = await setup({ punchLog: () => undefined });
+    const { app } = await setup({ bufferWithoutLog: true });
     expect((await app.inject('/api/log/checkpoint')).statusCode).toBe(503);
     const proof = await app.inject('/api/log/inclusion?index=0&size=1');
     expect(proof.statusCode).toBe(503);
@@ -333,7 +332,7 @@ describe('punch log routes', () => {
   });
 
   it('with one: the note as text, proofs as base64, 400 for a size beyond the log or a malformed query', async () => {
-    const { gateway, app } = await setup({ punchLog: memoryPunchLogOf });
+    const { gateway, app } = await setup();
     await feed('dev-a').push([rawPunch(1), rawPunch(2), rawPunch(3)]);
     const note = await app.inject('/api/log/checkpoint');
     expect(note.statusCode).toBe(200);
@@ -347,6 +346,8 @@ describe('punch log routes', () => {
       expect(answer.statusCode, bad).toBe(400);
       expect(answer.json().code).toBe('GW_ERR_API_BAD_REQUEST');
     }
-    expect((await app.inject('/metrics')).body).toMatch(/^gateway_log_checkpoint_age_seconds \d/m);
+    const metrics = (await app.inject('/metrics')).body;
+    expect(metrics).toMatch(/^gateway_log_checkpoint_age_seconds \d/m);
+    expect(metrics).toMatch(/^gateway_log_tree_size 3$/m);
   });
 });

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, punchLeafHash } from '../../src/log/jcs.js';
+import { canonicalJson, canonicalJsonAround, punchLeafHash } from '../../src/log/jcs.js';
 import { leafHash } from '../../src/log/merkle.js';
 import { unsequenced } from '../helpers/punches.js';
 
@@ -62,5 +62,57 @@ describe('punch leaf', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+/** RFC 8785 written out member by member, as the RFC reads: the reference both paths must match. */
+function reference(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+  const object = value as Record<string, unknown>;
+  const keys = Object.keys(object).filter((k) => object[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${reference(object[k])}`).join(',')}}`;
+}
+
+describe('the fast path and the member-wise path', () => {
+  const indexKeys = fc.dictionary(fc.oneof(fc.nat({ max: 30 }).map(String), fc.constantFrom('a', '10', '9', 'é', '\ud83d\ude00')), fc.jsonValue(), { maxKeys: 8 });
+  it('agree with RFC 8785 on any JSON value, index-like keys and escapes included', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue(), indexKeys, fc.record({ raw: indexKeys, seq: fc.nat() })), (value) => {
+        expect(canonicalJson(value)).toBe(reference(value));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuse what JCS refuses even where JSON.stringify would not (null for NaN, a lone surrogate escaped)', () => {
+    for (const bad of [{ a: Number.NaN }, { a: [1, undefined] }, { a: '\ud800' }, { nested: { b: Number.POSITIVE_INFINITY } }, { f: () => 1 }, { d: 10n }]) {
+      expect(() => canonicalJson(bad), JSON.stringify(Object.keys(bad))).toThrow(/JCS/);
+    }
+  });
+});
+
+describe('canonicalJsonAround (a punch serialized before its seq is known)', () => {
+  it('open + seq + close is the JCS form of the punch with that seq', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 500 }), fc.nat(), (i, seq) => {
+        const punch = unsequenced(i);
+        const { open, close } = canonicalJsonAround(punch as unknown as Record<string, unknown>, 'seq');
+        expect(`${open}${seq}${close}`).toBe(canonicalJson({ ...punch, seq }));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('holds for any object, the key first, last or alone', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue(), { maxKeys: 6 }), fc.constantFrom('seq', '', 'zz', 'a'), fc.integer(), (object, key, value) => {
+        const { open, close } = canonicalJsonAround(object, key);
+        expect(`${open}${value}${close}`).toBe(reference({ ...object, [key]: value }));
+      }),
+      { numRuns: 300 },
+    );
+    const { open, close } = canonicalJsonAround({}, 'seq');
+    expect(`${open}1${close}`).toBe('{"seq":1}');
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../src/log/jcs.js';
 import { normalizePunch, type NormalizeContext } from '../../src/punch/normalize.js';
 import { MAX_PUNCH_JSON_BYTES } from '../../src/punch/edgeRules.js';
 import { punchId, punchSchema } from '../../src/punch/punch.js';
@@ -132,7 +133,7 @@ describe('normalizePunch', () => {
       expect(largest.kind).toBe('ok');
       if (largest.kind !== 'ok') return;
       expect(Buffer.byteLength(JSON.stringify({ ...largest.punch, seq: Number.MAX_SAFE_INTEGER }))).toBe(MAX_PUNCH_JSON_BYTES);
-      expect(largest.json).toBe(JSON.stringify(largest.punch));
+      expect(`${largest.json.open}1${largest.json.close}`).toBe(canonicalJson({ ...largest.punch, seq: 1 }));
       expect(fits(low + 1)).toEqual({ kind: 'quarantined', reason: 'too-large', id: largest.punch.id });
       // UTF-8 bytes, not characters: a 2-byte character where an ASCII one fitted
       expect(fits(low - 1).kind).toBe('ok');

@@ -1,0 +1,202 @@
+// The buffer's punch log (the PunchLog of src/log/punchLog.ts) stored beside the punches: the
+// writer appends each punch's leaf in the transaction that commits the punch; readers answer
+// heads and proofs from the stored nodes.
+// Invariants:
+// - `punch_log.size` is the number of leaves, and leaf i is the punch with seq i + 1: the writer
+//   appends only when the log's size is the seq before the first punch of the transaction, so a
+//   punch is committed with its leaf or (a log already behind, which nothing here makes) without
+//   any, never with a wrong one. A log that is behind stays behind and is reported, not repaired.
+// - Every complete node is stored (level 0 = leaves) and never deleted: a subtree the proof
+//   generators ask for is one row, any other range O(log n) rows, for every size up to the head.
+// - Nodes of a size never change once written, so a reader that read the size first may read the
+//   nodes later, on any connection, while the writer goes on appending.
+// - The writer's right edge is kept between transactions and re-read from the file when another
+//   connection (CLI `pull`) grew the log or a transaction rolled back.
+import type { Statement } from 'better-sqlite3';
+import { CompactRange, consistencyProof, inclusionProof, leafHashOfText, nodeHash, rootHash, splitPoint, type TreeHashes, type TreeNode } from '../log/merkle.js';
+import type { PunchLog } from '../log/punchLog.js';
+import { GatewayError } from '../util/errors.js';
+import type { SqliteDatabase } from './database.js';
+import { newEpoch } from './migrations/003PunchLog.js';
+
+const NODES_PER_INSERT = 64;
+
+interface LogRow {
+  epoch: string;
+  size: number;
+}
+
+function keepsLog(db: SqliteDatabase): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'punch_log'").get() !== undefined;
+}
+
+function nodeReader(db: SqliteDatabase): (level: number, index: number) => Buffer {
+  const select = db.prepare('SELECT hash FROM log_nodes WHERE level = ? AND idx = ?').pluck();
+  return (level, index) => {
+    const hash = select.get(level, index) as Buffer | undefined;
+    if (!hash) throw new GatewayError('GW_ERR_LOG_INCONSISTENT', `punch log: node (${level}, ${index}) is missing from the buffer`);
+    return hash;
+  };
+}
+
+/** The complete subtrees of the right edge of a tree of `size`, largest first. */
+function edgeOf(size: number, node: (level: number, index: number) => Buffer): TreeNode[] {
+  const edge: TreeNode[] = [];
+  let offset = 0;
+  for (let level = Math.floor(Math.log2(Math.max(size, 1))); level >= 0; level--) {
+    const width = 2 ** level;
+    if (size - offset < width) continue;
+    edge.push({ level, index: offset / width, hash: node(level, offset / width) });
+    offset += width;
+  }
+  return edge;
+}
+
+/** The writer's side: appends leaves inside the commit transaction (writeBatches). */
+export class LogAppender {
+  private range: CompactRange | undefined;
+  private appending = false;
+  private readonly readLog: Statement;
+  private readonly insertNode: Statement;
+  private readonly insertNodes: Statement;
+  private readonly saveSize: Statement;
+  /** level, index, hash of the nodes appended in this transaction, written at `end` */
+  private unwritten: (number | Buffer)[] = [];
+  private readonly node: (level: number, index: number) => Buffer;
+
+  private constructor(db: SqliteDatabase) {
+    this.readLog = db.prepare('SELECT epoch, size FROM punch_log WHERE id = 1');
+    this.insertNode = db.prepare('INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)');
+    // one statement per NODES_PER_INSERT nodes: the per-call cost, not SQLite's, dominates a row this small
+    this.insertNodes = db.prepare(`INSERT INTO log_nodes (level, idx, hash) VALUES ${Array.from({ length: NODES_PER_INSERT }, () => '(?, ?, ?)').join(', ')}`);
+    this.saveSize = db.prepare('UPDATE punch_log SET size = ? WHERE id = 1');
+    this.node = nodeReader(db);
+  }
+
+  /** undefined for a file that keeps no log (its schema predates it) */
+  static open(db: SqliteDatabase): LogAppender | undefined {
+    return keepsLog(db) ? new LogAppender(db) : undefined;
+  }
+
+  /** Inside the transaction, before its first punch (seq `nextSeq`). */
+  begin(nextSeq: number): void {
+    const row = this.readLog.get() as LogRow | undefined;
+    this.unwritten = [];
+    this.appending = row !== undefined && row.size === nextSeq - 1;
+    if (!this.appending || !row) return;
+    if (this.range?.size !== row.size) this.range = CompactRange.resume(row.size, edgeOf(row.size, this.node));
+  }
+
+  /** The punch just inserted with the next seq, as committed: canonical (JCS) JSON, so its leaf is the hash of these bytes. */
+  append(canonicalBody: string): void {
+    if (!this.appending || !this.range) return;
+    for (const node of this.range.append(leafHashOfText(canonicalBody))) this.unwritten.push(node.level, node.index, node.hash);
+  }
+
+  /** Inside the transaction, after its last punch. */
+  end(): void {
+    if (!this.appending || !this.range) return;
+    const values = this.unwritten;
+    const chunk = NODES_PER_INSERT * 3;
+    let at = 0;
+    for (; at + chunk <= values.length; at += chunk) this.insertNodes.run(values.slice(at, at + chunk));
+    for (; at < values.length; at += 3) this.insertNode.run(values[at], values[at + 1], values[at + 2]);
+    this.unwritten = [];
+    this.saveSize.run(this.range.size);
+  }
+
+  /** The transaction rolled back: the kept edge is ahead of the file. */
+  rolledBack(): void {
+    this.range = undefined;
+    this.unwritten = [];
+  }
+}
+
+/** The readers' side: heads and RFC 6962 proofs from the stored nodes. */
+export class SqlitePunchLog implements PunchLog {
+  private currentEpoch: string;
+  private readonly readLog: Statement;
+  private readonly node: (level: number, index: number) => Buffer;
+  private readonly tree: TreeHashes = { subtree: (start, end) => this.subtree(start, end) };
+  private cachedRoot: { size: number; root: Buffer } | undefined;
+
+  private constructor(
+    private readonly db: SqliteDatabase,
+    row: LogRow,
+  ) {
+    this.currentEpoch = row.epoch;
+    this.readLog = db.prepare('SELECT epoch, size FROM punch_log WHERE id = 1');
+    this.node = nodeReader(db);
+  }
+
+  /** undefined when the file keeps no log: its schema predates it, or retention had thinned it before the upgrade */
+  static open(db: SqliteDatabase): SqlitePunchLog | undefined {
+    if (!keepsLog(db)) return undefined;
+    const row = db.prepare('SELECT epoch, size FROM punch_log WHERE id = 1').get() as LogRow | undefined;
+    return row ? new SqlitePunchLog(db, row) : undefined;
+  }
+
+  get epoch(): string {
+    return this.currentEpoch;
+  }
+
+  /**
+   * Gives the same tree a new epoch: for a buffer found older than what was signed from it (a
+   * restored copy), so that what it logs from now on is a new log, never a second history of the old.
+   */
+  startNewEpoch(): string {
+    const epoch = newEpoch();
+    this.db.prepare('UPDATE punch_log SET epoch = ? WHERE id = 1').run(epoch);
+    this.currentEpoch = epoch;
+    return epoch;
+  }
+
+  size(): number {
+    return (this.readLog.get() as LogRow).size;
+  }
+
+  head(): { size: number; root: Buffer } {
+    const size = this.size();
+    return { size, root: this.rootOf(size) };
+  }
+
+  root(size: number): Buffer {
+    this.check(size);
+    return this.rootOf(size);
+  }
+
+  inclusionProof(index: number, size: number): Buffer[] {
+    this.check(size);
+    return inclusionProof(this.tree, index, size);
+  }
+
+  consistencyProof(from: number, to: number): Buffer[] {
+    this.check(to);
+    return consistencyProof(this.tree, from, to);
+  }
+
+  leafHash(index: number): Buffer {
+    if (!Number.isInteger(index) || index < 0) throw new RangeError(`no leaf ${index}`);
+    this.check(index + 1);
+    return this.node(0, index);
+  }
+
+  private rootOf(size: number): Buffer {
+    if (this.cachedRoot?.size !== size) this.cachedRoot = { size, root: rootHash(this.tree, size) };
+    return this.cachedRoot.root;
+  }
+
+  private check(size: number): void {
+    const head = this.size();
+    if (!Number.isInteger(size) || size < 0 || size > head) throw new RangeError(`no tree of size ${size} (the log has ${head})`);
+  }
+
+  /** MTH of [start, end): one stored node when the range is one complete subtree, else its two halves. */
+  private subtree(start: number, end: number): Buffer {
+    const width = end - start;
+    const level = Math.log2(width);
+    if (Number.isInteger(level) && start % width === 0) return this.node(level, start / width);
+    const k = splitPoint(width);
+    return nodeHash(this.subtree(start, start + k), this.subtree(start + k, end));
+  }
+}
