@@ -1,8 +1,7 @@
 // Reading the config file: YAML → ${ENV} substitution → *File secrets → zod.
 // Invariants:
 // - Every problem found is reported, not just the first (a YAML syntax error aside, below), each
-//   with its YAML path and line and
-//   what was expected.
+//   with its YAML path and line and what was expected, in the order of the file.
 // - ${ENV} is substituted inside string values after YAML parsing, so a variable's content can
 //   never change the YAML structure. `${NAME:-fallback}` gives a default; `$${` is a literal `${`.
 // - A `*File` key (passwordFile, tokenFile, caFile, certFile, keyFile, commKeyFile) is read and
