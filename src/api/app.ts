@@ -35,6 +35,18 @@ export interface ApiAppOptions {
   startedAt?: Date;
 }
 
+const WHOLE_INPUT: Record<string, string> = { querystring: '(query)', body: '(body)', params: '(path)', headers: '(headers)' };
+
+/** One issue of a refused request in words: a query string's unknown key is a query parameter, not the body. */
+function describeIssue(issue: z.core.$ZodIssue, context: string): string {
+  const where = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const what = context === 'querystring' ? 'query parameter' : 'key';
+    return issue.keys.map((key) => `${where ? `${where}.${key}` : key}: unknown ${what}`).join('; ');
+  }
+  return `${where || (WHOLE_INPUT[context] ?? `(${context})`)}: ${issue.message}`;
+}
+
 export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstance> {
   const { view } = options;
   const authRequired = requiresToken(view.api.listen.host, options.token);
@@ -53,7 +65,7 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
     if (error.validationContext) {
       const issues = (error as unknown as z.ZodError).issues ?? [];
       return reply.code(400).send({
-        error: `invalid ${error.validationContext}: ${issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`,
+        error: `invalid ${error.validationContext}: ${issues.map((i) => describeIssue(i, error.validationContext as string)).join('; ')}`,
         code: 'GW_ERR_API_BAD_REQUEST',
         details: issues.map((i) => ({ path: i.path.map(String), message: i.message })),
       });

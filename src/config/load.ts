@@ -1,19 +1,26 @@
 // Reading the config file: YAML → ${ENV} substitution → *File secrets → zod.
 // Invariants:
-// - Every problem found is reported, not just the first, each with its YAML path and line and
-//   what was expected.
+// - Every problem found is reported, not just the first (a YAML syntax error aside, below), each
+//   with its YAML path and line and what was expected, in the order of the file.
 // - ${ENV} is substituted inside string values after YAML parsing, so a variable's content can
 //   never change the YAML structure. `${NAME:-fallback}` gives a default; `$${` is a literal `${`.
 // - A `*File` key (passwordFile, tokenFile, caFile, certFile, keyFile, commKeyFile) is read and
 //   put under the key without the suffix; giving both is an error. Secret values never appear in
 //   error messages. Each file read is reported to `onSecretFile` (its mode is secretFiles.ts's concern).
+// - Each problem carries its code: GW_ERR_CONFIG_UNREADABLE for a file that cannot be read (the
+//   config, a `*File` secret), said in words (does not exist, permission denied), not as an errno;
+//   GW_ERR_CONFIG_INVALID for the rest. The error's code is _UNREADABLE only when every problem is.
+// - An unknown key is reported at its own line, with the closest key that path accepts.
+// - A YAML syntax error is reported once, at its first error: what the parser says after it
+//   (one bad indentation gives an error for every line below) mostly follows from it.
 import { readFileSync } from 'node:fs';
-import { LineCounter, parse as parseYaml, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parse as parseYaml, parseDocument, type Document, type YAMLError } from 'yaml';
 import type { z } from 'zod';
 import type { AnyDriverDefinition } from '../devices/definition.js';
 import { GatewayError, errorMessage } from '../util/errors.js';
-import { buildConfigSchema, type GatewayConfig } from './schema.js';
+import { buildConfigSchema, knownKeysAt, type GatewayConfig } from './schema.js';
 import type { SecretFileRef } from './secretFiles.js';
+import { closestName } from './suggest.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/absensi-gateway/config.yaml';
 
@@ -21,25 +28,44 @@ export const SECRET_FILE_KEYS = ['passwordFile', 'tokenFile', 'caFile', 'certFil
 
 export type ConfigPath = (string | number)[];
 
+export type ConfigProblemCode = 'GW_ERR_CONFIG_INVALID' | 'GW_ERR_CONFIG_UNREADABLE';
+
 export interface ConfigProblem {
   /** dotted YAML path, e.g. devices[0].port */
   path: string;
   line?: number;
+  /** 1-based, where the key (or the YAML error) starts */
+  column?: number;
   message: string;
+  /** GW_ERR_CONFIG_INVALID when absent */
+  code?: ConfigProblemCode;
 }
 
 export class ConfigError extends GatewayError {
-  readonly problems: ConfigProblem[];
-  constructor(file: string, problems: ConfigProblem[], code: 'GW_ERR_CONFIG_INVALID' | 'GW_ERR_CONFIG_UNREADABLE' = 'GW_ERR_CONFIG_INVALID') {
-    super(code, `${file}: ${problems.length} problem(s)\n${problems.map(formatProblem).join('\n')}`);
+  readonly problems: (ConfigProblem & { code: ConfigProblemCode })[];
+  constructor(file: string, problems: ConfigProblem[]) {
+    const coded = problems.map((p) => ({ ...p, code: p.code ?? ('GW_ERR_CONFIG_INVALID' as const) }));
+    const code = coded.length > 0 && coded.every((p) => p.code === 'GW_ERR_CONFIG_UNREADABLE') ? 'GW_ERR_CONFIG_UNREADABLE' : 'GW_ERR_CONFIG_INVALID';
+    super(code, `${file}: ${coded.length} problem(s)\n${coded.map(formatProblem).join('\n')}`);
     this.name = 'ConfigError';
-    this.problems = problems;
+    this.problems = coded;
   }
 }
 
+/** `  GW_ERR_CONFIG_INVALID devices[0].port (line 9): …`: the code first, for grep. */
 export function formatProblem(problem: ConfigProblem): string {
   const where = problem.line ? `${problem.path} (line ${problem.line})` : problem.path;
-  return `  ${where}: ${problem.message}`;
+  return `  ${problem.code ?? 'GW_ERR_CONFIG_INVALID'} ${where}: ${problem.message}`;
+}
+
+/** What an I/O error means for a file the config needs, in words rather than an errno. */
+export function unreadableReason(file: string, error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return `${file} does not exist`;
+  if (code === 'ENOTDIR') return `${file} does not exist (a part of its path is not a directory)`;
+  if (code === 'EACCES' || code === 'EPERM') return `${file} cannot be read: permission denied for this user`;
+  if (code === 'EISDIR') return `${file} is a directory, not a file`;
+  return `${file} cannot be read (${code ?? errorMessage(error)})`;
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -62,7 +88,7 @@ export function loadConfigFile(file: string, options: LoadOptions): GatewayConfi
   try {
     text = (options.readFile ?? ((p) => readFileSync(p, 'utf8')))(file);
   } catch (error) {
-    throw new ConfigError(file, [{ path: '(file)', message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }], 'GW_ERR_CONFIG_UNREADABLE');
+    throw new ConfigError(file, [{ path: '(file)', message: unreadableReason(file, error), code: 'GW_ERR_CONFIG_UNREADABLE' }]);
   }
   return parseConfigText(text, file, options);
 }
@@ -70,16 +96,11 @@ export function loadConfigFile(file: string, options: LoadOptions): GatewayConfi
 export function parseConfigText(text: string, file: string, options: LoadOptions): GatewayConfig {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
-  const lineOf = (path: ConfigPath): number | undefined => nodeLine(doc, lineCounter, path);
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      file,
-      doc.errors.map((e) => ({ path: '(yaml)', line: e.linePos?.[0]?.line, message: redactTokens(e.message.split('\n')[0] ?? e.message) })),
-    );
-  }
+  const locate = (path: ConfigPath): Position => nodePosition(doc, lineCounter, path);
+  if (doc.errors.length > 0) throw new ConfigError(file, [firstYamlProblem(doc.errors, lineCounter)]);
   const problems: ConfigProblem[] = [];
-  const report = (path: ConfigPath, message: string): void => {
-    problems.push({ path: formatPath(path), line: lineOf(path), message });
+  const report = (path: ConfigPath, message: string, code?: ConfigProblemCode): void => {
+    problems.push({ path: formatPath(path), ...locate(path), message, ...(code ? { code } : {}) });
   };
   let raw: unknown;
   try {
@@ -95,8 +116,8 @@ export function parseConfigText(text: string, file: string, options: LoadOptions
   const withSecrets = readSecretFiles(substituted, [], secretIo);
   const schema = configSchemaFor(options.drivers);
   const parsed = schema.safeParse(withSecrets);
-  if (!parsed.success) for (const issue of parsed.error.issues) problems.push(describeIssue(issue, lineOf));
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(file, dedupe(problems).map((p) => ({ ...p, message: hideEnvValues(p.message, used) })));
+  if (!parsed.success) for (const issue of parsed.error.issues) problems.push(...describeIssue(issue, locate, (path) => knownKeysAt(options.drivers, withSecrets, path)));
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(file, inFileOrder(dedupe(problems)).map((p) => ({ ...p, message: hideEnvValues(p.message, used) })));
   return parsed.data;
 }
 
@@ -128,12 +149,27 @@ function configSchemaFor(drivers: readonly AnyDriverDefinition[]): ReturnType<ty
   return schema;
 }
 
-function describeIssue(issue: z.core.$ZodIssue, lineOf: (path: ConfigPath) => number | undefined): ConfigProblem {
+function describeIssue(issue: z.core.$ZodIssue, locate: (path: ConfigPath) => Position, knownKeys: (path: ConfigPath) => string[]): ConfigProblem[] {
   const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+  if (issue.code === 'unrecognized_keys') {
+    // one problem per key, at the key's own line, with the key it most likely stands for
+    const known = knownKeys(path);
+    const candidates = [...known, ...SECRET_FILE_KEYS.filter((fileKey) => known.includes(fileKey.slice(0, -'File'.length)))];
+    return issue.keys.map((key) => {
+      const guess = closestName(key, candidates);
+      const hint = guess ? `; did you mean "${guess}"?` : known.length > 0 ? `; ${formatPath(path)} takes: ${candidates.join(', ')}` : '';
+      return { path: formatPath([...path, key]), ...locate([...path, key]), message: `unknown key "${key}"${hint}` };
+    });
+  }
   let message = issue.message;
-  if (issue.code === 'unrecognized_keys') message = `unknown key(s): ${issue.keys.join(', ')}`;
   if (issue.code === 'invalid_type' && message.includes('received undefined')) message = `required (expected ${issue.expected})`;
-  return { path: formatPath(path), line: lineOf(path), message };
+  return [{ path: formatPath(path), ...locate(path), message }];
+}
+
+/** Top to bottom, as the reader goes through the file; problems without a line last. */
+function inFileOrder(problems: ConfigProblem[]): ConfigProblem[] {
+  const rank = (p: ConfigProblem): number => p.line ?? Number.POSITIVE_INFINITY;
+  return [...problems].sort((a, b) => rank(a) - rank(b) || (a.column ?? 0) - (b.column ?? 0));
 }
 
 function dedupe(problems: ConfigProblem[]): ConfigProblem[] {
@@ -146,12 +182,65 @@ function dedupe(problems: ConfigProblem[]): ConfigProblem[] {
   });
 }
 
-function nodeLine(doc: Document, counter: LineCounter, path: ConfigPath): number | undefined {
+interface Position {
+  line?: number;
+  column?: number;
+}
+
+/**
+ * Where a path is written: the key itself when it is there (`pollIntervl:`, not the entry holding
+ * it), else the nearest enclosing node that exists (a missing key: the object that lacks it).
+ */
+function nodePosition(doc: Document, counter: LineCounter, path: ConfigPath): Position {
+  const at = (offset: number): Position => {
+    const { line, col } = counter.linePos(offset);
+    return { line, column: col };
+  };
+  const last = path.at(-1);
+  const parent = path.length === 0 ? undefined : path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
+  if (typeof last === 'string' && isMap(parent)) {
+    const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === last);
+    if (pair && isScalar(pair.key) && pair.key.range) return at(pair.key.range[0]);
+  }
+  if (typeof last === 'number' && isSeq(parent)) {
+    const item = parent.items[last] as { range?: [number, number, number] } | undefined;
+    if (item?.range) return at(item.range[0]);
+  }
   for (let depth = path.length; depth >= 0; depth -= 1) {
     const node = doc.getIn(path.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
-    if (node && typeof node === 'object' && node.range) return counter.linePos(node.range[0]).line;
+    if (node && typeof node === 'object' && node.range) return at(node.range[0]);
   }
-  return undefined;
+  return {};
+}
+
+const INDENTATION_ERRORS = new Set(['BAD_INDENT', 'MISSING_CHAR', 'BLOCK_AS_IMPLICIT_KEY', 'MULTILINE_IMPLICIT_KEY']);
+
+/**
+ * The one YAML error worth reading. After one badly indented line the parser reports every line
+ * below it again (`Nested mappings are not allowed…`, `Implicit keys need to be on a single line`
+ * twice a line: 11 errors for one space too many); only the first says where the file went wrong.
+ * A value that runs on into the next line means that next line is indented too deep: it is named.
+ */
+function firstYamlProblem(errors: readonly YAMLError[], counter: LineCounter): ConfigProblem {
+  const first = errors[0] as YAMLError;
+  const start = counter.linePos(first.pos[0]);
+  let line = start.line;
+  let column = start.col;
+  let message = (first.message.split('\n')[0] ?? first.message).replace(/ at line \d+, column \d+:?$/, '');
+  if (first.code === 'BLOCK_AS_IMPLICIT_KEY' || first.code === 'MULTILINE_IMPLICIT_KEY') {
+    const runOn = errors.find((e) => e.code === 'MULTILINE_IMPLICIT_KEY' && e.pos[0] === first.pos[0]);
+    const end = runOn ? counter.linePos(runOn.pos[1]) : undefined;
+    if (end && end.line > line) {
+      message = `indented deeper than the line above it, so YAML reads it as part of the value on line ${line}: start it at the same column as the other keys beside it`;
+      line = end.line;
+      column = 1;
+    }
+  } else if (INDENTATION_ERRORS.has(first.code)) {
+    message += ': indent this line like the keys beside it (the same column, spaces only)';
+  }
+  const more = errors.length - 1;
+  if (more > 0) message += ` (${more} later YAML error(s) not shown: they mostly follow from this one; fix it and run check again)`;
+  return { path: '(yaml)', line, column, message: redactTokens(message) };
 }
 
 const ENV_PATTERN = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
@@ -199,7 +288,7 @@ function substituteEnv(value: unknown, ctx: SubstituteContext, path: ConfigPath)
 
 interface SecretIo {
   readFile: (path: string) => string;
-  report: (path: ConfigPath, message: string) => void;
+  report: (path: ConfigPath, message: string, code?: ConfigProblemCode) => void;
   onFile: ((ref: SecretFileRef) => void) | undefined;
 }
 
@@ -227,7 +316,7 @@ function readSecretFiles(value: unknown, path: ConfigPath, io: SecretIo): unknow
       out[target] = target === 'commKey' ? Number(content.trim()) : content.replace(/\r?\n$/, '');
       io.onFile?.({ path: formatPath([...path, fileKey]), key: fileKey, file: filePath });
     } catch (error) {
-      report([...path, fileKey], `cannot read ${filePath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      report([...path, fileKey], `cannot read the ${target} from this file: ${unreadableReason(filePath, error)}`, 'GW_ERR_CONFIG_UNREADABLE');
     }
   }
   return out;

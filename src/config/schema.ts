@@ -10,7 +10,8 @@ import { z } from 'zod';
 import type { AnyDriverDefinition } from '../devices/definition.js';
 import { DEFAULT_ZONE } from '../punch/time.js';
 import { isLoopbackHost } from '../util/loopback.js';
-import { duration, hostName, listenAddress, parsedUrl, timeZone } from './primitives.js';
+import { baseDeviceSchema, duration, hostName, listenAddress, parsedUrl, timeZone } from './primitives.js';
+import { closestName } from './suggest.js';
 
 export { isLoopbackHost };
 
@@ -136,22 +137,41 @@ export const supervisorSchema = z
   })
   .prefault({});
 
+/**
+ * The family whose schema checks an entry's keys: the one its `driver:` names, else the one a
+ * misspelt name most likely means (`zk-tpc` → zk-tcp), else none.
+ */
+export function entryDefinition(drivers: readonly AnyDriverDefinition[], driver: unknown): { definition?: AnyDriverDefinition; guessed: boolean } {
+  if (typeof driver !== 'string') return { guessed: false };
+  const exact = drivers.find((d) => d.protocol === driver);
+  if (exact) return { definition: exact, guessed: false };
+  const guess = closestName(driver, drivers.map((d) => d.protocol));
+  return { definition: drivers.find((d) => d.protocol === guess), guessed: guess !== undefined };
+}
+
+// An entry whose driver is unknown (or missing) is still checked, so that fixing the driver does
+// not bring a second round of errors: against the family a misspelt name means, else against the
+// fields every entry has (without refusing keys, which only a family knows).
 function deviceSchema(drivers: readonly AnyDriverDefinition[]) {
   const known = drivers.map((d) => d.protocol);
-  const byProtocol = new Map(drivers.map((d) => [d.protocol, d.configSchema]));
+  const has = `this build has: ${known.join(', ') || 'none'}`;
   return z
-    .looseObject({ driver: z.string().describe(`device protocol: ${known.join(', ') || '(none built in)'}`) })
+    .looseObject({ driver: z.unknown().optional().describe(`device protocol: ${known.join(', ') || '(none built in)'}`) })
     .transform((entry, ctx) => {
-      const schema = byProtocol.get(entry.driver);
-      if (!schema) {
-        ctx.addIssue({ code: 'custom', path: ['driver'], message: `unknown driver "${entry.driver}"; this build has: ${known.join(', ') || 'none'}` });
-        return z.NEVER;
+      const { definition, guessed } = entryDefinition(drivers, entry.driver);
+      if (!definition || guessed) {
+        const message =
+          entry.driver === undefined
+            ? `required: the device protocol; ${has}`
+            : typeof entry.driver !== 'string'
+              ? `expected a device protocol name; ${has}`
+              : `unknown driver "${entry.driver}"; ${definition ? `did you mean "${definition.protocol}"? ` : ''}${has}`;
+        ctx.addIssue({ code: 'custom', path: ['driver'], message });
       }
-      const parsed = schema.safeParse(entry);
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, code: 'custom', path: issue.path, message: issue.message });
-        return z.NEVER;
-      }
+      const parsed = definition ? definition.configSchema.safeParse(guessed ? { ...entry, driver: definition.protocol } : entry) : baseDeviceSchema.safeParse(entry);
+      // zod's own codes are kept (load.ts words `unrecognized_keys` and a missing key its own way)
+      if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue(issue as z.core.$ZodRawIssue);
+      if (!parsed.success || !definition || guessed) return z.NEVER;
       return parsed.data as { id: string; driver: string; enabled: boolean; timezone?: string; serial?: string };
     });
 }
@@ -208,4 +228,46 @@ export function bufferFileOf(config: Pick<GatewayConfig, 'buffer' | 'gateway'>):
 /** The sink names a config publishes to, in the order the gateway creates them. */
 export function sinkNamesOf(config: Pick<GatewayConfig, 'publish'>): string[] {
   return [...(config.publish.mqtt ? ['mqtt'] : []), ...(config.publish.https ? ['https'] : [])];
+}
+
+type Walkable = z.core.$ZodType;
+
+/** Through optional, default, prefault, nullable, readonly, catch and the input side of a transform. */
+function unwrapSchema(schema: Walkable): Walkable {
+  let current = schema;
+  for (let hops = 0; hops < 32; hops += 1) {
+    const def = current._zod.def as { type: string; innerType?: Walkable; in?: Walkable };
+    if (def.innerType) current = def.innerType;
+    else if (def.type === 'pipe' && def.in) current = def.in;
+    else break;
+  }
+  return current;
+}
+
+let plainShape: Walkable | undefined;
+
+/**
+ * The keys the object at `path` of a config accepts (for "did you mean"): the schema walked along
+ * the path, a device entry's from the family its `driver:` names or most likely means. `input` is
+ * the config as read, to find each entry's driver. Empty where there is no object schema.
+ */
+export function knownKeysAt(drivers: readonly AnyDriverDefinition[], input: unknown, path: readonly (string | number)[]): string[] {
+  plainShape ??= z.strictObject(configShape(z.unknown()));
+  let schema: Walkable = plainShape;
+  let value: unknown = input;
+  for (const [depth, part] of path.entries()) {
+    const next = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+    if (depth === 1 && path[0] === 'devices' && typeof part === 'number') {
+      const driver = next && typeof next === 'object' ? (next as { driver?: unknown }).driver : undefined;
+      schema = entryDefinition(drivers, driver).definition?.configSchema ?? baseDeviceSchema;
+    } else {
+      const def = unwrapSchema(schema)._zod.def as { type: string; shape?: Record<string, Walkable>; element?: Walkable; valueType?: Walkable };
+      const inner = def.type === 'object' ? def.shape?.[part] : def.type === 'array' ? def.element : def.type === 'record' ? def.valueType : undefined;
+      if (!inner) return [];
+      schema = inner;
+    }
+    value = next;
+  }
+  const def = unwrapSchema(schema)._zod.def as { type: string; shape?: Record<string, Walkable> };
+  return def.type === 'object' && def.shape ? Object.keys(def.shape) : [];
 }

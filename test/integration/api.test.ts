@@ -203,6 +203,10 @@ describe('devices, punches, quarantine', () => {
     }
     const res = await app.inject('/api/punches?pn=1');
     expect(res.json().error).toMatch(/pn/);
+    // a query string's unknown key is named as a query parameter, not "(body)" (issue 19, finding 5)
+    const foo = (await app.inject('/api/punches?foo=1')).json();
+    expect(foo.error).toBe('invalid querystring: foo: unknown query parameter');
+    expect((await app.inject('/api/punches?limit=0')).json().error).not.toMatch(/\(body\)/);
   });
 
   it('lists quarantined punches', async () => {

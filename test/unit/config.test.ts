@@ -46,7 +46,7 @@ describe('config loading', () => {
   it.each([
     ['gateway: [', /^\(yaml\)@1: /],
     ['gateway:\n  id: gw-1\n', /^gateway\.site@2: required/],
-    [`${MINIMAL}  colour: blue\n`, /^gateway@2: unknown key\(s\): colour/],
+    [`${MINIMAL}  colour: blue\n`, /^gateway\.colour@4: unknown key "colour"; gateway takes: id, site, /],
     [`${MINIMAL}  timezone: Asia/Jakrta\n`, /^gateway\.timezone@4: expected an IANA time zone/],
     [`${MINIMAL}buffer:\n  retention: 9 days\n`, /^buffer\.retention@5: expected a duration/],
     [`${MINIMAL}api:\n  listen: 0.0.0.0:8080\n`, /^api\.token@5: required when api\.listen is not a loopback address/],
@@ -56,7 +56,7 @@ describe('config loading', () => {
     [`${MINIMAL}devices:\n  - {id: a, driver: fake}\n  - {id: a, driver: fake}\n`, /^devices\[1\]\.id@6: duplicate device id "a"/],
     [`${MINIMAL}devices:\n  - {id: "a/b", driver: fake}\n`, /^devices\[0\]\.id@5: expected 1-64 letters/],
     [`${MINIMAL}publish:\n  mqtt:\n    url: mqtt://x\n    password: \${MQTT_PASS}\n`, /^publish\.mqtt\.password@7: environment variable MQTT_PASS is not set/],
-    [`${MINIMAL}publish:\n  mqtt:\n    url: mqtt://x\n    passwordFile: /nonexistent/pass\n`, /^publish\.mqtt\.passwordFile@7: cannot read \/nonexistent\/pass: ENOENT/],
+    [`${MINIMAL}publish:\n  mqtt:\n    url: mqtt://x\n    passwordFile: /nonexistent/pass\n`, /^publish\.mqtt\.passwordFile@7: cannot read the password from this file: \/nonexistent\/pass does not exist$/],
     [`${MINIMAL}publish:\n  https:\n    url: ftp://x\n`, /^publish\.https\.url@6: expected an https:\/\/ URL/],
   ])('reports %j', (yaml, expected) => {
     const found = problems(yaml);
@@ -126,8 +126,14 @@ describe('absensi-gateway check (the real CLI)', () => {
     writeFileSync(bad, 'gateway:\n  id: gw 1\nbuffer:\n  retention: forever\n');
     const failure = await run('node', ['--import', 'tsx', 'src/main.ts', 'check', '--config', bad]).catch((e: unknown) => e as { code: number; stderr: string });
     expect(failure).toMatchObject({ code: 78 });
-    expect((failure as { stderr: string }).stderr).toMatch(/gateway\.id \(line 2\)/);
-    expect((failure as { stderr: string }).stderr).toMatch(/buffer\.retention \(line 4\)/);
+    // text mode names each problem's code first, as journalctl | grep GW_ERR_CONFIG finds it
+    expect((failure as { stderr: string }).stderr).toMatch(/^ {2}GW_ERR_CONFIG_INVALID gateway\.id \(line 2\): /m);
+    expect((failure as { stderr: string }).stderr).toMatch(/^ {2}GW_ERR_CONFIG_INVALID buffer\.retention \(line 4\): /m);
+    const secret = join(tmp.dir, 'secret.yaml');
+    writeFileSync(secret, `${MINIMAL}publish:\n  mqtt:\n    url: mqtt://x\n    passwordFile: ${tmp.dir}/missing.pass\n`);
+    const unreadable = await run('node', ['--import', 'tsx', 'src/main.ts', 'check', '--config', secret]).catch((e: unknown) => e as { code: number; stderr: string });
+    expect(unreadable).toMatchObject({ code: 78 });
+    expect((unreadable as { stderr: string }).stderr).toMatch(/^ {2}GW_ERR_CONFIG_UNREADABLE publish\.mqtt\.passwordFile \(line 7\): cannot read the password from this file: .*missing\.pass does not exist$/m);
     const good = join(tmp.dir, 'good.yaml');
     writeFileSync(good, MINIMAL);
     const ok = await run('node', ['--import', 'tsx', 'src/main.ts', 'check', '--config', good, '--json']);
@@ -167,5 +173,92 @@ describe('secrets from the environment stay out of error messages', () => {
     expect(message).toMatch(/api\.tokenFile/);
     expect(message).toContain('${API_TOKEN}');
     expect(message).not.toContain('Sekret');
+  });
+});
+
+describe('check tells what is wrong and where (issue 19, finding 3)', () => {
+  const errorOf = (yaml: string, options: Partial<Parameters<typeof parseConfigText>[2]> = {}): ConfigError => {
+    try {
+      parseConfigText(yaml, 'test.yaml', { drivers: [fakeDriver], env: {}, ...options });
+    } catch (error) {
+      if (error instanceof ConfigError) return error;
+      throw error;
+    }
+    throw new Error('the file validated');
+  };
+
+  it.each([
+    ['pollIntervl', 'pollInterval'],
+    ['pollinterval', 'pollInterval'],
+    ['hots', 'host'],
+    ['comKeyFile', 'commKeyFile'],
+    ['clearAfterDownlod', 'clearAfterDownload'],
+  ])('suggests the key a misspelt %s stands for, at its own line', (typo, meant) => {
+    const yaml = `${MINIMAL}devices:\n  - id: lobby-1\n    driver: zk-tcp\n    host: 192.168.1.201\n    ${typo}: 1\n    port: 4370\n`;
+    const found = problems(yaml, { drivers: BUILTIN_DRIVERS });
+    expect(found).toEqual([`devices[0].${typo}@8: unknown key "${typo}"; did you mean "${meant}"?`]);
+  });
+
+  it('suggests core keys too, a *File key among them, and lists the keys when nothing is close', () => {
+    expect(problems(`${MINIMAL}api:\n  tokenFlie: /etc/t\n`)).toEqual(['api.tokenFlie@5: unknown key "tokenFlie"; did you mean "tokenFile"?']);
+    expect(problems(`${MINIMAL}  sitee: X\n`)).toEqual(['gateway.sitee@4: unknown key "sitee"; did you mean "site"?']);
+    expect(problems(`${MINIMAL}devices:\n  - {id: a, driver: fake, colour: red}\n`)).toEqual([
+      expect.stringMatching(/^devices\[0\]\.colour@5: unknown key "colour"; devices\[0\] takes: id, timezone, serial, enabled, driver, rate$/),
+    ]);
+  });
+
+  it('says plainly that a secret file does not exist or cannot be read, coded GW_ERR_CONFIG_UNREADABLE', () => {
+    const fail = (code: string) => (): string => {
+      throw Object.assign(new Error(`${code}: raw errno text`), { code });
+    };
+    const yaml = `${MINIMAL}publish:\n  https:\n    url: https://x\n    tokenFile: /etc/absensi-gateway/https.token\n`;
+    const missing = errorOf(yaml, { readFile: fail('ENOENT') });
+    expect(missing.code).toBe('GW_ERR_CONFIG_UNREADABLE');
+    expect(missing.problems).toEqual([
+      { path: 'publish.https.tokenFile', line: 7, column: 5, code: 'GW_ERR_CONFIG_UNREADABLE', message: 'cannot read the token from this file: /etc/absensi-gateway/https.token does not exist' },
+    ]);
+    expect(missing.message).not.toMatch(/ENOENT|errno/);
+    expect(errorOf(yaml, { readFile: fail('EACCES') }).problems[0]?.message).toMatch(/https\.token cannot be read: permission denied/);
+    // beside a problem of another kind each keeps its code; the error as a whole is invalid
+    const mixed = errorOf(`${yaml}  colour: x\n`, { readFile: fail('ENOENT') });
+    expect(mixed.code).toBe('GW_ERR_CONFIG_INVALID');
+    expect(mixed.problems.map((p) => p.code)).toEqual(['GW_ERR_CONFIG_UNREADABLE', 'GW_ERR_CONFIG_INVALID']);
+    expect(mixed.message).toMatch(/^ {2}GW_ERR_CONFIG_UNREADABLE publish\.https\.tokenFile \(line 7\): /m);
+  });
+
+  it('checks the rest of an entry whose driver is unknown: against the driver it likely means, else the common fields', () => {
+    const yaml = `${MINIMAL}devices:\n  - id: "a/b"\n    driver: zk-tpc\n    host: 192.168.1.201\n    pollIntervl: 5m\n    port: abc\n`;
+    expect(problems(yaml, { drivers: BUILTIN_DRIVERS })).toEqual([
+      'devices[0].id@5: expected 1-64 letters, digits, dot, dash or underscore (it is part of MQTT topics)',
+      expect.stringMatching(/^devices\[0\]\.driver@6: unknown driver "zk-tpc"; did you mean "zk-tcp"\? this build has: zk-tcp, /),
+      'devices[0].pollIntervl@8: unknown key "pollIntervl"; did you mean "pollInterval"?',
+      expect.stringMatching(/^devices\[0\]\.port@9: .*expected number/),
+    ]);
+    expect(problems(`${MINIMAL}devices:\n  - id: a\n    driver: nope\n    enabled: maybe\n    timezone: Mars/Olympus\n`)).toEqual([
+      'devices[0].driver@6: unknown driver "nope"; this build has: fake',
+      expect.stringMatching(/^devices\[0\]\.enabled@7: .*expected boolean/),
+      expect.stringMatching(/^devices\[0\]\.timezone@8: expected an IANA time zone/),
+    ]);
+    expect(problems(`${MINIMAL}devices:\n  - port: 4370\n`)).toEqual([
+      'devices[0].driver@5: required: the device protocol; this build has: fake',
+      'devices[0].id@5: required (expected string)',
+    ]);
+  });
+
+  // every line after the bad one used to add "Nested mappings are not allowed in compact
+  // mappings" and "Implicit keys need to be on a single line": 11 errors for one space
+  const ENTRY = ['  - id: lobby-1', '    driver: zk-tcp', '    host: 192.168.1.201', '    port: 4370', '    pollInterval: 5m', '    realtime: true', '    timeout: 10s', '    commKey: 0', '    syncClock: false'];
+  it.each([
+    ['one space too few', 3, '   port: 4370', /^\(yaml\)@8: Sequence item without - indicator: indent this line like the keys beside it/],
+    ['two spaces too few', 3, '  port: 4370', /^\(yaml\)@8: All mapping items must start at the same column: indent this line like the keys beside it/],
+    ['one space too many', 3, '     port: 4370', /^\(yaml\)@8: indented deeper than the line above it, so YAML reads it as part of the value on line 7/],
+  ])('reports one mis-indented line (%s) once, at that line', (_name, index, line, expected) => {
+    const lines = [...ENTRY];
+    lines[index] = line;
+    const error = errorOf(`${MINIMAL}devices:\n${lines.join('\n')}\n`, { drivers: BUILTIN_DRIVERS });
+    expect(error.problems).toHaveLength(1);
+    const [problem] = error.problems.map((p) => `${p.path}@${p.line}: ${p.message}`);
+    expect(problem).toMatch(expected);
+    expect(problem).toMatch(/\(\d+ later YAML error\(s\) not shown: they mostly follow from this one; fix it and run check again\)$/);
   });
 });

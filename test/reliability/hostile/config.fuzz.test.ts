@@ -110,7 +110,7 @@ describe('config loader on hostile files', () => {
       parseConfigText('gateway: {id: gw-1, site: BKPP}\n__proto__: {id: 1}\n', 'proto.yaml', { env: {}, drivers: BUILTIN_DRIVERS });
       expect.unreachable();
     } catch (error) {
-      expect((error as ConfigError).problems).toEqual([expect.objectContaining({ path: '(root)', message: 'unknown key(s): __proto__' })]);
+      expect((error as ConfigError).problems).toEqual([expect.objectContaining({ path: '__proto__', line: 2, message: expect.stringMatching(/^unknown key "__proto__"; \(root\) takes: gateway, /) })]);
     }
   });
 
