@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SqlitePunchBuffer } from '../../src/buffer/sqlitePunchBuffer.js';
 import { Dispatcher, type DispatcherOptions } from '../../src/publish/dispatcher.js';
 import type { OutgoingPunch } from '../../src/buffer/punchBuffer.js';
-import type { Publisher, SendResult, SinkHealth } from '../../src/publish/publisher.js';
+import { AvailabilityListeners, type Publisher, type SendResult, type SinkHealth } from '../../src/publish/publisher.js';
 import { createMetrics, type Metrics } from '../../src/util/metrics.js';
 import { captureLog, type CapturedLog } from '../helpers/logLines.js';
 import { MemoryStore } from '../helpers/memoryContext.js';
@@ -17,7 +17,10 @@ type Answer = (batch: OutgoingPunch[], signal: AbortSignal) => SendResult | Prom
 
 const ackAll: Answer = (batch) => ({ acked: batch.map((p) => p.id), rejected: [] });
 
-/** A publisher whose n-th send is answered by `answers[n]` (then by `otherwise`), recording every batch. */
+/**
+ * A publisher whose n-th send is answered by `answers[n]` (then by `otherwise`), recording every
+ * batch. It is available until `goDown()`; `comeBack()` makes it available and tells the listeners.
+ */
 class ScriptedPublisher implements Publisher {
   readonly sink = 'mqtt';
   readonly maxWaitMs = 0;
@@ -25,6 +28,10 @@ class ScriptedPublisher implements Publisher {
   inFlight = 0;
   maxInFlight = 0;
   otherwise: Answer = ackAll;
+  /** how often the dispatcher asked whether the sink is available */
+  availabilityChecks = 0;
+  private up = true;
+  private readonly listeners = new AvailabilityListeners();
 
   constructor(
     readonly batchSize: number,
@@ -53,7 +60,27 @@ class ScriptedPublisher implements Publisher {
   }
 
   health(): SinkHealth {
-    return { sink: this.sink, connected: true, halted: null, lastError: null, lastSuccessAt: null };
+    return { sink: this.sink, connected: this.up, halted: null, lastError: null, lastSuccessAt: null };
+  }
+
+  get available(): boolean {
+    this.availabilityChecks += 1;
+    return this.up;
+  }
+
+  onAvailable(listener: () => void): () => void {
+    return this.listeners.add(listener);
+  }
+
+  goDown(): void {
+    this.up = false;
+  }
+
+  comeBack(): void {
+    this.up = true;
+    this.listeners.notify((error) => {
+      throw error;
+    });
   }
 }
 
