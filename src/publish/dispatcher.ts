@@ -3,6 +3,12 @@
 // - A punch is acked in the buffer only for ids the publisher reports acked (PUBACK, 2xx), and
 //   dead-lettered only for ids it reports rejected. Everything else in a batch is retried, with
 //   exponential backoff and jitter, never less than the sink's Retry-After.
+// - Retry timers serve failures of a sink that is up. While the publisher says it is not
+//   `available` (broker not connected, HTTPS endpoint unreachable) nothing is sent, so nothing
+//   fails or is counted. A batch that fails because the sink went away under it is counted once
+//   and arms no timer. The moment the sink comes back (`onAvailable`: MQTT CONNACK, an HTTPS
+//   probe that got through) every wait ends, the backoff starts again from its base and the sink
+//   drains at once: a sink that is back never waits for a timer armed before it went away.
 // - Retries keep commit order: a failed batch holds the whole sink (nothing newer is sent while
 //   it waits) and, once nothing is in flight, the sink is rewound to its acked cursor, so the
 //   oldest undelivered punch goes first again. Anything delivered out of that order is a
@@ -59,7 +65,17 @@ export class Dispatcher {
   private failures = 0;
   /** a batch failed: rewind to the acked cursor once nothing is in flight */
   private rewindPending = false;
+  /** how often the sink came back: a batch sent before the latest return failed with an outage */
+  private returns = 0;
+  private offAvailable: (() => void) | undefined;
   private readonly onCommitted = (): void => this.wake?.();
+  /** the sink is back: what was held for it (backoff, Retry-After, refused credentials) starts afresh */
+  private readonly onAvailable = (): void => {
+    this.returns += 1;
+    this.heldUntil = 0;
+    this.failures = 0;
+    this.wake?.();
+  };
 
   constructor(options: DispatcherOptions) {
     this.options = options;
@@ -76,6 +92,7 @@ export class Dispatcher {
   start(): void {
     if (this.loop) return;
     this.buffer.on('committed', this.onCommitted);
+    this.offAvailable = this.publisher.onAvailable(this.onAvailable);
     this.loop = this.run().catch((error: unknown) => {
       if (!this.stopping) this.log.error({ code: 'GW_ERR_INTERNAL', err: error }, 'dispatcher loop failed');
     });
@@ -89,6 +106,11 @@ export class Dispatcher {
   private async run(): Promise<void> {
     const { publisher } = this;
     while (!this.stopping) {
+      if (!publisher.available) {
+        // woken by onAvailable; the poll only guards against a publisher that forgot to say so
+        await this.waitForWork(this.options.idlePollMs ?? 2000);
+        continue;
+      }
       const draining = this.rewindPending && this.inFlight.size > 0;
       if (draining || this.inFlight.size >= publisher.concurrency || Date.now() < this.heldUntil) {
         await this.waitForWork(Math.max(10, this.heldUntil - Date.now()));
@@ -126,6 +148,7 @@ export class Dispatcher {
   }
 
   private async deliver(batch: OutgoingPunch[]): Promise<void> {
+    const returnsAtSend = this.returns;
     const result = await this.sendOnce(batch);
     const remaining = this.settle(batch, result);
     if (remaining.length === 0) {
@@ -142,6 +165,11 @@ export class Dispatcher {
     }
     this.options.metrics?.sendFailures.inc({ sink: this.sink });
     if (result.acked.length + result.rejected.length > 0) this.failures = 0;
+    if (!this.publisher.available || returnsAtSend !== this.returns) {
+      // the sink went away under this batch: no timer, the sink's return sends it again, in order
+      this.log.warn({ code: 'GW_ERR_SINK_UNREACHABLE', error: result.error, pending: remaining.length }, 'batch not delivered: the sink went away; it goes again as soon as the sink is back');
+      return;
+    }
     // one backoff step per episode, however many batches were in flight when the sink went away
     if (Date.now() >= this.heldUntil) this.failures += 1;
     const delayMs = Math.max(
@@ -229,6 +257,7 @@ export class Dispatcher {
     this.stopping = true;
     this.waits.abort();
     this.buffer.off('committed', this.onCommitted);
+    this.offAvailable?.();
     this.wake?.();
     await this.loop;
     if (this.inFlight.size > 0) {

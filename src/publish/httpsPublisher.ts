@@ -19,6 +19,14 @@
 //   is used. The URL is shown only through redactUrl.
 // - `connected` means the last request got an HTTP answer (any status); it is false before the
 //   first request, because nothing is known yet.
+// - `available` is false from a request that got no HTTP answer (network error, TLS, timeout)
+//   until the endpoint is seen again: the sink then probes it in the background, a connection and
+//   TLS handshake with no request sent (httpsTransport.ts `connectProbe`), backing off from
+//   probeMinMs to probeMaxMs. A probe that gets through, or any request that gets an HTTP answer,
+//   makes it available and tells the `onAvailable` listeners. Only an HTTP answer resets the
+//   probe backoff: a server that takes connections but never answers is probed less and less often.
+//   Before the first request it is available: nothing says otherwise, and the first batch is the
+//   first probe.
 // - With `checkpointFor`, every body carries `"checkpoint"`: a signed checkpoint of the punch log
 //   whose size covers the batch's highest seq. A batch sent again carries the checkpoint of its
 //   first attempt, so that its body is byte for byte the same (an Idempotency-Key server may
@@ -30,14 +38,15 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { Logger } from 'pino';
 import type { OutgoingPunch } from '../buffer/punchBuffer.js';
+import { backoffDelayMs } from '../util/backoff.js';
 import { GatewayError, errorMessage } from '../util/errors.js';
 import { LogLimiter } from '../util/logLimiter.js';
 import { hideUrlSecrets, redactUrl } from '../util/redactUrl.js';
 import { parseRetryAfter } from '../util/retryAfter.js';
 import { VERSION } from '../version.js';
 import { classifyReply, excerpt, type Outcome } from './httpsOutcome.js';
-import { post, TransportError, type PostReply } from './httpsTransport.js';
-import type { Publisher, SendResult, SinkHealth } from './publisher.js';
+import { connectProbe, post, TransportError, type PostReply } from './httpsTransport.js';
+import { AvailabilityListeners, type Publisher, type SendResult, type SinkHealth } from './publisher.js';
 
 export { parseRetryAfter } from '../util/retryAfter.js';
 
@@ -62,8 +71,12 @@ export interface HttpsPublisherOptions {
   batchSize?: number;
   /** how long a partial batch waits for more punches; default 1000 */
   maxWaitMs?: number;
-  /** deadline for one whole request (connect, upload, response body); default 30000 */
+  /** deadline for one whole request (connect, upload, response body), and for one probe; default 30000 */
   timeoutMs?: number;
+  /** while the endpoint is unreachable, probe it after this long at first; default 1000 */
+  probeMinMs?: number;
+  /** … doubling (with jitter) up to this; default 30000 */
+  probeMaxMs?: number;
   gateway: string;
   site: string;
   log: Logger;
@@ -113,6 +126,12 @@ export class HttpsPublisher implements Publisher {
   private readonly refusalLog: LogLimiter;
   /** the checkpoint the last batch went with, by its Idempotency-Key: a retry carries it again */
   private attached: { key: string; note: string } | undefined;
+  /** the last request got no HTTP answer, and no probe got through since */
+  private unreachable = false;
+  private probeAttempt = 0;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private readonly stopped = new AbortController();
+  private readonly availability = new AvailabilityListeners();
 
   constructor(options: HttpsPublisherOptions) {
     this.options = options;
@@ -149,8 +168,19 @@ export class HttpsPublisher implements Publisher {
     this.log.info({ url: redactUrl(this.url.href), gzip: this.options.gzip ?? false, batchSize: this.batchSize }, 'https sink ready');
   }
 
+  get available(): boolean {
+    return !this.unreachable;
+  }
+
+  onAvailable(listener: () => void): () => void {
+    return this.availability.add(listener);
+  }
+
   /** Waits for the request in flight (until `signal` fires), then closes kept-alive sockets. */
   async stop(signal?: AbortSignal): Promise<void> {
+    this.stopped.abort();
+    clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
     const inFlight = this.inFlight;
     if (inFlight && !signal?.aborted) {
       await new Promise<void>((resolve) => {
@@ -263,6 +293,7 @@ export class HttpsPublisher implements Publisher {
     const message = this.scrub(errorMessage(error));
     this.connected = false;
     this.lastError = message;
+    this.markUnreachable();
     this.log.warn({ code: 'GW_ERR_SINK_UNREACHABLE', error: message, count, idempotencyKey: key }, 'https request failed; batch kept for retry');
     return { acked: [], rejected: [], error: message };
   }
@@ -281,6 +312,8 @@ export class HttpsPublisher implements Publisher {
       ids,
     );
     this.connected = true;
+    this.probeAttempt = 0;
+    this.markReachable();
     this.halted = outcome.kind === 'auth' ? 'auth' : null;
     if (outcome.kind === 'delivered') {
       this.lastError = null;
@@ -317,6 +350,48 @@ export class HttpsPublisher implements Publisher {
         this.log.warn({ ...fields, code: 'GW_ERR_SINK_UNREACHABLE', retryAfterMs: result.retryAfterMs }, 'server could not take the batch now; it will be retried');
         return;
     }
+  }
+
+  private markUnreachable(): void {
+    if (this.unreachable) return;
+    this.unreachable = true;
+    this.scheduleProbe();
+  }
+
+  /** Seen again (a probe got through, or a request got an answer): tell the listeners once. */
+  private markReachable(): void {
+    clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
+    if (!this.unreachable) return;
+    this.unreachable = false;
+    this.availability.notify((err) => this.log.error({ code: 'GW_ERR_INTERNAL', err }, 'a listener of the https sink failed'));
+  }
+
+  private scheduleProbe(): void {
+    if (this.stopped.signal.aborted || this.probeTimer) return;
+    const delayMs = backoffDelayMs(this.probeAttempt, { baseMs: this.options.probeMinMs ?? 1000, maxMs: this.options.probeMaxMs ?? 30_000 });
+    this.probeAttempt += 1;
+    this.probeTimer = setTimeout(() => void this.probe(), delayMs);
+    this.probeTimer.unref();
+  }
+
+  private async probe(): Promise<void> {
+    const o = this.options;
+    const trust = { rejectUnauthorized: o.rejectUnauthorized ?? true, ...(o.ca ? { ca: o.ca } : {}), ...(o.cert ? { cert: o.cert } : {}), ...(o.key ? { key: o.key } : {}) };
+    try {
+      await connectProbe({ url: this.url, tls: trust, timeoutMs: o.timeoutMs ?? 30_000, signal: this.stopped.signal });
+    } catch (error) {
+      this.probeTimer = undefined;
+      if (this.stopped.signal.aborted || !this.unreachable) return;
+      this.lastError = this.scrub(errorMessage(error));
+      this.log.debug({ error: this.lastError, attempt: this.probeAttempt }, 'https endpoint still unreachable');
+      this.scheduleProbe();
+      return;
+    }
+    this.probeTimer = undefined;
+    if (this.stopped.signal.aborted || !this.unreachable) return;
+    this.log.info({ url: redactUrl(this.url.href) }, 'https endpoint reachable again; sending resumes');
+    this.markReachable();
   }
 
   /** Servers sometimes echo request headers in error bodies: never let the token through. */

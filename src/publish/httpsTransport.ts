@@ -9,8 +9,12 @@
 //   flagged `truncated`, and its socket dropped. Hostile servers cannot exhaust memory.
 // - A reply counts only when its body arrived completely (or was truncated by us): a connection
 //   that dies mid-body is a network error, and the batch is retried under the same Idempotency-Key.
+// - `connectProbe` sends nothing: it opens a connection (and, for https:, completes the TLS
+//   handshake with the sink's own trust settings), closes it, and settles once like `post`.
 import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
+import tls from 'node:tls';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 
@@ -44,6 +48,42 @@ export class TransportError extends Error {
     this.code = options.code;
     this.reusedSocket = options.reusedSocket ?? false;
   }
+}
+
+export interface ConnectProbeOptions {
+  url: URL;
+  /** for https: the agent's CA, client certificate and key, rejectUnauthorized */
+  tls: tls.ConnectionOptions;
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
+/** Resolves when the URL's server accepts a connection (TLS handshake included); no request is sent. */
+export function connectProbe(o: ConnectProbeOptions): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const host = o.url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const secure = o.url.protocol === 'https:';
+    const port = Number(o.url.port || (secure ? 443 : 80));
+    const socket = secure
+      ? tls.connect({ ...o.tls, host, port, ...(net.isIP(host) ? {} : { servername: host }) })
+      : net.connect({ host, port });
+    let settled = false;
+    const finish = (error?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      o.signal.removeEventListener('abort', onAbort);
+      socket.destroy();
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const onAbort = (): void => finish(o.signal.reason);
+    const timer = setTimeout(() => finish(new TransportError('timeout', `timeout: no connection within ${o.timeoutMs} ms`)), o.timeoutMs);
+    o.signal.addEventListener('abort', onAbort, { once: true });
+    socket.once(secure ? 'secureConnect' : 'connect', () => finish());
+    socket.once('error', (error) => finish(networkError(error, false)));
+    if (o.signal.aborted) onAbort();
+  });
 }
 
 export function post(o: PostOptions): Promise<PostReply> {

@@ -15,6 +15,10 @@
 // - MQTT 5 brokers get user property `punch-id` and content type application/json; with
 //   protocolVersion auto, a broker refusing v5 is retried as 3.1.1 and remembered.
 // - Reconnects back off exponentially from reconnectMinMs to reconnectMaxMs, reset on CONNACK.
+// - `available` is the connection itself: false from start until the first CONNACK and whenever
+//   the broker is away. Every CONNACK tells the `onAvailable` listeners (after the gateway status,
+//   the checkpoint and `onConnect`), so the dispatcher drains the backlog on the new connection at
+//   once and sends nothing to a broker that is not there.
 // - One punch never holds up the others (oversizeGuard.ts has the rule): a punch whose PUBLISH
 //   cannot fit the broker's limit is reported rejected (dead letter) and never written; a suspect
 //   of a connection drop is written alone, everything before it in the batch PUBACKed first and
@@ -35,7 +39,7 @@ import { hideUrlSecrets, redactUrl } from '../util/redactUrl.js';
 import { InFlightPublishes, type InFlight, type PublishOutcome } from './mqttInFlight.js';
 import { publishPacketBytes } from './mqttPacketSize.js';
 import { OversizeGuard, segmentsAroundSuspects, type Conviction, type DropCause } from './oversizeGuard.js';
-import type { Publisher, SendResult, SinkHealth } from './publisher.js';
+import { AvailabilityListeners, type Publisher, type SendResult, type SinkHealth } from './publisher.js';
 import { buildTopics, type Topics } from './topics.js';
 
 export { redactUrl } from '../util/redactUrl.js';
@@ -115,6 +119,7 @@ export class MqttPublisher implements Publisher {
   private readonly refusalLog: LogLimiter;
   /** the latest checkpoint note handed over, published again after every connect */
   private checkpointNote: string | undefined;
+  private readonly availability = new AvailabilityListeners();
 
   constructor(options: MqttPublisherOptions) {
     this.options = options;
@@ -133,6 +138,14 @@ export class MqttPublisher implements Publisher {
 
   get connected(): boolean {
     return this.client?.connected ?? false;
+  }
+
+  get available(): boolean {
+    return this.connected;
+  }
+
+  onAvailable(listener: () => void): () => void {
+    return this.availability.add(listener);
   }
 
   get mqttVersion(): 4 | 5 {
@@ -182,6 +195,7 @@ export class MqttPublisher implements Publisher {
       this.publishGatewayStatus();
       if (this.checkpointNote !== undefined) void this.publishRetained(this.topics.checkpoint, this.checkpointNote, this.textProperties());
       this.options.onConnect?.();
+      if (client === this.client) this.availability.notify((err) => this.log.error({ code: 'GW_ERR_INTERNAL', err }, 'a listener of the broker connection failed'));
     });
     client.on('error', (error) => this.onError(client, error));
     client.on('close', () => {

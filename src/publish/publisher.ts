@@ -8,6 +8,10 @@
 //   when the abort signal fires.
 // - A punch the far end refuses for its size is rejected alone (`tooLarge`): the other punches of
 //   the batch are acked or retried as if it had not been there (DESIGN.md "Trust at the edge").
+// - `available` is false only while the sink is known to be down (MQTT: no connection to the
+//   broker; HTTPS: the last request or probe got no answer). The publisher itself finds out when it
+//   is back (mqtt.js reconnects; the HTTPS sink probes) and then calls every `onAvailable`
+//   listener, after `available` turned true. The dispatcher sends nothing while it is false.
 // The batch is the buffer's OutgoingPunch (src/buffer/punchBuffer.ts): the buffer owns that type.
 import type { OutgoingPunch } from '../buffer/punchBuffer.js';
 
@@ -52,4 +56,28 @@ export interface Publisher {
   send(batch: OutgoingPunch[], signal: AbortSignal): Promise<SendResult>;
   /** whether a send right now has a chance (connected, not halted) */
   health(): SinkHealth;
+  /** false while the sink is known to be down: a send now could only fail */
+  readonly available: boolean;
+  /** Calls `listener` each time the sink comes back (`available` turned true); returns its removal. */
+  onAvailable(listener: () => void): () => void;
+}
+
+/** The `onAvailable` listeners of one publisher; a listener that throws does not stop the others. */
+export class AvailabilityListeners {
+  private readonly listeners = new Set<() => void>();
+
+  add(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  notify(onError: (error: unknown) => void): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener();
+      } catch (error) {
+        onError(error);
+      }
+    }
+  }
 }

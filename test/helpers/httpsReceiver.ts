@@ -1,6 +1,6 @@
 // A real punch-batch/v1 receiver for tests: HTTPS (default) or plain HTTP on 127.0.0.1, port 0.
 // Invariants:
-// - Listens on 127.0.0.1 only, on a port the OS picks; `url` names it.
+// - Listens on 127.0.0.1 only, on a port the OS picks (or `port`); `url` names it.
 // - Every request that reaches HTTP is recorded, in arrival order, before the responder runs:
 //   headers, raw bytes, the body decoded (gunzipped when Content-Encoding says gzip) and parsed.
 //   TLS handshakes that fail (e.g. a missing client certificate) never become requests; they are
@@ -58,6 +58,8 @@ export interface ReceiverOptions {
   respond?: Responder | ReceiverReply[];
   /** request path in `url`; default /api/punches */
   path?: string;
+  /** listen on this port (e.g. a receiver that comes back where a closed one was); default one the OS picks */
+  port?: number;
 }
 
 export interface HttpsReceiver {
@@ -85,7 +87,7 @@ export async function startHttpsReceiver(options: ReceiverOptions = {}): Promise
   const state = new ReceiverState(options.respond);
   const server = createServer(options, (req, res) => void state.handle(req, res));
   server.on('tlsClientError', (error: Error) => state.tlsErrors.push(error.message));
-  server.listen(0, '127.0.0.1');
+  server.listen(options.port ?? 0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   const scheme = options.tls === false ? 'http' : 'https';

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SqlitePunchBuffer } from '../../src/buffer/sqlitePunchBuffer.js';
 import { Dispatcher, type DispatcherOptions } from '../../src/publish/dispatcher.js';
 import type { OutgoingPunch } from '../../src/buffer/punchBuffer.js';
-import type { Publisher, SendResult, SinkHealth } from '../../src/publish/publisher.js';
+import { AvailabilityListeners, type Publisher, type SendResult, type SinkHealth } from '../../src/publish/publisher.js';
 import { createMetrics, type Metrics } from '../../src/util/metrics.js';
 import { captureLog, type CapturedLog } from '../helpers/logLines.js';
 import { MemoryStore } from '../helpers/memoryContext.js';
@@ -17,7 +17,10 @@ type Answer = (batch: OutgoingPunch[], signal: AbortSignal) => SendResult | Prom
 
 const ackAll: Answer = (batch) => ({ acked: batch.map((p) => p.id), rejected: [] });
 
-/** A publisher whose n-th send is answered by `answers[n]` (then by `otherwise`), recording every batch. */
+/**
+ * A publisher whose n-th send is answered by `answers[n]` (then by `otherwise`), recording every
+ * batch. It is available until `goDown()`; `comeBack()` makes it available and tells the listeners.
+ */
 class ScriptedPublisher implements Publisher {
   readonly sink = 'mqtt';
   readonly maxWaitMs = 0;
@@ -25,6 +28,10 @@ class ScriptedPublisher implements Publisher {
   inFlight = 0;
   maxInFlight = 0;
   otherwise: Answer = ackAll;
+  /** how often the dispatcher asked whether the sink is available */
+  availabilityChecks = 0;
+  private up = true;
+  private readonly listeners = new AvailabilityListeners();
 
   constructor(
     readonly batchSize: number,
@@ -53,7 +60,27 @@ class ScriptedPublisher implements Publisher {
   }
 
   health(): SinkHealth {
-    return { sink: this.sink, connected: true, halted: null, lastError: null, lastSuccessAt: null };
+    return { sink: this.sink, connected: this.up, halted: null, lastError: null, lastSuccessAt: null };
+  }
+
+  get available(): boolean {
+    this.availabilityChecks += 1;
+    return this.up;
+  }
+
+  onAvailable(listener: () => void): () => void {
+    return this.listeners.add(listener);
+  }
+
+  goDown(): void {
+    this.up = false;
+  }
+
+  comeBack(): void {
+    this.up = true;
+    this.listeners.notify((error) => {
+      throw error;
+    });
   }
 }
 
@@ -229,6 +256,75 @@ describe('Dispatcher: waits', () => {
     expect(publisher.sends.map((s) => s.ids)).toEqual([ids, ids, more]);
     expect(buffer.deadLetters('mqtt')).toEqual([]);
     expect(retryWaits('GW_ERR_SINK_UNREACHABLE')).toEqual([]);
+  });
+});
+
+const sendFailures = async (): Promise<number> => (await metrics.sendFailures.get()).values.find((v) => v.labels.sink === 'mqtt')?.value ?? 0;
+
+describe('Dispatcher: a sink that is down, and comes back', () => {
+  it('sends nothing and counts no failure while the sink is down, and drains the moment it is back', async () => {
+    const ids = await commitPunches(4);
+    const publisher = new ScriptedPublisher(2);
+    publisher.goDown();
+    start(publisher);
+    // idle polls and commits wake the loop: it looks at the sink again and again, and sends nothing
+    await until(() => publisher.availabilityChecks >= 3 || publisher.sends.length > 0, 'the dispatcher looked at the sink');
+    const more = await commitPunches(1, 100);
+    const checks = publisher.availabilityChecks;
+    await until(() => publisher.availabilityChecks >= checks + 3 || publisher.sends.length > 0, 'the dispatcher looked again after the commit');
+    expect(publisher.sends).toEqual([]);
+    expect(await sendFailures()).toBe(0);
+    expect(capture.lines.filter((l) => l.level === 40 || l.level === 50)).toEqual([]);
+
+    publisher.comeBack();
+    await until(() => ackedSeq() === 5, 'the backlog delivered');
+    expect(publisher.sends.map((s) => s.ids)).toEqual([ids.slice(0, 2), ids.slice(2, 4), more]);
+    expect(await sendFailures()).toBe(0);
+  });
+
+  it('a sink that comes back drains at once, while the retry timer armed before its outage is still pending', async () => {
+    const ids = await commitPunches(3);
+    vi.spyOn(Math, 'random').mockReturnValue(0.999); // full jitter at its top: the backoff ceiling
+    const publisher = new ScriptedPublisher(3, [() => ({ acked: [], rejected: [], error: 'HTTP 503' })]);
+    const startedAt = Date.now();
+    start(publisher, { backoffBaseMs: 600_000, backoffMaxMs: 600_000 });
+    await until(() => retryWaits('GW_ERR_SINK_UNREACHABLE').length === 1, 'the retry planned');
+    const [waitMs] = retryWaits('GW_ERR_SINK_UNREACHABLE') as [number];
+    expect(waitMs).toBe(599_400);
+    // the timer was armed after startedAt: it cannot fire before this
+    const retryDueAt = startedAt + waitMs;
+
+    publisher.goDown();
+    const more = await commitPunches(2, 100);
+    publisher.comeBack();
+    await until(() => ackedSeq() === 5, 'the backlog delivered on the return');
+    expect(Date.now()).toBeLessThan(retryDueAt);
+    expect(publisher.sends.map((s) => s.ids)).toEqual([ids, ids, more]);
+    expect(await sendFailures()).toBe(1);
+  });
+
+  it('a batch the sink went away under is counted once, arms no timer, and goes again first when the sink is back', async () => {
+    const ids = await commitPunches(3);
+    const publisher = new ScriptedPublisher(3, [
+      () => {
+        publisher.goDown();
+        return { acked: [], rejected: [], error: 'connection to the broker lost' };
+      },
+    ]);
+    start(publisher, { backoffBaseMs: 600_000, backoffMaxMs: 600_000 });
+    await until(() => capture.withCode('GW_ERR_SINK_UNREACHABLE').length === 1, 'the failure logged');
+    const [line] = capture.withCode('GW_ERR_SINK_UNREACHABLE');
+    expect(line).toMatchObject({ pending: 3, error: 'connection to the broker lost' });
+    expect(line?.retryInMs).toBeUndefined();
+    const checks = publisher.availabilityChecks;
+    await until(() => publisher.availabilityChecks >= checks + 3 || publisher.sends.length > 1, 'the dispatcher looked at the sink again');
+    expect(publisher.sends).toHaveLength(1);
+
+    publisher.comeBack();
+    await until(() => ackedSeq() === 3, 'delivered on the return');
+    expect(publisher.sends.map((s) => s.ids)).toEqual([ids, ids]);
+    expect(await sendFailures()).toBe(1);
+    expect(capture.withCode('GW_ERR_SINK_UNREACHABLE')).toHaveLength(1);
   });
 });
 
