@@ -40,7 +40,8 @@ function sortedStringify(value: unknown): string | undefined {
           return member;
         }
         if (typeof (member as { toJSON?: unknown }).toJSON === 'function') exact = false;
-        const sorted: Record<string, unknown> = {};
+        // no prototype: a member named __proto__ is a member like any other
+        const sorted = Object.create(null) as Record<string, unknown>;
         for (const key of Object.keys(member).sort()) {
           if (INDEX_LIKE_KEY.test(key)) exact = false;
           sorted[key] = (member as Record<string, unknown>)[key];

@@ -89,7 +89,15 @@ it('disk full: reported, push terminal told to retry, pull checkpoint kept, ever
     for (let k = 0; k < 15; k += 1) zk.addPunch({ pin: zk.log.users[k]!.pin }, { realtime: true });
 
     // reported: /readyz, metric, log, device status; the push terminal keeps what was not OK'ed
-    const ready = (await (await api('/readyz')).json()) as { ready: boolean; reasons: { code: string; message: string }[] };
+    // (a small commit can still fit into the WAL the file already has, and makes it ready again until
+    // the next one fails: wait for a failure to be the latest, as an operator's probe would see it)
+    type Ready = { ready: boolean; reasons: { code: string; message: string }[] };
+    let ready = (await (await api('/readyz')).json()) as Ready;
+    for (let tries = 0; ready.ready && tries < 200; tries += 1) {
+      zk.addPunch({ pin: zk.log.users[tries % 15]!.pin }, { realtime: true });
+      await new Promise((r) => setTimeout(r, 50));
+      ready = (await (await api('/readyz')).json()) as Ready;
+    }
     expect(ready.ready).toBe(false);
     expect(ready.reasons.map((r) => r.code)).toContain('GW_ERR_BUFFER_UNAVAILABLE');
     const metrics = await (await api('/metrics')).text();

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appliedVersions } from '../../src/buffer/database.js';
 import { MIGRATIONS } from '../../src/buffer/migrations/index.js';
 import { SqlitePunchBuffer } from '../../src/buffer/sqlitePunchBuffer.js';
+import { punchLeafHash } from '../../src/log/jcs.js';
 import type { UnsequencedPunch } from '../../src/punch/normalize.js';
 import { unsequenced } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -50,6 +51,11 @@ describe.each(versions)('a buffer written by schema v%i', (version) => {
       expect(buffer.deadLetters('https').map((d) => d.punchId)).toEqual([manifest.punchIds[10]]);
       expect(buffer.getCheckpoint(FIXTURE_DEVICE, 'attlog')).toEqual(manifest.checkpoint.attlog);
       expect(buffer.pending('mqtt', 100).map((p) => p.id)).toEqual(manifest.punchIds.slice(manifest.sinks.mqtt!.ackedSeq));
+      // every punch from seq 1 is still there: the upgrade gives the buffer its punch log, each punch its leaf
+      expect(buffer.logProblem).toBeUndefined();
+      expect(buffer.log?.head().size).toBe(manifest.headSeq);
+      const bodies = buffer.database.prepare('SELECT seq, body FROM punches ORDER BY seq').all() as { seq: number; body: string }[];
+      for (const row of bodies) expect(buffer.log?.leafHash(row.seq - 1).equals(punchLeafHash(JSON.parse(row.body))), `leaf of seq ${row.seq}`).toBe(true);
     } finally {
       buffer.close();
     }
@@ -68,6 +74,7 @@ describe.each(versions)('a buffer written by schema v%i', (version) => {
       expect(again).toMatchObject({ inserted: 0, duplicates: manifest.punchIds.length });
       expect(await buffer.commit({ punches: [unsequenced(10_000, FIXTURE_DEVICE)] })).toMatchObject({ inserted: 1 });
       expect(buffer.headSeq()).toBe(manifest.headSeq + 1);
+      expect(buffer.log?.head().size).toBe(manifest.headSeq + 1);
     } finally {
       buffer.close();
     }
