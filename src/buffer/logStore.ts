@@ -6,8 +6,9 @@
 //   appends only when the log's size is the seq before the first punch of the transaction, so a
 //   punch is committed with its leaf or (a log already behind, which nothing here makes) without
 //   any, never with a wrong one. A log that is behind stays behind and is reported, not repaired.
-// - Every complete node is stored (level 0 = leaves) and never deleted: a subtree the proof
-//   generators ask for is one row, any other range O(log n) rows, for every size up to the head.
+// - Every leaf and every complete node of level ≥ 4 is stored and never deleted (levels 1–3 are
+//   hashed from their ≤ 8 leaves when read): a subtree the proof generators ask for is one row or
+//   eight, any other range O(log n) of those, for every size up to the head.
 // - Nodes of a size never change once written, so a reader that read the size first may read the
 //   nodes later, on any connection, while the writer goes on appending.
 // - The writer's right edge is kept between transactions and re-read from the file when another
@@ -17,7 +18,7 @@ import { CompactRange, consistencyProof, inclusionProof, leafHashOfText, nodeHas
 import type { PunchLog } from '../log/punchLog.js';
 import { GatewayError } from '../util/errors.js';
 import type { SqliteDatabase } from './database.js';
-import { newEpoch } from './migrations/003PunchLog.js';
+import { isStoredLevel, newEpoch } from './migrations/003PunchLog.js';
 
 const NODES_PER_INSERT = 64;
 
@@ -30,12 +31,22 @@ function keepsLog(db: SqliteDatabase): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'punch_log'").get() !== undefined;
 }
 
+/** A complete node: one row, or for the levels not stored the hash of its leaves (at most 8 rows). */
 function nodeReader(db: SqliteDatabase): (level: number, index: number) => Buffer {
   const select = db.prepare('SELECT hash FROM log_nodes WHERE level = ? AND idx = ?').pluck();
+  const leaves = db.prepare('SELECT hash FROM log_nodes WHERE level = 0 AND idx >= ? AND idx < ? ORDER BY idx').pluck();
+  const missing = (level: number, index: number): GatewayError => new GatewayError('GW_ERR_LOG_INCONSISTENT', `punch log: node (${level}, ${index}) is missing from the buffer`);
   return (level, index) => {
-    const hash = select.get(level, index) as Buffer | undefined;
-    if (!hash) throw new GatewayError('GW_ERR_LOG_INCONSISTENT', `punch log: node (${level}, ${index}) is missing from the buffer`);
-    return hash;
+    if (isStoredLevel(level)) {
+      const hash = select.get(level, index) as Buffer | undefined;
+      if (!hash) throw missing(level, index);
+      return hash;
+    }
+    const width = 2 ** level;
+    let row = leaves.all(index * width, (index + 1) * width) as Buffer[];
+    if (row.length !== width) throw missing(level, index);
+    while (row.length > 1) row = Array.from({ length: row.length / 2 }, (_, i) => nodeHash(row[2 * i] as Buffer, row[2 * i + 1] as Buffer));
+    return row[0] as Buffer;
   };
 }
 
@@ -90,7 +101,7 @@ export class LogAppender {
   /** The punch just inserted with the next seq, as committed: canonical (JCS) JSON, so its leaf is the hash of these bytes. */
   append(canonicalBody: string): void {
     if (!this.appending || !this.range) return;
-    for (const node of this.range.append(leafHashOfText(canonicalBody))) this.unwritten.push(node.level, node.index, node.hash);
+    for (const node of this.range.append(leafHashOfText(canonicalBody))) if (isStoredLevel(node.level)) this.unwritten.push(node.level, node.index, node.hash);
   }
 
   /** Inside the transaction, after its last punch. */

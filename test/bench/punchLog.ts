@@ -5,14 +5,22 @@
 // 2. Bytes per punch the log adds: pages of the two files after the same punches.
 // 3. Proof times from the buffer's store at 10,000 and 1,000,000 leaves (goal < 20 ms): inclusion
 //    of a random leaf in the head, consistency from a random size to the head, and a root at a
-//    random size. The large tree's nodes are built from synthetic leaves written straight into
+//    random size; and what an HTTPS batch pays for its checkpoint when one must be signed for it
+//    (500 leaves appended, then head, consistency proof to the last signed, Ed25519). The large tree's nodes are built from synthetic leaves written straight into
 //    log_nodes (committing a million punches only to time proofs would take minutes; the store
 //    reads nodes, never punches, to answer).
 // Not a test: timings on a shared 2-core machine are noisy; read the ratios and medians.
+import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
+import type { SqlitePunchLog } from '../../src/buffer/logStore.js';
+import { isStoredLevel } from '../../src/buffer/migrations/003PunchLog.js';
 import { MIGRATIONS, MIGRATIONS_WITHOUT_LOG } from '../../src/buffer/migrations/index.js';
 import { SqlitePunchBuffer } from '../../src/buffer/sqlitePunchBuffer.js';
+import { logKeyName } from '../../src/log/checkpoint.js';
+import { Checkpointer } from '../../src/log/checkpointer.js';
 import { CompactRange, verifyConsistency, verifyInclusion } from '../../src/log/merkle.js';
+import { ed25519Signer } from '../../src/log/note.js';
+import { silentLogger } from '../../src/util/logger.js';
 import { bufferContext } from '../helpers/bufferContext.js';
 import { rawPunch } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -44,21 +52,43 @@ async function ingest(file: string, withLog: boolean): Promise<{ rate: number; b
   return { rate: (N / ms) * 1000, bytes };
 }
 
+const signer = ed25519Signer(logKeyName('BENCH', 'gw-bench'), generateKeyPairSync('ed25519').privateKey);
+
+/** What every HTTPS batch pays when the latest checkpoint is older than it: one signed on demand over the store. */
+function checkpointOnDemand(log: SqlitePunchLog, append: (leaves: number) => void): number[] {
+  const checkpointer = new Checkpointer({ log, signer, intervalMs: 3_600_000, publish: () => undefined, logger: silentLogger() });
+  checkpointer.start();
+  const times: number[] = [];
+  for (let round = 0; round < 100; round++) {
+    append(500);
+    const head = log.head().size;
+    const t = performance.now();
+    const checkpoint = checkpointer.covering(head);
+    times.push(performance.now() - t);
+    if (checkpoint?.size !== head) throw new Error('the checkpoint does not cover the batch');
+  }
+  void checkpointer.stop();
+  return times;
+}
+
 function proofTimes(dir: string, size: number): string[] {
   const buffer = new SqlitePunchBuffer({ file: join(dir, `proofs-${size}.db`), sinks: ['mqtt'], writer: 'inline' });
   const db = buffer.database;
   const insert = db.prepare('INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)');
   const range = new CompactRange();
   const leaves: Buffer[] = [];
-  db.transaction(() => {
-    for (let i = 0; i < size; i++) {
-      const leaf = Buffer.alloc(32);
-      leaf.writeUInt32BE(i);
-      if (i % 997 === 0) leaves[i] = leaf;
-      for (const node of range.append(leaf)) insert.run(node.level, node.index, node.hash);
-    }
-    db.prepare('UPDATE punch_log SET size = ? WHERE id = 1').run(size);
-  })();
+  const append = (count: number): void =>
+    db.transaction(() => {
+      for (let n = 0; n < count; n++) {
+        const i = range.size;
+        const leaf = Buffer.alloc(32);
+        leaf.writeUInt32BE(i);
+        if (i % 997 === 0) leaves[i] = leaf;
+        for (const node of range.append(leaf)) if (isStoredLevel(node.level)) insert.run(node.level, node.index, node.hash);
+      }
+      db.prepare('UPDATE punch_log SET size = ? WHERE id = 1').run(range.size);
+    })();
+  append(size);
   const log = buffer.log;
   if (!log) throw new Error('no log');
   const head = log.head();
@@ -81,9 +111,10 @@ function proofTimes(dir: string, size: number): string[] {
     log.root(1 + Math.floor(Math.random() * size));
     roots.push(performance.now() - t);
   }
+  const onDemand = checkpointOnDemand(log, append);
   buffer.close();
   const ms = (x: number): string => `${x.toFixed(2)} ms`;
-  return [size.toLocaleString('en'), ms(median(inclusion)), ms(p99(inclusion)), ms(median(consistency)), ms(p99(consistency)), ms(median(roots))];
+  return [size.toLocaleString('en'), ms(median(inclusion)), ms(p99(inclusion)), ms(median(consistency)), ms(p99(consistency)), ms(median(roots)), ms(median(onDemand)), ms(p99(onDemand))];
 }
 
 async function main(): Promise<void> {
@@ -109,7 +140,7 @@ async function main(): Promise<void> {
     process.stdout.write(`  log off: ${off.map(r).join(', ')} punches/s (median ${r(median(off))})\n`);
     process.stdout.write(`  ratio on/off (medians): ${(median(on) / median(off)).toFixed(2)}  (goal ≥ 0.9)\n`);
     process.stdout.write(`buffer file: ${(bytesOff / N).toFixed(0)} bytes/punch without the log, ${(bytesOn / N).toFixed(0)} with: +${((bytesOn - bytesOff) / N).toFixed(0)} bytes/punch\n\n`);
-    const header = ['leaves', 'inclusion median', 'p99', 'consistency+root median', 'p99', 'root(size) median'];
+    const header = ['leaves', 'inclusion median', 'p99', 'consistency+root median', 'p99', 'root(size) median', 'HTTPS batch checkpoint median', 'p99'];
     const rows = PROOF_SIZES.map((size) => proofTimes(tmp.dir, size));
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
     process.stdout.write(`proofs from the buffer's store, ${PROOFS} each (goal < 20 ms)\n`);
