@@ -55,6 +55,9 @@ export const ERROR_CODES = {
   GW_ERR_PUSH_UNAVAILABLE: 'the push listener cannot listen on pushListener.listen; push terminals cannot deliver',
   GW_ERR_PUSH_REFUSED: 'a push request or connection was refused for its source (allowFrom, comm-key pin, Hikvision host or MAC, connection limits); nothing of it was committed',
   GW_ERR_PUSH_UNKNOWN_DEVICE: 'a terminal with a serial no device entry names called the push listener; it is told to retry later',
+  GW_ERR_CENTRAL_STORE_UNAVAILABLE: 'the centre cannot use its database (PostgreSQL unreachable, refused, or a schema newer than it knows); messages are not acknowledged until it can',
+  GW_ERR_CENTRAL_MESSAGE_INVALID: 'the centre received a message that is not what its topic carries (not punch/v1, watermark/v1, a status or a checkpoint note); it is acknowledged, logged and counted, never stored',
+  GW_ERR_CENTRAL_LOG_PROBLEM: 'the centre found a problem in a gateway\'s punch log: a checkpoint not signed by the gateway\'s key, a punch altered, seqs missing past the grace period, two histories signed; recorded in log_problems',
   GW_ERR_INTERNAL: 'an unexpected failure inside the gateway (a bug, or a component that failed to stop cleanly); the log line has the cause',
 } as const;
 

@@ -1,0 +1,62 @@
+// `absensi-gateway central`: the reference receiver of a fleet (DESIGN.md "The centre"). Opens
+// the database (PostgreSQL at postgres.url, else PGlite in central.dataDir), migrates it, consumes
+// the broker, checks every gateway's log, and sweeps checkpoints waiting for their punches.
+import type { Logger } from 'pino';
+import type { CentralConfig } from './config.js';
+import { LogChecker } from './logCheck.js';
+import { migrateCentral } from './migrations.js';
+import { CentralReceiver } from './receiver.js';
+import { openEmbedded, openPostgres, type CentralStore } from './store.js';
+
+export async function openCentralStore(config: Pick<CentralConfig, 'postgres' | 'central'>, options: { embeddedInMemory?: boolean } = {}): Promise<CentralStore> {
+  const store = config.postgres ? await openPostgres(config.postgres.url) : await openEmbedded(options.embeddedInMemory ? undefined : config.central.dataDir);
+  try {
+    await migrateCentral(store);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
+
+export interface CentralOptions {
+  config: CentralConfig;
+  log: Logger;
+  instance?: string;
+  /** an open, migrated store (tests share one); else one is opened from the config */
+  store?: CentralStore;
+}
+
+export class Central {
+  readonly config: CentralConfig;
+  store: CentralStore | undefined;
+  receiver: CentralReceiver | undefined;
+  checker: LogChecker | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private ownsStore = false;
+
+  constructor(private readonly options: CentralOptions) {
+    this.config = options.config;
+  }
+
+  async start(): Promise<void> {
+    const { config, log } = this.options;
+    this.store = this.options.store ?? (await openCentralStore(config));
+    this.ownsStore = !this.options.store;
+    this.checker = new LogChecker({ store: this.store, trustedKeys: Object.fromEntries(Object.entries(config.gateways).map(([id, g]) => [id, g.logKey])), missingAfterMs: config.verify.missingAfter, log });
+    await this.checker.sweep();
+    this.receiver = new CentralReceiver({ config, store: this.store, checker: this.checker, log, instance: this.options.instance ?? '1' });
+    await this.receiver.start();
+    this.sweepTimer = setInterval(() => {
+      this.checker?.sweep().catch((error: unknown) => log.warn({ code: 'GW_ERR_CENTRAL_STORE_UNAVAILABLE', err: error }, 'central: log sweep failed; next one retries'));
+    }, config.verify.sweepInterval);
+    this.sweepTimer.unref();
+    log.info({ engine: this.store.engine, group: config.mqtt.group, instance: this.options.instance ?? '1' }, 'central started');
+  }
+
+  async stop(): Promise<void> {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await this.receiver?.stop();
+    if (this.ownsStore) await this.store?.close();
+  }
+}

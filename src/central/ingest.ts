@@ -1,0 +1,58 @@
+// What the centre stores of each message, one short transaction each (the receiver acknowledges
+// only after it committed). Invariants:
+// - A punch is keyed by its id: a redelivery (at-least-once) is `INSERT … ON CONFLICT DO NOTHING`,
+//   never a second row; the first copy stored is the one kept.
+// - A gateway's verifier key is taken from its status only while none is recorded (trust on first
+//   use, named so in `log_key_source`); a status naming another key later is a log problem, never
+//   a new key. Keys from central.yaml outrank both (LogChecker).
+// - A watermark only moves forward (a later `at`), whatever order the broker delivers in.
+import type { Punch } from '../punch/punch.js';
+import type { Watermark } from '../punch/watermark.js';
+import type { Sql } from './store.js';
+
+export async function storePunch(tx: Sql, punch: Punch): Promise<boolean> {
+  const { rows } = await tx.query(
+    `INSERT INTO punches (id, gateway, site, device_id, seq, pin, local_time, utc, state, verify, received_at, body)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING RETURNING id`,
+    [punch.id, punch.gateway, punch.site, punch.device.id, punch.seq, punch.pin, punch.time, punch.utc, punch.state, punch.verify, punch.receivedAt, JSON.stringify(punch)],
+  );
+  return rows.length > 0;
+}
+
+export interface GatewayStatus {
+  version?: string;
+  logKey?: string;
+  [key: string]: unknown;
+}
+
+/** Records a status; returns the problem when it names a key other than the one recorded. */
+export async function storeStatus(tx: Sql, gateway: string, site: string, status: GatewayStatus): Promise<string | undefined> {
+  const logKey = typeof status.logKey === 'string' ? status.logKey : null;
+  const { rows } = await tx.query<{ log_key: string | null }>('SELECT log_key FROM gateways WHERE id = $1', [gateway]);
+  const recorded = rows[0]?.log_key ?? null;
+  await tx.query(
+    `INSERT INTO gateways (id, site, log_key, log_key_source, version, status, last_seen) VALUES ($1, $2, $3, $4, $5, $6, now())
+     ON CONFLICT (id) DO UPDATE SET site = excluded.site, version = excluded.version, status = excluded.status, last_seen = now(),
+       log_key = coalesce(gateways.log_key, excluded.log_key), log_key_source = coalesce(gateways.log_key_source, excluded.log_key_source)`,
+    [gateway, site, logKey, logKey ? 'status, trusted on first use' : null, typeof status.version === 'string' ? status.version : null, JSON.stringify(status)],
+  );
+  return recorded && logKey && recorded !== logKey ? `the status names the key ${logKey}, not the one recorded (${recorded})` : undefined;
+}
+
+export async function storeWatermark(tx: Sql, watermark: Watermark): Promise<void> {
+  await tx.query(
+    `INSERT INTO watermarks (gateway, device_id, complete_through, complete_utc, seq_through, basis, at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (gateway, device_id) DO UPDATE SET complete_through = excluded.complete_through, complete_utc = excluded.complete_utc,
+       seq_through = excluded.seq_through, basis = excluded.basis, at = excluded.at WHERE watermarks.at < excluded.at`,
+    [watermark.gateway, watermark.device, watermark.completeThrough, watermark.completeThrough, watermark.seqThrough, watermark.basis, watermark.at],
+  );
+}
+
+export async function recordProblem(tx: Sql, problem: { gateway: string; origin?: string; kind: string; detail: string; seqFrom?: number; seqTo?: number }): Promise<boolean> {
+  const { rows } = await tx.query(
+    `INSERT INTO log_problems (gateway, origin, kind, detail, seq_from, seq_to, found_at) VALUES ($1, $2, $3, $4, $5, $6, now())
+     ON CONFLICT (gateway, kind, detail) DO NOTHING RETURNING id`,
+    [problem.gateway, problem.origin ?? null, problem.kind, problem.detail, problem.seqFrom ?? null, problem.seqTo ?? null],
+  );
+  return rows.length > 0;
+}

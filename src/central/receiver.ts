@@ -1,0 +1,190 @@
+// The centre's MQTT consumer (DESIGN.md "The centre"): punches through a shared subscription, so
+// the processes of one group split them with no coordination; checkpoints, gateway statuses and
+// watermarks (retained, which shared subscriptions do not deliver) through plain ones, so every
+// process sees them.
+// Invariants:
+// - A QoS 1 message is acknowledged (PUBACK) only after what it carries is committed: mqtt.js sends
+//   the PUBACK when `handleMessage` calls back, and this one calls back after the transaction. A
+//   crash in between is a redelivery, which the punch's id absorbs.
+// - The database being away holds the message (and so the stream) and retries with backoff:
+//   nothing is acknowledged that was not stored. A message that is not what its topic carries is
+//   acknowledged, logged (GW_ERR_CENTRAL_MESSAGE_INVALID) and counted: one bad message never jams
+//   the stream.
+// - The session is persistent (clean: false, a fixed client id per instance), so what arrives
+//   while the process is down waits at the broker.
+import { readFileSync } from 'node:fs';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { punchSchema } from '../punch/punch.js';
+import { watermarkSchema } from '../punch/watermark.js';
+import { backoffDelayMs } from '../util/backoff.js';
+import { errorMessage } from '../util/errors.js';
+import type { CentralConfig } from './config.js';
+import { storePunch, storeStatus, storeWatermark, recordProblem } from './ingest.js';
+import type { LogChecker } from './logCheck.js';
+import type { CentralStore } from './store.js';
+
+export interface ReceiverCounts {
+  punchesStored: number;
+  punchesDuplicate: number;
+  checkpoints: number;
+  statuses: number;
+  watermarks: number;
+  invalid: number;
+  storeRetries: number;
+}
+
+export interface ReceiverOptions {
+  config: CentralConfig;
+  store: CentralStore;
+  checker: LogChecker;
+  log: Logger;
+  /** tells processes of one group apart: the MQTT client id is `{central.id}-{instance}` */
+  instance: string;
+}
+
+type Route = { kind: 'punch' | 'watermark'; site: string; device: string } | { kind: 'checkpoint' | 'status'; site: string; gateway: string };
+
+export class CentralReceiver {
+  readonly counts: ReceiverCounts = { punchesStored: 0, punchesDuplicate: 0, checkpoints: 0, statuses: 0, watermarks: 0, invalid: 0, storeRetries: 0 };
+  private client: MqttClient | undefined;
+  private stopping = false;
+  /** the latest checkpoint of a gateway whose key is not known yet, checked once a status names one */
+  private readonly awaitingKey = new Map<string, { note: string; site: string }>();
+
+  constructor(private readonly options: ReceiverOptions) {}
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  async start(): Promise<void> {
+    const { mqtt: settings, central } = this.options.config;
+    const client = mqtt.connect(settings.url, {
+      protocolVersion: 5,
+      clientId: `${central.id}-${this.options.instance}`,
+      clean: false,
+      properties: { sessionExpiryInterval: 7 * 24 * 3600 },
+      reconnectPeriod: 1000,
+      ...(settings.username ? { username: settings.username } : {}),
+      ...(settings.password ? { password: settings.password } : {}),
+      ...(settings.caFile ? { ca: readFileSync(settings.caFile) } : {}),
+    });
+    this.client = client;
+    client.handleMessage = (packet, callback) => {
+      this.handle(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)).then(
+        () => callback(),
+        (error: unknown) => callback(error as Error),
+      );
+    };
+    client.on('error', (error) => this.options.log.warn({ code: 'GW_ERR_SINK_UNREACHABLE', err: error }, 'central: broker connection error'));
+    const prefix = settings.topicPrefix;
+    const subscriptions = {
+      [`$share/${settings.group}/${prefix}/+/+/punch`]: { qos: 1 as const },
+      [`${prefix}/+/gateway/+/checkpoint`]: { qos: 1 as const },
+      [`${prefix}/+/gateway/+/status`]: { qos: 1 as const },
+      [`${prefix}/+/+/watermark`]: { qos: 1 as const },
+    };
+    client.on('connect', () => {
+      // a resumed session keeps its subscriptions; subscribing again is harmless and covers a lost one
+      client.subscribe(subscriptions, (error) => error && this.options.log.error({ code: 'GW_ERR_SINK_UNREACHABLE', err: error }, 'central: subscribe failed'));
+      this.options.log.info({ url: settings.url, group: settings.group, clientId: `${central.id}-${this.options.instance}` }, 'central: connected to broker');
+    });
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.client?.endAsync();
+  }
+
+  /** Ends the connection at once, without acknowledging what is being stored (tests: a crash). */
+  kill(): void {
+    this.stopping = true;
+    this.client?.end(true);
+  }
+
+  private route(topic: string): Route | undefined {
+    const levels = topic.slice(this.options.config.mqtt.topicPrefix.length + 1).split('/');
+    if (levels.length === 3 && (levels[2] === 'punch' || levels[2] === 'watermark')) return { kind: levels[2], site: levels[0] as string, device: levels[1] as string };
+    if (levels.length === 4 && levels[1] === 'gateway' && (levels[3] === 'checkpoint' || levels[3] === 'status')) return { kind: levels[3], site: levels[0] as string, gateway: levels[2] as string };
+    return undefined;
+  }
+
+  private invalid(topic: string, why: string): void {
+    this.counts.invalid += 1;
+    this.options.log.warn({ code: 'GW_ERR_CENTRAL_MESSAGE_INVALID', topic, why: why.slice(0, 300) }, 'central: message is not what its topic carries; acknowledged, not stored');
+  }
+
+  private async handle(topic: string, payload: Buffer): Promise<void> {
+    const route = this.route(topic);
+    if (!route) return this.invalid(topic, 'not a topic the centre reads');
+    if (route.kind === 'checkpoint') {
+      if (payload.length === 0) return;
+      this.counts.checkpoints += 1;
+      const note = payload.toString('utf8');
+      const outcome = await this.withStore(() => this.options.checker.checkpointArrived(note, route.site, route.gateway));
+      if (outcome === 'awaiting-key') this.awaitingKey.set(route.gateway, { note, site: route.site });
+      return;
+    }
+    let json: unknown;
+    try {
+      json = payload.length === 0 ? undefined : JSON.parse(payload.toString('utf8'));
+    } catch (error) {
+      return this.invalid(topic, `not JSON: ${errorMessage(error)}`);
+    }
+    if (json === undefined) return; // a retained message cleared
+    if (route.kind === 'punch') {
+      const punch = punchSchema.safeParse(json);
+      if (!punch.success) return this.invalid(topic, punch.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      if (punch.data.site !== route.site || punch.data.device.id !== route.device) return this.invalid(topic, `a punch of ${punch.data.site}/${punch.data.device.id} on the topic of ${route.site}/${route.device}`);
+      const stored = await this.withStore(() => this.options.store.transaction((tx) => storePunch(tx, punch.data)));
+      if (stored) this.counts.punchesStored += 1;
+      else this.counts.punchesDuplicate += 1;
+      return;
+    }
+    if (route.kind === 'watermark') {
+      const watermark = watermarkSchema.safeParse(json);
+      if (!watermark.success) return this.invalid(topic, watermark.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      this.counts.watermarks += 1;
+      await this.withStore(() => this.options.store.transaction((tx) => storeWatermark(tx, watermark.data)));
+      return;
+    }
+    if (route.kind !== 'status') return;
+    const { gateway, site } = route;
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) return this.invalid(topic, 'a gateway status is a JSON object');
+    this.counts.statuses += 1;
+    const status = json as Record<string, unknown>;
+    await this.withStore(() =>
+      this.options.store.transaction(async (tx) => {
+        const changedKey = await storeStatus(tx, gateway, site, status);
+        if (changedKey && (await recordProblem(tx, { gateway: gateway, kind: 'key-changed', detail: changedKey }))) {
+          this.options.log.error({ code: 'GW_ERR_CENTRAL_LOG_PROBLEM', gateway: gateway, kind: 'key-changed' }, changedKey);
+        }
+      }),
+    );
+    const waiting = this.awaitingKey.get(gateway);
+    if (waiting && typeof status.logKey === 'string') {
+      this.awaitingKey.delete(gateway);
+      await this.withStore(() => this.options.checker.checkpointArrived(waiting.note, waiting.site, gateway));
+    }
+  }
+
+  /** Runs `work` until it succeeds (the database may be away), with backoff; gives up only when stopping. */
+  private async withStore<T>(work: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await work();
+      } catch (error) {
+        if (this.stopping) throw error;
+        this.counts.storeRetries += 1;
+        const waitMs = backoffDelayMs(attempt, { baseMs: 200, maxMs: 10_000 });
+        this.options.log.warn({ code: 'GW_ERR_CENTRAL_STORE_UNAVAILABLE', err: error, attempt, waitMs }, 'central: cannot store a message; holding it (not acknowledged) and retrying');
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
+    }
+  }
+}
