@@ -1,6 +1,8 @@
 // `absensi-gateway run`: the daemon, and its composition root: the Gateway with the families of
 // src/drivers.ts and the local API (startApiServer) in front. Logs JSON to stdout for journald;
 // exits 78 on a bad config or an unusable punch log key, so systemd does not restart-loop on it;
+// the config is checked here, as `check` does (schema and the files devices name), and not in an
+// ExecStartPre: RestartPreventExitStatus= covers only the main process's exit status;
 // stops gracefully on SIGTERM/SIGINT, and re-reads the config on SIGHUP (Gateway.reloadFromFile).
 // A secret file that others may read is logged as a warning at start, the same one `check` prints.
 import type { Command } from 'commander';
@@ -12,7 +14,7 @@ import { Gateway } from '../gateway.js';
 import type { ErrorCode } from '../util/catalogue.js';
 import { codeOf, GatewayError } from '../util/errors.js';
 import { createLogger } from '../util/logger.js';
-import { EXIT_CONFIG } from './check.js';
+import { EXIT_CONFIG, fileProblems } from './check.js';
 
 /** A log key others may have read, or a broken one, needs an operator: exit 78, no restart loop. */
 const LOG_KEY_REFUSALS: ReadonlySet<ErrorCode> = new Set(['GW_ERR_LOG_KEY_INVALID', 'GW_ERR_LOG_KEY_INSECURE']);
@@ -27,8 +29,12 @@ export function registerRunCommand(program: Command): void {
       const secretFiles: SecretFileRef[] = [];
       try {
         config = loadConfigFile(options.config, { drivers: BUILTIN_DRIVERS, onSecretFile: (ref) => secretFiles.push(ref) });
+        const problems = fileProblems(config, BUILTIN_DRIVERS);
+        if (problems.length > 0) throw new ConfigError(options.config, problems);
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
+        // the JSON line for journald and jq, the problems as `check` prints them for a person
+        createLogger().fatal({ code: error.code, config: options.config, problems: error.problems }, 'config invalid; not starting (exit 78)');
         process.stderr.write(`${error.message}\n`);
         process.exitCode = EXIT_CONFIG;
         return;

@@ -8,9 +8,11 @@
 //   (dpkg keeps an operator's edits across upgrades).
 // - The native addon ties the package to this Node major and CPU: Depends pins nodejs to the
 //   building Node's major, Architecture is the build host's.
-// - postinst creates the user (sysusers) and directories (tmpfiles), enables the unit, and starts
-//   it only when `absensi-gateway check` passes; an upgrade restarts it (buffer migrations run on
-//   start). prerm stops it. Nothing ever deletes /var/lib/absensi-gateway (the punch buffer).
+// - postinst creates the user (sysusers) and directories (tmpfiles, or install -d in a chroot
+//   without /proc), enables the unit even where systemd does not run (an image build), and starts
+//   it only where systemd runs and `absensi-gateway check` passes; an upgrade restarts it (buffer
+//   migrations run on start). prerm stops it (packageFiles.ts). Nothing ever deletes
+//   /var/lib/absensi-gateway (the punch buffer).
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,12 +21,16 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_CONFIG, POSTINST, PRERM, POSTRM, WRAPPER } from './packageFiles.js';
 
 export const APP_DIR = 'usr/lib/absensi-gateway';
+/** Read by systemd on Debian 12 and 13 alike; /lib/systemd/system makes Debian 13's purge warn. */
+export const UNIT_DIR = 'usr/lib/systemd/system';
 
 export interface PackageOptions {
   /** repository root (package.json, node_modules, systemd/) */
   repoDir: string;
   /** where the .deb is written */
   outDir: string;
+  /** the package version; package.json's by default (the system test builds a "newer" one) */
+  version?: string;
 }
 
 export interface PackageResult {
@@ -36,6 +42,7 @@ export interface PackageResult {
 export async function buildDeb(options: PackageOptions): Promise<PackageResult> {
   const repo = resolve(options.repoDir);
   const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { name: string; version: string; description: string; license: string; dependencies: Record<string, string> };
+  const version = options.version ?? pkg.version;
   const architecture = execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim();
   const stage = mkdtempSync(join(tmpdir(), 'absensi-deb-'));
   try {
@@ -47,11 +54,11 @@ export async function buildDeb(options: PackageOptions): Promise<PackageResult> 
     writeFileSync(join(app, 'package.json'), `${JSON.stringify({ name: pkg.name, version: pkg.version, type: 'module', license: pkg.license, dependencies: pkg.dependencies }, null, 2)}\n`);
     copyProductionModules(repo, app);
     placeSystemFiles(repo, root);
-    writeControl(root, { name: pkg.name, version: pkg.version, description: pkg.description, architecture });
+    writeControl(root, { name: pkg.name, version, description: pkg.description, architecture });
     mkdirSync(options.outDir, { recursive: true });
-    const file = join(resolve(options.outDir), `${pkg.name}_${pkg.version}_${architecture}.deb`);
+    const file = join(resolve(options.outDir), `${pkg.name}_${version}_${architecture}.deb`);
     execFileSync('dpkg-deb', ['--root-owner-group', '-Zgzip', '-z1', '--build', root, file], { stdio: 'pipe' });
-    return { file, version: pkg.version, architecture };
+    return { file, version, architecture };
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
@@ -104,7 +111,7 @@ function placeSystemFiles(repo: string, root: string): void {
   };
   const read = (path: string): Buffer => readFileSync(join(repo, path));
   put('usr/bin/absensi-gateway', WRAPPER, 0o755);
-  put('lib/systemd/system/absensi-gateway.service', read('systemd/absensi-gateway.service'));
+  put(`${UNIT_DIR}/absensi-gateway.service`, read('systemd/absensi-gateway.service'));
   put('usr/lib/sysusers.d/absensi-gateway.conf', read('systemd/absensi-gateway.sysusers.conf'));
   put('usr/lib/tmpfiles.d/absensi-gateway.conf', read('systemd/absensi-gateway.tmpfiles.conf'));
   put('etc/absensi-gateway/config.yaml', DEFAULT_CONFIG, 0o640);
@@ -122,7 +129,7 @@ function writeControl(root: string, meta: { name: string; version: string; descr
     'Maintainer: absensi-gateway maintainers <absensi-gateway@localhost>',
     'Section: misc',
     'Priority: optional',
-    `Depends: nodejs (>= ${nodeMajor}), nodejs (<< ${nodeMajor + 1}), systemd`,
+    `Depends: nodejs (>= ${nodeMajor}), nodejs (<< ${nodeMajor + 1}), systemd, init-system-helpers`,
     `Description: ${meta.description}`,
     ' Reads attendance terminals, commits every punch to a local SQLite buffer and',
     ' delivers it over MQTT and/or HTTPS. Runs as the absensi-gateway systemd service.',

@@ -41,18 +41,38 @@ publish: {}
 #    passwordFile: /etc/absensi-gateway/mqtt.pass
 `;
 
+// postinst works wherever dpkg runs: on a running system, in a container, and in a chroot that
+// builds an image (no /proc, no /run/systemd/system). The unit is enabled the way debhelper's
+// snippet does it (deb-systemd-helper works on files, systemd need not run): on first install and
+// after a purge; an upgrade keeps it disabled if the operator disabled it. It is (re)started only
+// where systemd runs, only when `check` passes (a start on a bad config would fail the package),
+// and through deb-systemd-invoke, which leaves a disabled unit alone and honours policy-rc.d.
 export const POSTINST = `#!/bin/sh
 set -e
 if [ "$1" = configure ]; then
   systemd-sysusers absensi-gateway.conf
-  systemd-tmpfiles --create absensi-gateway.conf
+  if [ -e /proc/self/fd ]; then
+    systemd-tmpfiles --create absensi-gateway.conf
+  else
+    # a chroot without /proc: systemd-tmpfiles cannot run; first boot applies the snippet again
+    install -d -m 0750 -o root -g absensi-gateway /etc/absensi-gateway
+    install -d -m 0750 -o absensi-gateway -g absensi-gateway /var/lib/absensi-gateway
+  fi
   chown root:absensi-gateway /etc/absensi-gateway/config.yaml
   chmod 0640 /etc/absensi-gateway/config.yaml
+fi
+if [ "$1" = configure ] || [ "$1" = abort-upgrade ] || [ "$1" = abort-deconfigure ] || [ "$1" = abort-remove ]; then
+  # unmask what postrm masked on remove; was-enabled is true on a first install
+  deb-systemd-helper unmask absensi-gateway.service >/dev/null || true
+  if deb-systemd-helper --quiet was-enabled absensi-gateway.service; then
+    deb-systemd-helper enable absensi-gateway.service >/dev/null || true
+  else
+    deb-systemd-helper update-state absensi-gateway.service >/dev/null || true
+  fi
   if [ -d /run/systemd/system ]; then
     systemctl daemon-reload
-    systemctl enable absensi-gateway.service >/dev/null
     if /usr/bin/absensi-gateway check --config /etc/absensi-gateway/config.yaml >/dev/null 2>&1; then
-      systemctl restart absensi-gateway.service
+      deb-systemd-invoke restart absensi-gateway.service
     else
       echo "absensi-gateway: edit /etc/absensi-gateway/config.yaml, run 'absensi-gateway check', then 'systemctl start absensi-gateway'" >&2
     fi
@@ -65,19 +85,27 @@ export const PRERM = `#!/bin/sh
 set -e
 if [ -d /run/systemd/system ]; then
   case "$1" in
-    remove|deconfigure) systemctl disable --now absensi-gateway.service >/dev/null 2>&1 || true ;;
-    upgrade) systemctl stop absensi-gateway.service || true ;;
+    remove|upgrade|deconfigure) deb-systemd-invoke stop absensi-gateway.service || true ;;
   esac
 fi
 exit 0
 `;
 
+// remove masks the unit (its file is gone, its enable links stay until purge), so a reinstall
+// comes back enabled; purge forgets the enable state. Neither touches the buffer.
 export const POSTRM = `#!/bin/sh
 set -e
 # The punch buffer in /var/lib/absensi-gateway is kept even on purge: remove it by hand once every
 # punch is known to be delivered (README "Uninstall").
 if [ -d /run/systemd/system ]; then
   systemctl daemon-reload || true
+fi
+if [ "$1" = remove ] && [ -x /usr/bin/deb-systemd-helper ]; then
+  deb-systemd-helper mask absensi-gateway.service >/dev/null || true
+fi
+if [ "$1" = purge ] && [ -x /usr/bin/deb-systemd-helper ]; then
+  deb-systemd-helper purge absensi-gateway.service >/dev/null || true
+  deb-systemd-helper unmask absensi-gateway.service >/dev/null || true
 fi
 exit 0
 `;

@@ -55,3 +55,23 @@ it('refuses a bad config with exit code 78 and the problems on stderr', async ()
   expect(code).toBe(78);
   expect(stderr).toMatch(/gateway\.id \(line 2\): required \(expected string\)/);
 });
+
+// The unit has no ExecStartPre (RestartPreventExitStatus= covers only the main process): `run`
+// itself must refuse what `check` refuses, the files devices name included, and say so in the journal.
+it('refuses what check refuses, a missing card map included, with exit 78 and a coded fatal line', async () => {
+  const config = join(tmp.dir, 'cardmap.yaml');
+  writeFileSync(config, `gateway:\n  id: gw-run\n  site: X\n  dataDir: ${tmp.dir}/data\napi:\n  listen: 127.0.0.1:0\ndevices:\n  - {id: kiosk-3, driver: serial-line, path: /dev/ttyUSB0, format: wiegand-decimal, cardMapFile: ${tmp.dir}/missing.csv}\n`);
+  const child = spawn('node', ['--import', 'tsx', 'src/main.ts', 'run', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const timer = setTimeout(() => child.kill('SIGTERM'), 15_000); // the old `run` started instead
+  const code = await exit;
+  clearTimeout(timer);
+  expect(code).toBe(78);
+  expect(stderr).toMatch(/GW_ERR_CONFIG_INVALID devices\[0\]\.cardMapFile: /);
+  const fatal = stdout.trim().split('\n').map((line) => JSON.parse(line) as { level: number; code?: string; msg: string });
+  expect(fatal).toEqual([expect.objectContaining({ level: 60, code: 'GW_ERR_CONFIG_INVALID', msg: 'config invalid; not starting (exit 78)' })]);
+});

@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP_DIR, buildDeb, type PackageResult } from '../../src/service/package.js';
+import { APP_DIR, buildDeb, UNIT_DIR, type PackageResult } from '../../src/service/package.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const DPKG_DEB = '/usr/bin/dpkg-deb';
@@ -24,7 +24,7 @@ describe.skipIf(!available)('the .deb (skipped: dpkg-deb not installed; Debian: 
     const major = process.versions.node.split('.')[0];
     expect(info).toMatch(/^ Package: absensi-gateway$/m);
     expect(info).toContain(`Version: ${result.version}`);
-    expect(info).toContain(`Depends: nodejs (>= ${major}), nodejs (<< ${Number(major) + 1}), systemd`);
+    expect(info).toContain(`Depends: nodejs (>= ${major}), nodejs (<< ${Number(major) + 1}), systemd, init-system-helpers`);
     for (const script of ['postinst', 'prerm', 'postrm']) expect(info).toMatch(new RegExp(`\\d+ lines\\s+\\*\\s+${script}`));
     expect(execFileSync(DPKG_DEB, ['--ctrl-tarfile', result.file]).includes('/etc/absensi-gateway/config.yaml')).toBe(true);
   });
@@ -37,7 +37,7 @@ describe.skipIf(!available)('the .deb (skipped: dpkg-deb not installed; Debian: 
     }));
     for (const path of [
       '/usr/bin/absensi-gateway',
-      '/lib/systemd/system/absensi-gateway.service',
+      `/${UNIT_DIR}/absensi-gateway.service`,
       '/usr/lib/sysusers.d/absensi-gateway.conf',
       '/usr/lib/tmpfiles.d/absensi-gateway.conf',
       '/etc/absensi-gateway/config.yaml',
@@ -52,6 +52,9 @@ describe.skipIf(!available)('the .deb (skipped: dpkg-deb not installed; Debian: 
     expect(entries.get(`/${APP_DIR}/dist/src/main.js`)?.mode, 'the wrapper runs main.js through its shebang').toBe('-rwxr-xr-x');
     expect(entries.get('/etc/absensi-gateway/config.yaml')?.mode).toBe('-rw-r-----');
     const paths = [...entries.keys()];
+    // /usr/lib/systemd/system is read by Debian 12 and 13; on 13, /lib/... makes purge warn (issue 22)
+    expect(UNIT_DIR).toBe('usr/lib/systemd/system');
+    expect(paths.filter((p) => p.startsWith('/lib/'))).toEqual([]);
     for (const dev of ['vitest', 'typescript', 'tsx', 'fast-check', 'playwright-core']) {
       expect(paths.some((p) => p.startsWith(`/${APP_DIR}/node_modules/${dev}/`)), dev).toBe(false);
     }
@@ -69,7 +72,7 @@ describe.skipIf(!available)('the .deb (skipped: dpkg-deb not installed; Debian: 
       expect(check.stderr, script).toBe('');
       expect(check.status, script).toBe(0);
     }
-    expect(readFileSync(join(control, 'postinst'), 'utf8')).toMatch(/systemd-sysusers absensi-gateway\.conf\n\s+systemd-tmpfiles --create absensi-gateway\.conf/);
+    expect(readFileSync(join(control, 'postinst'), 'utf8')).toMatch(/systemd-sysusers absensi-gateway\.conf\n[\s\S]*systemd-tmpfiles --create absensi-gateway\.conf/);
   });
 
   it('runs from the unpacked tree: check passes on the shipped default config', () => {

@@ -61,6 +61,14 @@ describe('systemd unit', () => {
     }
   });
 
+  it('has the config check in the main process, the only one RestartPreventExitStatus=78 covers (issue 22)', () => {
+    const lines = readFileSync(UNIT, 'utf8').split('\n');
+    // an ExecStartPre exiting 78 is restarted by Restart=always every RestartSec, forever
+    expect(lines.filter((line) => /^ExecStart(Pre|Post)=/.test(line))).toEqual([]);
+    expect(lines).toContain('ExecStart=/usr/bin/absensi-gateway run --config /etc/absensi-gateway/config.yaml');
+    expect(lines).toContain('RestartPreventExitStatus=78');
+  });
+
   it('passes systemd-analyze verify', (ctx) => {
     if (!analyze) return ctx.skip('systemd-analyze not installed (Debian: apt-get install systemd)');
     const result = spawnSync(analyze, ['verify', '--man=no', unitWithStubBinary()], { encoding: 'utf8' });
@@ -101,5 +109,22 @@ describe('sysusers and tmpfiles', () => {
     expect([config.uid, config.gid, config.mode & 0o777]).toEqual([0, Number(user![2]), 0o750]);
     const state = statSync(join(root, 'var/lib/absensi-gateway'));
     expect([state.uid, state.mode & 0o777]).toEqual([Number(user![1]), 0o750]);
+  });
+});
+
+describe('README agrees with the unit and the package (issue 22)', () => {
+  const readme = readFileSync('README.md', 'utf8');
+  const section = (heading: string): string => readme.split(`\n## ${heading}\n`)[1]?.split('\n## ')[0] ?? '';
+
+  it('names the unit where the .deb installs it', () => {
+    expect(readme).toContain('`/usr/lib/systemd/system/absensi-gateway.service`');
+    expect(readme).not.toMatch(/(^|[^r])\/lib\/systemd\/system/m);
+  });
+
+  it('says in Uninstall that purge keeps the buffer, what that does to a reinstall, and how to start clean', () => {
+    const uninstall = section('Uninstall');
+    expect(uninstall).toMatch(/purge[^\n]*keeps[^\n]*buffer|buffer[^\n]*kept[^\n]*purge/i);
+    expect(uninstall).toMatch(/duplicate/);
+    expect(uninstall).toContain('sudo apt purge absensi-gateway && sudo rm -r /var/lib/absensi-gateway');
   });
 });
