@@ -29,6 +29,7 @@ import type { Logger } from 'pino';
 import type { ApiServer, ApiStarter, GatewayView } from './api/view.js';
 import { SqlitePunchBuffer } from './buffer/sqlitePunchBuffer.js';
 import { ClockMonitor } from './clock/clockMonitor.js';
+import type { HostClockProbe } from './clock/hostClock.js';
 import { diffConfig, withZone } from './config/diff.js';
 import { ConfigError, loadConfigFile, type LoadOptions } from './config/load.js';
 import { bufferFileOf, type GatewayConfig } from './config/schema.js';
@@ -63,6 +64,8 @@ export interface GatewayDeps {
    * `startApiServer` (src/api/server.ts). Absent or false: no API (library use, most tests).
    */
   api?: ApiStarter | false;
+  /** how the host clock is read (tests: an unsynchronized one); default the real clock and timedatectl */
+  hostClock?: HostClockProbe;
 }
 
 /** How long `stop` waits for the broker to acknowledge the last checkpoint. */
@@ -117,7 +120,7 @@ export class Gateway {
     this.log = deps.log.child({ gateway: config.gateway.id, site: config.gateway.site });
     this.drivers = deps.drivers;
     this.startApi = deps.api || undefined;
-    this.clock = new ClockMonitor({ log: this.log, metrics: this.metrics, states: this.states, onChange: () => this.mqtt?.publishGatewayStatus() });
+    this.clock = new ClockMonitor({ log: this.log, metrics: this.metrics, states: this.states, ...(deps.hostClock ? { probe: deps.hostClock } : {}), onChange: () => this.mqtt?.publishGatewayStatus() });
     this.view = createGatewayView(this);
   }
 
@@ -378,7 +381,7 @@ export class Gateway {
     for (const id of removed) {
       this.metrics.deviceUp.remove({ device: id });
       // the retained status must not go on saying "online" for a device the gateway no longer reads
-      this.mqtt?.publishDeviceStatus(id, { ...retainedStatusOf(lastKnown.get(id)), online: false, lastError: 'removed from the gateway config' });
+      this.mqtt?.publishDeviceStatus(id, { ...retainedStatusOf(lastKnown.get(id)), online: false, lastError: 'removed from the gateway config', lastErrorCode: null });
     }
     this.runningConfig = { ...current, devices: next.devices };
     for (const device of starting) {
@@ -428,6 +431,7 @@ function retainedStatusOf(device: DeviceSnapshot | undefined): Record<string, un
     model: device?.model ?? null,
     clockSkewSec: device?.clockSkewSec ?? null,
     lastError: device?.lastError ?? null,
+    lastErrorCode: device?.lastErrorCode ?? null,
   };
 }
 

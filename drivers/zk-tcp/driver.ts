@@ -99,8 +99,9 @@ export class ZkTcpDriver implements Driver {
         // a refused comm key is bad input from the device's side: counted like any rejection
         if (error instanceof GatewayError && error.code === 'GW_ERR_DEVICE_AUTH') this.ctx.status.rejected('comm-key', error.message);
         if (error instanceof ZkRefusal) this.ctx.status.rejected(error.rejection, error.message);
-        this.ctx.status.update({ online: false, lastError: errorMessage(error) });
-        this.ctx.log.warn({ code: codeOf(error, 'GW_ERR_DEVICE_UNREACHABLE'), err: errorMessage(error), attempt }, 'zk session ended; reconnecting');
+        const code = codeOf(error, 'GW_ERR_DEVICE_UNREACHABLE');
+        this.ctx.status.update({ online: false, lastError: { code, message: errorMessage(error) } });
+        this.ctx.log.warn({ code, err: errorMessage(error), attempt }, 'zk session ended; reconnecting');
       }
       if (this.stopped) break; // stop() sends CMD_EXIT and closes the client itself
       await this.client?.destroy();

@@ -96,7 +96,10 @@ export const deviceBody = z.object({
   firmware: nullableString,
   platform: nullableString,
   clockSkewSec: z.number().nullable(),
+  /** `CODE: message` */
   lastError: nullableString,
+  /** the catalogue code of lastError */
+  lastErrorCode: nullableString,
   restarts: z.number(),
   punchesCommitted: z.number(),
   rejected: z.record(z.string(), z.number()),
@@ -140,7 +143,9 @@ export const queueBody = z.object({
       replayQueued: z.number(),
       connected: z.boolean(),
       halted: nullableString,
+      /** `CODE: message` */
       lastError: nullableString,
+      lastErrorCode: nullableString,
       lastSuccessAt: nullableString,
     }),
   ),

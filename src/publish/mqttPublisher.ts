@@ -407,6 +407,7 @@ export class MqttPublisher implements Publisher {
       connected: this.connected,
       halted: this.authRefused ? 'auth' : null,
       lastError: this.lastError,
+      lastErrorCode: this.lastError === null ? null : this.authRefused ? 'GW_ERR_SINK_AUTH' : 'GW_ERR_SINK_UNREACHABLE',
       lastSuccessAt: this.lastSuccessAt,
     };
   }

@@ -60,7 +60,8 @@ export function registerBufferRoutes(app: FastifyInstance, ctx: ApiContext): voi
           oldestPendingAgeSec: s.oldestPendingAt ? Math.max(0, Math.round((now - Date.parse(s.oldestPendingAt)) / 1000)) : null,
           connected: health?.connected ?? false,
           halted: health?.halted ?? null,
-          lastError: health?.lastError ?? null,
+          lastError: health?.lastError ? `${health.lastErrorCode ?? 'GW_ERR_SINK_UNREACHABLE'}: ${health.lastError}` : null,
+          lastErrorCode: health?.lastError ? (health.lastErrorCode ?? 'GW_ERR_SINK_UNREACHABLE') : null,
           lastSuccessAt: health?.lastSuccessAt ?? null,
         };
       }),
