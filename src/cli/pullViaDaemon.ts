@@ -55,3 +55,43 @@ export async function queuePushPull(deviceId: string, configPath: string, option
     return { ok: false, message: `pull ${deviceId}: cannot reach the running daemon's local API at ${url} (${errorMessage(error)}); a push terminal is backfilled through the daemon, so start it first` };
   }
 }
+
+/** Where the running daemon's API answers, and that it is connected to the device right now. */
+export interface DaemonHolding {
+  apiUrl: string;
+}
+
+/**
+ * Whether the running daemon (its local API, as the config names it) reports `deviceId` online:
+ * then a terminal serving one client at a time is busy with it. Undefined when no daemon answers,
+ * the config cannot be read, or the daemon is not connected to the device.
+ */
+export async function daemonHolding(deviceId: string, configPath: string, drivers: readonly AnyDriverDefinition[] = BUILTIN_DRIVERS): Promise<DaemonHolding | undefined> {
+  let config: GatewayConfig;
+  try {
+    config = loadConfigFile(configPath, { drivers });
+  } catch {
+    return undefined;
+  }
+  const url = apiUrl(config);
+  try {
+    const res = await fetch(`${url}/api/devices`, {
+      headers: config.api.token ? { authorization: `Bearer ${config.api.token}` } : {},
+      signal: AbortSignal.timeout(3_000),
+    });
+    if (!res.ok) return undefined;
+    const body = (await res.json()) as { devices?: { id?: unknown; online?: unknown }[] };
+    return body.devices?.some((d) => d.id === deviceId && d.online === true) ? { apiUrl: url } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What to say when `pull` could not connect to a terminal the running daemon is connected to. */
+export function heldByDaemonAdvice(deviceId: string, holding: DaemonHolding, since?: string): string {
+  const pull = `absensi-gateway pull ${deviceId}${since ? ` --since ${since}` : ''}`;
+  return [
+    `pull ${deviceId}: the running gateway is connected to this terminal (online in ${holding.apiUrl}/api/devices), and a ZK terminal serves one TCP client at a time, so it turned pull away.`,
+    `pull ${deviceId}: the daemon already downloads the terminal's log on every poll; to backfill anyway, stop it for the pull: sudo systemctl stop absensi-gateway && sudo ${pull}; sudo systemctl start absensi-gateway`,
+  ].join('\n');
+}
