@@ -42,6 +42,8 @@ export class ZkTcpDriver implements Driver {
   private wake: ((why: Wake) => void) | undefined;
   private realtimeChain: Promise<unknown> = Promise.resolve();
   private facts: DeviceFacts | undefined;
+  /** platform|firmware of the unknown model last logged */
+  private unknownModelNoted: string | undefined;
   private quirks: ZkQuirks;
   private readonly zone: string;
   /** aborted by stop() or by the context's signal */
@@ -112,6 +114,14 @@ export class ZkTcpDriver implements Driver {
     this.ctx.status.update({ online: false });
   }
 
+  /** A model this build has no row for: said once per device (again only if another model answers), not on every connect. */
+  private noteUnknownModel(facts: DeviceFacts): void {
+    const model = `${facts.platform ?? ''}|${facts.firmware ?? ''}`;
+    if (this.unknownModelNoted === model) return;
+    this.unknownModelNoted = model;
+    this.ctx.log.warn({ code: 'GW_ERR_DEVICE_PROTOCOL', platform: facts.platform, firmware: facts.firmware }, 'zk terminal model unknown to this build; running with default quirks (punches are read as usual)');
+  }
+
   private async session(onUp: () => void): Promise<void> {
     const client = this.newClient(this.cfg.realtime);
     this.client = client;
@@ -119,7 +129,7 @@ export class ZkTcpDriver implements Driver {
     const facts = await identify(client);
     this.facts = facts;
     this.quirks = facts.known.quirks;
-    if (facts.known.unknown) this.ctx.log.warn({ code: 'GW_ERR_DEVICE_PROTOCOL', platform: facts.platform, firmware: facts.firmware }, 'zk model not in models.ts; using default quirks');
+    if (facts.known.unknown) this.noteUnknownModel(facts);
     const clock = await measureClock(client, this.zone, this.canSetClock());
     this.ctx.status.update({ ...identityOf(facts, this.cfg), online: true, lastError: null, clockSkewSec: clock.clockSkewSec, details: this.details(clock.deviceTime) });
     onUp();
