@@ -125,7 +125,8 @@ export const sinkStateBody = z.object({
 
 /** a buffered punch as punch/v1 (every field of it, so a new optional field such as device.address is never dropped) plus its delivery state per sink */
 export const punchBody = punchSchema.extend({ sinks: z.record(z.string(), sinkStateBody) });
-export const punchesBody = z.object({ count: z.number(), limit: z.number(), punches: z.array(punchBody) });
+/** `returned`: punches in this answer (at most `limit`); `more`: more punches match than it holds (narrow the search, or raise limit) */
+export const punchesBody = z.object({ returned: z.number(), more: z.boolean(), limit: z.number(), punches: z.array(punchBody) });
 
 export const queueBody = z.object({
   punches: z.number(),

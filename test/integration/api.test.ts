@@ -157,7 +157,8 @@ describe('devices, punches, quarantine', () => {
     await until(() => drained(gateway), 10_000, 'drain');
     gateway.buffer.persistCursors();
     const byPin = (await app.inject('/api/punches?pin=00123')).json();
-    expect(byPin.count).toBe(3);
+    expect(byPin).toMatchObject({ returned: 3, more: false, limit: 50 });
+    expect(byPin).not.toHaveProperty('count');
     expect(byPin.punches.map((p: { time: string }) => p.time)).toEqual(['2026-01-20T16:02:00+07:00', '2026-01-19T07:31:05+07:00', '2026-01-19T08:00:00+09:00']);
     expect(byPin.punches[0]).toMatchObject({ schema: 'punch/v1', pin: '00123', device: { id: 'dev-a' }, receivedAt: expect.any(String), sinks: { mqtt: { state: 'acked', ackedAt: expect.any(String) } } });
     const day = (await app.inject('/api/punches?pin=00123&since=2026-01-19&until=2026-01-19')).json();
@@ -168,7 +169,10 @@ describe('devices, punches, quarantine', () => {
     const device = (await app.inject('/api/punches?device=dev-b')).json();
     expect(device.punches).toHaveLength(1);
     const limited = (await app.inject('/api/punches?limit=2')).json();
-    expect(limited).toMatchObject({ count: 2, limit: 2 });
+    // 4 punches match: the page holds 2 and says more match (issue 19, finding 5: `count` was the page size)
+    expect(limited).toMatchObject({ returned: 2, more: true, limit: 2 });
+    expect(limited.punches).toHaveLength(2);
+    expect((await app.inject('/api/punches?limit=4')).json()).toMatchObject({ returned: 4, more: false });
   });
 
   it('returns every punch/v1 field it buffered, device.address included', async () => {
