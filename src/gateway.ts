@@ -114,6 +114,8 @@ export class Gateway {
   /** at most one retained device-status publish per device per second: a download of 10,000 punches is one status, not 10,000 */
   private readonly statusPublishes = new Throttle(1000, (deviceId) => this.publishDeviceStatus(deviceId));
   private started = false;
+  /** when this gateway was made (it starts right after): one value for /api/gateway and the MQTT status */
+  readonly startedAt = new Date();
 
   constructor(config: GatewayConfig, deps: GatewayDeps) {
     this.runningConfig = config;
@@ -236,6 +238,7 @@ export class Gateway {
           gateway: gateway.id,
           site: gateway.site,
           version: VERSION,
+          startedAt: this.startedAt,
           log: this.log,
           topicPrefix: m.topicPrefix,
           rejectUnauthorized: m.rejectUnauthorized,

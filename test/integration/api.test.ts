@@ -10,7 +10,7 @@ import { STATUS_PAGE_TEXTS } from '../../src/api/statusPage/i18n.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { Gateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { startAedes, until, type TestBroker } from '../helpers/broker.js';
+import { collect, startAedes, until, type TestBroker } from '../helpers/broker.js';
 import { rawPunch } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
 import { feedDriver } from '../helpers/feedDriver.js';
@@ -148,6 +148,21 @@ describe('devices, punches, quarantine', () => {
     expect(body.devices[1]).toMatchObject({ timezone: 'Asia/Jayapura' });
     expect(body.devices[2]).toMatchObject({ enabled: false, online: false });
     expect(Object.keys(body.devices[0] as object)).not.toContain('failStarts');
+  });
+
+  it('says the same startedAt as the retained MQTT gateway status (issue 19, finding 5)', async () => {
+    const { gateway, app } = await setup();
+    await until(() => mqttUp(gateway), 10_000, 'mqtt connected');
+    const status = await collect(broker.url, `absensi/${gateway.config.gateway.site}/gateway/gw-api/status`);
+    try {
+      await status.waitFor((n) => n >= 1);
+      const retained = JSON.parse(status.messages[0]!.payload) as { startedAt: string };
+      const api = (await app.inject('/api/gateway')).json() as { startedAt: string };
+      expect(api.startedAt).toBe(retained.startedAt);
+      expect(api.startedAt).toBe(gateway.startedAt.toISOString());
+    } finally {
+      await status.close();
+    }
   });
 
   it('searches by pin, device and time, newest first, with the mqtt state acked', async () => {
