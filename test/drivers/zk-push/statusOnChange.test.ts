@@ -3,7 +3,8 @@
 import { afterEach, expect, it } from 'vitest';
 import type { Gateway } from '../../../src/gateway.js';
 import { ZkPushSimulator } from '../../../src/sim/zkPush/index.js';
-import { collect, startAedes, until, type Collector, type TestBroker } from '../../helpers/broker.js';
+import { collect, startAedes, type Collector, type TestBroker } from '../../helpers/broker.js';
+import { until } from '../../helpers/until.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { pushUrl, startPushGateway } from './gatewayHarness.js';
 
