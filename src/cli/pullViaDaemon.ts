@@ -10,6 +10,7 @@ import type { GatewayConfig } from '../config/schema.js';
 import { callsGateway, definitionOf, type AnyDriverDefinition } from '../devices/definition.js';
 import { BUILTIN_DRIVERS } from '../drivers.js';
 import { errorMessage } from '../util/errors.js';
+import { localApiUrl } from './localApi.js';
 
 /** A kind `pull` cannot read itself whose terminals call the gateway: the running daemon queues the read. */
 export function backfilledByDaemon(definition: AnyDriverDefinition): boolean {
@@ -20,12 +21,6 @@ export interface QueuedPull {
   ok: boolean;
   /** one line for stdout (ok) or stderr */
   message: string;
-}
-
-function apiUrl(config: GatewayConfig): string {
-  const { host, port } = config.api.listen;
-  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
-  return `http://${reachable}:${port}`;
 }
 
 /** Queues a backfill for such a device through the daemon; undefined when `deviceId` is none. */
@@ -40,7 +35,7 @@ export async function queuePushPull(deviceId: string, configPath: string, option
   const device = config.devices.find((d) => d.id === deviceId);
   const definition = device && definitionOf(drivers, device.driver);
   if (!device || !definition || !backfilledByDaemon(definition) || !callsGateway(definition, device)) return undefined;
-  const url = `${apiUrl(config)}/api/devices/${encodeURIComponent(deviceId)}/backfill`;
+  const url = `${localApiUrl(config)}/api/devices/${encodeURIComponent(deviceId)}/backfill`;
   try {
     const res = await fetch(url, {
       method: 'POST',
@@ -73,7 +68,7 @@ export async function daemonHolding(deviceId: string, configPath: string, driver
   } catch {
     return undefined;
   }
-  const url = apiUrl(config);
+  const url = localApiUrl(config);
   try {
     const res = await fetch(`${url}/api/devices`, {
       headers: config.api.token ? { authorization: `Bearer ${config.api.token}` } : {},
