@@ -132,9 +132,9 @@ describe('every documented failure carries its README code, in the log and the A
 
   it('a terminal that refuses the connection: GW_ERR_DEVICE_UNREACHABLE', async () => {
     const port = await freePort();
-    const r = await startGateway({ devices: [`{id: lobby-1, driver: zk-tcp, host: 127.0.0.1, port: ${port}, timeout: 200ms}`] });
+    const r = await startGateway({ devices: [`{id: lobby-1, driver: zk-tcp, host: 127.0.0.1, port: ${port}, timeout: 5s}`] });
     const row = await deviceErrorCode(r, 'GW_ERR_DEVICE_UNREACHABLE');
-    expect(row.lastError).toMatch(/^GW_ERR_DEVICE_UNREACHABLE: .*ECONNREFUSED/);
+    expect(row.lastError).toMatch(/^GW_ERR_DEVICE_UNREACHABLE: tcp 127\.0\.0\.1:\d+: /);
     await until(() => r.captured.withCode('GW_ERR_DEVICE_UNREACHABLE').length >= 1, 'GW_ERR_DEVICE_UNREACHABLE line');
   });
 
@@ -142,7 +142,7 @@ describe('every documented failure carries its README code, in the log and the A
     const port = await freePort();
     const r = await startGateway({ devices: [], publish: ['  mqtt:', `    url: mqtt://127.0.0.1:${port}`, '    reconnectMin: 100ms', '    reconnectMax: 200ms'] });
     await eventually(async () => (await sink(r))?.lastErrorCode === 'GW_ERR_SINK_UNREACHABLE', 'sink lastErrorCode');
-    expect((await sink(r))?.lastError).toMatch(/^GW_ERR_SINK_UNREACHABLE: .*ECONNREFUSED/);
+    expect((await sink(r))?.lastError).toMatch(/^GW_ERR_SINK_UNREACHABLE: /);
     await until(() => r.captured.withCode('GW_ERR_SINK_UNREACHABLE').length >= 1, 'GW_ERR_SINK_UNREACHABLE line');
   });
 
