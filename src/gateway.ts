@@ -29,6 +29,7 @@ import type { Logger } from 'pino';
 import type { ApiServer, ApiStarter, GatewayView } from './api/view.js';
 import { SqlitePunchBuffer } from './buffer/sqlitePunchBuffer.js';
 import { ClockMonitor } from './clock/clockMonitor.js';
+import type { HostClockProbe } from './clock/hostClock.js';
 import { diffConfig, withZone } from './config/diff.js';
 import { ConfigError, loadConfigFile, type LoadOptions } from './config/load.js';
 import { bufferFileOf, type GatewayConfig } from './config/schema.js';
@@ -52,6 +53,7 @@ import { PushListener } from './push/listener.js';
 import { codeOf } from './util/errors.js';
 import { createMetrics, type Metrics } from './util/metrics.js';
 import { Throttle } from './util/throttle.js';
+import { ChangeGate } from './util/changeGate.js';
 import { VERSION } from './version.js';
 
 export interface GatewayDeps {
@@ -63,6 +65,8 @@ export interface GatewayDeps {
    * `startApiServer` (src/api/server.ts). Absent or false: no API (library use, most tests).
    */
   api?: ApiStarter | false;
+  /** how the host clock is read (tests: an unsynchronized one); default the real clock and timedatectl */
+  hostClock?: HostClockProbe;
 }
 
 /** How long `stop` waits for the broker to acknowledge the last checkpoint. */
@@ -77,6 +81,9 @@ export interface ReloadOutcome {
   /** top-level sections that differ but need a restart; their running values were kept */
   needsRestart: string[];
 }
+
+/** How often a retained device status whose only change is lastSeen is published again. */
+const STATUS_REFRESH_MS = 5 * 60_000;
 
 const REFUSED: ReloadOutcome = { applied: false, added: [], removed: [], changed: [], needsRestart: [] };
 
@@ -110,14 +117,18 @@ export class Gateway {
   private timers: NodeJS.Timeout[] = [];
   /** at most one retained device-status publish per device per second: a download of 10,000 punches is one status, not 10,000 */
   private readonly statusPublishes = new Throttle(1000, (deviceId) => this.publishDeviceStatus(deviceId));
+  /** a retained device status is published again only when it changed (lastSeen alone: every 5 minutes) */
+  private readonly statusChanges = new ChangeGate(['lastSeen'], STATUS_REFRESH_MS);
   private started = false;
+  /** when this gateway was made (it starts right after): one value for /api/gateway and the MQTT status */
+  readonly startedAt = new Date();
 
   constructor(config: GatewayConfig, deps: GatewayDeps) {
     this.runningConfig = config;
     this.log = deps.log.child({ gateway: config.gateway.id, site: config.gateway.site });
     this.drivers = deps.drivers;
     this.startApi = deps.api || undefined;
-    this.clock = new ClockMonitor({ log: this.log, metrics: this.metrics, states: this.states, onChange: () => this.mqtt?.publishGatewayStatus() });
+    this.clock = new ClockMonitor({ log: this.log, metrics: this.metrics, states: this.states, ...(deps.hostClock ? { probe: deps.hostClock } : {}), onChange: () => this.mqtt?.publishGatewayStatus() });
     this.view = createGatewayView(this);
   }
 
@@ -233,6 +244,7 @@ export class Gateway {
           gateway: gateway.id,
           site: gateway.site,
           version: VERSION,
+          startedAt: this.startedAt,
           log: this.log,
           topicPrefix: m.topicPrefix,
           rejectUnauthorized: m.rejectUnauthorized,
@@ -248,6 +260,7 @@ export class Gateway {
           statusExtras: () => ({ hostClock: this.clock.latest ?? null }),
           ...(this.logKey ? { logKey: this.logKey.vkey } : {}),
           onConnect: () => {
+            this.statusChanges.forget();
             for (const device of this.states.list()) this.statusPublishes.request(device.id);
             for (const device of this.config.devices) this.publishWatermark(device.id);
           },
@@ -294,7 +307,10 @@ export class Gateway {
   /** Publishes the retained status of one device (throttled by `statusPublishes`). */
   private publishDeviceStatus(deviceId: string): void {
     const device = this.states.get(deviceId);
-    if (device) this.mqtt?.publishDeviceStatus(device.id, retainedStatusOf(device));
+    const mqtt = this.mqtt;
+    if (!device || !mqtt?.health().connected) return;
+    const status = retainedStatusOf(device);
+    if (this.statusChanges.admit(device.id, status)) mqtt.publishDeviceStatus(device.id, status);
   }
 
   /** A device's watermark as the buffer keeps it (undefined: none, or the buffer is not open). */
@@ -378,7 +394,8 @@ export class Gateway {
     for (const id of removed) {
       this.metrics.deviceUp.remove({ device: id });
       // the retained status must not go on saying "online" for a device the gateway no longer reads
-      this.mqtt?.publishDeviceStatus(id, { ...retainedStatusOf(lastKnown.get(id)), online: false, lastError: 'removed from the gateway config' });
+      this.statusChanges.forget(id);
+      this.mqtt?.publishDeviceStatus(id, { ...retainedStatusOf(lastKnown.get(id)), online: false, lastError: 'removed from the gateway config', lastErrorCode: null });
     }
     this.runningConfig = { ...current, devices: next.devices };
     for (const device of starting) {
@@ -428,6 +445,7 @@ function retainedStatusOf(device: DeviceSnapshot | undefined): Record<string, un
     model: device?.model ?? null,
     clockSkewSec: device?.clockSkewSec ?? null,
     lastError: device?.lastError ?? null,
+    lastErrorCode: device?.lastErrorCode ?? null,
   };
 }
 

@@ -32,6 +32,7 @@ import type { Metrics } from './util/metrics.js';
 /** The parts of a Gateway the view reads (the Gateway itself, structurally). */
 export interface ViewedParts {
   readonly config: GatewayConfig;
+  readonly startedAt: Date;
   readonly drivers: readonly AnyDriverDefinition[];
   readonly buffer: SqlitePunchBuffer;
   readonly publishers: readonly Publisher[];
@@ -49,7 +50,7 @@ export interface ViewedParts {
 export function createGatewayView(parts: ViewedParts): GatewayView {
   const { gateway, api } = parts.config;
   return {
-    gateway: { id: gateway.id, site: gateway.site, timezone: gateway.timezone },
+    gateway: { id: gateway.id, site: gateway.site, timezone: gateway.timezone, startedAt: parts.startedAt },
     api,
     devices: () => parts.config.devices,
     pushTrust: (device) => pushTrustOf(device, parts.drivers),

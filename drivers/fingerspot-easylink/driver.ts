@@ -84,7 +84,7 @@ export class FingerspotEasyLinkDriver implements Driver {
     // not a GatewayError: the buffer could not commit (the bridge did answer); the marker stays set
     const code = error instanceof GatewayError ? error.code : undefined;
     const reachable = code === undefined || code === 'GW_ERR_DECODE' || code === 'GW_ERR_DEVICE_PROTOCOL';
-    this.ctx.status.update({ online: reachable, lastError: code ? `${code}: ${errorMessage(error)}` : errorMessage(error) });
+    this.ctx.status.update({ online: reachable, lastError: { code: codeOf(error, 'GW_ERR_BUFFER_UNAVAILABLE'), message: errorMessage(error) } });
     this.ctx.log.warn({ code: codeOf(error, 'GW_ERR_BUFFER_UNAVAILABLE'), err: errorMessage(error), attempt }, 'easylink cycle failed; retrying with backoff');
   }
 

@@ -81,7 +81,7 @@ export class HikvisionDriver implements Driver, PushTerminal {
         onError: (error) => {
           const code = error instanceof GatewayError ? error.code : 'GW_ERR_DEVICE_PROTOCOL';
           this.ctx.log.warn({ code, err: errorMessage(error) }, 'hikvision event search failed; next poll tries again');
-          this.ctx.status.update({ online: code !== 'GW_ERR_DEVICE_UNREACHABLE' && code !== 'GW_ERR_DEVICE_TIMEOUT', lastError: `${code}: ${errorMessage(error)}` });
+          this.ctx.status.update({ online: code !== 'GW_ERR_DEVICE_UNREACHABLE' && code !== 'GW_ERR_DEVICE_TIMEOUT', lastError: { code, message: errorMessage(error) } });
         },
       });
       this.loop.start(AbortSignal.any([this.ctx.signal, this.abort.signal]));

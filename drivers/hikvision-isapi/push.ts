@@ -68,7 +68,7 @@ export async function handlePush(request: PushRequest, deps: PushHandlerDeps): P
   try {
     await ctx.emitMany([{ ...outcome.raw, address: request.remoteAddress }]);
   } catch (error) {
-    ctx.status.update({ lastError: `GW_ERR_BUFFER_UNAVAILABLE: ${errorMessage(error)}` });
+    ctx.status.update({ lastError: { code: 'GW_ERR_BUFFER_UNAVAILABLE', message: errorMessage(error) } });
     return { status: 503, body: 'ERROR: cannot store, send again later' };
   }
   return OK;

@@ -113,11 +113,11 @@ export class SerialLineDriver implements Driver {
         const why = await closed;
         if (this.stopped) break;
         this.flushPending();
-        this.ctx.status.update({ online: false, lastError: `serial port closed: ${why}` });
+        this.ctx.status.update({ online: false, lastError: { code: 'GW_ERR_DEVICE_UNREACHABLE', message: `serial port closed: ${why}` } });
         this.ctx.log.warn({ code: 'GW_ERR_DEVICE_UNREACHABLE', path, why }, 'serial port lost; reopening');
       } catch (error) {
         if (this.stopped) break;
-        this.ctx.status.update({ online: false, lastError: `cannot open ${path}: ${errorMessage(error)}` });
+        this.ctx.status.update({ online: false, lastError: { code: 'GW_ERR_DEVICE_UNREACHABLE', message: `cannot open ${path}: ${errorMessage(error)}` } });
         this.ctx.log.warn({ code: 'GW_ERR_DEVICE_UNREACHABLE', path, err: errorMessage(error), attempt }, 'cannot open serial port');
       }
       this.port = undefined;

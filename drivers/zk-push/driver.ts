@@ -122,7 +122,7 @@ export class ZkPushDriver implements Driver, PushTerminal {
     // stranger's wrong key must not overwrite the device's state
     const pinned = this.trust.pinned();
     if (isHandshake && refusal.reason === 'comm-key' && (pinned === undefined || pinned === remoteAddress)) {
-      this.ctx.status.update({ lastError: `GW_ERR_DEVICE_AUTH: a handshake from ${remoteAddress} did not carry the configured comm key` });
+      this.ctx.status.update({ lastError: { code: 'GW_ERR_DEVICE_AUTH', message: `a handshake from ${remoteAddress} did not carry the configured comm key` } });
     }
     return { ...refusal.reply };
   }
@@ -248,7 +248,7 @@ export class ZkPushDriver implements Driver, PushTerminal {
     try {
       if (raws.length > 0 || stamps) await this.ctx.emitMany(raws, stamps);
     } catch (error) {
-      this.ctx.status.update({ lastError: `GW_ERR_BUFFER_UNAVAILABLE: ${errorMessage(error)}` });
+      this.ctx.status.update({ lastError: { code: 'GW_ERR_BUFFER_UNAVAILABLE', message: errorMessage(error) } });
       return { status: 503, body: 'ERROR: cannot store, send again later' };
     }
     return { status: 200, body: encodeUploadOk(decoded.lines) };

@@ -45,9 +45,9 @@ export class ZkSoapDriver implements Driver {
       intervalMs: cfg.pollInterval,
       retryDelayMs: (attempt) => Math.min(cfg.pollInterval, BACKOFF_MIN_MS * 2 ** Math.min(attempt, 10)),
       onError: (error, attempt) => {
-        const code = (error as { code?: string }).code;
-        this.ctx.status.update({ online: false, lastError: `${code ?? 'GW_ERR_DEVICE_PROTOCOL'}: ${errorMessage(error)}` });
-        this.ctx.log.warn({ code: codeOf(error, 'GW_ERR_DEVICE_PROTOCOL'), err: errorMessage(error), attempt }, 'zk-soap poll failed; retrying');
+        const code = codeOf(error, 'GW_ERR_DEVICE_PROTOCOL');
+        this.ctx.status.update({ online: false, lastError: { code, message: errorMessage(error) } });
+        this.ctx.log.warn({ code, err: errorMessage(error), attempt }, 'zk-soap poll failed; retrying');
       },
       onEnd: () => this.ctx.status.update({ online: false }),
     });

@@ -42,6 +42,8 @@ export class ZkTcpDriver implements Driver {
   private wake: ((why: Wake) => void) | undefined;
   private realtimeChain: Promise<unknown> = Promise.resolve();
   private facts: DeviceFacts | undefined;
+  /** platform|firmware of the unknown model last logged */
+  private unknownModelNoted: string | undefined;
   private quirks: ZkQuirks;
   private readonly zone: string;
   /** aborted by stop() or by the context's signal */
@@ -99,8 +101,9 @@ export class ZkTcpDriver implements Driver {
         // a refused comm key is bad input from the device's side: counted like any rejection
         if (error instanceof GatewayError && error.code === 'GW_ERR_DEVICE_AUTH') this.ctx.status.rejected('comm-key', error.message);
         if (error instanceof ZkRefusal) this.ctx.status.rejected(error.rejection, error.message);
-        this.ctx.status.update({ online: false, lastError: errorMessage(error) });
-        this.ctx.log.warn({ code: codeOf(error, 'GW_ERR_DEVICE_UNREACHABLE'), err: errorMessage(error), attempt }, 'zk session ended; reconnecting');
+        const code = codeOf(error, 'GW_ERR_DEVICE_UNREACHABLE');
+        this.ctx.status.update({ online: false, lastError: { code, message: errorMessage(error) } });
+        this.ctx.log.warn({ code, err: errorMessage(error), attempt }, 'zk session ended; reconnecting');
       }
       if (this.stopped) break; // stop() sends CMD_EXIT and closes the client itself
       await this.client?.destroy();
@@ -111,6 +114,14 @@ export class ZkTcpDriver implements Driver {
     this.ctx.status.update({ online: false });
   }
 
+  /** A model this build has no row for: said once per device (again only if another model answers), not on every connect. */
+  private noteUnknownModel(facts: DeviceFacts): void {
+    const model = `${facts.platform ?? ''}|${facts.firmware ?? ''}`;
+    if (this.unknownModelNoted === model) return;
+    this.unknownModelNoted = model;
+    this.ctx.log.warn({ code: 'GW_ERR_DEVICE_PROTOCOL', platform: facts.platform, firmware: facts.firmware }, 'zk terminal model unknown to this build; running with default quirks (punches are read as usual)');
+  }
+
   private async session(onUp: () => void): Promise<void> {
     const client = this.newClient(this.cfg.realtime);
     this.client = client;
@@ -118,7 +129,7 @@ export class ZkTcpDriver implements Driver {
     const facts = await identify(client);
     this.facts = facts;
     this.quirks = facts.known.quirks;
-    if (facts.known.unknown) this.ctx.log.warn({ code: 'GW_ERR_DEVICE_PROTOCOL', platform: facts.platform, firmware: facts.firmware }, 'zk model not in models.ts; using default quirks');
+    if (facts.known.unknown) this.noteUnknownModel(facts);
     const clock = await measureClock(client, this.zone, this.canSetClock());
     this.ctx.status.update({ ...identityOf(facts, this.cfg), online: true, lastError: null, clockSkewSec: clock.clockSkewSec, details: this.details(clock.deviceTime) });
     onUp();

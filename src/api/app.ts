@@ -89,7 +89,7 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
 
   const commits = new CommitHealth(view.buffer);
   app.addHook('onClose', async () => commits.close());
-  const ctx: ApiContext = { view, commits, startedAt: options.startedAt ?? new Date(), authRequired };
+  const ctx: ApiContext = { view, commits, startedAt: options.startedAt ?? view.gateway.startedAt ?? new Date(), authRequired };
   registerHealthRoutes(app, ctx);
   registerStatusRoutes(app, ctx);
   registerBufferRoutes(app, ctx);

@@ -96,7 +96,10 @@ export const deviceBody = z.object({
   firmware: nullableString,
   platform: nullableString,
   clockSkewSec: z.number().nullable(),
+  /** `CODE: message` */
   lastError: nullableString,
+  /** the catalogue code of lastError */
+  lastErrorCode: nullableString,
   restarts: z.number(),
   punchesCommitted: z.number(),
   rejected: z.record(z.string(), z.number()),
@@ -122,7 +125,8 @@ export const sinkStateBody = z.object({
 
 /** a buffered punch as punch/v1 (every field of it, so a new optional field such as device.address is never dropped) plus its delivery state per sink */
 export const punchBody = punchSchema.extend({ sinks: z.record(z.string(), sinkStateBody) });
-export const punchesBody = z.object({ count: z.number(), limit: z.number(), punches: z.array(punchBody) });
+/** `returned`: punches in this answer (at most `limit`); `more`: more punches match than it holds (narrow the search, or raise limit) */
+export const punchesBody = z.object({ returned: z.number(), more: z.boolean(), limit: z.number(), punches: z.array(punchBody) });
 
 export const queueBody = z.object({
   punches: z.number(),
@@ -140,7 +144,9 @@ export const queueBody = z.object({
       replayQueued: z.number(),
       connected: z.boolean(),
       halted: nullableString,
+      /** `CODE: message` */
       lastError: nullableString,
+      lastErrorCode: nullableString,
       lastSuccessAt: nullableString,
     }),
   ),

@@ -40,8 +40,8 @@ export interface ApiServer {
 }
 
 export interface GatewayView {
-  /** gateway.id, site and default zone */
-  readonly gateway: Pick<GatewayConfig['gateway'], 'id' | 'site' | 'timezone'>;
+  /** gateway.id, site and default zone; startedAt: when this gateway started, the one value /api/gateway and the MQTT status carry */
+  readonly gateway: Pick<GatewayConfig['gateway'], 'id' | 'site' | 'timezone'> & { readonly startedAt?: Date };
   /** where the API listens, its token, and the Host names it answers besides loopback */
   readonly api: GatewayConfig['api'];
   /** the configured device entries (a reload replaces them) */

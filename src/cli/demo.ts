@@ -2,7 +2,8 @@
 // loopback (one realtime over TCP in WIB, one polled over UDP in WITA, one pushing over HTTP in
 // WIT), an embedded MQTT broker, the real gateway on config/demo.yaml with its local API
 // (startApiServer, as `run` composes it), and an MQTT subscriber printing punches as they arrive.
-// Staff punch at the simulated terminals every few seconds.
+// Staff punch at the simulated terminals every few seconds, each person going round a working day
+// (check-in, break-out, break-in, check-out).
 import { createWriteStream, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,9 @@ interface DemoOptions {
   json?: boolean;
 }
 
+/** The demo's terminals, as `demo --help` names them. */
+export const DEMO_TERMINALS = ['lobby-1 (ZK, TCP, WIB)', 'hall-2 (ZK, UDP, WITA)', 'gate-3 (ZK push, WIT)'] as const;
+
 const VERIFY_CODES = [1, 1, 1, 15, 2]; // fingerprint mostly, some face and card
 
 function parseDurationOption(name: string, text: string): number {
@@ -43,20 +47,29 @@ function formatPunchLine(p: Punch): string {
 
 const PUSH_VERIFY_CODES = [1, 1, 15, 4]; // the push protocol's codes: fingerprint, face, card
 
-/** A person punches at a random terminal now. */
-function punchSomewhere(terminals: ZkTcpSimulator[], gate: ZkPushSimulator): void {
-  const pick = Math.floor(Math.random() * (terminals.length + 1));
+/**
+ * The ZK state of a person's next punch: a working day's round, check-in (0), break-out (2),
+ * break-in (3), check-out (1), then in again; `previous` is their last one (none yet: check-in).
+ */
+export function nextPunchState(previous: number | undefined): number {
+  const round = [0, 2, 3, 1];
+  return previous === undefined ? 0 : (round[(round.indexOf(previous) + 1) % round.length] ?? 0);
+}
+
+/** A person punches at a random terminal now, in the state that follows their last punch (`lastState`, by PIN). */
+export function punchSomewhere(terminals: ZkTcpSimulator[], gate: ZkPushSimulator, lastState: Map<string, number>, random: () => number = Math.random): void {
+  const pick = Math.floor(random() * (terminals.length + 1));
   const terminal = terminals[pick];
   const users = (terminal ?? terminals[0])?.log.users ?? [];
-  const user = users[Math.floor(Math.random() * users.length)];
+  const user = users[Math.floor(random() * users.length)];
   if (!user) return;
+  const state = nextPunchState(lastState.get(user.pin));
+  lastState.set(user.pin, state);
   if (!terminal) {
-    const state = Number(gate.now().slice(11, 13)) < 12 ? 0 : 1;
-    gate.addPunch({ pin: user.pin, state, verify: PUSH_VERIFY_CODES[Math.floor(Math.random() * PUSH_VERIFY_CODES.length)] as number });
+    gate.addPunch({ pin: user.pin, state, verify: PUSH_VERIFY_CODES[Math.floor(random() * PUSH_VERIFY_CODES.length)] as number });
     return;
   }
-  const { hour } = terminal.deviceNow();
-  terminal.addPunch({ pin: user.pin, state: hour < 12 ? 0 : 1, verify: VERIFY_CODES[Math.floor(Math.random() * VERIFY_CODES.length)] as number });
+  terminal.addPunch({ pin: user.pin, state, verify: VERIFY_CODES[Math.floor(random() * VERIFY_CODES.length)] as number });
 }
 
 export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream = process.stdout): Promise<void> {
@@ -117,7 +130,8 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream =
   say('');
   say(`${'time (device zone)'.padEnd(26)} ${'device'.padEnd(8)} ${'pin'.padEnd(6)} ${'state'.padEnd(12)} ${'verify'.padEnd(11)} id`);
 
-  const ticker = setInterval(() => punchSomewhere(terminals, gate), intervalMs);
+  const lastState = new Map<string, number>([['1001', 0]]);
+  const ticker = setInterval(() => punchSomewhere(terminals, gate, lastState), intervalMs);
   await new Promise<void>((resolve) => {
     const timer = durationMs ? setTimeout(resolve, durationMs) : undefined;
     const onSignal = (): void => {
@@ -140,7 +154,7 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream =
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('run two simulated terminals, an embedded MQTT broker and the gateway; print punches as they arrive')
+    .description(`run ${DEMO_TERMINALS.length} simulated terminals (${DEMO_TERMINALS.join(', ')}), an embedded MQTT broker and the gateway; print punches as they arrive`)
     .option('--duration <duration>', 'stop by itself after this long (e.g. 30s); default: until Ctrl-C')
     .option('--interval <duration>', 'how often someone punches at a simulated terminal', '3s')
     .option('--data-dir <dir>', 'where the demo buffer goes (default: a new temp directory)')

@@ -11,7 +11,9 @@
 // - A kind without `backfill` whose terminals call the gateway (zk-push) is not downloaded here:
 //   the daemon queues the read for it through its local API (pullViaDaemon.ts), and the terminal
 //   uploads on its next poll.
-// - A failure prints `pull <id>: <GW_ERR_ code>: <message>` on stderr and exits 1.
+// - A failure prints `pull <id>: <GW_ERR_ code>: <message>` on stderr and exits 1. When the terminal
+//   could not be reached and the running daemon reports it online, the lines after it say that the
+//   daemon holds the terminal and how to pull anyway (pullViaDaemon.ts daemonHolding).
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { definitionOf, type AnyDriverDefinition } from '../devices/definition.js';
@@ -19,7 +21,7 @@ import type { BackfillProgress, BackfillResult, BaseDeviceConfig, DriverContext 
 import { BUILTIN_DRIVERS } from '../drivers.js';
 import { fullLocalTime, parseLocalTime } from '../punch/time.js';
 import { GatewayError, errorMessage } from '../util/errors.js';
-import { backfilledByDaemon, queuePushPull } from './pullViaDaemon.js';
+import { backfilledByDaemon, daemonHolding, heldByDaemonAdvice, queuePushPull } from './pullViaDaemon.js';
 
 export type PullProgress = BackfillProgress;
 
@@ -124,6 +126,10 @@ export function registerPullCommand(program: Command, wiring?: PullWiring, drive
         bar.stop();
         const code = error instanceof GatewayError ? `${error.code}: ` : '';
         process.stderr.write(`pull ${deviceId}: ${code}${errorMessage(error)}\n`);
+        // the terminal turned us away: most often because the running daemon is connected to it
+        const turnedAway = error instanceof GatewayError && (error.code === 'GW_ERR_DEVICE_UNREACHABLE' || error.code === 'GW_ERR_DEVICE_TIMEOUT');
+        const holding = turnedAway ? await daemonHolding(deviceId, options.config, drivers) : undefined;
+        if (holding) process.stderr.write(`${heldByDaemonAdvice(deviceId, holding, options.since)}\n`);
         process.exitCode = 1;
       } finally {
         await close();

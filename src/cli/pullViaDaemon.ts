@@ -10,6 +10,7 @@ import type { GatewayConfig } from '../config/schema.js';
 import { callsGateway, definitionOf, type AnyDriverDefinition } from '../devices/definition.js';
 import { BUILTIN_DRIVERS } from '../drivers.js';
 import { errorMessage } from '../util/errors.js';
+import { localApiUrl } from './localApi.js';
 
 /** A kind `pull` cannot read itself whose terminals call the gateway: the running daemon queues the read. */
 export function backfilledByDaemon(definition: AnyDriverDefinition): boolean {
@@ -20,12 +21,6 @@ export interface QueuedPull {
   ok: boolean;
   /** one line for stdout (ok) or stderr */
   message: string;
-}
-
-function apiUrl(config: GatewayConfig): string {
-  const { host, port } = config.api.listen;
-  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
-  return `http://${reachable}:${port}`;
 }
 
 /** Queues a backfill for such a device through the daemon; undefined when `deviceId` is none. */
@@ -40,7 +35,7 @@ export async function queuePushPull(deviceId: string, configPath: string, option
   const device = config.devices.find((d) => d.id === deviceId);
   const definition = device && definitionOf(drivers, device.driver);
   if (!device || !definition || !backfilledByDaemon(definition) || !callsGateway(definition, device)) return undefined;
-  const url = `${apiUrl(config)}/api/devices/${encodeURIComponent(deviceId)}/backfill`;
+  const url = `${localApiUrl(config)}/api/devices/${encodeURIComponent(deviceId)}/backfill`;
   try {
     const res = await fetch(url, {
       method: 'POST',
@@ -54,4 +49,44 @@ export async function queuePushPull(deviceId: string, configPath: string, option
   } catch (error) {
     return { ok: false, message: `pull ${deviceId}: cannot reach the running daemon's local API at ${url} (${errorMessage(error)}); a push terminal is backfilled through the daemon, so start it first` };
   }
+}
+
+/** Where the running daemon's API answers, and that it is connected to the device right now. */
+export interface DaemonHolding {
+  apiUrl: string;
+}
+
+/**
+ * Whether the running daemon (its local API, as the config names it) reports `deviceId` online:
+ * then a terminal serving one client at a time is busy with it. Undefined when no daemon answers,
+ * the config cannot be read, or the daemon is not connected to the device.
+ */
+export async function daemonHolding(deviceId: string, configPath: string, drivers: readonly AnyDriverDefinition[] = BUILTIN_DRIVERS): Promise<DaemonHolding | undefined> {
+  let config: GatewayConfig;
+  try {
+    config = loadConfigFile(configPath, { drivers });
+  } catch {
+    return undefined;
+  }
+  const url = localApiUrl(config);
+  try {
+    const res = await fetch(`${url}/api/devices`, {
+      headers: config.api.token ? { authorization: `Bearer ${config.api.token}` } : {},
+      signal: AbortSignal.timeout(3_000),
+    });
+    if (!res.ok) return undefined;
+    const body = (await res.json()) as { devices?: { id?: unknown; online?: unknown }[] };
+    return body.devices?.some((d) => d.id === deviceId && d.online === true) ? { apiUrl: url } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What to say when `pull` could not connect to a terminal the running daemon is connected to. */
+export function heldByDaemonAdvice(deviceId: string, holding: DaemonHolding, since?: string): string {
+  const pull = `absensi-gateway pull ${deviceId}${since ? ` --since ${since}` : ''}`;
+  return [
+    `pull ${deviceId}: the running gateway is connected to this terminal (online in ${holding.apiUrl}/api/devices), and a ZK terminal serves one TCP client at a time, so it turned pull away.`,
+    `pull ${deviceId}: the daemon already downloads the terminal's log on every poll; to backfill anyway, stop it for the pull: sudo systemctl stop absensi-gateway && sudo ${pull}; sudo systemctl start absensi-gateway`,
+  ].join('\n');
 }

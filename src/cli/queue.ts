@@ -15,6 +15,7 @@ import { utcBound } from '../api/timeBounds.js';
 import type { SqliteDatabase } from '../buffer/database.js';
 import * as q from '../buffer/queries.js';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load.js';
+import { localApiUrl } from './localApi.js';
 import { bufferFileOf } from '../config/schema.js';
 import { BUILTIN_DRIVERS } from '../drivers.js';
 import { GatewayError } from '../util/errors.js';
@@ -35,6 +36,8 @@ interface Target {
   file: string;
   sinks: string[];
   zone: string;
+  /** the daemon's local API (config api.listen); undefined without a config */
+  apiUrl?: string;
 }
 
 class UsageError extends Error {}
@@ -53,7 +56,7 @@ function openTarget(options: CommonOptions, write = false): Target {
     db.close();
     throw new UsageError(`unknown sink "${options.sink}"; this buffer has: ${all.join(', ') || 'none'}`);
   }
-  return { db, file, sinks: options.sink ? [options.sink] : all, zone: config?.gateway.timezone ?? 'Asia/Jakarta' };
+  return { db, file, sinks: options.sink ? [options.sink] : all, zone: config?.gateway.timezone ?? 'Asia/Jakarta', ...(config ? { apiUrl: localApiUrl(config) } : {}) };
 }
 
 /** Left-aligned columns, two spaces apart; cells are single-line. */
@@ -131,11 +134,30 @@ function deadLetters(t: Target, o: CommonOptions & { limit?: string }): void {
   print(o.json, rows, () => formatTable(['SINK', 'SEQ', 'PUNCH ID', 'PIN', 'DEVICE', 'UTC', 'AT', 'ATTEMPTS', 'REASON'], rows.map((d) => [d.sink, d.seq, d.punchId, d.pin, d.device, d.utc, d.at, d.attempts, d.reason.slice(0, 120)])));
 }
 
-function change(t: Target, o: CommonOptions & { ids?: string; all?: boolean }, action: 'replay' | 'purge'): void {
+/** Whether a gateway answers on its local API (GET /healthz needs no token): it runs, and sends what is queued. */
+async function gatewayAnswers(apiUrl: string | undefined): Promise<boolean> {
+  if (apiUrl === undefined) return false;
+  try {
+    const res = await fetch(`${apiUrl}/healthz`, { signal: AbortSignal.timeout(2_000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** What happens to replayed punches: sent by the running gateway, or waiting for one to run. */
+function replayNote(running: boolean, t: Target): string {
+  if (running) return 'queued for replay (the running gateway sends them within a few seconds)';
+  const where = t.apiUrl ? `no gateway answers at ${t.apiUrl}` : 'no config names a gateway for this buffer';
+  return `queued for replay; ${where}, so they are sent once the gateway runs on ${t.file} (sudo systemctl start absensi-gateway)`;
+}
+
+async function change(t: Target, o: CommonOptions & { ids?: string; all?: boolean }, action: 'replay' | 'purge'): Promise<void> {
   const selector = selectorOf(o);
   const result = action === 'replay' ? q.replayDeadLetters(t.db, selector) : q.purgeDeadLetters(t.db, selector);
+  const running = action === 'replay' && !o.json ? await gatewayAnswers(t.apiUrl) : false;
   print(o.json, { action, count: result.rows.length, ...result }, () => {
-    const verb = action === 'replay' ? 'queued for replay (the running gateway sends them within a few seconds)' : 'purged';
+    const verb = action === 'replay' ? replayNote(running, t) : 'purged';
     const missing = result.notFound.length > 0 ? `not dead-lettered${o.sink ? ` for ${o.sink}` : ''}: ${result.notFound.join(', ')}\n` : '';
     return `${result.rows.length} dead letter(s) ${verb}\n${missing}`;
   });
@@ -146,12 +168,12 @@ function quarantine(t: Target, o: CommonOptions & { device?: string; limit?: str
   print(o.json, rows, () => formatTable(['RECEIVED AT', 'DEVICE', 'PUNCH ID', 'REASON'], rows.map((r) => [r.receivedAt, r.device, r.punchId, r.reason])));
 }
 
-function run<O extends CommonOptions>(action: (t: Target, o: O) => void, write = false) {
-  return (options: O): void => {
+function run<O extends CommonOptions>(action: (t: Target, o: O) => void | Promise<void>, write = false) {
+  return async (options: O): Promise<void> => {
     let target: Target | undefined;
     try {
       target = openTarget(options, write);
-      action(target, options);
+      await action(target, options);
     } catch (error) {
       const [code, exit] =
         error instanceof ConfigError ? [error.code, EXIT_CONFIG] : error instanceof UsageError ? ['GW_ERR_API_BAD_REQUEST', EXIT_USAGE] : error instanceof GatewayError ? [error.code, EXIT_UNAVAILABLE] : [undefined, 1];

@@ -69,7 +69,7 @@ export class ClockMonitor {
     const status = this.status;
     if (!status) return;
     for (const device of this.options.states.list()) {
-      this.options.states.update(device.id, { details: { hostClock: { synchronized: status.synchronized, reason: status.reason } } });
+      this.options.states.update(device.id, { details: { hostClock: { synchronized: status.synchronized, reason: status.reason, ...(status.synchronized === false ? { code: 'GW_ERR_CLOCK_UNSYNCHRONIZED' } : {}) } } });
     }
   }
 }

@@ -2,7 +2,8 @@
 // status page. In memory only: after a restart a device is unknown until its driver reports.
 // `details` stay bounded however many updates merge into them (statusBounds.mergeDetails).
 import { EventEmitter } from 'node:events';
-import type { DeviceStatusUpdate } from './driver.js';
+import type { ErrorCode } from '../util/catalogue.js';
+import type { DeviceError, DeviceStatusUpdate } from './driver.js';
 import { mergeDetails } from './statusBounds.js';
 
 export interface DeviceSnapshot {
@@ -17,7 +18,10 @@ export interface DeviceSnapshot {
   firmware: string | null;
   platform: string | null;
   clockSkewSec: number | null;
+  /** `CODE: message` of the error the device is in (null: none) */
   lastError: string | null;
+  /** that error's catalogue code, for whoever explains it (the status page) */
+  lastErrorCode: ErrorCode | null;
   restarts: number;
   punchesCommitted: number;
   rejected: Record<string, number>;
@@ -43,6 +47,7 @@ export function blankSnapshot(id: string, protocol: string, enabled: boolean, se
     platform: null,
     clockSkewSec: null,
     lastError: null,
+    lastErrorCode: null,
     restarts: 0,
     punchesCommitted: 0,
     rejected: {},
@@ -75,7 +80,8 @@ export class DeviceStates extends EventEmitter {
   update(id: string, change: DeviceStatusUpdate): void {
     const device = this.devices.get(id);
     if (!device) return;
-    const { details, ...rest } = change;
+    const { details, lastError, ...rest } = change;
+    if (lastError !== undefined) setLastError(device, lastError);
     for (const [key, value] of Object.entries(rest)) {
       if (value !== undefined) (device as unknown as Record<string, unknown>)[key] = value;
     }
@@ -108,12 +114,17 @@ export class DeviceStates extends EventEmitter {
     this.emit('change', device);
   }
 
-  restarted(id: string, error: string): void {
+  restarted(id: string, error: DeviceError): void {
     const device = this.devices.get(id);
     if (!device) return;
     device.restarts += 1;
     device.online = false;
-    device.lastError = error;
+    setLastError(device, error);
     this.emit('change', device);
   }
+}
+
+function setLastError(device: DeviceSnapshot, error: DeviceError | null): void {
+  device.lastError = error ? `${error.code}: ${error.message}` : null;
+  device.lastErrorCode = error?.code ?? null;
 }

@@ -17,7 +17,7 @@
 import type { Logger } from 'pino';
 import type { RawPunch } from '../punch/punch.js';
 import type { Watermark, WatermarkBasis } from '../punch/watermark.js';
-import type { RejectionReason } from '../util/catalogue.js';
+import type { ErrorCode, RejectionReason } from '../util/catalogue.js';
 import type { PushRegistrar } from './push.js';
 
 export interface DeviceIdentity {
@@ -28,12 +28,18 @@ export interface DeviceIdentity {
   platform?: string;
 }
 
+/** What went wrong with a device: its catalogue code and the words for it. */
+export interface DeviceError {
+  code: ErrorCode;
+  message: string;
+}
+
 export interface DeviceStatusUpdate extends DeviceIdentity {
   online?: boolean;
   /** device clock minus gateway clock, seconds, when last measured */
   clockSkewSec?: number | null;
-  /** null clears the last error */
-  lastError?: string | null;
+  /** the error the device is in, with its catalogue code (shown as `CODE: message`); null clears it */
+  lastError?: DeviceError | null;
   /** free-form facts for the status page and /api/devices (counts, capacities, variant) */
   details?: Record<string, unknown>;
 }

@@ -13,8 +13,8 @@
 //   MAX_DETAIL_DEPTH levels and strings of at most MAX_DETAIL_TEXT_CHARS printable characters;
 //   keys are bounded like identity strings. Whatever had to go is reported once per update. The
 //   same bounds hold for a device's details merged over many updates (mergeDetails).
-// - `lastError` (gateway text that may quote a device) is cut to MAX_LAST_ERROR_CHARS, control
-//   characters made spaces; never reported as a problem.
+// - `lastError` as shown (`CODE: message`; the message is gateway text that may quote a device) is
+//   cut to MAX_LAST_ERROR_CHARS, control characters made spaces; never reported as a problem.
 // - Pure: the caller counts and logs the problems.
 import { boundedText, isBoundedText, MAX_IDENTITY_CHARS } from '../punch/edgeRules.js';
 import type { DeviceStatusUpdate } from './driver.js';
@@ -53,8 +53,13 @@ export function boundStatusUpdate(change: DeviceStatusUpdate): BoundedStatus {
     out.details = boundObject(change.details, 1, loss);
     if (loss.cut + loss.dropped > 0) problems.push(`details: ${loss.cut} text value(s) cut, ${loss.dropped} entr(ies) dropped`);
   }
-  if (typeof change.lastError === 'string' && (change.lastError.length > MAX_LAST_ERROR_CHARS || /[\u0000-\u001f\u007f]/.test(change.lastError))) {
-    out.lastError = change.lastError.slice(0, MAX_LAST_ERROR_CHARS).replace(/[\u0000-\u001f\u007f]/g, ' ');
+  if (change.lastError) {
+    const { code } = change.lastError;
+    const message = String(change.lastError.message);
+    const room = MAX_LAST_ERROR_CHARS - code.length - 2; // shown as `CODE: message`
+    if (message.length > room || /[\u0000-\u001f\u007f]/.test(message)) {
+      out.lastError = { code, message: message.slice(0, room).replace(/[\u0000-\u001f\u007f]/g, ' ') };
+    }
   }
   return { change: out, problems };
 }

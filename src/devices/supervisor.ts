@@ -74,7 +74,7 @@ export class DeviceSupervisor {
     const log = this.options.log.child({ device: device.id, driver: device.driver });
     const factory = this.options.factories.find((f) => f.protocol === device.driver);
     if (!factory) {
-      this.options.states.update(device.id, { online: false, lastError: `GW_ERR_DRIVER_UNKNOWN: no driver "${device.driver}" in this build` });
+      this.options.states.update(device.id, { online: false, lastError: { code: 'GW_ERR_DRIVER_UNKNOWN', message: `no driver "${device.driver}" in this build` } });
       log.error({ code: 'GW_ERR_DRIVER_UNKNOWN' }, 'unknown driver; device not started');
       return;
     }
@@ -104,7 +104,7 @@ export class DeviceSupervisor {
     const delayMs = backoffDelayMs(entry.attempt, { baseMs: this.options.restartMinMs ?? 1000, maxMs: this.options.restartMaxMs ?? 300_000 });
     entry.attempt += 1;
     log.error({ code: codeOf(error, 'GW_ERR_INTERNAL'), err: error, restartInMs: delayMs, attempt: entry.attempt }, 'driver failed; restarting');
-    this.options.states.restarted(entry.device.id, errorMessage(error));
+    this.options.states.restarted(entry.device.id, { code: codeOf(error, 'GW_ERR_INTERNAL'), message: errorMessage(error) });
     this.options.metrics.driverRestarts.inc({ device: entry.device.id });
     await this.stopInstance(entry, log);
     if (entry.stopped) return;

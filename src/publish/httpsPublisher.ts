@@ -39,6 +39,7 @@ import zlib from 'node:zlib';
 import type { Logger } from 'pino';
 import type { OutgoingPunch } from '../buffer/punchBuffer.js';
 import { backoffDelayMs } from '../util/backoff.js';
+import type { ErrorCode } from '../util/catalogue.js';
 import { GatewayError, errorMessage } from '../util/errors.js';
 import { LogLimiter } from '../util/logLimiter.js';
 import { hideUrlSecrets, redactUrl } from '../util/redactUrl.js';
@@ -120,6 +121,7 @@ export class HttpsPublisher implements Publisher {
   private connected = false;
   private halted: 'auth' | null = null;
   private lastError: string | null = null;
+  private lastErrorCode: ErrorCode | null = null;
   private lastSuccessAt: string | null = null;
   /** the smallest body answered 413 (bodies of several punches this large are split unsent) */
   private smallestRefusedBytes = Number.POSITIVE_INFINITY;
@@ -197,7 +199,7 @@ export class HttpsPublisher implements Publisher {
   }
 
   health(): SinkHealth {
-    return { sink: this.sink, connected: this.connected, halted: this.halted, lastError: this.lastError, lastSuccessAt: this.lastSuccessAt };
+    return { sink: this.sink, connected: this.connected, halted: this.halted, lastError: this.lastError, lastErrorCode: this.lastError === null ? null : this.lastErrorCode, lastSuccessAt: this.lastSuccessAt };
   }
 
   async send(batch: OutgoingPunch[], signal: AbortSignal): Promise<SendResult> {
@@ -293,6 +295,7 @@ export class HttpsPublisher implements Publisher {
     const message = this.scrub(errorMessage(error));
     this.connected = false;
     this.lastError = message;
+    this.lastErrorCode = 'GW_ERR_SINK_UNREACHABLE';
     this.markUnreachable();
     this.log.warn({ code: 'GW_ERR_SINK_UNREACHABLE', error: message, count, idempotencyKey: key }, 'https request failed; batch kept for retry');
     return { acked: [], rejected: [], error: message };
@@ -320,6 +323,7 @@ export class HttpsPublisher implements Publisher {
       this.lastSuccessAt = new Date().toISOString();
     } else {
       this.lastError = outcome.result.error ?? `http ${reply.status}`;
+      this.lastErrorCode = outcome.kind === 'auth' ? 'GW_ERR_SINK_AUTH' : outcome.kind === 'refused' ? 'GW_ERR_SINK_REJECTED' : 'GW_ERR_SINK_UNREACHABLE';
     }
     this.logOutcome(outcome, { status: reply.status, body: excerpt(this.scrub(reply.body), 200), count: ids.length, idempotencyKey: key });
     return outcome.result;
@@ -384,6 +388,7 @@ export class HttpsPublisher implements Publisher {
       this.probeTimer = undefined;
       if (this.stopped.signal.aborted || !this.unreachable) return;
       this.lastError = this.scrub(errorMessage(error));
+      this.lastErrorCode = 'GW_ERR_SINK_UNREACHABLE';
       this.log.debug({ error: this.lastError, attempt: this.probeAttempt }, 'https endpoint still unreachable');
       this.scheduleProbe();
       return;

@@ -46,6 +46,8 @@ export { redactUrl } from '../util/redactUrl.js';
 
 export interface MqttPublisherOptions {
   url: string;
+  /** when the gateway started, for the retained status (default: when this publisher was made) */
+  startedAt?: Date;
   gateway: string;
   site: string;
   version: string;
@@ -102,7 +104,8 @@ export class MqttPublisher implements Publisher {
   readonly topics: Topics;
   private readonly options: MqttPublisherOptions;
   private readonly log: Logger;
-  private readonly startedAt = new Date().toISOString();
+  /** the gateway's start (MqttPublisherOptions.startedAt), the same instant /api/gateway says */
+  private readonly startedAt: string;
   private client: MqttClient | undefined;
   private protocolVersion: 4 | 5;
   private triedFallback = false;
@@ -123,6 +126,7 @@ export class MqttPublisher implements Publisher {
 
   constructor(options: MqttPublisherOptions) {
     this.options = options;
+    this.startedAt = (options.startedAt ?? new Date()).toISOString();
     this.log = options.log.child({ sink: 'mqtt' });
     this.refusalLog = new LogLimiter(this.log);
     this.batchSize = Math.min(options.batchSize ?? 100, options.maxInFlight ?? 500);
@@ -407,6 +411,7 @@ export class MqttPublisher implements Publisher {
       connected: this.connected,
       halted: this.authRefused ? 'auth' : null,
       lastError: this.lastError,
+      lastErrorCode: this.lastError === null ? null : this.authRefused ? 'GW_ERR_SINK_AUTH' : 'GW_ERR_SINK_UNREACHABLE',
       lastSuccessAt: this.lastSuccessAt,
     };
   }

@@ -13,6 +13,7 @@
 //   is back (mqtt.js reconnects; the HTTPS sink probes) and then calls every `onAvailable`
 //   listener, after `available` turned true. The dispatcher sends nothing while it is false.
 // The batch is the buffer's OutgoingPunch (src/buffer/punchBuffer.ts): the buffer owns that type.
+import type { ErrorCode } from '../util/catalogue.js';
 import type { OutgoingPunch } from '../buffer/punchBuffer.js';
 
 export interface RejectedPunch {
@@ -38,6 +39,8 @@ export interface SinkHealth {
   connected: boolean;
   halted: 'auth' | null;
   lastError: string | null;
+  /** the catalogue code of lastError (GW_ERR_SINK_*); null with it */
+  lastErrorCode?: ErrorCode | null;
   lastSuccessAt: string | null;
 }
 

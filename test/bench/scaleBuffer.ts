@@ -87,7 +87,7 @@ async function searches(dir: string, file: string, mqttUrl: string, site: string
     for (let i = 0; i < times; i += 1) await (await fetch(`${api}/metrics`, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })).text();
     const metricsMs = (performance.now() - started) / times;
     for (const [what, r] of [['pin', pin], ['device range', range], ['newest', newest]] as const) {
-      if ((r.body as { count: number }).count === 0) throw new Error(`search by ${what} found nothing`);
+      if ((r.body as { returned: number }).returned === 0) throw new Error(`search by ${what} found nothing`);
     }
     return { searchPinMs: pin.ms, searchDeviceRangeMs: range.ms, searchNewestMs: newest.ms, queueMs: queue.ms, metricsMs };
   } finally {

@@ -125,7 +125,7 @@ describe('zk-push end to end', () => {
     expect(punchesOf(gw.bufferFile)).toHaveLength(0);
     const devices = (await (await fetch(`${gw.api!.url}/api/devices`)).json()) as { devices: { id: string; enabled: boolean; lastError: string | null }[] };
     expect(devices.devices.map((d) => d.id)).toEqual(['loket-1', 'unknown:STRANGER0001']);
-    expect(devices.devices[1]).toMatchObject({ enabled: false, lastError: expect.stringMatching(/^unknown, asking to connect/) });
+    expect(devices.devices[1]).toMatchObject({ enabled: false, lastError: expect.stringMatching(/^GW_ERR_PUSH_UNKNOWN_DEVICE: unknown, asking to connect/), lastErrorCode: 'GW_ERR_PUSH_UNKNOWN_DEVICE' });
     expect(((await (await fetch(`${gw.api!.url}/api/push/unknown`)).json()) as { terminals: unknown[] }).terminals).toHaveLength(1);
     const backfill = async (id: string, body: unknown) => fetch(`${gw.api!.url}/api/devices/${id}/backfill`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect((await backfill('nope', {})).status).toBe(404);

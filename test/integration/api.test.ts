@@ -10,7 +10,7 @@ import { STATUS_PAGE_TEXTS } from '../../src/api/statusPage/i18n.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { Gateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { startAedes, until, type TestBroker } from '../helpers/broker.js';
+import { collect, startAedes, until, type TestBroker } from '../helpers/broker.js';
 import { rawPunch } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
 import { feedDriver } from '../helpers/feedDriver.js';
@@ -150,6 +150,21 @@ describe('devices, punches, quarantine', () => {
     expect(Object.keys(body.devices[0] as object)).not.toContain('failStarts');
   });
 
+  it('says the same startedAt as the retained MQTT gateway status (issue 19, finding 5)', async () => {
+    const { gateway, app } = await setup();
+    await until(() => mqttUp(gateway), 10_000, 'mqtt connected');
+    const status = await collect(broker.url, `absensi/${gateway.config.gateway.site}/gateway/gw-api/status`);
+    try {
+      await status.waitFor((n) => n >= 1);
+      const retained = JSON.parse(status.messages[0]!.payload) as { startedAt: string };
+      const api = (await app.inject('/api/gateway')).json() as { startedAt: string };
+      expect(api.startedAt).toBe(retained.startedAt);
+      expect(api.startedAt).toBe(gateway.startedAt.toISOString());
+    } finally {
+      await status.close();
+    }
+  });
+
   it('searches by pin, device and time, newest first, with the mqtt state acked', async () => {
     const { gateway, app } = await setup();
     await feed('dev-a').push([rawPunch(1, { pin: '00123', localTime: '2026-01-19T07:31:05' }), rawPunch(2, { pin: '00123', localTime: '2026-01-20T16:02:00' }), rawPunch(3, { pin: '777' })]);
@@ -157,7 +172,8 @@ describe('devices, punches, quarantine', () => {
     await until(() => drained(gateway), 10_000, 'drain');
     gateway.buffer.persistCursors();
     const byPin = (await app.inject('/api/punches?pin=00123')).json();
-    expect(byPin.count).toBe(3);
+    expect(byPin).toMatchObject({ returned: 3, more: false, limit: 50 });
+    expect(byPin).not.toHaveProperty('count');
     expect(byPin.punches.map((p: { time: string }) => p.time)).toEqual(['2026-01-20T16:02:00+07:00', '2026-01-19T07:31:05+07:00', '2026-01-19T08:00:00+09:00']);
     expect(byPin.punches[0]).toMatchObject({ schema: 'punch/v1', pin: '00123', device: { id: 'dev-a' }, receivedAt: expect.any(String), sinks: { mqtt: { state: 'acked', ackedAt: expect.any(String) } } });
     const day = (await app.inject('/api/punches?pin=00123&since=2026-01-19&until=2026-01-19')).json();
@@ -168,7 +184,10 @@ describe('devices, punches, quarantine', () => {
     const device = (await app.inject('/api/punches?device=dev-b')).json();
     expect(device.punches).toHaveLength(1);
     const limited = (await app.inject('/api/punches?limit=2')).json();
-    expect(limited).toMatchObject({ count: 2, limit: 2 });
+    // 4 punches match: the page holds 2 and says more match (issue 19, finding 5: `count` was the page size)
+    expect(limited).toMatchObject({ returned: 2, more: true, limit: 2 });
+    expect(limited.punches).toHaveLength(2);
+    expect((await app.inject('/api/punches?limit=4')).json()).toMatchObject({ returned: 4, more: false });
   });
 
   it('returns every punch/v1 field it buffered, device.address included', async () => {

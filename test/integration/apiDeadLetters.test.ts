@@ -2,13 +2,16 @@
 // the operator sees them through the API and the `queue` CLI (a real child process reading the
 // buffer file the gateway in this process is writing), replays them and they are delivered.
 import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApiApp } from '../../src/api/app.js';
+import { startApiServer } from '../../src/api/server.js';
 import type { Gateway } from '../../src/gateway.js';
 import type { Punch } from '../../src/punch/punch.js';
 import { silentLogger } from '../../src/util/logger.js';
+import { freePort } from '../../src/util/net.js';
 import { until } from '../helpers/broker.js';
 import { startHttpsReceiver, type HttpsReceiver } from '../helpers/httpsReceiver.js';
 import { rawPunch } from '../helpers/punches.js';
@@ -82,8 +85,8 @@ describe('dead letters through the API', () => {
     const res = await app.inject({ method: 'POST', url: '/api/dead-letters/purge', payload: { sink: 'https', all: true } });
     expect(res.json()).toMatchObject({ action: 'purge', count: 2, notFound: [] });
     expect((await app.inject('/api/dead-letters')).json().count).toBe(0);
-    const found = (await app.inject('/api/punches?pin=666')).json() as { count: number; punches: { sinks: Record<string, { state: string; reason?: string }> }[] };
-    expect(found.count).toBe(2);
+    const found = (await app.inject('/api/punches?pin=666')).json() as { returned: number; punches: { sinks: Record<string, { state: string; reason?: string }> }[] };
+    expect(found.returned).toBe(2);
     // given up on, not delivered: the search says so, with the reason it was refused
     for (const p of found.punches) expect(p.sinks.https).toMatchObject({ state: 'purged', reason: expect.any(String) });
   });
@@ -143,5 +146,35 @@ describe('queue CLI against the running gateway', () => {
     gateway.buffer.persistCursors();
     const after = await cli('list', '--config', config, '--pin', '666', '--json');
     expect((JSON.parse(after.stdout) as { sinks: { https: { state: string } } }[]).map((p) => p.sinks.https.state)).toEqual(['acked', 'acked']);
+  });
+});
+
+describe('queue replay says who sends the replayed punches (issue 19, finding 5)', () => {
+  const withApi = (file: string, port: number): string => {
+    const path = `${tmp.dir}/replay-${port}.yaml`;
+    writeFileSync(path, `${readFileSync(file, 'utf8')}api:\n  listen: 127.0.0.1:${port}\n`);
+    return path;
+  };
+
+  it('no gateway answers on the config\'s API: it says so, and how to get them sent', async () => {
+    await pushAndSettle();
+    const config = withApi(writeCliConfig(gateway, tmp.dir), await freePort());
+    const replay = await cli('replay', '--config', config, '--all');
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(replay.stdout).toMatch(/^2 dead letter\(s\) queued for replay; no gateway answers at http:\/\/127\.0\.0\.1:\d+, so they are sent once the gateway runs on .*buffer\.db \(sudo systemctl start absensi-gateway\)/);
+    expect(replay.stdout).not.toMatch(/the running gateway sends them/);
+  });
+
+  it('the gateway answers: it sends them', async () => {
+    await pushAndSettle();
+    const api = await startApiServer(gateway.view, silentLogger());
+    try {
+      const config = withApi(writeCliConfig(gateway, tmp.dir), api!.address.port);
+      const replay = await cli('replay', '--config', config, '--all');
+      expect(replay.code, replay.stderr).toBe(0);
+      expect(replay.stdout).toMatch(/^2 dead letter\(s\) queued for replay \(the running gateway sends them within a few seconds\)/);
+    } finally {
+      await api?.close();
+    }
   });
 });

@@ -62,7 +62,7 @@ describe('ClockMonitor', () => {
     await monitor.check();
     expect(lines.at(-1)).toMatchObject({ level: 40, code: 'GW_ERR_CLOCK_UNSYNCHRONIZED' });
     expect((await metrics.hostClockSynchronized.get()).values[0]?.value).toBe(0);
-    expect(states.get('lobby-1')?.details.hostClock).toEqual({ synchronized: false, reason: 'ntp-unsynchronized' });
+    expect(states.get('lobby-1')?.details.hostClock).toEqual({ synchronized: false, reason: 'ntp-unsynchronized', code: 'GW_ERR_CLOCK_UNSYNCHRONIZED' });
     reply = 'yes';
     await monitor.check();
     expect(lines.at(-1)).toMatchObject({ level: 30, msg: 'host clock synchronized again' });

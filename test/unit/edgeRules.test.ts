@@ -129,9 +129,10 @@ describe('boundStatusUpdate', () => {
   });
 
   it('cuts lastError and blanks its control characters, without counting it', () => {
-    const { change, problems } = boundStatusUpdate({ lastError: `cannot open\n${'x'.repeat(10_000)}` });
-    expect(change.lastError).toHaveLength(MAX_LAST_ERROR_CHARS);
-    expect(change.lastError).toMatch(/^cannot open x/);
+    const { change, problems } = boundStatusUpdate({ lastError: { code: 'GW_ERR_DEVICE_UNREACHABLE', message: `cannot open\n${'x'.repeat(10_000)}` } });
+    expect(`${change.lastError?.code}: ${change.lastError?.message}`).toHaveLength(MAX_LAST_ERROR_CHARS);
+    expect(change.lastError?.message).toMatch(/^cannot open x/);
+    expect(change.lastError?.code).toBe('GW_ERR_DEVICE_UNREACHABLE');
     expect(problems).toEqual([]);
     expect(boundStatusUpdate({ lastError: null }).change).toEqual({ lastError: null });
   });

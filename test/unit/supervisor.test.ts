@@ -122,7 +122,7 @@ describe('DeviceSupervisor: restarts', () => {
     expect(restartDelays('a').slice(0, delays.length)).toEqual(delays);
     // every failed instance was stopped and its signal aborted before the next one
     expect(factory.of('a').slice(0, -1).every((i) => i.stopped && i.ctx.signal.aborted)).toBe(true);
-    expect(states.get('a')).toMatchObject({ online: false, restarts: 6, lastError: 'start 5 failed' });
+    expect(states.get('a')).toMatchObject({ online: false, restarts: 6, lastError: 'GW_ERR_INTERNAL: start 5 failed', lastErrorCode: 'GW_ERR_INTERNAL' });
     expect((await metrics.driverRestarts.get()).values.find((v) => v.labels.device === 'a')?.value).toBe(6);
   });
 
@@ -152,7 +152,7 @@ describe('DeviceSupervisor: restarts', () => {
     expect(supervisor.driverOf('a')).toBe(second.driver);
     expect(second.ctx.signal.aborted).toBe(false);
     expect(restartDelays('a')).toEqual([1000]);
-    expect(states.get('a')).toMatchObject({ restarts: 1, lastError: 'terminal link lost' });
+    expect(states.get('a')).toMatchObject({ restarts: 1, lastError: 'GW_ERR_INTERNAL: terminal link lost' });
     // the fresh instance commits through its own context into the same buffer
     await second.ctx.emit(rawPunch(1));
     expect(store.punches().map((p) => p.device)).toEqual([{ id: 'a', serial: 'SN-a', protocol: 'fake' }]);

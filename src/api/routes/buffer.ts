@@ -43,8 +43,10 @@ export function registerBufferRoutes(app: FastifyInstance, ctx: ApiContext): voi
     if ((q.since !== undefined && !sinceUtc) || (q.until !== undefined && !untilUtc)) {
       return badRequest(reply, 'since/until is not a real calendar time', [{ path: [sinceUtc ? 'until' : 'since'], message: 'not a real calendar time' }]);
     }
-    const found = view.buffer.searchPunches({ pin: q.pin, device: q.device, sinceUtc, untilUtc, limit: q.limit });
-    return { count: found.length, limit: q.limit, punches: found.map((p) => ({ ...p.punch, sinks: p.sinks })) };
+    // one more than the page holds: whether more punches match, without counting them all
+    const found = view.buffer.searchPunches({ pin: q.pin, device: q.device, sinceUtc, untilUtc, limit: q.limit + 1 });
+    const page = found.slice(0, q.limit);
+    return { returned: page.length, more: found.length > q.limit, limit: q.limit, punches: page.map((p) => ({ ...p.punch, sinks: p.sinks })) };
   });
 
   app.get('/api/queue', { schema: { response: responses(queueBody) } }, async () => {
@@ -60,7 +62,8 @@ export function registerBufferRoutes(app: FastifyInstance, ctx: ApiContext): voi
           oldestPendingAgeSec: s.oldestPendingAt ? Math.max(0, Math.round((now - Date.parse(s.oldestPendingAt)) / 1000)) : null,
           connected: health?.connected ?? false,
           halted: health?.halted ?? null,
-          lastError: health?.lastError ?? null,
+          lastError: health?.lastError ? `${health.lastErrorCode ?? 'GW_ERR_SINK_UNREACHABLE'}: ${health.lastError}` : null,
+          lastErrorCode: health?.lastError ? (health.lastErrorCode ?? 'GW_ERR_SINK_UNREACHABLE') : null,
           lastSuccessAt: health?.lastSuccessAt ?? null,
         };
       }),

@@ -68,7 +68,8 @@ function unknownPushTerminals(view: GatewayView) {
   return view.unknownPushTerminals().map((t) => ({
     ...blankSnapshot(`unknown:${t.serial}`, 'zk-push', false, t.serial),
     lastSeen: t.lastSeen,
-    lastError: `unknown, asking to connect (from ${t.remoteAddress}, ${t.requests} requests); add a zk-push device with serial ${t.serial} to accept it`,
+    lastErrorCode: 'GW_ERR_PUSH_UNKNOWN_DEVICE' as const,
+    lastError: `GW_ERR_PUSH_UNKNOWN_DEVICE: unknown, asking to connect (from ${t.remoteAddress}, ${t.requests} requests); add a zk-push device with serial ${t.serial} to accept it`,
     driver: 'zk-push',
     enabled: false,
     timezone: view.gateway.timezone,

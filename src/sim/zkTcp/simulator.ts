@@ -97,6 +97,11 @@ export class ZkTcpSimulator {
   private disableTimer: NodeJS.Timeout | undefined;
   private clockOffsetSec: number;
   private nextSessionId: number;
+  /**
+   * A hung terminal (frozen firmware): its connections stay open and new ones are accepted, but
+   * nothing is answered until this is false again.
+   */
+  hung = false;
 
   constructor(options: ZkSimulatorOptions = {}) {
     this.options = {
@@ -275,6 +280,7 @@ export class ZkTcpSimulator {
     const name = CMD_NAMES.get(p.command) ?? String(p.command);
     this.stats.commands[name] = (this.stats.commands[name] ?? 0) + 1;
     if (p.command === CMD.ACK_OK) return; // a client acknowledging a realtime event
+    if (this.hung) return;
     if (!s.authed && p.command !== CMD.CONNECT && p.command !== CMD.AUTH && p.command !== CMD.EXIT) {
       await this.reply(s, p, CMD.ACK_UNAUTH);
       return;

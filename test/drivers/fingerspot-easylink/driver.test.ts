@@ -141,8 +141,8 @@ describe('fingerspot-easylink driver', () => {
   it('treats HTTP 500 and Result:false as bridge failures: lastError, backoff, then recovery', async () => {
     sim = await startSim({ faults: { http500: 2, resultFalse: 1, resultFalseMessage: 'Device not connected' } });
     const r = drive();
-    await until(() => r.ctx.updates.some((u) => u.lastError?.includes('Device not connected')), 'result false seen');
-    expect(r.ctx.updates.some((u) => u.lastError?.includes('HTTP 500'))).toBe(true);
+    await until(() => r.ctx.updates.some((u) => u.lastError?.message.includes('Device not connected')), 'result false seen');
+    expect(r.ctx.updates.some((u) => u.lastError?.message.includes('HTTP 500'))).toBe(true);
     sim.addPunch({ pin: '3' });
     await until(() => r.ctx.store.size === 1 && r.ctx.snapshot.lastError === null, 'healthy again');
     expect(r.ctx.rejections).toEqual([]);
@@ -160,7 +160,7 @@ describe('fingerspot-easylink driver', () => {
   it('times out on a slow bridge and reports it', async () => {
     sim = await startSim({ faults: { slowMs: 300 } });
     const r = drive({ timeout: '50ms' });
-    await until(() => r.ctx.updates.some((u) => u.lastError?.startsWith('GW_ERR_DEVICE_TIMEOUT')), 'timeout reported');
+    await until(() => r.ctx.updates.some((u) => u.lastError?.code === 'GW_ERR_DEVICE_TIMEOUT'), 'timeout reported');
     sim.faults.slowMs = 0;
     await until(() => r.ctx.snapshot.lastError === null, 'recovers');
   });

@@ -139,7 +139,7 @@ describe('zk-tcp downloads', () => {
     await until(() => sim!.stats.connections >= 3, 'retries');
     expect(sim!.stats.commands.CLEAR_ATTLOG).toBeUndefined();
     expect(sim!.log.count).toBe(3000);
-    expect(ctx.updates.some((u) => /disk is full/.test(String(u.lastError)))).toBe(true);
+    expect(ctx.updates.some((u) => u.lastError?.code === 'GW_ERR_BUFFER_UNAVAILABLE' && /disk is full/.test(u.lastError.message))).toBe(true);
   });
 });
 

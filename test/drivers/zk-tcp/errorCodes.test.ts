@@ -43,6 +43,17 @@ describe('zk-tcp log codes', () => {
     expect(captured.withCode('GW_ERR_DEVICE_TIMEOUT')[0]).toMatchObject({ msg: 'zk session ended; reconnecting', err: expect.stringMatching(/no reply within 300 ms/) });
   });
 
+  it('a model this build has no row for: one GW_ERR_DEVICE_PROTOCOL line per device, not one per connect, naming no source file', async () => {
+    const { captured, ctx } = await run({ records: 2, platform: 'ZZZ_NOT_A_PLATFORM' }, { realtime: false });
+    await until(() => ctx.emitted.length === 2, 'the log committed');
+    await sim!.restart(); // the terminal reboots: the driver connects again
+    await until(() => captured.withCode('GW_ERR_DEVICE_UNREACHABLE').length >= 1 && ctx.snapshot.online, 'reconnected');
+    const lines = captured.withCode('GW_ERR_DEVICE_PROTOCOL');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ platform: 'ZZZ_NOT_A_PLATFORM', msg: expect.stringMatching(/unknown to this build; running with default quirks/) });
+    expect(String(lines[0]!.msg)).not.toMatch(/\.ts\b/);
+  });
+
   it('a packet failing its checksum is logged with GW_ERR_CHECKSUM and kept', async () => {
     const { captured, ctx } = await run({ records: 10, faults: { badChecksumEvery: 3 } }, { realtime: false });
     await until(() => ctx.emitted.length === 10, 'the log committed');

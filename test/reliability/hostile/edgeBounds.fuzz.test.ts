@@ -87,7 +87,7 @@ describe('edge rules on the generic path (DriverContext)', () => {
       firmware: hostileIdentity,
       platform: hostileIdentity,
       online: fc.boolean(),
-      lastError: fc.option(hostileText),
+      lastError: fc.option(hostileText.map((message) => ({ code: 'GW_ERR_DEVICE_PROTOCOL' as const, message }))),
       // keys that change from update to update, values of every kind: merged details must stay bounded too
       details: fc.dictionary(hostileText.map((k) => k.slice(0, 200)), fc.oneof(hostileText, fc.integer(), fc.dictionary(fc.string({ maxLength: 8 }), hostileText, { maxKeys: 80 })), { maxKeys: 40 }),
     },
