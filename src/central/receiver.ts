@@ -124,9 +124,9 @@ export class CentralReceiver {
     if (!route) return this.invalid(topic, 'not a topic the centre reads');
     if (route.kind === 'checkpoint') {
       if (payload.length === 0) return;
-      this.counts.checkpoints += 1;
       const note = payload.toString('utf8');
       const outcome = await this.withStore(() => this.options.checker.checkpointArrived(note, route.site, route.gateway));
+      this.counts.checkpoints += 1;
       if (outcome === 'awaiting-key') this.awaitingKey.set(route.gateway, { note, site: route.site });
       return;
     }

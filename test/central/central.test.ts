@@ -103,9 +103,13 @@ describe.for(engines)('the centre on %s', (engine) => {
       await until(() => (central.receiver?.counts.punchesStored ?? 0) + (central.receiver?.counts.punchesDuplicate ?? 0) >= 50, 20_000, 'punches stored');
       await central.checker?.sweep();
       expect(await count(store, 'SELECT count(*)::int AS n FROM punches WHERE gateway = $1', ['gw-ok'])).toBe(40);
-      await until(() => central.receiver?.counts.checkpoints === 2, 10_000, 'checkpoints');
-      await central.checker?.sweep();
-      const statuses = (await store.query<{ size: number; status: string }>("SELECT size, status FROM checkpoints WHERE gateway = 'gw-ok' ORDER BY size")).rows;
+      // (counted when it arrives, stored a moment later: wait for the rows)
+      const checkpointStatuses = async (): Promise<{ size: number; status: string }[]> => (await store.query<{ size: number; status: string }>("SELECT size, status FROM checkpoints WHERE gateway = 'gw-ok' ORDER BY size")).rows;
+      for (let i = 0; i < 200 && (await checkpointStatuses()).filter((c) => c.status === 'verified').length < 2; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        await central.checker?.sweep();
+      }
+      const statuses = await checkpointStatuses();
       expect(statuses).toEqual([{ size: 20, status: 'verified' }, { size: 40, status: 'verified' }]);
       const day = await dayReport(store, '2026-01-19');
       expect(day.devices.find((d) => d.gateway === 'gw-ok')).toMatchObject({ complete: true, punches: 40, missing: [] });
