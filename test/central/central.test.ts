@@ -170,7 +170,7 @@ describe.for(engines)('the centre on %s', (engine) => {
     // keeps its share of the group's messages queued until it comes back (README "The centre")
     const central = await startCentral('absensi', '1', `real-${engine}`);
     const dir = tempDir();
-    const gateway = await startTestGateway({ dir: dir.dir, mqttUrl: broker.url });
+    const gateway = await startTestGateway({ dir: dir.dir, mqttUrl: broker.url, checkpointInterval: '200ms' });
     try {
       await feed('dev-a').push([rawPunch(1), rawPunch(2), rawPunch(3)]);
       await feed('dev-b').push([rawPunch(4)]);
