@@ -1,8 +1,9 @@
 // One attendance sync: stream the log, emit the records after the checkpoint, optionally clear.
 // Invariants:
 // - Streaming: each chunk of the download is decoded, normalized and committed (ctx.emitMany, at
-//   most COMMIT_BATCH punches per commit) while the next chunk is on the wire (client.streamDataset).
-//   Memory is bounded by that window (two chunks, one batch of punches), never by the log's size.
+//   most COMMIT_BATCH punches per commit, COMMITS_IN_FLIGHT commits at a time) while the next chunk
+//   is on the wire (client.streamDataset). Memory is bounded by that window (two chunks,
+//   DECODE_WINDOW punches), never by the log's size.
 // - The checkpoint moves only once the whole log is downloaded: it rides in the transaction of the
 //   last batch of the last chunk. A download that fails midway leaves the punches it committed
 //   (they are real; ids make a repeat a duplicate) and the checkpoint where it was; the next
@@ -41,8 +42,12 @@ import { ATTLOG_LAYOUTS, CMD, type Layout } from './tables.js';
 export const CHECKPOINT_KEY = 'zk.attlog';
 /** seconds the terminal stays locked at most if we never re-enable it (timeout variant, §6.1) */
 export const DISABLE_TIMEOUT_SEC = 300;
-/** punches per commit, and so the most decoded punches not yet committed at any time (the window) */
+/** punches per commit */
 export const COMMIT_BATCH = 2000;
+/** commits of one download in flight at a time */
+export const COMMITS_IN_FLIGHT = 2;
+/** the most decoded punches not yet committed at any time, whatever the log's size */
+export const DECODE_WINDOW = COMMIT_BATCH * COMMITS_IN_FLIGHT;
 
 export interface AttlogCheckpoint {
   serial?: string;
@@ -189,15 +194,28 @@ async function streamLog(o: SyncOptions, plan: StreamPlan): Promise<LogRead> {
   let raws: RawPunch[] = [];
   const result: AttlogSyncResult = { records: 0, recordSize: 0, ...emptySyncResult(), cleared: false, unheld: 0 };
 
+  // Commits in flight, oldest first: at most COMMITS_IN_FLIGHT, so the next batch is decoded and
+  // normalized while the buffer commits the last one. The batch carrying the checkpoint waits for
+  // every earlier one: a checkpoint never commits past a batch that failed.
+  const inFlight: Promise<void>[] = [];
+  const settle = async (keep: number): Promise<void> => {
+    while (inFlight.length > keep) await inFlight.shift();
+  };
   const commit = async (through: number, lastKey: string | undefined): Promise<void> => {
     const batch = raws;
     raws = [];
     const cp: AttlogCheckpoint | undefined = lastKey === undefined || !daemon || !shape
       ? undefined
       : { serial: o.serial, count: through, recordSize: shape.recordSize, lastKey, lastTime, unheld: result.unheld };
-    const committed = await o.ctx.emitMany(batch, cp ? { [CHECKPOINT_KEY]: cp } : undefined);
-    countCommitted(result, batch.length, committed);
-    if (shape) o.onEmit?.(through - start, shape.count - start);
+    await settle(cp ? 0 : COMMITS_IN_FLIGHT - 1);
+    const total = shape?.count ?? 0;
+    const done = o.ctx.emitMany(batch, cp ? { [CHECKPOINT_KEY]: cp } : undefined).then((committed) => {
+      countCommitted(result, batch.length, committed);
+      o.onEmit?.(through - start, total - start);
+    });
+    done.catch(() => undefined); // awaited by settle(); a failure must not go unhandled meanwhile
+    inFlight.push(done);
+    if (cp) await settle(0);
   };
 
   const open = (bytes: Buffer, totalBytes: number): LogShape => {
@@ -266,7 +284,12 @@ async function streamLog(o: SyncOptions, plan: StreamPlan): Promise<LogRead> {
   };
 
   try {
-    await o.client.streamDataset(CMD.ATTLOG_RRQ, 0, sink, o.onDownload);
+    try {
+      await o.client.streamDataset(CMD.ATTLOG_RRQ, 0, sink, o.onDownload);
+      await settle(0);
+    } finally {
+      await Promise.allSettled(inFlight); // a failed read returns only once its commits have settled
+    }
     if (!shape) throw new DecodeError('zk-dataset-short', 'dataset needs a 4-byte size, got 0', 0);
   } catch (error) {
     if (!(error instanceof DecodeError)) throw error;

@@ -28,16 +28,27 @@ const BIG = Number(process.env.STREAM_BIG ?? 0);
 const GAP_MS = Number(process.env.STREAM_GAP_MS ?? 2);
 const RUNS = Number(process.env.STREAM_RUNS ?? 1);
 
-async function pacedSimulator(records: number): Promise<{ sim: ZkTcpSimulator; port: number; connectedAt: () => number | undefined }> {
+interface PacedSimulator {
+  sim: ZkTcpSimulator;
+  port: number;
+  connectedAt: () => number | undefined;
+  /** when the terminal was asked for its last chunk */
+  lastChunkAt: () => number | undefined;
+}
+
+async function pacedSimulator(records: number): Promise<PacedSimulator> {
   const sim = new ZkTcpSimulator({ host: '127.0.0.1', port: 0, records, pacing: 'terminal', packetGapMs: GAP_MS, udp: false, users: 200 });
   const { port } = await sim.start();
   sim.log.attendanceDataset(); // encoded before any clock starts: the terminal already holds its log
+  const chunks = Math.ceil((4 + records * 40) / CHUNK_BYTES_TCP);
   let at: number | undefined;
+  let lastAt: number | undefined;
   const watch = setInterval(() => {
     if (at === undefined && sim.stats.connections > 0) at = performance.now();
+    if (lastAt === undefined && sim.stats.chunks >= chunks) lastAt = performance.now();
   }, 1);
   watch.unref();
-  return { sim, port, connectedAt: () => at };
+  return { sim, port, connectedAt: () => at, lastChunkAt: () => lastAt };
 }
 
 /** The floor: CONNECT, DATA_WRRQ, DATA_RDY per chunk, reassembled; no decode, no checks. */
@@ -90,16 +101,18 @@ async function floor(records: number): Promise<number> {
   }
 }
 
-async function gateway(records: number, broker: TestBroker, dir: string): Promise<{ ms: number; peakRssMb: number }> {
-  const { sim, port, connectedAt } = await pacedSimulator(records);
+async function gateway(records: number, broker: TestBroker, dir: string): Promise<{ ms: number; peakRssMb: number; lastChunkMs: number; deliveredAtLastChunk: number }> {
+  const { sim, port, connectedAt, lastChunkAt } = await pacedSimulator(records);
   const site = `STREAM${records}x${Date.now() % 100_000}`;
   const sub = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clean: true });
   let got = 0;
   let lastAt = 0;
   let done: () => void = () => undefined;
   const all = new Promise<void>((resolve) => (done = resolve));
+  let deliveredAtLastChunk = -1;
   sub.on('message', (topic) => {
     if (!topic.endsWith('/punch')) return;
+    if (deliveredAtLastChunk < 0 && lastChunkAt() !== undefined) deliveredAtLastChunk = got;
     lastAt = performance.now();
     if (++got >= records) done();
   });
@@ -126,7 +139,8 @@ async function gateway(records: number, broker: TestBroker, dir: string): Promis
   try {
     await Promise.race([all, new Promise((_, reject) => child.once('exit', (c) => reject(new Error(`gateway exited ${c}`))))]);
     peak = Math.max(peak, rssMb(child.pid!).hwm);
-    return { ms: lastAt - (connectedAt() ?? 0), peakRssMb: Math.round(peak) };
+    const t0 = connectedAt() ?? 0;
+    return { ms: lastAt - t0, peakRssMb: Math.round(peak), lastChunkMs: (lastChunkAt() ?? 0) - t0, deliveredAtLastChunk };
   } finally {
     clearInterval(sampler);
     child.kill('SIGTERM');
@@ -146,7 +160,8 @@ async function main(): Promise<void> {
         const bare = await floor(records);
         const gw = await gateway(records, broker, tmp.dir);
         process.stdout.write(
-          `${records} records: bare download ${(bare / 1000).toFixed(2)} s, gateway to MQTT subscriber ${(gw.ms / 1000).toFixed(2)} s, ratio ${(gw.ms / bare).toFixed(2)}, gateway peak RSS ${gw.peakRssMb} MB\n`,
+          `${records} records: bare download ${(bare / 1000).toFixed(2)} s, gateway to MQTT subscriber ${(gw.ms / 1000).toFixed(2)} s, ratio ${(gw.ms / bare).toFixed(2)}, gateway peak RSS ${gw.peakRssMb} MB` +
+            ` (last chunk asked for at ${(gw.lastChunkMs / 1000).toFixed(2)} s, ${gw.deliveredAtLastChunk} punches delivered by then)\n`,
         );
       }
     }
