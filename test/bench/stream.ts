@@ -8,7 +8,9 @@
 //   zk-tcp device and the MQTT sink, from the terminal accepting its connection to the last punch
 //   on a subscriber of this bench. Its peak RSS is the child's VmHWM (/proc).
 // STREAM_RECORDS (default 100000) sets the log; STREAM_BIG=1000000 adds a run of that size,
-// reported with peak RSS. The broker is Aedes in this process (STREAM_MOSQUITTO=1: Mosquitto at
+// reported with peak RSS. Records are 20 s apart, so a million stay in the past (a punch stamped
+// in the future is quarantined, and the subscriber would wait for it forever).
+// The broker is Aedes in this process (STREAM_MOSQUITTO=1: Mosquitto at
 // 127.0.0.1:1883, whose default queue limit drops QoS 1 messages to a subscriber that falls behind).
 import { writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
@@ -37,7 +39,7 @@ interface PacedSimulator {
 }
 
 async function pacedSimulator(records: number): Promise<PacedSimulator> {
-  const sim = new ZkTcpSimulator({ host: '127.0.0.1', port: 0, records, pacing: 'terminal', packetGapMs: GAP_MS, udp: false, users: 200 });
+  const sim = new ZkTcpSimulator({ host: '127.0.0.1', port: 0, records, pacing: 'terminal', packetGapMs: GAP_MS, udp: false, users: 200, recordStepSec: 20 });
   const { port } = await sim.start();
   sim.log.attendanceDataset(); // encoded before any clock starts: the terminal already holds its log
   const chunks = Math.ceil((4 + records * 40) / CHUNK_BYTES_TCP);
