@@ -10,6 +10,9 @@
 // - A paging read is complete (the bridge said IsSession false or sent no rows) before the marker
 //   is cleared. If it saw fewer rows than /dev/info counts, the bridge's paging session was already
 //   under way (another client, or our own interrupted read): it reads once more from the start.
+// - Paging overlaps: page k is committed while page k+1 is asked for (one commit in flight). A
+//   read returns, or throws, only once every commit it started has settled; the marker is still
+//   cleared only after the whole read committed.
 // - Rows before `since` are skipped (importSince, for every read; the recovery window), never rejected.
 // - Bad rows are counted rejections; good rows of the same reply are still committed.
 import type { DriverContext } from '../../src/devices/driver.js';
@@ -200,20 +203,32 @@ export interface PassResult extends ReadResult {
 
 async function pagingPass(r: ReadContext, plan: PagingPlan): Promise<PassResult> {
   const result: PassResult = emptyResult();
-  for (let page = 1; page <= r.maxPages; page++) {
-    r.signal.throwIfAborted();
-    const reply = await r.client.scanlogPage(r.pageSize, r.signal);
-    if (reply.kind === 'failed') throw bridgeFailure('/scanlog/all/paging', reply.message);
-    if (reply.kind === 'no-data') break;
-    if (page === 1 && reply.rows[0]) result.first = JSON.stringify(reply.rows[0].fields);
-    const raws = punchesOf(r, reply, 'paging', plan.since, result);
-    if (raws.length > 0) {
-      countCommitted(result, raws.length, await r.ctx.emitMany(raws));
-      result.newest = raws.reduce<string | undefined>((max, p) => latest(max, p.localTime), result.newest);
+  // page k commits while page k+1 is asked for; one commit in flight, awaited before the next starts
+  let committing: Promise<void> | undefined;
+  try {
+    for (let page = 1; page <= r.maxPages; page++) {
+      r.signal.throwIfAborted();
+      const reply = await r.client.scanlogPage(r.pageSize, r.signal);
+      await committing;
+      committing = undefined;
+      if (reply.kind === 'failed') throw bridgeFailure('/scanlog/all/paging', reply.message);
+      if (reply.kind === 'no-data') break;
+      if (page === 1 && reply.rows[0]) result.first = JSON.stringify(reply.rows[0].fields);
+      const raws = punchesOf(r, reply, 'paging', plan.since, result);
+      if (raws.length > 0) {
+        committing = r.ctx.emitMany(raws).then((committed) => {
+          countCommitted(result, raws.length, committed);
+          result.newest = raws.reduce<string | undefined>((max, p) => latest(max, p.localTime), result.newest);
+        });
+        committing.catch(() => undefined); // awaited after the next page, or below
+      }
+      plan.onPage?.(result.rows);
+      if (reply.isSession !== true || reply.rows.length + reply.errors.length === 0) break;
+      if (page === r.maxPages) r.ctx.log.warn({ code: 'GW_ERR_DOWNLOAD_INCOMPLETE', maxPages: r.maxPages }, 'paging read stopped at maxPages; raise maxPages for a log this big');
     }
-    plan.onPage?.(result.rows);
-    if (reply.isSession !== true || reply.rows.length + reply.errors.length === 0) return result;
-    if (page === r.maxPages) r.ctx.log.warn({ code: 'GW_ERR_DOWNLOAD_INCOMPLETE', maxPages: r.maxPages }, 'paging read stopped at maxPages; raise maxPages for a log this big');
+    await committing;
+  } finally {
+    await committing?.catch(() => undefined); // a failed page returns only once the commit before it settled
   }
   return result;
 }

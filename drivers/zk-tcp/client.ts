@@ -8,6 +8,11 @@
 // - Checksum mismatches are logged (GW_ERR_CHECKSUM) and counted, never dropped (§2). Session ids
 //   are not validated on replies: chunk bursts carry a fragment counter there (§3.3).
 // - `readDataset` returns the whole dataset or throws; it never returns a partial one (§6).
+// - `streamDataset` hands the chunks to its sink in dataset order, each once, and reads chunk k+1
+//   while the sink works on chunk k: at most two chunks are held (one on the wire, one sinking).
+//   A chunk goes to the sink only once the previous sink call resolved. It resolves once every
+//   chunk has been received and sunk; when it throws, the chunks already sunk stay sunk (the
+//   caller decides what they mean) and no sink call is still running.
 // - Sizes the terminal announces are checked before memory is reserved (limits.ts): a data-stat
 //   over the read's ceiling, or a chunk burst carrying more bytes than were asked for, is refused
 //   with a ZkRefusal (GW_ERR_DEVICE_PROTOCOL) at once, not retried; a dataset grows as chunks arrive.
@@ -67,6 +72,9 @@ export class ZkRefusal extends GatewayError {
 }
 
 export type ProgressFn = (receivedBytes: number, totalBytes: number) => void;
+
+/** Takes one piece of a dataset: `bytes` starts at `offset` of a dataset of `totalBytes`. */
+export type ChunkSink = (bytes: Buffer, offset: number, totalBytes: number) => Promise<void>;
 
 const NUL = Buffer.from([0]);
 
@@ -162,12 +170,29 @@ export class ZkClient {
    * followed by one CMD_DATA_RDY chunk at a time with retries. Frees the device buffer afterwards.
    */
   async readDataset(readCommand: number, fct = 0, onProgress?: ProgressFn): Promise<Buffer> {
+    let dataset: DatasetBytes | undefined;
+    await this.streamDataset(readCommand, fct, (bytes, _offset, total) => {
+      dataset ??= new DatasetBytes(total);
+      dataset.append(bytes);
+      return Promise.resolve();
+    }, onProgress);
+    return dataset?.take() ?? Buffer.alloc(0);
+  }
+
+  /**
+   * Reads a dataset like `readDataset` but hands it to `sink` chunk by chunk as it arrives, the next
+   * chunk on the wire while the sink works on the last one (see the invariants). A dataset answered
+   * with one CMD_DATA is one sink call.
+   */
+  async streamDataset(readCommand: number, fct: number, sink: ChunkSink, onProgress?: ProgressFn): Promise<number> {
     await this.request(CMD.FREE_DATA);
     try {
       const first = await this.request(CMD.DATA_WRRQ, encodeReadRequest(readCommand, fct, 0));
       if (first.command === CMD.DATA) {
-        onProgress?.(first.data.length, first.data.length);
-        return Buffer.from(first.data);
+        const bytes = Buffer.from(first.data);
+        onProgress?.(bytes.length, bytes.length);
+        await sink(bytes, 0, bytes.length);
+        return bytes.length;
       }
       this.expect(first, 'CMD_DATA_WRRQ');
       const size = decodeDataStat(first.data);
@@ -176,22 +201,30 @@ export class ZkClient {
         const name = CMD_NAMES.get(readCommand) ?? String(readCommand);
         throw new ZkRefusal('zk-dataset-too-large', `${name}: the terminal announces a ${size}-byte dataset, more than any terminal holds (${ceiling} bytes); nothing read`);
       }
-      return await this.readChunks(size, onProgress);
+      await this.streamChunks(size, sink, onProgress);
+      return size;
     } finally {
       if (this.connected) await this.request(CMD.FREE_DATA).catch(() => undefined);
     }
   }
 
-  private async readChunks(size: number, onProgress?: ProgressFn): Promise<Buffer> {
-    const dataset = new DatasetBytes(size);
+  private async streamChunks(size: number, sink: ChunkSink, onProgress?: ProgressFn): Promise<void> {
     const chunkBytes = this.options.chunkBytes ?? (this.kind === 'tcp' ? CHUNK_BYTES_TCP : CHUNK_BYTES_UDP);
     onProgress?.(0, size);
-    for (let offset = 0; offset < size; offset += chunkBytes) {
-      const length = Math.min(chunkBytes, size - offset);
-      dataset.append(await this.readChunkWithRetries(offset, length));
-      onProgress?.(offset + length, size);
+    let sinking: Promise<void> | undefined;
+    try {
+      for (let offset = 0; offset < size; offset += chunkBytes) {
+        const length = Math.min(chunkBytes, size - offset);
+        const chunk = await this.readChunkWithRetries(offset, length);
+        if (sinking) await sinking;
+        onProgress?.(offset + length, size);
+        sinking = sink(chunk, offset, size);
+        sinking.catch(() => undefined); // awaited below or before the next chunk; a read failure must not leave it unhandled
+      }
+      await sinking;
+    } finally {
+      await sinking?.catch(() => undefined); // never return while the sink still works
     }
-    return dataset.take();
   }
 
   private async readChunkWithRetries(offset: number, length: number): Promise<Buffer> {

@@ -142,6 +142,8 @@ export class ZkTcpDriver implements Driver {
   private async idle(client: ZkClient): Promise<void> {
     let nextPoll = Date.now() + this.cfg.pollInterval;
     while (!this.stopped) {
+      // the link may have dropped while a sync finished (its last requests fail quietly): no wake would come
+      if (!client.connected) throw new Error('the terminal closed the connection');
       const now = Date.now();
       const why = await this.sleep(Math.max(0, Math.min(nextPoll - now, this.cfg.heartbeatInterval)));
       if (why === 'stop' || this.stopped) return;

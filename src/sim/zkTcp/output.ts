@@ -5,6 +5,8 @@
 //   fault mode still carries the same data.
 // - `paced` (and `split`) yield to the event loop twice between writes, so a client in the same
 //   process reads each write separately (one libuv poll phase in between).
+// - `terminal` mimics a real terminal's sender: packet k of a reply group leaves `packetGapMs`
+//   × k after the group's first, on a deadline (a late timer does not push later packets back).
 import type { Socket as UdpSocket } from 'node:dgram';
 import type { Socket } from 'node:net';
 import { encodeTcpFrame } from '../../../drivers/zk-tcp/codec.js';
@@ -16,13 +18,19 @@ export interface ZkSimFaults {
   mergePackets?: boolean;
   /** close the TCP connection (UDP: lose the rest of the burst) half way through this many chunk bursts */
   dropMidChunk?: number;
+  /** chunk bursts answered whole before `dropMidChunk` applies (a download that fails midway) */
+  dropAfterChunks?: number;
   /** wait this long before each reply */
   slowReplyMs?: number;
   /** corrupt the checksum field of every n-th packet sent */
   badChecksumEvery?: number;
 }
 
-export type Pacing = 'burst' | 'paced';
+/** `burst`: as fast as the socket takes them; `paced`: one event-loop turn apart; `terminal`: a fixed gap per packet */
+export type Pacing = 'burst' | 'paced' | 'terminal';
+
+/** the gap between two packets of `terminal` pacing unless told: what a real terminal's LAN stack shows */
+export const TERMINAL_PACKET_GAP_MS = 2;
 
 export interface Sink {
   write(packet: Buffer): void;
@@ -65,7 +73,7 @@ export function udpSink(socket: UdpSocket, port: number, address: string, isOpen
 }
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /** A tiny seeded PRNG (mulberry32) so fault runs are reproducible. */
 export function seededRandom(seed: number): () => number {
@@ -90,7 +98,7 @@ export class PacketOutput {
 
   constructor(
     private readonly sink: Sink,
-    private readonly options: { faults: ZkSimFaults; pacing: Pacing; kind: 'tcp' | 'udp'; random: () => number; stats: OutputStats },
+    private readonly options: { faults: ZkSimFaults; pacing: Pacing; packetGapMs?: number; kind: 'tcp' | 'udp'; random: () => number; stats: OutputStats },
   ) {}
 
   /** Sends one reply group (a single reply, or a whole chunk burst). */
@@ -103,7 +111,10 @@ export class PacketOutput {
       this.sink.writeMany(out);
       return;
     }
-    for (const packet of out) {
+    const gapMs = pacing === 'terminal' ? (this.options.packetGapMs ?? TERMINAL_PACKET_GAP_MS) : 0;
+    const startedMs = performance.now();
+    for (const [k, packet] of out.entries()) {
+      if (gapMs > 0 && k > 0) await sleep(startedMs + k * gapMs - performance.now());
       if (this.sink.destroyed) return;
       if (faults.splitReplies && kind === 'tcp') await this.writeSplit(packet);
       else this.sink.write(packet);

@@ -51,6 +51,8 @@ export interface ZkSimulatorOptions {
   faults?: ZkSimFaults;
   lies?: ZkSimLies;
   pacing?: Pacing;
+  /** with `pacing: 'terminal'`, ms between two packets of a reply (default 2) */
+  packetGapMs?: number;
   seed?: number;
 }
 
@@ -66,6 +68,8 @@ export interface SimStats extends OutputStats {
   connections: number;
   refusedConnections: number;
   drops: number;
+  /** chunk bursts answered (CMD_DATA_RDY), whole or dropped */
+  chunks: number;
   commands: Record<string, number>;
 }
 
@@ -84,8 +88,8 @@ const MAX_RECORDS = 1_000_000;
 
 export class ZkTcpSimulator {
   readonly log: SimLog;
-  readonly stats: SimStats = { connections: 0, refusedConnections: 0, drops: 0, commands: {}, packetsSent: 0, badChecksums: 0 };
-  readonly options: Required<Omit<ZkSimulatorOptions, 'users' | 'faults' | 'lies'>> & { faults: ZkSimFaults; lies: ZkSimLies };
+  readonly stats: SimStats = { connections: 0, refusedConnections: 0, drops: 0, chunks: 0, commands: {}, packetsSent: 0, badChecksums: 0 };
+  readonly options: Required<Omit<ZkSimulatorOptions, 'users' | 'faults' | 'lies' | 'packetGapMs'>> & { packetGapMs?: number } & { faults: ZkSimFaults; lies: ZkSimLies };
   disabled = false;
   private tcpServer: Server | undefined;
   private udpSocket: UdpSocket | undefined;
@@ -251,7 +255,7 @@ export class ZkTcpSimulator {
   }
 
   private outputOptions(kind: 'tcp' | 'udp') {
-    return { faults: this.options.faults, pacing: this.options.pacing, kind, random: this.random, stats: this.stats };
+    return { faults: this.options.faults, pacing: this.options.pacing, packetGapMs: this.options.packetGapMs, kind, random: this.random, stats: this.stats };
   }
 
   private newSession(kind: 'tcp' | 'udp', output: PacketOutput, close: () => void): Session {
@@ -350,7 +354,8 @@ export class ZkTcpSimulator {
     }
     burst.push(encodePacket({ command: CMD.ACK_OK, sessionId: Math.max(0, fragment - 1), replyId: p.replyId, data: Buffer.alloc(0) }));
     const drops = this.options.faults.dropMidChunk ?? 0;
-    if (this.stats.drops < drops && fragment >= 2) {
+    const served = this.stats.chunks++;
+    if (this.stats.drops < drops && fragment >= 2 && served >= (this.options.faults.dropAfterChunks ?? 0)) {
       this.stats.drops++;
       await s.output.send(burst.slice(0, 1 + Math.ceil(fragment / 2)));
       if (s.kind === 'tcp') s.close(); // the connection drops mid-chunk

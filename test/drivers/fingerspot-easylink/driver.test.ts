@@ -40,6 +40,26 @@ describe('fingerspot-easylink driver', () => {
     expect(typeof r.ctx.snapshot.clockSkewSec).toBe('number');
   });
 
+  it('asks for the next page while the last one commits (paging overlaps the commit)', async () => {
+    sim = await startSim();
+    sim.fill(250);
+    const store = new MemoryStore();
+    const r = startDriver(sim, { pageSize: 100 }, store);
+    running.push(r);
+    // the first page's commit is held until the bridge has been asked for the second page: a read
+    // that waited for the commit before asking would never finish
+    const paging = (): number => sim!.stats.requests['/scanlog/all/paging'] ?? 0;
+    const emitMany = r.ctx.emitMany.bind(r.ctx);
+    let held = 0;
+    r.ctx.emitMany = async (raws, checkpoint) => {
+      if (held++ === 0) await until(() => paging() >= 2, 'the second page asked for while the first commits');
+      return emitMany(raws, checkpoint);
+    };
+    await until(() => checkpointOf(r.ctx)?.backfilled === true, 'backfill');
+    expect(committedPins(r.ctx)).toEqual(loggedPins(sim));
+    expect(paging()).toBe(3);
+  });
+
   it('skips scans before importSince in the backfill', async () => {
     sim = await startSim();
     sim.fill(120, '2026-03-01 23:00:00');

@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ZkTcpSimulator, ZkSimulatorOptions } from '../../../src/sim/zkTcp/index.js';
 import { committedKeys } from '../../helpers/memoryContext.js';
+import { until } from '../../helpers/until.js';
 import { checkpointOf, startDriver, startSim, synced, type Running } from './harness.js';
 import { expectedKeys } from './keys.js';
 
@@ -98,7 +99,8 @@ describe.each(FAULTS)('fault: %s (%s)', (_name, faults, transport) => {
     }
     if (faults?.dropMidChunk) {
       expect(sim!.stats.drops).toBe(2);
-      if (transport === 'udp') expect(r.ctx.snapshot.details?.chunkRetries).toBeGreaterThan(0);
+      // chunk retries are reported with the sync's result, once its last request (FREE_DATA) is answered
+      if (transport === 'udp') await until(() => Number(r.ctx.snapshot.details?.chunkRetries) > 0, 'chunk retries reported');
       else expect(sim!.stats.connections).toBeGreaterThan(1);
     }
   });

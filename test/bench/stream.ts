@@ -1,0 +1,176 @@
+// `npm run bench:stream`: a terminal's log to the centre at the speed of the terminal (issue 17).
+// Not a test: it prints wall times and ratios. The terminal is the zk-tcp simulator on `terminal`
+// pacing (a fixed gap per packet, STREAM_GAP_MS, default 2 ms) so the wire, not the CPU, sets
+// the floor; the same simulator settings serve both runs.
+// - floor: a bare download client (frame, request, reassemble; nothing else), from its TCP
+//   connection to the last chunk's last byte.
+// - gateway: the real daemon as a child process (tsx, or the build when dist/ exists) with one
+//   zk-tcp device and the MQTT sink, from the terminal accepting its connection to the last punch
+//   on a subscriber of this bench. Its peak RSS is the child's VmHWM (/proc).
+// STREAM_RECORDS (default 100000) sets the log; STREAM_BIG=1000000 adds a run of that size,
+// reported with peak RSS. Records are 20 s apart, so a million stay in the past (a punch stamped
+// in the future is quarantined, and the subscriber would wait for it forever).
+// The broker is Aedes in this process (STREAM_MOSQUITTO=1: Mosquitto at
+// 127.0.0.1:1883, whose default queue limit drops QoS 1 messages to a subscriber that falls behind).
+import { writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { decodeDataStat, decodePacket, encodePacket, encodeReadRequest, encodeTcpFrame, encodeTwoU32 } from '../../drivers/zk-tcp/codec.js';
+import { TcpDeframer } from '../../drivers/zk-tcp/streamReader.js';
+import { CHUNK_BYTES_TCP, CMD } from '../../drivers/zk-tcp/tables.js';
+import { ZkTcpSimulator } from '../../src/sim/zkTcp/index.js';
+
+import { startAedes, systemMosquitto, type TestBroker } from '../helpers/broker.js';
+import { tempDir } from '../helpers/tmp.js';
+import { rssMb, spawnGateway } from './scaleProcess.js';
+
+const RECORDS = Number(process.env.STREAM_RECORDS ?? 100_000);
+const BIG = Number(process.env.STREAM_BIG ?? 0);
+const GAP_MS = Number(process.env.STREAM_GAP_MS ?? 2);
+const RUNS = Number(process.env.STREAM_RUNS ?? 1);
+
+interface PacedSimulator {
+  sim: ZkTcpSimulator;
+  port: number;
+  connectedAt: () => number | undefined;
+  /** when the terminal was asked for its last chunk */
+  lastChunkAt: () => number | undefined;
+}
+
+async function pacedSimulator(records: number): Promise<PacedSimulator> {
+  const sim = new ZkTcpSimulator({ host: '127.0.0.1', port: 0, records, pacing: 'terminal', packetGapMs: GAP_MS, udp: false, users: 200, recordStepSec: 20 });
+  const { port } = await sim.start();
+  sim.log.attendanceDataset(); // encoded before any clock starts: the terminal already holds its log
+  const chunks = Math.ceil((4 + records * 40) / CHUNK_BYTES_TCP);
+  let at: number | undefined;
+  let lastAt: number | undefined;
+  const watch = setInterval(() => {
+    if (at === undefined && sim.stats.connections > 0) at = performance.now();
+    if (lastAt === undefined && sim.stats.chunks >= chunks) lastAt = performance.now();
+  }, 1);
+  watch.unref();
+  return { sim, port, connectedAt: () => at, lastChunkAt: () => lastAt };
+}
+
+/** The floor: CONNECT, DATA_WRRQ, DATA_RDY per chunk, reassembled; no decode, no checks. */
+async function bareDownload(port: number): Promise<{ bytes: number; ms: number }> {
+  const socket: Socket = await new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port }, () => resolve(s));
+    s.once('error', reject);
+  });
+  socket.setNoDelay(true);
+  const started = performance.now();
+  const deframer = new TcpDeframer();
+  let waiting: ((p: ReturnType<typeof decodePacket>) => void) | undefined;
+  socket.on('data', (chunk) => {
+    for (const frame of deframer.push(chunk)) waiting?.(decodePacket(frame));
+  });
+  let replyId = 0;
+  let sessionId = 0;
+  const ask = (command: number, data: Buffer, until: (p: ReturnType<typeof decodePacket>) => boolean): Promise<void> =>
+    new Promise((resolve) => {
+      replyId++;
+      waiting = (p) => {
+        if (until(p)) resolve();
+      };
+      socket.write(encodeTcpFrame(encodePacket({ command, sessionId, replyId, data })));
+    });
+  await ask(CMD.CONNECT, Buffer.alloc(0), (p) => ((sessionId = p.sessionId), true));
+  let size = 0;
+  await ask(CMD.DATA_WRRQ, encodeReadRequest(CMD.ATTLOG_RRQ, 0, 0), (p) => ((size = decodeDataStat(p.data)), true));
+  const parts: Buffer[] = [];
+  for (let offset = 0; offset < size; offset += CHUNK_BYTES_TCP) {
+    await ask(CMD.DATA_RDY, encodeTwoU32(offset, Math.min(CHUNK_BYTES_TCP, size - offset)), (p) => {
+      if (p.command === CMD.DATA) parts.push(Buffer.from(p.data));
+      return p.command === CMD.ACK_OK;
+    });
+  }
+  const bytes = Buffer.concat(parts).length;
+  const ms = performance.now() - started;
+  socket.destroy();
+  return { bytes, ms };
+}
+
+async function floor(records: number): Promise<number> {
+  const { sim, port } = await pacedSimulator(records);
+  try {
+    const { bytes, ms } = await bareDownload(port);
+    if (bytes !== 4 + records * 40) throw new Error(`bare download got ${bytes} bytes`);
+    return ms;
+  } finally {
+    await sim.stop();
+  }
+}
+
+async function gateway(records: number, broker: TestBroker, dir: string): Promise<{ ms: number; peakRssMb: number; lastChunkMs: number; deliveredAtLastChunk: number }> {
+  const { sim, port, connectedAt, lastChunkAt } = await pacedSimulator(records);
+  const site = `STREAM${records}x${Date.now() % 100_000}`;
+  const sub = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clean: true });
+  let got = 0;
+  let lastAt = 0;
+  let done: () => void = () => undefined;
+  const all = new Promise<void>((resolve) => (done = resolve));
+  let deliveredAtLastChunk = -1;
+  sub.on('message', (topic) => {
+    if (!topic.endsWith('/punch')) return;
+    if (deliveredAtLastChunk < 0 && lastChunkAt() !== undefined) deliveredAtLastChunk = got;
+    lastAt = performance.now();
+    if (++got >= records) done();
+  });
+  await sub.subscribeAsync(`absensi/${site}/+/punch`, { qos: 1 });
+  const dataDir = join(dir, site);
+  const config = join(dir, `${site}.yaml`);
+  writeFileSync(config, [
+    `gateway: {id: gw-stream, site: ${site}, dataDir: ${dataDir}, logLevel: warn}`,
+    'api: {listen: "127.0.0.1:0"}',
+    `publish: {mqtt: {url: "${broker.url}", clientId: gw-${site}}}`,
+    'devices:',
+    `  - {id: zk1, driver: zk-tcp, host: 127.0.0.1, port: ${port}, transport: tcp, realtime: false, pollInterval: 1h, timeout: 30s}`,
+    '',
+  ].join('\n'));
+  const child = spawnGateway(config);
+  let peak = 0;
+  const sampler = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssMb(child.pid!).hwm);
+    } catch {
+      // not yet, or gone
+    }
+  }, 200);
+  try {
+    await Promise.race([all, new Promise((_, reject) => child.once('exit', (c) => reject(new Error(`gateway exited ${c}`))))]);
+    peak = Math.max(peak, rssMb(child.pid!).hwm);
+    const t0 = connectedAt() ?? 0;
+    return { ms: lastAt - t0, peakRssMb: Math.round(peak), lastChunkMs: (lastChunkAt() ?? 0) - t0, deliveredAtLastChunk };
+  } finally {
+    clearInterval(sampler);
+    child.kill('SIGTERM');
+    await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+    await sub.endAsync();
+    await sim.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const tmp = tempDir('absensi-stream-');
+  const broker = (process.env.STREAM_MOSQUITTO === '1' ? await systemMosquitto() : undefined) ?? (await startAedes());
+  try {
+    process.stdout.write(`absensi-gateway bench:stream: zk-tcp, terminal pacing ${GAP_MS} ms/packet, broker ${broker.name}, node ${process.version}\n`);
+    for (const records of [RECORDS, ...(BIG > 0 ? [BIG] : [])]) {
+      for (let run = 1; run <= RUNS; run++) {
+        const bare = await floor(records);
+        const gw = await gateway(records, broker, tmp.dir);
+        process.stdout.write(
+          `${records} records: bare download ${(bare / 1000).toFixed(2)} s, gateway to MQTT subscriber ${(gw.ms / 1000).toFixed(2)} s, ratio ${(gw.ms / bare).toFixed(2)}, gateway peak RSS ${gw.peakRssMb} MB` +
+            ` (last chunk asked for at ${(gw.lastChunkMs / 1000).toFixed(2)} s, ${gw.deliveredAtLastChunk} punches delivered by then)\n`,
+        );
+      }
+    }
+  } finally {
+    await broker.close();
+    tmp.cleanup();
+  }
+}
+
+await main();
