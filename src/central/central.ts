@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { CentralConfig } from './config.js';
 import { LogChecker } from './logCheck.js';
 import { migrateCentral } from './migrations.js';
+import { CentralHttpsReceiver } from './httpsReceiver.js';
 import { CentralReceiver } from './receiver.js';
 import { openEmbedded, openPostgres, type CentralStore } from './store.js';
 
@@ -31,6 +32,9 @@ export class Central {
   readonly config: CentralConfig;
   store: CentralStore | undefined;
   receiver: CentralReceiver | undefined;
+  https: CentralHttpsReceiver | undefined;
+  /** where the HTTPS endpoint listens, once started */
+  httpsUrl: string | undefined;
   checker: LogChecker | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private ownsStore = false;
@@ -45,18 +49,25 @@ export class Central {
     this.ownsStore = !this.options.store;
     this.checker = new LogChecker({ store: this.store, trustedKeys: Object.fromEntries(Object.entries(config.gateways).map(([id, g]) => [id, g.logKey])), missingAfterMs: config.verify.missingAfter, log });
     await this.checker.sweep();
-    this.receiver = new CentralReceiver({ config, store: this.store, checker: this.checker, log, instance: this.options.instance ?? '1' });
-    await this.receiver.start();
+    if (config.mqtt) {
+      this.receiver = new CentralReceiver({ config: { ...config, mqtt: config.mqtt }, store: this.store, checker: this.checker, log, instance: this.options.instance ?? '1' });
+      await this.receiver.start();
+    }
+    if (config.https) {
+      this.https = new CentralHttpsReceiver({ config: config.https, store: this.store, checker: this.checker, log });
+      this.httpsUrl = (await this.https.start()).url;
+    }
     this.sweepTimer = setInterval(() => {
       this.checker?.sweep().catch((error: unknown) => log.warn({ code: 'GW_ERR_CENTRAL_STORE_UNAVAILABLE', err: error }, 'central: log sweep failed; next one retries'));
     }, config.verify.sweepInterval);
     this.sweepTimer.unref();
-    log.info({ engine: this.store.engine, group: config.mqtt.group, instance: this.options.instance ?? '1' }, 'central started');
+    log.info({ engine: this.store.engine, mqtt: config.mqtt?.url, group: config.mqtt?.group, https: this.httpsUrl, instance: this.options.instance ?? '1' }, 'central started');
   }
 
   async stop(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     await this.receiver?.stop();
+    await this.https?.stop();
     if (this.ownsStore) await this.store?.close();
   }
 }

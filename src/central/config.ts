@@ -28,7 +28,18 @@ export const centralConfigSchema = z
         passwordFile: z.string().optional(),
         caFile: z.string().optional(),
       })
-      .strict(),
+      .strict()
+      .optional(),
+    https: z
+      .object({
+        listen: z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'expected host:port').describe('where gateways POST punch-batch/v1 (path /api/punches)'),
+        certFile: z.string().optional().describe('TLS certificate (PEM); without certFile and keyFile the endpoint is plain HTTP, for a TLS proxy in front'),
+        keyFile: z.string().optional(),
+        maxBodyBytes: z.number().int().positive().default(16 * 1024 * 1024),
+        tokens: z.record(z.string(), z.object({ token: z.string().min(16).optional(), tokenFile: z.string().optional() }).strict()).describe('one bearer token per gateway id'),
+      })
+      .strict()
+      .optional(),
     postgres: z.object({ url: z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://…') }).strict().optional(),
     gateways: z
       .record(z.string(), z.object({ logKey: vkey.describe('the verifier key recorded when the gateway was installed') }).strict())
@@ -42,7 +53,8 @@ export const centralConfigSchema = z
       .strict()
       .default({ missingAfter: 10 * 60_000, sweepInterval: 30_000 }),
   })
-  .strict();
+  .strict()
+  .refine((config) => config.mqtt || config.https, { message: 'expected mqtt, https or both: where the gateways deliver' });
 
 export type CentralConfig = z.infer<typeof centralConfigSchema>;
 
@@ -73,7 +85,17 @@ export function parseCentralConfig(text: string, file: string, env: NodeJS.Proce
     );
   }
   const config = parsed.data;
-  if (config.mqtt.passwordFile) {
+  for (const [gateway, entry] of Object.entries(config.https?.tokens ?? {})) {
+    if (entry.tokenFile) {
+      try {
+        entry.token = readFileSync(entry.tokenFile, 'utf8').trim();
+      } catch (error) {
+        throw new ConfigError(file, [{ path: `https.tokens.${gateway}.tokenFile`, message: unreadableReason(entry.tokenFile, error), code: 'GW_ERR_CONFIG_UNREADABLE' }]);
+      }
+    }
+    if (!entry.token || entry.token.length < 16) throw new ConfigError(file, [{ path: `https.tokens.${gateway}`, message: 'expected token (at least 16 characters) or tokenFile', code: 'GW_ERR_CONFIG_INVALID' }]);
+  }
+  if (config.mqtt?.passwordFile) {
     try {
       config.mqtt.password = readFileSync(config.mqtt.passwordFile, 'utf8').trim();
     } catch (error) {

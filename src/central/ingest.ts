@@ -6,9 +6,16 @@
 //   use, named so in `log_key_source`); a status naming another key later is a log problem, never
 //   a new key. Keys from central.yaml outrank both (LogChecker).
 // - A watermark only moves forward (a later `at`), whatever order the broker delivers in.
+import { PIN_PATTERN } from '../punch/edgeRules.js';
 import type { Punch } from '../punch/punch.js';
 import type { Watermark } from '../punch/watermark.js';
 import type { Sql } from './store.js';
+
+/** What punch/v1's schema does not say but its contract does (the edge rules a gateway commits by); undefined when it holds. */
+export function contractProblem(punch: Punch): string | undefined {
+  if (!PIN_PATTERN.test(punch.pin)) return `pin ${JSON.stringify(punch.pin.slice(0, 30))} breaks the PIN rule ${PIN_PATTERN.source}`;
+  return undefined;
+}
 
 export async function storePunch(tx: Sql, punch: Punch): Promise<boolean> {
   const { rows } = await tx.query(

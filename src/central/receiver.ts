@@ -20,7 +20,7 @@ import { watermarkSchema } from '../punch/watermark.js';
 import { backoffDelayMs } from '../util/backoff.js';
 import { errorMessage } from '../util/errors.js';
 import type { CentralConfig } from './config.js';
-import { storePunch, storeStatus, storeWatermark, recordProblem } from './ingest.js';
+import { contractProblem, recordProblem, storePunch, storeStatus, storeWatermark } from './ingest.js';
 import type { LogChecker } from './logCheck.js';
 import type { CentralStore } from './store.js';
 
@@ -35,7 +35,7 @@ export interface ReceiverCounts {
 }
 
 export interface ReceiverOptions {
-  config: CentralConfig;
+  config: CentralConfig & { mqtt: NonNullable<CentralConfig['mqtt']> };
   store: CentralStore;
   checker: LogChecker;
   log: Logger;
@@ -141,6 +141,8 @@ export class CentralReceiver {
       const punch = punchSchema.safeParse(json);
       if (!punch.success) return this.invalid(topic, punch.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
       if (punch.data.site !== route.site || punch.data.device.id !== route.device) return this.invalid(topic, `a punch of ${punch.data.site}/${punch.data.device.id} on the topic of ${route.site}/${route.device}`);
+      const problem = contractProblem(punch.data);
+      if (problem) return this.invalid(topic, problem);
       const stored = await this.withStore(() => this.options.store.transaction((tx) => storePunch(tx, punch.data)));
       if (stored) this.counts.punchesStored += 1;
       else this.counts.punchesDuplicate += 1;

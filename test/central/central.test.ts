@@ -198,6 +198,56 @@ describe.for(engines)('the centre on %s', (engine) => {
     }
   }, 60_000);
 
+  it('HTTPS: a real gateway\'s batches stored and their checkpoints verified; unknown tokens, other gateways and bad punches refused', async () => {
+    const token = 'central-test-token-0123456789';
+    const dir = tempDir();
+    const gateway = await startTestGateway({ dir: dir.dir, httpsUrl: 'http://127.0.0.1:9/api/punches', httpsToken: token, checkpointInterval: '200ms' });
+    let central: Central | undefined;
+    try {
+      // a gateway that delivers only over HTTPS has no status to learn its key from: central.yaml names it
+      const yaml = [
+        `central: {id: c-https-${engine}, dataDir: ${tmp.dir}/central, logLevel: silent}`,
+        `https: {listen: "127.0.0.1:0", tokens: {gw-api: {token: ${token}}}}`,
+        `gateways: {gw-api: {logKey: "${gateway.logKey?.vkey}"}}`,
+        'verify: {missingAfter: 0s, sweepInterval: 1h}',
+        '',
+      ].join('\n');
+      central = new Central({ config: parseCentralConfig(yaml, 'central.yaml'), log: silentLogger(), store });
+      await central.start();
+      const url = `${central.httpsUrl}/api/punches`;
+      await gateway.stop();
+      feeds.clear();
+      const again = await startTestGateway({ dir: dir.dir, httpsUrl: url, httpsToken: token, checkpointInterval: '200ms' });
+      try {
+        await feed('dev-a').push([rawPunch(11), rawPunch(12), rawPunch(13)]);
+        await until(() => (central?.https?.counts.punchesStored ?? 0) >= 3, 20_000, 'the batch at the centre');
+        const head = again.buffer.headSeq();
+        const verified = async (): Promise<boolean> => {
+          await central?.checker?.sweep();
+          return (await count(store, "SELECT count(*)::int AS n FROM checkpoints WHERE gateway = 'gw-api' AND size >= $1 AND status = 'verified'", [head])) > 0;
+        };
+        for (let i = 0; i < 100 && !(await verified()); i++) await new Promise((r) => setTimeout(r, 100));
+        expect(await verified()).toBe(true);
+      } finally {
+        await again.stop();
+        feeds.clear();
+      }
+      const post = (body: unknown, auth = `Bearer ${token}`): Promise<Response> => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: JSON.stringify(body) });
+      const punch = (await store.query<{ body: Record<string, unknown> }>("SELECT body FROM punches WHERE gateway = 'gw-api' LIMIT 1")).rows[0]!.body;
+      const batch = { schema: 'punch-batch/v1', gateway: 'gw-api', site: punch.site, punches: [punch] };
+      expect((await post(batch, 'Bearer not-a-known-token-at-all')).status).toBe(401);
+      expect((await post(batch, '')).status).toBe(401);
+      expect((await post({ ...batch, gateway: 'gw-other' })).status).toBe(403);
+      const mixed = await post({ ...batch, punches: [punch, { ...punch, id: 'f'.repeat(32), pin: 'not a pin!' }, { ...punch, id: 'e'.repeat(32), site: 'ELSEWHERE' }] });
+      expect(mixed.status).toBe(200);
+      expect(await mixed.json()).toMatchObject({ accepted: 0, duplicates: 1, rejected: [{ id: 'f'.repeat(32) }, { id: 'e'.repeat(32) }] });
+      expect(await count(store, "SELECT count(*)::int AS n FROM punches WHERE id IN ($1, $2)", ['f'.repeat(32), 'e'.repeat(32)])).toBe(0);
+    } finally {
+      await central?.stop();
+      dir.cleanup();
+    }
+  }, 60_000);
+
   it('two centres in one group split the punches of three gateways; one killed mid-stream and restarted: each punch exactly once', async (ctx) => {
     if (!broker) return ctx.skip('no /usr/sbin/mosquitto');
     const prefix = `p${randomUUID().slice(0, 6)}`;

@@ -27,6 +27,8 @@ export interface GatewaySetup {
   devices?: string;
   /** buffer.writer; tests that limit the main connection's file size need 'inline' */
   bufferWriter?: 'thread' | 'inline';
+  /** publish.https.token */
+  httpsToken?: string;
   /** log.checkpointInterval (default the gateway's, 10s) */
   checkpointInterval?: string;
   /** start on a buffer file that keeps no punch log: written before the log existed and thinned by retention since */
@@ -48,7 +50,7 @@ export function gatewayYaml(setup: GatewaySetup): string {
     setup.mqttUrl || setup.httpsUrl ? 'publish:' : 'publish: {}',
   ];
   if (setup.mqttUrl) lines.push('  mqtt:', `    url: ${setup.mqttUrl}`, `    clientId: gw-${randomUUID()}`, '    reconnectMin: 100ms', '    reconnectMax: 300ms', '    ackTimeout: 5s');
-  if (setup.httpsUrl) lines.push('  https:', `    url: ${setup.httpsUrl}`, '    batchSize: 50', '    maxWait: 20ms');
+  if (setup.httpsUrl) lines.push('  https:', `    url: ${setup.httpsUrl}`, '    batchSize: 50', '    maxWait: 20ms', ...(setup.httpsToken ? [`    token: ${setup.httpsToken}`] : []));
   if (setup.bufferWriter) lines.push('buffer:', `  writer: ${setup.bufferWriter}`);
   if (setup.checkpointInterval) lines.push('log:', `  checkpointInterval: ${setup.checkpointInterval}`);
   lines.push('supervisor:', '  restartMin: 50ms', '  restartMax: 200ms', '  shutdownTimeout: 2s');
