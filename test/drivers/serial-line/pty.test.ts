@@ -49,17 +49,21 @@ afterAll(async () => {
 });
 
 describe.skipIf(!SOCAT)('serial-line over a real pty pair (socat) and the real serialport binding', () => {
-  it('reads time-clock lines, rejects a bad one, and reopens the port after it vanished and came back', async () => {
+  // a real pty and a native poller on a shared 2-core machine: once in many runs the first try
+  // stalls (seen in CI, not reproduced alone); each wait names itself, and a second try runs anew
+  it('reads time-clock lines, rejects a bad one, and reopens the port after it vanished and came back', { retry: 2, timeout: 70_000 }, async () => {
+    await h?.close();
+    await stopSocat();
     await startSocat();
     h = startHarness(
       { path: devicePath, format: 'timeclock-tsv', delimiter: '\r\n', baudRate: 19200, timezone: 'Asia/Makassar', reconnectMin: '10ms', reconnectMax: '100ms' },
       DEFAULT_SERIAL_TUNING,
     );
     await h.driver.start();
-    await until(() => h!.snapshot().online);
+    await until(() => h!.snapshot().online, 'the port open', 20_000);
 
     clockSends('IN\t19-01-2026\t07:31:05\t00123\r\nnonsense\r\nOUT\t19-01-2026\t16:02:00\t42\r\n');
-    await until(() => h!.punches().length === 2 && h!.snapshot().rejected['line-no-match'] === 1);
+    await until(() => h!.punches().length === 2 && h!.snapshot().rejected['line-no-match'] === 1, 'two punches and one rejected line', 20_000);
     expect(h.punches()[0]).toMatchObject({
       pin: '00123',
       state: 'check-in',
@@ -71,13 +75,13 @@ describe.skipIf(!SOCAT)('serial-line over a real pty pair (socat) and the real s
     expect(h.punches()[1]).toMatchObject({ pin: '42', state: 'check-out', time: '2026-01-19T16:02:00+08:00' });
 
     await stopSocat(); // the adapter is pulled: the pty closes under the open port
-    await until(() => !h!.snapshot().online);
+    await until(() => !h!.snapshot().online, 'the port seen closed', 20_000);
     expect(h.snapshot().lastError).toMatch(/serial port closed|cannot open/);
 
     await startSocat(); // plugged back in, same /dev/serial/by-id style name
-    await until(() => h!.snapshot().online);
+    await until(() => h!.snapshot().online, 'the port open again', 20_000);
     clockSends('BREAK-OUT\t19-01-2026\t12:00:10\t00123\r\n');
-    await until(() => h!.punches().length === 3);
+    await until(() => h!.punches().length === 3, 'the punch after the replug', 20_000);
     expect(h.punches()[2]).toMatchObject({ pin: '00123', state: 'break-out' });
   });
 });
