@@ -6,29 +6,17 @@
 // - The config refuses a non-loopback api.listen without a token; `requiresToken` refuses it again
 //   here so that a hand-built app can never expose data unauthenticated.
 // - Tokens are compared in constant time: both sides are hashed to SHA-256 digests of equal
-//   length and compared with crypto.timingSafeEqual, so neither content nor length leaks.
-import { createHash, timingSafeEqual } from 'node:crypto';
+//   length and compared with crypto.timingSafeEqual (src/util/bearer.ts), so neither content nor
+//   length leaks.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isLoopbackHost } from '../config/schema.js';
+import { bearerToken, tokenMatches } from '../util/bearer.js';
 import { GatewayError } from '../util/errors.js';
+
+export { bearerToken, tokenMatches };
 
 /** Routes reachable without the token. */
 export const PUBLIC_PATHS = new Set(['/healthz', '/']);
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
-}
-
-/** Constant-time comparison of a presented token with the configured one. */
-export function tokenMatches(expected: string, presented: string): boolean {
-  return timingSafeEqual(digest(expected), digest(presented));
-}
-
-/** The token from `Authorization: Bearer <token>`, or undefined. */
-export function bearerToken(header: string | undefined): string | undefined {
-  const match = /^Bearer[ \t]+(\S.*?)\s*$/i.exec(header ?? '');
-  return match?.[1];
-}
 
 /**
  * Whether requests must carry the token: whenever one is configured. Throws when the API would
