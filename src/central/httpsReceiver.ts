@@ -10,13 +10,12 @@
 //   idempotent, so the Idempotency-Key is only logged.
 // - The batch's checkpoint is stored and checked after the commit, as an MQTT checkpoint is.
 // - Bodies are read up to `maxBodyBytes` after gunzip (Content-Encoding: gzip).
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { punchSchema, type Punch } from '../punch/punch.js';
+import { bearerToken, tokenMatches } from '../util/bearer.js';
 import type { CentralConfig } from './config.js';
 import { contractProblem, storePunch } from './ingest.js';
 import type { LogChecker } from './logCheck.js';
@@ -38,8 +37,6 @@ export interface HttpsReceiverCounts {
   refused: number;
 }
 
-const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
-
 export interface HttpsReceiverOptions {
   config: NonNullable<CentralConfig['https']>;
   store: CentralStore;
@@ -50,25 +47,20 @@ export interface HttpsReceiverOptions {
 export class CentralHttpsReceiver {
   readonly counts: HttpsReceiverCounts = { batches: 0, punchesStored: 0, punchesDuplicate: 0, rejected: 0, refused: 0 };
   private app: FastifyInstance | undefined;
-  private readonly tokens: { gateway: string; digest: Buffer }[];
-
-  constructor(private readonly options: HttpsReceiverOptions) {
-    this.tokens = Object.entries(options.config.tokens).map(([gateway, entry]) => ({ gateway, digest: digest(entry.token as string) }));
-  }
+  constructor(private readonly options: HttpsReceiverOptions) {}
 
   /** The gateway a bearer token belongs to; every token is compared, so the time says nothing. */
   private gatewayOf(header: string | undefined): string | undefined {
-    const presented = /^Bearer[ \t]+(\S+)\s*$/i.exec(header ?? '')?.[1];
+    const presented = bearerToken(header);
     if (!presented) return undefined;
-    const candidate = digest(presented);
     let found: string | undefined;
-    for (const { gateway, digest: expected } of this.tokens) if (timingSafeEqual(expected, candidate) && !found) found = gateway;
+    for (const [gateway, { token }] of Object.entries(this.options.config.tokens)) if (tokenMatches(token, presented) && !found) found = gateway;
     return found;
   }
 
   async start(): Promise<{ url: string }> {
     const { config, log } = this.options;
-    const tls = config.certFile && config.keyFile ? { https: { cert: readFileSync(config.certFile), key: readFileSync(config.keyFile) } } : {};
+    const tls = config.cert && config.key ? { https: { cert: config.cert, key: config.key } } : {};
     const app = Fastify({ bodyLimit: config.maxBodyBytes, logger: false, ...tls });
     this.app = app;
     app.addHook('preParsing', async (request, _reply, payload) => (request.headers['content-encoding'] === 'gzip' ? payload.pipe(createGunzip()) : payload));
@@ -121,8 +113,7 @@ export class CentralHttpsReceiver {
       log.debug({ gateway, idempotencyKey: request.headers['idempotency-key'], stored, duplicates: valid.length - stored, rejected: rejected.length }, 'central https: batch committed');
       return { accepted: stored, duplicates: valid.length - stored, rejected };
     });
-    const [host, port] = splitListen(config.listen);
-    const address = await app.listen({ host, port });
+    const address = await app.listen(config.listen);
     log.info({ url: address }, 'central https: listening for punch batches');
     return { url: address };
   }
@@ -130,9 +121,4 @@ export class CentralHttpsReceiver {
   async stop(): Promise<void> {
     await this.app?.close();
   }
-}
-
-function splitListen(listen: string): [string, number] {
-  const at = listen.lastIndexOf(':');
-  return [listen.slice(0, at).replace(/^\[|\]$/g, ''), Number(listen.slice(at + 1))];
 }

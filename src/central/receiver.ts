@@ -12,7 +12,6 @@
 //   the stream.
 // - The session is persistent (clean: false, a fixed client id per instance), so what arrives
 //   while the process is down waits at the broker.
-import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { punchSchema } from '../punch/punch.js';
@@ -68,7 +67,7 @@ export class CentralReceiver {
       reconnectPeriod: 1000,
       ...(settings.username ? { username: settings.username } : {}),
       ...(settings.password ? { password: settings.password } : {}),
-      ...(settings.caFile ? { ca: readFileSync(settings.caFile) } : {}),
+      ...(settings.ca ? { ca: settings.ca } : {}),
     });
     this.client = client;
     client.handleMessage = (packet, callback) => {

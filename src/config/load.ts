@@ -1,4 +1,5 @@
-// Reading the config file: YAML → ${ENV} substitution → *File secrets → zod.
+// Reading a config file: YAML → ${ENV} substitution → *File secrets → zod. The gateway's config
+// and central.yaml go through the same pipeline (parseYamlConfig), each with its own schema.
 // Invariants:
 // - Every problem found is reported, not just the first (a YAML syntax error aside, below), each
 //   with its YAML path and line and what was expected, in the order of the file.
@@ -84,16 +85,33 @@ export interface LoadOptions {
 }
 
 export function loadConfigFile(file: string, options: LoadOptions): GatewayConfig {
-  let text: string;
-  try {
-    text = (options.readFile ?? ((p) => readFileSync(p, 'utf8')))(file);
-  } catch (error) {
-    throw new ConfigError(file, [{ path: '(file)', message: unreadableReason(file, error), code: 'GW_ERR_CONFIG_UNREADABLE' }]);
-  }
-  return parseConfigText(text, file, options);
+  return parseConfigText(readConfigFile(file, options.readFile), file, options);
 }
 
 export function parseConfigText(text: string, file: string, options: LoadOptions): GatewayConfig {
+  return parseYamlConfig(text, file, { ...options, schema: configSchemaFor(options.drivers), knownKeys: (input, path) => knownKeysAt(options.drivers, input, path) });
+}
+
+/** The config file's text; GW_ERR_CONFIG_UNREADABLE, said in words, when it cannot be read. */
+export function readConfigFile(file: string, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): string {
+  try {
+    return readFile(file);
+  } catch (error) {
+    throw new ConfigError(file, [{ path: '(file)', message: unreadableReason(file, error), code: 'GW_ERR_CONFIG_UNREADABLE' }]);
+  }
+}
+
+export interface YamlConfigOptions<Schema extends z.ZodType> {
+  schema: Schema;
+  /** the keys a path accepts, for "did you mean"; none: unknown keys are named without a guess */
+  knownKeys?: (input: unknown, path: ConfigPath) => string[];
+  env?: NodeJS.ProcessEnv;
+  readFile?: (path: string) => string;
+  onSecretFile?: (ref: SecretFileRef) => void;
+}
+
+/** Any config file of this project (the gateway's, central.yaml) through the pipeline above, into `schema`. */
+export function parseYamlConfig<Schema extends z.ZodType>(text: string, file: string, options: YamlConfigOptions<Schema>): z.output<Schema> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   const locate = (path: ConfigPath): Position => nodePosition(doc, lineCounter, path);
@@ -114,9 +132,9 @@ export function parseConfigText(text: string, file: string, options: LoadOptions
   const substituted = substituteEnv(raw, { env: options.env ?? process.env, report, isPlain, used }, []);
   const secretIo: SecretIo = { readFile: options.readFile ?? ((p) => readFileSync(p, 'utf8')), report, onFile: options.onSecretFile };
   const withSecrets = readSecretFiles(substituted, [], secretIo);
-  const schema = configSchemaFor(options.drivers);
-  const parsed = schema.safeParse(withSecrets);
-  if (!parsed.success) for (const issue of parsed.error.issues) problems.push(...describeIssue(issue, locate, (path) => knownKeysAt(options.drivers, withSecrets, path)));
+  const parsed = options.schema.safeParse(withSecrets);
+  const knownKeys = options.knownKeys ?? (() => []);
+  if (!parsed.success) for (const issue of parsed.error.issues) problems.push(...describeIssue(issue, locate, (path) => knownKeys(withSecrets, path)));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(file, inFileOrder(dedupe(problems)).map((p) => ({ ...p, message: hideEnvValues(p.message, used) })));
   return parsed.data;
 }
