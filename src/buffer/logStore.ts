@@ -27,7 +27,8 @@ interface LogRow {
   size: number;
 }
 
-function keepsLog(db: SqliteDatabase): boolean {
+/** Whether the file's schema has the punch log (version 3 and up). */
+export function keepsLog(db: SqliteDatabase): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'punch_log'").get() !== undefined;
 }
 

@@ -17,7 +17,7 @@ import { openDatabase, type OpenOptions, type SqliteDatabase } from './database.
 import type { BufferStats, CommitBatch, CommitResult, OutgoingPunch, PunchBuffer } from './punchBuffer.js';
 import { backlogStats, fileBytes, listDeadLetters, queueStats, type DeadLetterRow } from './queries.js';
 import { SinkWindow, type Advance } from './sinkWindow.js';
-import { LogAppender, SqlitePunchLog } from './logStore.js';
+import { keepsLog, LogAppender, SqlitePunchLog } from './logStore.js';
 import { createStatements, type Statements } from './statements.js';
 import { writeBatches, type PreparedBatch } from './writeBatches.js';
 import { InlineWriter, WriterThread, type BufferWriter } from './writerThread.js';
@@ -118,7 +118,7 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
 
   private checkLog(log: SqlitePunchLog | undefined): string | undefined {
     if (!log) {
-      return this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'punch_log'").get()
+      return keepsLog(this.db)
         ? 'retention had removed punches before this buffer was upgraded to keep a punch log; a new buffer file starts one'
         : 'this buffer was opened without the punch log schema';
     }
