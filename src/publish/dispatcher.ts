@@ -8,7 +8,8 @@
 //   fails or is counted. A batch that fails because the sink went away under it is counted once
 //   and arms no timer. The moment the sink comes back (`onAvailable`: MQTT CONNACK, an HTTPS
 //   probe that got through) every wait ends, the backoff starts again from its base and the sink
-//   drains at once: a sink that is back never waits for a timer armed before it went away.
+//   drains at once: a sink that is back never waits for a timer armed before it went away. A batch
+//   still in flight from before the return holds the sink like a failed one (below) until it settles.
 // - Retries keep commit order: a failed batch holds the whole sink (nothing newer is sent while
 //   it waits) and, once nothing is in flight, the sink is rewound to its acked cursor, so the
 //   oldest undelivered punch goes first again. Anything delivered out of that order is a
@@ -72,6 +73,9 @@ export class Dispatcher {
   /** the sink is back: what was held for it (backoff, Retry-After, refused credentials) starts afresh */
   private readonly onAvailable = (): void => {
     this.returns += 1;
+    // a batch still out went on the connection that died: it settles (or fails) first, then the
+    // sink is rewound, so nothing sent after the return overtakes it
+    if (this.inFlight.size > 0) this.rewindPending = true;
     this.heldUntil = 0;
     this.failures = 0;
     this.wake?.();

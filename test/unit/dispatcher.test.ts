@@ -328,6 +328,33 @@ describe('Dispatcher: a sink that is down, and comes back', () => {
   });
 });
 
+describe('Dispatcher: a batch in flight across an outage', () => {
+  it('keeps commit order: nothing newer goes while a batch sent before the return is still out, which goes again first', async () => {
+    const first = await commitPunches(2);
+    let fail: (() => void) | undefined;
+    const publisher = new ScriptedPublisher(
+      2,
+      [
+        // sent before the outage, answered only after the sink is back: the connection it went out on died
+        () => new Promise<SendResult>((resolve) => (fail = () => resolve({ acked: [], rejected: [], error: 'connection to the broker lost' }))),
+      ],
+      2,
+    );
+    start(publisher, { backoffBaseMs: 600_000, backoffMaxMs: 600_000 });
+    await until(() => publisher.inFlight === 1, 'the first batch in flight');
+    publisher.goDown();
+    publisher.comeBack();
+    const newer = await commitPunches(2, 100);
+    // the sink is back and a slot is free, yet nothing newer may overtake the batch still out
+    const checks = publisher.availabilityChecks;
+    await until(() => publisher.availabilityChecks >= checks + 3 || publisher.sends.length > 1, 'the dispatcher looked at the sink again');
+    expect(publisher.sends).toHaveLength(1);
+    fail?.();
+    await until(() => ackedSeq() === 4, 'everything delivered');
+    expect(publisher.sends.map((s) => s.ids)).toEqual([first, first, newer]);
+  });
+});
+
 describe('Dispatcher: stop', () => {
   it('lets an in-flight batch finish and records its acks', async () => {
     const ids = await commitPunches(2);
