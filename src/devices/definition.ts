@@ -15,7 +15,7 @@
 //   getter included. The facets' types are facets.ts.
 import type { z } from 'zod';
 import type { BackfillOptions, BackfillResult, BaseDeviceConfig, Driver, DriverContext } from './driver.js';
-import type { LogImportFacet, ProbeFacet, PushFacet, PushTrust, SimulatorFacet } from './facets.js';
+import type { LogImportFacet, ProbeFacet, PushFacet, PushTrust, SimulatorFacet, UsersFacet, UsersUnsupported } from './facets.js';
 
 export interface DriverDefinition<C extends BaseDeviceConfig = BaseDeviceConfig> {
   /** the `driver:` value in config and the `device.protocol` in punch/v1 */
@@ -52,6 +52,8 @@ export interface DriverDefinition<C extends BaseDeviceConfig = BaseDeviceConfig>
   readonly simulator?: SimulatorFacet;
   /** reads punch log files for a device of any kind (`import`); one family of a list offers it (serial-line, whose line codec reads ZK exports too) */
   readonly logImport?: LogImportFacet;
+  /** reads and writes the users and templates its terminals hold (`users …`, `userSync`); or why it cannot */
+  readonly users?: UsersFacet<C> | UsersUnsupported;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -78,6 +80,7 @@ export function defineDriver<C extends BaseDeviceConfig>(spec: {
   probe?: ProbeFacet;
   simulator?: SimulatorFacet;
   logImport?: LogImportFacet;
+  users?: UsersFacet<C> | UsersUnsupported;
 }): DriverDefinition<C> {
   let driverClass: DriverClass<C> | undefined;
   let loading: Promise<void> | undefined;

@@ -128,3 +128,59 @@ export interface ImportSummary {
   /** a few decoded punches, for --dry-run */
   samples: RawPunch[];
 }
+
+/**
+ * `users list|export|copy|import` and `userSync` (DESIGN.md "Users and templates"): the family reads
+ * and writes the users and templates its terminals hold. Absent: the family says it cannot
+ * (`unsupported`) or has no such side.
+ */
+export interface UsersFacet<C> {
+  /**
+   * May a users command open its own connection while the daemon runs this entry? false (zk-tcp,
+   * one session per terminal): the command asks the operator to stop the daemon or go through it.
+   */
+  readonly alongsideDaemon: boolean;
+  /** imports the users module (when a users command or a userSync group needs it) */
+  load(): Promise<UsersAccess<C>>;
+}
+
+/** A family that cannot hold users through the gateway says why, for the CLI and `check`. */
+export interface UsersUnsupported {
+  readonly unsupported: string;
+}
+
+export interface UsersAccess<C> {
+  /** Connects to the terminal; rejects with a GatewayError (unreachable, refused credentials). */
+  open(config: C, options: UsersOpenOptions): Promise<UsersSession>;
+}
+
+export interface UsersOpenOptions {
+  logger: import('pino').Logger;
+  signal: AbortSignal;
+}
+
+/** Progress of a long read or write: items done of the total, when the family knows it. */
+export type UsersProgress = (done: number, total: number | undefined) => void;
+
+/** The result of one user's write or delete: each user's own, so a partial write is reported per user. */
+export type UserWriteOutcome =
+  | { pin: string; ok: true }
+  | { pin: string; ok: false; code: import('../util/catalogue.js').ErrorCode; message: string };
+
+export interface UsersSession {
+  /** the terminal's serial number, when the protocol tells it */
+  readonly serial?: string;
+  /** template algorithm versions the terminal uses, by kind (`finger` → `finger:10`), read from it */
+  algorithms(): Promise<Partial<Record<import('../users/user.js').TemplateKind, string>>>;
+  listUsers(progress?: UsersProgress): Promise<import('../users/user.js').TerminalUser[]>;
+  /** templates of every user, or of the PINs given */
+  readTemplates(pins?: readonly string[], progress?: UsersProgress): Promise<import('../users/user.js').TemplateRecord[]>;
+  /**
+   * Creates or replaces each user and the templates it carries (templates not carried are left as
+   * they are). Resolves per user; never throws for one user's failure. Rejects only when the
+   * connection is lost: the users already answered are in the outcomes of the `progress` calls.
+   */
+  writeUsers(users: readonly import('../users/user.js').UserWithTemplates[], progress?: UsersProgress): Promise<UserWriteOutcome[]>;
+  deleteUsers(pins: readonly string[], progress?: UsersProgress): Promise<UserWriteOutcome[]>;
+  close(): Promise<void>;
+}
