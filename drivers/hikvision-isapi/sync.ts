@@ -7,6 +7,9 @@
 // - Pages are committed as they come (emitMany), the cursor {serialNo, time} only with the last
 //   one: pages may be out of order among themselves, so a cursor taken mid-search could skip
 //   events. A search cut short re-reads from the old cursor; punch ids make the re-read harmless.
+// - Paging overlaps: page k commits while page k+1 is asked for (one commit in flight, settled
+//   before the next starts). The last page, with the cursor, commits after every page before it;
+//   a search returns, or throws, only once every commit it started has settled.
 // - The next search starts at the cursor time (inclusive): same-second events are not lost.
 // - Backfill mode (`backfillFromMs`: `pull`) searches from that instant instead, with the same
 //   paging and mapping, and neither reads nor moves the cursor.
@@ -88,34 +91,54 @@ export async function syncEvents(o: SyncOptions): Promise<AcsSyncResult> {
   const searchId = randomUUID();
   const result: AcsSyncResult = { pages: 0, events: 0, punches: 0, ...emptySyncResult(), ignored: 0, cursor: previous };
   let cursor = previous;
-  for (let position = 0; ; ) {
-    const page = await fetchPage(o, { searchId, position, maxResults: o.pageSize, startTime, endTime });
-    result.pages += 1;
-    const returned = page.records.length + page.errors.length;
-    for (const error of page.errors) reject(o.ctx, result, error.code, `record ${position + error.index}: ${error.message}: ${error.excerpt}`);
-    const sorted = [...page.records].sort((a, b) => (a.serialNo ?? 0) - (b.serialNo ?? 0));
-    const raws = sorted.flatMap((record) => mapRecord(o, result, record));
-    for (const record of sorted) cursor = later(cursor, record);
-    position += returned;
-    result.events += returned;
-    const last = page.status !== 'MORE';
-    if (page.status === 'MORE' && returned === 0) {
-      throw new GatewayError('GW_ERR_DOWNLOAD_INCOMPLETE', `AcsEvent search ${searchId}: MORE with no records at position ${position}; the cursor stays where it was`);
+  let committing: Promise<void> | undefined;
+  try {
+    for (let position = 0; ; ) {
+      const page = await fetchPage(o, { searchId, position, maxResults: o.pageSize, startTime, endTime });
+      await committing; // the page before commits while this one is on the wire
+      committing = undefined;
+      const { raws, sorted, last } = takePage(o, result, page, position, searchId);
+      for (const record of sorted) cursor = later(cursor, record);
+      position += page.records.length + page.errors.length;
+      const checkpoint = !backfill && last && cursor ? { [CURSOR_KEY]: cursor } : undefined;
+      const progress = [position, Math.max(position, page.totalMatches)] as const;
+      committing = emit(o.ctx, raws, checkpoint).then((committed) => {
+        countCommitted(result, raws.length, committed);
+        o.onPage?.(...progress);
+      });
+      committing.catch(() => undefined); // awaited after the next page, or below
+      if (last) break;
     }
-    const maxEvents = o.maxEvents ?? MAX_SEARCH_EVENTS;
-    if (page.status === 'MORE' && position >= maxEvents) {
-      const message = `AcsEvent search ${searchId}: still MORE after ${position} events, more than a terminal holds (${maxEvents}); the cursor stays where it was`;
-      o.ctx.status.rejected('acs-search-unbounded', message);
-      throw new GatewayError('GW_ERR_DEVICE_PROTOCOL', message);
-    }
-    const committed = await emit(o.ctx, raws, !backfill && last && cursor ? { [CURSOR_KEY]: cursor } : undefined);
-    countCommitted(result, raws.length, committed);
-    o.onPage?.(position, Math.max(position, page.totalMatches));
-    if (last) break;
+    await committing;
+  } finally {
+    await committing?.catch(() => undefined); // a failed page returns only once the commit before it settled
   }
   result.cursor = cursor;
   return result;
 }
+
+/** Counts and maps one page, in serialNo order; throws for a search that does not end. */
+function takePage(o: SyncOptions, result: AcsSyncResult, page: AcsEventPage, position: number, searchId: string): { raws: RawPunch[]; sorted: AcsEventRecord[]; last: boolean } {
+  result.pages += 1;
+  const returned = page.records.length + page.errors.length;
+  for (const error of page.errors) reject(o.ctx, result, error.code, `record ${position + error.index}: ${error.message}: ${error.excerpt}`);
+  const sorted = [...page.records].sort((a, b) => (a.serialNo ?? 0) - (b.serialNo ?? 0));
+  const raws = sorted.flatMap((record) => mapRecord(o, result, record));
+  result.events += returned;
+  const reached = position + returned;
+  if (page.status === 'MORE' && returned === 0) {
+    throw new GatewayError('GW_ERR_DOWNLOAD_INCOMPLETE', `AcsEvent search ${searchId}: MORE with no records at position ${reached}; the cursor stays where it was`);
+  }
+  const maxEvents = o.maxEvents ?? MAX_SEARCH_EVENTS;
+  if (page.status === 'MORE' && reached >= maxEvents) {
+    const message = `AcsEvent search ${searchId}: still MORE after ${reached} events, more than a terminal holds (${maxEvents}); the cursor stays where it was`;
+    o.ctx.status.rejected('acs-search-unbounded', message);
+    throw new GatewayError('GW_ERR_DEVICE_PROTOCOL', message);
+  }
+  return { raws, sorted, last: page.status !== 'MORE' };
+}
+
+type AcsEventPage = ReturnType<typeof decodeAcsEventPage>;
 
 async function fetchPage(o: SyncOptions, cond: Parameters<typeof encodeAcsEventCond>[0]) {
   const response = await o.client.postJson(ISAPI_PATHS.acsEvent, encodeAcsEventCond(cond)).catch((error: unknown) => {

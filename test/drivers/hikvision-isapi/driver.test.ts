@@ -43,6 +43,27 @@ describe('hikvision-isapi pull', () => {
     expect(Math.abs(r.ctx.snapshot.clockSkewSec!)).toBeLessThanOrEqual(1);
   });
 
+  it('asks for the next page while the last one commits (paging overlaps the commit), the cursor with the last page', async () => {
+    sim = await startSim({ records: 100, pageCap: 30 });
+    const r = running(driverFor(sim, { pageSize: 30 }));
+    const searches = (): number => sim!.stats.requests['/ISAPI/AccessControl/AcsEvent'] ?? 0;
+    const emitMany = r.ctx.emitMany.bind(r.ctx);
+    const cursorAt: number[] = [];
+    let calls = 0;
+    // the first page's commit is held until the terminal has been asked for the second page: a
+    // search that waited for each commit before asking would never finish
+    r.ctx.emitMany = async (raws, checkpoint) => {
+      calls += 1;
+      if (calls === 1) await until(() => searches() >= 2, 'the second page asked for while the first commits');
+      if (checkpoint?.[CURSOR_KEY]) cursorAt.push(calls);
+      return emitMany(raws, checkpoint);
+    };
+    const result = await r.driver.syncOnce();
+    expect(result).toMatchObject({ events: 120, punches: 100 });
+    expect(r.ctx.store.size).toBe(100);
+    expect(cursorAt).toEqual([result.pages]);
+  });
+
   it('the next search starts at the checkpoint and adds only the new punches', async () => {
     sim = await startSim({ records: 40 });
     const r = running(driverFor(sim));
