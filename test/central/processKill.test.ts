@@ -7,15 +7,14 @@
 // is CENTRAL_KILL_PUNCHES=10000).
 // The private broker runs with `max_queued_messages 0`: Mosquitto keeps a dead member's share of
 // the group queued for its session, and by default drops it past 1000 (README "The centre").
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { daemonArgs } from '../helpers/daemonCommand.js';
 import { mosquittoInstalled, startMosquitto, type TestBroker } from '../helpers/broker.js';
 import { tempDir } from '../helpers/tmp.js';
+import { startCentralProcess, type CentralProcess } from './centralProcess.js';
 import { FakeGateway } from './fakeGateway.js';
 
 const SERVER = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
@@ -37,6 +36,8 @@ const tmp = tempDir();
 const database = `central_kill_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
 let broker: TestBroker | undefined;
 let db: pg.Client | undefined;
+/** every process started, stopped after the test whatever happened */
+const started: CentralProcess[] = [];
 
 beforeAll(async () => {
   if (skip) return;
@@ -50,6 +51,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
+  await Promise.all(started.map((p) => p.stop()));
   await db?.end();
   if (!skip) {
     const admin = new pg.Client(SERVER);
@@ -60,31 +62,6 @@ afterAll(async () => {
   await broker?.close();
   tmp.cleanup();
 });
-
-interface CentralProcess {
-  child: ChildProcess;
-  /** resolves with the exit code, or the signal's name */
-  exited: Promise<number | string>;
-  output: () => string;
-}
-
-/** A `central` process; resolves once it logged "central started" (subscribed to its group). */
-async function startProcess(config: string, instance: string): Promise<CentralProcess> {
-  const child = spawn(process.execPath, daemonArgs(['central', '--config', config, '--instance', instance]), { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  const started = new Promise<void>((resolve, reject) => {
-    const watch = (): void => {
-      if (output.includes('"central started"')) resolve();
-    };
-    child.stdout!.on('data', watch);
-    void exited.then((code) => reject(new Error(`central ${instance} exited (${code}) before it started:\n${output}`)));
-  });
-  await started;
-  return { child, exited, output: () => output };
-}
 
 async function stored(gateways: readonly FakeGateway[]): Promise<number> {
   const { rows } = await db!.query<{ n: number }>('SELECT count(*)::int AS n FROM punches WHERE gateway = ANY($1)', [gateways.map((g) => g.id)]);
@@ -105,8 +82,13 @@ describe('two central processes on the PostgreSQL server', () => {
         '',
       ].join('\n'),
     );
-    const a = await startProcess(config, 'a');
-    let b = await startProcess(config, 'b');
+    const start = async (instance: string): Promise<CentralProcess> => {
+      const p = await startCentralProcess(config, instance);
+      started.push(p);
+      return p;
+    };
+    const a = await start('a');
+    let b = await start('b');
     const gateways = [new FakeGateway('DISDIK', 'gw-1', undefined, prefix), new FakeGateway('DISDIK', 'gw-2', undefined, prefix), new FakeGateway('BAPPEDA', 'gw-3', undefined, prefix)];
     await Promise.all(gateways.map((g) => g.connect(broker!.url)));
     const total = PER_GATEWAY * gateways.length;
@@ -123,7 +105,7 @@ describe('two central processes on the PostgreSQL server', () => {
       b.child.kill('SIGKILL');
       expect(await b.exited).toBe('SIGKILL');
       await sending;
-      b = await startProcess(config, 'b');
+      b = await start('b');
       for (let i = 0; i < 1200 && (await stored(gateways)) < total; i++) await new Promise((r) => setTimeout(r, 50));
 
       expect(killedAt).toBeLessThan(total);
@@ -132,11 +114,10 @@ describe('two central processes on the PostgreSQL server', () => {
       expect(rows[0]!.n).toBe(0);
     } finally {
       await Promise.all(gateways.map((g) => g.close()));
-      for (const p of [a, b]) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
     }
     // a clean stop on SIGTERM
-    expect(await a.exited).toBe(0);
-    expect(await b.exited).toBe(0);
+    expect(await a.stop()).toBe(0);
+    expect(await b.stop()).toBe(0);
     expect(a.output()).toContain('"central stopped"');
   }, 240_000);
 });
