@@ -62,7 +62,7 @@ export class SimLog {
 
   constructor(private readonly options: SimLogOptions) {
     this.users = typeof options.users === 'number' ? makeUsers(options.users) : options.users;
-    if (this.users.length === 0) throw new Error('the simulator needs at least one user');
+    if (this.users.length === 0 && options.records > 0) throw new Error('a simulator with attendance records needs at least one user');
     this.generated = options.records;
     const first = parseWallTime(options.firstRecordAt);
     if (!first) throw new Error(`firstRecordAt must be YYYY-MM-DDTHH:mm:ss, got ${options.firstRecordAt}`);
