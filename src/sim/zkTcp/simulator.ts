@@ -23,12 +23,9 @@ import {
 import { wallFromSeconds, wallSeconds, wallTimeIn } from '../../punch/time.js';
 import { TcpDeframer } from '../../../drivers/zk-tcp/streamReader.js';
 import { CMD, CMD_NAMES, DATA_PACKET_BYTES, EF } from '../../../drivers/zk-tcp/tables.js';
-import {
-  decodeDeleteTemplate, decodeDeleteTemplateByPin, decodeDeleteUser, decodeUpload, decodeUserRecord,
-  type ZkUploadTemplate, type ZkUserRecord,
-} from '../../../drivers/zk-tcp/userCodec.js';
 import { FCT } from '../../../drivers/zk-tcp/tables.js';
 import { SimEnrolment } from './enrolment.js';
+import { EnrolmentWire, type UploadState } from './enrolmentWire.js';
 import { SimLog, type SimPunch, type SimUser } from './log.js';
 import { PacketOutput, seededRandom, tcpSink, udpSink, type OutputStats, type Pacing, type ZkSimFaults } from './output.js';
 
@@ -94,8 +91,8 @@ interface Session {
   authed: boolean;
   events: number;
   prepared?: Buffer;
-  /** an upload under way: CMD_PREPARE_DATA announced `expected` bytes */
-  upload?: { expected: number; parts: Buffer[]; received: number };
+  /** an upload under way (enrolmentWire.ts) */
+  upload?: UploadState;
   output: PacketOutput;
   queue: Promise<void>;
   close(): void;
@@ -108,7 +105,7 @@ export class ZkTcpSimulator {
   readonly stats: SimStats = { connections: 0, refusedConnections: 0, drops: 0, chunks: 0, usersWritten: 0, commands: {}, packetsSent: 0, badChecksums: 0 };
   readonly options: Required<Omit<ZkSimulatorOptions, 'users' | 'faults' | 'lies' | 'packetGapMs' | 'fingersPerUser'>> & { packetGapMs?: number } & { faults: ZkSimFaults; lies: ZkSimLies };
   readonly enrolment: SimEnrolment;
-  private userDropDone = false;
+  private readonly enrolmentWire: EnrolmentWire;
   disabled = false;
   private tcpServer: Server | undefined;
   private udpSocket: UdpSocket | undefined;
@@ -136,6 +133,7 @@ export class ZkTcpSimulator {
     if (this.options.records > MAX_RECORDS) throw new RangeError(`records: at most ${MAX_RECORDS}`);
     this.log = new SimLog({ ...this.options, users: options.users ?? 20 });
     this.enrolment = new SimEnrolment({ users: this.log.users, userSize: this.options.userSize, fingersPerUser: options.fingersPerUser, seed: this.options.seed });
+    this.enrolmentWire = new EnrolmentWire(this.enrolment, this.options.faults, this.stats);
     this.clockOffsetSec = this.options.clockOffsetSec;
     this.random = seededRandom(this.options.seed);
     this.nextSessionId = 0x4000 + Math.floor(this.random() * 0x3000);
@@ -309,6 +307,9 @@ export class ZkTcpSimulator {
       await this.reply(s, p, CMD.ACK_UNAUTH);
       return;
     }
+    const enrolment = this.enrolmentWire.answer(s, p.command, p.data);
+    if (enrolment === 'dropped') return;
+    if (enrolment !== undefined) return this.reply(s, p, enrolment);
     switch (p.command) {
       case CMD.CONNECT: return this.onConnect(s, p);
       case CMD.AUTH: return this.onAuth(s, p);
@@ -326,19 +327,6 @@ export class ZkTcpSimulator {
       case CMD.ENABLEDEVICE: this.enable(); return this.reply(s, p, CMD.ACK_OK);
       case CMD.CLEAR_ATTLOG: this.log.clear(); return this.reply(s, p, CMD.ACK_OK);
       case CMD.OPTIONS_WRQ: case CMD.REFRESHDATA: return this.reply(s, p, CMD.ACK_OK);
-      case CMD.USER_WRQ: return this.onUserWrite(s, p);
-      case CMD.PREPARE_DATA: return this.onPrepareUpload(s, p);
-      case CMD.DATA: return this.onUploadData(s, p);
-      case CMD.SAVE_USERTEMPS: return this.onSaveUpload(s, p);
-      case CMD.DELETE_USER: return this.reply(s, p, this.enrolment.deleteUser(decodeDeleteUser(p.data)) ? CMD.ACK_OK : CMD.ACK_ERROR);
-      case CMD.DELETE_USERTEMP: {
-        const { uid, finger } = decodeDeleteTemplate(p.data);
-        return this.reply(s, p, this.enrolment.deleteTemplate(uid, finger) ? CMD.ACK_OK : CMD.ACK_ERROR);
-      }
-      case CMD.DEL_USER_TEMP: {
-        const { pin, finger } = decodeDeleteTemplateByPin(p.data);
-        return this.reply(s, p, this.enrolment.deleteTemplateByPin(pin, finger) ? CMD.ACK_OK : CMD.ACK_ERROR);
-      }
       case CMD.STATE_RRQ: return this.reply(s, p, CMD.ACK_OK, Buffer.alloc(0), 0);
       default: return this.reply(s, p, CMD.ACK_UNKNOWN);
     }
@@ -426,61 +414,6 @@ export class ZkTcpSimulator {
       users, fingers, records, admins: 1, fingerCapacity: 3000, userCapacity: 10_000, recordCapacity: MAX_RECORDS,
       fingersRemaining: 3000 - fingers, usersRemaining: 10_000 - users, recordsRemaining: MAX_RECORDS - records,
     });
-  }
-
-  /** CMD_USER_WRQ: one user record of the terminal's size (zk-protocol "Set User Info"). */
-  private async onUserWrite(s: Session, p: DecodedPacket): Promise<void> {
-    const size = this.enrolment.userSize;
-    if (p.data.length !== size) return this.reply(s, p, CMD.ACK_ERROR);
-    if (!this.enrolment.writeUser(decodeUserRecord(p.data, size))) return this.reply(s, p, CMD.ACK_ERROR);
-    if (this.countUserWritten(s)) return;
-    return this.reply(s, p, CMD.ACK_OK);
-  }
-
-  /** Counts a user written; true when the `dropAfterUsers` fault closed the connection for it. */
-  private countUserWritten(s: Session): boolean {
-    this.stats.usersWritten++;
-    const after = this.options.faults.dropAfterUsers;
-    if (after === undefined || this.userDropDone || this.stats.usersWritten < after) return false;
-    this.userDropDone = true;
-    this.stats.drops++;
-    s.close();
-    return true;
-  }
-
-  /** CMD_PREPARE_DATA from the client: `u32 size` of the upload to come (pyzk _send_with_buffer). */
-  private async onPrepareUpload(s: Session, p: DecodedPacket): Promise<void> {
-    if (p.data.length < 4) return this.reply(s, p, CMD.ACK_ERROR);
-    s.upload = { expected: decodeU32(p.data), parts: [], received: 0 };
-    return this.reply(s, p, CMD.ACK_OK);
-  }
-
-  private async onUploadData(s: Session, p: DecodedPacket): Promise<void> {
-    const upload = s.upload;
-    if (!upload || upload.received + p.data.length > upload.expected) return this.reply(s, p, CMD.ACK_ERROR);
-    upload.parts.push(Buffer.from(p.data));
-    upload.received += p.data.length;
-    return this.reply(s, p, CMD.ACK_OK);
-  }
-
-  /** `_CMD_SAVE_USERTEMPS`: applies a whole upload, each user then its templates, in order. */
-  private async onSaveUpload(s: Session, p: DecodedPacket): Promise<void> {
-    const upload = s.upload;
-    s.upload = undefined;
-    if (!upload || upload.received !== upload.expected) return this.reply(s, p, CMD.ACK_ERROR);
-    let decoded: { users: ZkUserRecord[]; templates: ZkUploadTemplate[] };
-    try {
-      decoded = decodeUpload(Buffer.concat(upload.parts), this.enrolment.userSize);
-    } catch {
-      return this.reply(s, p, CMD.ACK_ERROR); // zk-upload-buffer: what a terminal does with a buffer it cannot read is unknown; refusing is the safe model
-    }
-    if (decoded.users.some((u) => this.enrolment.byPin(u.pin) && this.enrolment.byPin(u.pin)?.uid !== u.uid)) return this.reply(s, p, CMD.ACK_ERROR);
-    for (const user of decoded.users) {
-      this.enrolment.writeUser(user);
-      for (const t of decoded.templates) if (t.uid === user.uid) this.enrolment.writeTemplate(t);
-      if (this.countUserWritten(s)) return;
-    }
-    return this.reply(s, p, CMD.ACK_OK);
   }
 
   /** CMD_DISABLEDEVICE; with a u32 of seconds the terminal re-enables itself (timeout variant, §6.1). */
