@@ -5,9 +5,10 @@
 // - Users are matched by PIN, never by the terminal's own user number (uid): a PIN the terminal
 //   holds keeps its uid, a new PIN takes the next free one. So writing the same users again
 //   (a resumed copy) replaces them in place: nothing is doubled.
-// - Writes happen with the terminal disabled (the timeout variant, re-armed per batch, so a
-//   gateway that dies leaves it working again) and are followed by CMD_REFRESHDATA; it is enabled
-//   again in `finally` (device.ts withDeviceDisabled).
+// - Writes and deletes happen with the terminal disabled (the timeout variant, re-armed per
+//   batch, so a gateway that dies leaves it working again), on a user table read after disabling
+//   it (so no enrolment at the keypad takes a uid the write then overwrites), and are followed by
+//   CMD_REFRESHDATA; it is enabled again in `finally` (device.ts withDeviceDisabled).
 // - A user is written only as given: what its record cannot hold (userCodec UserFitError), a
 //   template that is not a fingerprint, of another algorithm than the terminal's, or marked invalid
 //   makes that user's outcome a GW_ERR_USER_WRITE, never a changed or partial write. A batch the
@@ -86,7 +87,8 @@ function refused(pin: string, message: string): UserWriteOutcome {
 }
 
 function answerName(command: number): string {
-  return CMD_NAMES.get(command) ?? String(command);
+  const name = CMD_NAMES.get(command);
+  return name ? `CMD_${name}` : `command ${command}`;
 }
 
 export class ZkTcpUsersSession implements UsersSession {
@@ -143,24 +145,17 @@ export class ZkTcpUsersSession implements UsersSession {
   }
 
   async writeUsers(users: readonly UserWithTemplates[], progress?: UsersProgress): Promise<UserWriteOutcome[]> {
-    const known = this.known ?? (await this.readUsers());
+    if (users.length === 0) return [];
     const outcomes: UserWriteOutcome[] = [];
-    const plain: Planned[] = [];
-    const withTemplates: Planned[] = [];
-    const given = new Set<string>();
-    for (const item of users) {
-      const twice = given.has(item.user.pin);
-      given.add(item.user.pin);
-      const planning: Planning = twice ? { outcome: refused(item.user.pin, 'the PIN is given twice in one write; the first is written') } : this.plan(item, known);
-      if ('outcome' in planning) outcomes.push(planning.outcome);
-      else (planning.planned.templates.length > 0 ? withTemplates : plain).push(planning.planned);
-    }
     const report = (done: UserWriteOutcome[]): void => {
       outcomes.push(...done);
       progress?.(outcomes.length, users.length);
     };
-    if (outcomes.length > 0) progress?.(outcomes.length, users.length);
     await withDeviceDisabled(this.client, this.tuning.disableSec, async () => {
+      // the table is read with the keypad locked: no enrolment at the terminal can take a uid in between
+      const known = await this.readUsers();
+      const { plain, withTemplates, refusals } = this.planAll(users, known);
+      if (refusals.length > 0) report(refusals);
       for (const p of plain) {
         await this.rearm();
         report([await this.writeOne(p, known)]);
@@ -173,12 +168,28 @@ export class ZkTcpUsersSession implements UsersSession {
     return outcomes;
   }
 
+  private planAll(users: readonly UserWithTemplates[], known: Known): { plain: Planned[]; withTemplates: Planned[]; refusals: UserWriteOutcome[] } {
+    const plain: Planned[] = [];
+    const withTemplates: Planned[] = [];
+    const refusals: UserWriteOutcome[] = [];
+    const given = new Set<string>();
+    for (const item of users) {
+      const twice = given.has(item.user.pin);
+      given.add(item.user.pin);
+      const planning: Planning = twice ? { outcome: refused(item.user.pin, 'the PIN is given twice in one write; the first is written') } : this.plan(item, known);
+      if ('outcome' in planning) refusals.push(planning.outcome);
+      else (planning.planned.templates.length > 0 ? withTemplates : plain).push(planning.planned);
+    }
+    return { plain, withTemplates, refusals };
+  }
+
   async deleteUsers(pins: readonly string[], progress?: UsersProgress): Promise<UserWriteOutcome[]> {
-    const known = this.known ?? (await this.readUsers());
-    const present = pins.map((pin) => known.byPin.get(pin)).filter((u): u is ZkUserRecord => u !== undefined);
-    const fingers = present.length > 0 ? await this.fingersOf(new Set(present.map((u) => u.uid))) : new Map<number, number[]>();
+    if (pins.length === 0) return [];
     const outcomes: UserWriteOutcome[] = [];
     await withDeviceDisabled(this.client, this.tuning.disableSec, async () => {
+      const known = await this.readUsers();
+      const present = pins.map((pin) => known.byPin.get(pin)).filter((u): u is ZkUserRecord => u !== undefined);
+      const fingers = present.length > 0 ? await this.fingersOf(new Set(present.map((u) => u.uid))) : new Map<number, number[]>();
       for (const pin of pins) {
         const user = known.byPin.get(pin);
         // a PIN the terminal does not hold is already what was asked for

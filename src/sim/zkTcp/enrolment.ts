@@ -19,17 +19,21 @@ export interface SimEnrolmentOptions {
   /** seeded fingerprint templates per user, [least, most] (default none) */
   fingersPerUser?: readonly [number, number];
   seed: number;
+  /** users the terminal can hold; a write of one more is refused (the terminal is full) */
+  userCapacity: number;
 }
 
 const key = (uid: number, finger: number): string => `${uid}/${finger}`;
 
 export class SimEnrolment {
   readonly userSize: UserRecordSize;
+  readonly userCapacity: number;
   private readonly users = new Map<number, ZkUserRecord>();
   private readonly templates = new Map<string, ZkTemplateEntry>();
 
   constructor(options: SimEnrolmentOptions) {
     this.userSize = options.userSize;
+    this.userCapacity = options.userCapacity;
     const random = seededRandom(options.seed * 7919 + 17);
     const [least, most] = options.fingersPerUser ?? [0, 0];
     for (const u of options.users) {
@@ -74,10 +78,16 @@ export class SimEnrolment {
     return encodeTemplateTable(this.templateList());
   }
 
-  /** Creates or replaces the user `record.uid`; false when another uid holds its PIN. */
+  /** Users of `records` the terminal would have to add (uids it does not hold). */
+  newUsers(records: readonly ZkUserRecord[]): number {
+    return new Set(records.map((r) => r.uid).filter((uid) => !this.users.has(uid))).size;
+  }
+
+  /** Creates or replaces the user `record.uid`; false when another uid holds its PIN or the terminal is full. */
   writeUser(record: ZkUserRecord): boolean {
     const holder = this.byPin(record.pin);
     if (holder && holder.uid !== record.uid) return false;
+    if (!this.users.has(record.uid) && this.users.size >= this.userCapacity) return false;
     this.users.set(record.uid, { ...record });
     return true;
   }

@@ -3,7 +3,9 @@
 // (CMD_DELETE_USER, CMD_DELETE_USERTEMP, `_CMD_DEL_USER_TEMP`), applied to its SimEnrolment.
 // Invariants:
 // - An upload is applied only when saved and whole (every announced byte arrived, the buffer
-//   decodes); a bad one is answered CMD_ACK_ERROR and changes nothing.
+//   decodes, the terminal has room for all its users); otherwise it is answered CMD_ACK_ERROR and
+//   changes nothing (an assumption: what a real terminal does with a batch it cannot store whole is
+//   not documented).
 // - The upload's users are applied in order, each with its templates, so the `dropAfterUsers`
 //   fault leaves the first K users of a batch written and the connection closed without an answer:
 //   the worst case of a terminal losing its link midway.
@@ -86,6 +88,7 @@ export class EnrolmentWire {
     if (!upload || upload.received !== upload.expected) return ERROR;
     const { users, templates } = decodeUpload(Buffer.concat(upload.parts), this.enrolment.userSize);
     if (users.some((u) => (this.enrolment.byPin(u.pin)?.uid ?? u.uid) !== u.uid)) return ERROR; // a PIN another uid holds
+    if (this.enrolment.userCount + this.enrolment.newUsers(users) > this.enrolment.userCapacity) return ERROR; // the terminal cannot store the batch whole
     for (const user of users) {
       this.enrolment.writeUser(user);
       for (const t of templates) if (t.uid === user.uid) this.enrolment.writeTemplate(t);

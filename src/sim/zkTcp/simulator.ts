@@ -42,6 +42,8 @@ export interface ZkSimulatorOptions {
   users?: number | SimUser[];
   /** seeded fingerprint templates per user, [least, most]; default none */
   fingersPerUser?: [number, number];
+  /** users the terminal can hold (default 10,000); writes beyond are refused */
+  userCapacity?: number;
   /** the `~ZKFPVersion` answer (fingerprint algorithm); null: the terminal does not know the option */
   fingerVersion?: string | null;
   /** generated attendance records, up to 1,000,000 */
@@ -128,11 +130,11 @@ export class ZkTcpSimulator {
       host: '127.0.0.1', port: 0, tcp: true, udp: true, serial: 'SIM0000000001', model: 'SIM-F22', platform: 'ZMM220_TFT',
       firmware: 'Ver 6.60 Apr 28 2020', records: 0, recordSize: 40, userSize: 72, realtimeSize: 36, commKey: 0,
       clockOffsetSec: 0, timeZone: 'Asia/Jakarta', firstRecordAt: '2026-01-05T07:00:00', recordStepSec: 37,
-      directDataMax: 1024, pacing: 'burst', seed: 1, fingerVersion: '10', ...options, faults: { ...options.faults }, lies: { ...options.lies },
+      directDataMax: 1024, pacing: 'burst', seed: 1, fingerVersion: '10', userCapacity: 10_000, ...options, faults: { ...options.faults }, lies: { ...options.lies },
     };
     if (this.options.records > MAX_RECORDS) throw new RangeError(`records: at most ${MAX_RECORDS}`);
     this.log = new SimLog({ ...this.options, users: options.users ?? 20 });
-    this.enrolment = new SimEnrolment({ users: this.log.users, userSize: this.options.userSize, fingersPerUser: options.fingersPerUser, seed: this.options.seed });
+    this.enrolment = new SimEnrolment({ users: this.log.users, userSize: this.options.userSize, fingersPerUser: options.fingersPerUser, seed: this.options.seed, userCapacity: this.options.userCapacity });
     this.enrolmentWire = new EnrolmentWire(this.enrolment, this.options.faults, this.stats);
     this.clockOffsetSec = this.options.clockOffsetSec;
     this.random = seededRandom(this.options.seed);
@@ -411,8 +413,8 @@ export class ZkTcpSimulator {
     const fingers = this.enrolment.templateCount;
     const records = this.log.count;
     return encodeFreeSizes({
-      users, fingers, records, admins: 1, fingerCapacity: 3000, userCapacity: 10_000, recordCapacity: MAX_RECORDS,
-      fingersRemaining: 3000 - fingers, usersRemaining: 10_000 - users, recordsRemaining: MAX_RECORDS - records,
+      users, fingers, records, admins: 1, fingerCapacity: 3000, userCapacity: this.options.userCapacity, recordCapacity: MAX_RECORDS,
+      fingersRemaining: 3000 - fingers, usersRemaining: this.options.userCapacity - users, recordsRemaining: MAX_RECORDS - records,
     });
   }
 

@@ -174,6 +174,30 @@ describe('zk-tcp users and templates between two terminals', () => {
     expect((await session.listUsers()).map((u) => u.pin)).toEqual(users.slice(2).map((u) => u.pin));
   });
 
+  it('a batch the terminal refuses (full) is retried user by user: each user gets its own outcome', async () => {
+    const source = await sim({ users: 5, fingersPerUser: [1, 1] });
+    const target = await sim({ users: 0, userCapacity: 3 });
+    const read = await readAll(source);
+    const session = await open(target);
+    const outcomes = await session.writeUsers(withTemplates(read.users, read.templates));
+    expect(outcomes.map((o) => [o.pin, o.ok])).toEqual([['1001', true], ['1002', true], ['1003', true], ['1004', false], ['1005', false]]);
+    expect(outcomes[3]).toMatchObject({ code: 'GW_ERR_USER_WRITE', message: expect.stringContaining('CMD_ACK_ERROR') });
+    expect(target.stats.commands.SAVE_USERTEMPS).toBe(1 + 5);
+    expect(target.enrolment.userCount).toBe(3);
+    expect(target.enrolment.templateCount).toBe(3);
+  });
+
+  it('a user enrolled at the keypad before the write keeps its number: the write reads the table with the keypad locked', async () => {
+    const target = await sim({ users: 2 });
+    const session = await open(target);
+    await session.listUsers(); // an earlier read: uids 1 and 2
+    target.enrolment.writeUser({ uid: 3, pin: '7777', name: 'At the keypad', privilege: 0, card: '', password: '', group: 1 });
+    const outcomes = await session.writeUsers([{ user: { pin: '8888', name: 'From the centre', privilege: 0, card: '', password: '', group: 1 }, templates: [] }]);
+    expect(outcomes).toEqual([{ pin: '8888', ok: true }]);
+    expect(target.enrolment.byPin('7777')?.uid).toBe(3);
+    expect(target.enrolment.byPin('8888')?.uid).toBe(4);
+  });
+
   it('reads and deletes over UDP on a 28-byte terminal', async () => {
     const target = await sim({ users: 4, userSize: 28, fingersPerUser: [1, 1] });
     const session = await open(target, { transport: 'udp' });
