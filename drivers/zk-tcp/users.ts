@@ -5,6 +5,8 @@
 // - Users are matched by PIN, never by the terminal's own user number (uid): a PIN the terminal
 //   holds keeps its uid, a new PIN takes the next free one. So writing the same users again
 //   (a resumed copy) replaces them in place: nothing is doubled.
+// - Templates are read with the user table, both with the terminal disabled, so each template's
+//   uid maps to the PIN that held it at that moment.
 // - Writes and deletes happen with the terminal disabled (the timeout variant, re-armed per
 //   batch, so a gateway that dies leaves it working again), on a user table read after disabling
 //   it (so no enrolment at the keypad takes a uid the write then overwrites), and are followed by
@@ -97,7 +99,6 @@ export class ZkTcpUsersSession implements UsersSession {
   private readonly log: Logger;
   private readonly signal: AbortSignal;
   private readonly tuning: Required<ZkUsersTuning>;
-  private known: Known | undefined;
 
   constructor(
     private readonly client: ZkClient,
@@ -120,13 +121,18 @@ export class ZkTcpUsersSession implements UsersSession {
   }
 
   async readTemplates(pins?: readonly string[], progress?: UsersProgress): Promise<TemplateRecord[]> {
-    const known = this.known ?? (await this.readUsers());
+    // both tables with the keypad locked (zk-protocol "Read All Templates" disables first): a uid
+    // deleted and given to someone else between the two reads would hand a finger to the wrong PIN
+    const { known, dataset } = await withDeviceDisabled(this.client, this.tuning.disableSec, async () => {
+      const users = await this.readUsers();
+      const sizes = await readSizes(this.client);
+      const bytes = await this.client.readDataset(CMD.DB_RRQ, FCT.FINGERTMP, (received, total) => {
+        if (sizes.fingers !== undefined && total > 0) progress?.(Math.floor((sizes.fingers * received) / total), sizes.fingers);
+      });
+      return { known: users, dataset: bytes };
+    });
     const byUid = new Map([...known.byPin.values()].map((u) => [u.uid, u]));
     const wanted = pins ? new Set(pins) : undefined;
-    const sizes = await readSizes(this.client);
-    const dataset = await this.client.readDataset(CMD.DB_RRQ, FCT.FINGERTMP, (received, total) => {
-      if (sizes.fingers !== undefined && total > 0) progress?.(Math.floor((sizes.fingers * received) / total), sizes.fingers);
-    });
     const templates: TemplateRecord[] = [];
     let orphans = 0;
     for (const entry of decoded('the template table', () => decodeTemplateTable(dataset))) {
@@ -216,9 +222,8 @@ export class ZkTcpUsersSession implements UsersSession {
     const table = decoded('the user table', () => decodeUserTable(dataset, count));
     const byPin = new Map(table.users.map((u) => [u.pin, u]));
     const nextUid = table.users.reduce((max, u) => Math.max(max, u.uid), 0) + 1;
-    this.known = { recordSize: table.recordSize ?? (this.client.kind === 'tcp' ? 72 : 28), byPin, nextUid };
     progress?.(table.users.length, table.users.length);
-    return this.known;
+    return { recordSize: table.recordSize ?? (this.client.kind === 'tcp' ? 72 : 28), byPin, nextUid };
   }
 
   private plan(item: UserWithTemplates, known: Known): Planning {
