@@ -91,6 +91,10 @@ describe('zk-tcp users and templates between two terminals', () => {
     const back = await readAll(target);
     expect(back.users).toEqual(read.users);
     expectSameTemplates(back.templates, read.templates);
+    // an empty terminal given the users in table order numbers them as the source did: the two
+    // terminals' own tables, as they put them on the wire, are the same bytes
+    expect(target.enrolment.usersDataset().equals(source.enrolment.usersDataset())).toBe(true);
+    expect(target.enrolment.templatesDataset().equals(source.enrolment.templatesDataset())).toBe(true);
   });
 
   it('resumes a write the terminal dropped after K users: nothing lost, nothing doubled', async () => {
