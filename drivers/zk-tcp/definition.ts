@@ -1,6 +1,7 @@
 // The zk-tcp family as the gateway knows it (src/devices/definition.ts): protocol, config schema,
 // and the modules imported when used: driver.ts when the first zk-tcp device starts, backfill.ts
-// when `pull` runs, probe.ts when `probe` runs (zk-tcp is its default protocol).
+// when `pull` runs, probe.ts when `probe` runs (zk-tcp is its default protocol), users.ts when a
+// users command or a userSync group needs the terminal's users and templates.
 import { defineDriver } from '../../src/devices/definition.js';
 import { zkTcpConfigSchema, type ZkTcpConfig } from './config.js';
 
@@ -9,6 +10,11 @@ export const zkTcpDriver = defineDriver<ZkTcpConfig>({
   configSchema: zkTcpConfigSchema,
   driver: async () => (await import('./driver.js')).ZkTcpDriver,
   backfill: async () => (await import('./backfill.js')).backfillZkTcp,
+  users: {
+    // one TCP client at a time (zk-standalone.md §3.7): the daemon's session would be refused
+    alongsideDaemon: false,
+    load: async () => (await import('./users.js')).zkTcpUsers,
+  },
   probe: {
     defaultPort: 4370,
     options: [

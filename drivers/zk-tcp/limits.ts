@@ -20,16 +20,26 @@ export const MAX_ATTLOG_RECORDS = 2_000_000;
 /** Users the largest terminal is taken to hold: the simulator's 10,000 user capacity, twenty times over. */
 export const MAX_USERS = 200_000;
 
+/**
+ * Fingerprint templates the largest terminal is taken to hold, and the largest template: ZK
+ * terminals list 3,000 to 10,000 fingerprints and a ZKFinger v10 template is about 1.2–1.6 KB
+ * (the 1,243-byte one of pyzk test.py); 100,000 of 4 KiB each is the margin.
+ */
+export const MAX_TEMPLATES = 100_000;
+export const MAX_TEMPLATE_BYTES = 4096;
+
 const largest = (sizes: Iterable<number>): number => Math.max(...sizes);
 
 /**
  * The largest dataset (`u32 total | records…`, §6.6) a CMD_DATA_WRRQ may announce, per read
- * command: attendance 4 + 2,000,000 × 49 bytes (≈ 93 MiB), users 4 + 200,000 × 72 bytes (≈ 14 MiB).
+ * command: attendance 4 + 2,000,000 × 49 bytes (≈ 93 MiB), users 4 + 200,000 × 72 bytes (≈ 14 MiB),
+ * templates 4 + 100,000 × 4,102 bytes (≈ 391 MiB).
  * A larger announcement is refused before the first chunk is asked for.
  */
 export const MAX_DATASET_BYTES: ReadonlyMap<number, number> = new Map([
   [CMD.ATTLOG_RRQ, 4 + MAX_ATTLOG_RECORDS * largest(ATTLOG_LAYOUTS.keys())],
   [CMD.USERTEMP_RRQ, 4 + MAX_USERS * largest(USER_LAYOUTS.keys())],
+  [CMD.DB_RRQ, 4 + MAX_TEMPLATES * (6 + MAX_TEMPLATE_BYTES)],
 ]);
 
 /** The ceiling for a read command this file does not list: the attendance log's, the largest. */

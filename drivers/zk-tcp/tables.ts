@@ -24,7 +24,18 @@ export const CMD = {
   DATA_WRRQ: 1503,
   /** pyzk `_CMD_READ_BUFFER` */
   DATA_RDY: 1504,
+  /** read a table by its FCT (templates: FCT.FINGERTMP); users-templates.md */
+  DB_RRQ: 7,
+  /** write one user record (users-templates.md, zk-protocol data-user.md "Set User Info") */
+  USER_WRQ: 8,
   USERTEMP_RRQ: 9,
+  DELETE_USER: 18,
+  /** `uid u16, fid u8` (pyzk delete_user_template over UDP) */
+  DELETE_USERTEMP: 19,
+  /** pyzk `_CMD_SAVE_USERTEMPS`: commits the uploaded users-and-templates buffer */
+  SAVE_USERTEMPS: 110,
+  /** pyzk `_CMD_DEL_USER_TEMP`: `pin 24s, fid u8` (over TCP) */
+  DEL_USER_TEMP: 134,
   OPTIONS_RRQ: 11,
   OPTIONS_WRQ: 12,
   ATTLOG_RRQ: 13,
@@ -186,7 +197,15 @@ export const REALTIME_LAYOUTS: ReadonlyMap<number, Layout> = new Map([
   ] }],
 ]);
 
-/** User table layouts keyed by record size (zk-standalone.md §7 "Users"). */
+/** The FCT argument of CMD_DATA_WRRQ table reads (pyzk const.py). */
+export const FCT = { FINGERTMP: 2, USER: 5 } as const;
+
+/**
+ * User table layouts keyed by record size (zk-standalone.md §7 "Users"). The same rows encode the
+ * record of CMD_USER_WRQ and, after one leading byte 2, of the bulk upload (users-templates.md).
+ * The 72-byte group is the byte at 39 and 40–47 the time zones (zk-protocol data-user.md, both of
+ * its examples); pyzk reads 40–46 as a group string, which its own writes leave empty.
+ */
 export const USER_LAYOUTS: ReadonlyMap<number, Layout> = new Map([
   [28, { size: 28, source: 'pyzk <HB5s8sIxBhI>', fields: [
     { name: 'uid', offset: 0, type: 'u16' }, { name: 'privilege', offset: 2, type: 'u8' },
@@ -194,10 +213,12 @@ export const USER_LAYOUTS: ReadonlyMap<number, Layout> = new Map([
     { name: 'card', offset: 16, type: 'u32' }, { name: 'group', offset: 21, type: 'u8' },
     { name: 'timeZone', offset: 22, type: 'u16' }, { name: 'pin', offset: 24, type: 'u32' },
   ] }],
-  [72, { size: 72, source: 'pyzk <HB8s24sIx7sx24s>', fields: [
+  [72, { size: 72, source: 'pyzk <HB8s24sIx7sx24s>; zk-protocol data-user.md (group, time zones)', fields: [
     { name: 'uid', offset: 0, type: 'u16' }, { name: 'privilege', offset: 2, type: 'u8' },
     { name: 'password', offset: 3, type: 'zstr', length: 8 }, { name: 'name', offset: 11, type: 'zstr', length: 24 },
-    { name: 'card', offset: 35, type: 'u32' }, { name: 'group', offset: 40, type: 'zstr', length: 7 },
+    { name: 'card', offset: 35, type: 'u32' }, { name: 'group', offset: 39, type: 'u8' },
+    { name: 'timeZoneFlag', offset: 40, type: 'u16' }, { name: 'timeZone1', offset: 42, type: 'u16' },
+    { name: 'timeZone2', offset: 44, type: 'u16' }, { name: 'timeZone3', offset: 46, type: 'u16' },
     { name: 'pin', offset: 48, type: 'zstr', length: 24 },
   ] }],
 ]);
@@ -229,4 +250,23 @@ export const OPTION_NAMES = {
   mac: 'MAC',
   pinWidth: '~PIN2Width',
   faceVersion: 'ZKFaceVersion',
+  /** the fingerprint algorithm (9, 10): templates move only between equal ones (pyzk get_fp_version, #182) */
+  fingerVersion: '~ZKFPVersion',
 } as const;
+
+/**
+ * The users-and-templates upload (pyzk HR_save_usertemplates, users-templates.md): a 12-byte head
+ * `u32 × 3` (user bytes, table bytes, template bytes), user records each after a byte 2, one 8-byte
+ * table entry `<bHbI` (2, uid, 0x10 + finger, offset) per template, then `u16 size | template` each.
+ */
+export const UPLOAD = {
+  HEAD_BYTES: 12,
+  RECORD_MARK: 2,
+  TABLE_ENTRY_BYTES: 8,
+  FINGER_BASE: 0x10,
+  /** CMD_DATA packets of an upload carry at most this many bytes (pyzk _send_with_buffer MAX_CHUNK) */
+  CHUNK_BYTES: 1024,
+} as const;
+
+/** A template table entry `<HHbb` size (incl. these 6 bytes), uid, finger, flag (zk-protocol data-user.md "Read All Templates"). */
+export const TEMPLATE_ENTRY_HEADER_BYTES = 6;

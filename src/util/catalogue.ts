@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   GW_ERR_DEVICE_PROTOCOL: 'a device answered with an unexpected reply or data in a layout this build does not know (or is a model it has no row for)',
   GW_ERR_DEVICE_CLOCK: 'a terminal clock or time zone differs from the gateway and could not be set (the EasyLink bridge PC clock, a Hikvision zone)',
   GW_ERR_DOWNLOAD_INCOMPLETE: 'a device download ended before every record arrived',
+  GW_ERR_USER_WRITE: 'a terminal did not take one user\'s write or delete: it answered an error, or its record cannot hold the user as given (a PIN, password or card that does not fit, a template of another kind or algorithm); the other users are written',
   GW_ERR_LOG_KEY_INVALID: 'the punch log signing key (<dataDir>/log-key.pem) cannot be read or created, is not a regular file, or is not an Ed25519 PKCS#8 PEM private key; the gateway does not start',
   GW_ERR_LOG_KEY_INSECURE: 'the punch log signing key file is open to its group or others (chmod 600 it, or delete it if someone else may have read it); the gateway does not start',
   GW_ERR_LOG_INCONSISTENT: 'the punch log head is not an extension of the last checkpoint signed (a storage fault); no checkpoint is signed until it is',
@@ -111,6 +112,8 @@ export const REJECTION_REASONS = {
   'zk-short-datastat': { code: 'GW_ERR_DECODE', meaning: 'a data-stat reply shorter than 5 bytes; the session ends and reconnects', countedAs: [] },
   'zk-short-readreq': { code: 'GW_ERR_DECODE', meaning: 'a read request shorter than 11 bytes (simulator side)', countedAs: [] },
   'zk-short-u32x2': { code: 'GW_ERR_DECODE', meaning: 'a reply shorter than the two 32-bit numbers it carries; the session ends and reconnects', countedAs: [] },
+  'zk-template-entry': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'a template table entry whose size is under its 6-byte head or runs past the table; the template read fails', countedAs: [] },
+  'zk-upload-buffer': { code: 'GW_ERR_DECODE', meaning: 'a users-and-templates upload whose head, records or table do not add up (simulator side: it answers CMD_ACK_ERROR)', countedAs: [] },
   'zk-short-u32': { code: 'GW_ERR_DECODE', meaning: 'a reply shorter than the 32-bit number it carries (clock, counts); the session ends and reconnects', countedAs: [] },
   // zk-push
   'unknown-endpoint': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'the terminal called an /iclock endpoint this build does not serve (answered 404)' },

@@ -28,6 +28,19 @@ interface SimulateCliOptions {
   fault: string[];
   paced?: boolean;
   json?: boolean;
+  /** fingerprint templates per user, `N` or `LEAST-MOST` */
+  fingers?: string;
+  fingerVersion?: string;
+}
+
+/** `--fingers 2` or `--fingers 1-2` → [least, most]. */
+function fingersArg(value: string | undefined): [number, number] | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d)(?:-(\d))?$/.exec(value);
+  const least = Number(m?.[1]);
+  const most = m?.[2] === undefined ? least : Number(m[2]);
+  if (!m || most < least || most > 10) throw new Error(`--fingers: expected a count like 2 or a range like 1-2 (at most 10), got "${value}"`);
+  return [least, most];
 }
 
 const FAULTS: Record<string, ZkSimFaults> = {
@@ -59,6 +72,8 @@ export function simulatorOptionsFrom(o: SimulateCliOptions): ZkSimulatorOptions 
     timeZone: o.timezone,
     pacing: o.paced ? 'paced' : 'burst',
     faults,
+    ...(o.fingers !== undefined ? { fingersPerUser: fingersArg(o.fingers) } : {}),
+    ...(o.fingerVersion !== undefined ? { fingerVersion: o.fingerVersion } : {}),
   };
 }
 
@@ -92,6 +107,8 @@ export function configureSimulateZk(command: Command): void {
     .option('--users <n>', 'enrolled users', '20')
     .option('--record-size <bytes>', 'attendance record layout: 8, 16, 40 or 49', '40')
     .option('--user-size <bytes>', 'user record layout: 28 or 72', '72')
+    .option('--fingers <n>', 'fingerprint templates per enrolled user: a count, or a range like 1-2 (synthetic bytes)')
+    .option('--finger-version <v>', 'fingerprint algorithm the terminal reports (~ZKFPVersion)', '10')
     .option('--realtime-size <bytes>', 'realtime event layout: 10, 12, 14, 32, 36, 37 or 52', '36')
     .option('--comm-key <key>', 'numeric comm key the terminal requires (0 = none)', '0')
     .option('--clock-offset <sec>', 'terminal clock minus real time, seconds', '0')

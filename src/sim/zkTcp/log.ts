@@ -1,4 +1,5 @@
-// The simulated terminal's data: users, the attendance log, and their on-wire encodings.
+// The simulated terminal's attendance log and the users it was seeded with (the users and templates
+// it holds now, which writes change, are enrolment.ts), and the log's on-wire encodings.
 // Invariants:
 // - Record i of the generated log is a pure function of (options, i): two simulators with the
 //   same options hold the same log, so tests can compute what a download must yield.
@@ -8,7 +9,7 @@ import {
   encodeFields, encodeTimeHex, encodeTime, formatWallTime, parseWallTime, type Fields, type WallTime,
 } from '../../../drivers/zk-tcp/codec.js';
 import { wallFromSeconds, wallSeconds } from '../../punch/time.js';
-import { ATTLOG_LAYOUTS, REALTIME_LAYOUTS, USER_LAYOUTS } from '../../../drivers/zk-tcp/tables.js';
+import { ATTLOG_LAYOUTS, REALTIME_LAYOUTS } from '../../../drivers/zk-tcp/tables.js';
 
 export interface SimUser {
   uid: number;
@@ -58,11 +59,11 @@ export class SimLog {
   private generated: number;
   private readonly appended: SimPunch[] = [];
   private readonly firstSec: number;
-  private cache: { attendance?: Buffer; users?: Buffer } = {};
+  private cache: { attendance?: Buffer } = {};
 
   constructor(private readonly options: SimLogOptions) {
     this.users = typeof options.users === 'number' ? makeUsers(options.users) : options.users;
-    if (this.users.length === 0) throw new Error('the simulator needs at least one user');
+    if (this.users.length === 0 && options.records > 0) throw new Error('a simulator with attendance records needs at least one user');
     this.generated = options.records;
     const first = parseWallTime(options.firstRecordAt);
     if (!first) throw new Error(`firstRecordAt must be YYYY-MM-DDTHH:mm:ss, got ${options.firstRecordAt}`);
@@ -121,20 +122,6 @@ export class SimLog {
     bytes.writeUInt32LE(count * layout.size, 0);
     for (let i = 0; i < count; i++) encodeFields(layout, this.recordFields(this.punchAt(i)), bytes, 4 + i * layout.size);
     this.cache.attendance = bytes;
-    return bytes;
-  }
-
-  usersDataset(): Buffer {
-    if (this.cache.users) return this.cache.users;
-    const layout = USER_LAYOUTS.get(this.options.userSize);
-    if (!layout) throw new Error(`no user layout ${this.options.userSize}`);
-    const bytes = Buffer.alloc(4 + this.users.length * layout.size);
-    bytes.writeUInt32LE(this.users.length * layout.size, 0);
-    this.users.forEach((u, i) => {
-      const pin = layout.fields.find((f) => f.name === 'pin')?.type === 'u32' ? Number(u.pin) : u.pin;
-      encodeFields(layout, { uid: u.uid, privilege: u.privilege, password: '', name: u.name, card: u.card, pin, group: '1' }, bytes, 4 + i * layout.size);
-    });
-    this.cache.users = bytes;
     return bytes;
   }
 

@@ -24,6 +24,11 @@ export interface ZkSimFaults {
   slowReplyMs?: number;
   /** corrupt the checksum field of every n-th packet sent */
   badChecksumEvery?: number;
+  /**
+   * close the TCP connection, without an answer, right after the n-th user written since start
+   * (CMD_USER_WRQ or an upload: the users before it in the upload are kept); once
+   */
+  dropAfterUsers?: number;
 }
 
 /** `burst`: as fast as the socket takes them; `paced`: one event-loop turn apart; `terminal`: a fixed gap per packet */

@@ -8,6 +8,9 @@
 //   that fire many requests at once (node-zklib) get well-formed, non-interleaved replies.
 // - A read works on a snapshot taken at CMD_DATA_WRRQ; punches added meanwhile appear in the next read.
 // - Binds only the host it is given (127.0.0.1 by default).
+// - Users and templates live in `enrolment` (enrolment.ts) and change only by the protocol's
+//   writes: CMD_USER_WRQ, an upload (CMD_PREPARE_DATA, CMD_DATA…, `_CMD_SAVE_USERTEMPS`) and the
+//   deletes; an upload is applied only when saved and whole. `~ZKFPVersion` is `fingerVersion`.
 // - Every answer is true to the log unless `lies` is set: a hostile terminal for the gateway's
 //   bounds tests (a data-stat announcing more than the dataset holds, chunk bursts carrying more
 //   bytes than asked). Lies change sizes only; the bytes sent are always the log's own.
@@ -20,6 +23,9 @@ import {
 import { wallFromSeconds, wallSeconds, wallTimeIn } from '../../punch/time.js';
 import { TcpDeframer } from '../../../drivers/zk-tcp/streamReader.js';
 import { CMD, CMD_NAMES, DATA_PACKET_BYTES, EF } from '../../../drivers/zk-tcp/tables.js';
+import { FCT } from '../../../drivers/zk-tcp/tables.js';
+import { SimEnrolment } from './enrolment.js';
+import { EnrolmentWire, type UploadState } from './enrolmentWire.js';
 import { SimLog, type SimPunch, type SimUser } from './log.js';
 import { PacketOutput, seededRandom, tcpSink, udpSink, type OutputStats, type Pacing, type ZkSimFaults } from './output.js';
 
@@ -34,6 +40,12 @@ export interface ZkSimulatorOptions {
   platform?: string;
   firmware?: string;
   users?: number | SimUser[];
+  /** seeded fingerprint templates per user, [least, most]; default none */
+  fingersPerUser?: [number, number];
+  /** users the terminal can hold (default 10,000); writes beyond are refused */
+  userCapacity?: number;
+  /** the `~ZKFPVersion` answer (fingerprint algorithm); null: the terminal does not know the option */
+  fingerVersion?: string | null;
   /** generated attendance records, up to 1,000,000 */
   records?: number;
   recordSize?: 8 | 16 | 40 | 49;
@@ -70,6 +82,8 @@ export interface SimStats extends OutputStats {
   drops: number;
   /** chunk bursts answered (CMD_DATA_RDY), whole or dropped */
   chunks: number;
+  /** users written (CMD_USER_WRQ, uploads) since start */
+  usersWritten: number;
   commands: Record<string, number>;
 }
 
@@ -79,6 +93,8 @@ interface Session {
   authed: boolean;
   events: number;
   prepared?: Buffer;
+  /** an upload under way (enrolmentWire.ts) */
+  upload?: UploadState;
   output: PacketOutput;
   queue: Promise<void>;
   close(): void;
@@ -88,8 +104,10 @@ const MAX_RECORDS = 1_000_000;
 
 export class ZkTcpSimulator {
   readonly log: SimLog;
-  readonly stats: SimStats = { connections: 0, refusedConnections: 0, drops: 0, chunks: 0, commands: {}, packetsSent: 0, badChecksums: 0 };
-  readonly options: Required<Omit<ZkSimulatorOptions, 'users' | 'faults' | 'lies' | 'packetGapMs'>> & { packetGapMs?: number } & { faults: ZkSimFaults; lies: ZkSimLies };
+  readonly stats: SimStats = { connections: 0, refusedConnections: 0, drops: 0, chunks: 0, usersWritten: 0, commands: {}, packetsSent: 0, badChecksums: 0 };
+  readonly options: Required<Omit<ZkSimulatorOptions, 'users' | 'faults' | 'lies' | 'packetGapMs' | 'fingersPerUser'>> & { packetGapMs?: number } & { faults: ZkSimFaults; lies: ZkSimLies };
+  readonly enrolment: SimEnrolment;
+  private readonly enrolmentWire: EnrolmentWire;
   disabled = false;
   private tcpServer: Server | undefined;
   private udpSocket: UdpSocket | undefined;
@@ -112,10 +130,12 @@ export class ZkTcpSimulator {
       host: '127.0.0.1', port: 0, tcp: true, udp: true, serial: 'SIM0000000001', model: 'SIM-F22', platform: 'ZMM220_TFT',
       firmware: 'Ver 6.60 Apr 28 2020', records: 0, recordSize: 40, userSize: 72, realtimeSize: 36, commKey: 0,
       clockOffsetSec: 0, timeZone: 'Asia/Jakarta', firstRecordAt: '2026-01-05T07:00:00', recordStepSec: 37,
-      directDataMax: 1024, pacing: 'burst', seed: 1, ...options, faults: { ...options.faults }, lies: { ...options.lies },
+      directDataMax: 1024, pacing: 'burst', seed: 1, fingerVersion: '10', userCapacity: 10_000, ...options, faults: { ...options.faults }, lies: { ...options.lies },
     };
     if (this.options.records > MAX_RECORDS) throw new RangeError(`records: at most ${MAX_RECORDS}`);
     this.log = new SimLog({ ...this.options, users: options.users ?? 20 });
+    this.enrolment = new SimEnrolment({ users: this.log.users, userSize: this.options.userSize, fingersPerUser: options.fingersPerUser, seed: this.options.seed, userCapacity: this.options.userCapacity });
+    this.enrolmentWire = new EnrolmentWire(this.enrolment, this.options.faults, this.stats);
     this.clockOffsetSec = this.options.clockOffsetSec;
     this.random = seededRandom(this.options.seed);
     this.nextSessionId = 0x4000 + Math.floor(this.random() * 0x3000);
@@ -203,7 +223,7 @@ export class ZkTcpSimulator {
    * (`realtime: false` plays an event lost on the way).
    */
   addPunch(punch: Partial<SimPunch> & { pin: string }, options: { realtime?: boolean } = {}): SimPunch {
-    const user = this.log.userByPin(punch.pin);
+    const user = this.enrolment.byPin(punch.pin);
     const full: SimPunch = {
       uid: user?.uid ?? 0, localTime: punch.localTime ?? formatWallTime(this.deviceNow()),
       verify: 1, state: 0, workCode: 0, ...punch,
@@ -289,13 +309,16 @@ export class ZkTcpSimulator {
       await this.reply(s, p, CMD.ACK_UNAUTH);
       return;
     }
+    const enrolment = this.enrolmentWire.answer(s, p.command, p.data);
+    if (enrolment === 'dropped') return;
+    if (enrolment !== undefined) return this.reply(s, p, enrolment);
     switch (p.command) {
       case CMD.CONNECT: return this.onConnect(s, p);
       case CMD.AUTH: return this.onAuth(s, p);
       case CMD.EXIT: await this.reply(s, p, CMD.ACK_OK); s.close(); return;
       case CMD.DATA_WRRQ: return this.onReadRequest(s, p);
       case CMD.DATA_RDY: return this.onChunk(s, p);
-      case CMD.FREE_DATA: s.prepared = undefined; return this.reply(s, p, CMD.ACK_OK);
+      case CMD.FREE_DATA: s.prepared = undefined; s.upload = undefined; return this.reply(s, p, CMD.ACK_OK);
       case CMD.GET_FREE_SIZES: return this.reply(s, p, CMD.ACK_OK, this.freeSizes());
       case CMD.GET_TIME: return this.reply(s, p, CMD.ACK_OK, encodeU32(encodeTime(this.deviceNow())));
       case CMD.SET_TIME: return this.onSetTime(s, p);
@@ -331,8 +354,10 @@ export class ZkTcpSimulator {
   }
 
   private async onReadRequest(s: Session, p: DecodedPacket): Promise<void> {
-    const { command } = decodeReadRequest(p.data);
-    const dataset = command === CMD.ATTLOG_RRQ ? this.log.attendanceDataset() : command === CMD.USERTEMP_RRQ ? this.log.usersDataset() : undefined;
+    const { command, fct } = decodeReadRequest(p.data);
+    const dataset = command === CMD.ATTLOG_RRQ ? this.log.attendanceDataset()
+      : command === CMD.USERTEMP_RRQ ? this.enrolment.usersDataset()
+        : command === CMD.DB_RRQ && fct === FCT.FINGERTMP ? this.enrolment.templatesDataset() : undefined;
     if (!dataset) return this.reply(s, p, CMD.ACK_ERROR);
     s.prepared = dataset;
     const announced = this.options.lies.datasetBytes ?? dataset.length;
@@ -374,7 +399,8 @@ export class ZkTcpSimulator {
     const name = decodeCString(p.data);
     const values: Record<string, string> = {
       '~SerialNumber': this.options.serial, '~DeviceName': this.options.model, '~Platform': this.options.platform,
-      '~OEMVendor': 'absensi-gateway simulator', MAC: '00:17:61:00:00:01', '~ZKFPVersion': '10', WorkCode: '0',
+      '~OEMVendor': 'absensi-gateway simulator', MAC: '00:17:61:00:00:01', WorkCode: '0',
+      ...(this.options.fingerVersion === null ? {} : { '~ZKFPVersion': this.options.fingerVersion }),
       '~PIN2Width': '9', '~OS': '1', '~SSR': '1', FaceFunOn: '0', '~ProductTime': '2020-04-28 10:00:00',
     };
     const value = values[name];
@@ -383,11 +409,12 @@ export class ZkTcpSimulator {
   }
 
   private freeSizes(): Buffer {
-    const users = this.log.users.length;
+    const users = this.enrolment.userCount;
+    const fingers = this.enrolment.templateCount;
     const records = this.log.count;
     return encodeFreeSizes({
-      users, fingers: users, records, admins: 1, fingerCapacity: 3000, userCapacity: 10_000, recordCapacity: MAX_RECORDS,
-      fingersRemaining: 3000 - users, usersRemaining: 10_000 - users, recordsRemaining: MAX_RECORDS - records,
+      users, fingers, records, admins: 1, fingerCapacity: 3000, userCapacity: this.options.userCapacity, recordCapacity: MAX_RECORDS,
+      fingersRemaining: 3000 - fingers, usersRemaining: this.options.userCapacity - users, recordsRemaining: MAX_RECORDS - records,
     });
   }
 

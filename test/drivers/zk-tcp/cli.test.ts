@@ -68,6 +68,9 @@ describe('simulate zk', () => {
     expect(simulatorOptionsFrom(base)).toMatchObject({ recordSize: 49, realtimeSize: 37, faults: { splitReplies: true, slowReplyMs: 200 }, tcp: true, udp: true });
     expect(() => simulatorOptionsFrom({ ...base, recordSize: '41' })).toThrow(/--record-size/);
     expect(() => simulatorOptionsFrom({ ...base, fault: ['boom'] })).toThrow(/--fault/);
+    expect(simulatorOptionsFrom({ ...base, fingers: '1-2', fingerVersion: '9' })).toMatchObject({ fingersPerUser: [1, 2], fingerVersion: '9' });
+    expect(simulatorOptionsFrom({ ...base, fingers: '2' })).toMatchObject({ fingersPerUser: [2, 2] });
+    expect(() => simulatorOptionsFrom({ ...base, fingers: '2-1' })).toThrow(/--fingers/);
   });
 
   it('runs a terminal whose users punch on their own', async () => {
