@@ -99,8 +99,9 @@ interface Resolved {
 /** The config and every device named, each checked (users side, daemon) before any is read. */
 async function resolve(ids: readonly string[], options: CommonOptions, drivers: readonly AnyDriverDefinition[]): Promise<Resolved> {
   const config = loadUsersConfig(options.config, drivers);
-  const devices = ids.map((id) => usersDeviceOf(config, id, drivers, options.config));
-  for (const device of devices) await ensureNotHeld(device, options.config, drivers, options.line);
+  const scope = { config, configPath: options.config, drivers };
+  const devices = ids.map((id) => usersDeviceOf(scope, id));
+  for (const device of devices) await ensureNotHeld(scope, device, options.line);
   return { config, devices };
 }
 
@@ -171,11 +172,11 @@ interface Source {
 }
 
 /** Syncs every target from `source`, prints the summary, and sets the exit code when anything failed. */
-async function syncAll(source: Source, resolved: Resolved, targets: readonly UsersDevice[], options: WriteOptions): Promise<void> {
+async function syncAll(source: Source, resolved: Resolved & { targets: readonly UsersDevice[] }, options: WriteOptions): Promise<void> {
   const diff: DiffOptions & { dryRun: boolean } = { fields: source.fields, templates: source.templates, deleteMissing: options.deleteMissing === true, overwriteConflicts: options.overwriteConflicts === true, dryRun: options.dryRun === true };
   const lines = [`${source.verb} at ${new Date().toISOString()} (gateway ${resolved.config.gateway.id}): ${source.set.users.length} users, ${source.set.templates.length} templates in the source${diff.dryRun ? '; dry run' : ''}`];
   let failed = false;
-  for (const target of targets) {
+  for (const target of resolved.targets) {
     try {
       const report = await withSession(target, (session, phase) => syncTarget({ deviceId: target.device.id, session, source: source.set, options: diff, progress: phase, backup: (content) => writeBackup(resolved.config.gateway.dataDir, content) }));
       lines.push(...targetSummary(report, source.verb));
@@ -200,7 +201,7 @@ async function copy(from: string, to: string[], options: WriteOptions & { templa
   const resolved = await resolve([from, ...to], options, drivers);
   const [source, ...targets] = resolved.devices as [UsersDevice, ...UsersDevice[]];
   const read = await withSession(source, (session, phase) => readAll(session, phase, options.templates === true));
-  await syncAll({ verb: `users copy ${from}`, set: read, fields: ALL_USER_FIELDS, templates: options.templates === true }, resolved, targets, options);
+  await syncAll({ verb: `users copy ${from}`, set: read, fields: ALL_USER_FIELDS, templates: options.templates === true }, { ...resolved, targets }, options);
 }
 
 async function importUsers(ids: string[], options: WriteOptions & { csv?: string; from?: string }, drivers: readonly AnyDriverDefinition[]): Promise<void> {
@@ -215,7 +216,7 @@ async function importUsers(ids: string[], options: WriteOptions & { csv?: string
     source = { verb: `users import ${options.from}`, set: backup, fields: ALL_USER_FIELDS, templates: backup.templates.length > 0 };
   }
   const resolved = await resolve(ids, options, drivers);
-  await syncAll(source, resolved, resolved.devices, options);
+  await syncAll(source, { ...resolved, targets: resolved.devices }, options);
 }
 
 function writeOptions(command: Command): Command {

@@ -25,8 +25,16 @@ export function loadUsersConfig(configPath: string, drivers: readonly AnyDriverD
   return loadConfigFile(configPath, { drivers });
 }
 
+/** Where a users command finds its devices: the config as loaded, from which file, with which families. */
+export interface UsersScope {
+  config: GatewayConfig;
+  configPath: string;
+  drivers: readonly AnyDriverDefinition[];
+}
+
 /** The entry of `deviceId` and its family's users side; a GatewayError saying why not otherwise. */
-export function usersDeviceOf(config: GatewayConfig, deviceId: string, drivers: readonly AnyDriverDefinition[], configPath: string): UsersDevice {
+export function usersDeviceOf(scope: UsersScope, deviceId: string): UsersDevice {
+  const { config, configPath, drivers } = scope;
   const device = config.devices.find((d) => d.id === deviceId);
   if (!device) throw new GatewayError('GW_ERR_CONFIG_INVALID', `no device "${deviceId}" in ${configPath}; it has: ${config.devices.map((d) => d.id).join(', ') || 'none'}`);
   const users = definitionOf(drivers, device.driver)?.users;
@@ -39,9 +47,9 @@ export function usersDeviceOf(config: GatewayConfig, deviceId: string, drivers: 
 }
 
 /** Refuses a terminal the running daemon is connected to when its family serves one client at a time. */
-export async function ensureNotHeld(target: UsersDevice, configPath: string, drivers: readonly AnyDriverDefinition[], commandLine: string): Promise<void> {
+export async function ensureNotHeld(scope: UsersScope, target: UsersDevice, commandLine: string): Promise<void> {
   if (target.facet.alongsideDaemon) return;
-  const holding = await daemonHolding(target.device.id, configPath, drivers);
+  const holding = await daemonHolding(target.device.id, scope.configPath, scope.drivers);
   if (!holding) return;
   throw new GatewayError(
     'GW_ERR_USERS_DAEMON_HOLDING',

@@ -132,8 +132,17 @@ interface Planned {
   write?: UserWithTemplates;
 }
 
-function planOne(user: TerminalUser, held: TerminalUser | undefined, templates: { source: TemplateRecord[]; target: TemplateRecord[] }, algorithms: Algorithms, o: DiffOptions): Planned {
-  const { carry, skipped } = o.templates ? templatesFor(templates.source, templates.target, algorithms) : { carry: [], skipped: [] };
+interface PlanContext {
+  /** this user's templates in the source and on the target */
+  source: TemplateRecord[];
+  target: TemplateRecord[];
+  algorithms: Algorithms;
+  options: DiffOptions;
+}
+
+function planOne(user: TerminalUser, held: TerminalUser | undefined, ctx: PlanContext): Planned {
+  const o = ctx.options;
+  const { carry, skipped } = o.templates ? templatesFor(ctx.source, ctx.target, ctx.algorithms) : { carry: [], skipped: [] };
   const base = { pin: user.pin, user, ...(held ? { held } : {}), conflicts: [] as FieldConflict[], overwritten: false, skippedTemplates: skipped, templatesWritten: carry.length };
   const withTemplates = (fields: UserField[]): (UserField | 'templates')[] => (carry.length > 0 ? [...fields, 'templates'] : fields);
   if (!held) return { change: { ...base, outcome: 'added', fields: withTemplates([...o.fields]) }, write: { user, templates: carry } };
@@ -157,8 +166,8 @@ export function diffUsers(source: UserSet, target: UserSet, algorithms: Algorith
   const changes: UserChange[] = [];
   const writes: UserWithTemplates[] = [];
   for (const user of source.users) {
-    const templates = { source: sourceTemplates.get(user.pin) ?? [], target: targetTemplates.get(user.pin) ?? [] };
-    const { change, write } = planOne(user, targetUsers.get(user.pin), templates, algorithms, options);
+    const ctx = { source: sourceTemplates.get(user.pin) ?? [], target: targetTemplates.get(user.pin) ?? [], algorithms, options };
+    const { change, write } = planOne(user, targetUsers.get(user.pin), ctx);
     changes.push(change);
     if (write) writes.push(write);
   }
