@@ -2,8 +2,10 @@
 // the test-only "table" families (test/helpers/tableFamily/: the terminal's test double kept in a
 // JSON file) and of the echo family (no users side): what is printed, what each terminal holds
 // afterwards, the backups, and the exit codes.
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Command } from 'commander';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startApiServer } from '../../src/api/server.js';
@@ -286,5 +288,15 @@ describe('a terminal the running daemon holds', () => {
     } finally {
       await daemon.stop();
     }
+  });
+});
+
+describe('the shipped command line', () => {
+  it('runs `users` from src/main.ts, and refuses a shipped family without a users side with its code', async () => {
+    const file = join(dir, 'serial.yaml');
+    writeFileSync(file, `gateway: {id: gw-users, site: USR, dataDir: ${dir}/data}\napi: {listen: 127.0.0.1:1}\ndevices:\n  - {id: kiosk-3, driver: serial-line}\n`);
+    const failure = await promisify(execFile)('node', ['--import', 'tsx', 'src/main.ts', 'users', 'list', 'kiosk-3', '--config', file]).catch((e: unknown) => e as { code: number; stderr: string });
+    expect(failure).toMatchObject({ code: 69 });
+    expect((failure as { stderr: string }).stderr).toMatch(/^users list: GW_ERR_USERS_UNSUPPORTED: "kiosk-3" is a serial-line device/);
   });
 });
