@@ -8,6 +8,7 @@
 //   and its directory fsynced; only then does writeUsersFile resolve. A crash leaves a whole file
 //   or none, never a short one under the final name.
 // - A backup never replaces an earlier one: its name is new (a suffix when the second is taken).
+// - A backup is read back before writeBackup returns: one that would not restore is a failure.
 // - Reading checks every line against usersV1LineSchema and the header's user count (a file cut
 //   short is refused), and names the line of each problem.
 import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
@@ -65,6 +66,7 @@ function fsyncDirectory(dir: string): void {
 function writeDurably(file: string, text: string): number {
   const temporary = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
   const bytes = Buffer.from(text, 'utf8');
+  rmSync(temporary, { force: true }); // a leftover of a run that died with this pid
   const fd = openSync(temporary, 'wx', 0o600);
   try {
     let offset = 0;
@@ -118,7 +120,15 @@ export function writeBackup(dataDir: string, content: UsersFileContent, now: Dat
   } catch (error) {
     throw new GatewayError('GW_ERR_USERS_BACKUP_FAILED', `cannot create ${dir}: ${errorMessage(error)}`, { cause: error });
   }
-  return writeUsersFile(backupFileFor(dir, content.deviceId, now), content, now);
+  const written = writeUsersFile(backupFileFor(dir, content.deviceId, now), content, now);
+  // a backup is only one if it can be put back: a user the users/v1 schema refuses (a PIN of a
+  // character it does not take) stops the command before the terminal is written
+  try {
+    readUsersFile(written.file);
+  } catch (error) {
+    throw new GatewayError('GW_ERR_USERS_BACKUP_FAILED', `the backup ${written.file} would not restore: ${errorMessage(error)}`, { cause: error });
+  }
+  return written;
 }
 
 const MAX_PROBLEMS = 20;

@@ -114,6 +114,15 @@ describe('syncTarget', () => {
     expect(report).toMatchObject({ written: 4, deleted: 0, failures: [] });
   });
 
+  it('writes nothing when its backup would not restore (a PIN users/v1 does not take)', async () => {
+    const dataDir = freshDir();
+    const session = new TableSession({ ...targetTable(), users: [user('A-1')] });
+    const report = await syncTarget(request(session, dataDir));
+    expect(report.error?.code).toBe('GW_ERR_USERS_BACKUP_FAILED');
+    expect(report.error?.message).toMatch(/would not restore: .*:2: pin: a PIN is letters and digits.*nothing was written$/s);
+    expect(session.calls).toEqual([]);
+  });
+
   it('writes nothing when its backup cannot be written', async () => {
     const dataDir = freshDir();
     writeFileSync(dataDir, 'a file where the data directory should be');
