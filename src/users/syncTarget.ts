@@ -7,8 +7,9 @@
 // - A dry run reads and diffs, and calls no write, no delete and no backup.
 // - Only the plan's deletes are deleted, and the plan has deletes only with deleteMissing.
 // - One user's failure is that user's: the others are still written, and every failure is in the
-//   report with its code. A lost connection mid-write marks every user not confirmed as failed
-//   (running the command again is safe: what was written shows as unchanged).
+//   report with its code. A lost connection mid-write keeps the outcomes the session passed with
+//   its progress and marks every user not answered as failed (running the command again is safe:
+//   what was written shows as unchanged).
 import type { UsersProgress, UsersSession, UserWriteOutcome } from '../devices/facets.js';
 import type { ErrorCode } from '../util/catalogue.js';
 import { codeOf, errorMessage } from '../util/errors.js';
@@ -92,27 +93,40 @@ export async function syncTarget(r: SyncRequest): Promise<TargetReport> {
     report.error = { code: codeOf(error, 'GW_ERR_USERS_BACKUP_FAILED'), message: `${errorMessage(error)}; nothing was written` };
     return report;
   }
+  // the outcomes the session passes with its progress: what is known when a step rejects midway
+  const answered: UserWriteOutcome[] = [];
+  const collecting = (phase: SyncPhase): UsersProgress => {
+    const shown = r.progress?.(phase);
+    return (done, total, outcome) => {
+      if (outcome) answered.push(outcome);
+      shown?.(done, total);
+    };
+  };
   const steps = [
-    { action: 'write' as const, pins: plan.writes.map((w) => w.user.pin), run: () => r.session.writeUsers(plan.writes, r.progress?.('write')) },
-    { action: 'delete' as const, pins: plan.deletes, run: () => r.session.deleteUsers(plan.deletes, r.progress?.('delete')) },
+    { action: 'write' as const, pins: plan.writes.map((w) => w.user.pin), run: () => r.session.writeUsers(plan.writes, collecting('write')) },
+    { action: 'delete' as const, pins: plan.deletes, run: () => r.session.deleteUsers(plan.deletes, collecting('delete')) },
   ];
   for (const step of steps) {
     if (step.pins.length === 0) continue;
     if (report.error) {
-      const message = `not attempted: the ${report.error.code} before it stopped this target`;
+      const message = `not attempted: the target stopped before the ${step.action} (${report.error.code}: ${report.error.message})`;
       report.failures.push(...step.pins.map((pin) => ({ pin, action: step.action, code: report.error?.code ?? 'GW_ERR_USERS_WRITE_FAILED', message })));
       continue;
     }
+    answered.length = 0;
+    let counted: { ok: number; failures: UserFailure[] };
     try {
-      const { ok, failures } = failuresOf(step.pins, await step.run(), step.action);
-      if (step.action === 'write') report.written = ok;
-      else report.deleted = ok;
-      report.failures.push(...failures);
+      counted = failuresOf(step.pins, await step.run(), step.action);
     } catch (error) {
-      const lost = lostConnection(step.pins, step.action, error);
-      report.failures.push(...lost.failures);
+      const known = new Set(answered.map((o) => o.pin));
+      counted = failuresOf(step.pins.filter((pin) => known.has(pin)), answered, step.action);
+      const lost = lostConnection(step.pins.filter((pin) => !known.has(pin)), step.action, error);
+      counted.failures.push(...lost.failures);
       report.error = lost.error;
     }
+    if (step.action === 'write') report.written = counted.ok;
+    else report.deleted = counted.ok;
+    report.failures.push(...counted.failures);
   }
   return report;
 }

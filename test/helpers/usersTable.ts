@@ -5,7 +5,7 @@
 //   as they are, answers per user, and refuses (per user) a template whose algorithm is not the
 //   table's for its kind, as a terminal of another algorithm version would be unable to match it;
 // - `failPins` are refused per user; after `dropAfter` users answered the connection is lost
-//   (the call rejects);
+//   (the call rejects); each answer is passed with the progress;
 // - `onFirstWrite` runs before the first user of the first write or delete of the session is applied.
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { UsersProgress, UsersSession, UserWriteOutcome } from '../../src/devices/facets.js';
@@ -95,9 +95,10 @@ export class TableSession implements UsersSession {
     const outcomes: UserWriteOutcome[] = [];
     for (const item of users) {
       this.answer();
-      outcomes.push(this.apply(item));
+      const outcome = this.apply(item);
+      outcomes.push(outcome);
       this.options.save?.(this.table);
-      progress?.(outcomes.length, users.length);
+      progress?.(outcomes.length, users.length, outcome);
     }
     return outcomes;
   }
@@ -111,9 +112,10 @@ export class TableSession implements UsersSession {
       const had = this.table.users.some((u) => u.pin === pin);
       this.table.users = this.table.users.filter((u) => u.pin !== pin);
       this.table.templates = this.table.templates.filter((t) => t.pin !== pin);
-      outcomes.push(had ? { pin, ok: true } : { pin, ok: false, code: 'GW_ERR_USERS_WRITE_FAILED', message: 'no such user' });
+      const outcome: UserWriteOutcome = had ? { pin, ok: true } : { pin, ok: false, code: 'GW_ERR_USERS_WRITE_FAILED', message: 'no such user' };
+      outcomes.push(outcome);
       this.options.save?.(this.table);
-      progress?.(outcomes.length, pins.length);
+      progress?.(outcomes.length, pins.length, outcome);
     }
     return outcomes;
   }

@@ -159,12 +159,15 @@ describe('syncTarget', () => {
     expect(pruned.table.users.map((u) => u.pin).sort()).toEqual(['1', '2', '3', '4']);
   });
 
-  it('marks every user a lost connection left unconfirmed, and a second run writes only those', async () => {
+  it('keeps the outcomes answered before a lost connection, marks the rest unconfirmed, and a second run writes only those', async () => {
     const dataDir = freshDir();
     const table = targetTable();
     const first = await syncTarget(request(new TableSession(table, { dropAfter: 2 }), dataDir, { deleteMissing: true }));
     expect(first.error).toEqual({ code: 'GW_ERR_DEVICE_UNREACHABLE', message: 'connection reset by the terminal' });
-    expect(first.failures.map((f) => `${f.action} ${f.pin} ${f.code}`)).toEqual(['write 1 GW_ERR_DEVICE_UNREACHABLE', 'write 2 GW_ERR_DEVICE_UNREACHABLE', 'write 3 GW_ERR_DEVICE_UNREACHABLE', 'write 4 GW_ERR_DEVICE_UNREACHABLE', 'delete 9 GW_ERR_DEVICE_UNREACHABLE']);
+    // users 1 and 2 were answered (their outcomes came with the progress): written, not failed
+    expect(first.written).toBe(2);
+    expect(first.failures.map((f) => `${f.action} ${f.pin} ${f.code}`)).toEqual(['write 3 GW_ERR_DEVICE_UNREACHABLE', 'write 4 GW_ERR_DEVICE_UNREACHABLE', 'delete 9 GW_ERR_DEVICE_UNREACHABLE']);
+    expect(first.failures[0]?.message).toMatch(/^not confirmed: the write stopped \(connection reset by the terminal\)/);
     expect(first.failures.at(-1)?.message).toMatch(/^not attempted/);
 
     const again = new TableSession(table);
