@@ -26,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   },
   import: async () => (await import('./cli/import.js')).registerImportCommand,
   queue: async () => (await import('./cli/queue.js')).registerQueueCommand,
+  users: async () => (await import('./cli/users.js')).registerUsersCommand,
   log: async () => (await import('./cli/log.js')).registerLogCommand,
   central: async () => (await import('./cli/central.js')).registerCentralCommand,
   simulate: async () => (await import('./cli/simulate.js')).registerSimulateCommand,

@@ -159,8 +159,12 @@ export interface UsersOpenOptions {
   signal: AbortSignal;
 }
 
-/** Progress of a long read or write: items done of the total, when the family knows it. */
-export type UsersProgress = (done: number, total: number | undefined) => void;
+/**
+ * Progress of a long read or write: items done of the total, when the family knows it. A write or
+ * delete passes the outcome of the user just answered, so a connection lost later still leaves
+ * each answered user's outcome known (writeUsers).
+ */
+export type UsersProgress = (done: number, total: number | undefined, outcome?: UserWriteOutcome) => void;
 
 /** The result of one user's write or delete: each user's own, so a partial write is reported per user. */
 export type UserWriteOutcome =

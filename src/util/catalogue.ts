@@ -59,6 +59,13 @@ export const ERROR_CODES = {
   GW_ERR_CENTRAL_STORE_UNAVAILABLE: 'the centre cannot use its database (PostgreSQL unreachable, refused, or a schema newer than it knows); messages are not acknowledged until it can',
   GW_ERR_CENTRAL_MESSAGE_INVALID: 'the centre received a message that is not what its topic carries (not punch/v1, watermark/v1, a status or a checkpoint note); it is acknowledged, logged and counted, never stored',
   GW_ERR_CENTRAL_LOG_PROBLEM: 'the centre found a problem in a gateway\'s punch log: a checkpoint not signed by the gateway\'s key, a punch altered, seqs missing past the grace period, two histories signed; recorded in log_problems',
+  GW_ERR_USERS_UNSUPPORTED: 'a users command named a device whose family cannot read or write users through the gateway (its definition has no users side, or says why not)',
+  GW_ERR_USERS_DAEMON_HOLDING: 'a users command needs its own connection to a terminal the running daemon is connected to, and the family serves one client at a time: stop the daemon for the command',
+  GW_ERR_USERS_INPUT_INVALID: 'a users command was given a bad argument or input file: an employee CSV row, a users/v1 line, a device twice; the message names file and line, nothing was written',
+  GW_ERR_USERS_BACKUP_FAILED: 'the backup of a target (or an export) could not be written whole; nothing was written to that terminal',
+  GW_ERR_USERS_WRITE_FAILED: 'a terminal refused or did not confirm one user\'s write or delete; the others were written, the summary lists each failure',
+  GW_ERR_USERS_CONFLICT: 'a user on the target has the source\'s PIN with another name or card: reported and left as the target holds it, never silently overwritten',
+  GW_ERR_USERS_ALGORITHM_MISMATCH: 'templates were not copied because the target uses another algorithm version for that kind (or reports none); the user is written without them',
   GW_ERR_INTERNAL: 'an unexpected failure inside the gateway (a bug, or a component that failed to stop cleanly); the log line has the cause',
 } as const;
 
