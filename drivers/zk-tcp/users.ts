@@ -154,8 +154,10 @@ export class ZkTcpUsersSession implements UsersSession {
     if (users.length === 0) return [];
     const outcomes: UserWriteOutcome[] = [];
     const report = (done: UserWriteOutcome[]): void => {
-      outcomes.push(...done);
-      progress?.(outcomes.length, users.length);
+      for (const outcome of done) {
+        outcomes.push(outcome);
+        progress?.(outcomes.length, users.length, outcome);
+      }
     };
     await withDeviceDisabled(this.client, this.tuning.disableSec, async () => {
       // the table is read with the keypad locked: no enrolment at the terminal can take a uid in between
@@ -199,8 +201,9 @@ export class ZkTcpUsersSession implements UsersSession {
       for (const pin of pins) {
         const user = known.byPin.get(pin);
         // a PIN the terminal does not hold is already what was asked for
-        outcomes.push(user ? await this.deleteOne(user, fingers.get(user.uid) ?? [], known) : { pin, ok: true });
-        progress?.(outcomes.length, pins.length);
+        const outcome: UserWriteOutcome = user ? await this.deleteOne(user, fingers.get(user.uid) ?? [], known) : { pin, ok: true };
+        outcomes.push(outcome);
+        progress?.(outcomes.length, pins.length, outcome);
       }
       await this.client.command(CMD.REFRESHDATA);
     });

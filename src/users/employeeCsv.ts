@@ -3,7 +3,7 @@
 // dependency of this project, and the format is one table of four short columns.
 // Invariants:
 // - A PIN is kept exactly as written (leading zeros: `00123` stays `00123`); it must be what a
-//   terminal holds (terminalUserSchema: 1-24 letters and digits).
+//   terminal holds (terminalUserSchema: the punch PIN rule, 1-24 letters, digits, '.', '_', '-').
 // - Every bad row is reported with its line number and what is wrong; a file with any bad row is
 //   refused whole (parseEmployeeCsv returns problems, no users), so a half-right list never reaches
 //   a terminal.

@@ -8,6 +8,7 @@
 // - Templates move only between equal algorithm versions (`TemplateRecord.algorithm`); the family
 //   reads the version from the terminal (`~ZKFPVersion`, EasyLink `alg_ver`) and never guesses one.
 import { z } from 'zod';
+import { PIN_PATTERN } from '../punch/edgeRules.js';
 
 export type TemplateKind = 'finger' | 'face' | 'palm';
 
@@ -59,7 +60,8 @@ export function describeUser(user: TerminalUser, templates: readonly TemplateRec
   return { pin: user.pin, name: user.name, privilege: user.privilege, card: user.card, templates: counts };
 }
 
-const pin = z.string().min(1).max(24).regex(/^[0-9A-Za-z]+$/, 'a PIN is letters and digits');
+// the punch edge rule's PIN: a user whose PIN a punch could carry can be backed up and restored
+const pin = z.string().regex(PIN_PATTERN, "a PIN is 1 to 24 letters, digits, '.', '_' or '-'");
 
 export const terminalUserSchema = z.object({
   pin,

@@ -249,7 +249,7 @@ describe('families without users', () => {
   it('refuses a family with no users side, or one that says why not, with a code', async () => {
     const echo = await users('list', 'echo-1', '--config', config);
     expect(echo.exit).toBe(69);
-    expect(echo.err).toBe('users list: GW_ERR_USERS_UNSUPPORTED: "echo-1" is a echo device, whose family has no users side in this build (users commands work with table, table-exclusive)\n');
+    expect(echo.err).toMatch(/^users list: GW_ERR_USERS_UNSUPPORTED: "echo-1" is a echo device, whose family has no users side in this build \(users commands work with (\S+, )*table, table-exclusive\)\n$/);
     const none = await users('copy', 'lobby', 'none', '--config', config);
     expect(none.exit).toBe(69);
     expect(none.err).toBe('users copy: GW_ERR_USERS_UNSUPPORTED: "none" is a table-none device: a table-none terminal keeps no users (test family)\n');

@@ -74,7 +74,7 @@ describe('users/v1 backups', () => {
     expect(() => readUsersFile(cut)).toThrow('the header announces 2 users, the file holds 1 (cut short?)');
     const bad = join(dir, 'bad.jsonl');
     writeFileSync(bad, [lines[0], lines[1]?.replace('"00123"', '"001 23"'), 'nope', lines[1]].join('\n'));
-    expect(() => readUsersFile(bad)).toThrow(new RegExp(`${bad}:2: pin: a PIN is letters and digits\\n${bad}:3: not JSON`));
+    expect(() => readUsersFile(bad)).toThrow(new RegExp(`${bad}:2: pin: a PIN is 1 to 24 letters, digits, '.', '_' or '-'\\n${bad}:3: not JSON`));
   });
 });
 
@@ -116,10 +116,10 @@ describe('syncTarget', () => {
 
   it('writes nothing when its backup would not restore (a PIN users/v1 does not take)', async () => {
     const dataDir = freshDir();
-    const session = new TableSession({ ...targetTable(), users: [user('A-1')] });
+    const session = new TableSession({ ...targetTable(), users: [user('A 1')] });
     const report = await syncTarget(request(session, dataDir));
     expect(report.error?.code).toBe('GW_ERR_USERS_BACKUP_FAILED');
-    expect(report.error?.message).toMatch(/would not restore: .*:2: pin: a PIN is letters and digits.*nothing was written$/s);
+    expect(report.error?.message).toMatch(/would not restore: .*:2: pin: a PIN is 1 to 24 letters, digits.*nothing was written$/s);
     expect(session.calls).toEqual([]);
   });
 

@@ -69,7 +69,7 @@ describe('parseEmployeeCsv', () => {
     const list = parseEmployeeCsv(text);
     expect(list.users).toEqual([]);
     expect(list.problems.map((p) => p.line)).toEqual([3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(list.problems.find((p) => p.line === 3)?.message).toMatch(/^pin: a PIN is letters and digits/);
+    expect(list.problems.find((p) => p.line === 3)?.message).toMatch(/^pin: a PIN is 1 to 24 letters, digits/);
     expect(list.problems.find((p) => p.line === 4)?.message).toMatch(/^card: a card number is decimal digits/);
     expect(list.problems.find((p) => p.line === 5)?.message).toBe('privilege "boss" is not 0-255, user or admin');
     expect(list.problems.find((p) => p.line === 6)?.message).toBe('5 field(s), the header has 4');
