@@ -34,7 +34,7 @@ const fail = (pin: string, code: ErrorCode, message: string): Outcome => ({ pin,
 export const zkSoapUsersAccess: UsersAccess<ZkSoapConfig> = {
   async open(config, options) {
     const session = new ZkSoapUsersSession(SoapClient.forDevice(config), options.logger, options.signal);
-    await session.connect();
+    await session.connect(config.serial);
     return session;
   },
 };
@@ -47,9 +47,16 @@ export class ZkSoapUsersSession implements UsersSession {
 
   constructor(private readonly client: SoapClient, private readonly log: Logger, private readonly signal: AbortSignal) {}
 
-  /** One read that a terminal answers only with the right comm key: a wrong one rejects here. */
-  async connect(): Promise<void> {
+  /** the terminal's SN (GetOption ~SerialNumber, as `probe` reads it), else the entry's `serial` */
+  serial: string | undefined;
+
+  /** One read that a terminal answers only with the right comm key (a wrong one rejects here), and the serial. */
+  async connect(configured?: string): Promise<void> {
     await this.client.call('GetAllUserInfo', [{ name: 'PIN2', value: ALL_PINS, type: 'integer' }], this.signal);
+    const answer = await this.client.ask('GetOption', [{ name: 'Name', value: '~SerialNumber', type: 'string' }], this.signal);
+    const value = answer.doc.rows.map((r) => r.value).find((v): v is string => typeof v === 'string' && v !== '');
+    const reported = value?.replace(/^~?SerialNumber=/i, '');
+    this.serial = reported && /^[\x21-\x7e]{1,64}$/.test(reported) ? reported : configured;
   }
 
   async algorithms(): Promise<Partial<Record<TemplateKind, string>>> {

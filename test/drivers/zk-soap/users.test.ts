@@ -56,6 +56,7 @@ describe('zk-soap users session', () => {
     const from = await open(source);
     const to = await open(target);
     expect(await from.algorithms()).toEqual({ finger: 'finger:10' });
+    expect(from.serial).toBe('SIMSOAP00001');
     const before = await snapshot(from);
     expect(before.users).toHaveLength(300);
     expect(before.templates).toHaveLength(450);
