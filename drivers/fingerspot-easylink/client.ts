@@ -12,6 +12,7 @@ import http from 'node:http';
 import { DecodeError, GatewayError } from '../../src/util/errors.js';
 import { decodeDevInfoReply, decodeResultReply, decodeScanlogReply, encodeForm, type DevInfoReply, type ResultReply, type ScanlogReply } from './codec.js';
 import type { FingerspotConfig } from './config.js';
+import { decodeUserPage, type UserPageReply } from './userCodec.js';
 import { ENDPOINTS, FORBIDDEN_PAGING_KEYS, type Endpoint } from './tables.js';
 
 export interface EasyLinkClientOptions {
@@ -67,12 +68,36 @@ export class EasyLinkClient {
     return decoded(ENDPOINTS.setTime, await this.call(ENDPOINTS.setTime, {}, signal), decodeResultReply);
   }
 
+  /** The next page of the bridge's user paging session (users with their templates). */
+  async userPage(limit: number, signal?: AbortSignal): Promise<UserPageReply> {
+    return decoded(ENDPOINTS.userPaging, await this.call(ENDPOINTS.userPaging, { limit }, signal), decodeUserPage);
+  }
+
+  /** /user/set with a form from userCodec.encodeUserSet. */
+  async userSet(form: string, signal?: AbortSignal): Promise<ResultReply> {
+    return decoded(ENDPOINTS.userSet, await this.send(ENDPOINTS.userSet, form, signal), decodeResultReply);
+  }
+
+  /** /user/del with a form from userCodec.encodeUserDel. */
+  async userDel(form: string, signal?: AbortSignal): Promise<ResultReply> {
+    return decoded(ENDPOINTS.userDel, await this.send(ENDPOINTS.userDel, form, signal), decodeResultReply);
+  }
+
+  get serial(): string {
+    return this.o.serial;
+  }
+
   /** POST and return the body of a 200 reply; anything else is a GatewayError. */
   async call(path: Endpoint, extra: Record<string, string | number>, signal?: AbortSignal): Promise<string> {
-    if (path === ENDPOINTS.scanlogPaging && FORBIDDEN_PAGING_KEYS.some((k) => k in extra)) {
+    if ((path === ENDPOINTS.scanlogPaging || path === ENDPOINTS.userPaging) && FORBIDDEN_PAGING_KEYS.some((k) => k in extra)) {
       throw new Error(`${path}: from/to/page crash FService; not sent`);
     }
-    const reply = await this.post(path, encodeForm(this.o.serial, extra), signal);
+    return this.send(path, encodeForm(this.o.serial, extra), signal);
+  }
+
+  /** POST a form already encoded; the body of a 200 reply, else a GatewayError. */
+  async send(path: Endpoint, form: string, signal?: AbortSignal): Promise<string> {
+    const reply = await this.post(path, form, signal);
     if (reply.status !== 200) {
       throw new GatewayError('GW_ERR_DEVICE_PROTOCOL', `bridge ${this.address}${path} answered HTTP ${reply.status}: ${reply.body.slice(0, 120)}`);
     }

@@ -1,7 +1,9 @@
 // The fingerspot-easylink family as the gateway knows it (src/devices/definition.ts): protocol,
 // config schema, and the modules imported when used: driver.ts when the first fingerspot-easylink
 // device starts, backfill.ts when `pull` runs, probe.ts when `probe --protocol
-// fingerspot-easylink` runs (the host is the bridge PC, `--serial` names the terminal behind it).
+// fingerspot-easylink` runs (the host is the bridge PC, `--serial` names the terminal behind it),
+// users.ts when a users command or a userSync group needs the terminal's users (plain requests to
+// the bridge that never touch /scanlog/new: beside the daemon).
 import { defineDriver } from '../../src/devices/definition.js';
 import { fingerspotConfigSchema, type FingerspotConfig } from './config.js';
 
@@ -10,6 +12,7 @@ export const fingerspotEasyLinkDriver = defineDriver<FingerspotConfig>({
   configSchema: fingerspotConfigSchema,
   driver: async () => (await import('./driver.js')).FingerspotEasyLinkDriver,
   backfill: async () => (await import('./backfill.js')).backfillFingerspot,
+  users: { alongsideDaemon: true, load: async () => (await import('./users.js')).easyLinkUsersAccess },
   probe: {
     defaultPort: 8090,
     options: [

@@ -5,3 +5,4 @@ export { FingerspotEasyLinkDriver, DEFAULT_TUNING, type EasyLinkTuning } from '.
 export { EasyLinkClient, BadReplyError, type EasyLinkClientOptions } from './client.js';
 export { CHECKPOINT_KEY, type EasyLinkCheckpoint } from './reads.js';
 export { fingerspotEasyLinkDriver } from './definition.js';
+export { easyLinkUsersAccess, EasyLinkUsersSession } from './users.js';

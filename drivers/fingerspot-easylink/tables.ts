@@ -16,7 +16,31 @@ export const ENDPOINTS = {
   /** repeated calls with `limit` page through the whole log while `IsSession` is true */
   scanlogPaging: '/scanlog/all/paging',
   setTime: '/dev/settime',
+  /** users and their templates, paged like the scanlog (IsSession); the guide's "Download User (With Pagination)" */
+  userPaging: '/user/all/paging',
+  /** create or replace one user with the templates it carries (the guide's "Upload User") */
+  userSet: '/user/set',
+  /** delete one user by PIN (the guide's "Delete user PIN") */
+  userDel: '/user/del',
 } as const;
+
+/**
+ * Form keys of /user/set as the EasyLink SDK User Guide lists them ("Upload User": sn, pin, nama,
+ * pwd, rfid, priv, tmp) and the vendor PHP sample sends them (easylink-frontend docs/learning/user.php).
+ * yuswa-arba/easyLink-SDK's UserController sends PIN, Name, Password, RFID instead: one source
+ * against two, the guide's are used (README.md "Users and templates").
+ */
+export const USER_SET_KEYS = { pin: 'pin', name: 'nama', password: 'pwd', card: 'rfid', privilege: 'priv', templates: 'tmp' } as const;
+
+/**
+ * Users per /user/all/paging call: a page carries every user's templates, and big pages time the
+ * bridge out (easylink-frontend docs: "prone to timeout because returned payload can include large
+ * templates … start with batch size 10").
+ */
+export const USER_PAGE_SIZE = 10;
+
+/** DEVINFO key naming the fingerprint algorithm, where the firmware gives it (the guide's sample: "Algoritma":"10"). */
+export const DEVINFO_ALGORITHM_KEY = 'Algoritma';
 
 export type Endpoint = (typeof ENDPOINTS)[keyof typeof ENDPOINTS];
 

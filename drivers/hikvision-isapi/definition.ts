@@ -18,6 +18,10 @@ export const hikvisionIsapiDriver = defineDriver<HikvisionConfig>({
     authenticatedBy: (config) => (config.allowFrom ? ['allowFrom'] : config.host ? ['host'] : []),
     howToAuthenticate: "set allowFrom or host (the terminal's address)",
   },
+  users: {
+    unsupported:
+      "not in this build: Hikvision terminals keep users and faces through ISAPI AccessControl (UserInfo/Search, UserInfo/SetUp, UserInfo/Delete, the card and FDLib face-picture calls); faces go in as pictures the terminal models itself, not as templates another family could take, and this build has no codec for those bodies tested on public ones. Enrol at each Hikvision terminal or with iVMS-4200",
+  },
   probe: {
     defaultPort: 80,
     options: [

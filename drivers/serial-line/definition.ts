@@ -21,4 +21,5 @@ export const serialLineDriver = defineDriver<SerialLineConfig>({
     }
   },
   logImport: { load: async () => (await import('./logImport.js')).serialLineLogImport },
+  users: { unsupported: 'a serial-line reader sends the card or PIN it read and holds no user table to read or write; cards map to PINs in cardMapFile' },
 });

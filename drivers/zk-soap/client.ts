@@ -46,8 +46,21 @@ export class SoapClient {
     return new SoapClient({ host: cfg.host, port: cfg.port, commKey: cfg.commKey, timeoutMs: cfg.timeout, maxBodyBytes: cfg.maxBodyBytes });
   }
 
-  /** Sends `call` and parses the XML answer; rejects with a GatewayError on anything else. */
+  /** Sends `call` and parses the XML answer; rejects with a GatewayError on anything else, a `Result 0` answer included. */
   async call(call: SoapCall, args: readonly SoapArg[] = [], signal?: AbortSignal): Promise<SoapAnswer> {
+    const answer = await this.ask(call, args, signal);
+    const result = decodeResult(answer.doc);
+    if (result && !result.ok && !isNoData(answer.doc)) {
+      throw new GatewayError('GW_ERR_DEVICE_AUTH', `${call} refused by the terminal (Result 0: ${JSON.stringify(result.information.slice(0, 80))}); usually a wrong commKey`);
+    }
+    return answer;
+  }
+
+  /**
+   * Like `call`, but a `Result 0` answer resolves: for the writes, where the terminal refusing one
+   * user is that user's outcome, not a failed session.
+   */
+  async ask(call: SoapCall, args: readonly SoapArg[] = [], signal?: AbortSignal): Promise<SoapAnswer> {
     const raw = await this.exchange(encodeRequest(call, this.o.commKey, args), signal);
     let http: HttpResponse;
     try {
@@ -67,10 +80,6 @@ export class SoapClient {
     }
     if (!/Response$/i.test(doc.root)) {
       throw new SoapBodyError('GW_ERR_DEVICE_PROTOCOL', `${call}: the terminal answered <${doc.root}>, not <${call}Response>${describeServer(http)}; is SOAP enabled?`, 'zk-soap-body-root');
-    }
-    const result = decodeResult(doc);
-    if (result && !result.ok && !isNoData(doc)) {
-      throw new GatewayError('GW_ERR_DEVICE_AUTH', `${call} refused by the terminal (Result 0: ${JSON.stringify(result.information.slice(0, 80))}); usually a wrong commKey`);
     }
     return { http, doc, bytes: raw.length };
   }

@@ -5,3 +5,4 @@ export { ZkSoapDriver } from './driver.js';
 export { SoapClient, SoapBodyError, type SoapClientOptions } from './client.js';
 export { probeZkSoap, formatZkSoapProbe, type ZkSoapProbeOptions, type ZkSoapProbeResult } from './probe.js';
 export { zkSoapDriver } from './definition.js';
+export { zkSoapUsersAccess, ZkSoapUsersSession } from './users.js';

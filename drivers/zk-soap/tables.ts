@@ -9,7 +9,11 @@
 export const SOAP_PATH = '/iWsService';
 
 /** Calls the gateway makes (tad-php TADSoap.php `$soap_commands_available`; Solution vendor samples). */
-export const SOAP_CALLS = ['GetAttLog', 'GetUserInfo', 'GetAllUserInfo', 'GetDate', 'SetDate', 'ClearData', 'GetOption'] as const;
+export const SOAP_CALLS = [
+  'GetAttLog', 'GetUserInfo', 'GetAllUserInfo', 'GetDate', 'SetDate', 'ClearData', 'GetOption',
+  // the users side (tad-php TADSoap.php `$soap_commands_available`: set_user_info, set_user_template, delete_user, delete_template, refresh_db)
+  'SetUserInfo', 'GetUserTemplate', 'SetUserTemplate', 'DeleteUser', 'DeleteTemplate', 'RefreshDB',
+] as const;
 export type SoapCall = (typeof SOAP_CALLS)[number];
 
 /** `ClearData` Value 3 clears the attendance log only (tad-php README "Clearing out data"; Solution clear-data.php). */
@@ -42,3 +46,43 @@ export const NO_DATA_PATTERN = /^no data/i;
 
 /** `GetDate` answers `<Row><Date>YYYY-MM-DD</Date><Time>HH:MM:SS</Time></Row>` (tad-php TADTest mock). */
 export const DATE_ROW = { date: 'date', time: 'time' } as const;
+
+/**
+ * A user row of `GetAllUserInfo` / `GetUserInfo`: `<Row><PIN/><Name/><Password/><Group/><Privilege/>
+ * <Card/><PIN2/><TZ1/><TZ2/><TZ3/></Row>` (tad-php TADResponseTest `xmlUserInfoFixture`). `PIN` is
+ * the terminal's internal number, `PIN2` the user id staff key in and punches carry; request
+ * arguments `<PIN>` of GetUserInfo, DeleteUser and GetUserTemplate name the PIN2 (tad-php RealTADTest:
+ * a user set with PIN2 123 is read, given templates and deleted as `<PIN>123</PIN>`).
+ */
+export const USER_ROW = {
+  internalPin: 'pin', name: 'name', password: 'password', group: 'group', privilege: 'privilege', card: 'card', pin: 'pin2',
+} as const;
+
+/** Time zone fields SetUserInfo carries (tad-php set_user_info); the gateway's user has none: 0, "none", as every public row shows. */
+export const USER_TIME_ZONES = ['TZ1', 'TZ2', 'TZ3'] as const;
+
+/**
+ * A template row of `GetUserTemplate`: `<Row><PIN/><FingerID/><Size/><Valid/><Template/></Row>`
+ * (the Solution/Indonesian vendor sample that reads it, and pablodanielrey/firmware ZkSoftware Test.java,
+ * which checks `Size` against the base64-decoded length: Size is bytes, not characters, as tad-php's
+ * README says of its 514-byte VX 9.0 sample).
+ */
+export const TEMPLATE_ROW = { pin: 'pin', finger: 'fingerid', size: 'size', valid: 'valid', template: 'template' } as const;
+
+/** Finger numbers a terminal keeps (tad-php README: "until 10 templates per user", 0 the first). */
+export const MAX_FINGER_ID = 9;
+
+/** The option naming the fingerprint algorithm (tad-php TADZKLib `get_fingerprint_algorithm` reads `~ZKFPVersion`; asked here through SOAP GetOption). */
+export const FINGER_ALGORITHM_OPTION = '~ZKFPVersion';
+
+/**
+ * What tells a ZKFinger 10.0 template from its bytes, for terminals that do not answer the option:
+ * bytes 2..5 are ASCII `SS21`. Seen in every public v10 template (the EasyLink SDK User Guide's
+ * sample with `alg_ver` 10, the ZK SOAP template in pablodanielrey/firmware Test.java) and absent
+ * from tad-php's VX 9.0 sample. A template without it is taken as 9.0: the only other version
+ * these terminals ship (tad-php README "BioBridge … VX 9.0 and … VX 10.0").
+ */
+export const V10_TEMPLATE_MARK = { offset: 2, bytes: 'SS21' } as const;
+
+/** Information text of a Result 1 answer (tad-php RealTADTest build_expected_response). */
+export const SUCCESS_INFORMATION = 'Successfully!';

@@ -13,7 +13,7 @@
 //   CMD_REFRESHDATA; it is enabled again in `finally` (device.ts withDeviceDisabled).
 // - A user is written only as given: what its record cannot hold (userCodec UserFitError), a
 //   template that is not a fingerprint, of another algorithm than the terminal's, or marked invalid
-//   makes that user's outcome a GW_ERR_USER_WRITE, never a changed or partial write. A batch the
+//   makes that user's outcome a GW_ERR_USERS_WRITE_FAILED, never a changed or partial write. A batch the
 //   terminal refuses is retried user by user, so each user gets its own outcome.
 // - The algorithm is what `~ZKFPVersion` says (`finger:10`); a terminal that does not say has none,
 //   and takes no templates. Template bytes never reach a log line.
@@ -85,7 +85,7 @@ interface Planned {
 type Planning = { planned: Planned } | { outcome: UserWriteOutcome };
 
 function refused(pin: string, message: string): UserWriteOutcome {
-  return { pin, ok: false, code: 'GW_ERR_USER_WRITE', message };
+  return { pin, ok: false, code: 'GW_ERR_USERS_WRITE_FAILED', message };
 }
 
 function answerName(command: number): string {

@@ -31,6 +31,10 @@ describe('simulate usage errors', () => {
     { args: ['hikvision', '--port', '80.5'], says: 'simulate hikvision: --port: expected an integer ≥ 0, got "80.5"' },
     { args: ['hikvision', '--records', '-3'], says: 'simulate hikvision: --records: expected an integer ≥ 0, got "-3"' },
     { args: ['hikvision', '--algorithm', 'SHA-1'], says: 'simulate hikvision: --algorithm: expected MD5 or SHA-256, got "SHA-1"' },
+    { args: ['zk-soap', '--templates-per-user', '3'], says: 'simulate zk-soap: --templates-per-user: expected 0, 1, 2 or mixed, got "3"' },
+    { args: ['zk-soap', '--finger-algorithm', 'v10'], says: 'simulate zk-soap: --finger-algorithm: expected a version like 10, or none, got "v10"' },
+    { args: ['fingerspot', '--templates-per-user', 'lots'], says: 'simulate fingerspot: --templates-per-user: expected 0, 1, 2 or mixed, got "lots"' },
+    { args: ['fingerspot', '--alg-ver', 'ten'], says: 'simulate fingerspot: --alg-ver: expected a version like 10, got "ten"' },
   ])('$args', async ({ args, says }) => {
     const err = await simulate(args);
     expect(err).toContain(says);

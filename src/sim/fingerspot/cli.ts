@@ -15,6 +15,9 @@ interface FingerspotCliOptions {
   users: string;
   timezone: string;
   clockOffset: string;
+  templatesPerUser?: string;
+  algVer?: string;
+  statesAlgorithm?: boolean;
   punchEvery?: string;
   fault: string[];
   json?: boolean;
@@ -35,7 +38,20 @@ export function fingerspotOptionsFrom(o: FingerspotCliOptions): FingerspotSimOpt
   return {
     host: o.host, port: intArg('--port', o.port, { min: 0 }), serials: o.serial.length > 0 ? o.serial : ['SIMFS0000001'], timeZone: o.timezone,
     clockOffsetSec, faults, records: intArg('--records', o.records, { min: 0 }), users: Math.max(1, intArg('--users', o.users, { min: 0 })),
+    userTable: { users: intArg('--users', o.users, { min: 0 }), templatesPerUser: templatesPerUserArg(o.templatesPerUser ?? '0'), algVer: algVerArg(o.algVer ?? '10') },
+    ...(o.statesAlgorithm ? { statesAlgorithm: true } : {}),
   };
+}
+
+function templatesPerUserArg(value: string): 0 | 1 | 2 | 'mixed' {
+  if (value === 'mixed') return 'mixed';
+  if (value === '0' || value === '1' || value === '2') return Number(value) as 0 | 1 | 2;
+  throw new Error(`--templates-per-user: expected 0, 1, 2 or mixed, got "${value}"`);
+}
+
+function algVerArg(value: string): string {
+  if (!/^\d{1,2}$/.test(value)) throw new Error(`--alg-ver: expected a version like 10, got "${value}"`);
+  return value;
 }
 
 /** Adds the options and the action of `simulate fingerspot` to its command. */
@@ -45,9 +61,12 @@ export function configureSimulateFingerspot(command: Command): void {
     .option('--port <port>', 'HTTP port (0 picks a free one)', '8090')
     .option('--serial <sn>', 'a terminal serial behind the bridge (repeatable)', repeatable, [] as string[])
     .option('--records <n>', 'scans already in each terminal log (all already downloaded by /scanlog/new)', '100')
-    .option('--users <n>', 'users who punch (PINs 1..n)', '20')
+    .option('--users <n>', 'users enrolled and punching (PINs 1..n)', '20')
     .option('--timezone <zone>', 'IANA zone of the terminal clocks', 'Asia/Jakarta')
     .option('--clock-offset <sec>', 'terminal clock minus real time, seconds (/dev/settime resets it)', '0')
+    .option('--templates-per-user <n>', 'fingerprint templates of each enrolled user (/user/all/paging): 0, 1, 2 or mixed', '0')
+    .option('--alg-ver <version>', 'the terminals\' template alg_ver', '10')
+    .option('--states-algorithm', 'DEVINFO carries "Algoritma" (older firmware; a Revo does not)')
     .option('--punch-every <duration>', 'a random user punches on the first terminal this often (e.g. 10s)')
     .option('--fault <name>', `inject a fault: ${Object.keys(FAULTS).join(', ')} (repeatable)`, repeatable, [] as string[])
     .option('--json', 'print the listening address as JSON')

@@ -1,1 +1,2 @@
 export { FingerspotSimulator, type FingerspotSimOptions, type FingerspotFaults, type SimScan } from './simulator.js';
+export { EasyLinkUserTable, type SimEasyLinkUser, type SimEasyLinkTemplate, type EasyLinkUserTableOptions } from './userTable.js';

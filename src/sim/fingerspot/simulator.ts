@@ -12,10 +12,15 @@
 // - Unknown sn: `{"Result":false}` (a guess: the guide documents only that shape for failures).
 // - from/to/page on the paging endpoint: the connection is dropped without a reply (FService crashed
 //   on them: docs/response_testing.md).
+// - Users and templates per terminal live in userTable.ts (/user/all/paging, /user/set, /user/del);
+//   `dropAfterUserSets: n` answers n more /user/set calls, then applies the next one and drops its
+//   connection without a reply, once (a bridge that went away after the terminal took the user).
+// - DEVINFO says `Algoritma` only with `statesAlgorithm` (the guide's older sample does, a Revo does not).
 // - Binds 127.0.0.1 unless told otherwise; `stop()` closes every socket.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { formatWallTime, wallTimeIn } from '../../punch/time.js';
+import { EasyLinkUserTable, type EasyLinkUserTableOptions } from './userTable.js';
 
 export interface SimScan {
   pin: string;
@@ -40,6 +45,7 @@ export interface FingerspotFaults {
   dropAfterConsume?: number;
   /** the next paging call that would return rows from this index answers HTTP 500 (once; the session stays open) */
   failPagingAt?: number;
+  dropAfterUserSets?: number;
 }
 
 export interface FingerspotSimOptions {
@@ -52,6 +58,10 @@ export interface FingerspotSimOptions {
   clockOffsetSec?: number;
   /** DEVINFO without `Jam`, as the guide's older firmware sample: the terminal tells no clock */
   noClock?: boolean;
+  /** users and templates of every terminal behind the bridge */
+  userTable?: EasyLinkUserTableOptions;
+  /** DEVINFO carries `Algoritma` (the terminal's alg_ver) */
+  statesAlgorithm?: boolean;
   faults?: FingerspotFaults;
 }
 
@@ -63,6 +73,7 @@ interface Terminal {
   /** next row of the paging session; undefined when no session is open */
   pagingCursor: number | undefined;
   clockOffsetSec: number;
+  users: EasyLinkUserTable;
 }
 
 export interface FingerspotSimStats {
@@ -83,7 +94,7 @@ export class FingerspotSimulator {
     this.faults = { ...o.faults };
     this.zone = o.timeZone ?? 'Asia/Jakarta';
     for (const serial of o.serials ?? ['SIMFS0000001']) {
-      this.terminals.set(serial.toUpperCase(), { serial, log: [], newCursor: 0, pagingCursor: undefined, clockOffsetSec: o.clockOffsetSec ?? 0 });
+      this.terminals.set(serial.toUpperCase(), { serial, log: [], newCursor: 0, pagingCursor: undefined, clockOffsetSec: o.clockOffsetSec ?? 0, users: new EasyLinkUserTable(o.userTable) });
     }
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.on('connection', (socket) => {
@@ -158,6 +169,25 @@ export class FingerspotSimulator {
           return;
         }
         return this.page(terminal, Number(form.get('limit') ?? 100) || 100, res);
+      case '/user/all/paging':
+        if (['from', 'to', 'page'].some((k) => form.has(k))) {
+          this.stats.dropped++;
+          res.socket?.destroy();
+          return;
+        }
+        return json(res, terminal.users.page(Number(form.get('limit') ?? 100) || 100));
+      case '/user/set': {
+        const reply = terminal.users.set(form);
+        if (this.faults.dropAfterUserSets !== undefined && this.faults.dropAfterUserSets-- <= 0) {
+          delete this.faults.dropAfterUserSets;
+          this.stats.dropped++;
+          res.socket?.destroy();
+          return;
+        }
+        return json(res, reply);
+      }
+      case '/user/del':
+        return json(res, terminal.users.del(form));
       default:
         return json(res, { Result: false });
     }
@@ -168,7 +198,7 @@ export class FingerspotSimulator {
     const [date, time] = this.clock(t.serial).split(' ') as [string, string];
     const [y, m, d] = date.split('-');
     return {
-      ...(this.o.noClock ? {} : { Jam: `${d}/${m}/${y} ${time}` }), Admin: '1', User: String(pins.size), FP: String(pins.size), Face: '0', Vein: '0', CARD: '0', PWD: '0',
+      ...(this.o.noClock ? {} : { Jam: `${d}/${m}/${y} ${time}` }), ...(this.o.statesAlgorithm ? { Algoritma: t.users.algVer } : {}), Admin: '1', User: String(pins.size), FP: String(pins.size), Face: '0', Vein: '0', CARD: '0', PWD: '0',
       'All Operasional': '0', 'All Presensi': String(t.log.length), 'New Operasional': '0', 'New Presensi': String(t.log.length - t.newCursor),
     };
   }

@@ -16,6 +16,8 @@ interface ZkSoapCliOptions {
   clockOffset: string;
   timezone: string;
   serial: string;
+  templatesPerUser: string;
+  fingerAlgorithm: string;
   punchEvery?: string;
   fault: string[];
   json?: boolean;
@@ -32,6 +34,7 @@ export function zkSoapOptionsFrom(o: ZkSoapCliOptions): ZkSoapSimOptions {
   const faults = faultsFrom<ZkSoapSimFaults>(o.fault, FAULTS);
   if (!/^\d{1,10}$/.test(o.commKey)) throw new Error(`--comm-key: expected a number, got "${o.commKey}"`);
   const clockOffsetSec = intArg('--clock-offset', o.clockOffset);
+  if (!/^(\d{1,2}|none)$/.test(o.fingerAlgorithm)) throw new Error(`--finger-algorithm: expected a version like 10, or none, got "${o.fingerAlgorithm}"`);
   return {
     host: o.host,
     port: intArg('--port', o.port, { min: 0 }),
@@ -41,8 +44,16 @@ export function zkSoapOptionsFrom(o: ZkSoapCliOptions): ZkSoapSimOptions {
     clockOffsetSec,
     timeZone: o.timezone,
     serial: o.serial,
+    templatesPerUser: templatesPerUserArg(o.templatesPerUser),
+    fingerAlgorithm: o.fingerAlgorithm === 'none' ? null : o.fingerAlgorithm,
     faults,
   };
+}
+
+function templatesPerUserArg(value: string): 0 | 1 | 2 | 'mixed' {
+  if (value === 'mixed') return 'mixed';
+  if (value === '0' || value === '1' || value === '2') return Number(value) as 0 | 1 | 2;
+  throw new Error(`--templates-per-user: expected 0, 1, 2 or mixed, got "${value}"`);
 }
 
 /** Adds the options and the action of `simulate zk-soap` to its command. */
@@ -56,6 +67,8 @@ export function configureSimulateZkSoap(command: Command): void {
     .option('--clock-offset <sec>', 'terminal clock minus real time, seconds', '0')
     .option('--timezone <zone>', 'IANA zone of the terminal clock', 'Asia/Jakarta')
     .option('--serial <serial>', 'serial number (GetOption ~SerialNumber)', 'SIMSOAP00001')
+    .option('--templates-per-user <n>', 'fingerprint templates of each seeded user: 0, 1, 2 or mixed (1 or 2)', '0')
+    .option('--finger-algorithm <version>', 'what GetOption ~ZKFPVersion answers (10, 9, …; none: not answered)', '10')
     .option('--punch-every <duration>', 'a random user punches this often (e.g. 10s)')
     .option('--fault <name>', `inject a fault: ${Object.keys(FAULTS).join(', ')} (repeatable)`, repeatable, [] as string[])
     .option('--json', 'print the listening address as JSON')

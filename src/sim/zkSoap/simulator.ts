@@ -9,18 +9,25 @@
 //   text), labelled synthetic.
 // - Faults: `slowMs` pauses before and inside the answer; `truncate` closes the connection halfway
 //   through the body; `rejectKey` refuses every comm key; `noClock` answers GetDate as a firmware
-//   without it would (a failure row).
+//   without it would (a failure row); `dropAfterWrites: n` answers n more writes (SetUserInfo,
+//   SetUserTemplate, DeleteUser), then closes the next write's connection unanswered and unapplied,
+//   once: a terminal that went away mid-write.
+// - Users and templates live in userTable.ts (seedable: `users`, `templatesPerUser`, `fingerAlgorithm`).
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { XMLParser } from 'fast-xml-parser';
 import { wallFromSeconds, wallSeconds, wallTimeIn } from '../../punch/time.js';
 import { parseLocalTime } from '../../punch/time.js';
+import { SoapUserTable, type Answer, type UserTableOptions } from './userTable.js';
 
 export interface ZkSoapSimFaults {
   slowMs?: number;
   truncate?: boolean;
   rejectKey?: boolean;
   noClock?: boolean;
+  dropAfterWrites?: number;
 }
+
+const WRITE_CALLS = new Set(['SetUserInfo', 'SetUserTemplate', 'DeleteUser']);
 
 export interface ZkSoapSimOptions {
   host?: string;
@@ -34,6 +41,10 @@ export interface ZkSoapSimOptions {
   serial?: string;
   /** device time of record 0; records follow 37 s apart */
   firstRecordTime?: string;
+  /** templates per seeded user: 0 (default), 1, 2, or 'mixed' (1 or 2) */
+  templatesPerUser?: UserTableOptions['templatesPerUser'];
+  /** what GetOption ~ZKFPVersion answers (default '10'); null: the terminal does not answer it */
+  fingerAlgorithm?: string | null;
   faults?: ZkSoapSimFaults;
 }
 
@@ -54,17 +65,20 @@ const requestParser = new XMLParser({ ignoreAttributes: true, parseTagValue: fal
 
 export class ZkSoapSimulator {
   readonly log: SimSoapPunch[] = [];
-  readonly stats = { connections: 0, calls: {} as Record<string, number>, refused: 0, truncated: 0 };
+  readonly stats = { connections: 0, calls: {} as Record<string, number>, refused: 0, truncated: 0, dropped: 0 };
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private clockOffsetSec: number;
   readonly o: Required<Omit<ZkSoapSimOptions, 'faults'>> & { faults: ZkSoapSimFaults };
+  /** the terminal's users and templates */
+  readonly table: SoapUserTable;
 
   constructor(options: ZkSoapSimOptions = {}) {
     this.o = {
       host: '127.0.0.1', port: 0, records: 100, users: 20, commKey: '0', clockOffsetSec: 0, timeZone: 'Asia/Jakarta',
-      serial: 'SIMSOAP00001', firstRecordTime: '2026-01-05T07:00:00', ...options, faults: options.faults ?? {},
+      serial: 'SIMSOAP00001', firstRecordTime: '2026-01-05T07:00:00', templatesPerUser: 0, fingerAlgorithm: '10', ...options, faults: { ...options.faults },
     };
+    this.table = new SoapUserTable({ users: this.o.users, templatesPerUser: this.o.templatesPerUser, fingerAlgorithm: this.o.fingerAlgorithm });
     this.clockOffsetSec = this.o.clockOffsetSec;
     const start = wallSeconds(parseLocalTime(this.o.firstRecordTime) ?? wallTimeIn(this.o.timeZone, Date.now()));
     for (let i = 0; i < this.o.records; i++) {
@@ -133,7 +147,12 @@ export class ZkSoapSimulator {
       socket.end(Buffer.from(NOT_FOUND, 'latin1'));
       return;
     }
-    const body = Buffer.from(`\r\n${this.respond(request.body)}`, 'latin1');
+    const answer = this.respond(request.body);
+    if (answer === undefined) {
+      socket.destroy();
+      return;
+    }
+    const body = Buffer.from(`\r\n${answer}`, 'latin1');
     const { slowMs, truncate } = this.o.faults;
     if (slowMs) await pause(slowMs);
     socket.write(Buffer.from(HEAD, 'latin1'));
@@ -148,8 +167,8 @@ export class ZkSoapSimulator {
     socket.end(body.subarray(half));
   }
 
-  /** The XML answer to one request body. */
-  respond(xml: string): string {
+  /** The XML answer to one request body; undefined: the connection is dropped unanswered (dropAfterWrites). */
+  respond(xml: string): string | undefined {
     let parsed: Record<string, Record<string, unknown>>;
     try {
       parsed = requestParser.parse(xml) as Record<string, Record<string, unknown>>;
@@ -164,7 +183,16 @@ export class ZkSoapSimulator {
       this.stats.refused++;
       return result(`${call}Response`, false, 'Fail!');
     }
-    return this.handle(call, arg);
+    if (WRITE_CALLS.has(call) && this.o.faults.dropAfterWrites !== undefined) {
+      if (this.o.faults.dropAfterWrites <= 0) {
+        delete this.o.faults.dropAfterWrites;
+        this.stats.dropped++;
+        return undefined;
+      }
+      this.o.faults.dropAfterWrites--;
+    }
+    const users = this.table.handle(call, arg);
+    return users ? rowsOf(users.root, users.rows) : this.handle(call, arg);
   }
 
   private handle(call: string, arg: Record<string, unknown>): string {
@@ -174,11 +202,6 @@ export class ZkSoapSimulator {
         const rows = this.log.filter((p) => pin === 'All' || pin === '' || p.pin === pin);
         if (rows.length === 0) return result('GetAttLogResponse', false, 'No data!');
         return rowsOf('GetAttLogResponse', rows.map((p) => `<Row><PIN>${p.pin}</PIN><DateTime>${p.localTime.replace('T', ' ')}</DateTime><Verified>${p.verified}</Verified><Status>${p.status}</Status><WorkCode>${p.workCode}</WorkCode></Row>`));
-      }
-      case 'GetAllUserInfo':
-      case 'GetUserInfo': {
-        const users = Array.from({ length: this.o.users }, (_, i) => i + 1);
-        return rowsOf(`${call}Response`, users.map((u) => `<Row><PIN>${u}</PIN><Name>Pegawai ${u}${u === 1 ? ' Jos\u00e9' : ''}</Name><Password></Password><Group>1</Group><Privilege>0</Privilege><Card>0</Card><PIN2>${u}</PIN2><TZ1>0</TZ1><TZ2>0</TZ2><TZ3>0</TZ3></Row>`));
       }
       case 'GetDate': {
         if (this.o.faults.noClock) return result('GetDateResponse', false, 'Fail!');
@@ -206,7 +229,7 @@ export class ZkSoapSimulator {
   }
 }
 
-function rowsOf(root: string, rows: string[]): string {
+function rowsOf(root: Answer['root'], rows: Answer['rows']): string {
   return `<${root}>\r\n${rows.map((r) => `${r}\r\n`).join('')}</${root}>\r\n`;
 }
 

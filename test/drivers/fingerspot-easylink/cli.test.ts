@@ -60,6 +60,12 @@ describe('simulate fingerspot options', () => {
     });
   });
 
+  it('seeds users with templates and an alg_ver', () => {
+    expect(fingerspotOptionsFrom({ ...base, users: '300', templatesPerUser: 'mixed', algVer: '9', statesAlgorithm: true })).toMatchObject({
+      userTable: { users: 300, templatesPerUser: 'mixed', algVer: '9' }, statesAlgorithm: true,
+    });
+  });
+
   it.each([
     [{ fault: ['explode'] }, /--fault/],
     [{ records: '-1' }, /--records/],

@@ -149,8 +149,8 @@ describe('zk-tcp users and templates between two terminals', () => {
       { user: { ...user('5005'), password: '123456' }, templates: [] },
     ]);
     expect(outcomes.map((o) => [o.pin, o.ok, o.ok ? undefined : o.code])).toEqual([
-      ['5001', false, 'GW_ERR_USER_WRITE'], ['5002', false, 'GW_ERR_USER_WRITE'], ['0503', false, 'GW_ERR_USER_WRITE'],
-      ['5005', false, 'GW_ERR_USER_WRITE'], ['5004', true, undefined],
+      ['5001', false, 'GW_ERR_USERS_WRITE_FAILED'], ['5002', false, 'GW_ERR_USERS_WRITE_FAILED'], ['0503', false, 'GW_ERR_USERS_WRITE_FAILED'],
+      ['5005', false, 'GW_ERR_USERS_WRITE_FAILED'], ['5004', true, undefined],
     ]);
     expect(outcomes.find((o) => o.pin === '0503')).toMatchObject({ message: expect.stringContaining('leading zero') });
     expect(target.enrolment.userCount).toBe(3);
@@ -185,7 +185,7 @@ describe('zk-tcp users and templates between two terminals', () => {
     const session = await open(target);
     const outcomes = await session.writeUsers(withTemplates(read.users, read.templates));
     expect(outcomes.map((o) => [o.pin, o.ok])).toEqual([['1001', true], ['1002', true], ['1003', true], ['1004', false], ['1005', false]]);
-    expect(outcomes[3]).toMatchObject({ code: 'GW_ERR_USER_WRITE', message: expect.stringContaining('CMD_ACK_ERROR') });
+    expect(outcomes[3]).toMatchObject({ code: 'GW_ERR_USERS_WRITE_FAILED', message: expect.stringContaining('CMD_ACK_ERROR') });
     expect(target.stats.commands.SAVE_USERTEMPS).toBe(1 + 5);
     expect(target.enrolment.userCount).toBe(3);
     expect(target.enrolment.templateCount).toBe(3);
