@@ -28,9 +28,12 @@
 //   failed and taken out of mqtt.js's store: mqtt.js would resend them one at a time on
 //   reconnect, and one the broker refuses would hold back every other one forever. The dispatcher
 //   resends them in commit order. Any other drop is left to mqtt.js's resend, as in an outage.
+// - Topics handed to `listen` (the remote command topic) are subscribed at QoS 1 after every
+//   CONNACK (the session is clean) and their messages go to the handler with their MQTT 5
+//   properties; `respond` publishes an answer at QoS 1, not retained, with the correlation data.
 // - URLs are logged only through redactUrl, and error texts are scrubbed of the URL's credentials
 //   and the password before they are logged or shown in health().
-import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient, type Packet } from 'mqtt';
+import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
 import type { Logger } from 'pino';
 import type { OutgoingPunch } from '../buffer/punchBuffer.js';
 import { backoffDelayMs } from '../util/backoff.js';
@@ -92,6 +95,15 @@ const PACKET_TOO_LARGE = 0x95;
  */
 const BROKEN_ACK = /^Invalid (puback|pubrec) reason code/;
 
+/** A message on a topic given to `listen`. */
+export interface ListenedMessage {
+  topic: string;
+  payload: Buffer;
+  /** MQTT 5 only */
+  responseTopic?: string;
+  correlationData?: Buffer;
+}
+
 interface SizedPunch {
   punch: OutgoingPunch;
   bytes: number;
@@ -123,6 +135,7 @@ export class MqttPublisher implements Publisher {
   /** the latest checkpoint note handed over, published again after every connect */
   private checkpointNote: string | undefined;
   private readonly availability = new AvailabilityListeners();
+  private readonly listened = new Map<string, (message: ListenedMessage) => void>();
 
   constructor(options: MqttPublisherOptions) {
     this.options = options;
@@ -197,10 +210,12 @@ export class MqttPublisher implements Publisher {
       const maximumPacketSize = client.serverProperties?.maximumPacketSize;
       this.log.info({ url: redactUrl(this.options.url), protocolVersion: this.protocolVersion, ...(maximumPacketSize ? { maximumPacketSize } : {}) }, 'connected to broker');
       this.publishGatewayStatus();
+      this.subscribeListened(client);
       if (this.checkpointNote !== undefined) void this.publishRetained(this.topics.checkpoint, this.checkpointNote, this.textProperties());
       this.options.onConnect?.();
       if (client === this.client) this.availability.notify((err) => this.log.error({ code: 'GW_ERR_INTERNAL', err }, 'a listener of the broker connection failed'));
     });
+    client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
     client.on('error', (error) => this.onError(client, error));
     client.on('close', () => {
       this.onDrop(client);
@@ -267,6 +282,39 @@ export class MqttPublisher implements Publisher {
       return;
     }
     this.log.warn({ code: 'GW_ERR_SINK_UNREACHABLE', error: error.message }, 'mqtt error');
+  }
+
+  /** Subscribes to `topic` (QoS 1) on this and every later connection; its messages go to `handler`. */
+  listen(topic: string, handler: (message: ListenedMessage) => void): void {
+    this.listened.set(topic, handler);
+    if (this.client?.connected) this.subscribeListened(this.client);
+  }
+
+  private subscribeListened(client: MqttClient): void {
+    for (const topic of this.listened.keys()) {
+      client.subscribe(topic, { qos: 1 }, (error) => {
+        if (error) this.log.warn({ code: 'GW_ERR_SINK_UNREACHABLE', topic, error: this.scrub(error.message) }, 'subscription refused by the broker');
+      });
+    }
+  }
+
+  private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    const handler = this.listened.get(topic);
+    if (!handler) return;
+    const { responseTopic, correlationData } = packet.properties ?? {};
+    handler({ topic, payload, ...(responseTopic ? { responseTopic } : {}), ...(correlationData ? { correlationData: Buffer.from(correlationData) } : {}) });
+  }
+
+  /** An answer (JSON) on `topic` at QoS 1, not retained, with the correlation data; true once acknowledged. */
+  async respond(topic: string, payload: string, correlationData?: Buffer): Promise<boolean> {
+    const client = this.client;
+    if (!client?.connected) return false;
+    const base = this.jsonProperties().properties;
+    const options: IClientPublishOptions = { qos: 1, retain: false, ...(base ? { properties: { ...base, ...(correlationData ? { correlationData } : {}) } } : {}) };
+    const bytes = this.fits(topic, payload, options);
+    if (bytes === undefined) return false;
+    const outcome = await this.inFlight.publish(client, { topic, payload, options, bytes });
+    return outcome.kind === 'acked';
   }
 
   publishGatewayStatus(online = true): void {
