@@ -136,6 +136,8 @@ export class MqttPublisher implements Publisher {
   private checkpointNote: string | undefined;
   private readonly availability = new AvailabilityListeners();
   private readonly listened = new Map<string, (message: ListenedMessage) => void>();
+  /** listened topics the broker granted on the current connection */
+  private readonly granted = new Set<string>();
 
   constructor(options: MqttPublisherOptions) {
     this.options = options;
@@ -290,10 +292,18 @@ export class MqttPublisher implements Publisher {
     if (this.client?.connected) this.subscribeListened(this.client);
   }
 
+  /** Whether the broker granted the subscription to a listened topic on the current connection. */
+  listening(topic: string): boolean {
+    return this.connected && this.granted.has(topic);
+  }
+
   private subscribeListened(client: MqttClient): void {
+    this.granted.clear();
     for (const topic of this.listened.keys()) {
-      client.subscribe(topic, { qos: 1 }, (error) => {
-        if (error) this.log.warn({ code: 'GW_ERR_SINK_UNREACHABLE', topic, error: this.scrub(error.message) }, 'subscription refused by the broker');
+      client.subscribe(topic, { qos: 1 }, (error, grants) => {
+        const refused = error ?? (grants?.some((g) => g.qos > 2) ? new Error(`reason code ${grants.find((g) => g.qos > 2)?.qos}`) : undefined);
+        if (refused) this.log.warn({ code: 'GW_ERR_SINK_UNREACHABLE', topic, error: this.scrub(refused.message) }, 'subscription refused by the broker');
+        else if (client === this.client) this.granted.add(topic);
       });
     }
   }

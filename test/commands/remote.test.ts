@@ -1,0 +1,260 @@
+// Signed remote commands end to end against real parts: a real Gateway (test-feed devices, its
+// SQLite buffer file) on a private Mosquitto (MQTT 5: response topics and correlation data; Aedes
+// speaks 3.1.1 only), the centre's own client and CLI (`central command`, `central command-key`)
+// with a key file made by the centre's code. Forged, expired, replayed, wrong-target, unsigned and
+// malformed commands come from a raw MQTT 5 client, as an attacker on the broker would send them.
+// Without /usr/sbin/mosquitto the suite is skipped, saying so.
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { sendCommand } from '../../src/central/commandClient.js';
+import { loadOrCreateCommandKey } from '../../src/central/commandKey.js';
+import { registerCentralCommand } from '../../src/cli/central.js';
+import { commandResultSchema, signCommand, type CommandResult, type SignedCommand } from '../../src/commands/command.js';
+import type { Gateway } from '../../src/gateway.js';
+import { ed25519Signer } from '../../src/log/note.js';
+import { feeds } from '../helpers/feedDriver.js';
+import { mosquittoInstalled, startMosquitto, until, type TestBroker } from '../helpers/broker.js';
+import { tempDir } from '../helpers/tmp.js';
+import { startTestGateway } from '../e2e/fixture.js';
+
+const tmp = tempDir();
+const SITE = `S${randomUUID().slice(0, 6)}`;
+const GATEWAY = 'gw-api';
+const CMD_TOPIC = `absensi/${SITE}/gateway/${GATEWAY}/cmd`;
+let broker: TestBroker | undefined;
+const key = loadOrCreateCommandKey(join(tmp.dir, 'command-key.pem'), 'pusat');
+/** another centre's key under the same name: what a forger who read the README would make */
+const forger = ed25519Signer('absensi-central/pusat', generateKeyPairSync('ed25519').privateKey);
+
+beforeAll(async () => {
+  if (mosquittoInstalled()) broker = await startMosquitto(tmp.dir);
+});
+afterAll(async () => {
+  await broker?.close();
+  tmp.cleanup();
+});
+
+async function startGateway(dir: string): Promise<Gateway> {
+  const gateway = await startTestGateway({
+    dir,
+    mqttUrl: broker!.url,
+    site: SITE,
+    extraYaml: ['commands:', '  enabled: true', `  trustedKeys: ["${key.vkey}"]`, '  maxSkew: 30s', '  maxLifetime: 10m'].join('\n'),
+  });
+  await until(() => gateway.mqtt?.listening(CMD_TOPIC) ?? false, 20_000, 'the gateway listening on its command topic');
+  return gateway;
+}
+
+async function stopGateway(gateway: Gateway): Promise<void> {
+  await gateway.stop();
+  feeds.clear();
+}
+
+/** A raw MQTT 5 client that publishes commands with a response topic and collects the answers. */
+class Attacker {
+  private readonly answers = new Map<string, CommandResult>();
+  private constructor(private readonly client: MqttClient) {
+    client.on('message', (_topic, payload, packet) => {
+      const correlation = packet.properties?.correlationData;
+      if (correlation) this.answers.set(Buffer.from(correlation).toString('hex'), commandResultSchema.parse(JSON.parse(payload.toString())));
+    });
+  }
+
+  static async connect(url: string): Promise<Attacker> {
+    const client = await mqtt.connectAsync(url, { protocolVersion: 5, clientId: `attacker-${randomUUID()}` });
+    await client.subscribeAsync(`${CMD_TOPIC}/reply/+`, { qos: 1 });
+    return new Attacker(client);
+  }
+
+  /** Publishes `payload` on the command topic and waits for the answer to it. */
+  async send(payload: string | object, topic = CMD_TOPIC): Promise<CommandResult> {
+    const correlation = randomUUID().replace(/-/g, '');
+    await this.client.publishAsync(topic, typeof payload === 'string' ? payload : JSON.stringify(payload), {
+      qos: 1,
+      properties: { responseTopic: `${CMD_TOPIC}/reply/${correlation}`, correlationData: Buffer.from(correlation, 'hex') },
+    });
+    await until(() => this.answers.has(correlation), 20_000, 'the answer');
+    return this.answers.get(correlation)!;
+  }
+
+  /** Publishes with a response topic outside the gateway's reply topics. */
+  async sendWithResponseTopic(payload: object, responseTopic: string): Promise<void> {
+    await this.client.publishAsync(CMD_TOPIC, JSON.stringify(payload), { qos: 1, properties: { responseTopic, correlationData: Buffer.from('00', 'hex') } });
+  }
+
+  close(): Promise<void> {
+    return this.client.endAsync();
+  }
+}
+
+function refusedCount(gateway: Gateway, reason: string): Promise<number> {
+  return gateway.metrics.commandsRefused.get().then((m) => m.values.find((v) => v.labels.reason === reason)?.value ?? 0);
+}
+
+const signed = (over: Partial<Parameters<typeof signCommand>[0]> = {}, signer = key.signer): SignedCommand =>
+  signCommand({ gateway: GATEWAY, action: 'info', args: {}, nowMs: Date.now(), lifetimeMs: 60_000, ...over }, signer);
+
+describe('remote commands over Mosquitto', () => {
+  it('info: centre → gateway → centre, the site found from the retained status; logged in the recent list', async (ctx) => {
+    if (!broker) return ctx.skip('no /usr/sbin/mosquitto: answers need MQTT 5 response topics (Aedes has none)');
+    const dir = tempDir();
+    const gateway = await startGateway(dir.dir);
+    try {
+      const { site, sent, result } = await sendCommand({ url: broker.url, prefix: 'absensi', gatewayId: GATEWAY }, { action: 'info', args: {}, signer: key.signer, lifetimeMs: 60_000, timeoutMs: 20_000 });
+      expect(site).toBe(SITE);
+      expect(result).toMatchObject({ schema: 'command-result/v1', ok: true, id: sent.command.id, gateway: GATEWAY, action: 'info' });
+      const info = result.result as { gateway: string; site: string; version: string; devices: { id: string; online: boolean }[]; backlog: Record<string, unknown>; logKey: string };
+      expect(info).toMatchObject({ gateway: GATEWAY, site: SITE, logKey: gateway.logKey?.vkey, backlog: { mqtt: { pending: 0, deadLetters: 0 } } });
+      expect(info.devices.map((d) => d.id)).toEqual(['dev-a', 'dev-b', 'dev-off']);
+      expect(gateway.commands?.recent()[0]).toMatchObject({ id: sent.command.id, action: 'info', ok: true, issuer: 'absensi-central/pusat', answered: true });
+      expect((await gateway.metrics.commands.get()).values).toEqual([expect.objectContaining({ labels: { command: 'info', result: 'ok' }, value: 1 })]);
+    } finally {
+      await stopGateway(gateway);
+      dir.cleanup();
+    }
+  });
+
+  it('refuses forged, expired, replayed, wrong-target, unsigned and malformed commands, answers each with its reason, counts them; a restart keeps the replay protection', async (ctx) => {
+    if (!broker) return ctx.skip('no /usr/sbin/mosquitto: answers need MQTT 5 response topics (Aedes has none)');
+    const dir = tempDir();
+    let gateway = await startGateway(dir.dir);
+    const attacker = await Attacker.connect(broker.url);
+    try {
+      const good = signed();
+      expect(await attacker.send(good)).toMatchObject({ ok: true, id: good.command.id });
+
+      const forged = signed({}, forger);
+      expect(await attacker.send(forged)).toMatchObject({ ok: false, code: 'GW_ERR_COMMAND_REFUSED', reason: 'untrusted-key', id: null });
+      const forgedUnderOurId = { ...forged, signature: { ...forged.signature, keyId: good.signature.keyId } };
+      expect(await attacker.send(forgedUnderOurId)).toMatchObject({ ok: false, reason: 'bad-signature', id: null });
+      const altered = { ...good, command: { ...good.command, id: '0'.repeat(32) } };
+      expect(await attacker.send(altered)).toMatchObject({ ok: false, reason: 'bad-signature' });
+      const expired = signed({ nowMs: Date.now() - 120_000, lifetimeMs: 60_000 });
+      expect(await attacker.send(expired)).toMatchObject({ ok: false, reason: 'expired', id: expired.command.id });
+      const elsewhere = signed({ gateway: 'gw-other' });
+      expect(await attacker.send(elsewhere)).toMatchObject({ ok: false, reason: 'wrong-target' });
+      expect(await attacker.send({ command: good.command })).toMatchObject({ ok: false, reason: 'unsigned' });
+      expect(await attacker.send('{"command": [')).toMatchObject({ ok: false, reason: 'malformed' });
+      expect(await attacker.send(good)).toMatchObject({ ok: false, reason: 'replayed', id: good.command.id });
+
+      // an answer is never published outside the gateway's reply topics
+      const punches = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
+      const stray: string[] = [];
+      punches.on('message', (topic) => stray.push(topic));
+      await punches.subscribeAsync(`absensi/${SITE}/#`, { qos: 1 });
+      await attacker.sendWithResponseTopic(signed(), `absensi/${SITE}/dev-a/punch`);
+      expect(await attacker.send(signed())).toMatchObject({ ok: true });
+      await punches.endAsync();
+      expect(stray.filter((t) => t.endsWith('/punch'))).toEqual([]);
+      expect(gateway.commands?.recent()[1]).toMatchObject({ ok: true, answered: false });
+
+      for (const [reason, n] of [['untrusted-key', 1], ['bad-signature', 2], ['expired', 1], ['wrong-target', 1], ['unsigned', 1], ['malformed', 1], ['replayed', 1]] as const) {
+        expect(await refusedCount(gateway, reason), reason).toBe(n);
+      }
+      const api = gateway.view.recentCommands();
+      expect(api.filter((c) => !c.ok).map((c) => c.reason)).toEqual(['replayed', 'malformed', 'unsigned', 'wrong-target', 'expired', 'bad-signature', 'bad-signature', 'untrusted-key']);
+
+      // a restart on the same buffer file: the command accepted before is still a replay
+      await stopGateway(gateway);
+      gateway = await startGateway(dir.dir);
+      expect(await attacker.send(good)).toMatchObject({ ok: false, reason: 'replayed', id: good.command.id });
+      expect(await refusedCount(gateway, 'replayed')).toBe(1);
+      expect(await attacker.send(signed())).toMatchObject({ ok: true });
+    } finally {
+      await attacker.close();
+      await stopGateway(gateway);
+      dir.cleanup();
+    }
+  }, 60_000);
+
+  it('central command and central command-key: the CLI signs with commands.keyFile, prints the answer, exits 1 on a refusal', async (ctx) => {
+    if (!broker) return ctx.skip('no /usr/sbin/mosquitto: answers need MQTT 5 response topics (Aedes has none)');
+    const dir = tempDir();
+    const centralYaml = join(dir.dir, 'central.yaml');
+    writeFileSync(centralYaml, [`central: {id: pusat, dataDir: ${dir.dir}/central}`, `mqtt: {url: "${broker.url}", topicPrefix: absensi}`, `commands: {keyFile: ${dir.dir}/command-key.pem, timeout: 20s}`, ''].join('\n'));
+    const created = await runCentral(['command-key', '-c', centralYaml]);
+    expect(created.exitCode).toBeUndefined();
+    const vkey = created.stdout.trim();
+    expect(vkey).toMatch(/^absensi-central\/pusat\+[0-9a-f]{8}\+/);
+    expect((await runCentral(['command-key', '-c', centralYaml])).stdout.trim()).toBe(vkey);
+
+    // the gateway trusts the suite's key only: this centre's command is refused, then trusted
+    const gateway = await startGateway(dir.dir);
+    try {
+      const refused = await runCentral(['command', GATEWAY, 'info', '-c', centralYaml, '--json']);
+      expect(refused.exitCode).toBe(1);
+      expect(JSON.parse(refused.stdout)).toMatchObject({ site: SITE, result: { ok: false, code: 'GW_ERR_COMMAND_REFUSED', reason: 'untrusted-key' } });
+      const alsoRefused = await runCentral(['command', GATEWAY, 'sync-clock', '--device', 'dev-a', '-c', centralYaml, '--site', SITE]);
+      expect(alsoRefused.exitCode).toBe(1);
+      expect(alsoRefused.stdout).toMatch(/untrusted-key/);
+      const usage = await runCentral(['command', GATEWAY, 'backfill', '-c', centralYaml]);
+      expect(usage).toMatchObject({ exitCode: 64, stderr: expect.stringMatching(/--device/) });
+    } finally {
+      await stopGateway(gateway);
+    }
+    const trusting = await startTestGateway({ dir: dir.dir, mqttUrl: broker.url, site: SITE, extraYaml: ['commands:', '  enabled: true', `  trustedKeys: ["${vkey}"]`].join('\n') });
+    try {
+      await until(() => trusting.mqtt?.listening(CMD_TOPIC) ?? false, 20_000, 'listening');
+      const info = await runCentral(['command', GATEWAY, 'info', '-c', centralYaml]);
+      expect(info).toMatchObject({ exitCode: undefined, stdout: expect.stringContaining(`${GATEWAY} (${SITE}) ran info`) });
+      const clock = await runCentral(['command', GATEWAY, 'sync-clock', '--device', 'dev-a', '-c', centralYaml]);
+      expect(clock.exitCode).toBe(1);
+      expect(clock.stdout).toMatch(/GW_ERR_COMMAND_UNSUPPORTED: .*cannot set the terminal clock/);
+      const backfill = await runCentral(['command', GATEWAY, 'backfill', '--device', 'dev-a', '-c', centralYaml]);
+      expect(backfill.stdout).toMatch(/GW_ERR_COMMAND_UNSUPPORTED: .*takes no queued backfill/);
+      const csv = join(dir.dir, 'staff.csv');
+      writeFileSync(csv, 'pin,name,card,privilege\n1001,Budi,,user\n');
+      const users = await runCentral(['command', GATEWAY, 'users-import', '--csv', csv, '-c', centralYaml]);
+      expect(users.stdout).toMatch(/GW_ERR_COMMAND_UNSUPPORTED: users-import is not supported/);
+      const missing = await runCentral(['command', GATEWAY, 'sync-clock', '--device', 'nope', '-c', centralYaml]);
+      expect(missing.stdout).toMatch(/GW_ERR_COMMAND_FAILED: no device "nope"/);
+      expect((await trusting.metrics.commands.get()).values.map((v) => [v.labels.command, v.labels.result, v.value])).toEqual(
+        expect.arrayContaining([['info', 'ok', 1], ['sync-clock', 'unsupported', 1], ['sync-clock', 'failed', 1], ['backfill', 'unsupported', 1], ['users-import', 'unsupported', 1]]),
+      );
+    } finally {
+      await stopGateway(trusting);
+    }
+    try {
+      const timeout = await runCentral(['command', 'gw-nowhere', 'info', '-c', centralYaml, '--site', SITE], { timeout: '300ms' });
+      expect(timeout).toMatchObject({ exitCode: 69, stderr: expect.stringMatching(/^GW_ERR_COMMAND_TIMEOUT: no answer from gateway gw-nowhere/) });
+      const noSite = await runCentral(['command', 'gw-nowhere', 'info', '-c', centralYaml], { timeout: '300ms' });
+      expect(noSite).toMatchObject({ exitCode: 69, stderr: expect.stringMatching(/^GW_ERR_COMMAND_TIMEOUT: no retained status of gateway gw-nowhere.*--site/) });
+    } finally {
+      dir.cleanup();
+    }
+  }, 90_000);
+});
+
+interface CliRun {
+  stdout: string;
+  stderr: string;
+  exitCode: number | string | undefined;
+}
+
+/** `absensi-gateway central …` in-process, stdout and stderr captured, process.exitCode read back and reset. */
+async function runCentral(args: string[], override?: { timeout: string }): Promise<CliRun> {
+  const configIndex = args.indexOf('-c');
+  if (override && configIndex >= 0) {
+    const file = args[configIndex + 1] as string;
+    const patched = `${file}.timeout.yaml`;
+    writeFileSync(patched, readFileSync(file, 'utf8').replace(/timeout: [^}]+}/, `timeout: ${override.timeout}}`));
+    args = args.map((a, i) => (i === configIndex + 1 ? patched : a));
+  }
+  const run = { stdout: '', stderr: '' };
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((run.stdout += String(chunk)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((run.stderr += String(chunk)), true));
+  const program = new Command().exitOverride();
+  registerCentralCommand(program);
+  try {
+    await program.parseAsync(['node', 'absensi-gateway', 'central', ...args]);
+  } finally {
+    vi.restoreAllMocks();
+  }
+  const exitCode = process.exitCode;
+  process.exitCode = undefined;
+  return { ...run, exitCode };
+}
