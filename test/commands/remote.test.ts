@@ -14,10 +14,15 @@ import { sendCommand } from '../../src/central/commandClient.js';
 import { loadOrCreateCommandKey } from '../../src/central/commandKey.js';
 import { registerCentralCommand } from '../../src/cli/central.js';
 import { commandResultSchema, signCommand, type CommandResult, type SignedCommand } from '../../src/commands/command.js';
-import type { Gateway } from '../../src/gateway.js';
 import { ed25519Signer } from '../../src/log/note.js';
 import { feeds } from '../helpers/feedDriver.js';
-import { mosquittoInstalled, startMosquitto, until, type TestBroker } from '../helpers/broker.js';
+import { mosquittoInstalled, startAedes, startMosquitto, until, type TestBroker } from '../helpers/broker.js';
+import { resetHostClockStatus } from '../../src/clock/hostClock.js';
+import { parseConfigText } from '../../src/config/load.js';
+import { BUILTIN_DRIVERS } from '../../src/drivers.js';
+import { Gateway } from '../../src/gateway.js';
+import { ZkTcpSimulator } from '../../src/sim/zkTcp/index.js';
+import { silentLogger } from '../../src/util/logger.js';
 import { tempDir } from '../helpers/tmp.js';
 import { startTestGateway } from '../e2e/fixture.js';
 
@@ -227,6 +232,70 @@ describe('remote commands over Mosquitto', () => {
       dir.cleanup();
     }
   }, 90_000);
+});
+
+describe('sync-clock on a zk-tcp terminal (the simulator, over its real protocol)', () => {
+  it('sets a terminal clock 5 minutes off on the driver\'s own session, and refuses while the host clock is untrusted', async (ctx) => {
+    if (!broker) return ctx.skip('no /usr/sbin/mosquitto: answers need MQTT 5 response topics (Aedes has none)');
+    const sim = new ZkTcpSimulator({ udp: false, clockOffsetSec: 300 });
+    await sim.start();
+    const dir = tempDir();
+    const run = async (ntp: 'yes' | 'no'): Promise<CommandResult> => {
+      const yaml = [
+        'gateway:', `  id: ${GATEWAY}`, `  site: ${SITE}`, `  dataDir: ${join(dir.dir, 'data')}`, '  logLevel: silent',
+        'devices:', `  - {id: lobby-1, driver: zk-tcp, host: 127.0.0.1, port: ${sim.address.port}, realtime: false}`,
+        'publish:', '  mqtt:', `    url: ${broker!.url}`, `    clientId: gw-${randomUUID()}`,
+        'commands:', '  enabled: true', `  trustedKeys: ["${key.vkey}"]`, '',
+      ].join('\n');
+      const gateway = new Gateway(parseConfigText(yaml, 'clock.yaml', { drivers: BUILTIN_DRIVERS }), { log: silentLogger(), drivers: BUILTIN_DRIVERS, hostClock: { ntpSynchronized: () => Promise.resolve(ntp) } });
+      await gateway.start();
+      try {
+        await until(() => (gateway.mqtt?.listening(CMD_TOPIC) ?? false) && gateway.states.get('lobby-1')?.online === true && gateway.clock.latest !== undefined, 20_000, 'listening, the terminal online, the host clock checked');
+        const { result } = await sendCommand({ url: broker!.url, prefix: 'absensi', gatewayId: GATEWAY, site: SITE }, { action: 'sync-clock', args: { device: 'lobby-1' }, signer: key.signer, lifetimeMs: 60_000, timeoutMs: 20_000 });
+        return result;
+      } finally {
+        await gateway.stop();
+      }
+    };
+    try {
+      const untrusted = await run('no');
+      expect(untrusted).toMatchObject({ ok: false, code: 'GW_ERR_CLOCK_UNSYNCHRONIZED' });
+      expect(sim.clockOffset).toBe(300);
+      const done = await run('yes');
+      expect(done).toMatchObject({ ok: true, action: 'sync-clock', result: { device: 'lobby-1', set: true } });
+      expect((done.result as { skewBeforeSec: number }).skewBeforeSec).toBeGreaterThanOrEqual(299);
+      // the terminal was told the gateway's time: its offset is gone, whatever the seconds the exchange took
+      expect(Math.abs(sim.clockOffset)).toBeLessThan(300);
+      expect(Math.abs((done.result as { skewAfterSec: number }).skewAfterSec)).toBeLessThan(Math.abs((done.result as { skewBeforeSec: number }).skewBeforeSec));
+    } finally {
+      resetHostClockStatus();
+      await sim.stop();
+      dir.cleanup();
+    }
+  }, 60_000);
+});
+
+describe('remote commands over Aedes (MQTT 3.1.1: no response topics)', () => {
+  it('still runs a signed command and refuses and counts a forged one; neither can be answered', async () => {
+    const aedes = await startAedes();
+    const dir = tempDir();
+    const gateway = await startTestGateway({ dir: dir.dir, mqttUrl: aedes.url, site: SITE, extraYaml: ['commands:', '  enabled: true', `  trustedKeys: ["${key.vkey}"]`].join('\n') });
+    const client = await mqtt.connectAsync(aedes.url, { protocolVersion: 4 });
+    try {
+      await until(() => gateway.mqtt?.listening(CMD_TOPIC) ?? false, 20_000, 'listening');
+      expect(gateway.mqtt?.mqttVersion).toBe(4);
+      await client.publishAsync(CMD_TOPIC, JSON.stringify(signed({}, forger)), { qos: 1 });
+      await client.publishAsync(CMD_TOPIC, JSON.stringify(signed()), { qos: 1 });
+      await until(() => (gateway.commands?.recent().length ?? 0) >= 2, 20_000, 'both handled');
+      expect(gateway.commands?.recent().map((c) => [c.ok, c.reason ?? c.action, c.answered])).toEqual([[true, 'info', false], [false, 'untrusted-key', false]]);
+      expect(await refusedCount(gateway, 'untrusted-key')).toBe(1);
+    } finally {
+      await client.endAsync();
+      await stopGateway(gateway);
+      await aedes.close();
+      dir.cleanup();
+    }
+  }, 60_000);
 });
 
 interface CliRun {
