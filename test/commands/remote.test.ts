@@ -5,7 +5,8 @@
 // malformed commands come from a raw MQTT 5 client, as an attacker on the broker would send them.
 // Without /usr/sbin/mosquitto the suite is skipped, saying so.
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chromium } from 'playwright-core';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -24,7 +25,9 @@ import { Gateway } from '../../src/gateway.js';
 import { ZkTcpSimulator } from '../../src/sim/zkTcp/index.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { tempDir } from '../helpers/tmp.js';
-import { startTestGateway } from '../e2e/fixture.js';
+import { startTestGateway, TEST_TOKEN } from '../e2e/fixture.js';
+
+const CHROMIUM = '/usr/bin/chromium';
 
 const tmp = tempDir();
 const SITE = `S${randomUUID().slice(0, 6)}`;
@@ -232,6 +235,42 @@ describe('remote commands over Mosquitto', () => {
       dir.cleanup();
     }
   }, 90_000);
+});
+
+describe('the status page (real Chromium)', () => {
+  it('lists the recent commands, done and refused, in Bahasa Indonesia and English', async (ctx) => {
+    if (!broker) return ctx.skip('no /usr/sbin/mosquitto: answers need MQTT 5 response topics (Aedes has none)');
+    if (!existsSync(CHROMIUM)) return ctx.skip(`${CHROMIUM} is not installed; the status page was not tested in a browser`);
+    const dir = tempDir();
+    const gateway = await startTestGateway({ dir: dir.dir, mqttUrl: broker.url, site: SITE, token: TEST_TOKEN, listen: true, extraYaml: ['commands:', '  enabled: true', `  trustedKeys: ["${key.vkey}"]`].join('\n') });
+    const attacker = await Attacker.connect(broker.url);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    try {
+      await until(() => gateway.mqtt?.listening(CMD_TOPIC) ?? false, 20_000, 'listening');
+      const good = signed();
+      expect(await attacker.send(good)).toMatchObject({ ok: true });
+      const forged = signed({}, forger);
+      expect(await attacker.send(forged)).toMatchObject({ ok: false, reason: 'untrusted-key' });
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(e.message));
+      await page.goto(`${gateway.api!.url}/?token=${TEST_TOKEN}`);
+      const done = page.locator(`#commands tr[data-command="${good.command.id}"]`);
+      await expect.poll(() => done.textContent()).toContain('dijalankan');
+      expect(await done.textContent()).toContain('absensi-central/pusat');
+      expect(await page.locator('h2[data-i18n="commands"]').textContent()).toBe('Perintah jarak jauh');
+      expect(await page.locator('#commands [data-command-result="untrusted-key"]').textContent()).toBe('ditolak');
+      await page.locator('#lang').click();
+      await expect.poll(() => done.textContent()).toContain('done');
+      expect(await page.locator('#commands [data-command-result="untrusted-key"]').textContent()).toBe('refused');
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+      await attacker.close();
+      await stopGateway(gateway);
+      dir.cleanup();
+    }
+  }, 60_000);
 });
 
 describe('sync-clock on a zk-tcp terminal (the simulator, over its real protocol)', () => {
