@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { loadCentralConfig, type CentralConfig } from '../central/config.js';
 import { sendCommand } from '../central/commandClient.js';
 import { loadOrCreateCommandKey, readCommandKey } from '../central/commandKey.js';
-import { COMMAND_ACTIONS, type CommandAction } from '../commands/command.js';
+import { COMMAND_ACTIONS, commandArgsSchema, type CommandAction } from '../commands/command.js';
 import { ConfigError } from '../config/load.js';
 import { GatewayError, errorMessage } from '../util/errors.js';
 import { EXIT_CONFIG } from './check.js';
@@ -105,6 +105,9 @@ async function command(gatewayId: string, action: string, options: CommandOption
   if (!(COMMAND_ACTIONS as readonly string[]).includes(action)) return fail(`unknown command "${action}"; expected one of ${COMMAND_ACTIONS.join(', ')}`, EXIT_USAGE);
   const args = argsFor(action as CommandAction, options);
   if (typeof args === 'string') return fail(args, EXIT_USAGE);
+  // what the gateway would refuse as malformed is a usage error here
+  const checked = commandArgsSchema.safeParse({ action, args });
+  if (!checked.success) return fail(`${action}: ${checked.error.issues.map((i) => `${i.path.slice(1).join('.') || 'args'}: ${i.message}`).join('; ')}`, EXIT_USAGE);
   const loaded = load(options.config, false);
   if (!loaded) return;
   const { config, keyFile } = loaded;

@@ -201,6 +201,8 @@ describe('remote commands over Mosquitto', () => {
       expect(alsoRefused.stdout).toMatch(/untrusted-key/);
       const usage = await runCentral(['command', GATEWAY, 'backfill', '-c', centralYaml]);
       expect(usage).toMatchObject({ exitCode: 64, stderr: expect.stringMatching(/--device/) });
+      const badSince = await runCentral(['command', GATEWAY, 'backfill', '--device', 'dev-a', '--since', 'yesterday', '-c', centralYaml]);
+      expect(badSince).toMatchObject({ exitCode: 64, stderr: expect.stringMatching(/^backfill: since: expected 2026-01-01/) });
     } finally {
       await stopGateway(gateway);
     }
