@@ -9,7 +9,8 @@
 //   count) and answered with the code and reason where a response topic is given.
 // - Answers go only to response topics under `{prefix}/{site}/gateway/{id}/cmd/reply/` (one more
 //   level, no wildcards): a message, signed or not, can never make the gateway publish onto a
-//   punch, status or checkpoint topic. Another response topic is not answered (logged).
+//   punch, status or checkpoint topic. Another response topic is not answered (logged). Refusals
+//   are answered at most REFUSAL_ANSWERS_PER_MINUTE a minute: junk is not echoed at its own rate.
 // - Every accepted command and its result are logged (info; a failure warn with its code) and kept
 //   in the last RECENT_KEPT for the local API; a users-import CSV is never logged or kept.
 // - Commands run one at a time, in arrival order: a second sync-clock never interleaves a first.
@@ -24,6 +25,7 @@ import { failedResult, okResult, verifyCommand, type Command, type CommandResult
 import type { ReplayGuard } from './replayGuard.js';
 
 export const RECENT_KEPT = 20;
+export const REFUSAL_ANSWERS_PER_MINUTE = 60;
 
 /** What the gateway does for each accepted command; a rejection's GatewayError code is the answer's. */
 export interface CommandActions {
@@ -70,6 +72,7 @@ export class CommandRunner {
   private chain: Promise<unknown> = Promise.resolve();
   private readonly halt = new AbortController();
   private readonly now: () => number;
+  private refusalWindow = { startedAtMs: 0, answered: 0 };
 
   constructor(private readonly options: CommandRunnerOptions) {
     this.log = options.log.child({ part: 'commands' });
@@ -132,10 +135,17 @@ export class CommandRunner {
 
   private async refuse(message: ListenedMessage, reason: CommandRefusalReason, detail: string, echo: { id: string | null; action: string | null; issuer?: string }): Promise<void> {
     this.options.metrics.commandsRefused.inc({ reason });
-    const result = failedResult({ id: echo.id, gateway: this.options.gatewayId, action: echo.action, nowMs: this.now() }, { code: 'GW_ERR_COMMAND_REFUSED', reason, message: detail });
-    const answered = await this.answer(message, result);
+    const nowMs = this.now();
+    const result = failedResult({ id: echo.id, gateway: this.options.gatewayId, action: echo.action, nowMs }, { code: 'GW_ERR_COMMAND_REFUSED', reason, message: detail });
+    const answered = this.mayAnswerRefusal(nowMs) && (await this.answer(message, result));
     this.refusalLog.warn(`refused:${reason}`, { code: 'GW_ERR_COMMAND_REFUSED', reason, detail, commandId: echo.id, action: echo.action, answered }, 'remote command refused');
     this.remember({ at: result.at, ...echo, ok: false, code: 'GW_ERR_COMMAND_REFUSED', reason, message: detail, answered });
+  }
+
+  private mayAnswerRefusal(nowMs: number): boolean {
+    if (nowMs - this.refusalWindow.startedAtMs >= 60_000) this.refusalWindow = { startedAtMs: nowMs, answered: 0 };
+    this.refusalWindow.answered += 1;
+    return this.refusalWindow.answered <= REFUSAL_ANSWERS_PER_MINUTE;
   }
 
   /** Publishes `result` on the message's response topic when it is one of ours; false when not answered. */

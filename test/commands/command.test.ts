@@ -1,11 +1,16 @@
 // command/v1 signing and verification (src/commands/command.ts): real Ed25519 keys, every refusal
-// reason in the order the module checks them, and the replay guard on a real SQLite buffer file.
+// reason in the order the module checks them, hostile input, the replay guard on a real SQLite
+// buffer file, the runner's answer rules over an in-memory channel, and the config keys.
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/buffer/database.js';
 import { COMMAND_SIGNING_CONTEXT, signCommand, signingBytes, verifyCommand, type SignedCommand, type VerifyRules } from '../../src/commands/command.js';
+import { CommandRunner } from '../../src/commands/commandRunner.js';
 import { ReplayGuard } from '../../src/commands/replayGuard.js';
+import { parseConfigText } from '../../src/config/load.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { createMetrics } from '../../src/util/metrics.js';
 import { canonicalJson } from '../../src/log/jcs.js';
 import { ed25519Signer, signNote } from '../../src/log/note.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -111,5 +116,77 @@ describe('ReplayGuard', () => {
     } finally {
       tmp.cleanup();
     }
+  });
+});
+
+describe('verifyCommand on hostile input', () => {
+  it('never throws on 5,000 random or mangled messages, and accepts none of them', () => {
+    const good = JSON.stringify(signed());
+    let state = 0x2545f491;
+    const random = (n: number): number => {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return (state >>> 0) % n;
+    };
+    for (let i = 0; i < 5000; i++) {
+      let payload: Buffer;
+      if (i % 2 === 0) payload = Buffer.from(Array.from({ length: random(300) }, () => random(256)));
+      else {
+        const chars = good.split('');
+        for (let k = 0; k < 1 + random(4); k++) chars[random(chars.length)] = String.fromCharCode(32 + random(95));
+        payload = Buffer.from(chars.join(''));
+      }
+      const verdict = verifyCommand(payload, rules);
+      if (verdict.ok) expect(payload.toString()).toBe(good); // a mutation that changed nothing
+    }
+  });
+});
+
+describe('CommandRunner', () => {
+  it('answers refusals at most 60 a minute, and counts every one', async () => {
+    const tmp = tempDir();
+    const db = openDatabase(join(tmp.dir, 'buffer.db'));
+    const answers: string[] = [];
+    let nowMs = NOW;
+    const metrics = createMetrics();
+    const runner = new CommandRunner({
+      gatewayId: 'gw-1', trusted: [centre.verifier], maxSkewMs: 120_000, maxLifetimeMs: 3_600_000,
+      channel: { topics: { command: 'a/S/gateway/gw-1/cmd', commandReplies: 'a/S/gateway/gw-1/cmd/reply/' }, listen: () => undefined, respond: async (topic) => (answers.push(topic), true) },
+      guard: new ReplayGuard(db), actions: { run: async () => 'ran' }, metrics, log: silentLogger(), now: () => nowMs,
+    });
+    try {
+      const junk = { topic: 'a/S/gateway/gw-1/cmd', payload: Buffer.from('junk'), responseTopic: 'a/S/gateway/gw-1/cmd/reply/x1' };
+      for (let i = 0; i < 61; i++) await runner.handle(junk);
+      expect(answers).toHaveLength(60);
+      expect((await metrics.commandsRefused.get()).values).toEqual([expect.objectContaining({ labels: { reason: 'malformed' }, value: 61 })]);
+      // a command is always answered
+      await runner.handle({ ...junk, payload: Buffer.from(JSON.stringify(signed())) });
+      expect(answers).toHaveLength(61);
+      nowMs += 60_000;
+      await runner.handle(junk);
+      expect(answers).toHaveLength(62);
+      // never outside the reply topics, nor one level deeper
+      await runner.handle({ ...junk, responseTopic: 'a/S/dev-a/punch' });
+      await runner.handle({ ...junk, responseTopic: 'a/S/gateway/gw-1/cmd/reply/x/y' });
+      await runner.handle({ ...junk, responseTopic: 'a/S/gateway/gw-1/cmd/reply/#' });
+      expect(answers).toHaveLength(62);
+      expect(runner.recent()).toHaveLength(20);
+    } finally {
+      await runner.stop();
+      db.close();
+      tmp.cleanup();
+    }
+  });
+});
+
+describe('commands config', () => {
+  const base = 'gateway: {id: gw-1, site: S}\n';
+  it('needs a trusted key when enabled, and takes only verifier keys', () => {
+    expect(() => parseConfigText(`${base}commands: {enabled: true}\n`, 'c.yaml', { drivers: [] })).toThrow(/commands\.trustedKeys.*needs at least one key/s);
+    expect(() => parseConfigText(`${base}commands: {enabled: true, trustedKeys: ["not-a-key"]}\n`, 'c.yaml', { drivers: [] })).toThrow(/commands\.trustedKeys\[0\].*expected a verifier key/s);
+    const config = parseConfigText(`${base}commands: {enabled: true, trustedKeys: ["${centre.verifier.vkey}"], maxSkew: 30s}\n`, 'c.yaml', { drivers: [] });
+    expect(config.commands).toEqual({ enabled: true, trustedKeys: [centre.verifier.vkey], maxSkew: 30_000, maxLifetime: 3_600_000 });
+    expect(parseConfigText(base, 'c.yaml', { drivers: [] }).commands.enabled).toBe(false);
   });
 });
