@@ -46,10 +46,8 @@ import { Checkpointer } from './log/checkpointer.js';
 import { loadOrCreateLogKey, logKeyFile, type LogKey } from './log/logKey.js';
 import type { PunchLog } from './log/punchLog.js';
 import { readSignedHead, restoredFrom, signedHeadFile, writeSignedHead } from './log/signedHead.js';
-import { CommandRunner } from './commands/commandRunner.js';
-import { gatewayActions } from './commands/gatewayActions.js';
-import { ReplayGuard } from './commands/replayGuard.js';
-import { parseVerifierKey } from './log/note.js';
+import type { CommandRunner } from './commands/commandRunner.js';
+import { startGatewayCommands } from './commands/gatewayCommands.js';
 import { Dispatcher } from './publish/dispatcher.js';
 import { HttpsPublisher } from './publish/httpsPublisher.js';
 import { MqttPublisher } from './publish/mqttPublisher.js';
@@ -184,7 +182,7 @@ export class Gateway {
     this.states.on('change', (device: DeviceSnapshot) => this.onDeviceChange(device));
     // drivers see their zone explicitly: the device's own, else the gateway's
     await this.supervisor.startAll(config.devices.map((d) => withZone(d, config.gateway.timezone)));
-    this.startCommands();
+    this.commands = startGatewayCommands(this, VERSION);
     this.startTimers();
     this.metrics.runtime.start();
     this.clock.start();
@@ -225,30 +223,6 @@ export class Gateway {
     });
     this.checkpointer.start();
     this.log.info({ origin: this.checkpointer.origin, size: this.checkpointer.latest?.size }, 'punch log: signing checkpoints');
-  }
-
-  /** Signed remote commands (README "Remote commands"): only when enabled, over the MQTT sink's connection. */
-  private startCommands(): void {
-    const { commands } = this.config;
-    if (!commands.enabled) return;
-    const mqtt = this.mqtt;
-    if (!mqtt) {
-      this.log.warn({ code: 'GW_ERR_CONFIG_WARNING' }, 'commands.enabled but there is no publish.mqtt: remote commands arrive over MQTT only; none will run');
-      return;
-    }
-    if (this.config.publish.mqtt?.protocolVersion === 4) this.log.warn({ code: 'GW_ERR_CONFIG_WARNING' }, 'commands.enabled with MQTT 3.1.1 (protocolVersion 4): commands run, but no answer can be sent (response topics are MQTT 5)');
-    this.commands = new CommandRunner({
-      gatewayId: this.config.gateway.id,
-      trusted: commands.trustedKeys.map((key) => parseVerifierKey(key)),
-      maxSkewMs: commands.maxSkew,
-      maxLifetimeMs: commands.maxLifetime,
-      channel: mqtt,
-      guard: new ReplayGuard(this.buffer.database),
-      actions: gatewayActions(this, VERSION),
-      metrics: this.metrics,
-      log: this.log,
-    });
-    this.commands.start();
   }
 
   /** Terminals that call the gateway (zk-push, hikvision-isapi with push) need the push listener; nothing listens otherwise. */

@@ -33,12 +33,13 @@
 //   properties; `respond` publishes an answer at QoS 1, not retained, with the correlation data.
 // - URLs are logged only through redactUrl, and error texts are scrubbed of the URL's credentials
 //   and the password before they are logged or shown in health().
-import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
+import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient, type Packet } from 'mqtt';
 import type { Logger } from 'pino';
 import type { OutgoingPunch } from '../buffer/punchBuffer.js';
 import { backoffDelayMs } from '../util/backoff.js';
 import { LogLimiter } from '../util/logLimiter.js';
 import { hideUrlSecrets, redactUrl } from '../util/redactUrl.js';
+import { MqttListeners, type ListenedMessage } from './mqttListener.js';
 import { InFlightPublishes, type InFlight, type PublishOutcome } from './mqttInFlight.js';
 import { publishPacketBytes } from './mqttPacketSize.js';
 import { OversizeGuard, segmentsAroundSuspects, type Conviction, type DropCause } from './oversizeGuard.js';
@@ -46,6 +47,7 @@ import { AvailabilityListeners, type Publisher, type SendResult, type SinkHealth
 import { buildTopics, type Topics } from './topics.js';
 
 export { redactUrl } from '../util/redactUrl.js';
+export type { ListenedMessage } from './mqttListener.js';
 
 export interface MqttPublisherOptions {
   url: string;
@@ -95,15 +97,6 @@ const PACKET_TOO_LARGE = 0x95;
  */
 const BROKEN_ACK = /^Invalid (puback|pubrec) reason code/;
 
-/** A message on a topic given to `listen`. */
-export interface ListenedMessage {
-  topic: string;
-  payload: Buffer;
-  /** MQTT 5 only */
-  responseTopic?: string;
-  correlationData?: Buffer;
-}
-
 interface SizedPunch {
   punch: OutgoingPunch;
   bytes: number;
@@ -135,15 +128,14 @@ export class MqttPublisher implements Publisher {
   /** the latest checkpoint note handed over, published again after every connect */
   private checkpointNote: string | undefined;
   private readonly availability = new AvailabilityListeners();
-  private readonly listened = new Map<string, (message: ListenedMessage) => void>();
-  /** listened topics the broker granted on the current connection */
-  private readonly granted = new Set<string>();
+  private readonly listeners: MqttListeners;
 
   constructor(options: MqttPublisherOptions) {
     this.options = options;
     this.startedAt = (options.startedAt ?? new Date()).toISOString();
     this.log = options.log.child({ sink: 'mqtt' });
     this.refusalLog = new LogLimiter(this.log);
+    this.listeners = new MqttListeners(this.log, (text) => this.scrub(text));
     this.batchSize = Math.min(options.batchSize ?? 100, options.maxInFlight ?? 500);
     this.maxConcurrency = Math.max(1, Math.floor((options.maxInFlight ?? 500) / this.batchSize));
     this.protocolVersion = options.protocolVersion === 4 ? 4 : 5;
@@ -212,12 +204,12 @@ export class MqttPublisher implements Publisher {
       const maximumPacketSize = client.serverProperties?.maximumPacketSize;
       this.log.info({ url: redactUrl(this.options.url), protocolVersion: this.protocolVersion, ...(maximumPacketSize ? { maximumPacketSize } : {}) }, 'connected to broker');
       this.publishGatewayStatus();
-      this.subscribeListened(client);
+      this.listeners.subscribeAll(client, () => client === this.client);
       if (this.checkpointNote !== undefined) void this.publishRetained(this.topics.checkpoint, this.checkpointNote, this.textProperties());
       this.options.onConnect?.();
       if (client === this.client) this.availability.notify((err) => this.log.error({ code: 'GW_ERR_INTERNAL', err }, 'a listener of the broker connection failed'));
     });
-    client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
+    client.on('message', (topic, payload, packet) => this.listeners.deliver(topic, payload, packet));
     client.on('error', (error) => this.onError(client, error));
     client.on('close', () => {
       this.onDrop(client);
@@ -288,31 +280,14 @@ export class MqttPublisher implements Publisher {
 
   /** Subscribes to `topic` (QoS 1) on this and every later connection; its messages go to `handler`. */
   listen(topic: string, handler: (message: ListenedMessage) => void): void {
-    this.listened.set(topic, handler);
-    if (this.client?.connected) this.subscribeListened(this.client);
+    this.listeners.add(topic, handler);
+    const client = this.client;
+    if (client?.connected) this.listeners.subscribeAll(client, () => client === this.client);
   }
 
   /** Whether the broker granted the subscription to a listened topic on the current connection. */
   listening(topic: string): boolean {
-    return this.connected && this.granted.has(topic);
-  }
-
-  private subscribeListened(client: MqttClient): void {
-    this.granted.clear();
-    for (const topic of this.listened.keys()) {
-      client.subscribe(topic, { qos: 1 }, (error, grants) => {
-        const refused = error ?? (grants?.some((g) => g.qos > 2) ? new Error(`reason code ${grants.find((g) => g.qos > 2)?.qos}`) : undefined);
-        if (refused) this.log.warn({ code: 'GW_ERR_SINK_UNREACHABLE', topic, error: this.scrub(refused.message) }, 'subscription refused by the broker');
-        else if (client === this.client) this.granted.add(topic);
-      });
-    }
-  }
-
-  private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
-    const handler = this.listened.get(topic);
-    if (!handler) return;
-    const { responseTopic, correlationData } = packet.properties ?? {};
-    handler({ topic, payload, ...(responseTopic ? { responseTopic } : {}), ...(correlationData ? { correlationData: Buffer.from(correlationData) } : {}) });
+    return this.connected && this.listeners.isGranted(topic);
   }
 
   /** An answer (JSON) on `topic` at QoS 1, not retained, with the correlation data; true once acknowledged. */
