@@ -3,6 +3,7 @@
 //   and prints its verifier key: what each gateway lists in commands.trustedKeys.
 // - `central command <gatewayId> info|sync-clock|backfill|users-import [--device D] [--since T]
 //   [--csv F] [--site S] [--json]` signs one command, sends it, waits for the answer, prints it.
+//   The site: --site, else the gateway's row in PostgreSQL (postgres.url), else its retained status.
 // Exit codes: 0 the gateway ran it, 1 the gateway refused it or it failed there, 64 bad arguments,
 // 69 no broker or no answer in time, 78 a bad config or command key.
 import { readFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import type { Command } from 'commander';
 import { loadCentralConfig, type CentralConfig } from '../central/config.js';
 import { sendCommand } from '../central/commandClient.js';
 import { loadOrCreateCommandKey, readCommandKey } from '../central/commandKey.js';
+import { openPostgres } from '../central/store.js';
 import { COMMAND_ACTIONS, commandArgsSchema, type CommandAction } from '../commands/command.js';
 import { ConfigError } from '../config/load.js';
 import { GatewayError, errorMessage } from '../util/errors.js';
@@ -120,17 +122,38 @@ async function command(gatewayId: string, action: string, options: CommandOption
     return fail(`${error instanceof GatewayError ? `${error.code}: ` : ''}${errorMessage(error)}`, EXIT_CONFIG);
   }
   const { mqtt } = config;
+  const known = options.site ? { site: options.site, from: 'option' as const } : await storedSite(config, gatewayId);
   try {
     const { site, sent, result } = await sendCommand(
-      { url: mqtt.url, prefix: mqtt.topicPrefix, gatewayId, ...pickDefined({ username: mqtt.username, password: mqtt.password, ca: mqtt.ca, site: options.site }) },
+      { url: mqtt.url, prefix: mqtt.topicPrefix, gatewayId, ...pickDefined({ username: mqtt.username, password: mqtt.password, ca: mqtt.ca, site: known?.site }) },
       { action: action as CommandAction, args, signer, lifetimeMs: config.commands.lifetime, timeoutMs: config.commands.timeout },
     );
-    if (options.json) process.stdout.write(`${JSON.stringify({ site, command: sent.command, result }, null, 2)}\n`);
+    if (options.json) process.stdout.write(`${JSON.stringify({ site, siteFrom: known?.from ?? 'broker', command: sent.command, result }, null, 2)}\n`);
     else if (result.ok) process.stdout.write(`${gatewayId} (${site}) ran ${action} (${sent.command.id}):\n${JSON.stringify(result.result, null, 2)}\n`);
     else process.stdout.write(`${gatewayId} (${site}) did not run ${action} (${sent.command.id}): ${result.code}${result.reason ? ` (${result.reason})` : ''}: ${result.message ?? ''}\n`);
     if (!result.ok) process.exitCode = 1;
   } catch (error) {
     fail(`${error instanceof GatewayError ? `${error.code}: ` : ''}${errorMessage(error)}`, EXIT_UNAVAILABLE);
+  }
+}
+
+/**
+ * The site the centre stored for the gateway (its `gateways` row, from the gateway's status), when
+ * central.yaml names a PostgreSQL server; undefined otherwise (the retained status on the broker
+ * is asked then). Embedded PGlite is never opened here: the running `central` holds it.
+ */
+async function storedSite(config: CentralConfig, gatewayId: string): Promise<{ site: string; from: 'database' } | undefined> {
+  if (!config.postgres) return undefined;
+  let store;
+  try {
+    store = await openPostgres(config.postgres.url, { max: 1 });
+    const row = (await store.query<{ site: string }>('SELECT site FROM gateways WHERE id = $1', [gatewayId])).rows[0];
+    return row ? { site: row.site, from: 'database' } : undefined;
+  } catch (error) {
+    process.stderr.write(`GW_ERR_CENTRAL_STORE_UNAVAILABLE: the gateway's site is not read from the database (${errorMessage(error)}); asking the broker\n`);
+    return undefined;
+  } finally {
+    await store?.close().catch(() => undefined);
   }
 }
 

@@ -10,9 +10,12 @@ import { chromium } from 'playwright-core';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import mqtt, { type MqttClient } from 'mqtt';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sendCommand } from '../../src/central/commandClient.js';
 import { loadOrCreateCommandKey } from '../../src/central/commandKey.js';
+import { migrateCentral } from '../../src/central/migrations.js';
+import { openPostgres } from '../../src/central/store.js';
 import { registerCentralCommand } from '../../src/cli/central.js';
 import { commandResultSchema, signCommand, type CommandResult, type SignedCommand } from '../../src/commands/command.js';
 import { ed25519Signer } from '../../src/log/note.js';
@@ -195,7 +198,7 @@ describe('remote commands over Mosquitto', () => {
     try {
       const refused = await runCentral(['command', GATEWAY, 'info', '-c', centralYaml, '--json']);
       expect(refused.exitCode).toBe(1);
-      expect(JSON.parse(refused.stdout)).toMatchObject({ site: SITE, result: { ok: false, code: 'GW_ERR_COMMAND_REFUSED', reason: 'untrusted-key' } });
+      expect(JSON.parse(refused.stdout)).toMatchObject({ site: SITE, siteFrom: 'broker', result: { ok: false, code: 'GW_ERR_COMMAND_REFUSED', reason: 'untrusted-key' } });
       const alsoRefused = await runCentral(['command', GATEWAY, 'sync-clock', '--device', 'dev-a', '-c', centralYaml, '--site', SITE]);
       expect(alsoRefused.exitCode).toBe(1);
       expect(alsoRefused.stdout).toMatch(/untrusted-key/);
@@ -220,10 +223,24 @@ describe('remote commands over Mosquitto', () => {
       writeFileSync(csv, 'pin,name,card,privilege\n1001,Budi,,user\n');
       const users = await runCentral(['command', GATEWAY, 'users-import', '--csv', csv, '-c', centralYaml]);
       expect(users.stdout).toMatch(/GW_ERR_COMMAND_UNSUPPORTED: users-import is not supported/);
+      let infos = 1;
+      const database = await siteDatabase();
+      if (database) {
+        // the site the centre stored for the gateway, when central.yaml names a PostgreSQL server
+        const withPostgres = join(dir.dir, 'central-pg.yaml');
+        writeFileSync(withPostgres, `${readFileSync(centralYaml, 'utf8')}postgres: {url: "${database.url}"}\n`);
+        try {
+          const fromDatabase = await runCentral(['command', GATEWAY, 'info', '-c', withPostgres, '--json']);
+          expect(JSON.parse(fromDatabase.stdout)).toMatchObject({ site: SITE, siteFrom: 'database', result: { ok: true } });
+          infos += 1;
+        } finally {
+          await database.drop();
+        }
+      }
       const missing = await runCentral(['command', GATEWAY, 'sync-clock', '--device', 'nope', '-c', centralYaml]);
       expect(missing.stdout).toMatch(/GW_ERR_COMMAND_FAILED: no device "nope"/);
       expect((await trusting.metrics.commands.get()).values.map((v) => [v.labels.command, v.labels.result, v.value])).toEqual(
-        expect.arrayContaining([['info', 'ok', 1], ['sync-clock', 'unsupported', 1], ['sync-clock', 'failed', 1], ['backfill', 'unsupported', 1], ['users-import', 'unsupported', 1]]),
+        expect.arrayContaining([['info', 'ok', infos], ['sync-clock', 'unsupported', 1], ['sync-clock', 'failed', 1], ['backfill', 'unsupported', 1], ['users-import', 'unsupported', 1]]),
       );
     } finally {
       await stopGateway(trusting);
@@ -338,6 +355,35 @@ describe('remote commands over Aedes (MQTT 3.1.1: no response topics)', () => {
     }
   }, 60_000);
 });
+
+const PG = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
+
+/** A database of its own on the local PostgreSQL server (when it answers), migrated, holding the gateway's row. */
+async function siteDatabase(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
+  const admin = new pg.Client({ ...PG, connectionTimeoutMillis: 1000 });
+  try {
+    await admin.connect();
+  } catch {
+    return undefined;
+  }
+  const name = `commands_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = `postgres://${PG.user}@${PG.host}:${PG.port}/${name}`;
+  const store = await openPostgres(url);
+  await migrateCentral(store);
+  await store.query('INSERT INTO gateways (id, site, last_seen) VALUES ($1, $2, now())', [GATEWAY, SITE]);
+  await store.close();
+  return {
+    url,
+    drop: async () => {
+      const again = new pg.Client(PG);
+      await again.connect();
+      await again.query(`DROP DATABASE IF EXISTS ${name}`);
+      await again.end();
+    },
+  };
+}
 
 interface CliRun {
   stdout: string;
