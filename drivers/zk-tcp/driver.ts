@@ -132,7 +132,16 @@ export class ZkTcpDriver implements Driver, ClockSetter {
     if (!isHostClockSynchronized()) return Promise.reject(new GatewayError('GW_ERR_CLOCK_UNSYNCHRONIZED', 'the gateway clock is not trusted (not NTP-synchronized); the terminal clock is left alone'));
     if (signal.aborted) return Promise.reject(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'aborted'));
     return new Promise((resolve, reject) => {
-      this.clockRequests.push({ resolve, reject });
+      const onAbort = (): void => {
+        this.clockRequests = this.clockRequests.filter((r) => r !== request);
+        reject(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'aborted before the terminal was free'));
+      };
+      const request: ClockRequest = {
+        resolve: (result) => (signal.removeEventListener('abort', onAbort), resolve(result)),
+        reject: (error) => (signal.removeEventListener('abort', onAbort), reject(error)),
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.clockRequests.push(request);
       this.wake?.('clock');
     });
   }

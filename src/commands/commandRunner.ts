@@ -14,10 +14,11 @@
 // - Every accepted command and its result are logged (info; a failure warn with its code) and kept
 //   in the last RECENT_KEPT for the local API; a users-import CSV is never logged or kept.
 // - Commands run one at a time, in arrival order: a second sync-clock never interleaves a first.
+import { setTimeout } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { ListenedMessage } from '../publish/mqttPublisher.js';
 import type { NoteVerifier } from '../log/note.js';
-import type { CommandRefusalReason, ErrorCode } from '../util/catalogue.js';
+import type { CommandRefusalReason } from '../util/catalogue.js';
 import { codeOf, errorMessage } from '../util/errors.js';
 import { LogLimiter } from '../util/logLimiter.js';
 import type { Metrics } from '../util/metrics.js';
@@ -26,6 +27,8 @@ import type { ReplayGuard } from './replayGuard.js';
 
 export const RECENT_KEPT = 20;
 export const REFUSAL_ANSWERS_PER_MINUTE = 60;
+/** how long an answer's PUBACK is waited for before the next command runs (the answer stays in mqtt.js's store) */
+const ANSWER_WAIT_MS = 10_000;
 
 /** What the gateway does for each accepted command; a rejection's GatewayError code is the answer's. */
 export interface CommandActions {
@@ -129,7 +132,7 @@ export class CommandRunner {
       const value = await this.options.actions.run(command, this.halt.signal);
       return okResult({ ...draft, nowMs: this.now() }, value);
     } catch (error) {
-      return failedResult({ ...draft, nowMs: this.now() }, { code: codeOf(error, 'GW_ERR_COMMAND_FAILED') as ErrorCode, message: errorMessage(error) });
+      return failedResult({ ...draft, nowMs: this.now() }, { code: codeOf(error, 'GW_ERR_COMMAND_FAILED'), message: errorMessage(error) });
     }
   }
 
@@ -156,7 +159,9 @@ export class CommandRunner {
       this.refusalLog.warn('reply-topic', { code: 'GW_ERR_COMMAND_REFUSED', responseTopic: topic.slice(0, 200), allowed: `${this.options.channel.topics.commandReplies}<one level>` }, 'remote command: response topic outside the gateway\'s reply topics; not answered');
       return false;
     }
-    return this.options.channel.respond(topic, JSON.stringify(result), message.correlationData);
+    // a PUBACK that never comes (the broker gone mid-answer) must not hold up the next command
+    const acked = this.options.channel.respond(topic, JSON.stringify(result), message.correlationData);
+    return Promise.race([acked, setTimeout(ANSWER_WAIT_MS, false, { ref: false })]);
   }
 
   private isReplyTopic(topic: string): boolean {
