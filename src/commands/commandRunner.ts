@@ -14,6 +14,8 @@
 // - Every accepted command and its result are logged (info; a failure warn with its code) and kept
 //   in the last RECENT_KEPT for the local API; a users-import CSV is never logged or kept.
 // - Commands run one at a time, in arrival order: a second sync-clock never interleaves a first.
+// - An id that cannot be recorded (the buffer closed or full) means the command does not run: it
+//   is answered with the buffer's code, never run unprotected against its replay.
 import { setTimeout } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { ListenedMessage } from '../publish/mqttPublisher.js';
@@ -112,18 +114,34 @@ export class CommandRunner {
       await this.refuse(message, verdict.reason, verdict.detail, { id: verdict.id ?? null, action: verdict.action ?? null });
       return;
     }
-    const { command, expiresAtMs, key } = verdict;
-    if (!this.options.guard.admit(command.id, expiresAtMs, nowMs)) {
-      await this.refuse(message, 'replayed', `command ${command.id} was accepted before`, { id: command.id, action: command.action, issuer: key });
-      return;
-    }
+    const { command, key } = verdict;
+    if (!(await this.admitted(message, verdict, nowMs))) return;
     this.log.info({ commandId: command.id, action: command.action, args: loggable(command), issuer: key, issuedAt: command.issuedAt, expiresAt: command.expiresAt }, 'remote command accepted');
     const result = await this.run(command);
     this.options.metrics.commands.inc({ command: command.action, result: result.ok ? 'ok' : result.code === 'GW_ERR_COMMAND_UNSUPPORTED' ? 'unsupported' : 'failed' });
     const answered = await this.answer(message, result);
-    if (result.ok) this.log.info({ commandId: command.id, action: command.action, answered }, 'remote command done');
+    // info's answer is a copy of the status page; the others' are a few fields worth keeping in the journal
+    if (result.ok) this.log.info({ commandId: command.id, action: command.action, answered, ...(command.action === 'info' ? {} : { result: result.result }) }, 'remote command done');
     else this.log.warn({ code: result.code, commandId: command.id, action: command.action, error: result.message, answered }, 'remote command failed');
     this.remember({ at: result.at, id: command.id, action: command.action, issuer: key, ok: result.ok, ...pick(result), answered });
+  }
+
+  /** Whether the command's id is new (remembered from now on); else it was refused or answered here. */
+  private async admitted(message: ListenedMessage, verdict: { command: Command; expiresAtMs: number; key: string }, nowMs: number): Promise<boolean> {
+    const { command, expiresAtMs, key } = verdict;
+    try {
+      if (this.options.guard.admit(command.id, expiresAtMs, nowMs)) return true;
+    } catch (error) {
+      // the id cannot be remembered, so the command does not run (its replay could not be refused)
+      const result = failedResult({ id: command.id, gateway: this.options.gatewayId, action: command.action, nowMs }, { code: codeOf(error, 'GW_ERR_BUFFER_UNAVAILABLE'), message: `not run: its id cannot be recorded (${errorMessage(error)})` });
+      this.options.metrics.commands.inc({ command: command.action, result: 'failed' });
+      const answered = await this.answer(message, result);
+      this.log.warn({ code: result.code, commandId: command.id, action: command.action, error: result.message, answered }, 'remote command not run');
+      this.remember({ at: result.at, id: command.id, action: command.action, issuer: key, ok: false, ...pick(result), answered });
+      return false;
+    }
+    await this.refuse(message, 'replayed', `command ${command.id} was accepted before`, { id: command.id, action: command.action, issuer: key });
+    return false;
   }
 
   private async run(command: Command): Promise<CommandResult> {

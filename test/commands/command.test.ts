@@ -144,16 +144,17 @@ describe('verifyCommand on hostile input', () => {
 });
 
 describe('CommandRunner', () => {
-  it('answers refusals at most 60 a minute, and counts every one', async () => {
+  it('answers refusals at most 60 a minute and counts every one; runs nothing whose id it cannot record', async () => {
     const tmp = tempDir();
     const db = openDatabase(join(tmp.dir, 'buffer.db'));
     const answers: string[] = [];
     let nowMs = NOW;
     const metrics = createMetrics();
+    let ran = 0;
     const runner = new CommandRunner({
       gatewayId: 'gw-1', trusted: [centre.verifier], maxSkewMs: 120_000, maxLifetimeMs: 3_600_000,
       channel: { topics: { command: 'a/S/gateway/gw-1/cmd', commandReplies: 'a/S/gateway/gw-1/cmd/reply/' }, listen: () => undefined, respond: async (topic) => (answers.push(topic), true) },
-      guard: new ReplayGuard(db), actions: { run: async () => 'ran' }, metrics, log: silentLogger(), now: () => nowMs,
+      guard: new ReplayGuard(db), actions: { run: async () => ((ran += 1), 'ran') }, metrics, log: silentLogger(), now: () => nowMs,
     });
     try {
       const junk = { topic: 'a/S/gateway/gw-1/cmd', payload: Buffer.from('junk'), responseTopic: 'a/S/gateway/gw-1/cmd/reply/x1' };
@@ -172,6 +173,12 @@ describe('CommandRunner', () => {
       await runner.handle({ ...junk, responseTopic: 'a/S/gateway/gw-1/cmd/reply/#' });
       expect(answers).toHaveLength(62);
       expect(runner.recent()).toHaveLength(20);
+      // an id that cannot be recorded: the command is answered, never run
+      db.close();
+      await runner.handle({ ...junk, payload: Buffer.from(JSON.stringify(signed({ nowMs }))) });
+      expect(answers).toHaveLength(63);
+      expect(runner.recent()[0]).toMatchObject({ ok: false, code: 'GW_ERR_BUFFER_UNAVAILABLE', answered: true });
+      expect(ran).toBe(1);
     } finally {
       await runner.stop();
       db.close();
