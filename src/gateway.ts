@@ -21,6 +21,8 @@
 //   section needs a restart (logged; the running value is kept), and so does the first push device
 //   of a gateway that started without a push listener. A removed device's retained MQTT status
 //   turns `online: false`. Reloads run one after another, never interleaved.
+// - Remote commands (commands.enabled) listen on the MQTT sink's connection once the devices run,
+//   and stop before the devices do (src/commands/commandRunner.ts has their rules).
 // - Each device's watermark (src/devices/watermark.ts) lives in the buffer; it is published
 //   retained (`{prefix}/{site}/{deviceId}/watermark`) when it changes, after every CONNACK and when
 //   a reload starts the device, so a restart or an outage of the broker republishes it.
@@ -44,6 +46,8 @@ import { Checkpointer } from './log/checkpointer.js';
 import { loadOrCreateLogKey, logKeyFile, type LogKey } from './log/logKey.js';
 import type { PunchLog } from './log/punchLog.js';
 import { readSignedHead, restoredFrom, signedHeadFile, writeSignedHead } from './log/signedHead.js';
+import type { CommandRunner } from './commands/commandRunner.js';
+import { startGatewayCommands } from './commands/gatewayCommands.js';
 import { Dispatcher } from './publish/dispatcher.js';
 import { HttpsPublisher } from './publish/httpsPublisher.js';
 import { MqttPublisher } from './publish/mqttPublisher.js';
@@ -109,6 +113,8 @@ export class Gateway {
   punchLog: PunchLog | undefined;
   /** signs and publishes checkpoints of `punchLog` */
   checkpointer: Checkpointer | undefined;
+  /** runs signed remote commands (commands.enabled, over the MQTT sink), once started */
+  commands: CommandRunner | undefined;
   readonly drivers: readonly AnyDriverDefinition[];
   private runningConfig: GatewayConfig;
   private readonly startApi: ApiStarter | undefined;
@@ -176,6 +182,7 @@ export class Gateway {
     this.states.on('change', (device: DeviceSnapshot) => this.onDeviceChange(device));
     // drivers see their zone explicitly: the device's own, else the gateway's
     await this.supervisor.startAll(config.devices.map((d) => withZone(d, config.gateway.timezone)));
+    this.commands = startGatewayCommands(this, VERSION);
     this.startTimers();
     this.metrics.runtime.start();
     this.clock.start();
@@ -425,6 +432,7 @@ export class Gateway {
     // no new push requests; those in flight finish while the buffer is still open
     await this.push?.close().catch((error: unknown) => this.log.warn({ code: codeOf(error, 'GW_ERR_INTERNAL'), err: error }, 'push listener close failed'));
     this.push = undefined;
+    await this.commands?.stop();
     await this.supervisor.stopAll(timeoutMs);
     await Promise.all(this.dispatchers.map((d) => d.stop(timeoutMs)));
     await Promise.race([this.checkpointer?.stop(), new Promise((resolve) => setTimeout(resolve, LAST_CHECKPOINT_WAIT_MS).unref())]);

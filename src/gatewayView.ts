@@ -19,6 +19,7 @@ import type { DeviceStates } from './devices/deviceState.js';
 import { storedFreeze, storedWatermark } from './devices/watermark.js';
 import type { Driver } from './devices/driver.js';
 import { isBackfillTarget } from './devices/push.js';
+import type { RecentCommand } from './commands/commandRunner.js';
 import type { Checkpointer } from './log/checkpointer.js';
 import { logOrigin } from './log/checkpoint.js';
 import type { LogKey } from './log/logKey.js';
@@ -45,6 +46,7 @@ export interface ViewedParts {
   readonly logKey: LogKey | undefined;
   readonly punchLog: PunchLog | undefined;
   readonly checkpointer: Checkpointer | undefined;
+  readonly commands: { recent(): RecentCommand[] } | undefined;
 }
 
 export function createGatewayView(parts: ViewedParts): GatewayView {
@@ -74,6 +76,8 @@ export function createGatewayView(parts: ViewedParts): GatewayView {
       const driver = parts.supervisor.driverOf(deviceId);
       return isBackfillTarget(driver) ? { commandId: driver.queueBackfill(sinceLocal, untilLocal).id } : undefined;
     },
+    recentCommands: () => parts.commands?.recent() ?? [],
+    commandsEnabled: () => parts.commands !== undefined,
   };
 }
 

@@ -8,9 +8,13 @@
 // - A realtime punch is emitted at once; the next poll finds it in the log again and its id makes
 //   it a duplicate. Realtime ids match log ids because fields the log layout lacks are blanked.
 // - Nothing keeps running after `stop()` resolves.
+// - `setClockNow` (the sync-clock remote command, src/devices/clockSetter.ts) is served on the
+//   session's own connection at its next idle moment, never during a download; a request pending
+//   when the session ends is rejected.
 // - A terminal refusing the comm key is counted (status.rejected comm-key) and shown as lastError
 //   on every attempt; the driver keeps retrying with backoff and emits nothing. So is a size the
 //   client refused to hold (ZkRefusal: zk-dataset-too-large, zk-chunk-overrun).
+import type { ClockSetResult, ClockSetter } from '../../src/devices/clockSetter.js';
 import type { DeviceInfo, Driver, DriverContext } from '../../src/devices/driver.js';
 import type { RawPunch } from '../../src/punch/punch.js';
 import { deviceZone } from '../../src/punch/time.js';
@@ -33,9 +37,14 @@ export interface ZkDriverTuning {
 
 export const DEFAULT_TUNING: ZkDriverTuning = { backoffMinMs: 1000, backoffMaxMs: 60_000 };
 
-type Wake = 'stop' | 'disconnect' | 'timer';
+type Wake = 'stop' | 'disconnect' | 'timer' | 'clock';
 
-export class ZkTcpDriver implements Driver {
+interface ClockRequest {
+  resolve(result: ClockSetResult): void;
+  reject(error: Error): void;
+}
+
+export class ZkTcpDriver implements Driver, ClockSetter {
   private client: ZkClient | undefined;
   private loop: Promise<void> | undefined;
   private stopped = false;
@@ -48,6 +57,7 @@ export class ZkTcpDriver implements Driver {
   private readonly zone: string;
   /** aborted by stop() or by the context's signal */
   private readonly halt = new AbortController();
+  private clockRequests: ClockRequest[] = [];
 
   constructor(
     private readonly cfg: ZkTcpConfig,
@@ -105,13 +115,57 @@ export class ZkTcpDriver implements Driver {
         this.ctx.status.update({ online: false, lastError: { code, message: errorMessage(error) } });
         this.ctx.log.warn({ code, err: errorMessage(error), attempt }, 'zk session ended; reconnecting');
       }
+      this.rejectClockRequests(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'the terminal connection ended before the clock was set'));
       if (this.stopped) break; // stop() sends CMD_EXIT and closes the client itself
       await this.client?.destroy();
       this.client = undefined;
       if (this.stopped) break;
       await this.sleep(spreadBackoffMs(attempt++, { minMs: this.tuning.backoffMinMs, maxMs: this.tuning.backoffMaxMs }));
     }
+    this.rejectClockRequests(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'the driver stopped before the clock was set'));
     this.ctx.status.update({ online: false });
+  }
+
+  /** Sets the terminal clock to the gateway's at the session's next idle moment (ClockSetter). */
+  setClockNow(signal: AbortSignal): Promise<ClockSetResult> {
+    if (!this.client?.connected || this.stopped) return Promise.reject(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'the terminal is not connected'));
+    if (!isHostClockSynchronized()) return Promise.reject(new GatewayError('GW_ERR_CLOCK_UNSYNCHRONIZED', 'the gateway clock is not trusted (not NTP-synchronized); the terminal clock is left alone'));
+    if (signal.aborted) return Promise.reject(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'aborted'));
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        this.clockRequests = this.clockRequests.filter((r) => r !== request);
+        reject(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'aborted before the terminal was free'));
+      };
+      const request: ClockRequest = {
+        resolve: (result) => (signal.removeEventListener('abort', onAbort), resolve(result)),
+        reject: (error) => (signal.removeEventListener('abort', onAbort), reject(error)),
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.clockRequests.push(request);
+      this.wake?.('clock');
+    });
+  }
+
+  private async serveClockRequests(client: ZkClient): Promise<void> {
+    const requests = this.clockRequests;
+    this.clockRequests = [];
+    try {
+      const clock = await measureClock(client, this.zone, true);
+      this.ctx.status.update({ clockSkewSec: clock.clockSkewSec });
+      const set = clock.setFromSkewSec !== undefined;
+      if (set) this.ctx.log.info({ before: clock.setFromSkewSec, after: clock.clockSkewSec, why: 'sync-clock command' }, 'zk terminal clock set');
+      const result = { skewBeforeSec: clock.setFromSkewSec ?? clock.clockSkewSec, skewAfterSec: clock.clockSkewSec, set, deviceTime: clock.deviceTime };
+      for (const request of requests) request.resolve(result);
+    } catch (error) {
+      for (const request of requests) request.reject(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
+  }
+
+  private rejectClockRequests(error: Error): void {
+    const requests = this.clockRequests;
+    this.clockRequests = [];
+    for (const request of requests) request.reject(error);
   }
 
   /** A model this build has no row for: said once per device (again only if another model answers), not on every connect. */
@@ -144,10 +198,12 @@ export class ZkTcpDriver implements Driver {
     while (!this.stopped) {
       // the link may have dropped while a sync finished (its last requests fail quietly): no wake would come
       if (!client.connected) throw new Error('the terminal closed the connection');
+      if (this.clockRequests.length > 0) await this.serveClockRequests(client);
       const now = Date.now();
       const why = await this.sleep(Math.max(0, Math.min(nextPoll - now, this.cfg.heartbeatInterval)));
       if (why === 'stop' || this.stopped) return;
       if (!client.connected) throw new Error('the terminal closed the connection');
+      if (why === 'clock') continue;
       if (Date.now() >= nextPoll) {
         await this.sync(client, true);
         nextPoll = Date.now() + this.cfg.pollInterval;

@@ -19,6 +19,7 @@ import type { Logger } from 'pino';
 import type { BufferStats } from '../buffer/punchBuffer.js';
 import type { DeadLetterChange, DeadLetterRow, DeadLetterSelector, PunchQuery, PunchWithStates, QuarantineRow } from '../buffer/queries.js';
 import type { HostClockStatus } from '../clock/hostClock.js';
+import type { RecentCommand } from '../commands/commandRunner.js';
 import type { DeviceConfig, GatewayConfig } from '../config/schema.js';
 import type { DeviceStates } from '../devices/deviceState.js';
 import type { PushTrust } from '../devices/facets.js';
@@ -71,6 +72,10 @@ export interface GatewayView {
    * on its next poll; undefined when the device has no running driver that takes one.
    */
   queueBackfill(deviceId: string, sinceLocal: string, untilLocal: string): { commandId: string } | undefined;
+  /** the last remote commands (accepted or refused), newest first; empty when commands are disabled */
+  recentCommands(): RecentCommand[];
+  /** whether remote commands are enabled and listening */
+  commandsEnabled(): boolean;
 }
 
 /** The punch log as the API reads it (README "Punch log"). */

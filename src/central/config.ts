@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { durationKey, listenAddress } from '../config/primitives.js';
 import { parseYamlConfig, readConfigFile } from '../config/load.js';
+import type { SecretFileRef } from '../config/secretFiles.js';
 
 const vkey = z.string().regex(/^absensi-gateway\/[^+\s]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]+=*$/, 'expected a verifier key as `absensi-gateway log key` prints it');
 
@@ -45,6 +46,15 @@ export const centralConfigSchema = z
       .record(z.string(), z.object({ logKey: vkey.describe('the verifier key recorded when the gateway was installed') }).strict())
       .default({})
       .describe('verifier keys the centre trusts; a gateway missing here is trusted on the first key its status names (logged)'),
+    commands: z
+      .object({
+        key: z.string().optional().describe('the signing key, Ed25519 PKCS#8 PEM: give keyFile: path (`central command-key` creates it and prints the public key for the gateways\' commands.trustedKeys)'),
+        lifetime: durationKey('how long a command is valid after it is signed (expiresAt); a gateway refuses it after', 5 * 60_000),
+        timeout: durationKey('how long `central command` waits for the answer', 30_000),
+      })
+      .strict()
+      .optional()
+      .describe('signed remote commands (README "Remote commands")'),
     verify: z
       .object({
         missingAfter: durationKey('a seq still missing this long after a checkpoint covering it is recorded as a log problem', 10 * 60_000),
@@ -58,10 +68,17 @@ export const centralConfigSchema = z
 
 export type CentralConfig = z.infer<typeof centralConfigSchema>;
 
-export function loadCentralConfig(file: string, env: NodeJS.ProcessEnv = process.env): CentralConfig {
-  return parseCentralConfig(readConfigFile(file), file, env);
+export interface CentralLoadOptions {
+  /** how `*File` secrets are read (`central command-key`: a key file not there yet reads as empty) */
+  readFile?: (path: string) => string;
+  /** each `*File` key read, with its path (commands.keyFile: where the command key lives) */
+  onSecretFile?: (ref: SecretFileRef) => void;
 }
 
-export function parseCentralConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): CentralConfig {
-  return parseYamlConfig(text, file, { schema: centralConfigSchema, env });
+export function loadCentralConfig(file: string, env: NodeJS.ProcessEnv = process.env, options: CentralLoadOptions = {}): CentralConfig {
+  return parseCentralConfig(readConfigFile(file), file, env, options);
+}
+
+export function parseCentralConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env, options: CentralLoadOptions = {}): CentralConfig {
+  return parseYamlConfig(text, file, { schema: centralConfigSchema, env, ...options });
 }

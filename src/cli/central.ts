@@ -3,6 +3,7 @@
 //   until SIGTERM/SIGINT; several processes with one mqtt.group split the punches.
 // - `central report --date YYYY-MM-DD [--json]` says per gateway and device whether the day is
 //   complete, or what is missing, and lists the log problems found.
+// - `central command …` and `central command-key`: signed remote commands (centralCommand.ts).
 // Exit codes: 0, 1 (report: a device not complete, or a log problem), 64 bad arguments, 69 the
 // database cannot be used, 78 a bad config.
 import type { Command } from 'commander';
@@ -13,6 +14,7 @@ import { ConfigError } from '../config/load.js';
 import { errorMessage } from '../util/errors.js';
 import { createLogger } from '../util/logger.js';
 import { EXIT_CONFIG } from './check.js';
+import { registerCentralCommands } from './centralCommand.js';
 
 const DEFAULT_CENTRAL_CONFIG = '/etc/absensi-central/central.yaml';
 const EXIT_USAGE = 64;
@@ -95,4 +97,5 @@ export function registerCentralCommand(program: Command): void {
     .option('-c, --config <file>', 'central.yaml', DEFAULT_CENTRAL_CONFIG)
     .option('--json', 'the report as JSON')
     .action(report);
+  registerCentralCommands(central);
 }

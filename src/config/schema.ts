@@ -12,6 +12,7 @@ import { DEFAULT_ZONE } from '../punch/time.js';
 import { isLoopbackHost } from '../util/loopback.js';
 import { baseDeviceSchema, duration, hostName, listenAddress, parsedUrl, timeZone } from './primitives.js';
 import { closestName } from './suggest.js';
+import { parseVerifierKey } from '../log/note.js';
 
 export { isLoopbackHost };
 
@@ -129,6 +130,25 @@ export const logSchema = z
   .prefault({})
   .describe('the tamper-evident punch log: checkpoints signed with <gateway.dataDir>/log-key.pem');
 
+const verifierKey = z.string().superRefine((text, ctx) => {
+  try {
+    parseVerifierKey(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `expected a verifier key as \`absensi-gateway central command-key\` prints it (${error instanceof Error ? error.message : 'unreadable'})` });
+  }
+});
+
+export const commandsSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe('run signed remote commands from the centre (needs publish.mqtt on an MQTT 5 broker)'),
+    trustedKeys: z.array(verifierKey).default([]).describe('verifier keys of the centres whose commands this gateway runs (`absensi-gateway central command-key` prints one)'),
+    maxSkew: duration('how far ahead of the gateway clock a command may say it was issued').default(120_000),
+    maxLifetime: duration('the longest a command may live (expiresAt − issuedAt); longer ones are refused').default(3_600_000),
+  })
+  .prefault({})
+  .refine((c) => !c.enabled || c.trustedKeys.length > 0, { message: 'commands.enabled needs at least one key in commands.trustedKeys', path: ['trustedKeys'] })
+  .describe('signed remote commands from the centre (README "Remote commands")');
+
 export const supervisorSchema = z
   .strictObject({
     restartMin: duration('first delay before restarting a failed driver').default(1_000),
@@ -186,6 +206,7 @@ function configShape<D extends z.ZodType>(devices: D) {
     buffer: bufferSchema,
     punches: punchesSchema,
     log: logSchema,
+    commands: commandsSchema,
     supervisor: supervisorSchema,
   };
 }

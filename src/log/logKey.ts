@@ -12,10 +12,23 @@
 import { randomBytes, createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { chownSync, closeSync, fsyncSync, linkSync, lstatSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { ErrorCode } from '../util/catalogue.js';
 import { GatewayError, errorMessage } from '../util/errors.js';
 import { ed25519Signer, type NoteSigner, type NoteVerifier } from './note.js';
 
 export const LOG_KEY_FILE = 'log-key.pem';
+
+/** What a key file is for, in the words and codes of its errors (the centre's command key reads the same way). */
+export interface KeyKind {
+  /** `log key`, `command key` */
+  label: string;
+  invalid: ErrorCode;
+  insecure: ErrorCode;
+  /** what to do after deleting an insecure key */
+  renew: string;
+}
+
+export const LOG_KEY_KIND: KeyKind = { label: 'log key', invalid: 'GW_ERR_LOG_KEY_INVALID', insecure: 'GW_ERR_LOG_KEY_INSECURE', renew: 'tell the centre the new one: absensi-gateway log key' };
 
 export interface LogKey {
   /** the file it was read from */
@@ -33,29 +46,30 @@ export function logKeyFile(dataDir: string): string {
 }
 
 /** Whether a key file is there at all (whatever its state). */
-export function logKeyExists(file: string): boolean {
+export function logKeyExists(file: string, kind: KeyKind = LOG_KEY_KIND): boolean {
   try {
     lstatSync(file);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw new GatewayError('GW_ERR_LOG_KEY_INVALID', `log key ${file}: ${errorMessage(error)}`);
+    throw new GatewayError(kind.invalid, `${kind.label} ${file}: ${errorMessage(error)}`);
   }
 }
 
 /** Reads the key at `file`; GatewayError when it is missing, unsafe or not an Ed25519 private key. */
-export function readLogKey(file: string, name: string): LogKey {
+export function readLogKey(file: string, name: string, kind: KeyKind = LOG_KEY_KIND): LogKey {
+  const { label } = kind;
   let stat;
   try {
     stat = lstatSync(file);
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new GatewayError('GW_ERR_LOG_KEY_INVALID', missing ? `log key ${file} does not exist` : `log key ${file}: ${errorMessage(error)}`);
+    throw new GatewayError(kind.invalid, missing ? `${label} ${file} does not exist` : `${label} ${file}: ${errorMessage(error)}`);
   }
-  if (!stat.isFile()) throw new GatewayError('GW_ERR_LOG_KEY_INVALID', `log key ${file} is not a regular file`);
+  if (!stat.isFile()) throw new GatewayError(kind.invalid, `${label} ${file} is not a regular file`);
   if ((stat.mode & 0o077) !== 0) {
     const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
-    throw new GatewayError('GW_ERR_LOG_KEY_INSECURE', `log key ${file} has mode ${mode}: others than its owner may read or change it; it may be known, so it is not used. Run chmod 600 ${file} if no one else can have read it, else delete it (a new key is created; tell the centre the new one: absensi-gateway log key)`);
+    throw new GatewayError(kind.insecure, `${label} ${file} has mode ${mode}: others than its owner may read or change it; it may be known, so it is not used. Run chmod 600 ${file} if no one else can have read it, else delete it (a new key is created; ${kind.renew})`);
   }
   let key: KeyObject;
   try {
@@ -64,9 +78,9 @@ export function readLogKey(file: string, name: string): LogKey {
     const code = (error as NodeJS.ErrnoException).code;
     // the parser's message says nothing of the content, but keep to our own words anyway
     const why = code === 'EACCES' || code === 'EPERM' ? errorMessage(error) : 'not a PEM private key';
-    throw new GatewayError('GW_ERR_LOG_KEY_INVALID', `log key ${file}: ${why}`);
+    throw new GatewayError(kind.invalid, `${label} ${file}: ${why}`);
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new GatewayError('GW_ERR_LOG_KEY_INVALID', `log key ${file} is a ${key.asymmetricKeyType ?? 'non-asymmetric'} key, not Ed25519`);
+  if (key.asymmetricKeyType !== 'ed25519') throw new GatewayError(kind.invalid, `${label} ${file} is a ${key.asymmetricKeyType ?? 'non-asymmetric'} key, not Ed25519`);
   const signer = ed25519Signer(name, key);
   return { file, name, vkey: signer.verifier.vkey, signer, verifier: signer.verifier };
 }
@@ -74,13 +88,16 @@ export function readLogKey(file: string, name: string): LogKey {
 export interface CreateOptions {
   /** chown the new key to this owner (the `log key` command run by root for the service user) */
   owner?: { uid: number; gid: number };
+  /** what the key is for (default the punch log's) */
+  kind?: KeyKind;
 }
 
 /** Reads the key at `file`, creating it first when there is none. `created` says which. */
 export function loadOrCreateLogKey(file: string, name: string, options: CreateOptions = {}): LogKey & { created: boolean } {
-  if (logKeyExists(file)) return { ...readLogKey(file, name), created: false };
+  const kind = options.kind ?? LOG_KEY_KIND;
+  if (logKeyExists(file, kind)) return { ...readLogKey(file, name, kind), created: false };
   const created = createKeyFile(file, options);
-  return { ...readLogKey(file, name), created };
+  return { ...readLogKey(file, name, kind), created };
 }
 
 /** Writes a new key unless one appeared meanwhile; true when this call wrote it. */
@@ -106,7 +123,8 @@ function createKeyFile(file: string, options: CreateOptions): boolean {
     syncDirectory(dirname(file));
     return true;
   } catch (error) {
-    throw new GatewayError('GW_ERR_LOG_KEY_INVALID', `log key ${file} cannot be created: ${errorMessage(error)}`);
+    const kind = options.kind ?? LOG_KEY_KIND;
+    throw new GatewayError(kind.invalid, `${kind.label} ${file} cannot be created: ${errorMessage(error)}`);
   } finally {
     try {
       unlinkSync(temp);

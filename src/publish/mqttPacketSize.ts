@@ -12,6 +12,8 @@ export interface PublishProperties {
   contentType?: string;
   payloadFormatIndicator?: boolean;
   userProperties?: Record<string, string>;
+  /** binary data (§1.5.6): a 2-byte length and the bytes */
+  correlationData?: Buffer;
 }
 
 export interface PublishShape {
@@ -24,7 +26,7 @@ export interface PublishShape {
   properties?: PublishProperties;
 }
 
-const KNOWN_PROPERTIES = new Set(['contentType', 'payloadFormatIndicator', 'userProperties']);
+const KNOWN_PROPERTIES = new Set(['contentType', 'payloadFormatIndicator', 'userProperties', 'correlationData']);
 
 export function publishPacketBytes(shape: PublishShape): number {
   let remaining = 2 + Buffer.byteLength(shape.topic, 'utf8') + shape.payloadBytes;
@@ -45,6 +47,7 @@ function propertiesLength(properties: PublishProperties): number {
   // each property: 1 byte identifier, then its value (UTF-8 string = 2-byte length + bytes)
   if (properties.payloadFormatIndicator !== undefined) bytes += 1 + 1;
   if (properties.contentType !== undefined) bytes += 1 + utf8StringBytes(properties.contentType);
+  if (properties.correlationData !== undefined) bytes += 1 + 2 + properties.correlationData.length;
   for (const [key, value] of Object.entries(properties.userProperties ?? {})) {
     bytes += 1 + utf8StringBytes(key) + utf8StringBytes(value);
   }

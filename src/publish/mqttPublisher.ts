@@ -28,6 +28,9 @@
 //   failed and taken out of mqtt.js's store: mqtt.js would resend them one at a time on
 //   reconnect, and one the broker refuses would hold back every other one forever. The dispatcher
 //   resends them in commit order. Any other drop is left to mqtt.js's resend, as in an outage.
+// - Topics handed to `listen` (the remote command topic) are subscribed at QoS 1 after every
+//   CONNACK (the session is clean) and their messages go to the handler with their MQTT 5
+//   properties; `respond` publishes an answer at QoS 1, not retained, with the correlation data.
 // - URLs are logged only through redactUrl, and error texts are scrubbed of the URL's credentials
 //   and the password before they are logged or shown in health().
 import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient, type Packet } from 'mqtt';
@@ -36,6 +39,7 @@ import type { OutgoingPunch } from '../buffer/punchBuffer.js';
 import { backoffDelayMs } from '../util/backoff.js';
 import { LogLimiter } from '../util/logLimiter.js';
 import { hideUrlSecrets, redactUrl } from '../util/redactUrl.js';
+import { MqttListeners, type ListenedMessage } from './mqttListener.js';
 import { InFlightPublishes, type InFlight, type PublishOutcome } from './mqttInFlight.js';
 import { publishPacketBytes } from './mqttPacketSize.js';
 import { OversizeGuard, segmentsAroundSuspects, type Conviction, type DropCause } from './oversizeGuard.js';
@@ -43,6 +47,7 @@ import { AvailabilityListeners, type Publisher, type SendResult, type SinkHealth
 import { buildTopics, type Topics } from './topics.js';
 
 export { redactUrl } from '../util/redactUrl.js';
+export type { ListenedMessage } from './mqttListener.js';
 
 export interface MqttPublisherOptions {
   url: string;
@@ -123,12 +128,14 @@ export class MqttPublisher implements Publisher {
   /** the latest checkpoint note handed over, published again after every connect */
   private checkpointNote: string | undefined;
   private readonly availability = new AvailabilityListeners();
+  private readonly listeners: MqttListeners;
 
   constructor(options: MqttPublisherOptions) {
     this.options = options;
     this.startedAt = (options.startedAt ?? new Date()).toISOString();
     this.log = options.log.child({ sink: 'mqtt' });
     this.refusalLog = new LogLimiter(this.log);
+    this.listeners = new MqttListeners(this.log, (text) => this.scrub(text));
     this.batchSize = Math.min(options.batchSize ?? 100, options.maxInFlight ?? 500);
     this.maxConcurrency = Math.max(1, Math.floor((options.maxInFlight ?? 500) / this.batchSize));
     this.protocolVersion = options.protocolVersion === 4 ? 4 : 5;
@@ -197,10 +204,12 @@ export class MqttPublisher implements Publisher {
       const maximumPacketSize = client.serverProperties?.maximumPacketSize;
       this.log.info({ url: redactUrl(this.options.url), protocolVersion: this.protocolVersion, ...(maximumPacketSize ? { maximumPacketSize } : {}) }, 'connected to broker');
       this.publishGatewayStatus();
+      this.listeners.subscribeAll(client, () => client === this.client);
       if (this.checkpointNote !== undefined) void this.publishRetained(this.topics.checkpoint, this.checkpointNote, this.textProperties());
       this.options.onConnect?.();
       if (client === this.client) this.availability.notify((err) => this.log.error({ code: 'GW_ERR_INTERNAL', err }, 'a listener of the broker connection failed'));
     });
+    client.on('message', (topic, payload, packet) => this.listeners.deliver(topic, payload, packet));
     client.on('error', (error) => this.onError(client, error));
     client.on('close', () => {
       this.onDrop(client);
@@ -267,6 +276,30 @@ export class MqttPublisher implements Publisher {
       return;
     }
     this.log.warn({ code: 'GW_ERR_SINK_UNREACHABLE', error: error.message }, 'mqtt error');
+  }
+
+  /** Subscribes to `topic` (QoS 1) on this and every later connection; its messages go to `handler`. */
+  listen(topic: string, handler: (message: ListenedMessage) => void): void {
+    this.listeners.add(topic, handler);
+    const client = this.client;
+    if (client?.connected) this.listeners.subscribeAll(client, () => client === this.client);
+  }
+
+  /** Whether the broker granted the subscription to a listened topic on the current connection. */
+  listening(topic: string): boolean {
+    return this.connected && this.listeners.isGranted(topic);
+  }
+
+  /** An answer (JSON) on `topic` at QoS 1, not retained, with the correlation data; true once acknowledged. */
+  async respond(topic: string, payload: string, correlationData?: Buffer): Promise<boolean> {
+    const client = this.client;
+    if (!client?.connected) return false;
+    const base = this.jsonProperties().properties;
+    const options: IClientPublishOptions = { qos: 1, retain: false, ...(base ? { properties: { ...base, ...(correlationData ? { correlationData } : {}) } } : {}) };
+    const bytes = this.fits(topic, payload, options);
+    if (bytes === undefined) return false;
+    const outcome = await this.inFlight.publish(client, { topic, payload, options, bytes });
+    return outcome.kind === 'acked';
   }
 
   publishGatewayStatus(online = true): void {

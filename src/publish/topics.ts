@@ -11,6 +11,10 @@ export interface Topics {
   checkpoint: string;
   /** what a central consumer subscribes to for every punch of this site */
   sitePunches: string;
+  /** signed remote commands from the centre (README "Remote commands") */
+  command: string;
+  /** answers go only to response topics under this prefix: `{command}/reply/` */
+  commandReplies: string;
 }
 
 export function buildTopics(prefix: string, site: string, gatewayId: string): Topics {
@@ -21,5 +25,7 @@ export function buildTopics(prefix: string, site: string, gatewayId: string): To
     gatewayStatus: `${prefix}/${site}/gateway/${gatewayId}/status`,
     checkpoint: `${prefix}/${site}/gateway/${gatewayId}/checkpoint`,
     sitePunches: `${prefix}/${site}/+/punch`,
+    command: `${prefix}/${site}/gateway/${gatewayId}/cmd`,
+    commandReplies: `${prefix}/${site}/gateway/${gatewayId}/cmd/reply/`,
   };
 }

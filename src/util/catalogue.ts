@@ -66,6 +66,11 @@ export const ERROR_CODES = {
   GW_ERR_USERS_WRITE_FAILED: 'a terminal refused or did not confirm one user\'s write or delete (an error answer, zk-soap Result 0, EasyLink Result:false); the others were written, the summary lists each failure',
   GW_ERR_USERS_CONFLICT: 'a user on the target has the source\'s PIN with another name or card: reported and left as the target holds it, never silently overwritten',
   GW_ERR_USERS_ALGORITHM_MISMATCH: 'templates were not copied because the target uses another algorithm version for that kind (or reports none); the user is written without them',
+  GW_ERR_COMMAND_REFUSED: 'a remote command was refused before it ran: not signed, signed by a key not in commands.trustedKeys, a bad signature, for another gateway, expired, issued in the future, seen before (replay) or malformed; answered with the reason where a response topic was given, counted in gateway_commands_refused_total',
+  GW_ERR_COMMAND_FAILED: 'a remote command was accepted but failed while it ran (the device is not running, did not answer, the buffer is closed); the answer says why',
+  GW_ERR_COMMAND_UNSUPPORTED: 'a remote command this gateway cannot run for that device or at all (sync-clock on a driver that cannot set a clock, backfill on a terminal the daemon cannot queue a read for, users-import on this build)',
+  GW_ERR_COMMAND_TIMEOUT: 'central command got no answer from the gateway in time (offline, commands not enabled, MQTT 3.1.1, the centre key not in its trustedKeys and no response topic allowed); nothing says the command did not run',
+  GW_ERR_COMMAND_KEY: "the centre's command signing key (commands.keyFile) cannot be read or created, is open to its group or others, or is not an Ed25519 PKCS#8 PEM private key; no command is signed",
   GW_ERR_INTERNAL: 'an unexpected failure inside the gateway (a bug, or a component that failed to stop cleanly); the log line has the cause',
 } as const;
 
@@ -214,12 +219,25 @@ export const DEAD_LETTER_REASONS = {
   refused: { code: 'GW_ERR_SINK_REJECTED', meaning: 'the sink refused the punch (HTTP 4xx, a "rejected" entry in a 2xx answer)' },
 } as const satisfies Record<string, ReasonEntry>;
 
+/** gateway_commands_refused_total{reason}: remote commands refused before they ran (README "Remote commands"). */
+export const COMMAND_REFUSAL_REASONS = {
+  malformed: { code: 'GW_ERR_COMMAND_REFUSED', meaning: 'the message is not a signed command/v1 (not JSON, a field missing or of the wrong type, an unknown command, too large)' },
+  unsigned: { code: 'GW_ERR_COMMAND_REFUSED', meaning: 'the command carries no signature' },
+  'untrusted-key': { code: 'GW_ERR_COMMAND_REFUSED', meaning: 'the signature names a key id that no key in commands.trustedKeys has' },
+  'bad-signature': { code: 'GW_ERR_COMMAND_REFUSED', meaning: 'the signature does not verify with the trusted key it names (forged or altered)' },
+  'wrong-target': { code: 'GW_ERR_COMMAND_REFUSED', meaning: 'the signed command is for another gateway id' },
+  expired: { code: 'GW_ERR_COMMAND_REFUSED', meaning: 'the command arrived after its expiresAt' },
+  'issued-in-future': { code: 'GW_ERR_COMMAND_REFUSED', meaning: 'the command says it was issued further ahead of the gateway clock than the allowed skew, or lives longer than commands.maxLifetime' },
+  replayed: { code: 'GW_ERR_COMMAND_REFUSED', meaning: 'a command with this id was accepted before (a replay); ids are remembered in the buffer until they expire' },
+} as const satisfies Record<string, ReasonEntry>;
+
 /** Every reason table, by the counter whose `reason` label it holds. */
 export const REASON_TABLES = {
   gateway_rejected_total: REJECTION_REASONS,
   gateway_punches_quarantined_total: QUARANTINE_REASONS,
   gateway_push_refused_total: PUSH_REFUSAL_REASONS,
   gateway_punches_dead_lettered_total: DEAD_LETTER_REASONS,
+  gateway_commands_refused_total: COMMAND_REFUSAL_REASONS,
 } as const satisfies Record<string, Record<string, ReasonEntry>>;
 
 /** A catalogue key as the values it stands for: a pattern's `<name>` becomes any text. */
@@ -229,6 +247,7 @@ export type RejectionReason = ValuesOf<keyof typeof REJECTION_REASONS>;
 export type QuarantineReason = ValuesOf<keyof typeof QUARANTINE_REASONS>;
 export type PushRefusalReason = ValuesOf<keyof typeof PUSH_REFUSAL_REASONS>;
 export type DeadLetterReason = ValuesOf<keyof typeof DEAD_LETTER_REASONS>;
+export type CommandRefusalReason = ValuesOf<keyof typeof COMMAND_REFUSAL_REASONS>;
 
 /** The entry of `reason` in `table`: its own row, else the pattern that matches it. */
 export function reasonEntry(table: Readonly<Record<string, ReasonEntry>>, reason: string): ReasonEntry | undefined {

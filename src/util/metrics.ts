@@ -54,6 +54,18 @@ export function createMetrics() {
       labelNames: ['device', 'reason'] as const,
       registers: [registry],
     }),
+    commands: new Counter({
+      name: 'gateway_commands_total',
+      help: 'Signed remote commands run, by command and result (ok, failed, unsupported)',
+      labelNames: ['command', 'result'] as const,
+      registers: [registry],
+    }),
+    commandsRefused: new Counter({
+      name: 'gateway_commands_refused_total',
+      help: 'Remote commands refused before they ran, by reason (malformed, unsigned, untrusted-key, bad-signature, wrong-target, expired, issued-in-future, replayed)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     commitErrors: new Counter({
       name: 'gateway_buffer_commit_errors_total',
       help: 'Buffer transactions that failed (disk full, read-only, closed)',

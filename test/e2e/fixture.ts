@@ -33,13 +33,17 @@ export interface GatewaySetup {
   checkpointInterval?: string;
   /** start on a buffer file that keeps no punch log: written before the log existed and thinned by retention since */
   bufferWithoutLog?: boolean;
+  /** gateway.site (default: a new random one) */
+  site?: string;
+  /** more top-level YAML, appended as it is */
+  extraYaml?: string;
 }
 
 export function gatewayYaml(setup: GatewaySetup): string {
   const lines = [
     'gateway:',
     '  id: gw-api',
-    `  site: A${randomUUID().slice(0, 6)}`,
+    `  site: ${setup.site ?? `A${randomUUID().slice(0, 6)}`}`,
     `  dataDir: ${join(setup.dir, 'data')}`,
     '  logLevel: silent',
     'api:',
@@ -54,6 +58,7 @@ export function gatewayYaml(setup: GatewaySetup): string {
   if (setup.bufferWriter) lines.push('buffer:', `  writer: ${setup.bufferWriter}`);
   if (setup.checkpointInterval) lines.push('log:', `  checkpointInterval: ${setup.checkpointInterval}`);
   lines.push('supervisor:', '  restartMin: 50ms', '  restartMax: 200ms', '  shutdownTimeout: 2s');
+  if (setup.extraYaml) lines.push(setup.extraYaml);
   return `${lines.join('\n')}\n`;
 }
 

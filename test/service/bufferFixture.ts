@@ -4,7 +4,8 @@
 //   npx tsx test/service/bufferFixture.ts
 // It writes test/service/fixtures/buffer-v<latest>.sqlite3 (+ .json) and refuses to overwrite one.
 // Contents: 50 punches of one device, mqtt acked up to 30, https acked 10 and one dead letter,
-// a checkpoint and a quarantined punch — a buffer with something in every table.
+// a checkpoint, a quarantined punch and (v4 on) a seen remote command — a buffer with something in
+// every table.
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +44,8 @@ export async function writeBufferFixture(file: string): Promise<BufferFixtureMan
   buffer.ack('https', https.slice(0, 10).map((p) => p.id));
   buffer.deadLetter('https', [{ id: https[10]!.id, reason: 'HTTP 422: fixture' }]);
   buffer.persistCursors();
+  // v4: a remote command accepted (expiring far ahead, so an upgrade keeps refusing its replay)
+  buffer.database.prepare("INSERT INTO seen_commands (id, expires_at_ms, accepted_at) VALUES (?, ?, '2026-01-01T00:00:00.000Z')").run('c'.repeat(32), Date.parse('2100-01-01T00:00:00Z'));
   await buffer.drain();
   const stats = buffer.stats();
   const ids = (buffer.database.prepare('SELECT id FROM punches ORDER BY seq').all() as { id: string }[]).map((r) => r.id);

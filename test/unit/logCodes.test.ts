@@ -7,7 +7,7 @@
 // - A literal reason is checked against the counter's table; a template literal must be able to
 //   yield a catalogue reason; any other expression is checked by TypeScript (RejectionReason).
 import { describe, expect, it } from 'vitest';
-import { DEAD_LETTER_REASONS, ERROR_CODES, PUSH_REFUSAL_REASONS, QUARANTINE_REASONS, REJECTION_REASONS, reasonEntry, type ReasonEntry } from '../../src/util/catalogue.js';
+import { COMMAND_REFUSAL_REASONS, DEAD_LETTER_REASONS, ERROR_CODES, PUSH_REFUSAL_REASONS, QUARANTINE_REASONS, REJECTION_REASONS, reasonEntry, type ReasonEntry } from '../../src/util/catalogue.js';
 import { callsOf, firstArgument, sourcesUnder, stringLiteral, templatePattern, type Call } from '../helpers/sourceScan.js';
 
 const files = sourcesUnder('src', 'drivers');
@@ -57,6 +57,7 @@ describe('reasons at their call sites', () => {
     ['gateway_punches_quarantined_total', /metrics\??\.punchesQuarantined\.inc/, QUARANTINE_REASONS],
     ['gateway_push_refused_total', /metrics\??\.pushRefused\.inc/, PUSH_REFUSAL_REASONS],
     ['gateway_punches_dead_lettered_total', /metrics\??\.deadLettered\.inc/, DEAD_LETTER_REASONS],
+    ['gateway_commands_refused_total', /metrics\??\.commandsRefused\.inc/, COMMAND_REFUSAL_REASONS],
   ] as const)('%s is counted with its own table\'s reasons', (_name, callee, table) => {
     const calls = callsOf(files, callee);
     expect(calls.length).toBeGreaterThan(0);

@@ -33,6 +33,13 @@ describe('publishPacketBytes', () => {
     expect(publishPacketBytes({ topic, payloadBytes: Buffer.byteLength(payload), qos: 1, protocolVersion: 5, properties })).toBe(generated(topic, payload, 1, 5, properties));
   });
 
+  it('counts the correlation data of a command answer', () => {
+    const topic = 'absensi/BKPP/gateway/gw/cmd/reply/0123456789abcdef';
+    const properties: PublishProperties = { ...STATUS_PROPERTIES, correlationData: Buffer.from('0123456789abcdef0123456789abcdef', 'hex') };
+    const payload = JSON.stringify({ schema: 'command-result/v1', ok: true });
+    expect(publishPacketBytes({ topic, payloadBytes: Buffer.byteLength(payload), qos: 1, protocolVersion: 5, properties })).toBe(generated(topic, payload, 1, 5, properties));
+  });
+
   it('refuses to size a property it does not know', () => {
     expect(() => publishPacketBytes({ topic: 't', payloadBytes: 1, qos: 1, protocolVersion: 5, properties: { messageExpiryInterval: 5 } as PublishProperties })).toThrow(/messageExpiryInterval/);
   });

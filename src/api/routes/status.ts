@@ -3,7 +3,7 @@
 // which may hold secrets such as a comm key) with what its driver last reported; a push device
 // adds `trust` (what authenticates it, never the values: DriverDefinition.push of its family).
 // Each device carries its `watermark` (the same watermark/v1 object as the retained MQTT topic) and
-// `watermarkFrozen`, null when there is none.
+// `watermarkFrozen`, null when there is none. `/api/commands` lists the last remote commands.
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { blankSnapshot } from '../../devices/deviceState.js';
@@ -55,6 +55,9 @@ export function registerStatusRoutes(app: FastifyInstance, ctx: ApiContext): voi
       };
     }).concat(unknownPushTerminals(view)),
   }));
+
+  // the last remote commands and what became of them (README "Remote commands"); never a CSV's content
+  app.get('/api/commands', async () => ({ enabled: view.commandsEnabled(), commands: view.recentCommands() }));
 }
 
 /** The latest checkpoint without its note (an object in a nullable must hold its declared fields only). */

@@ -52,6 +52,10 @@ const BODY = `
   <p><span data-i18n="quarantined"></span>: <span id="quarantined">—</span></p>
   <p><span data-i18n="logCheckpoint"></span>: <span id="checkpoint">—</span></p>
 </section>
+<section id="commands-box" hidden>
+  <h2 data-i18n="commands"></h2>
+  <table id="commands"><thead><tr><th data-i18n="commandAt"></th><th data-i18n="command"></th><th data-i18n="issuer"></th><th data-i18n="result"></th></tr></thead><tbody></tbody></table>
+</section>
 <section>
   <h2 data-i18n="punches"></h2>
   <form id="search"><input id="pin" name="pin" inputmode="numeric" autocomplete="off"><button type="submit" data-i18n="search"></button><button type="button" id="show-all" data-i18n="showAll"></button></form>

@@ -158,15 +158,29 @@ function renderPunches() {
   }), 'noPunches', 6);
 }
 
-function render() { renderTexts(); renderGateway(); renderDevices(); renderSinks(); renderPunches(); }
+function renderCommands() {
+  var c = data.commands;
+  $('commands-box').hidden = !(c && c.enabled);
+  if (!c || !c.enabled) return;
+  fill($('commands').tBodies[0], c.commands.map(function (x) {
+    var result = el('div');
+    var b = badge(x.ok ? t('commandOk') : x.code === 'GW_ERR_COMMAND_REFUSED' ? t('commandRefused') : t('commandFailed'), x.ok ? 'ok' : 'bad');
+    b.setAttribute('data-command-result', x.ok ? 'ok' : (x.reason || x.code || 'failed'));
+    result.appendChild(b);
+    if (!x.ok) result.appendChild(el('div', 'small', [x.code, x.reason, x.message].filter(Boolean).join(' · ')));
+    return row([wall(x.at), x.action || t('never'), x.issuer || t('never'), result], { 'data-command': x.id || '' });
+  }), 'noCommands', 4);
+}
+
+function render() { renderTexts(); renderGateway(); renderDevices(); renderSinks(); renderCommands(); renderPunches(); }
 
 function refresh() {
   if (busy) { again = true; return; }
   busy = true;
   var punchPath = '/api/punches?limit=50' + (searchPin ? '&pin=' + encodeURIComponent(searchPin) : '');
-  Promise.all([api('/api/gateway'), api('/readyz'), api('/api/devices'), api('/api/queue'), api(punchPath)])
+  Promise.all([api('/api/gateway'), api('/readyz'), api('/api/devices'), api('/api/queue'), api(punchPath), api('/api/commands')])
     .then(function (r) {
-      data = { gateway: r[0], ready: r[1], devices: r[2], queue: r[3], punches: r[4] };
+      data = { gateway: r[0], ready: r[1], devices: r[2], queue: r[3], punches: r[4], commands: r[5] };
       $('token-box').hidden = true;
       $('error').hidden = true;
       $('updated').textContent = new Date().toLocaleTimeString(lang === 'id' ? 'id-ID' : 'en-GB');

@@ -8,6 +8,7 @@ import type Database from 'better-sqlite3';
 import { INITIAL_SCHEMA_SQL } from './001Initial.js';
 import { PURGED_DEAD_LETTERS_SQL } from './002PurgedDeadLetters.js';
 import { PUNCH_LOG_SQL, startPunchLog } from './003PunchLog.js';
+import { SEEN_COMMANDS_SQL } from './004SeenCommands.js';
 
 export interface Migration {
   version: number;
@@ -20,6 +21,7 @@ export const MIGRATIONS: Migration[] = [
   { version: 1, name: 'initial', sql: INITIAL_SCHEMA_SQL },
   { version: 2, name: 'purged dead letters', sql: PURGED_DEAD_LETTERS_SQL },
   { version: 3, name: 'punch log', sql: PUNCH_LOG_SQL, run: startPunchLog },
+  { version: 4, name: 'seen commands', sql: SEEN_COMMANDS_SQL },
 ];
 
 /** The schema before the punch log: a buffer that keeps none (benchmarks of the log's cost, upgrade tests). */
