@@ -75,7 +75,7 @@ export class EasyLinkUsersSession implements UsersSession {
     const outcomes: UserWriteOutcome[] = [];
     for (const { user, templates } of users) {
       outcomes.push(await this.writeOne(user, templates, { terminal, held: held.get(user.pin) ?? [] }));
-      progress?.(outcomes.length, users.length);
+      progress?.(outcomes.length, users.length, outcomes[outcomes.length - 1]);
     }
     return outcomes;
   }
@@ -93,7 +93,7 @@ export class EasyLinkUsersSession implements UsersSession {
       }
       const reply = await this.o.client.userDel(form, this.o.signal);
       outcomes.push(reply.kind === 'ok' ? { pin, ok: true } : fail(pin, 'GW_ERR_USERS_WRITE_FAILED', `/user/del answered Result:false (${reply.message}): no such user?`));
-      progress?.(outcomes.length, pins.length);
+      progress?.(outcomes.length, pins.length, outcomes[outcomes.length - 1]);
     }
     return outcomes;
   }

@@ -99,7 +99,7 @@ export class ZkSoapUsersSession implements UsersSession {
     try {
       for (const entry of users) {
         outcomes.push(await this.writeOne(entry, terminal));
-        progress?.(outcomes.length, users.length);
+        progress?.(outcomes.length, users.length, outcomes[outcomes.length - 1]);
       }
     } finally {
       if (outcomes.some((o) => o.ok)) await this.refresh();
@@ -112,7 +112,7 @@ export class ZkSoapUsersSession implements UsersSession {
     try {
       for (const pin of pins) {
         outcomes.push(await this.deleteOne(pin));
-        progress?.(outcomes.length, pins.length);
+        progress?.(outcomes.length, pins.length, outcomes[outcomes.length - 1]);
       }
     } finally {
       if (outcomes.some((o) => o.ok)) await this.refresh();

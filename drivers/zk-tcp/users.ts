@@ -21,6 +21,7 @@
 import type { Logger } from 'pino';
 import type { UserWriteOutcome, UsersAccess, UsersOpenOptions, UsersProgress, UsersSession } from '../../src/devices/facets.js';
 import type { TemplateKind, TemplateRecord, TerminalUser, UserWithTemplates } from '../../src/users/user.js';
+import type { ErrorCode } from '../../src/util/catalogue.js';
 import { GatewayError, codeOf, errorMessage } from '../../src/util/errors.js';
 import { ZkClient } from './client.js';
 import type { ZkTcpConfig } from './config.js';
@@ -84,8 +85,8 @@ interface Planned {
 
 type Planning = { planned: Planned } | { outcome: UserWriteOutcome };
 
-function refused(pin: string, message: string): UserWriteOutcome {
-  return { pin, ok: false, code: 'GW_ERR_USERS_WRITE_FAILED', message };
+function refused(pin: string, message: string, code: ErrorCode = 'GW_ERR_USERS_WRITE_FAILED'): UserWriteOutcome {
+  return { pin, ok: false, code, message };
 }
 
 function answerName(command: number): string {
@@ -184,7 +185,7 @@ export class ZkTcpUsersSession implements UsersSession {
     for (const item of users) {
       const twice = given.has(item.user.pin);
       given.add(item.user.pin);
-      const planning: Planning = twice ? { outcome: refused(item.user.pin, 'the PIN is given twice in one write; the first is written') } : this.plan(item, known);
+      const planning: Planning = twice ? { outcome: refused(item.user.pin, 'the PIN is given twice in one write; the first is written', 'GW_ERR_USERS_USER_INVALID') } : this.plan(item, known);
       if ('outcome' in planning) refusals.push(planning.outcome);
       else (planning.planned.templates.length > 0 ? withTemplates : plain).push(planning.planned);
     }
@@ -233,12 +234,12 @@ export class ZkTcpUsersSession implements UsersSession {
     const { user, templates } = item;
     const pin = user.pin;
     for (const t of templates) {
-      if (t.pin !== pin) return { outcome: refused(pin, `a template of PIN ${t.pin} was given with user ${pin}`) };
-      if (t.kind !== 'finger') return { outcome: refused(pin, `a ${t.kind} template: zk-tcp terminals take fingerprint templates only over port 4370 (pyzk #140)`) };
+      if (t.pin !== pin) return { outcome: refused(pin, `a template of PIN ${t.pin} was given with user ${pin}`, 'GW_ERR_USERS_USER_INVALID') };
+      if (t.kind !== 'finger') return { outcome: refused(pin, `a ${t.kind} template: zk-tcp terminals take fingerprint templates only over port 4370 (pyzk #140)`, 'GW_ERR_USERS_USER_INVALID') };
       if (t.algorithm !== this.fingerAlgorithm) {
-        return { outcome: refused(pin, `a ${t.algorithm} template; the terminal's algorithm is ${this.fingerAlgorithm ?? 'not reported (~ZKFPVersion)'}`) };
+        return { outcome: refused(pin, `a ${t.algorithm} template; the terminal's algorithm is ${this.fingerAlgorithm ?? 'not reported (~ZKFPVersion)'}`, 'GW_ERR_USERS_ALGORITHM_MISMATCH') };
       }
-      if (!t.valid) return { outcome: refused(pin, `finger ${t.index} is marked invalid; the upload cannot carry the mark`) };
+      if (!t.valid) return { outcome: refused(pin, `finger ${t.index} is marked invalid; the upload cannot carry the mark`, 'GW_ERR_USERS_USER_INVALID') };
     }
     const existing = known.byPin.get(pin);
     const uid = existing?.uid ?? known.nextUid;
@@ -251,7 +252,7 @@ export class ZkTcpUsersSession implements UsersSession {
       if (!existing) known.nextUid++;
       return { planned: { record, templates: upload, uploadBytes: bytes } };
     } catch (error) {
-      if (error instanceof UserFitError) return { outcome: refused(pin, error.message) };
+      if (error instanceof UserFitError) return { outcome: refused(pin, error.message, 'GW_ERR_USERS_USER_INVALID') };
       throw error;
     }
   }

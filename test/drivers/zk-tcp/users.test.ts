@@ -149,8 +149,8 @@ describe('zk-tcp users and templates between two terminals', () => {
       { user: { ...user('5005'), password: '123456' }, templates: [] },
     ]);
     expect(outcomes.map((o) => [o.pin, o.ok, o.ok ? undefined : o.code])).toEqual([
-      ['5001', false, 'GW_ERR_USERS_WRITE_FAILED'], ['5002', false, 'GW_ERR_USERS_WRITE_FAILED'], ['0503', false, 'GW_ERR_USERS_WRITE_FAILED'],
-      ['5005', false, 'GW_ERR_USERS_WRITE_FAILED'], ['5004', true, undefined],
+      ['5001', false, 'GW_ERR_USERS_ALGORITHM_MISMATCH'], ['5002', false, 'GW_ERR_USERS_USER_INVALID'], ['0503', false, 'GW_ERR_USERS_USER_INVALID'],
+      ['5005', false, 'GW_ERR_USERS_USER_INVALID'], ['5004', true, undefined],
     ]);
     expect(outcomes.find((o) => o.pin === '0503')).toMatchObject({ message: expect.stringContaining('leading zero') });
     expect(target.enrolment.userCount).toBe(3);
