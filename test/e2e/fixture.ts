@@ -8,6 +8,7 @@ import { openDatabase } from '../../src/buffer/database.js';
 import { MIGRATIONS_WITHOUT_LOG } from '../../src/buffer/migrations/index.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { bufferFileOf } from '../../src/config/schema.js';
+import { BUILTIN_DRIVERS } from '../../src/drivers.js';
 import { Gateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { until } from '../helpers/broker.js';
@@ -33,6 +34,8 @@ export interface GatewaySetup {
   checkpointInterval?: string;
   /** start on a buffer file that keeps no punch log: written before the log existed and thinned by retention since */
   bufferWithoutLog?: boolean;
+  /** the shipped drivers besides test-feed (zk-tcp devices against the simulator) */
+  builtinDrivers?: boolean;
 }
 
 export function gatewayYaml(setup: GatewaySetup): string {
@@ -58,9 +61,10 @@ export function gatewayYaml(setup: GatewaySetup): string {
 }
 
 export async function startTestGateway(setup: GatewaySetup): Promise<Gateway> {
-  const config = parseConfigText(gatewayYaml(setup), 'api-test.yaml', { drivers: [feedDriver] });
+  const drivers = [feedDriver, ...(setup.builtinDrivers ? BUILTIN_DRIVERS : [])];
+  const config = parseConfigText(gatewayYaml(setup), 'api-test.yaml', { drivers });
   if (setup.bufferWithoutLog) writeThinnedPreLogBuffer(bufferFileOf(config));
-  const gateway = new Gateway(config, { log: silentLogger(), drivers: [feedDriver], api: setup.listen ? startApiServer : false });
+  const gateway = new Gateway(config, { log: silentLogger(), drivers, api: setup.listen ? startApiServer : false });
   await gateway.start();
   await until(() => feeds.has('dev-a'), 10_000, 'driver start');
   return gateway;

@@ -27,6 +27,10 @@ td.empty { color: var(--muted); font-style: italic; }
 form { display: flex; gap: .5rem; margin: .25rem 0 .75rem; flex-wrap: wrap; }
 input { font: inherit; padding: .25rem .5rem; min-width: 12rem; }
 button { font: inherit; padding: .25rem .75rem; cursor: pointer; }
+.problem { margin-bottom: .35rem; }
+.explain { margin: .1rem 0; }
+#not-ready { border: 1px solid var(--bad); padding: .25rem 1rem; margin-top: 1rem; }
+#not-ready ul { margin: .25rem 0; padding-left: 1.25rem; }
 #token-box { border: 1px solid var(--bad); padding: .5rem 1rem; margin-top: 1rem; }
 `;
 
@@ -42,6 +46,10 @@ const BODY = `
   <p class="small" data-i18n="tokenHelp"></p>
 </section>
 <p id="error" class="error" hidden></p>
+<section id="not-ready" hidden>
+  <h2 data-i18n="notReadyWhy"></h2>
+  <ul id="ready-reasons"></ul>
+</section>
 <section>
   <h2 data-i18n="devices"></h2>
   <table id="devices"><thead><tr><th data-i18n="device"></th><th data-i18n="status"></th><th data-i18n="lastSeen"></th><th data-i18n="lastPunch"></th><th data-i18n="completeThrough"></th><th data-i18n="skew"></th><th data-i18n="errors"></th><th data-i18n="recentRejects"></th></tr></thead><tbody></tbody></table>

@@ -3,10 +3,17 @@
 // Invariants:
 // - Data is only ever put into the page with textContent, never innerHTML: device errors, reject
 //   details and punch fields come from terminals and must not become markup.
+// - An error is shown with its catalogue code, the sentence of src/util/explanations.ts for it in
+//   the page's language (`explain` applies that module's rule: first cause whose text occurs in the
+//   message) and the message itself. Times carry their zone (WIB/WITA/WIT, else the UTC offset:
+//   src/punch/time.ts zoneLabel, the same rule); a clock skew of CLOCK_SKEW_WARN_SEC or more is
+//   shown as a problem.
 // - `?token=` is read once, kept in sessionStorage (this tab only) and removed from the address
 //   bar; API calls send it as a bearer token. A 401 shows a token form.
 // - The language choice (id default, en) is kept in localStorage.
 // - One refresh at a time, every REFRESH_MS; the PIN search survives refreshes.
+import { CLOCK_SKEW_WARN_SEC, ZONE_ABBREVIATIONS } from '../../punch/time.js';
+import { ERROR_EXPLANATIONS } from '../../util/explanations.js';
 import { STATUS_PAGE_TEXTS } from './i18n.js';
 
 export const REFRESH_MS = 5000;
@@ -70,6 +77,40 @@ function ago(iso) {
   return duration(Math.max(0, (Date.now() - Date.parse(iso)) / 1000)) + ' ' + t('ago');
 }
 function wall(time) { return time ? time.slice(0, 19).replace('T', ' ') : t('never'); }
+function zoneLabel(zone, time) {
+  var m = time ? /([+-]\d\d:\d\d|Z)$/.exec(time) : null;
+  var offset = m ? m[1] : null;
+  var known = zone && Object.prototype.hasOwnProperty.call(ZONES, zone) ? ZONES[zone] : null;
+  if (known && (offset === null || offset === known.offset)) return known.abbreviation;
+  if (offset !== null) return offset === 'Z' ? 'UTC' : 'UTC' + offset;
+  return zone || '';
+}
+function zoned(time, zone) { return time ? wall(time) + ' ' + zoneLabel(zone, time) : t('never'); }
+function zoneOfDevice(id) {
+  var list = (data.devices && data.devices.devices) || [];
+  for (var i = 0; i < list.length; i++) if (list[i].id === id) return list[i].timezone;
+  return null;
+}
+
+function explain(code, message) {
+  var row = code && Object.prototype.hasOwnProperty.call(EXPLAIN, code) ? EXPLAIN[code] : null;
+  if (!row) return null;
+  var lower = (message || '').toLowerCase();
+  var causes = row.causes || [];
+  for (var i = 0; i < causes.length; i++) {
+    if (causes[i].when.some(function (w) { return lower.indexOf(w.toLowerCase()) >= 0; })) return causes[i][lang];
+  }
+  return row[lang];
+}
+function problem(code, text) {
+  var message = code && text && text.indexOf(code + ': ') === 0 ? text.slice(code.length + 2) : text;
+  var box = el('div', 'problem');
+  if (code) { box.setAttribute('data-code', code); box.appendChild(badge(code, 'bad')); }
+  var sentence = explain(code, message);
+  if (sentence) { var s = el('div', 'explain', sentence); s.setAttribute('data-explain', code); box.appendChild(s); }
+  if (message) box.appendChild(el('div', 'small', message));
+  return box;
+}
 
 function renderTexts() {
   document.documentElement.lang = lang;
@@ -95,13 +136,16 @@ function renderGateway() {
     b.textContent = r.ready ? t('ready') : t('notReady');
     b.className = 'badge ' + (r.ready ? 'ok' : 'bad');
     b.title = r.reasons.map(function (x) { return x.code + ': ' + x.message; }).join('\n');
+    $('not-ready').hidden = r.ready;
+    var reasons = r.reasons.map(function (x) { var li = el('li'); li.appendChild(problem(x.code, x.message)); return li; });
+    $('ready-reasons').replaceChildren.apply($('ready-reasons'), reasons);
   }
 }
 
 function completeThrough(d) {
   var cell = el('div');
   var w = d.watermark;
-  cell.appendChild(el('span', w ? '' : 'muted', w ? wall(w.completeThrough) : t('never')));
+  cell.appendChild(el('span', w ? '' : 'muted', w ? zoned(w.completeThrough, d.timezone) : t('never')));
   if (w) {
     cell.title = t('completeThroughHelp') + ' (seq ≤ ' + w.seqThrough + ', ' + wall(w.at) + ' UTC)';
     cell.setAttribute('data-complete-through', w.completeThrough);
@@ -116,17 +160,32 @@ function completeThrough(d) {
   return cell;
 }
 
+function skewCell(sec) {
+  if (sec === null || sec === undefined) return t('never');
+  var text = (sec > 0 ? '+' : '') + sec + ' ' + t('sec');
+  if (Math.abs(sec) < SKEW_WARN_SEC) return text;
+  var cell = el('div');
+  var b = badge(text, 'bad');
+  b.setAttribute('data-skew', 'high');
+  cell.appendChild(b);
+  cell.appendChild(el('div', 'explain', t('skewHigh').replace('{n}', String(SKEW_WARN_SEC))));
+  return cell;
+}
+
 function renderDevices() {
   var list = (data.devices && data.devices.devices) || [];
   fill($('devices').tBodies[0], list.map(function (d) {
     var status = !d.enabled ? badge(t('disabled'), 'muted') : d.online ? badge(t('online'), 'ok') : badge(t('offline'), 'bad');
     var name = el('div'); name.appendChild(el('strong', '', d.id)); name.appendChild(el('div', 'small', [d.driver, d.model, d.serial].filter(Boolean).join(' · ')));
+    var zone = el('span', 'badge muted', zoneLabel(d.timezone)); zone.title = d.timezone; zone.setAttribute('data-zone', zoneLabel(d.timezone)); name.appendChild(zone);
     if (d.trust && !d.trust.authenticated) { var trustBadge = badge(t('unauthenticated'), 'warn'); trustBadge.title = t('unauthenticatedHelp'); trustBadge.setAttribute('data-trust', 'unauthenticated'); name.appendChild(trustBadge); }
     var rejected = Object.keys(d.rejected).map(function (k) { return k + ' ×' + d.rejected[k]; }).join(', ');
-    var errors = [d.lastError, rejected].filter(Boolean).join(' · ');
+    var errors = el('div');
+    if (d.lastError) errors.appendChild(problem(d.lastErrorCode, d.lastError));
+    if (rejected) errors.appendChild(el('div', 'small', rejected));
+    if (!d.lastError && !rejected) errors.textContent = t('never');
     var recent = d.recentRejects.slice(0, 3).map(function (x) { return wall(x.at) + ' ' + x.reason + (x.detail ? ' (' + x.detail + ')' : ''); }).join('\n');
-    var skew = d.clockSkewSec === null ? null : (d.clockSkewSec > 0 ? '+' : '') + d.clockSkewSec + ' ' + t('sec');
-    return row([name, status, ago(d.lastSeen), ago(d.lastPunchAt), completeThrough(d), skew, errors || t('never'), el('pre', 'small', recent || t('never'))], { 'data-device': d.id });
+    return row([name, status, ago(d.lastSeen), ago(d.lastPunchAt), completeThrough(d), skewCell(d.clockSkewSec), errors, el('pre', 'small', recent || t('never'))], { 'data-device': d.id });
   }), 'noDevices', 8);
 }
 
@@ -136,7 +195,7 @@ function renderSinks() {
   fill($('sinks').tBodies[0], q.sinks.map(function (s) {
     var health = s.halted ? badge(t('halted'), 'bad') : s.connected ? badge(t('connected'), 'ok') : badge(t('disconnected'), 'bad');
     var oldest = s.oldestPendingAgeSec === null ? t('never') : duration(s.oldestPendingAgeSec);
-    return row([el('strong', '', s.sink), health, s.pending, oldest, s.deadLetters, s.lastError || t('never')], { 'data-sink': s.sink });
+    return row([el('strong', '', s.sink), health, s.pending, oldest, s.deadLetters, s.lastError ? problem(s.lastErrorCode, s.lastError) : t('never')], { 'data-sink': s.sink });
   }), 'noSinks', 6);
   $('quarantined').textContent = String(q.quarantined);
 }
@@ -154,7 +213,7 @@ function renderPunches() {
       if (s.reason) b.title = s.reason;
       sinks.appendChild(b);
     });
-    return row([wall(x.time), x.pin, x.device.id, t('state.' + x.state), t('verify.' + x.verify), sinks], { 'data-punch': x.id, 'data-pin': x.pin });
+    return row([zoned(x.time, zoneOfDevice(x.device.id)), x.pin, x.device.id, t('state.' + x.state), t('verify.' + x.verify), sinks], { 'data-punch': x.id, 'data-pin': x.pin });
   }), 'noPunches', 6);
 }
 
@@ -201,4 +260,7 @@ refresh();
 setInterval(refresh, REFRESH_MS);
 `;
 
-export const STATUS_PAGE_SCRIPT = `(function () {\nvar TEXTS = ${JSON.stringify(STATUS_PAGE_TEXTS).replace(/</g, '\\u003c')};\nvar REFRESH_MS = ${REFRESH_MS};\n${SCRIPT_BODY}})();\n`;
+/** JSON safe inside <script>: no `</script>` can close it early. */
+const json = (value: unknown): string => JSON.stringify(value).replace(/</g, '\\u003c');
+
+export const STATUS_PAGE_SCRIPT = `(function () {\nvar TEXTS = ${json(STATUS_PAGE_TEXTS)};\nvar REFRESH_MS = ${REFRESH_MS};\nvar EXPLAIN = ${json(ERROR_EXPLANATIONS)};\nvar ZONES = ${json(ZONE_ABBREVIATIONS)};\nvar SKEW_WARN_SEC = ${CLOCK_SKEW_WARN_SEC};\n${SCRIPT_BODY}})();\n`;
