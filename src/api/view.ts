@@ -17,7 +17,7 @@
 //   GW_ERR_BUFFER_UNAVAILABLE when there is no log to read (503).
 import type { Logger } from 'pino';
 import type { BufferStats } from '../buffer/punchBuffer.js';
-import type { DeadLetterChange, DeadLetterRow, DeadLetterSelector, PunchQuery, PunchWithStates, QuarantineRow } from '../buffer/queries.js';
+import type { DeadLetterChange, DeadLetterRow, DeadLetterSelector, HourlyCount, PunchQuery, PunchWithStates, QuarantineRow } from '../buffer/queries.js';
 import type { HostClockStatus } from '../clock/hostClock.js';
 import type { DeviceConfig, GatewayConfig } from '../config/schema.js';
 import type { DeviceStates } from '../devices/deviceState.js';
@@ -97,6 +97,8 @@ export interface BufferView {
   backlog(): Omit<BufferStats, 'punches'>;
   /** punches with each sink's state, from the in-memory cursors (fresher than the persisted ones) */
   searchPunches(query: PunchQuery): PunchWithStates[];
+  /** punches per device and local hour, of those dated `sinceUtc` or later (the status page's chart) */
+  punchesPerHour(sinceUtc: string): HourlyCount[];
   deadLetters(options: { sink?: string | undefined; limit: number }): DeadLetterRow[];
   quarantine(options: { device?: string | undefined; limit: number }): QuarantineRow[];
   /** Calls `committed` after every commit and `failed` after every failed one, until the returned function is called. */

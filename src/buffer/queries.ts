@@ -146,6 +146,27 @@ export function searchPunches(db: SqliteDatabase, query: PunchQuery, options: St
   return withStates(db, rows, options);
 }
 
+export interface HourlyCount {
+  device: string;
+  /** the punch's own local date and hour (its `time`, in the device zone) */
+  day: string;
+  hour: number;
+  n: number;
+}
+
+/**
+ * Punches per device and local hour among those dated `sinceUtc` or later (the status page's
+ * "today" chart asks for the last 25 hours and keeps each device's today). Read from the
+ * punch's `time`, so each device counts in its own zone.
+ */
+export function punchesPerLocalHour(db: SqliteDatabase, sinceUtc: string): HourlyCount[] {
+  return db
+    .prepare(`SELECT device_id AS device, substr(json_extract(body, '$.time'), 1, 10) AS day,
+      CAST(substr(json_extract(body, '$.time'), 12, 2) AS INTEGER) AS hour, count(*) AS n
+      FROM punches INDEXED BY punches_utc WHERE utc >= ? GROUP BY device, day, hour`)
+    .all(sinceUtc) as HourlyCount[];
+}
+
 /** Punches some sink (or `sink`) has not acked yet, oldest commit first. */
 export function listUnsent(db: SqliteDatabase, options: StateOptions & { limit: number }): PunchWithStates[] {
   const cursors = effectiveCursors(db, options.cursors);

@@ -3,7 +3,9 @@
 // API (and the token, when one is configured) — see script.ts.
 // Invariants:
 // - The Content-Security-Policy allows exactly this page's inline style and script (by SHA-256
-//   hash), requests to this origin only, and nothing else; style attributes are never used.
+//   hash), requests to this origin only, and nothing else; style attributes are never used. The
+//   charts are SVG the script fetches from this origin and imports (connect-src 'self'): they need
+//   no img-src, and carry presentation attributes only (svg.ts), which CSP does not govern.
 import { createHash } from 'node:crypto';
 import { STATUS_PAGE_SCRIPT } from './script.js';
 
@@ -29,6 +31,9 @@ input { font: inherit; padding: .25rem .5rem; min-width: 12rem; }
 button { font: inherit; padding: .25rem .75rem; cursor: pointer; }
 .problem { margin-bottom: .35rem; }
 .explain { margin: .1rem 0; }
+h3 { font-size: .95rem; font-weight: 600; margin: .75rem 0 .25rem; }
+.chart svg { max-width: 100%; height: auto; }
+.chart svg text:not([fill]) { fill: currentColor; }
 #not-ready { border: 1px solid var(--bad); padding: .25rem 1rem; margin-top: 1rem; }
 #not-ready ul { margin: .25rem 0; padding-left: 1.25rem; }
 #token-box { border: 1px solid var(--bad); padding: .5rem 1rem; margin-top: 1rem; }
@@ -59,6 +64,12 @@ const BODY = `
   <table id="sinks"><thead><tr><th data-i18n="sink"></th><th data-i18n="health"></th><th data-i18n="backlog"></th><th data-i18n="oldestUnsent"></th><th data-i18n="deadLetters"></th><th data-i18n="lastError"></th></tr></thead><tbody></tbody></table>
   <p><span data-i18n="quarantined"></span>: <span id="quarantined">—</span></p>
   <p><span data-i18n="logCheckpoint"></span>: <span id="checkpoint">—</span></p>
+</section>
+<section id="charts">
+  <h2 data-i18n="charts"></h2>
+  <h3 data-i18n="chartPunchesToday"></h3><div class="chart" id="chart-punches-today"></div>
+  <h3 data-i18n="chartBacklog"></h3><div class="chart" id="chart-backlog"></div>
+  <h3 data-i18n="chartOldest"></h3><div class="chart" id="chart-oldest-unsent"></div>
 </section>
 <section>
   <h2 data-i18n="punches"></h2>

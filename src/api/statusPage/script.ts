@@ -2,7 +2,9 @@
 // renders it. Written as plain ES2017 in one IIFE.
 // Invariants:
 // - Data is only ever put into the page with textContent, never innerHTML: device errors, reject
-//   details and punch fields come from terminals and must not become markup.
+//   details and punch fields come from terminals and must not become markup. The one markup the
+//   page takes in is the gateway's own SVG (statusPage/svg.ts, every text escaped there), parsed
+//   as XML by DOMParser (no script of it runs) and imported only when its root is an <svg>.
 // - An error is shown with its catalogue code, the sentence of src/util/explanations.ts for it in
 //   the page's language (`explain` applies that module's rule: first cause whose text occurs in the
 //   message) and the message itself. Times carry their zone (WIB/WITA/WIT, else the UTC offset:
@@ -36,12 +38,16 @@ if (params.has('token')) {
   history.replaceState(null, '', location.pathname + (rest ? '?' + rest : '') + location.hash);
 }
 
-function api(path) {
-  var headers = { Accept: 'application/json' };
+function api(path, asText) {
+  var headers = { Accept: asText ? 'image/svg+xml' : 'application/json' };
   var token = sessionStorage.getItem('absensi.token');
   if (token) headers.Authorization = 'Bearer ' + token;
   return fetch(path, { headers: headers, cache: 'no-store' }).then(function (res) {
     if (res.status === 401) { $('token-box').hidden = false; throw new Error('401'); }
+    if (asText) {
+      if (!res.ok) throw new Error(path + ': ' + res.status);
+      return res.text();
+    }
     return res.json().then(function (body) {
       if (!res.ok && path !== '/readyz') throw new Error(body.error || String(res.status));
       return body;
@@ -217,13 +223,26 @@ function renderPunches() {
   }), 'noPunches', 6);
 }
 
+var CHARTS = ['punches-today', 'backlog', 'oldest-unsent'];
+function placeSvg(id, text) {
+  var doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+  var root = doc.documentElement;
+  if (!(root instanceof SVGSVGElement) || doc.getElementsByTagName('parsererror').length > 0) return;
+  $(id).replaceChildren(document.importNode(root, true));
+}
+function refreshCharts() {
+  return Promise.all(CHARTS.map(function (name) {
+    return api('/api/charts/' + name + '.svg?lang=' + lang, true).then(function (text) { placeSvg('chart-' + name, text); });
+  }));
+}
+
 function render() { renderTexts(); renderGateway(); renderDevices(); renderSinks(); renderPunches(); }
 
 function refresh() {
   if (busy) { again = true; return; }
   busy = true;
   var punchPath = '/api/punches?limit=50' + (searchPin ? '&pin=' + encodeURIComponent(searchPin) : '');
-  Promise.all([api('/api/gateway'), api('/readyz'), api('/api/devices'), api('/api/queue'), api(punchPath)])
+  Promise.all([api('/api/gateway'), api('/readyz'), api('/api/devices'), api('/api/queue'), api(punchPath), refreshCharts()])
     .then(function (r) {
       data = { gateway: r[0], ready: r[1], devices: r[2], queue: r[3], punches: r[4] };
       $('token-box').hidden = true;
@@ -246,6 +265,7 @@ $('lang').addEventListener('click', function () {
   lang = lang === 'id' ? 'en' : 'id';
   localStorage.setItem('absensi.lang', lang);
   render();
+  refresh();
 });
 $('search').addEventListener('submit', function (ev) { ev.preventDefault(); searchPin = $('pin').value.trim(); refresh(); });
 $('show-all').addEventListener('click', function () { $('pin').value = ''; searchPin = ''; refresh(); });

@@ -1,0 +1,83 @@
+// The status page's pictures as SVG documents (statusPage/svg.ts draws them): punches per hour
+// today per device, and the backlog and oldest-unsent age of each sink over the last 24 hours
+// (the app's BacklogSampler). Behind the token like every data route; `?lang=id|en` picks the
+// words (default id).
+// Invariants:
+// - "Today" is each device's own local date (its zone, else the gateway's), its hours the
+//   punches' own device time; only enabled devices get a row (one with no punch shows an empty row).
+// - The backlog charts span the sampler's window (24 h), or since the app started when that is
+//   shorter, so a young gateway's line is not squeezed into the right edge.
+// - Each answer is image/svg+xml with its own CSP `default-src 'none'` (opened alone, it can load
+//   and run nothing), nosniff and no-store.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { formatUtc, formatWallTime, wallTimeIn, zoneLabel } from '../../punch/time.js';
+import { sinkSeries, SAMPLE_WINDOW_MS } from '../backlogSampler.js';
+import type { ApiContext } from '../context.js';
+import { chartQuery, type ChartQuery } from '../schemas.js';
+import { STATUS_PAGE_TEXTS } from '../statusPage/i18n.js';
+import { hourlyPunchesSvg, lineChartSvg, type HourlyRow } from '../statusPage/svg.js';
+import type { GatewayView } from '../view.js';
+
+const MIN_SPAN_MS = 10 * 60_000;
+const TODAY_LOOKBACK_MS = 25 * 3_600_000; // a local day began less than 24 h ago in any zone; +1 h for a DST day
+
+export function sendSvg(reply: FastifyReply, svg: string): FastifyReply {
+  return reply
+    .type('image/svg+xml; charset=utf-8')
+    .header('content-security-policy', "default-src 'none'")
+    .header('x-content-type-options', 'nosniff')
+    .header('cache-control', 'no-store')
+    .send(svg);
+}
+
+/** Compact duration in the page's words ("15 mnt", "2.5 jam"). */
+export function durationText(sec: number, lang: ChartQuery['lang']): string {
+  const t = STATUS_PAGE_TEXTS[lang];
+  if (sec < 60) return `${Math.round(sec)} ${t.sec}`;
+  if (sec < 3600) return `${Math.round(sec / 60)} ${t.min}`;
+  if (sec < 86_400) return `${(sec / 3600).toFixed(1)} ${t.hour}`;
+  return `${(sec / 86_400).toFixed(1)} ${t.day}`;
+}
+
+/** Each enabled device's punches per local hour of its own today. */
+export function hourlyRows(view: GatewayView, nowMs: number): HourlyRow[] {
+  const counts = view.buffer.punchesPerHour(formatUtc(nowMs - TODAY_LOOKBACK_MS));
+  return view.devices().filter((d) => d.enabled).map((device) => {
+    const zone = device.timezone ?? view.gateway.timezone;
+    const today = formatWallTime(wallTimeIn(zone, nowMs)).slice(0, 10);
+    const hours = new Array<number>(24).fill(0);
+    for (const c of counts) if (c.device === device.id && c.day === today && c.hour >= 0 && c.hour < 24) hours[c.hour] = (hours[c.hour] ?? 0) + c.n;
+    return { device: device.id, zone: zoneLabel(zone), counts: hours };
+  });
+}
+
+export function registerChartRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const { view } = ctx;
+  const schema = { querystring: chartQuery };
+
+  app.get('/api/charts/punches-today.svg', { schema }, async (request, reply) => {
+    const { lang } = request.query as ChartQuery;
+    const t = STATUS_PAGE_TEXTS[lang];
+    return sendSvg(reply, hourlyPunchesSvg(hourlyRows(view, Date.now()), { label: t.chartPunchesToday, empty: t.chartNoDevices }));
+  });
+
+  const backlogChart = (chart: 'backlog' | 'oldest-unsent') => async (request: { query: unknown }, reply: FastifyReply) => {
+    const { lang } = request.query as ChartQuery;
+    const t = STATUS_PAGE_TEXTS[lang];
+    const nowMs = Date.now();
+    const samples = ctx.backlog.series(nowMs);
+    const series = sinkSeries(samples, chart === 'backlog' ? (s) => s.pending : (s) => s.oldestPendingAgeSec);
+    return sendSvg(reply, lineChartSvg(series, {
+      chart,
+      label: chart === 'backlog' ? t.chartBacklog : t.chartOldest,
+      empty: t.chartNoSamples,
+      // since the first sample when the gateway is younger than the window (at least the last 10 min)
+      fromMs: Math.max(nowMs - SAMPLE_WINDOW_MS, Math.min(samples[0]?.atMs ?? nowMs, nowMs - MIN_SPAN_MS)),
+      toMs: nowMs,
+      zone: view.gateway.timezone,
+      formatValue: chart === 'backlog' ? (v) => String(Math.round(v)) : (v) => durationText(v, lang),
+    }));
+  };
+  app.get('/api/charts/backlog.svg', { schema }, backlogChart('backlog'));
+  app.get('/api/charts/oldest-unsent.svg', { schema }, backlogChart('oldest-unsent'));
+}
