@@ -97,6 +97,8 @@ export interface BufferView {
   backlog(): Omit<BufferStats, 'punches'>;
   /** punches with each sink's state, from the in-memory cursors (fresher than the persisted ones) */
   searchPunches(query: PunchQuery): PunchWithStates[];
+  /** one punch by its id with its state per sink (in-memory cursors); undefined when the buffer holds none */
+  findPunch(id: string): PunchWithStates | undefined;
   /** punches per device and local hour, of those dated `sinceUtc` or later (the status page's chart) */
   punchesPerHour(sinceUtc: string): HourlyCount[];
   deadLetters(options: { sink?: string | undefined; limit: number }): DeadLetterRow[];

@@ -167,6 +167,12 @@ export function punchesPerLocalHour(db: SqliteDatabase, sinceUtc: string): Hourl
     .all(sinceUtc) as HourlyCount[];
 }
 
+/** The punch with this id and its state per sink; undefined when the buffer holds none (never, or removed by retention). */
+export function findPunch(db: SqliteDatabase, id: string, options: StateOptions): PunchWithStates | undefined {
+  const row = db.prepare('SELECT seq, body FROM punches WHERE id = ?').get(id) as { seq: number; body: string } | undefined;
+  return row ? withStates(db, [row], options)[0] : undefined;
+}
+
 /** Punches some sink (or `sink`) has not acked yet, oldest commit first. */
 export function listUnsent(db: SqliteDatabase, options: StateOptions & { limit: number }): PunchWithStates[] {
   const cursors = effectiveCursors(db, options.cursors);

@@ -2,7 +2,8 @@
 // Aedes, and an HTTPS sink nobody answers, so a backlog builds): punches per hour today per
 // device, and the backlog and oldest-unsent age, drawn on the gateway as SVG and shown inline
 // under the page's unchanged CSP. The bars and lines have a size on screen, and a PNG screenshot of
-// the charts is decoded by the browser and holds the bars' colour. Screenshots go to
+// the charts is decoded by the browser and holds the bars' colour. A PIN search shows the punch's
+// path: terminal → stored on the gateway → mqtt delivered (with its time) → https still waiting. Screenshots go to
 // test-artifacts/ (git-ignored).
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
@@ -126,4 +127,39 @@ it('answers the charts as SVG behind the token, with a CSP of their own', async 
   const bad = await fetch(`${url}?lang=fr`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
   expect(bad.status).toBe(400);
   expect(((await bad.json()) as { code: string }).code).toBe('GW_ERR_API_BAD_REQUEST');
+});
+
+it('shows a searched punch\'s path: terminal, the gateway, each sink', async (ctx) => {
+  if (!gateway || !browser) ctx.skip('needs the first test\'s gateway and browser');
+  const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(`${gateway!.api!.url}/?token=${TEST_TOKEN}`);
+  await page.fill('#pin', '104');
+  await page.click('#search button[type=submit]');
+  const path = '#punch-path svg[data-chart="punch-path"]';
+  await expect.poll(() => page.locator(path).count()).toBe(1);
+  expect(await page.locator('#path-section').isVisible()).toBe(true);
+  const id = await page.locator('#punches tr[data-pin="104"]').getAttribute('data-punch');
+  expect(await page.locator('#punch-path').getAttribute('data-punch')).toBe(id);
+  const steps = await page.locator(`${path} g[data-step]`).evaluateAll((nodes) => nodes.map((n) => [n.getAttribute('data-step'), n.getAttribute('data-state')]));
+  expect(steps).toEqual([['Terminal dev-a', 'done'], ['Tersimpan di gateway', 'done'], ['mqtt', 'done'], ['https', 'waiting']]);
+  const texts = await page.locator(`${path} g[data-step="Terminal dev-a"] text`).allTextContents();
+  expect(texts[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:00:00 WIB$/);
+  expect(await page.locator(`${path} g[data-step="mqtt"] text`).allTextContents()).toEqual(['mqtt', expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d WIB$/), 'terkirim']);
+  expect(await page.locator(`${path} g[data-step="https"] text`).allTextContents()).toEqual(['https', 'menunggu']);
+  expect(await page.locator(`${path} [data-delay]`).count()).toBeGreaterThanOrEqual(2);
+  expect((await boxes(page, `${path} circle`)).every((b) => b.width > 0 && b.height > 0)).toBe(true);
+  await page.locator('#path-section').screenshot({ path: 'test-artifacts/status-page-punch-path.png' });
+
+  // another row's button picks its punch; "Semua" clears the path
+  await page.click('#show-all');
+  await expect.poll(() => page.locator('#path-section').isVisible()).toBe(false);
+  await page.locator('#punches tr[data-pin="101"] button[data-path]').click();
+  await expect.poll(() => page.locator('#punch-path').getAttribute('data-punch')).toBe(await page.locator('#punches tr[data-pin="101"]').getAttribute('data-punch'));
+  expect(problems).toEqual([]);
+
+  const headers = { authorization: `Bearer ${TEST_TOKEN}` };
+  expect((await fetch(`${gateway!.api!.url}/api/punches/${'0'.repeat(32)}/path.svg`, { headers })).status).toBe(404);
+  expect((await fetch(`${gateway!.api!.url}/api/punches/not-an-id/path.svg`, { headers })).status).toBe(400);
 });

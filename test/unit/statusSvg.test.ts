@@ -1,8 +1,9 @@
 // The status page's SVG builders (src/api/statusPage/svg.ts) and the backlog sampler
-// (src/api/backlogSampler.ts): shape of the markup for given data, empty data, escaping, bounds.
+// (src/api/backlogSampler.ts) and punch path (punchPathSvg.ts): shape of the markup for given data, empty data, escaping, bounds.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { BacklogSampler, sinkSeries, type SinkSample } from '../../src/api/backlogSampler.js';
+import { delayText, punchPathSvg } from '../../src/api/statusPage/punchPathSvg.js';
 import { escapeXml, hourlyPunchesSvg, lineChartSvg } from '../../src/api/statusPage/svg.js';
 
 const TEXT = { label: 'Absen per jam', empty: 'Tidak ada perangkat aktif.' };
@@ -141,5 +142,44 @@ describe('BacklogSampler', () => {
       { name: 'mqtt', points: [[2_000, 30], [3_000, 30]] },
       { name: 'https', points: [[2_000, 5], [3_000, 5]] },
     ]);
+  });
+});
+
+describe('punchPathSvg', () => {
+  const T0 = Date.parse('2026-01-19T00:31:05Z');
+  const steps = [
+    { label: 'Terminal lobby-1', state: 'done' as const, time: '2026-01-19 07:31:05 WIB', atMs: T0, note: 'PIN 00123' },
+    { label: 'Tersimpan di gateway', state: 'done' as const, time: '2026-01-19 07:31:07 WIB', atMs: T0 + 2_000 },
+    { label: 'mqtt', state: 'done' as const, time: '2026-01-19 07:36:07 WIB', atMs: T0 + 302_000, note: 'terkirim' },
+    { label: 'https', state: 'waiting' as const, note: 'menunggu' },
+    { label: 'old', state: 'failed' as const, note: 'ditolak permanen: 422 <pin>' },
+  ];
+
+  it('draws the steps left to right with their state, times and the delay between them', () => {
+    const svg = punchPathSvg(steps, { label: 'Jalur absen', empty: '-' });
+    const root = parse(svg);
+    expect(root['data-chart']).toBe('punch-path');
+    const groups = (root.g ?? []) as Record<string, unknown>[];
+    expect(groups.map((g) => [g['data-step'], g['data-state']])).toEqual([
+      ['Terminal lobby-1', 'done'], ['Tersimpan di gateway', 'done'], ['mqtt', 'done'], ['https', 'waiting'], ['old', 'failed'],
+    ]);
+    const xs = groups.map((g) => Number((g.circle as Record<string, string>[])[0]?.cx));
+    expect(xs).toEqual([...xs].sort((a, b) => a - b));
+    expect(new Set(xs).size).toBe(5);
+    expect(svg).toContain('data-delay="+2 s"');
+    expect(svg).toContain('data-delay="+5 min"');
+    expect(svg.match(/data-delay=/g)).toHaveLength(2); // no delay to a step without a time
+    expect(svg.match(/stroke-dasharray/g)).toHaveLength(2); // the joins to the steps not reached
+    expect(svg).toContain('2026-01-19 07:31:05 WIB');
+    expect(svg).toContain('ditolak permanen: 422 &lt;pin&gt;');
+    expect(svg).not.toContain('<pin>');
+  });
+
+  it('says so with no step', () => {
+    expect(parse(punchPathSvg([], { label: 'x', empty: 'Tidak ada absensi.' }))['data-empty']).toBe('true');
+  });
+
+  it('writes delays compactly, either way', () => {
+    expect([0, 59_000, 60_000, 3_599_000, 3_600_000, 86_400_000 * 2, -5_000].map(delayText)).toEqual(['+0 s', '+59 s', '+1 min', '+60 min', '+1.0 h', '+2.0 d', '−5 s']);
   });
 });

@@ -74,7 +74,8 @@ const BODY = `
 <section>
   <h2 data-i18n="punches"></h2>
   <form id="search"><input id="pin" name="pin" inputmode="numeric" autocomplete="off"><button type="submit" data-i18n="search"></button><button type="button" id="show-all" data-i18n="showAll"></button></form>
-  <table id="punches"><thead><tr><th data-i18n="time"></th><th data-i18n="pin"></th><th data-i18n="device"></th><th data-i18n="state"></th><th data-i18n="verify"></th><th data-i18n="delivery"></th></tr></thead><tbody></tbody></table>
+  <table id="punches"><thead><tr><th data-i18n="time"></th><th data-i18n="pin"></th><th data-i18n="device"></th><th data-i18n="state"></th><th data-i18n="verify"></th><th data-i18n="delivery"></th><th data-i18n="showPath"></th></tr></thead><tbody></tbody></table>
+  <div id="path-section" hidden><h3 data-i18n="punchPath"></h3><div class="chart" id="punch-path"></div></div>
 </section>
 `;
 

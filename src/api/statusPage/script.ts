@@ -14,6 +14,8 @@
 //   bar; API calls send it as a bearer token. A 401 shows a token form.
 // - The language choice (id default, en) is kept in localStorage.
 // - One refresh at a time, every REFRESH_MS; the PIN search survives refreshes.
+// - A PIN search shows the path of its newest punch (terminal → gateway → each sink) until another
+//   row's "Jalur" button picks another; "Semua" clears it. The path is fetched again each refresh.
 import { CLOCK_SKEW_WARN_SEC, ZONE_ABBREVIATIONS } from '../../punch/time.js';
 import { ERROR_EXPLANATIONS } from '../../util/explanations.js';
 import { STATUS_PAGE_TEXTS } from './i18n.js';
@@ -24,6 +26,7 @@ const SCRIPT_BODY = String.raw`
 'use strict';
 var lang = localStorage.getItem('absensi.lang') === 'en' ? 'en' : 'id';
 var searchPin = '';
+var pathPunch = null;
 var data = {};
 var busy = false;
 var again = false;
@@ -219,8 +222,12 @@ function renderPunches() {
       if (s.reason) b.title = s.reason;
       sinks.appendChild(b);
     });
-    return row([zoned(x.time, zoneOfDevice(x.device.id)), x.pin, x.device.id, t('state.' + x.state), t('verify.' + x.verify), sinks], { 'data-punch': x.id, 'data-pin': x.pin });
-  }), 'noPunches', 6);
+    var pathButton = el('button', '', t('showPath'));
+    pathButton.type = 'button';
+    pathButton.setAttribute('data-path', x.id);
+    pathButton.addEventListener('click', function () { pathPunch = x.id; refreshPath(); });
+    return row([zoned(x.time, zoneOfDevice(x.device.id)), x.pin, x.device.id, t('state.' + x.state), t('verify.' + x.verify), sinks, pathButton], { 'data-punch': x.id, 'data-pin': x.pin });
+  }), 'noPunches', 7);
 }
 
 var CHARTS = ['punches-today', 'backlog', 'oldest-unsent'];
@@ -236,6 +243,24 @@ function refreshCharts() {
   }));
 }
 
+function refreshPath() {
+  var section = $('path-section');
+  if (!pathPunch) { section.hidden = true; $('punch-path').replaceChildren(); return Promise.resolve(); }
+  var id = pathPunch;
+  return api('/api/punches/' + id + '/path.svg?lang=' + lang, true).then(function (text) {
+    if (id !== pathPunch) return;
+    placeSvg('punch-path', text);
+    $('punch-path').setAttribute('data-punch', id);
+    section.hidden = false;
+  }, function () { section.hidden = true; });
+}
+/** After a PIN search: the newest punch found, unless the one shown is among them. */
+function choosePath() {
+  var list = (data.punches && data.punches.punches) || [];
+  if (!searchPin) return;
+  if (!list.some(function (x) { return x.id === pathPunch; })) pathPunch = list.length > 0 ? list[0].id : null;
+}
+
 function render() { renderTexts(); renderGateway(); renderDevices(); renderSinks(); renderPunches(); }
 
 function refresh() {
@@ -249,6 +274,8 @@ function refresh() {
       $('error').hidden = true;
       $('updated').textContent = new Date().toLocaleTimeString(lang === 'id' ? 'id-ID' : 'en-GB');
       render();
+      choosePath();
+      return refreshPath();
     })
     .catch(function (e) {
       if (e.message === '401') return;
@@ -268,7 +295,7 @@ $('lang').addEventListener('click', function () {
   refresh();
 });
 $('search').addEventListener('submit', function (ev) { ev.preventDefault(); searchPin = $('pin').value.trim(); refresh(); });
-$('show-all').addEventListener('click', function () { $('pin').value = ''; searchPin = ''; refresh(); });
+$('show-all').addEventListener('click', function () { $('pin').value = ''; searchPin = ''; pathPunch = null; refresh(); });
 $('token-form').addEventListener('submit', function (ev) {
   ev.preventDefault();
   sessionStorage.setItem('absensi.token', $('token-input').value.trim());
