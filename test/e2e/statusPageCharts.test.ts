@@ -13,6 +13,7 @@ import type { Gateway } from '../../src/gateway.js';
 import { formatWallTime, wallTimeIn } from '../../src/punch/time.js';
 import { freePort } from '../../src/util/net.js';
 import { startAedes, until, type TestBroker } from '../helpers/broker.js';
+import { feeds } from '../helpers/feedDriver.js';
 import { rawPunch } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
 import { feed, startTestGateway, TEST_TOKEN } from './fixture.js';
@@ -43,13 +44,18 @@ const boxes = (page: import('playwright-core').Page, selector: string) =>
 it('draws punches per hour today and the backlog over time, inline under the same CSP', async (ctx) => {
   if (!existsSync(CHROMIUM)) ctx.skip(`${CHROMIUM} is not installed (Debian package "chromium"); the charts were not tested in a browser`);
   const deadHttps = `http://127.0.0.1:${await freePort()}/punches`;
-  gateway = await startTestGateway({ dir: tmp.dir, mqttUrl: broker.url, httpsUrl: deadHttps, token: TEST_TOKEN, listen: true });
+  const devices = ['  - {id: dev-a, driver: test-feed}', '  - {id: dev-in, driver: test-feed, timezone: Asia/Kolkata}', '  - {id: dev-off, driver: test-feed, enabled: false}'].join('\n');
+  gateway = await startTestGateway({ dir: tmp.dir, mqttUrl: broker.url, httpsUrl: deadHttps, token: TEST_TOKEN, listen: true, devices });
+  await until(() => feeds.has('dev-in'), 10_000, 'dev-in started');
   const now = formatWallTime(wallTimeIn('Asia/Jakarta', Date.now()));
   const today = now.slice(0, 10);
   const hour = Number(now.slice(11, 13));
   const at = (h: number, m: number): string => `${today}T${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:00`;
   await feed('dev-a').push([1, 2, 3].map((i) => rawPunch(i, { pin: `10${i}`, localTime: at(0, i) })));
   await feed('dev-a').push([4, 5, 6, 7, 8, 9].map((i) => rawPunch(i, { pin: `10${i}`, localTime: at(hour, 0) })));
+  // a zone half an hour off UTC (India): the first and the last minutes of its own today
+  const todayIn = formatWallTime(wallTimeIn('Asia/Kolkata', Date.now())).slice(0, 10);
+  await feed('dev-in').push([rawPunch(20, { pin: '201', localTime: `${todayIn}T00:10:00` }), rawPunch(21, { pin: '202', localTime: `${todayIn}T23:50:00` })]);
   await until(() => gateway!.buffer.stats().sinks.some((s) => s.sink === 'mqtt' && s.pending === 0), 10_000, 'mqtt delivered');
 
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
@@ -69,13 +75,15 @@ it('draws punches per hour today and the backlog over time, inline under the sam
   const counts = await page.locator(bars).evaluateAll((nodes) => nodes.map((n) => [Number(n.getAttribute('data-hour')), Number(n.getAttribute('data-count'))]));
   expect(Object.fromEntries(counts)).toEqual(hour === 0 ? { 0: 9 } : { 0: 3, [hour]: 6 });
   expect((await boxes(page, bars)).every((b) => b.width > 0 && b.height > 0)).toBe(true);
-  expect(await page.locator('#chart-punches-today svg [data-total]').evaluateAll((n) => n.map((x) => x.getAttribute('data-total')))).toEqual(['9', '0']);
+  expect(await page.locator('#chart-punches-today svg [data-total]').evaluateAll((n) => n.map((x) => x.getAttribute('data-total')))).toEqual(['9', '2']);
+  const india = await page.locator('#chart-punches-today svg rect[data-device="dev-in"]').evaluateAll((nodes) => nodes.map((n) => [Number(n.getAttribute('data-hour')), Number(n.getAttribute('data-count'))]));
+  expect(india).toEqual([[0, 1], [23, 1]]);
 
-  // the backlog: https holds all 9, mqtt none; the line rises from the first sample to now
+  // the backlog: https holds all 11, mqtt none; the line rises from the first sample to now
   const httpsLine = '#chart-backlog svg path[data-series="https"]';
   await expect.poll(() => page.locator(httpsLine).count()).toBe(1);
   expect((await boxes(page, httpsLine))[0]!.height).toBeGreaterThan(0);
-  expect(await page.locator('#chart-backlog svg circle title').allTextContents()).toEqual(expect.arrayContaining(['https: 9']));
+  expect(await page.locator('#chart-backlog svg circle title').allTextContents()).toEqual(expect.arrayContaining(['https: 11']));
   await expect.poll(() => page.locator('#chart-oldest-unsent svg path[data-series="https"]').count()).toBe(1);
   expect((await boxes(page, '#chart-oldest-unsent svg path[data-series="https"]'))[0]!.width).toBeGreaterThan(0);
 

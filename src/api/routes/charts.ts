@@ -3,8 +3,9 @@
 // 24 hours (the app's BacklogSampler), and one punch's path (terminal → buffer → each sink). Behind the token like every data route; `?lang=id|en` picks the
 // words (default id).
 // Invariants:
-// - "Today" is each device's own local date (its zone, else the gateway's), its hours the
-//   punches' own device time; only enabled devices get a row (one with no punch shows an empty row).
+// - "Today" is each device's own local date (its zone, else the gateway's), its hours that zone's;
+//   only enabled devices get a row (one with no punch shows an empty row). Counted from the
+//   (device, utc) index alone, so a busy day costs the page little on every refresh.
 // - A punch's path reads what the buffer keeps: the punch's own `time` (device clock, its zone)
 //   and `receivedAt` (the commit), then per sink the state /api/punches gives — `ackedAt` of the
 //   ack range that covered it (null for punches acked before ranges were kept), a dead letter's
@@ -15,17 +16,16 @@
 //   and run nothing), nosniff and no-store.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { PunchWithStates, SinkState } from '../../buffer/queries.js';
-import { formatUtc, formatWallTime, wallTimeIn, zoneLabel } from '../../punch/time.js';
+import { formatWallTime, resolveLocalTime, wallTimeIn, zoneLabel } from '../../punch/time.js';
 import { sinkSeries, SAMPLE_WINDOW_MS } from '../backlogSampler.js';
 import type { ApiContext } from '../context.js';
 import { chartQuery, punchIdParams, type ChartQuery } from '../schemas.js';
 import { punchPathSvg, type PathStep } from '../statusPage/punchPathSvg.js';
 import { STATUS_PAGE_TEXTS } from '../statusPage/i18n.js';
-import { hourlyPunchesSvg, lineChartSvg, type HourlyRow } from '../statusPage/svg.js';
+import { hourlyPunchesSvg, lineChartSvg, pad2, type HourlyRow } from '../statusPage/svg.js';
 import type { GatewayView } from '../view.js';
 
 const MIN_SPAN_MS = 10 * 60_000;
-const TODAY_LOOKBACK_MS = 25 * 3_600_000; // a local day began less than 24 h ago in any zone; +1 h for a DST day
 
 export function sendSvg(reply: FastifyReply, svg: string): FastifyReply {
   return reply
@@ -45,15 +45,20 @@ export function durationText(sec: number, lang: ChartQuery['lang']): string {
   return `${(sec / 86_400).toFixed(1)} ${t.day}`;
 }
 
-/** Each enabled device's punches per local hour of its own today. */
+/** The UTC instants of the 25 local hour marks of calendar day `date` in `zone` (00:00 … the next day's 00:00). */
+function hourMarksUtc(date: string, zone: string): string[] {
+  const next = new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  const marks = Array.from({ length: 24 }, (_, h) => `${date}T${pad2(h)}:00:00`).concat(`${next}T00:00:00`);
+  return marks.map((local) => resolveLocalTime(local, zone)?.utc ?? `${local}Z`);
+}
+
+/** Each enabled device's punches per local hour of its own today (its zone, else the gateway's). */
 export function hourlyRows(view: GatewayView, nowMs: number): HourlyRow[] {
-  const counts = view.buffer.punchesPerHour(formatUtc(nowMs - TODAY_LOOKBACK_MS));
   return view.devices().filter((d) => d.enabled).map((device) => {
     const zone = device.timezone ?? view.gateway.timezone;
-    const today = formatWallTime(wallTimeIn(zone, nowMs)).slice(0, 10);
-    const hours = new Array<number>(24).fill(0);
-    for (const c of counts) if (c.device === device.id && c.day === today && c.hour >= 0 && c.hour < 24) hours[c.hour] = (hours[c.hour] ?? 0) + c.n;
-    return { device: device.id, zone: zoneLabel(zone), counts: hours };
+    const marks = hourMarksUtc(formatWallTime(wallTimeIn(zone, nowMs)).slice(0, 10), zone);
+    const counts = marks.slice(0, 24).map((since, h) => view.buffer.countPunches(device.id, since, marks[h + 1] as string));
+    return { device: device.id, zone: zoneLabel(zone), counts };
   });
 }
 
