@@ -2,9 +2,12 @@
 // zk-tcp terminal (the shipped simulator) with another comm key, a zk-tcp terminal whose port
 // refuses the connection, and an MQTT broker address nobody listens on. The page shows each error
 // with its catalogue code and the Bahasa sentence of src/util/explanations.ts (English after the
-// switch), why the gateway is not ready, a clock skew past CLOCK_SKEW_WARN_SEC highlighted, and
+// switch), why the gateway is not ready (also for a broker refusing the credentials), a clock skew past CLOCK_SKEW_WARN_SEC highlighted, and
 // each device's zone (WIB, WITA, WIT, else the UTC offset) on the device and on its punches.
 import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { join } from 'node:path';
+import { Aedes } from 'aedes';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
@@ -119,6 +122,33 @@ it('explains a wrong comm key, a refused terminal and broker, why it is not read
   expect(await page.locator('#not-ready h2').textContent()).toBe('Why the gateway is not ready');
   expect(await page.locator('#devices tr[data-device="dev-a"]').textContent()).toContain(`${CLOCK_SKEW_WARN_SEC} s or more off`);
   expect(problems).toEqual([]);
+});
+
+it('explains a broker that refuses the credentials (not authorized), on the sink and in why it is not ready', async (ctx) => {
+  if (!existsSync(CHROMIUM) || !browser) ctx.skip(`needs ${CHROMIUM} and the first test's browser`);
+  await gateway?.stop();
+  gateway = undefined;
+  const aedes = await Aedes.createBroker({
+    authenticate: (_client, _username, _password, done) => done(Object.assign(new Error('not authorized'), { returnCode: 5 as const }), false),
+  });
+  const server: Server = createServer((socket) => aedes.handle(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const mqttUrl = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    gateway = await startTestGateway({ dir: join(tmp.dir, 'refused-credentials'), mqttUrl, token: TEST_TOKEN, listen: true });
+    const page = await browser!.newPage();
+    await page.goto(`${gateway.api!.url}/?token=${TEST_TOKEN}`);
+    const sinkRow = '#sinks tr[data-sink="mqtt"]';
+    await expect.poll(() => page.locator(`${sinkRow} [data-code]`).first().getAttribute('data-code'), { timeout: 15_000 }).toBe('GW_ERR_SINK_AUTH');
+    expect(await explanation(page, sinkRow, 'GW_ERR_SINK_AUTH').textContent()).toMatch(/^Broker MQTT menolak nama pengguna atau kata sandi \(not authorized\)/);
+    await expect.poll(() => page.locator('#ready-reasons [data-code]').first().getAttribute('data-code')).toBe('GW_ERR_SINK_AUTH');
+    expect(await page.locator('#ready-reasons').textContent()).toContain('every sink refused the credentials: mqtt');
+  } finally {
+    await gateway?.stop();
+    gateway = undefined;
+    server.close();
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+  }
 });
 
 function feedReady(id: string): boolean {
