@@ -3,7 +3,8 @@
 // refuses the connection, and an MQTT broker address nobody listens on. The page shows each error
 // with its catalogue code and the Bahasa sentence of src/util/explanations.ts (English after the
 // switch), why the gateway is not ready (also for a broker refusing the credentials), a clock skew past CLOCK_SKEW_WARN_SEC highlighted, and
-// each device's zone (WIB, WITA, WIT, else the UTC offset) on the device and on its punches.
+// each device's zone (WIB, WITA, WIT, else the UTC offset) on the device and on its punches, and
+// the gateway PC's clock when NTP says it is not synchronized.
 import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -53,6 +54,7 @@ it('explains a wrong comm key, a refused terminal and broker, why it is not read
     token: TEST_TOKEN,
     listen: true,
     builtinDrivers: true,
+    hostClock: { ntpSynchronized: () => Promise.resolve('no') },
     devices: [
       '  - {id: dev-a, driver: test-feed}',
       '  - {id: dev-wita, driver: test-feed, timezone: Asia/Makassar}',
@@ -99,6 +101,10 @@ it('explains a wrong comm key, a refused terminal and broker, why it is not read
   expect(await page.locator('#not-ready h2').textContent()).toBe('Mengapa gateway tidak siap');
   await expect.poll(() => page.locator('#ready-reasons [data-code]').first().getAttribute('data-code')).toBe('GW_ERR_SINK_UNREACHABLE');
   await expect.poll(() => explanation(page, '#sinks tr[data-sink="mqtt"]', 'GW_ERR_SINK_UNREACHABLE').textContent(), { timeout: 15_000 }).toMatch(/^Broker menolak sambungan/);
+
+  // the gateway PC's own clock, unsynchronized (timedatectl says no)
+  await expect.poll(() => explanation(page, '#host-clock', 'GW_ERR_CLOCK_UNSYNCHRONIZED').textContent()).toBe(explainError('GW_ERR_CLOCK_UNSYNCHRONIZED')?.id);
+  expect(await page.locator('#host-clock').textContent()).toContain('ntp-unsynchronized');
 
   // the skew: 400 s is highlighted with the threshold, 59 s is not
   const skewed = page.locator('#devices tr[data-device="dev-a"] [data-skew="high"]');

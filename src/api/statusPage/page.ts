@@ -34,6 +34,7 @@ button { font: inherit; padding: .25rem .75rem; cursor: pointer; }
 h3 { font-size: .95rem; font-weight: 600; margin: .75rem 0 .25rem; }
 .chart svg { max-width: 100%; height: auto; }
 .chart svg text:not([fill]) { fill: currentColor; }
+#host-clock { border: 1px solid var(--bad); padding: .5rem 1rem; margin-top: 1rem; }
 #not-ready { border: 1px solid var(--bad); padding: .25rem 1rem; margin-top: 1rem; }
 #not-ready ul { margin: .25rem 0; padding-left: 1.25rem; }
 #token-box { border: 1px solid var(--bad); padding: .5rem 1rem; margin-top: 1rem; }
@@ -51,6 +52,7 @@ const BODY = `
   <p class="small" data-i18n="tokenHelp"></p>
 </section>
 <p id="error" class="error" hidden></p>
+<section id="host-clock" hidden></section>
 <section id="not-ready" hidden>
   <h2 data-i18n="notReadyWhy"></h2>
   <ul id="ready-reasons"></ul>

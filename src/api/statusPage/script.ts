@@ -139,6 +139,10 @@ function renderGateway() {
     var cp = g.log.checkpoint, cpNode = $('checkpoint');
     cpNode.textContent = cp ? cp.size + ' ' + t('logCheckpointSize') + ' · ' + wall(cp.time) + ' UTC · ' + ago(cp.time) : t('never');
     cpNode.title = g.log.key || '';
+    var clock = $('host-clock');
+    var unsynced = g.hostClock && g.hostClock.synchronized === false;
+    clock.hidden = !unsynced;
+    clock.replaceChildren.apply(clock, unsynced ? [problem('GW_ERR_CLOCK_UNSYNCHRONIZED', g.hostClock.reason + ' (' + wall(g.hostClock.checkedAt) + ' UTC)')] : []);
   }
   if (r) {
     var b = $('ready');
