@@ -1,7 +1,7 @@
 // The status page's pictures as SVG documents (statusPage/svg.ts, punchPathSvg.ts draw them):
 // punches per hour today per device, the backlog and oldest-unsent age of each sink over the last
-// 24 hours (the app's BacklogSampler), and one punch's path (terminal → buffer → each sink). Behind the token like every data route; `?lang=id|en` picks the
-// words (default id).
+// 24 hours (the app's BacklogSampler), and one punch's path (terminal → buffer → each sink).
+// Behind the token like every data route; `?lang=id|en` picks the words (default id).
 // Invariants:
 // - "Today" is each device's own local date (its zone, else the gateway's), its hours that zone's;
 //   only enabled devices get a row (one with no punch shows an empty row). Counted from the
@@ -27,7 +27,7 @@ import type { GatewayView } from '../view.js';
 
 const MIN_SPAN_MS = 10 * 60_000;
 
-export function sendSvg(reply: FastifyReply, svg: string): FastifyReply {
+function sendSvg(reply: FastifyReply, svg: string): FastifyReply {
   return reply
     .type('image/svg+xml; charset=utf-8')
     .header('content-security-policy', "default-src 'none'")
@@ -37,7 +37,7 @@ export function sendSvg(reply: FastifyReply, svg: string): FastifyReply {
 }
 
 /** Compact duration in the page's words ("15 mnt", "2.5 jam"). */
-export function durationText(sec: number, lang: ChartQuery['lang']): string {
+function durationText(sec: number, lang: ChartQuery['lang']): string {
   const t = STATUS_PAGE_TEXTS[lang];
   if (sec < 60) return `${Math.round(sec)} ${t.sec}`;
   if (sec < 3600) return `${Math.round(sec / 60)} ${t.min}`;
@@ -53,7 +53,7 @@ function hourMarksUtc(date: string, zone: string): string[] {
 }
 
 /** Each enabled device's punches per local hour of its own today (its zone, else the gateway's). */
-export function hourlyRows(view: GatewayView, nowMs: number): HourlyRow[] {
+function hourlyRows(view: GatewayView, nowMs: number): HourlyRow[] {
   return view.devices().filter((d) => d.enabled).map((device) => {
     const zone = device.timezone ?? view.gateway.timezone;
     const marks = hourMarksUtc(formatWallTime(wallTimeIn(zone, nowMs)).slice(0, 10), zone);
@@ -82,7 +82,7 @@ function sinkStep(sink: string, state: SinkState, zone: string, lang: ChartQuery
 }
 
 /** The steps of a punch's path: its terminal time, its commit, each sink. */
-export function pathSteps(found: PunchWithStates, zones: { device: string | undefined; gateway: string }, lang: ChartQuery['lang']): PathStep[] {
+function pathSteps(found: PunchWithStates, zones: { device: string | undefined; gateway: string }, lang: ChartQuery['lang']): PathStep[] {
   const gatewayZone = zones.gateway;
   const t = STATUS_PAGE_TEXTS[lang];
   const punch = found.punch as PunchWithStates['punch'] & { time: string; utc: string; device: { id: string } };
