@@ -10,7 +10,7 @@
 // - A replay wakes the dispatcher of every sink it queued punches for, so they go out at once
 //   instead of at the next idle poll.
 import type { BufferView, GatewayView, LogView } from './api/view.js';
-import { listDeadLetters, listQuarantine, purgeDeadLetters, replayDeadLetters, searchPunches } from './buffer/queries.js';
+import { countPunchesBetween, findPunch, listDeadLetters, listQuarantine, purgeDeadLetters, replayDeadLetters, searchPunches } from './buffer/queries.js';
 import type { SqlitePunchBuffer } from './buffer/sqlitePunchBuffer.js';
 import type { ClockMonitor } from './clock/clockMonitor.js';
 import type { GatewayConfig } from './config/schema.js';
@@ -89,6 +89,8 @@ function bufferView(parts: ViewedParts): BufferView {
     backlog: () => parts.buffer.backlog(),
     // the in-memory cursors, not stats(): its count(*) would make every search scan the buffer
     searchPunches: (query) => searchPunches(openDatabase(parts.buffer), query, { sinks: parts.buffer.sinks, cursors: parts.buffer.ackedSeqs() }),
+    findPunch: (id) => findPunch(openDatabase(parts.buffer), id, { sinks: parts.buffer.sinks, cursors: parts.buffer.ackedSeqs() }),
+    countPunches: (deviceId, sinceUtc, untilUtc) => countPunchesBetween(openDatabase(parts.buffer), deviceId, sinceUtc, untilUtc),
     deadLetters: (options) => listDeadLetters(openDatabase(parts.buffer), options),
     quarantine: (options) => listQuarantine(openDatabase(parts.buffer), options),
     watchCommits: ({ committed, failed }) => {

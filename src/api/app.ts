@@ -9,17 +9,20 @@
 //   foreign Host, 503 buffer closed, 500 else.
 // - The Host/Origin guard (hostGuard.ts) runs first on every request, token or not.
 // - Request URLs are not logged: the status page may carry `?token=` once.
-// - Everything the app attaches to the gateway (the commit watch) is detached in onClose.
+// - Everything the app attaches to the gateway (the commit watch, the backlog sampler's timer) is
+//   detached in onClose.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { GatewayError } from '../util/errors.js';
 import { LogLimiter } from '../util/logLimiter.js';
 import { bearerAuth, requiresToken } from './auth.js';
+import { BacklogSampler, readBacklog } from './backlogSampler.js';
 import type { ApiContext } from './context.js';
 import { hostGuard } from './hostGuard.js';
 import { CommitHealth } from './readiness.js';
 import { registerBufferRoutes } from './routes/buffer.js';
+import { registerChartRoutes } from './routes/charts.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerLogRoutes } from './routes/log.js';
 import { registerPushRoutes } from './routes/push.js';
@@ -89,10 +92,14 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
 
   const commits = new CommitHealth(view.buffer);
   app.addHook('onClose', async () => commits.close());
-  const ctx: ApiContext = { view, commits, startedAt: options.startedAt ?? view.gateway.startedAt ?? new Date(), authRequired };
+  const backlog = new BacklogSampler((nowMs) => readBacklog(view.buffer, nowMs));
+  backlog.start();
+  app.addHook('onClose', async () => backlog.stop());
+  const ctx: ApiContext = { view, commits, startedAt: options.startedAt ?? view.gateway.startedAt ?? new Date(), authRequired, backlog };
   registerHealthRoutes(app, ctx);
   registerStatusRoutes(app, ctx);
   registerBufferRoutes(app, ctx);
+  registerChartRoutes(app, ctx);
   registerPushRoutes(app, ctx);
   registerLogRoutes(app, ctx);
   await app.ready();

@@ -1,4 +1,5 @@
 // What every route module is registered with: the gateway's view and the app's own state.
+import type { BacklogSampler } from './backlogSampler.js';
 import type { CommitHealth } from './readiness.js';
 import type { GatewayView } from './view.js';
 
@@ -8,4 +9,6 @@ export interface ApiContext {
   /** when this gateway started (the status page shows the uptime) */
   startedAt: Date;
   authRequired: boolean;
+  /** the backlog of the last 24 h, sampled while the app runs */
+  backlog: BacklogSampler;
 }

@@ -25,6 +25,11 @@ export const punchesQuery = z.strictObject({
   limit: limit(500, 50),
 });
 
+/** the status page's pictures: the language of their words */
+export const chartQuery = z.strictObject({ lang: z.enum(['id', 'en']).default('id') });
+export type ChartQuery = z.output<typeof chartQuery>;
+export const punchIdParams = z.strictObject({ id: z.string().regex(/^[0-9a-f]{32}$/, 'a punch id is 32 lowercase hex digits') });
+
 export const deadLettersQuery = z.strictObject({ sink: name.optional(), limit: limit(1000, 100) });
 export const quarantineQuery = z.strictObject({ device: name.optional(), limit: limit(1000, 100) });
 

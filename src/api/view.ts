@@ -102,6 +102,10 @@ export interface BufferView {
   backlog(): Omit<BufferStats, 'punches'>;
   /** punches with each sink's state, from the in-memory cursors (fresher than the persisted ones) */
   searchPunches(query: PunchQuery): PunchWithStates[];
+  /** one punch by its id with its state per sink (in-memory cursors); undefined when the buffer holds none */
+  findPunch(id: string): PunchWithStates | undefined;
+  /** how many punches of a device are dated in [sinceUtc, untilUtc) (the status page's chart) */
+  countPunches(deviceId: string, sinceUtc: string, untilUtc: string): number;
   deadLetters(options: { sink?: string | undefined; limit: number }): DeadLetterRow[];
   quarantine(options: { device?: string | undefined; limit: number }): QuarantineRow[];
   /** Calls `committed` after every commit and `failed` after every failed one, until the returned function is called. */

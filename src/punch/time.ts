@@ -92,6 +92,32 @@ export function wallFromSeconds(seconds: number): WallTime {
   };
 }
 
+/**
+ * A terminal clock further off than this (either way) is shown as a problem (status page). Work
+ * hours are judged to the minute (late from 07:31), so a clock a minute or more off can put a
+ * punch on the wrong side of that line; less is the drift a terminal gathers between two settings.
+ * It is not the threshold a driver sets a clock at (EasyLink: 2 s): that one corrects quietly.
+ */
+export const CLOCK_SKEW_WARN_SEC = 60;
+
+/** WIB, WITA, WIT (Keppres 41/1987) by IANA zone; a zone not here is shown by its UTC offset. */
+export const ZONE_ABBREVIATIONS: Readonly<Record<string, { abbreviation: string; offset: string }>> = {
+  'Asia/Jakarta': { abbreviation: 'WIB', offset: '+07:00' },
+  'Asia/Pontianak': { abbreviation: 'WIB', offset: '+07:00' },
+  'Asia/Makassar': { abbreviation: 'WITA', offset: '+08:00' },
+  'Asia/Ujung_Pandang': { abbreviation: 'WITA', offset: '+08:00' },
+  'Asia/Jayapura': { abbreviation: 'WIT', offset: '+09:00' },
+};
+
+/** `WIB` for a time of an Indonesian zone at its offset, else the time's own offset (`UTC+08:00`); '' without either. */
+export function zoneLabel(zone: string | undefined, time?: string): string {
+  const offset = time === undefined ? undefined : /([+-]\d\d:\d\d|Z)$/.exec(time)?.[1];
+  const known = zone === undefined ? undefined : ZONE_ABBREVIATIONS[zone];
+  if (known && (offset === undefined || offset === known.offset)) return known.abbreviation;
+  if (offset !== undefined) return offset === 'Z' ? 'UTC' : `UTC${offset}`;
+  return zone ?? '';
+}
+
 /** Device clock minus gateway clock, in seconds, both read as wall times in the device zone. */
 export function clockSkewSec(device: WallTime, zone: string, nowMs: number): number {
   return wallSeconds(device) - wallSeconds(wallTimeIn(zone, nowMs));

@@ -5,9 +5,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { startApiServer } from '../../src/api/server.js';
 import { openDatabase } from '../../src/buffer/database.js';
+import type { HostClockProbe } from '../../src/clock/hostClock.js';
 import { MIGRATIONS_WITHOUT_LOG } from '../../src/buffer/migrations/index.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { bufferFileOf } from '../../src/config/schema.js';
+import { BUILTIN_DRIVERS } from '../../src/drivers.js';
 import { Gateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { until } from '../helpers/broker.js';
@@ -37,6 +39,10 @@ export interface GatewaySetup {
   site?: string;
   /** more top-level YAML, appended as it is */
   extraYaml?: string;
+  /** the shipped drivers besides test-feed (zk-tcp devices against the simulator) */
+  builtinDrivers?: boolean;
+  /** the host clock check's probe (e.g. timedatectl saying "no") */
+  hostClock?: HostClockProbe;
 }
 
 export function gatewayYaml(setup: GatewaySetup): string {
@@ -63,9 +69,10 @@ export function gatewayYaml(setup: GatewaySetup): string {
 }
 
 export async function startTestGateway(setup: GatewaySetup): Promise<Gateway> {
-  const config = parseConfigText(gatewayYaml(setup), 'api-test.yaml', { drivers: [feedDriver] });
+  const drivers = [feedDriver, ...(setup.builtinDrivers ? BUILTIN_DRIVERS : [])];
+  const config = parseConfigText(gatewayYaml(setup), 'api-test.yaml', { drivers });
   if (setup.bufferWithoutLog) writeThinnedPreLogBuffer(bufferFileOf(config));
-  const gateway = new Gateway(config, { log: silentLogger(), drivers: [feedDriver], api: setup.listen ? startApiServer : false });
+  const gateway = new Gateway(config, { log: silentLogger(), drivers, api: setup.listen ? startApiServer : false, ...(setup.hostClock ? { hostClock: setup.hostClock } : {}) });
   await gateway.start();
   await until(() => feeds.has('dev-a'), 10_000, 'driver start');
   return gateway;

@@ -52,7 +52,7 @@ it('shows devices, sinks and punches; searches by PIN; switches language', async
   await expect.poll(() => device.textContent()).toContain('daring');
   expect(await page.locator('h2[data-i18n="devices"]').textContent()).toBe('Perangkat');
   expect(await page.locator('#devices th[data-i18n="completeThrough"]').textContent()).toBe('Lengkap sampai');
-  await expect.poll(() => device.locator('[data-complete-through]').textContent()).toBe('2026-01-19 16:30:00unduh log');
+  await expect.poll(() => device.locator('[data-complete-through]').textContent()).toBe('2026-01-19 16:30:00 WIBunduh log');
   expect(await device.locator('[data-complete-through]').getAttribute('data-complete-through')).toBe('2026-01-19T16:30:00+07:00');
   expect(await page.locator('#devices tr[data-device="dev-b"] td').nth(4).textContent()).toBe('—');
   expect(await page.locator('#gw-id').textContent()).toBe('gw-api');
@@ -80,7 +80,7 @@ it('shows devices, sinks and punches; searches by PIN; switches language', async
   expect(await page.locator('html').getAttribute('lang')).toBe('en');
   expect(await device.textContent()).toContain('online');
   expect(await page.locator('#devices th[data-i18n="completeThrough"]').textContent()).toBe('Complete through');
-  expect(await device.locator('[data-complete-through]').textContent()).toBe('2026-01-19 16:30:00log download');
+  expect(await device.locator('[data-complete-through]').textContent()).toBe('2026-01-19 16:30:00 WIBlog download');
   await page.reload();
   await expect.poll(() => page.locator('#punches tr[data-pin="00123"]').textContent()).toContain('mqtt: delivered');
   expect(await page.locator('h2[data-i18n="punches"]').textContent()).toBe('Recent punches');

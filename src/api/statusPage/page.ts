@@ -3,7 +3,9 @@
 // API (and the token, when one is configured) — see script.ts.
 // Invariants:
 // - The Content-Security-Policy allows exactly this page's inline style and script (by SHA-256
-//   hash), requests to this origin only, and nothing else; style attributes are never used.
+//   hash), requests to this origin only, and nothing else; style attributes are never used. The
+//   charts are SVG the script fetches from this origin and imports (connect-src 'self'): they need
+//   no img-src, and carry presentation attributes only (svg.ts), which CSP does not govern.
 import { createHash } from 'node:crypto';
 import { STATUS_PAGE_SCRIPT } from './script.js';
 
@@ -27,6 +29,14 @@ td.empty { color: var(--muted); font-style: italic; }
 form { display: flex; gap: .5rem; margin: .25rem 0 .75rem; flex-wrap: wrap; }
 input { font: inherit; padding: .25rem .5rem; min-width: 12rem; }
 button { font: inherit; padding: .25rem .75rem; cursor: pointer; }
+.problem { margin-bottom: .35rem; }
+.explain { margin: .1rem 0; }
+h3 { font-size: .95rem; font-weight: 600; margin: .75rem 0 .25rem; }
+.chart svg { max-width: 100%; height: auto; }
+.chart svg text:not([fill]) { fill: currentColor; }
+#host-clock { border: 1px solid var(--bad); padding: .5rem 1rem; margin-top: 1rem; }
+#not-ready { border: 1px solid var(--bad); padding: .25rem 1rem; margin-top: 1rem; }
+#not-ready ul { margin: .25rem 0; padding-left: 1.25rem; }
 #token-box { border: 1px solid var(--bad); padding: .5rem 1rem; margin-top: 1rem; }
 `;
 
@@ -42,6 +52,11 @@ const BODY = `
   <p class="small" data-i18n="tokenHelp"></p>
 </section>
 <p id="error" class="error" hidden></p>
+<section id="host-clock" hidden></section>
+<section id="not-ready" hidden>
+  <h2 data-i18n="notReadyWhy"></h2>
+  <ul id="ready-reasons"></ul>
+</section>
 <section>
   <h2 data-i18n="devices"></h2>
   <table id="devices"><thead><tr><th data-i18n="device"></th><th data-i18n="status"></th><th data-i18n="lastSeen"></th><th data-i18n="lastPunch"></th><th data-i18n="completeThrough"></th><th data-i18n="skew"></th><th data-i18n="errors"></th><th data-i18n="recentRejects"></th></tr></thead><tbody></tbody></table>
@@ -56,10 +71,17 @@ const BODY = `
   <h2 data-i18n="commands"></h2>
   <table id="commands"><thead><tr><th data-i18n="commandAt"></th><th data-i18n="command"></th><th data-i18n="issuer"></th><th data-i18n="result"></th></tr></thead><tbody></tbody></table>
 </section>
+<section id="charts">
+  <h2 data-i18n="charts"></h2>
+  <h3 data-i18n="chartPunchesToday"></h3><div class="chart" id="chart-punches-today"></div>
+  <h3 data-i18n="chartBacklog"></h3><div class="chart" id="chart-backlog"></div>
+  <h3 data-i18n="chartOldest"></h3><div class="chart" id="chart-oldest-unsent"></div>
+</section>
 <section>
   <h2 data-i18n="punches"></h2>
   <form id="search"><input id="pin" name="pin" inputmode="numeric" autocomplete="off"><button type="submit" data-i18n="search"></button><button type="button" id="show-all" data-i18n="showAll"></button></form>
-  <table id="punches"><thead><tr><th data-i18n="time"></th><th data-i18n="pin"></th><th data-i18n="device"></th><th data-i18n="state"></th><th data-i18n="verify"></th><th data-i18n="delivery"></th></tr></thead><tbody></tbody></table>
+  <table id="punches"><thead><tr><th data-i18n="time"></th><th data-i18n="pin"></th><th data-i18n="device"></th><th data-i18n="state"></th><th data-i18n="verify"></th><th data-i18n="delivery"></th><th data-i18n="showPath"></th></tr></thead><tbody></tbody></table>
+  <div id="path-section" hidden><h3 data-i18n="punchPath"></h3><div class="chart" id="punch-path"></div></div>
 </section>
 `;
 
