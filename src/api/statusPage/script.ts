@@ -116,12 +116,21 @@ function completeThrough(d) {
   return cell;
 }
 
+function kioskCertificate(k) {
+  var c = k.certificate;
+  var node = !c ? badge(t('kioskNoCert'), 'warn') : c.revoked ? badge(t('kioskRevoked'), 'bad') : c.expired ? badge(t('kioskExpired'), 'bad') : el('div', 'small', t('kioskCertUntil') + ' ' + c.notAfter.slice(0, 10));
+  node.setAttribute('data-kiosk-certificate', !c ? 'none' : c.revoked ? 'revoked' : c.expired ? 'expired' : 'valid');
+  if (c) node.title = 'serial ' + c.serial;
+  return node;
+}
+
 function renderDevices() {
   var list = (data.devices && data.devices.devices) || [];
   fill($('devices').tBodies[0], list.map(function (d) {
     var status = !d.enabled ? badge(t('disabled'), 'muted') : d.online ? badge(t('online'), 'ok') : badge(t('offline'), 'bad');
     var name = el('div'); name.appendChild(el('strong', '', d.id)); name.appendChild(el('div', 'small', [d.driver, d.model, d.serial].filter(Boolean).join(' · ')));
     if (d.trust && !d.trust.authenticated) { var trustBadge = badge(t('unauthenticated'), 'warn'); trustBadge.title = t('unauthenticatedHelp'); trustBadge.setAttribute('data-trust', 'unauthenticated'); name.appendChild(trustBadge); }
+    if (d.kiosk) name.appendChild(kioskCertificate(d.kiosk));
     var rejected = Object.keys(d.rejected).map(function (k) { return k + ' ×' + d.rejected[k]; }).join(', ');
     var errors = [d.lastError, rejected].filter(Boolean).join(' · ');
     var recent = d.recentRejects.slice(0, 3).map(function (x) { return wall(x.at) + ' ' + x.reason + (x.detail ? ' (' + x.detail + ')' : ''); }).join('\n');
