@@ -9,6 +9,7 @@ import { Gateway } from '../../src/gateway.js';
 import { KioskCa } from '../../src/kiosk/ca.js';
 import { kioskCaName } from '../../src/kiosk/start.js';
 import { silentLogger } from '../../src/util/logger.js';
+import { until } from '../helpers/until.js';
 
 export function kioskConfigYaml(dir: string, kiosks: string[], kioskKeys: string[] = []): string {
   return [
@@ -33,6 +34,8 @@ export async function startKioskGateway(dir: string, kiosks: string[], kioskKeys
   const config = parseConfigText(kioskConfigYaml(dir, kiosks, kioskKeys), 'kiosk.yaml', { drivers: BUILTIN_DRIVERS });
   const gateway = new Gateway(config, { log: silentLogger(), api: false, drivers: BUILTIN_DRIVERS });
   await gateway.start();
+  // the supervisor launches drivers in the background: wait until each kiosk has registered
+  await until(() => kiosks.every((id) => gateway.states.get(id)?.details.variant === 'kiosk'), 'kiosk drivers started', 10_000);
   return gateway;
 }
 
