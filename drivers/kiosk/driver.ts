@@ -68,7 +68,8 @@ export class KioskDriver implements Driver, KioskTerminal {
     if (!decoded.ok) return this.refuse(400, decoded.reason, decoded.message);
     const punch = decoded.punch;
     const nowMs = Date.now();
-    const skewSec = Math.round((punch.clockMs - nowMs) / 1000);
+    // + 0: a kiosk a fraction behind would otherwise show -0 (JSON writes 0, the state keeps -0)
+    const skewSec = Math.round((punch.clockMs - nowMs) / 1000) + 0;
     this.markSeen(skewSec);
     const maxSkewMs = this.ctx.kiosk?.maxSkewMs ?? 120_000;
     if (Math.abs(punch.clockMs - nowMs) > maxSkewMs) {
