@@ -8,10 +8,10 @@ import { BUILTIN_DRIVERS } from '../../src/drivers.js';
 import { Gateway } from '../../src/gateway.js';
 import { KioskCa } from '../../src/kiosk/ca.js';
 import { kioskCaName } from '../../src/kiosk/start.js';
-import { silentLogger } from '../../src/util/logger.js';
+import { silentLogger, type Logger } from '../../src/util/logger.js';
 import { until } from '../helpers/until.js';
 
-export function kioskConfigYaml(dir: string, kiosks: string[], kioskKeys: string[] = []): string {
+export function kioskConfigYaml(dir: string, kiosks: string[], kioskKeys: string[] = [], mqttUrl?: string): string {
   return [
     'gateway:',
     '  id: gw-kiosk',
@@ -24,15 +24,16 @@ export function kioskConfigYaml(dir: string, kiosks: string[], kioskKeys: string
     ...kioskKeys.map((line) => `  ${line}`),
     'devices:',
     ...kiosks.map((id) => `  - {id: ${id}, driver: kiosk}`),
+    ...(mqttUrl ? ['publish:', '  mqtt:', `    url: ${mqttUrl}`, `    clientId: gw-kiosk-${Math.random().toString(36).slice(2)}`, '    reconnectMin: 100ms', '    reconnectMax: 500ms'] : []),
     'supervisor:',
     '  shutdownTimeout: 2s',
     '',
   ].join('\n');
 }
 
-export async function startKioskGateway(dir: string, kiosks: string[], kioskKeys: string[] = []): Promise<Gateway> {
-  const config = parseConfigText(kioskConfigYaml(dir, kiosks, kioskKeys), 'kiosk.yaml', { drivers: BUILTIN_DRIVERS });
-  const gateway = new Gateway(config, { log: silentLogger(), api: false, drivers: BUILTIN_DRIVERS });
+export async function startKioskGateway(dir: string, kiosks: string[], options: { kioskKeys?: string[]; mqttUrl?: string; log?: Logger } = {}): Promise<Gateway> {
+  const config = parseConfigText(kioskConfigYaml(dir, kiosks, options.kioskKeys, options.mqttUrl), 'kiosk.yaml', { drivers: BUILTIN_DRIVERS });
+  const gateway = new Gateway(config, { log: options.log ?? silentLogger(), api: false, drivers: BUILTIN_DRIVERS });
   await gateway.start();
   // the supervisor launches drivers in the background: wait until each kiosk has registered
   await until(() => kiosks.every((id) => gateway.states.get(id)?.details.variant === 'kiosk'), 'kiosk drivers started', 10_000);

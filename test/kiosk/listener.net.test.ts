@@ -1,8 +1,8 @@
 // The kiosk listener on a real TLS socket on loopback (DESIGN.md "Kiosks and apps"): an enrolled
-// kiosk's punch reaches the buffer; every way to speak without being that kiosk — no certificate,
+// kiosk's punch reaches the buffer and the MQTT sink; every way to speak without being that kiosk — no certificate,
 // another CA's, an expired one, one revoked while the listener runs, a body naming another kiosk —
 // is refused, counted and commits nothing; a wrong clock is refused with the gateway's time; the
-// same punch posted twice answers the same id and seq.
+// same punch posted twice answers the same id and seq; every refusal is logged with its code.
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { Agent } from 'node:https';
@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
 import { punchesOf } from '../drivers/zk-push/punchesOf.js';
+import { collect, startAedes, type Collector, type TestBroker } from '../helpers/broker.js';
+import { captureLog } from '../helpers/logLines.js';
 import { tlsFixture } from '../helpers/tls.js';
 import { tempDir } from '../helpers/tmp.js';
 import { caOf, kioskRequest, rejectedCount, startKioskGateway, witaTime, type ClientIdentity } from './harness.js';
@@ -19,6 +21,9 @@ const JPEG = readFileSync(join(import.meta.dirname, 'fixtures', 'python.jpg'));
 
 let tmp: ReturnType<typeof tempDir>;
 let gateway: Gateway;
+let broker: TestBroker;
+let central: Collector;
+const captured = captureLog('warn');
 const identity: Record<string, ClientIdentity> = {};
 
 function enroll(deviceId: string, days?: number): ClientIdentity {
@@ -32,7 +37,9 @@ const head = (): number => gateway.buffer.headSeq();
 
 beforeAll(async () => {
   tmp = tempDir();
-  gateway = await startKioskGateway(tmp.dir, ['kiosk-a', 'kiosk-b', 'kiosk-c']);
+  broker = await startAedes();
+  central = await collect(broker.url, 'absensi/KIOSKTEST/+/punch');
+  gateway = await startKioskGateway(tmp.dir, ['kiosk-a', 'kiosk-b', 'kiosk-c'], { mqttUrl: broker.url, log: captured.log });
   identity.a = enroll('kiosk-a');
   identity.c = enroll('kiosk-c');
   identity.expired = enroll('kiosk-b', -1);
@@ -42,6 +49,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gateway?.stop();
+  await central?.close();
+  await broker?.close();
   tmp?.cleanup();
 });
 
@@ -64,6 +73,8 @@ describe('an enrolled kiosk', () => {
     });
     expect(typeof punch?.clockSkewSec).toBe('number');
     expect(gateway.states.get('kiosk-a')).toMatchObject({ online: true, clockSkewSec: punch?.clockSkewSec });
+    // and on to the sink, as the centre receives it
+    await central.waitFor(() => central.messages.some((m) => m.topic === 'absensi/KIOSKTEST/kiosk-a/punch' && (JSON.parse(m.payload) as { id: string }).id === answer.body.id));
   });
 
   it('the same punch posted again answers the same id and seq, and commits nothing new', async () => {
@@ -185,6 +196,13 @@ describe('refused, counted, nothing committed', () => {
       agent.destroy();
     }
   });
+});
+
+it('logged every refusal with its catalogue code and reason', () => {
+  const logged = (code: string) => new Set(captured.withCode(code).map((line) => line.reason));
+  expect(logged('GW_ERR_KIOSK_REFUSED')).toEqual(new Set(['kiosk-no-certificate', 'kiosk-certificate-untrusted', 'kiosk-certificate-expired', 'kiosk-unknown', 'kiosk-revoked']));
+  expect(logged('GW_ERR_KIOSK_BAD_REQUEST')).toEqual(new Set(['kiosk-body', 'kiosk-pin', 'kiosk-photo', 'kiosk-device-claim']));
+  expect(logged('GW_ERR_KIOSK_CLOCK')).toEqual(new Set(['kiosk-clock']));
 });
 
 /** A refused handshake is counted when the server sees the failure, which may be after the client did. */
