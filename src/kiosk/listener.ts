@@ -24,6 +24,7 @@ import { rejectionCode, type RejectionReason } from '../util/catalogue.js';
 import { LogLimiter } from '../util/logLimiter.js';
 import type { Metrics } from '../util/metrics.js';
 import { normalSerial } from './ca.js';
+import { KIOSK_PAGE_CSP, KIOSK_PAGE_HTML } from './page.js';
 import type { RevocationList } from './revocations.js';
 
 /** A punch with a 200 KB photo in base64 (4/3) and its other fields fits well within this. */
@@ -152,6 +153,15 @@ function buildApp(listener: KioskListener, options: KioskListenerOptions): Fasti
     if (out.status === 503) void reply.header('retry-after', '5');
     return reply.code(out.status).send(out.body);
   });
+  app.get('/kiosk/', async (_request, reply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', KIOSK_PAGE_CSP)
+      .header('x-content-type-options', 'nosniff')
+      .header('referrer-policy', 'no-referrer')
+      .header('cache-control', 'no-cache')
+      .send(KIOSK_PAGE_HTML),
+  );
   // a kiosk app's first call: who the gateway takes it for, and the gateway's clock
   app.get('/kiosk/v1/hello', async (request) => {
     const kiosk = request.kiosk as NonNullable<FastifyRequest['kiosk']>;

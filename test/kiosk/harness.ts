@@ -11,7 +11,7 @@ import { kioskCaName } from '../../src/kiosk/start.js';
 import { silentLogger, type Logger } from '../../src/util/logger.js';
 import { until } from '../helpers/until.js';
 
-export function kioskConfigYaml(dir: string, kiosks: string[], kioskKeys: string[] = [], mqttUrl?: string): string {
+export function kioskConfigYaml(dir: string, kiosks: string[], kioskKeys: string[] = [], mqttUrl?: string, port = 0): string {
   return [
     'gateway:',
     '  id: gw-kiosk',
@@ -20,7 +20,7 @@ export function kioskConfigYaml(dir: string, kiosks: string[], kioskKeys: string
     `  dataDir: ${join(dir, 'data')}`,
     '  logLevel: silent',
     'kiosk:',
-    '  listen: 127.0.0.1:0',
+    `  listen: 127.0.0.1:${port}`,
     ...kioskKeys.map((line) => `  ${line}`),
     'devices:',
     ...kiosks.map((id) => `  - {id: ${id}, driver: kiosk}`),
@@ -31,8 +31,8 @@ export function kioskConfigYaml(dir: string, kiosks: string[], kioskKeys: string
   ].join('\n');
 }
 
-export async function startKioskGateway(dir: string, kiosks: string[], options: { kioskKeys?: string[]; mqttUrl?: string; log?: Logger } = {}): Promise<Gateway> {
-  const config = parseConfigText(kioskConfigYaml(dir, kiosks, options.kioskKeys, options.mqttUrl), 'kiosk.yaml', { drivers: BUILTIN_DRIVERS });
+export async function startKioskGateway(dir: string, kiosks: string[], options: { kioskKeys?: string[]; mqttUrl?: string; log?: Logger; port?: number } = {}): Promise<Gateway> {
+  const config = parseConfigText(kioskConfigYaml(dir, kiosks, options.kioskKeys, options.mqttUrl, options.port), 'kiosk.yaml', { drivers: BUILTIN_DRIVERS });
   const gateway = new Gateway(config, { log: options.log ?? silentLogger(), api: false, drivers: BUILTIN_DRIVERS });
   await gateway.start();
   // the supervisor launches drivers in the background: wait until each kiosk has registered
