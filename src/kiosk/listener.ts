@@ -131,7 +131,12 @@ function buildApp(listener: KioskListener, options: KioskListenerOptions): Fasti
     bodyLimit: MAX_BODY_BYTES,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-    https: { key: options.tls.key, cert: options.tls.cert, ca: options.tls.ca, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' },
+    // slow or silent clients (a TLS slowloris) cannot keep sockets: a handshake, a request and an
+    // idle connection each have a bound, as on the push listener
+    connectionTimeout: 60_000,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 5_000,
+    https: { key: options.tls.key, cert: options.tls.cert, ca: options.tls.ca, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2', handshakeTimeout: 10_000 },
   });
   app.server.on('tlsClientError', (error: Error & { code?: string }, socket: TLSSocket) => {
     const reason = tlsRefusalOf(error, socket.authorizationError);
