@@ -12,6 +12,7 @@
 import type { AnyDriverDefinition } from './devices/definition.js';
 import { withSimulator } from './devices/definition.js';
 import { fingerspotEasyLinkDriver } from '../drivers/fingerspot-easylink/definition.js';
+import { kioskDriver } from '../drivers/kiosk/definition.js';
 import { hikvisionIsapiDriver } from '../drivers/hikvision-isapi/definition.js';
 import { serialLineDriver } from '../drivers/serial-line/definition.js';
 import { zkPushDriver } from '../drivers/zk-push/definition.js';
@@ -30,4 +31,5 @@ export const BUILTIN_DRIVERS: readonly AnyDriverDefinition[] = [
   withSimulator(hikvisionIsapiDriver, hikvisionSimulator),
   withSimulator(fingerspotEasyLinkDriver, fingerspotSimulator),
   serialLineDriver,
+  kioskDriver,
 ];

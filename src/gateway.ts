@@ -10,7 +10,9 @@
 //   else: a key others may have read, or a broken one, stops the start (GW_ERR_LOG_KEY_*). The
 //   checkpointer signs the buffer's log from before the first dispatch until after the last one
 //   (DESIGN.md "Punch log: tamper-evident, signed"): retained on MQTT, in every HTTPS batch.
-// - `stop` closes the API and the push listener, stops drivers (no new punches), then lets
+// - The kiosk listener (src/kiosk/start.ts) starts, like the push listener, only when an enabled
+//   kiosk entry is configured at start; the first kiosk added by a reload needs a restart.
+// - `stop` closes the API, the push and the kiosk listener, stops drivers (no new punches), then lets
 //   dispatchers flush in-flight publishes for at most `supervisor.shutdownTimeout`, publishes a
 //   last checkpoint if the log grew, then closes sinks and finally the buffer.
 // - `reload` (SIGHUP): an invalid file changes nothing (logged with every problem, counted as
@@ -37,7 +39,7 @@ import { ConfigError, loadConfigFile, type LoadOptions } from './config/load.js'
 import { bufferFileOf, type GatewayConfig } from './config/schema.js';
 import { createDriverContext } from './devices/context.js';
 import { DeviceStates, type DeviceSnapshot } from './devices/deviceState.js';
-import { needsPushListener, type AnyDriverDefinition } from './devices/definition.js';
+import { needsKioskListener, needsPushListener, type AnyDriverDefinition } from './devices/definition.js';
 import { DeviceSupervisor } from './devices/supervisor.js';
 import { storedWatermark } from './devices/watermark.js';
 import { createGatewayView } from './gatewayView.js';
@@ -54,6 +56,9 @@ import { MqttPublisher } from './publish/mqttPublisher.js';
 import type { Publisher } from './publish/publisher.js';
 import type { Watermark } from './punch/watermark.js';
 import { PushListener } from './push/listener.js';
+import type { KioskListener } from './kiosk/listener.js';
+import type { PhotoStore } from './kiosk/photos.js';
+import { prunePhotos, startKioskListener } from './kiosk/start.js';
 import { codeOf } from './util/errors.js';
 import { createMetrics, type Metrics } from './util/metrics.js';
 import { Throttle } from './util/throttle.js';
@@ -107,6 +112,9 @@ export class Gateway {
   api: ApiServer | undefined;
   /** the push listener (pushListener.listen), once listening; only when a push device is configured */
   push: PushListener | undefined;
+  /** the kiosk listener (kiosk.listen, mutual TLS), once listening; only when a kiosk is configured */
+  kiosk: KioskListener | undefined;
+  private photos: PhotoStore | undefined;
   /** the punch log's signing key, once started */
   logKey: LogKey | undefined;
   /** the buffer's punch log, once started; undefined when the buffer keeps none */
@@ -165,6 +173,11 @@ export class Gateway {
       this.dispatchers.push(dispatcher);
     }
     await this.startPushListener();
+    if (config.devices.some((device) => needsKioskListener(device, this.drivers))) {
+      const started = await startKioskListener(config, { log: this.log, metrics: this.metrics });
+      this.kiosk = started?.listener;
+      this.photos = started?.photos;
+    }
     this.supervisor = new DeviceSupervisor({
       factories: this.drivers,
       states: this.states,
@@ -177,6 +190,7 @@ export class Gateway {
           device, gateway: config.gateway, punches: config.punches, buffer: this.buffer, states: this.states, log, metrics: this.metrics, signal, onFail,
           onWatermark: (deviceId) => this.publishWatermark(deviceId),
           ...(this.push ? { push: this.push } : {}),
+          ...(this.kiosk ? { kiosk: this.kiosk } : {}),
         }),
     });
     this.states.on('change', (device: DeviceSnapshot) => this.onDeviceChange(device));
@@ -298,6 +312,8 @@ export class Gateway {
     const mqtt = this.mqtt;
     if (mqtt) this.timers.push(setInterval(() => mqtt.publishGatewayStatus(), this.config.publish.mqtt?.statusInterval ?? 60_000));
     this.timers.push(setInterval(() => this.prune(), this.config.buffer.pruneInterval));
+    const photos = this.photos;
+    if (photos) this.timers.push(setInterval(() => void prunePhotos(photos, this.config.kiosk.photoRetention, this.log), this.config.buffer.pruneInterval));
     this.timers.push(setInterval(() => this.refreshSinkGauges(), 5_000));
     for (const timer of this.timers) timer.unref();
   }
@@ -394,6 +410,7 @@ export class Gateway {
     const starting = [...changed, ...added].map((id) => entries.get(id)!);
     // the push listener starts with the gateway, and only when a push device is configured then
     if (!this.push && starting.some((device) => needsPushListener(device, this.drivers)) && !needsRestart.includes('pushListener')) needsRestart.push('pushListener');
+    if (!this.kiosk && starting.some((device) => needsKioskListener(device, this.drivers)) && !needsRestart.includes('kiosk')) needsRestart.push('kiosk');
 
     const timeoutMs = current.supervisor.shutdownTimeout;
     const lastKnown = new Map(removed.map((id) => [id, this.states.get(id)]));
@@ -433,6 +450,8 @@ export class Gateway {
     await this.push?.close().catch((error: unknown) => this.log.warn({ code: codeOf(error, 'GW_ERR_INTERNAL'), err: error }, 'push listener close failed'));
     this.push = undefined;
     await this.commands?.stop();
+    await this.kiosk?.close().catch((error: unknown) => this.log.warn({ code: codeOf(error, 'GW_ERR_INTERNAL'), err: error }, 'kiosk listener close failed'));
+    this.kiosk = undefined;
     await this.supervisor.stopAll(timeoutMs);
     await Promise.all(this.dispatchers.map((d) => d.stop(timeoutMs)));
     await Promise.race([this.checkpointer?.stop(), new Promise((resolve) => setTimeout(resolve, LAST_CHECKPOINT_WAIT_MS).unref())]);

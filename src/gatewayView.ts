@@ -14,7 +14,8 @@ import { countPunchesBetween, findPunch, listDeadLetters, listQuarantine, purgeD
 import type { SqlitePunchBuffer } from './buffer/sqlitePunchBuffer.js';
 import type { ClockMonitor } from './clock/clockMonitor.js';
 import type { GatewayConfig } from './config/schema.js';
-import { pushTrustOf, type AnyDriverDefinition } from './devices/definition.js';
+import { isKioskEntry, pushTrustOf, type AnyDriverDefinition } from './devices/definition.js';
+import { kioskCertificateStatus } from './kiosk/status.js';
 import type { DeviceStates } from './devices/deviceState.js';
 import { storedFreeze, storedWatermark } from './devices/watermark.js';
 import type { Driver } from './devices/driver.js';
@@ -56,6 +57,7 @@ export function createGatewayView(parts: ViewedParts): GatewayView {
     api,
     devices: () => parts.config.devices,
     pushTrust: (device) => pushTrustOf(device, parts.drivers),
+    kiosk: (device) => (isKioskEntry(device, parts.drivers) ? kioskCertificateStatus(gateway.dataDir, device.id) : undefined),
     states: parts.states,
     watermark: (deviceId) => (parts.buffer && !parts.buffer.isClosed ? storedWatermark(parts.buffer, { gateway: gateway.id, site: gateway.site }, deviceId) : undefined),
     watermarkFrozen: (deviceId) => (parts.buffer && !parts.buffer.isClosed ? storedFreeze(parts.buffer, deviceId) : undefined),

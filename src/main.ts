@@ -29,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   users: async () => (await import('./cli/users.js')).registerUsersCommand,
   log: async () => (await import('./cli/log.js')).registerLogCommand,
   central: async () => (await import('./cli/central.js')).registerCentralCommand,
+  kiosk: async () => (await import('./cli/kiosk.js')).registerKioskCommand,
   simulate: async () => (await import('./cli/simulate.js')).registerSimulateCommand,
   demo: async () => (await import('./cli/demo.js')).registerDemoCommand,
 };

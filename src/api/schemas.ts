@@ -116,6 +116,14 @@ export const deviceBody = z.object({
   watermarkFrozen: z.object({ reason: z.string(), at: z.string() }).nullable(),
   /** push devices only: what authenticates their requests (DriverDefinition.push, src/devices/definition.ts) */
   trust: z.object({ authenticated: z.boolean(), by: z.array(z.enum(['allowFrom', 'commKey', 'host'])) }).optional(),
+  /** kiosks only: the newest certificate the local kiosk CA issued it (null before kiosk enroll) and how many are valid; lastPunchAt and clockSkewSec are the device's own fields */
+  kiosk: z
+    .object({
+      certificate: z.object({ serial: z.string(), notAfter: z.string(), revoked: z.boolean(), expired: z.boolean() }).nullable(),
+      valid: z.number(),
+      problem: z.string().optional(),
+    })
+    .optional(),
 });
 export const devicesBody = z.object({ devices: z.array(deviceBody) });
 

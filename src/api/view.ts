@@ -27,6 +27,7 @@ import type { WatermarkFrozen } from '../devices/watermark.js';
 import type { Watermark } from '../punch/watermark.js';
 import type { SinkHealth } from '../publish/publisher.js';
 import type { UnknownTerminal } from '../push/listener.js';
+import type { KioskCertificateStatus } from '../kiosk/status.js';
 import type { Metrics } from '../util/metrics.js';
 
 /** Serves the API of `view` on its api.listen; resolves undefined when it cannot listen (and logged why). */
@@ -49,6 +50,8 @@ export interface GatewayView {
   devices(): readonly DeviceConfig[];
   /** for an entry whose terminal calls the gateway: what authenticates it (its family says); undefined for any other */
   pushTrust(device: DeviceConfig): PushTrust | undefined;
+  /** for a kiosk entry: its certificate as the local kiosk CA lists it; undefined for any other entry */
+  kiosk(device: DeviceConfig): KioskCertificateStatus | undefined;
   /** what each device's driver last reported */
   readonly states: Pick<DeviceStates, 'get' | 'list'>;
   /** the device's completeness watermark (watermark/v1); undefined while none was proven */

@@ -92,6 +92,8 @@ export interface PunchBuffer {
   deadLetter(sink: string, rejected: { id: string; reason: string }[]): void;
   /** Forget what was handed out and not acked, so `pending` serves it again from the cursor. */
   rewind(sink: string): void;
+  /** The seq of the committed punch `id`; undefined when the buffer holds none (never, or removed by retention). */
+  seqOf(id: string): number | undefined;
   /** The highest seq ever committed (0 for none yet), read now; never lower after retention. */
   headSeq(): number;
   getCheckpoint(deviceId: string, key: string): unknown;

@@ -143,6 +143,11 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
     return window;
   }
 
+  seqOf(id: string): number | undefined {
+    if (this.closed) throw new GatewayError('GW_ERR_BUFFER_UNAVAILABLE', 'the buffer is closed');
+    return (this.sql.seqOfId.get(id) as { seq: number } | undefined)?.seq;
+  }
+
   headSeq(): number {
     return (this.sql.headSeq.get() as { head: number }).head;
   }

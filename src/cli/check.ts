@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile, type ConfigProblem } from '../config/load.js';
 import { secretFileWarnings, type SecretFileRef } from '../config/secretFiles.js';
 import type { AnyDriverDefinition } from '../devices/definition.js';
-import { definitionOf, pushTrustOf } from '../devices/definition.js';
+import { definitionOf, isKioskEntry, pushTrustOf } from '../devices/definition.js';
+import { kioskCertificateStatus } from '../kiosk/status.js';
 import { BUILTIN_DRIVERS } from '../drivers.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { isLoopbackHost } from '../config/schema.js';
@@ -27,6 +28,28 @@ export function configWarnings(config: GatewayConfig, drivers: readonly AnyDrive
     const fix = definitionOf(drivers, device.driver)?.push?.howToAuthenticate;
     warnings.push(`devices[${index}] (${device.id}): push device accepts punches from any host on the network; ${fix}`);
   });
+  warnings.push(...kioskWarnings(config, drivers));
+  return warnings;
+}
+
+const RENEW_WARNING_MS = 30 * 86_400_000;
+
+/** Kiosk entries without a usable certificate, or one about to end; listeners sharing an address. */
+export function kioskWarnings(config: GatewayConfig, drivers: readonly AnyDriverDefinition[] = BUILTIN_DRIVERS, now = Date.now()): string[] {
+  const warnings: string[] = [];
+  const kiosks = config.devices.map((device, index) => ({ device, index })).filter(({ device }) => device.enabled && isKioskEntry(device, drivers));
+  for (const { device, index } of kiosks) {
+    const status = kioskCertificateStatus(config.gateway.dataDir, device.id, now);
+    const where = `devices[${index}] (${device.id})`;
+    if (status.problem) warnings.push(`${where}: the kiosk CA's lists cannot be read: ${status.problem}`);
+    else if (status.valid === 0) warnings.push(`${where}: kiosk has no valid certificate${status.certificate?.revoked ? ' (revoked)' : status.certificate?.expired ? ' (expired)' : ''}; it cannot punch until absensi-gateway kiosk enroll ${device.id} --out ${device.id}.p12`);
+    else if (status.certificate && Date.parse(status.certificate.notAfter) - now < RENEW_WARNING_MS) warnings.push(`${where}: kiosk certificate ends ${status.certificate.notAfter}; enroll it again before then`);
+  }
+  const { listen } = config.kiosk;
+  const push = config.pushListener.listen;
+  if (kiosks.length > 0 && listen.port === push.port && (listen.host === push.host || listen.host === '0.0.0.0' || push.host === '0.0.0.0')) {
+    warnings.push(`kiosk.listen and pushListener.listen share port ${listen.port}; one of them will not start`);
+  }
   return warnings;
 }
 

@@ -64,7 +64,7 @@ function printKey(options: { config: string }): void {
 }
 
 /** Whether this process may create the key so that the daemon (the owner of dataDir) can read it. */
-function ownerFor(dataDir: string): { ok: true; chown?: { uid: number; gid: number } } | { ok: false; why: string } {
+export function ownerFor(dataDir: string): { ok: true; chown?: { uid: number; gid: number } } | { ok: false; why: string } {
   if (!existsSync(dataDir)) return { ok: false, why: `${dataDir} does not exist; the daemon creates it and the key on its first start (systemctl start absensi-gateway)` };
   const dir = statSync(dataDir);
   const uid = process.getuid?.();

@@ -68,6 +68,18 @@ export const pushListenerSchema = z.strictObject({
     .describe('open connections at once from any one source address (a terminal uses one or two); further ones are closed at once'),
 });
 
+export const kioskSchema = z
+  .strictObject({
+    listen: listenAddress('address kiosks and apps reach the kiosk listener at: HTTPS with mutual TLS only, started when a kiosk device is configured').prefault('0.0.0.0:8443'),
+    maxSkew: duration('a punch whose stated time is further than this from the gateway clock is refused (409 GW_ERR_KIOSK_CLOCK, with the gateway time)').default(120_000),
+    photoRetention: duration('how long kiosk punch photos are kept in <gateway.dataDir>/photos').default(30 * 86_400_000),
+    serverNames: z
+      .array(hostName('a host name or address kiosks reach the gateway by'))
+      .default([])
+      .describe('names and addresses to put in the listener\'s server certificate besides localhost, this host\'s name and its addresses (a DNS name the tablets use)'),
+  })
+  .describe('the kiosk listener (DESIGN.md "Kiosks and apps"); certificates come from the local CA in <gateway.dataDir>/kiosk-ca (kiosk enroll)');
+
 export const mqttSinkSchema = z.strictObject({
   url: parsedUrl(/^(mqtts?|wss?|tcp|ssl):\/\/.+/, 'expected mqtt://, mqtts://, ws:// or wss:// URL').describe('broker URL'),
   topicPrefix: z.string().min(1).regex(/^[^#+]+$/, 'must not contain MQTT wildcards').default('absensi').describe('first topic level'),
@@ -201,6 +213,7 @@ function configShape<D extends z.ZodType>(devices: D) {
     gateway: gatewaySchema,
     api: apiSchema.prefault({}),
     pushListener: pushListenerSchema.prefault({}),
+    kiosk: kioskSchema.prefault({}),
     devices: z.array(devices).default([]).describe('the terminals this gateway reads'),
     publish: publishSchema,
     buffer: bufferSchema,
@@ -239,6 +252,7 @@ export function buildConfigSchema(drivers: readonly AnyDriverDefinition[]) {
 export type GatewayConfig = z.output<ReturnType<typeof buildConfigSchema>>;
 export type MqttSinkConfig = z.output<typeof mqttSinkSchema>;
 export type HttpsSinkConfig = z.output<typeof httpsSinkSchema>;
+export type KioskSectionConfig = z.output<typeof kioskSchema>;
 export type DeviceConfig = GatewayConfig['devices'][number];
 
 /** The SQLite buffer file a config points at: buffer.file, else <gateway.dataDir>/buffer.db. */

@@ -27,6 +27,7 @@ import { LogLimiter } from '../util/logLimiter.js';
 import type { Metrics } from '../util/metrics.js';
 import type { DeviceStates } from './deviceState.js';
 import type { BaseDeviceConfig, DriverContext, EmitResult } from './driver.js';
+import type { KioskRegistrar } from './kiosk.js';
 import type { PushRegistrar } from './push.js';
 import { quarantineEntryOf } from './quarantineEntry.js';
 import { boundStatusUpdate } from './statusBounds.js';
@@ -45,6 +46,8 @@ export interface ContextDeps {
   now?: () => number;
   /** the push listener, when the gateway runs one */
   push?: PushRegistrar;
+  /** the kiosk listener, when the gateway runs one */
+  kiosk?: KioskRegistrar;
   /** the device's watermark changed in the buffer (advanced or frozen): the gateway publishes it */
   onWatermark?(deviceId: string): void;
 }
@@ -70,7 +73,7 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
     duplicate: metrics.punchesDuplicate.labels({ device: deviceId }),
   };
   /** Normalizes and commits; resolves with the buffer's answer and where each raw punch went. */
-  const commit = async (raws: RawPunch[], checkpoint?: Record<string, unknown>): Promise<{ result: CommitResult; punchAt: number[] }> => {
+  const commit = async (raws: RawPunch[], checkpoint?: Record<string, unknown>): Promise<{ result: CommitResult; punchAt: number[]; ids: string[] }> => {
     const { batch, punchAt } = normalizeBatch(deps, raws, warnings);
     if (checkpoint) batch.checkpoint = { deviceId, values: checkpoint };
     counters.read.inc(raws.length);
@@ -87,7 +90,7 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
     const latest = batch.punches.reduce<string | null>((max, p) => (max === null || p.utc > max ? p.utc : max), null);
     states.committed(deviceId, result.inserted, latest);
     if (result.inserted > 0) log.debug({ inserted: result.inserted, duplicates: result.duplicates }, 'punches committed');
-    return { result, punchAt };
+    return { result, punchAt, ids: batch.punches.map((p) => p.id) };
   };
   // every emit not yet settled, so a watermark reads the head only after them
   const unsettled = new Set<Promise<unknown>>();
@@ -107,12 +110,15 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
     const taken = singles.splice(0, SINGLES_PER_COMMIT);
     if (singles.length > 0) queueMicrotask(flushSingles);
     commit(taken.map((s) => s.raw)).then(
-      ({ result, punchAt }) => {
+      ({ result, punchAt, ids }) => {
         const duplicate = new Set(result.duplicateAt ?? []);
+        const seqAt = insertedSeqs(ids.length, duplicate, result.seqs);
         taken.forEach((single, i) => {
           const at = punchAt[i] as number;
-          if (at < 0) single.resolve({ inserted: 0, duplicates: 0, quarantined: 1 });
-          else single.resolve(duplicate.has(at) ? { inserted: 0, duplicates: 1, quarantined: 0 } : { inserted: 1, duplicates: 0, quarantined: 0 });
+          if (at < 0) return single.resolve({ inserted: 0, duplicates: 0, quarantined: 1 });
+          const id = ids[at] as string;
+          if (!duplicate.has(at)) return single.resolve({ inserted: 1, duplicates: 0, quarantined: 0, punch: { id, seq: seqAt.get(at) ?? null } });
+          single.resolve({ inserted: 0, duplicates: 1, quarantined: 0, punch: { id, seq: seqOfDuplicate(buffer, id) } });
         });
       },
       (error: unknown) => {
@@ -159,7 +165,30 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
     }),
     fail: (error) => deps.onFail(error),
     ...(deps.push ? { push: deps.push } : {}),
+    ...(deps.kiosk ? { kiosk: deps.kiosk } : {}),
   };
+}
+
+/** The seq of each inserted position of a batch of `count` punches: `seqs` are the inserted ones' in order. */
+function insertedSeqs(count: number, duplicate: ReadonlySet<number>, seqs: readonly number[]): Map<number, number> {
+  const out = new Map<number, number>();
+  let next = 0;
+  for (let at = 0; at < count; at += 1) {
+    if (duplicate.has(at)) continue;
+    const seq = seqs[next];
+    next += 1;
+    if (seq !== undefined) out.set(at, seq);
+  }
+  return out;
+}
+
+/** The seq the buffer holds a duplicate under; null once retention removed it. */
+function seqOfDuplicate(buffer: PunchBuffer, id: string): number | null {
+  try {
+    return buffer.seqOf(id) ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /** A pulled terminal's configured host, or a serial line's port path: where its punches come from. */

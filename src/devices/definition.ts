@@ -1,7 +1,7 @@
 // The driver kit: what a terminal family declares once (drivers/<family>/definition.ts), from which
 // the gateway and every command derive what they do for it: the config schema's driver union and
 // `check` (configSchema, checkFiles, push trust), the supervisor (create), `pull` (backfill, push),
-// push routing and what authenticates a push entry (push), `probe --protocol` (probe), `simulate
+// push routing and what authenticates a push entry (push), the kiosk listener (kiosk), `probe --protocol` (probe), `simulate
 // <command>` (simulator) and `import` (logImport: the family that reads punch log files lends it to
 // every device).
 // Invariants:
@@ -15,7 +15,7 @@
 //   getter included. The facets' types are facets.ts.
 import type { z } from 'zod';
 import type { BackfillOptions, BackfillResult, BaseDeviceConfig, Driver, DriverContext } from './driver.js';
-import type { LogImportFacet, ProbeFacet, PushFacet, PushTrust, SimulatorFacet, UsersFacet, UsersUnsupported } from './facets.js';
+import type { KioskFacet, LogImportFacet, ProbeFacet, PushFacet, PushTrust, SimulatorFacet, UsersFacet, UsersUnsupported } from './facets.js';
 
 export interface DriverDefinition<C extends BaseDeviceConfig = BaseDeviceConfig> {
   /** the `driver:` value in config and the `device.protocol` in punch/v1 */
@@ -48,6 +48,8 @@ export interface DriverDefinition<C extends BaseDeviceConfig = BaseDeviceConfig>
   backfill?(config: C, ctx: DriverContext, options: BackfillOptions): Promise<BackfillResult>;
   /** Its terminals call the gateway (the push listener), and what admits their requests. */
   readonly push?: PushFacet<C>;
+  /** Its devices punch through the kiosk listener (mutual TLS). */
+  readonly kiosk?: KioskFacet;
   readonly probe?: ProbeFacet;
   readonly simulator?: SimulatorFacet;
   /** reads punch log files for a device of any kind (`import`); one family of a list offers it (serial-line, whose line codec reads ZK exports too) */
@@ -77,6 +79,7 @@ export function defineDriver<C extends BaseDeviceConfig>(spec: {
   /** imports the backfill module and returns its function (see DriverDefinition.backfill) */
   backfill?: () => Promise<BackfillFunction<C>>;
   push?: PushFacet<C>;
+  kiosk?: KioskFacet;
   probe?: ProbeFacet;
   simulator?: SimulatorFacet;
   logImport?: LogImportFacet;
@@ -125,6 +128,16 @@ export function callsGateway<C extends BaseDeviceConfig>(definition: DriverDefin
 export function needsPushListener(device: BaseDeviceConfig, drivers: readonly AnyDriverDefinition[]): boolean {
   const definition = definitionOf(drivers, device.driver);
   return device.enabled && definition !== undefined && callsGateway(definition, device);
+}
+
+/** An enabled entry of a kiosk family: the kiosk listener must run for it. */
+export function needsKioskListener(device: BaseDeviceConfig, drivers: readonly AnyDriverDefinition[]): boolean {
+  return device.enabled && definitionOf(drivers, device.driver)?.kiosk !== undefined;
+}
+
+/** Is this entry a kiosk (of a family with the kiosk facet), enabled or not? */
+export function isKioskEntry(device: BaseDeviceConfig, drivers: readonly AnyDriverDefinition[]): boolean {
+  return definitionOf(drivers, device.driver)?.kiosk !== undefined;
 }
 
 /** What authenticates an entry whose terminal calls the gateway; undefined for any other entry. */

@@ -18,6 +18,7 @@ import type { Logger } from 'pino';
 import type { RawPunch } from '../punch/punch.js';
 import type { Watermark, WatermarkBasis } from '../punch/watermark.js';
 import type { ErrorCode, RejectionReason } from '../util/catalogue.js';
+import type { KioskRegistrar } from './kiosk.js';
 import type { PushRegistrar } from './push.js';
 
 export interface DeviceIdentity {
@@ -96,6 +97,11 @@ export interface EmitResult {
   duplicates: number;
   /** punches refused into quarantine (impossible timestamps and the like) */
   quarantined: number;
+  /**
+   * `emit` only: the punch as the buffer holds it, committed now or before (a duplicate; seq null
+   * once retention removed it); absent when it was quarantined
+   */
+  punch?: { id: string; seq: number | null };
 }
 
 export interface DriverContext {
@@ -114,6 +120,8 @@ export interface DriverContext {
   fail(error: Error): void;
   /** The push listener, for drivers of terminals that call the gateway (zk-push); absent otherwise. */
   readonly push?: PushRegistrar;
+  /** The kiosk listener (mutual TLS), for kiosk drivers; absent otherwise. */
+  readonly kiosk?: KioskRegistrar;
 }
 
 export interface DeviceInfo extends DeviceIdentity {

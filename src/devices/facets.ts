@@ -24,6 +24,15 @@ export interface PushFacet<C> {
 
 export type PushAuthenticator = 'allowFrom' | 'commKey' | 'host';
 
+/**
+ * A family whose devices punch through the kiosk listener (mutual TLS, DESIGN.md "Kiosks and
+ * apps"): an enabled entry of it needs that listener and a certificate of the local kiosk CA.
+ */
+export interface KioskFacet {
+  /** what admits its requests: the client certificate, whose CN is the device id */
+  readonly authenticatedBy: 'client-certificate';
+}
+
 export interface PushTrust {
   /** false: the listener takes this device's punches from any host on the LAN */
   authenticated: boolean;

@@ -77,7 +77,7 @@ describe('a family added to the list', () => {
 
     const unknown = (): unknown => parseConfigText('gateway: {id: g, site: S}\ndevices:\n  - {id: x, driver: nope}\n', 'x.yaml', { drivers: DRIVERS });
     expect(unknown).toThrow(ConfigError);
-    expect(unknown).toThrow(/unknown driver "nope"; this build has: zk-tcp, zk-push, zk-soap, hikvision-isapi, fingerspot-easylink, serial-line, echo/);
+    expect(unknown).toThrow(/unknown driver "nope"; this build has: zk-tcp, zk-push, zk-soap, hikvision-isapi, fingerspot-easylink, serial-line, kiosk, echo/);
     expect([...loadedModules]).toEqual([]);
   });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { SqlitePunchBuffer } from '../../src/buffer/sqlitePunchBuffer.js';
 import type { DriverContext } from '../../src/devices/driver.js';
+import { punchId } from '../../src/punch/punch.js';
 import { bufferContext } from '../helpers/bufferContext.js';
 import { rawPunch } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -22,6 +23,11 @@ afterEach(async () => {
   tmp.cleanup();
 });
 
+const idOf = (n: number): string => {
+  const { pin, localTime, state, verify } = rawPunch(n);
+  return punchId({ serial: 'SN-LOBBY', pin, localTime, state, verify });
+};
+
 it('gives each concurrent emit the outcome of its own punch', async () => {
   await ctx.emit(rawPunch(1));
   const results = await Promise.all([
@@ -33,10 +39,11 @@ it('gives each concurrent emit the outcome of its own punch', async () => {
     ctx.emit(rawPunch(5, { pin: '' })), // invalid: quarantined
   ]);
   expect(results).toEqual([
-    { inserted: 1, duplicates: 0, quarantined: 0 },
-    { inserted: 0, duplicates: 1, quarantined: 0 },
-    { inserted: 1, duplicates: 0, quarantined: 0 },
-    { inserted: 0, duplicates: 1, quarantined: 0 },
+    // each committed (or already held) punch with its id and the seq the buffer holds it under
+    { inserted: 1, duplicates: 0, quarantined: 0, punch: { id: idOf(2), seq: 2 } },
+    { inserted: 0, duplicates: 1, quarantined: 0, punch: { id: idOf(1), seq: 1 } },
+    { inserted: 1, duplicates: 0, quarantined: 0, punch: { id: idOf(3), seq: 3 } },
+    { inserted: 0, duplicates: 1, quarantined: 0, punch: { id: idOf(3), seq: 3 } },
     { inserted: 0, duplicates: 0, quarantined: 1 },
     { inserted: 0, duplicates: 0, quarantined: 1 },
   ]);

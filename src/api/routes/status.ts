@@ -1,7 +1,8 @@
 // The status page shell at `/`, the gateway's identity and the devices' state.
 // `/api/devices` merges each configured device (driver, enabled, zone — never driver-specific keys,
 // which may hold secrets such as a comm key) with what its driver last reported; a push device
-// adds `trust` (what authenticates it, never the values: DriverDefinition.push of its family).
+// adds `trust` (what authenticates it, never the values: DriverDefinition.push of its family), a
+// kiosk `kiosk` (its certificate: serial, end, revoked, from the local kiosk CA's lists).
 // Each device carries its `watermark` (the same watermark/v1 object as the retained MQTT topic) and
 // `watermarkFrozen`, null when there is none. `/api/commands` lists the last remote commands.
 import type { FastifyInstance } from 'fastify';
@@ -42,6 +43,7 @@ export function registerStatusRoutes(app: FastifyInstance, ctx: ApiContext): voi
     devices: view.devices().map((device) => {
       const snapshot = view.states.get(device.id);
       const trust = view.pushTrust(device);
+      const kiosk = view.kiosk(device);
       return {
         ...blankSnapshot(device.id, device.driver, device.enabled, device.serial),
         ...snapshot,
@@ -52,6 +54,7 @@ export function registerStatusRoutes(app: FastifyInstance, ctx: ApiContext): voi
         watermark: view.watermark(device.id) ?? null,
         watermarkFrozen: view.watermarkFrozen(device.id) ?? null,
         ...(trust ? { trust } : {}),
+        ...(kiosk ? { kiosk } : {}),
       };
     }).concat(unknownPushTerminals(view)),
   }));

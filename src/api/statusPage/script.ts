@@ -185,6 +185,14 @@ function skewCell(sec) {
   return cell;
 }
 
+function kioskCertificate(k) {
+  var c = k.certificate;
+  var node = !c ? badge(t('kioskNoCert'), 'warn') : c.revoked ? badge(t('kioskRevoked'), 'bad') : c.expired ? badge(t('kioskExpired'), 'bad') : el('div', 'small', t('kioskCertUntil') + ' ' + c.notAfter.slice(0, 10));
+  node.setAttribute('data-kiosk-certificate', !c ? 'none' : c.revoked ? 'revoked' : c.expired ? 'expired' : 'valid');
+  if (c) node.title = 'serial ' + c.serial;
+  return node;
+}
+
 function renderDevices() {
   var list = (data.devices && data.devices.devices) || [];
   fill($('devices').tBodies[0], list.map(function (d) {
@@ -192,6 +200,7 @@ function renderDevices() {
     var name = el('div'); name.appendChild(el('strong', '', d.id)); name.appendChild(el('div', 'small', [d.driver, d.model, d.serial].filter(Boolean).join(' · ')));
     var zone = el('span', 'badge muted', zoneLabel(d.timezone)); zone.title = d.timezone; zone.setAttribute('data-zone', zoneLabel(d.timezone)); name.appendChild(zone);
     if (d.trust && !d.trust.authenticated) { var trustBadge = badge(t('unauthenticated'), 'warn'); trustBadge.title = t('unauthenticatedHelp'); trustBadge.setAttribute('data-trust', 'unauthenticated'); name.appendChild(trustBadge); }
+    if (d.kiosk) name.appendChild(kioskCertificate(d.kiosk));
     var rejected = Object.keys(d.rejected).map(function (k) { return k + ' ×' + d.rejected[k]; }).join(', ');
     var errors = el('div');
     if (d.lastError) errors.appendChild(problem(d.lastErrorCode, d.lastError));
