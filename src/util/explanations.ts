@@ -213,6 +213,78 @@ export const ERROR_EXPLANATIONS = {
     id: 'Server pusat menemukan masalah di log absen sebuah gateway (tanda tangan, absen diubah atau hilang). Periksa log_problems.',
     en: 'The centre found a problem in a gateway\'s punch log (a signature, a punch altered or missing). See log_problems.',
   },
+  GW_ERR_USERS_UNSUPPORTED: {
+    id: "Jenis terminal ini tidak bisa dibaca atau ditulis datanya (pengguna dan sidik jari) lewat gateway. Kelola pengguna langsung di terminal.",
+    en: "This kind of terminal cannot have its users and templates read or written through the gateway. Manage users at the terminal itself.",
+  },
+  GW_ERR_USERS_DAEMON_HOLDING: {
+    id: "Terminal sedang dipakai layanan gateway dan hanya melayani satu koneksi. Hentikan layanan (systemctl stop absensi-gateway), jalankan perintah, lalu nyalakan lagi.",
+    en: "The gateway service holds this terminal, which serves one connection at a time. Stop the service (systemctl stop absensi-gateway), run the command, then start it again.",
+  },
+  GW_ERR_USERS_INPUT_INVALID: {
+    id: "Berkas atau argumen perintah users salah (baris CSV pegawai, baris cadangan users/v1). Perbaiki baris yang disebut; belum ada yang ditulis.",
+    en: "A users command was given a bad file or argument (an employee CSV row, a users/v1 backup line). Fix the line it names; nothing was written.",
+  },
+  GW_ERR_USERS_BACKUP_FAILED: {
+    id: "Cadangan data pengguna terminal tidak bisa ditulis utuh (disk penuh atau izin). Tidak ada yang ditulis ke terminal itu; bebaskan ruang disk lalu ulangi.",
+    en: "The backup of the terminal's users could not be written whole (disk full or permissions). Nothing was written to that terminal; free disk space and try again.",
+  },
+  GW_ERR_USERS_USER_INVALID: {
+    id: "Data pengguna ini tidak muat di terminal tujuan (PIN, nama, sandi atau kartu terlalu panjang, nomor jari tanpa slot). Perbaiki data sumbernya.",
+    en: "This user does not fit the target terminal (a PIN, name, password or card too long, a finger number with no slot). Fix the source record.",
+  },
+  GW_ERR_USERS_WRITE_FAILED: {
+    id: "Terminal menolak atau tidak mengonfirmasi penulisan pengguna ini; pengguna lain tetap ditulis. Ulangi perintah; yang sudah tertulis terlihat tidak berubah.",
+    en: "The terminal refused or did not confirm this user's write; the other users were written. Run the command again; what was written shows as unchanged.",
+  },
+  GW_ERR_USERS_CONFLICT: {
+    id: "PIN yang sama dipakai orang lain di terminal tujuan (nama atau kartu berbeda). Periksa siapa pemilik PIN itu sebelum menimpa.",
+    en: "The same PIN belongs to someone else on the target (another name or card). Check who owns the PIN before overwriting.",
+  },
+  GW_ERR_USERS_ALGORITHM_MISMATCH: {
+    id: "Versi algoritma sidik jari terminal tujuan berbeda, jadi template tidak disalin. Salin tanpa template atau daftarkan ulang jari di terminal itu.",
+    en: "The target terminal uses another fingerprint algorithm version, so templates were not copied. Copy without templates or enrol again at that terminal.",
+  },
+  GW_ERR_COMMAND_REFUSED: {
+    id: "Perintah jarak jauh ditolak (tanda tangan tidak sah, kunci tidak dipercaya, kedaluwarsa, atau diulang). Periksa commands.trustedKeys dan jam server pusat.",
+    en: "A remote command was refused (bad signature, untrusted key, expired or replayed). Check commands.trustedKeys and the central server's clock.",
+  },
+  GW_ERR_COMMAND_FAILED: {
+    id: "Perintah jarak jauh diterima tetapi gagal saat dijalankan (perangkat mati atau tidak menjawab). Lihat pesan jawabannya.",
+    en: "A remote command was accepted but failed while it ran (the device is down or did not answer). See the answer's message.",
+  },
+  GW_ERR_COMMAND_UNSUPPORTED: {
+    id: "Gateway ini tidak bisa menjalankan perintah itu untuk perangkat tersebut (misalnya atur jam pada terminal yang tidak mendukung).",
+    en: "This gateway cannot run that command for that device (for example setting the clock of a terminal that cannot be set).",
+  },
+  GW_ERR_COMMAND_TIMEOUT: {
+    id: "Gateway tidak menjawab perintah tepat waktu. Periksa apakah gateway online, commands.enabled aktif, dan broker memakai MQTT 5.",
+    en: "The gateway did not answer the command in time. Check that the gateway is online, commands.enabled is on and the broker speaks MQTT 5.",
+  },
+  GW_ERR_COMMAND_KEY: {
+    id: "Kunci penanda tangan perintah di server pusat tidak bisa dibaca atau terlalu terbuka (chmod 600). Periksa commands.keyFile.",
+    en: "The centre's command signing key cannot be read or is open to others (chmod 600). Check commands.keyFile.",
+  },
+  GW_ERR_KIOSK_REFUSED: {
+    id: "Kios ditolak karena sertifikatnya (tidak ada, dari CA lain, kedaluwarsa, dicabut, atau kios tidak terdaftar). Daftarkan ulang dengan 'absensi-gateway kiosk enroll'.",
+    en: "A kiosk was refused for its certificate (none, another CA, expired, revoked, or no such kiosk configured). Enrol it again with 'absensi-gateway kiosk enroll'.",
+  },
+  GW_ERR_KIOSK_CLOCK: {
+    id: "Jam tablet kios berbeda terlalu jauh dari jam gateway. Aktifkan waktu otomatis di tablet; jawaban gateway memuat jam yang benar.",
+    en: "The kiosk tablet's clock is too far from the gateway's. Turn on automatic time on the tablet; the gateway's answer carries the right time.",
+  },
+  GW_ERR_KIOSK_BAD_REQUEST: {
+    id: "Aplikasi kios mengirim data absen yang tidak valid (PIN, waktu atau foto). Periksa versi aplikasi kios.",
+    en: "The kiosk app sent an invalid punch (PIN, time or photo). Check the kiosk app's version.",
+  },
+  GW_ERR_KIOSK_UNAVAILABLE: {
+    id: "Pendengar kios tidak bisa berjalan (port kiosk.listen terpakai atau CA kios rusak); kios tidak bisa absen. Bebaskan port lalu restart.",
+    en: "The kiosk listener cannot run (kiosk.listen port in use or the kiosk CA unusable); kiosks cannot punch. Free the port and restart.",
+  },
+  GW_ERR_KIOSK_CA: {
+    id: "CA lokal kios tidak bisa dibuat atau dibaca, atau openssl gagal. Periksa folder kiosk-ca di dataDir dan izinnya.",
+    en: "The local kiosk CA cannot be created or read, or openssl failed. Check the kiosk-ca folder in dataDir and its permissions.",
+  },
   GW_ERR_INTERNAL: {
     id: 'Kegagalan tak terduga di dalam gateway. Lihat log layanan dan laporkan ke pengembang.',
     en: 'An unexpected failure inside the gateway. See the service log and report it to the developers.',
