@@ -1,7 +1,8 @@
 // The centre's MQTT consumer (DESIGN.md "The centre"): punches through a shared subscription, so
 // the processes of one group split them with no coordination; checkpoints, gateway statuses and
-// watermarks (retained, which shared subscriptions do not deliver) through plain ones, so every
-// process sees them.
+// watermarks and device statuses (retained, which shared subscriptions do not deliver) through
+// plain ones, so every process sees them. With `mqtt.shared: false` (a broker without shared
+// subscriptions, the demo's) punches come through a plain subscription too.
 // Invariants:
 // - A QoS 1 message is acknowledged (PUBACK) only after what it carries is committed: mqtt.js sends
 //   the PUBACK when `handleMessage` calls back, and this one calls back after the transaction. A
@@ -15,11 +16,12 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { punchSchema } from '../punch/punch.js';
+import { deviceStatusSchema } from '../punch/status.js';
 import { watermarkSchema } from '../punch/watermark.js';
 import { backoffDelayMs } from '../util/backoff.js';
 import { errorMessage } from '../util/errors.js';
 import type { CentralConfig } from './config.js';
-import { contractProblem, recordProblem, storePunch, storeStatus, storeWatermark } from './ingest.js';
+import { contractProblem, recordProblem, storeDeviceStatus, storePunch, storeStatus, storeWatermark } from './ingest.js';
 import type { LogChecker } from './logCheck.js';
 import type { CentralStore } from './store.js';
 
@@ -28,6 +30,7 @@ export interface ReceiverCounts {
   punchesDuplicate: number;
   checkpoints: number;
   statuses: number;
+  deviceStatuses: number;
   watermarks: number;
   invalid: number;
   storeRetries: number;
@@ -42,10 +45,10 @@ export interface ReceiverOptions {
   instance: string;
 }
 
-type Route = { kind: 'punch' | 'watermark'; site: string; device: string } | { kind: 'checkpoint' | 'status'; site: string; gateway: string };
+type Route = { kind: 'punch' | 'watermark' | 'device-status'; site: string; device: string } | { kind: 'checkpoint' | 'status'; site: string; gateway: string };
 
 export class CentralReceiver {
-  readonly counts: ReceiverCounts = { punchesStored: 0, punchesDuplicate: 0, checkpoints: 0, statuses: 0, watermarks: 0, invalid: 0, storeRetries: 0 };
+  readonly counts: ReceiverCounts = { punchesStored: 0, punchesDuplicate: 0, checkpoints: 0, statuses: 0, deviceStatuses: 0, watermarks: 0, invalid: 0, storeRetries: 0 };
   private client: MqttClient | undefined;
   private stopping = false;
   /** the latest checkpoint of a gateway whose key is not known yet, checked once a status names one */
@@ -60,10 +63,10 @@ export class CentralReceiver {
   async start(): Promise<void> {
     const { mqtt: settings, central } = this.options.config;
     const client = mqtt.connect(settings.url, {
-      protocolVersion: 5,
+      protocolVersion: settings.protocolVersion,
       clientId: `${central.id}-${this.options.instance}`,
       clean: false,
-      properties: { sessionExpiryInterval: 7 * 24 * 3600 },
+      ...(settings.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 7 * 24 * 3600 } } : {}),
       reconnectPeriod: 1000,
       ...(settings.username ? { username: settings.username } : {}),
       ...(settings.password ? { password: settings.password } : {}),
@@ -79,10 +82,11 @@ export class CentralReceiver {
     client.on('error', (error) => this.options.log.warn({ code: 'GW_ERR_SINK_UNREACHABLE', err: error }, 'central: broker connection error'));
     const prefix = settings.topicPrefix;
     const subscriptions = {
-      [`$share/${settings.group}/${prefix}/+/+/punch`]: { qos: 1 as const },
+      [settings.shared ? `$share/${settings.group}/${prefix}/+/+/punch` : `${prefix}/+/+/punch`]: { qos: 1 as const },
       [`${prefix}/+/gateway/+/checkpoint`]: { qos: 1 as const },
       [`${prefix}/+/gateway/+/status`]: { qos: 1 as const },
       [`${prefix}/+/+/watermark`]: { qos: 1 as const },
+      [`${prefix}/+/+/status`]: { qos: 1 as const },
     };
     client.on('connect', () => {
       // a resumed session keeps its subscriptions; subscribing again is harmless and covers a lost one
@@ -109,6 +113,7 @@ export class CentralReceiver {
   private route(topic: string): Route | undefined {
     const levels = topic.slice(this.options.config.mqtt.topicPrefix.length + 1).split('/');
     if (levels.length === 3 && (levels[2] === 'punch' || levels[2] === 'watermark')) return { kind: levels[2], site: levels[0] as string, device: levels[1] as string };
+    if (levels.length === 3 && levels[2] === 'status') return { kind: 'device-status', site: levels[0] as string, device: levels[1] as string };
     if (levels.length === 4 && levels[1] === 'gateway' && (levels[3] === 'checkpoint' || levels[3] === 'status')) return { kind: levels[3], site: levels[0] as string, gateway: levels[2] as string };
     return undefined;
   }
@@ -152,6 +157,13 @@ export class CentralReceiver {
       if (!watermark.success) return this.invalid(topic, watermark.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
       this.counts.watermarks += 1;
       await this.withStore(() => this.options.store.transaction((tx) => storeWatermark(tx, watermark.data)));
+      return;
+    }
+    if (route.kind === 'device-status') {
+      const status = deviceStatusSchema.safeParse(json);
+      if (!status.success) return this.invalid(topic, status.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      this.counts.deviceStatuses += 1;
+      await this.withStore(() => this.options.store.transaction((tx) => storeDeviceStatus(tx, route.site, route.device, status.data)));
       return;
     }
     if (route.kind !== 'status') return;

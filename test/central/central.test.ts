@@ -47,7 +47,7 @@ afterAll(async () => {
 
 function configFor(prefix: string, group = `g-${prefix}`, extra = ''): CentralConfig {
   return parseCentralConfig(
-    [`central: {id: c-${prefix}, dataDir: ${tmp.dir}/central, logLevel: silent}`, `mqtt: {url: "${broker?.url}", topicPrefix: ${prefix}, group: ${group}}`, 'verify: {missingAfter: 0s, sweepInterval: 1h}', extra, ''].join('\n'),
+    [`central: {id: c-${prefix}, dataDir: ${tmp.dir}/central, logLevel: silent}`, `mqtt: {url: "${broker?.url}", topicPrefix: ${prefix}, group: ${group}}`, 'verify: {missingAfter: 0s, sweepInterval: 1h}', 'http: {enabled: false}', extra, ''].join('\n'),
     'central.yaml',
   );
 }
@@ -67,7 +67,7 @@ describe.for(engines)('the centre on %s', (engine) => {
       await admin.end();
       store = await openPostgres(`postgres://${SERVER.user}@${SERVER.host}:${SERVER.port}/${database}`);
     }
-    expect(await migrateCentral(store)).toEqual([1]);
+    expect(await migrateCentral(store)).toEqual([1, 2]);
     expect(await migrateCentral(store)).toEqual([]);
   }, 60_000);
   afterAll(async () => {
@@ -210,6 +210,7 @@ describe.for(engines)('the centre on %s', (engine) => {
         `https: {listen: "127.0.0.1:0", tokens: {gw-api: {token: ${token}}}}`,
         `gateways: {gw-api: {logKey: "${gateway.logKey?.vkey}"}}`,
         'verify: {missingAfter: 0s, sweepInterval: 1h}',
+        'http: {enabled: false}',
         '',
       ].join('\n');
       central = new Central({ config: parseCentralConfig(yaml, 'central.yaml'), log: silentLogger(), store });
