@@ -155,7 +155,7 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream =
   say(`              hall-2  = simulated ZK on udp://127.0.0.1:${hall.address.port} (polled every 10s, Asia/Makassar WITA)`);
   say(`              gate-3  = simulated ZK push terminal calling http://127.0.0.1:${pushPort}/iclock (Asia/Jayapura WIT)`);
   say(`  broker    : ${broker.url} (embedded); punches on absensi/DEMO/+/punch`);
-  say(`  status    : http://127.0.0.1:${apiPort}/`);
+  say(`  status    : ${gateway.api?.url ?? `http://127.0.0.1:${apiPort}`}/`);
   say(`  centre    : ${centre.central.fleetUrl}/ (fleet page; central on PGlite in ${join(dataDir, 'central')}, log ${centre.logFile})`);
   say(`  buffer    : ${gateway.bufferFile}`);
   say(`  logs      : ${logFile}`);
