@@ -27,6 +27,7 @@ export const centralConfigSchema = z
         password: z.string().optional().describe('(or passwordFile: path)'),
         ca: z.string().optional().describe('PEM of the broker CA (caFile: path)'),
         protocolVersion: z.union([z.literal(5), z.literal(4)]).default(5).describe('5 (MQTT 5), or 4 (MQTT 3.1.1) for a broker without MQTT 5 such as the demo\'s embedded one'),
+        connections: z.number().int().min(1).max(64).default(4).describe('connections of this process in the shared group: each commits one punch at a time, so more of them commit more at once (the database groups their commits); keep the number stable, a connection dropped from it keeps its share queued at the broker'),
         shared: z.boolean().default(true).describe('punches through the shared subscription $share/{group}/…; false for a broker without shared subscriptions (then run one process only: each one would get every punch)'),
       })
       .strict()

@@ -11,8 +11,12 @@
 //   nothing is acknowledged that was not stored. A message that is not what its topic carries is
 //   acknowledged, logged (GW_ERR_CENTRAL_MESSAGE_INVALID) and counted: one bad message never jams
 //   the stream.
-// - The session is persistent (clean: false, a fixed client id per instance), so what arrives
-//   while the process is down waits at the broker.
+// - The session is persistent (clean: false, a fixed client id per instance and connection), so
+//   what arrives while the process is down waits at the broker.
+// - `mqtt.connections` clients per process join the shared group (ids `{central.id}-{instance}`,
+//   then `….1`, `….2` …): mqtt.js hands a client's messages over one at a time, each acknowledged
+//   after its own commit, so a process commits as many punches at once as it has connections.
+//   Only the first subscribes to the retained topics.
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { punchSchema } from '../punch/punch.js';
@@ -49,7 +53,7 @@ type Route = { kind: 'punch' | 'watermark' | 'device-status'; site: string; devi
 
 export class CentralReceiver {
   readonly counts: ReceiverCounts = { punchesStored: 0, punchesDuplicate: 0, checkpoints: 0, statuses: 0, deviceStatuses: 0, watermarks: 0, invalid: 0, storeRetries: 0 };
-  private client: MqttClient | undefined;
+  private readonly clients: MqttClient[] = [];
   private stopping = false;
   /** the latest checkpoint of a gateway whose key is not known yet, checked once a status names one */
   private readonly awaitingKey = new Map<string, { note: string; site: string }>();
@@ -57,14 +61,31 @@ export class CentralReceiver {
   constructor(private readonly options: ReceiverOptions) {}
 
   get connected(): boolean {
-    return this.client?.connected ?? false;
+    return this.clients.length > 0 && this.clients.every((client) => client.connected);
   }
 
   async start(): Promise<void> {
+    const { mqtt: settings } = this.options.config;
+    const prefix = settings.topicPrefix;
+    const punches = { [settings.shared ? `$share/${settings.group}/${prefix}/+/+/punch` : `${prefix}/+/+/punch`]: { qos: 1 as const } };
+    const retained = {
+      [`${prefix}/+/gateway/+/checkpoint`]: { qos: 1 as const },
+      [`${prefix}/+/gateway/+/status`]: { qos: 1 as const },
+      [`${prefix}/+/+/watermark`]: { qos: 1 as const },
+      [`${prefix}/+/+/status`]: { qos: 1 as const },
+    };
+    // without a shared subscription every connection would get every punch
+    const connections = settings.shared ? settings.connections : 1;
+    await Promise.all(Array.from({ length: connections }, (_, index) => this.connect(index, index === 0 ? { ...punches, ...retained } : punches)));
+  }
+
+  /** One connection of the group: the first takes the retained topics too, the others punches only. */
+  private async connect(index: number, subscriptions: Record<string, { qos: 1 }>): Promise<void> {
     const { mqtt: settings, central } = this.options.config;
+    const clientId = index === 0 ? `${central.id}-${this.options.instance}` : `${central.id}-${this.options.instance}.${index}`;
     const client = mqtt.connect(settings.url, {
       protocolVersion: settings.protocolVersion,
-      clientId: `${central.id}-${this.options.instance}`,
+      clientId,
       clean: false,
       ...(settings.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 7 * 24 * 3600 } } : {}),
       reconnectPeriod: 1000,
@@ -72,26 +93,18 @@ export class CentralReceiver {
       ...(settings.password ? { password: settings.password } : {}),
       ...(settings.ca ? { ca: settings.ca } : {}),
     });
-    this.client = client;
+    this.clients.push(client);
     client.handleMessage = (packet, callback) => {
       this.handle(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)).then(
         () => callback(),
         (error: unknown) => callback(error as Error),
       );
     };
-    client.on('error', (error) => this.options.log.warn({ code: 'GW_ERR_SINK_UNREACHABLE', err: error }, 'central: broker connection error'));
-    const prefix = settings.topicPrefix;
-    const subscriptions = {
-      [settings.shared ? `$share/${settings.group}/${prefix}/+/+/punch` : `${prefix}/+/+/punch`]: { qos: 1 as const },
-      [`${prefix}/+/gateway/+/checkpoint`]: { qos: 1 as const },
-      [`${prefix}/+/gateway/+/status`]: { qos: 1 as const },
-      [`${prefix}/+/+/watermark`]: { qos: 1 as const },
-      [`${prefix}/+/+/status`]: { qos: 1 as const },
-    };
+    client.on('error', (error) => this.options.log.warn({ code: 'GW_ERR_SINK_UNREACHABLE', err: error, clientId }, 'central: broker connection error'));
     client.on('connect', () => {
       // a resumed session keeps its subscriptions; subscribing again is harmless and covers a lost one
-      client.subscribe(subscriptions, (error) => error && this.options.log.error({ code: 'GW_ERR_SINK_UNREACHABLE', err: error }, 'central: subscribe failed'));
-      this.options.log.info({ url: settings.url, group: settings.group, clientId: `${central.id}-${this.options.instance}` }, 'central: connected to broker');
+      client.subscribe(subscriptions, (error) => error && this.options.log.error({ code: 'GW_ERR_SINK_UNREACHABLE', err: error, clientId }, 'central: subscribe failed'));
+      this.options.log.info({ url: settings.url, group: settings.group, clientId }, 'central: connected to broker');
     });
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
@@ -101,13 +114,13 @@ export class CentralReceiver {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    await this.client?.endAsync();
+    await Promise.all(this.clients.map((client) => client.endAsync()));
   }
 
-  /** Ends the connection at once, without acknowledging what is being stored (tests: a crash). */
+  /** Ends the connections at once, without acknowledging what is being stored (tests: a crash). */
   kill(): void {
     this.stopping = true;
-    this.client?.end(true);
+    for (const client of this.clients) client.end(true);
   }
 
   private route(topic: string): Route | undefined {

@@ -1,10 +1,11 @@
 // `npm run bench:central`: punches per second the centre commits (issue 21, "Benchmark"), against
 // the physical limit measured in the same run on the same rows: a raw batched
 // `INSERT … ON CONFLICT (id) DO NOTHING` (BATCH rows per statement) into the same schema.
-// - PostgreSQL (the server on 127.0.0.1:5432, database `test`, trust auth, when it answers): one and
-//   two `central` processes (child processes of the CLI, one shared-subscription group) fed over a
-//   private Mosquitto by three gateways publishing N punches at QoS 1; each run in a database of
-//   its own, dropped after. Done when `count(*)` reaches N.
+// - PostgreSQL (the server on 127.0.0.1:5432, database `test`, trust auth, when it answers): one
+//   `central` process with one connection (mqtt.connections: 1), then one and two processes with
+//   the default connections (child processes of the CLI, one shared-subscription group), fed over
+//   a private Mosquitto by three gateways publishing N punches at QoS 1; in a database of its own,
+//   dropped after. Done when `count(*)` reaches N.
 // - PGlite: one centre (in this process: a PGlite database belongs to one process) against a raw
 //   batched insert into a PGlite of its own, both file-backed as `central.dataDir` is.
 // The clock runs from the first publish to the last row committed. Mosquitto runs with
@@ -17,7 +18,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Central } from '../../src/central/central.js';
-import { parseCentralConfig } from '../../src/central/config.js';
+import { centralConfigSchema, parseCentralConfig } from '../../src/central/config.js';
 import { migrateCentral } from '../../src/central/migrations.js';
 import { openEmbedded, openPostgres, type Sql } from '../../src/central/store.js';
 import type { Punch } from '../../src/punch/punch.js';
@@ -31,6 +32,13 @@ const N = Number(process.env.CENTRAL_BENCH_PUNCHES ?? 15_000);
 const BATCH = Number(process.env.CENTRAL_BENCH_BATCH ?? 500);
 const SERVER = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
 const COLUMNS = 12;
+/** mqtt.connections of each process; the default of central.yaml unless CENTRAL_BENCH_CONNECTIONS says */
+const CONNECTIONS = Number(process.env.CENTRAL_BENCH_CONNECTIONS ?? centralConfigSchema.shape.mqtt.unwrap().shape.connections.parse(undefined));
+const PG_RUNS = [
+  { processes: 1, connections: 1 },
+  { processes: 1, connections: CONNECTIONS },
+  { processes: 2, connections: CONNECTIONS },
+];
 
 const tmp = tempDir();
 const say = (line: string): boolean => process.stdout.write(`${line}\n`);
@@ -125,16 +133,16 @@ async function postgresRuns(broker: TestBroker): Promise<void> {
     const rows = makeGateways('raw').flatMap((g) => g.punches);
     const raw = await rawInsert(store, rows);
     say(`PostgreSQL raw batched INSERT … ON CONFLICT DO NOTHING (${BATCH}/statement): ${raw.toFixed(0)} punches/s`);
-    for (const processes of [1, 2]) {
+    for (const { processes, connections } of PG_RUNS) {
       await store.query('TRUNCATE punches');
       const prefix = `b${processes}${randomUUID().slice(0, 6)}`;
       const configFile = join(tmp.dir, `central-${prefix}.yaml`);
-      writeFileSync(configFile, [`central: {id: bench-${prefix}, dataDir: ${tmp.dir}/c-${prefix}, logLevel: info}`, `mqtt: {url: "${broker.url}", topicPrefix: ${prefix}, group: g-${prefix}}`, `postgres: {url: "${url}"}`, 'http: {enabled: false}', 'verify: {missingAfter: 1h, sweepInterval: 1h}', ''].join('\n'));
+      writeFileSync(configFile, [`central: {id: bench-${prefix}, dataDir: ${tmp.dir}/c-${prefix}, logLevel: info}`, `mqtt: {url: "${broker.url}", topicPrefix: ${prefix}, group: g-${prefix}, connections: ${connections}}`, `postgres: {url: "${url}"}`, 'http: {enabled: false}', 'verify: {missingAfter: 1h, sweepInterval: 1h}', ''].join('\n'));
       const children = await Promise.all(Array.from({ length: processes }, (_, i) => startProcess(configFile, String(i + 1))));
       try {
         await new Promise((resolve) => setTimeout(resolve, 500)); // the SUBACKs
         const rate = await feed(broker, makeGateways(prefix), () => count(store));
-        say(`PostgreSQL, ${processes} central process${processes > 1 ? 'es' : ''}: ${rate.toFixed(0)} punches/s = ${(rate / raw).toFixed(2)} × raw`);
+        say(`PostgreSQL, ${processes} central process${processes > 1 ? 'es' : ''} × ${connections} connection${connections > 1 ? 's' : ''}: ${rate.toFixed(0)} punches/s = ${(rate / raw).toFixed(2)} × raw`);
       } finally {
         await Promise.all(children.map(stopProcess));
       }
@@ -157,13 +165,13 @@ async function pgliteRun(broker: TestBroker): Promise<void> {
   }
   say(`PGlite raw batched INSERT … ON CONFLICT DO NOTHING (${BATCH}/statement): ${raw.toFixed(0)} punches/s`);
   const prefix = `l${randomUUID().slice(0, 6)}`;
-  const config = parseCentralConfig([`central: {id: bench-${prefix}, dataDir: ${tmp.dir}/pglite-central, logLevel: silent}`, `mqtt: {url: "${broker.url}", topicPrefix: ${prefix}, group: g-${prefix}}`, 'http: {enabled: false}', 'verify: {missingAfter: 1h, sweepInterval: 1h}', ''].join('\n'), 'central.yaml');
+  const config = parseCentralConfig([`central: {id: bench-${prefix}, dataDir: ${tmp.dir}/pglite-central, logLevel: silent}`, `mqtt: {url: "${broker.url}", topicPrefix: ${prefix}, group: g-${prefix}, connections: ${CONNECTIONS}}`, 'http: {enabled: false}', 'verify: {missingAfter: 1h, sweepInterval: 1h}', ''].join('\n'), 'central.yaml');
   const central = new Central({ config, log: silentLogger() });
   await central.start();
   try {
     await new Promise((resolve) => setTimeout(resolve, 500));
     const rate = await feed(broker, makeGateways(prefix), async () => central.receiver?.counts.punchesStored ?? 0);
-    say(`PGlite, 1 centre (in this process): ${rate.toFixed(0)} punches/s = ${(rate / raw).toFixed(2)} × raw`);
+    say(`PGlite, 1 centre (in this process) × ${CONNECTIONS} connections: ${rate.toFixed(0)} punches/s = ${(rate / raw).toFixed(2)} × raw`);
   } finally {
     await central.stop();
   }
