@@ -149,7 +149,11 @@ export interface FleetOptions {
 
 export async function fleetView(db: Sql, options: FleetOptions): Promise<Fleet> {
   const gateways = new Map((await db.query<{ id: string; site: string; log_key: string | null; log_key_source: string | null; version: string | null; status: unknown; last_seen: Date }>('SELECT id, site, log_key, log_key_source, version, status, last_seen FROM gateways')).rows.map((g) => [g.id, g]));
-  const seen = (await db.query<{ gateway: string }>('SELECT DISTINCT gateway FROM checkpoints UNION SELECT gateway FROM watermarks UNION SELECT gateway FROM devices WHERE gateway IS NOT NULL')).rows.map((r) => r.gateway);
+  // a verified checkpoint has its log_state row, a refused one its log problem: only the open ones are looked up among the checkpoints (checkpoints_open)
+  const seen = (
+    await db.query<{ gateway: string }>(`SELECT gateway FROM log_state UNION SELECT gateway FROM log_problems UNION SELECT gateway FROM checkpoints WHERE status IN ('pending', 'incomplete')
+       UNION SELECT gateway FROM watermarks UNION SELECT gateway FROM devices WHERE gateway IS NOT NULL`)
+  ).rows.map((r) => r.gateway);
   const ids = [...new Set([...gateways.keys(), ...seen, ...Object.keys(options.configured)])].sort();
   const watermarks = (await db.query<WatermarkRow>('SELECT gateway, device_id, complete_through, seq_through, at FROM watermarks')).rows;
   const deviceRows = (await db.query<DeviceRow>('SELECT site, device_id, gateway, status, updated_at FROM devices ORDER BY site, device_id')).rows;
