@@ -39,6 +39,7 @@ import { hideUrlSecrets, redactUrl } from '../util/redactUrl.js';
 import { InFlightPublishes, type InFlight, type PublishOutcome } from './mqttInFlight.js';
 import { publishPacketBytes } from './mqttPacketSize.js';
 import { OversizeGuard, segmentsAroundSuspects, type Conviction, type DropCause } from './oversizeGuard.js';
+import type { GatewayStatusPayload } from '../punch/status.js';
 import { AvailabilityListeners, type Publisher, type SendResult, type SinkHealth } from './publisher.js';
 import { buildTopics, type Topics } from './topics.js';
 
@@ -69,7 +70,7 @@ export interface MqttPublisherOptions {
   batchSize?: number;
   ackTimeoutMs?: number;
   /** what goes in the `queue` field of the retained gateway status */
-  queueSnapshot?: () => unknown;
+  queueSnapshot?: () => GatewayStatusPayload['queue'];
   /** more fields for the retained gateway status (e.g. the host clock check) */
   statusExtras?: () => Record<string, unknown>;
   /** called after every CONNACK (e.g. to refresh retained device statuses) */
@@ -162,7 +163,8 @@ export class MqttPublisher implements Publisher {
 
   private clientOptions(): IClientOptions {
     const o = this.options;
-    const offline = JSON.stringify({ online: false, version: o.version, startedAt: this.startedAt, queue: null, ...this.logKeyField() });
+    const will: GatewayStatusPayload = { online: false, version: o.version, startedAt: this.startedAt, queue: null, ...this.logKeyField() };
+    const offline = JSON.stringify(will);
     const clientOptions: IClientOptions = {
       clientId: o.clientId ?? `absensi-gw-${o.gateway}`,
       protocolVersion: this.protocolVersion,
@@ -275,7 +277,8 @@ export class MqttPublisher implements Publisher {
 
   private statusPayload(online: boolean): string {
     const { version, queueSnapshot, statusExtras } = this.options;
-    return JSON.stringify({ online, version, startedAt: this.startedAt, queue: queueSnapshot?.() ?? null, ...statusExtras?.(), ...this.logKeyField() });
+    const status: GatewayStatusPayload = { online, version, startedAt: this.startedAt, queue: queueSnapshot?.() ?? null, ...statusExtras?.(), ...this.logKeyField() };
+    return JSON.stringify(status);
   }
 
   private logKeyField(): { logKey?: string } {
