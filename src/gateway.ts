@@ -64,6 +64,7 @@ import { createMetrics, type Metrics } from './util/metrics.js';
 import { Throttle } from './util/throttle.js';
 import { ChangeGate } from './util/changeGate.js';
 import { VERSION } from './version.js';
+import type { DeviceStatusPayload, GatewayStatusPayload } from './punch/status.js';
 
 export interface GatewayDeps {
   log: Logger;
@@ -332,7 +333,7 @@ export class Gateway {
     const device = this.states.get(deviceId);
     const mqtt = this.mqtt;
     if (!device || !mqtt?.health().connected) return;
-    const status = retainedStatusOf(device);
+    const status = retainedStatusOf(this.config.gateway.id, device);
     if (this.statusChanges.admit(device.id, status)) mqtt.publishDeviceStatus(device.id, status);
   }
 
@@ -348,9 +349,9 @@ export class Gateway {
     if (watermark) this.mqtt?.publishDeviceWatermark(deviceId, watermark);
   }
 
-  queueSnapshot(): Record<string, { pending: number; deadLetters: number }> {
+  queueSnapshot(): NonNullable<GatewayStatusPayload['queue']> {
     if (!this.buffer || this.buffer.isClosed) return {};
-    return Object.fromEntries(this.buffer.backlog().sinks.map((s) => [s.sink, { pending: s.pending, deadLetters: s.deadLetters }]));
+    return Object.fromEntries(this.buffer.backlog().sinks.map((s) => [s.sink, { pending: s.pending, deadLetters: s.deadLetters, oldestPendingAt: s.oldestPendingAt }]));
   }
 
   private refreshSinkGauges(): void {
@@ -419,7 +420,7 @@ export class Gateway {
       this.metrics.deviceUp.remove({ device: id });
       // the retained status must not go on saying "online" for a device the gateway no longer reads
       this.statusChanges.forget(id);
-      this.mqtt?.publishDeviceStatus(id, { ...retainedStatusOf(lastKnown.get(id)), online: false, lastError: 'removed from the gateway config', lastErrorCode: null });
+      this.mqtt?.publishDeviceStatus(id, { ...retainedStatusOf(this.config.gateway.id, lastKnown.get(id)), online: false, lastError: 'removed from the gateway config', lastErrorCode: null });
     }
     this.runningConfig = { ...current, devices: next.devices };
     for (const device of starting) {
@@ -463,8 +464,9 @@ export class Gateway {
 }
 
 /** A device's retained MQTT status (`{prefix}/{site}/{deviceId}/status`); all null for a device never heard of. */
-function retainedStatusOf(device: DeviceSnapshot | undefined): Record<string, unknown> {
+function retainedStatusOf(gateway: string, device: DeviceSnapshot | undefined): DeviceStatusPayload {
   return {
+    gateway,
     online: device?.online ?? false,
     lastSeen: device?.lastSeen ?? null,
     lastPunchAt: device?.lastPunchAt ?? null,

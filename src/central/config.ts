@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { durationKey, listenAddress } from '../config/primitives.js';
 import { parseYamlConfig, readConfigFile } from '../config/load.js';
 import type { SecretFileRef } from '../config/secretFiles.js';
+import { isLoopbackHost } from '../util/loopback.js';
 
 const vkey = z.string().regex(/^absensi-gateway\/[^+\s]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]+=*$/, 'expected a verifier key as `absensi-gateway log key` prints it');
 
@@ -26,6 +27,9 @@ export const centralConfigSchema = z
         username: z.string().optional(),
         password: z.string().optional().describe('(or passwordFile: path)'),
         ca: z.string().optional().describe('PEM of the broker CA (caFile: path)'),
+        protocolVersion: z.union([z.literal(5), z.literal(4)]).default(5).describe('5 (MQTT 5), or 4 (MQTT 3.1.1) for a broker without MQTT 5 such as the demo\'s embedded one'),
+        connections: z.number().int().min(1).max(64).default(4).describe('connections of this process in the shared group: each commits one punch at a time, so more of them commit more at once (the database groups their commits); keep the number stable, a connection dropped from it keeps its share queued at the broker'),
+        shared: z.boolean().default(true).describe('punches through the shared subscription $share/{group}/…; false for a broker without shared subscriptions (then run one process only: each one would get every punch)'),
       })
       .strict()
       .optional(),
@@ -41,6 +45,15 @@ export const centralConfigSchema = z
       })
       .strict()
       .optional(),
+    http: z
+      .object({
+        listen: listenAddress('where the fleet page and its JSON API (/api/fleet) listen').prefault('127.0.0.1:8090'),
+        token: z.string().min(16, 'expected at least 16 characters').optional().describe('bearer token the fleet API requires (tokenFile: path); set it when listen is not loopback'),
+        allowedHosts: z.array(z.string().min(1)).default([]).describe('host names the fleet page answers for besides loopback and the listen host (DNS rebinding guard)'),
+        enabled: z.boolean().default(true).describe('false: no fleet page'),
+      })
+      .strict()
+      .prefault({}),
     postgres: z.object({ url: z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://…') }).strict().optional(),
     gateways: z
       .record(z.string(), z.object({ logKey: vkey.describe('the verifier key recorded when the gateway was installed') }).strict())
@@ -64,7 +77,11 @@ export const centralConfigSchema = z
       .default({ missingAfter: 10 * 60_000, sweepInterval: 30_000 }),
   })
   .strict()
-  .refine((config) => config.mqtt || config.https, { message: 'expected mqtt, https or both: where the gateways deliver' });
+  .refine((config) => config.mqtt || config.https, { message: 'expected mqtt, https or both: where the gateways deliver' })
+  .refine((config) => !config.http.enabled || config.http.token !== undefined || isLoopbackHost(config.http.listen.host), {
+    message: 'http.listen is not a loopback address: set http.token (or tokenFile), or keep the fleet page on 127.0.0.1',
+    path: ['http', 'token'],
+  });
 
 export type CentralConfig = z.infer<typeof centralConfigSchema>;
 

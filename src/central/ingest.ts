@@ -8,6 +8,7 @@
 // - A watermark only moves forward (a later `at`), whatever order the broker delivers in.
 import { PIN_PATTERN } from '../punch/edgeRules.js';
 import type { Punch } from '../punch/punch.js';
+import type { DeviceStatusPayload } from '../punch/status.js';
 import type { Watermark } from '../punch/watermark.js';
 import type { Sql } from './store.js';
 
@@ -44,6 +45,15 @@ export async function storeStatus(tx: Sql, gateway: string, site: string, status
     [gateway, site, logKey, logKey ? 'status, trusted on first use' : null, typeof status.version === 'string' ? status.version : null, JSON.stringify(status)],
   );
   return recorded && logKey && recorded !== logKey ? `the status names the key ${logKey}, not the one recorded (${recorded})` : undefined;
+}
+
+/** Records a device's retained status under its topic's site and device (the latest one wins). */
+export async function storeDeviceStatus(tx: Sql, site: string, device: string, status: DeviceStatusPayload): Promise<void> {
+  await tx.query(
+    `INSERT INTO devices (site, device_id, gateway, status, updated_at) VALUES ($1, $2, $3, $4, now())
+     ON CONFLICT (site, device_id) DO UPDATE SET gateway = coalesce(excluded.gateway, devices.gateway), status = excluded.status, updated_at = now()`,
+    [site, device, status.gateway ?? null, JSON.stringify(status)],
+  );
 }
 
 export async function storeWatermark(tx: Sql, watermark: Watermark): Promise<void> {

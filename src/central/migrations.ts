@@ -83,7 +83,27 @@ CREATE TABLE log_problems (
 );
 `;
 
-export const CENTRAL_MIGRATIONS: Migration[] = [{ version: 1, name: 'punches, checkpoints, watermarks, gateways, log problems', sql: V1 }];
+// The devices of the fleet as their retained statuses name them (the fleet page): a device status
+// topic names site and device, the gateway only in the payload (from 0.1 on); `gateway` is null
+// for an older gateway's device until a watermark of it names one. The checkpoints still open
+// (pending, incomplete) are indexed: the sweep and the fleet page look only at those.
+const V2 = `
+CREATE TABLE devices (
+  site       text NOT NULL,
+  device_id  text NOT NULL,
+  gateway    text,
+  status     jsonb NOT NULL,
+  updated_at timestamptz NOT NULL,
+  PRIMARY KEY (site, device_id)
+);
+CREATE INDEX devices_gateway ON devices (gateway);
+CREATE INDEX checkpoints_open ON checkpoints (gateway, origin) WHERE status IN ('pending', 'incomplete');
+`;
+
+export const CENTRAL_MIGRATIONS: Migration[] = [
+  { version: 1, name: 'punches, checkpoints, watermarks, gateways, log problems', sql: V1 },
+  { version: 2, name: 'devices (retained device statuses); open checkpoints indexed', sql: V2 },
+];
 
 /** 32-bit key of the advisory lock the migrations hold ("absc" in ASCII). */
 const MIGRATION_LOCK = 0x61627363;

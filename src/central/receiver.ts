@@ -1,7 +1,8 @@
 // The centre's MQTT consumer (DESIGN.md "The centre"): punches through a shared subscription, so
 // the processes of one group split them with no coordination; checkpoints, gateway statuses and
-// watermarks (retained, which shared subscriptions do not deliver) through plain ones, so every
-// process sees them.
+// watermarks and device statuses (retained, which shared subscriptions do not deliver) through
+// plain ones, so every process sees them. With `mqtt.shared: false` (a broker without shared
+// subscriptions, the demo's) punches come through a plain subscription too.
 // Invariants:
 // - A QoS 1 message is acknowledged (PUBACK) only after what it carries is committed: mqtt.js sends
 //   the PUBACK when `handleMessage` calls back, and this one calls back after the transaction. A
@@ -10,16 +11,21 @@
 //   nothing is acknowledged that was not stored. A message that is not what its topic carries is
 //   acknowledged, logged (GW_ERR_CENTRAL_MESSAGE_INVALID) and counted: one bad message never jams
 //   the stream.
-// - The session is persistent (clean: false, a fixed client id per instance), so what arrives
-//   while the process is down waits at the broker.
+// - The session is persistent (clean: false, a fixed client id per instance and connection), so
+//   what arrives while the process is down waits at the broker.
+// - `mqtt.connections` clients per process join the shared group (ids `{central.id}-{instance}`,
+//   then `….1`, `….2` …): mqtt.js hands a client's messages over one at a time, each acknowledged
+//   after its own commit, so a process commits as many punches at once as it has connections.
+//   Only the first subscribes to the retained topics.
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { punchSchema } from '../punch/punch.js';
+import { deviceStatusSchema } from '../punch/status.js';
 import { watermarkSchema } from '../punch/watermark.js';
 import { backoffDelayMs } from '../util/backoff.js';
 import { errorMessage } from '../util/errors.js';
 import type { CentralConfig } from './config.js';
-import { contractProblem, recordProblem, storePunch, storeStatus, storeWatermark } from './ingest.js';
+import { contractProblem, recordProblem, storeDeviceStatus, storePunch, storeStatus, storeWatermark } from './ingest.js';
 import type { LogChecker } from './logCheck.js';
 import type { CentralStore } from './store.js';
 
@@ -28,6 +34,7 @@ export interface ReceiverCounts {
   punchesDuplicate: number;
   checkpoints: number;
   statuses: number;
+  deviceStatuses: number;
   watermarks: number;
   invalid: number;
   storeRetries: number;
@@ -42,11 +49,11 @@ export interface ReceiverOptions {
   instance: string;
 }
 
-type Route = { kind: 'punch' | 'watermark'; site: string; device: string } | { kind: 'checkpoint' | 'status'; site: string; gateway: string };
+type Route = { kind: 'punch' | 'watermark' | 'device-status'; site: string; device: string } | { kind: 'checkpoint' | 'status'; site: string; gateway: string };
 
 export class CentralReceiver {
-  readonly counts: ReceiverCounts = { punchesStored: 0, punchesDuplicate: 0, checkpoints: 0, statuses: 0, watermarks: 0, invalid: 0, storeRetries: 0 };
-  private client: MqttClient | undefined;
+  readonly counts: ReceiverCounts = { punchesStored: 0, punchesDuplicate: 0, checkpoints: 0, statuses: 0, deviceStatuses: 0, watermarks: 0, invalid: 0, storeRetries: 0 };
+  private readonly clients: MqttClient[] = [];
   private stopping = false;
   /** the latest checkpoint of a gateway whose key is not known yet, checked once a status names one */
   private readonly awaitingKey = new Map<string, { note: string; site: string }>();
@@ -54,40 +61,50 @@ export class CentralReceiver {
   constructor(private readonly options: ReceiverOptions) {}
 
   get connected(): boolean {
-    return this.client?.connected ?? false;
+    return this.clients.length > 0 && this.clients.every((client) => client.connected);
   }
 
   async start(): Promise<void> {
+    const { mqtt: settings } = this.options.config;
+    const prefix = settings.topicPrefix;
+    const punches = { [settings.shared ? `$share/${settings.group}/${prefix}/+/+/punch` : `${prefix}/+/+/punch`]: { qos: 1 as const } };
+    const retained = {
+      [`${prefix}/+/gateway/+/checkpoint`]: { qos: 1 as const },
+      [`${prefix}/+/gateway/+/status`]: { qos: 1 as const },
+      [`${prefix}/+/+/watermark`]: { qos: 1 as const },
+      [`${prefix}/+/+/status`]: { qos: 1 as const },
+    };
+    // without a shared subscription every connection would get every punch
+    const connections = settings.shared ? settings.connections : 1;
+    await Promise.all(Array.from({ length: connections }, (_, index) => this.connect(index, index === 0 ? { ...punches, ...retained } : punches)));
+  }
+
+  /** One connection of the group: the first takes the retained topics too, the others punches only. */
+  private async connect(index: number, subscriptions: Record<string, { qos: 1 }>): Promise<void> {
     const { mqtt: settings, central } = this.options.config;
+    const clientId = index === 0 ? `${central.id}-${this.options.instance}` : `${central.id}-${this.options.instance}.${index}`;
     const client = mqtt.connect(settings.url, {
-      protocolVersion: 5,
-      clientId: `${central.id}-${this.options.instance}`,
+      protocolVersion: settings.protocolVersion,
+      clientId,
       clean: false,
-      properties: { sessionExpiryInterval: 7 * 24 * 3600 },
+      ...(settings.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 7 * 24 * 3600 } } : {}),
       reconnectPeriod: 1000,
       ...(settings.username ? { username: settings.username } : {}),
       ...(settings.password ? { password: settings.password } : {}),
       ...(settings.ca ? { ca: settings.ca } : {}),
     });
-    this.client = client;
+    this.clients.push(client);
     client.handleMessage = (packet, callback) => {
       this.handle(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)).then(
         () => callback(),
         (error: unknown) => callback(error as Error),
       );
     };
-    client.on('error', (error) => this.options.log.warn({ code: 'GW_ERR_SINK_UNREACHABLE', err: error }, 'central: broker connection error'));
-    const prefix = settings.topicPrefix;
-    const subscriptions = {
-      [`$share/${settings.group}/${prefix}/+/+/punch`]: { qos: 1 as const },
-      [`${prefix}/+/gateway/+/checkpoint`]: { qos: 1 as const },
-      [`${prefix}/+/gateway/+/status`]: { qos: 1 as const },
-      [`${prefix}/+/+/watermark`]: { qos: 1 as const },
-    };
+    client.on('error', (error) => this.options.log.warn({ code: 'GW_ERR_SINK_UNREACHABLE', err: error, clientId }, 'central: broker connection error'));
     client.on('connect', () => {
       // a resumed session keeps its subscriptions; subscribing again is harmless and covers a lost one
-      client.subscribe(subscriptions, (error) => error && this.options.log.error({ code: 'GW_ERR_SINK_UNREACHABLE', err: error }, 'central: subscribe failed'));
-      this.options.log.info({ url: settings.url, group: settings.group, clientId: `${central.id}-${this.options.instance}` }, 'central: connected to broker');
+      client.subscribe(subscriptions, (error) => error && this.options.log.error({ code: 'GW_ERR_SINK_UNREACHABLE', err: error, clientId }, 'central: subscribe failed'));
+      this.options.log.info({ url: settings.url, group: settings.group, clientId }, 'central: connected to broker');
     });
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
@@ -97,18 +114,19 @@ export class CentralReceiver {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    await this.client?.endAsync();
+    await Promise.all(this.clients.map((client) => client.endAsync()));
   }
 
-  /** Ends the connection at once, without acknowledging what is being stored (tests: a crash). */
+  /** Ends the connections at once, without acknowledging what is being stored (tests: a crash). */
   kill(): void {
     this.stopping = true;
-    this.client?.end(true);
+    for (const client of this.clients) client.end(true);
   }
 
   private route(topic: string): Route | undefined {
     const levels = topic.slice(this.options.config.mqtt.topicPrefix.length + 1).split('/');
     if (levels.length === 3 && (levels[2] === 'punch' || levels[2] === 'watermark')) return { kind: levels[2], site: levels[0] as string, device: levels[1] as string };
+    if (levels.length === 3 && levels[2] === 'status') return { kind: 'device-status', site: levels[0] as string, device: levels[1] as string };
     if (levels.length === 4 && levels[1] === 'gateway' && (levels[3] === 'checkpoint' || levels[3] === 'status')) return { kind: levels[3], site: levels[0] as string, gateway: levels[2] as string };
     return undefined;
   }
@@ -152,6 +170,13 @@ export class CentralReceiver {
       if (!watermark.success) return this.invalid(topic, watermark.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
       this.counts.watermarks += 1;
       await this.withStore(() => this.options.store.transaction((tx) => storeWatermark(tx, watermark.data)));
+      return;
+    }
+    if (route.kind === 'device-status') {
+      const status = deviceStatusSchema.safeParse(json);
+      if (!status.success) return this.invalid(topic, status.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      this.counts.deviceStatuses += 1;
+      await this.withStore(() => this.options.store.transaction((tx) => storeDeviceStatus(tx, route.site, route.device, status.data)));
       return;
     }
     if (route.kind !== 'status') return;

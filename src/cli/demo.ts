@@ -1,15 +1,20 @@
 // `absensi-gateway demo`: the whole gateway with no hardware. Three simulated ZK terminals on
 // loopback (one realtime over TCP in WIB, one polled over UDP in WITA, one pushing over HTTP in
 // WIT), an embedded MQTT broker, the real gateway on config/demo.yaml with its local API
-// (startApiServer, as `run` composes it), and an MQTT subscriber printing punches as they arrive.
-// Staff punch at the simulated terminals every few seconds, each person going round a working day
-// (check-in, break-out, break-in, check-out).
+// (startApiServer, as `run` composes it), an MQTT subscriber printing punches as they arrive, and
+// the reference centre (`central`) on PGlite in `{dataDir}/central`, subscribed to the embedded
+// broker (MQTT 3.1.1 without shared subscriptions: Aedes has neither MQTT 5 nor $share), with its
+// fleet page. Staff punch at the simulated terminals every few seconds, each person going round a
+// working day (check-in, break-out, break-in, check-out). At the end the demo waits (a few seconds
+// at most) for the centre to have stored what the subscriber printed, then stops it.
 import { createWriteStream, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import mqtt from 'mqtt';
 import { startApiServer } from '../api/server.js';
+import { Central } from '../central/central.js';
+import { centralConfigSchema } from '../central/config.js';
 import { loadConfigFile } from '../config/load.js';
 import { parseDurationMs } from '../config/primitives.js';
 import { BUILTIN_DRIVERS } from '../drivers.js';
@@ -27,7 +32,31 @@ interface DemoOptions {
   interval: string;
   dataDir?: string;
   apiPort: string;
+  fleetPort?: string;
   json?: boolean;
+}
+
+/** How long the demo waits at its end for the centre to store what the subscriber printed. */
+const CENTRE_CATCH_UP_MS = 10_000;
+
+/** The demo's centre: PGlite in `{dataDir}/central`, the embedded broker, the fleet page on `fleetPort`. */
+async function startDemoCentre(options: { dataDir: string; brokerUrl: string; fleetPort: number }): Promise<{ central: Central; logFile: string }> {
+  const logFile = join(options.dataDir, 'central.log');
+  const config = centralConfigSchema.parse({
+    central: { id: 'demo-pusat', dataDir: join(options.dataDir, 'central'), logLevel: 'info' },
+    mqtt: { url: options.brokerUrl, topicPrefix: 'absensi', protocolVersion: 4, shared: false },
+    http: { listen: `127.0.0.1:${options.fleetPort}` },
+    verify: { missingAfter: 60_000, sweepInterval: 5_000 },
+  });
+  const central = new Central({ config, log: createLogger({ level: 'info', destination: createWriteStream(logFile, { flags: 'a' }) }) });
+  await central.start();
+  return { central, logFile };
+}
+
+/** Resolves once `done` holds, or after `limitMs` (the demo then says what the centre has). */
+async function settle(done: () => boolean, limitMs: number): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
 }
 
 /** The demo's terminals, as `demo --help` names them. */
@@ -88,6 +117,8 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream =
   const preferredApi = Number(options.apiPort);
   const apiPort = (await portIsFree(preferredApi)) ? preferredApi : await freePort();
   const pushPort = await freePort();
+  const preferredFleet = Number(options.fleetPort ?? '8090');
+  const fleetPort = (await portIsFree(preferredFleet)) ? preferredFleet : await freePort();
 
   const config = loadConfigFile(join(PACKAGE_ROOT, 'config', 'demo.yaml'), {
     drivers: BUILTIN_DRIVERS,
@@ -113,6 +144,7 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream =
     out.write(options.json ? `${payload.toString('utf8')}\n` : `${formatPunchLine(punch)}\n`);
   });
   await subscriber.subscribeAsync('absensi/DEMO/+/punch', { qos: 1 });
+  const centre = await startDemoCentre({ dataDir, brokerUrl: broker.url, fleetPort });
   await gateway.start();
   const gate = new ZkPushSimulator({ target: `http://127.0.0.1:${pushPort}`, serial: 'DEMO0000000003', timeZone: 'Asia/Jayapura', pollMs: 1000, retryMs: 1000 });
   gate.addPunch({ pin: '1001', state: 0, verify: 15 }); // someone was already at the gate
@@ -123,7 +155,8 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream =
   say(`              hall-2  = simulated ZK on udp://127.0.0.1:${hall.address.port} (polled every 10s, Asia/Makassar WITA)`);
   say(`              gate-3  = simulated ZK push terminal calling http://127.0.0.1:${pushPort}/iclock (Asia/Jayapura WIT)`);
   say(`  broker    : ${broker.url} (embedded); punches on absensi/DEMO/+/punch`);
-  say(`  status    : http://127.0.0.1:${apiPort}/`);
+  say(`  status    : ${gateway.api?.url ?? `http://127.0.0.1:${apiPort}`}/`);
+  say(`  centre    : ${centre.central.fleetUrl}/ (fleet page; central on PGlite in ${join(dataDir, 'central')}, log ${centre.logFile})`);
   say(`  buffer    : ${gateway.bufferFile}`);
   say(`  logs      : ${logFile}`);
   say(durationMs ? `Stopping by itself after ${options.duration}.` : 'Press Ctrl-C to stop.');
@@ -145,20 +178,25 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream =
   await gate.stop();
   await gateway.stop();
   await subscriber.endAsync();
+  const counts = (): number => (centre.central.receiver?.counts.punchesStored ?? 0) + (centre.central.receiver?.counts.punchesDuplicate ?? 0);
+  await settle(() => counts() >= received, CENTRE_CATCH_UP_MS);
+  const stored = centre.central.receiver?.counts.punchesStored ?? 0;
+  await centre.central.stop();
   await Promise.all(terminals.map((t) => t.stop()));
   await broker.close();
   say('');
-  say(`${received} punch message(s) received by the central subscriber. The buffer stays in ${dataDir}.`);
+  say(`${received} punch message(s) received by the central subscriber, ${stored} stored by the centre. The buffer stays in ${dataDir}, the centre's database in ${join(dataDir, 'central')}.`);
 }
 
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description(`run ${DEMO_TERMINALS.length} simulated terminals (${DEMO_TERMINALS.join(', ')}), an embedded MQTT broker and the gateway; print punches as they arrive`)
+    .description(`run ${DEMO_TERMINALS.length} simulated terminals (${DEMO_TERMINALS.join(', ')}), an embedded MQTT broker, the gateway and the centre with its fleet page; print punches as they arrive`)
     .option('--duration <duration>', 'stop by itself after this long (e.g. 30s); default: until Ctrl-C')
     .option('--interval <duration>', 'how often someone punches at a simulated terminal', '3s')
     .option('--data-dir <dir>', 'where the demo buffer goes (default: a new temp directory)')
     .option('--api-port <port>', 'local API / status page port (a free one is used if taken)', '8080')
+    .option('--fleet-port <port>', 'the centre\'s fleet page port (a free one is used if taken)', '8090')
     .option('--json', 'print each punch as its punch/v1 JSON line')
     .action(async (options: DemoOptions) => {
       await runDemo(options);

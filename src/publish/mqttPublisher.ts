@@ -43,6 +43,7 @@ import { MqttListeners, type ListenedMessage } from './mqttListener.js';
 import { InFlightPublishes, type InFlight, type PublishOutcome } from './mqttInFlight.js';
 import { publishPacketBytes } from './mqttPacketSize.js';
 import { OversizeGuard, segmentsAroundSuspects, type Conviction, type DropCause } from './oversizeGuard.js';
+import type { GatewayStatusPayload } from '../punch/status.js';
 import { AvailabilityListeners, type Publisher, type SendResult, type SinkHealth } from './publisher.js';
 import { buildTopics, type Topics } from './topics.js';
 
@@ -74,7 +75,7 @@ export interface MqttPublisherOptions {
   batchSize?: number;
   ackTimeoutMs?: number;
   /** what goes in the `queue` field of the retained gateway status */
-  queueSnapshot?: () => unknown;
+  queueSnapshot?: () => GatewayStatusPayload['queue'];
   /** more fields for the retained gateway status (e.g. the host clock check) */
   statusExtras?: () => Record<string, unknown>;
   /** called after every CONNACK (e.g. to refresh retained device statuses) */
@@ -169,7 +170,8 @@ export class MqttPublisher implements Publisher {
 
   private clientOptions(): IClientOptions {
     const o = this.options;
-    const offline = JSON.stringify({ online: false, version: o.version, startedAt: this.startedAt, queue: null, ...this.logKeyField() });
+    const will: GatewayStatusPayload = { online: false, version: o.version, startedAt: this.startedAt, queue: null, ...this.logKeyField() };
+    const offline = JSON.stringify(will);
     const clientOptions: IClientOptions = {
       clientId: o.clientId ?? `absensi-gw-${o.gateway}`,
       protocolVersion: this.protocolVersion,
@@ -308,7 +310,8 @@ export class MqttPublisher implements Publisher {
 
   private statusPayload(online: boolean): string {
     const { version, queueSnapshot, statusExtras } = this.options;
-    return JSON.stringify({ online, version, startedAt: this.startedAt, queue: queueSnapshot?.() ?? null, ...statusExtras?.(), ...this.logKeyField() });
+    const status: GatewayStatusPayload = { online, version, startedAt: this.startedAt, queue: queueSnapshot?.() ?? null, ...statusExtras?.(), ...this.logKeyField() };
+    return JSON.stringify(status);
   }
 
   private logKeyField(): { logKey?: string } {

@@ -7,11 +7,13 @@ import { randomUUID } from 'node:crypto';
 import mqtt from 'mqtt';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { Central } from '../../src/central/central.js';
 import { parseCentralConfig, type CentralConfig } from '../../src/central/config.js';
 import { migrateCentral } from '../../src/central/migrations.js';
 import { dayReport } from '../../src/central/report.js';
 import { openEmbedded, openPostgres, type CentralStore } from '../../src/central/store.js';
+import { deviceStatusSchema, gatewayStatusSchema } from '../../src/punch/status.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { mosquittoInstalled, startMosquitto, until, type TestBroker } from '../helpers/broker.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -47,7 +49,7 @@ afterAll(async () => {
 
 function configFor(prefix: string, group = `g-${prefix}`, extra = ''): CentralConfig {
   return parseCentralConfig(
-    [`central: {id: c-${prefix}, dataDir: ${tmp.dir}/central, logLevel: silent}`, `mqtt: {url: "${broker?.url}", topicPrefix: ${prefix}, group: ${group}}`, 'verify: {missingAfter: 0s, sweepInterval: 1h}', extra, ''].join('\n'),
+    [`central: {id: c-${prefix}, dataDir: ${tmp.dir}/central, logLevel: silent}`, `mqtt: {url: "${broker?.url}", topicPrefix: ${prefix}, group: ${group}}`, 'verify: {missingAfter: 0s, sweepInterval: 1h}', 'http: {enabled: false}', extra, ''].join('\n'),
     'central.yaml',
   );
 }
@@ -67,7 +69,7 @@ describe.for(engines)('the centre on %s', (engine) => {
       await admin.end();
       store = await openPostgres(`postgres://${SERVER.user}@${SERVER.host}:${SERVER.port}/${database}`);
     }
-    expect(await migrateCentral(store)).toEqual([1]);
+    expect(await migrateCentral(store)).toEqual([1, 2]);
     expect(await migrateCentral(store)).toEqual([]);
   }, 60_000);
   afterAll(async () => {
@@ -185,6 +187,14 @@ describe.for(engines)('the centre on %s', (engine) => {
       const key = (await store.query<{ log_key: string }>("SELECT log_key FROM gateways WHERE id = 'gw-api'")).rows[0]?.log_key;
       expect(key).toBe(gateway.logKey?.vkey);
       expect((await store.query("SELECT * FROM log_problems WHERE gateway = 'gw-api'")).rows).toEqual([]);
+      // its statuses are what src/punch/status.ts (and so config/asyncapi.yaml) says, field for field
+      const devices = async (): Promise<{ device_id: string; status: unknown }[]> => (await store.query<{ device_id: string; status: unknown }>("SELECT device_id, status FROM devices WHERE gateway = 'gw-api' AND site = $1 ORDER BY device_id", [gateway.config.gateway.site])).rows;
+      for (let i = 0; i < 100 && (await devices()).length < 3; i++) await new Promise((r) => setTimeout(r, 100));
+      expect((await devices()).map((d) => d.device_id)).toEqual(['dev-a', 'dev-b', 'dev-off']);
+      for (const d of await devices()) z.strictObject(deviceStatusSchema.shape).parse(d.status);
+      const status = (await store.query<{ status: unknown }>("SELECT status FROM gateways WHERE id = 'gw-api'")).rows[0]?.status;
+      const parsed = z.strictObject(gatewayStatusSchema.shape).parse(status);
+      expect(Object.values(parsed.queue ?? {}).every((q) => 'oldestPendingAt' in q)).toBe(true);
     } finally {
       await gateway.stop();
       feeds.clear();
@@ -210,6 +220,7 @@ describe.for(engines)('the centre on %s', (engine) => {
         `https: {listen: "127.0.0.1:0", tokens: {gw-api: {token: ${token}}}}`,
         `gateways: {gw-api: {logKey: "${gateway.logKey?.vkey}"}}`,
         'verify: {missingAfter: 0s, sweepInterval: 1h}',
+        'http: {enabled: false}',
         '',
       ].join('\n');
       central = new Central({ config: parseCentralConfig(yaml, 'central.yaml'), log: silentLogger(), store });

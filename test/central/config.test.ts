@@ -38,3 +38,14 @@ it('a missing secret file is GW_ERR_CONFIG_UNREADABLE; a short token and a confi
   expect(() => parseCentralConfig('central: {id: pusat}\nhttps: {listen: "127.0.0.1:0", tokens: {gw-1: {token: short}}}\n', 'central.yaml', {})).toThrow(/at least 16 characters/);
   expect(() => parseCentralConfig('central: {id: pusat}\n', 'central.yaml', {})).toThrow(/expected mqtt, https or both/);
 });
+
+it('the fleet page listens on 127.0.0.1:8090 by default; a listen beyond loopback needs http.token; MQTT 3.1.1 without $share for brokers that lack them', () => {
+  const plain = parseCentralConfig('central: {id: pusat}\nmqtt: {url: "mqtt://127.0.0.1:1883"}\n', 'central.yaml', {});
+  expect(plain.http).toEqual({ listen: { host: '127.0.0.1', port: 8090 }, allowedHosts: [], enabled: true });
+  expect(plain.mqtt).toMatchObject({ protocolVersion: 5, shared: true, group: 'central' });
+  expect(() => parseCentralConfig('central: {id: pusat}\nmqtt: {url: "mqtt://127.0.0.1:1883"}\nhttp: {listen: "0.0.0.0:8090"}\n', 'central.yaml', {})).toThrow(/set http.token/);
+  writeFileSync(join(tmp.dir, 'fleet.token'), 'a-fleet-token-of-20-chars\n');
+  const open = parseCentralConfig(`central: {id: pusat}\nmqtt: {url: "mqtt://127.0.0.1:1883", protocolVersion: 4, shared: false}\nhttp: {listen: "0.0.0.0:8090", tokenFile: ${join(tmp.dir, 'fleet.token')}}\n`, 'central.yaml', {});
+  expect(open.http).toMatchObject({ listen: { host: '0.0.0.0', port: 8090 }, token: 'a-fleet-token-of-20-chars' });
+  expect(open.mqtt).toMatchObject({ protocolVersion: 4, shared: false });
+});

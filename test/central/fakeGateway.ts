@@ -1,11 +1,12 @@
 // A gateway as the centre sees it on the broker, built from the real pieces (punch/v1 from the
 // normalizer, leaves and checkpoints from src/log): its punches, its retained status naming its
-// key, its watermarks and its signed checkpoints — with the means to alter, drop or double one.
+// key, its devices' statuses, its watermarks and its signed checkpoints — with the means to alter, drop or double one.
 import { generateKeyPairSync } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { formatCheckpoint, logKeyName, logOrigin } from '../../src/log/checkpoint.js';
 import { ed25519Signer, signNote, type NoteSigner } from '../../src/log/note.js';
 import type { Punch } from '../../src/punch/punch.js';
+import type { DeviceStatusPayload } from '../../src/punch/status.js';
 import { MemoryPunchLog } from '../helpers/memoryPunchLog.js';
 import { unsequenced } from '../helpers/punches.js';
 
@@ -59,8 +60,15 @@ export class FakeGateway {
     return this.client;
   }
 
-  async publishStatus(): Promise<void> {
-    await this.mqtt.publishAsync(`${this.prefix}/${this.site}/gateway/${this.id}/status`, JSON.stringify({ online: true, version: 'test', logKey: this.vkey }), { qos: 1, retain: true });
+  /** The retained gateway status; `extra` adds or overrides fields (queue, online …). */
+  async publishStatus(extra: Record<string, unknown> = {}): Promise<void> {
+    await this.mqtt.publishAsync(`${this.prefix}/${this.site}/gateway/${this.id}/status`, JSON.stringify({ online: true, version: 'test', logKey: this.vkey, ...extra }), { qos: 1, retain: true });
+  }
+
+  /** The retained status of its device, as src/gateway.ts publishes it (DeviceStatusPayload). */
+  async publishDeviceStatus(status: Partial<DeviceStatusPayload> = {}): Promise<void> {
+    const full: DeviceStatusPayload = { gateway: this.id, online: true, lastSeen: null, lastPunchAt: null, serial: `SN-${this.device}`, model: 'SIM-F22', clockSkewSec: null, lastError: null, lastErrorCode: null, ...status };
+    await this.mqtt.publishAsync(`${this.prefix}/${this.site}/${this.device}/status`, JSON.stringify(full), { qos: 1, retain: true });
   }
 
   async publishPunches(punches: readonly Punch[]): Promise<void> {
