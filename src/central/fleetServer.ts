@@ -11,7 +11,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { hostGuard } from '../api/hostGuard.js';
 import { bearerToken, tokenMatches } from '../util/bearer.js';
-import { errorMessage } from '../util/errors.js';
+import { GatewayError, errorMessage } from '../util/errors.js';
 import { LogLimiter } from '../util/logLimiter.js';
 import type { CentralConfig } from './config.js';
 import { fleetView } from './fleet.js';
@@ -71,7 +71,12 @@ export class FleetServer {
         return reply.code(503).send({ error: `the database is not available: ${errorMessage(error).slice(0, 200)}`, code: 'GW_ERR_CENTRAL_STORE_UNAVAILABLE' });
       }
     });
-    const url = await app.listen({ host: http.listen.host, port: http.listen.port });
+    const url = await app.listen({ host: http.listen.host, port: http.listen.port }).catch((error: NodeJS.ErrnoException) => {
+      void app.close();
+      const where = `${http.listen.host}:${http.listen.port}`;
+      const hint = error.code === 'EADDRINUSE' ? ' is in use (another central process on this host serving the fleet page?): give each process its own http.listen, or http.enabled: false' : `: ${error.message}`;
+      throw new GatewayError('GW_ERR_API_UNAVAILABLE', `fleet page: http.listen ${where}${hint}`, { cause: error });
+    });
     log.info({ url }, 'central: fleet page listening');
     return { url };
   }

@@ -11,7 +11,7 @@ import { Central, openCentralStore } from '../central/central.js';
 import { loadCentralConfig, type CentralConfig } from '../central/config.js';
 import { dayReport, formatDayReport } from '../central/report.js';
 import { ConfigError } from '../config/load.js';
-import { errorMessage } from '../util/errors.js';
+import { codeOf, errorMessage } from '../util/errors.js';
 import { createLogger } from '../util/logger.js';
 import { EXIT_CONFIG } from './check.js';
 import { registerCentralCommands } from './centralCommand.js';
@@ -39,7 +39,7 @@ async function runCentral(options: { config: string; instance: string }): Promis
   try {
     await central.start();
   } catch (error) {
-    log.fatal({ code: 'GW_ERR_CENTRAL_STORE_UNAVAILABLE', err: error }, 'central did not start');
+    log.fatal({ code: codeOf(error, 'GW_ERR_CENTRAL_STORE_UNAVAILABLE'), err: error }, 'central did not start');
     process.exitCode = EXIT_UNAVAILABLE;
     await central.stop().catch(() => undefined);
     return;

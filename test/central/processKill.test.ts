@@ -78,6 +78,7 @@ describe('two central processes on the PostgreSQL server', () => {
       [
         `central: {id: c-${prefix}, dataDir: ${tmp.dir}/central, logLevel: info}`,
         `mqtt: {url: "${broker!.url}", topicPrefix: ${prefix}, group: fleet}`,
+        "http: {enabled: false}",
         `postgres: {url: "postgres://${SERVER.user}@${SERVER.host}:${SERVER.port}/${database}"}`,
         '',
       ].join('\n'),
