@@ -7,7 +7,7 @@
 //   /api/devices/:id/backfill): same range rules, same driver call. What a driver cannot do is
 //   GW_ERR_COMMAND_UNSUPPORTED; a device that is not configured or not running is
 //   GW_ERR_COMMAND_FAILED. Nothing here touches a device other than the one named.
-// - `users-import` is not in this build: GW_ERR_COMMAND_UNSUPPORTED, with nothing changed.
+// - `users-import` is usersImport.ts: the employee list through the users engine, never a delete.
 import type { GatewayConfig } from '../config/schema.js';
 import { isClockSetter } from '../devices/clockSetter.js';
 import type { DeviceStates } from '../devices/deviceState.js';
@@ -17,8 +17,9 @@ import { formatLocal, fullLocalTime, zoneOffsetMinutes } from '../punch/time.js'
 import { GatewayError } from '../util/errors.js';
 import type { Command } from './command.js';
 import type { CommandActions } from './commandRunner.js';
+import { importUsersRemotely, type UsersImportParts } from './usersImport.js';
 
-export interface ActionParts {
+export interface ActionParts extends UsersImportParts {
   readonly config: GatewayConfig;
   readonly startedAt: Date;
   readonly states: DeviceStates;
@@ -41,7 +42,7 @@ export function gatewayActions(parts: ActionParts, version: string): CommandActi
         case 'backfill':
           return backfill(parts, command);
         case 'users-import':
-          throw new GatewayError('GW_ERR_COMMAND_UNSUPPORTED', 'users-import is not supported by this gateway build yet');
+          return importUsersRemotely(parts, command.args, signal);
       }
     },
   };

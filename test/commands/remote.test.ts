@@ -224,7 +224,7 @@ describe('remote commands over Mosquitto', () => {
       const csv = join(dir.dir, 'staff.csv');
       writeFileSync(csv, 'pin,name,card,privilege\n1001,Budi,,user\n');
       const users = await runCentral(['command', GATEWAY, 'users-import', '--csv', csv, '-c', centralYaml]);
-      expect(users.stdout).toMatch(/GW_ERR_COMMAND_UNSUPPORTED: users-import is not supported/);
+      expect(users.stdout).toMatch(/GW_ERR_COMMAND_UNSUPPORTED: users-import: no enabled device of this gateway holds users/);
       let infos = 1;
       const database = await siteDatabase();
       if (database) {

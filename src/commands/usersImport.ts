@@ -1,0 +1,104 @@
+// The `users-import` remote command (README "Remote commands"): the centre's employee list onto
+// terminals of this gateway, as `users import --csv` does on the gateway PC, through the same
+// engine (src/users: diff, a backup of every target before its first write, per-user outcomes).
+// Invariants:
+// - A list with any bad row writes nothing anywhere (GW_ERR_COMMAND_FAILED with the rows named),
+//   like the CLI.
+// - Never deletes and never overwrites a conflict: a remote command cannot pass --delete-missing
+//   or --overwrite-conflicts; conflicts are reported in the answer.
+// - A family whose terminal serves one client at a time (alongsideDaemon: false, zk-tcp) is not
+//   opened behind the running driver's back: that target answers GW_ERR_COMMAND_UNSUPPORTED and
+//   the others go on. So does a family with no users side.
+// - The answer carries counts, failures with codes, the backup path; never a template, a
+//   password or the list itself.
+import type { Logger } from 'pino';
+import type { GatewayConfig } from '../config/schema.js';
+import { definitionOf, type AnyDriverDefinition } from '../devices/definition.js';
+import type { UsersAccess, UsersFacet, UsersSession } from '../devices/facets.js';
+import { writeBackup } from '../users/backup.js';
+import { parseEmployeeCsv } from '../users/employeeCsv.js';
+import { syncTarget } from '../users/syncTarget.js';
+import { codeOf, errorMessage, GatewayError } from '../util/errors.js';
+
+export interface UsersImportParts {
+  readonly config: GatewayConfig;
+  readonly drivers: readonly AnyDriverDefinition[];
+  readonly log: Logger;
+}
+
+export interface UsersImportTargetResult {
+  device: string;
+  ok: boolean;
+  counts?: Record<string, number>;
+  written?: number;
+  backup?: string;
+  failures?: { pin: string; code: string; message: string }[];
+  conflicts?: string[];
+  code?: string;
+  message?: string;
+}
+
+/** Imports the list onto `devices` (default: every enabled device whose family holds users). */
+export async function importUsersRemotely(parts: UsersImportParts, args: { csv: string; devices?: string[] | undefined }, signal: AbortSignal): Promise<{ users: number; targets: UsersImportTargetResult[] }> {
+  const list = parseEmployeeCsv(args.csv);
+  if (list.problems.length > 0) {
+    throw new GatewayError('GW_ERR_COMMAND_FAILED', `the employee list has ${list.problems.length} bad row(s); nothing was written: ${list.problems.slice(0, 5).map((p) => `line ${p.line}: ${p.message}`).join('; ')}`);
+  }
+  const entries = args.devices
+    ? args.devices.map((id) => {
+        const entry = parts.config.devices.find((d) => d.id === id);
+        if (!entry) throw new GatewayError('GW_ERR_COMMAND_FAILED', `no device "${id}" in this gateway's config`);
+        return entry;
+      })
+    : parts.config.devices.filter((d) => d.enabled && facetOf(parts, d.driver) !== undefined);
+  if (entries.length === 0) throw new GatewayError('GW_ERR_COMMAND_UNSUPPORTED', 'users-import: no enabled device of this gateway holds users through the gateway (zk-tcp, zk-soap, fingerspot-easylink do)');
+  const targets: UsersImportTargetResult[] = [];
+  for (const entry of entries) {
+    signal.throwIfAborted();
+    targets.push(await importOne(parts, entry, list, signal));
+  }
+  return { users: list.users.length, targets };
+}
+
+function facetOf(parts: UsersImportParts, driver: string): UsersFacet<unknown> | undefined {
+  const users = definitionOf(parts.drivers, driver)?.users;
+  return users && 'load' in users ? (users as UsersFacet<unknown>) : undefined;
+}
+
+async function importOne(parts: UsersImportParts, entry: GatewayConfig['devices'][number], list: ReturnType<typeof parseEmployeeCsv>, signal: AbortSignal): Promise<UsersImportTargetResult> {
+  const users = definitionOf(parts.drivers, entry.driver)?.users;
+  if (!users || !('load' in users)) {
+    const why = users && 'unsupported' in users ? users.unsupported : 'its family has no users side in this build';
+    return { device: entry.id, ok: false, code: 'GW_ERR_COMMAND_UNSUPPORTED', message: `${entry.driver}: ${why}` };
+  }
+  if (!users.alongsideDaemon) {
+    return { device: entry.id, ok: false, code: 'GW_ERR_COMMAND_UNSUPPORTED', message: `a ${entry.driver} terminal serves one client at a time and the running driver holds it; run \`absensi-gateway users import\` on the gateway PC with the service stopped` };
+  }
+  let session: UsersSession | undefined;
+  try {
+    const access = (await users.load()) as UsersAccess<unknown>;
+    session = await access.open(entry, { logger: parts.log.child({ device: entry.id, command: 'users-import' }), signal });
+    const report = await syncTarget({
+      deviceId: entry.id,
+      session,
+      source: { users: list.users, templates: [] },
+      options: { fields: list.fields, templates: false, deleteMissing: false, overwriteConflicts: false, dryRun: false },
+      backup: (content) => writeBackup(parts.config.gateway.dataDir, content),
+    });
+    const conflicts = report.plan.changes.filter((c) => c.outcome === 'conflicting').map((c) => c.pin);
+    return {
+      device: entry.id,
+      ok: report.error === undefined && report.failures.length === 0,
+      counts: report.plan.counts,
+      written: report.written,
+      ...(report.backup ? { backup: report.backup.file } : {}),
+      failures: report.failures.map((f) => ({ pin: f.pin, code: f.code, message: f.message })),
+      conflicts,
+      ...(report.error ? { code: report.error.code, message: report.error.message } : {}),
+    };
+  } catch (error) {
+    return { device: entry.id, ok: false, code: codeOf(error, 'GW_ERR_COMMAND_FAILED'), message: errorMessage(error) };
+  } finally {
+    await session?.close().catch(() => undefined);
+  }
+}
