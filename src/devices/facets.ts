@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import type { RawPunch } from '../punch/punch.js';
 import type { RejectionReason } from '../util/catalogue.js';
+import type { UsersAccess } from '../users/session.js';
 import type { BaseDeviceConfig, DriverContext } from './driver.js';
 
 /** A family whose terminals call the gateway: an enabled entry of it needs the push listener (DESIGN.md "Trust at the edge"). */
@@ -158,42 +159,5 @@ export interface UsersUnsupported {
   readonly unsupported: string;
 }
 
-export interface UsersAccess<C> {
-  /** Connects to the terminal; rejects with a GatewayError (unreachable, refused credentials). */
-  open(config: C, options: UsersOpenOptions): Promise<UsersSession>;
-}
-
-export interface UsersOpenOptions {
-  logger: import('pino').Logger;
-  signal: AbortSignal;
-}
-
-/**
- * Progress of a long read or write: items done of the total, when the family knows it. A write or
- * delete passes the outcome of the user just answered, so a connection lost later still leaves
- * each answered user's outcome known (writeUsers).
- */
-export type UsersProgress = (done: number, total: number | undefined, outcome?: UserWriteOutcome) => void;
-
-/** The result of one user's write or delete: each user's own, so a partial write is reported per user. */
-export type UserWriteOutcome =
-  | { pin: string; ok: true }
-  | { pin: string; ok: false; code: import('../util/catalogue.js').ErrorCode; message: string };
-
-export interface UsersSession {
-  /** the terminal's serial number, when the protocol tells it */
-  readonly serial?: string;
-  /** template algorithm versions the terminal uses, by kind (`finger` → `finger:10`), read from it */
-  algorithms(): Promise<Partial<Record<import('../users/user.js').TemplateKind, string>>>;
-  listUsers(progress?: UsersProgress): Promise<import('../users/user.js').TerminalUser[]>;
-  /** templates of every user, or of the PINs given */
-  readTemplates(pins?: readonly string[], progress?: UsersProgress): Promise<import('../users/user.js').TemplateRecord[]>;
-  /**
-   * Creates or replaces each user and the templates it carries (templates not carried are left as
-   * they are). Resolves per user; never throws for one user's failure. Rejects only when the
-   * connection is lost: the users already answered are in the outcomes of the `progress` calls.
-   */
-  writeUsers(users: readonly import('../users/user.js').UserWithTemplates[], progress?: UsersProgress): Promise<UserWriteOutcome[]>;
-  deleteUsers(pins: readonly string[], progress?: UsersProgress): Promise<UserWriteOutcome[]>;
-  close(): Promise<void>;
-}
+// the session a users side opens is the users folder's (src/users/session.ts); named here too for the families
+export type { UsersAccess, UsersOpenOptions, UsersProgress, UsersSession, UserWriteOutcome } from '../users/session.js';

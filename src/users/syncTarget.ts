@@ -10,7 +10,7 @@
 //   report with its code. A lost connection mid-write keeps the outcomes the session passed with
 //   its progress and marks every user not answered as failed (running the command again is safe:
 //   what was written shows as unchanged).
-import type { UsersProgress, UsersSession, UserWriteOutcome } from '../devices/facets.js';
+import type { UsersProgress, UsersSession, UserWriteOutcome } from './session.js';
 import type { ErrorCode } from '../util/catalogue.js';
 import { codeOf, errorMessage } from '../util/errors.js';
 import type { UsersFileContent, WrittenUsersFile } from './backup.js';
