@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { punchSchema, type Punch } from '../punch/punch.js';
 import { bearerToken, tokenMatches } from '../util/bearer.js';
 import type { CentralConfig } from './config.js';
-import { contractProblem, storePunch } from './ingest.js';
+import { contractProblem, storePunches } from './ingest.js';
 import type { LogChecker } from './logCheck.js';
 import type { CentralStore } from './store.js';
 
@@ -93,11 +93,7 @@ export class CentralHttpsReceiver {
       }
       let stored = 0;
       try {
-        stored = await this.options.store.transaction(async (tx) => {
-          let inserted = 0;
-          for (const punch of valid) if (await storePunch(tx, punch)) inserted += 1;
-          return inserted;
-        });
+        stored = await this.options.store.transaction(async (tx) => (await storePunches(tx, valid)).size);
       } catch (error) {
         log.warn({ code: 'GW_ERR_CENTRAL_STORE_UNAVAILABLE', err: error, gateway }, 'central https: cannot store a batch; answered 503, the gateway sends it again');
         return reply.code(503).header('retry-after', '5').send({ error: 'the database is not available' });

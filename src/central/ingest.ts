@@ -18,13 +18,26 @@ export function contractProblem(punch: Punch): string | undefined {
   return undefined;
 }
 
-export async function storePunch(tx: Sql, punch: Punch): Promise<boolean> {
-  const { rows } = await tx.query(
-    `INSERT INTO punches (id, gateway, site, device_id, seq, pin, local_time, utc, state, verify, received_at, body)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING RETURNING id`,
-    [punch.id, punch.gateway, punch.site, punch.device.id, punch.seq, punch.pin, punch.time, punch.utc, punch.state, punch.verify, punch.receivedAt, JSON.stringify(punch)],
-  );
-  return rows.length > 0;
+/** Rows per INSERT: 12 parameters a row, well under PostgreSQL's 65,535 parameters a statement. */
+const ROWS_PER_INSERT = 1000;
+
+/** Stores `punches` (in the caller's transaction, a statement per 1,000); the ids that were new. */
+export async function storePunches(tx: Sql, punches: readonly Punch[]): Promise<Set<string>> {
+  const inserted = new Set<string>();
+  for (let from = 0; from < punches.length; from += ROWS_PER_INSERT) {
+    const values: unknown[] = [];
+    const rows = punches.slice(from, from + ROWS_PER_INSERT).map((punch, i) => {
+      values.push(punch.id, punch.gateway, punch.site, punch.device.id, punch.seq, punch.pin, punch.time, punch.utc, punch.state, punch.verify, punch.receivedAt, JSON.stringify(punch));
+      return `(${Array.from({ length: 12 }, (_, k) => `$${i * 12 + k + 1}`).join(', ')})`;
+    });
+    const { rows: added } = await tx.query<{ id: string }>(
+      `INSERT INTO punches (id, gateway, site, device_id, seq, pin, local_time, utc, state, verify, received_at, body)
+       VALUES ${rows.join(', ')} ON CONFLICT (id) DO NOTHING RETURNING id`,
+      values,
+    );
+    for (const r of added) inserted.add(r.id);
+  }
+  return inserted;
 }
 
 export interface GatewayStatus {

@@ -15,8 +15,9 @@
 //   what arrives while the process is down waits at the broker.
 // - `mqtt.connections` clients per process join the shared group (ids `{central.id}-{instance}`,
 //   then `….1`, `….2` …): mqtt.js hands a client's messages over one at a time, each acknowledged
-//   after its own commit, so a process commits as many punches at once as it has connections.
-//   Only the first subscribes to the retained topics.
+//   after its commit; the punches waiting on all of them are committed together (punchBatch.ts),
+//   so a process commits up to as many punches per transaction as it has connections. Only the
+//   first subscribes to the retained topics.
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { punchSchema } from '../punch/punch.js';
@@ -25,7 +26,8 @@ import { watermarkSchema } from '../punch/watermark.js';
 import { backoffDelayMs } from '../util/backoff.js';
 import { errorMessage } from '../util/errors.js';
 import type { CentralConfig } from './config.js';
-import { contractProblem, recordProblem, storeDeviceStatus, storePunch, storeStatus, storeWatermark } from './ingest.js';
+import { contractProblem, recordProblem, storeDeviceStatus, storeStatus, storeWatermark } from './ingest.js';
+import { PunchBatcher } from './punchBatch.js';
 import type { LogChecker } from './logCheck.js';
 import type { CentralStore } from './store.js';
 
@@ -58,7 +60,12 @@ export class CentralReceiver {
   /** the latest checkpoint of a gateway whose key is not known yet, checked once a status names one */
   private readonly awaitingKey = new Map<string, { note: string; site: string }>();
 
-  constructor(private readonly options: ReceiverOptions) {}
+  /** the punches of every connection of this process, committed together (punchBatch.ts) */
+  private readonly batcher: PunchBatcher;
+
+  constructor(private readonly options: ReceiverOptions) {
+    this.batcher = new PunchBatcher({ store: options.store, retry: (work) => this.withStore(work), maxBatch: 500 });
+  }
 
   get connected(): boolean {
     return this.clients.length > 0 && this.clients.every((client) => client.connected);
@@ -160,7 +167,7 @@ export class CentralReceiver {
       if (punch.data.site !== route.site || punch.data.device.id !== route.device) return this.invalid(topic, `a punch of ${punch.data.site}/${punch.data.device.id} on the topic of ${route.site}/${route.device}`);
       const problem = contractProblem(punch.data);
       if (problem) return this.invalid(topic, problem);
-      const stored = await this.withStore(() => this.options.store.transaction((tx) => storePunch(tx, punch.data)));
+      const stored = await this.batcher.store(punch.data);
       if (stored) this.counts.punchesStored += 1;
       else this.counts.punchesDuplicate += 1;
       return;

@@ -43,7 +43,7 @@ const PG_RUNS = [
 const tmp = tempDir();
 const say = (line: string): boolean => process.stdout.write(`${line}\n`);
 
-/** The rows storePunch writes, N of them, from three gateways (fresh gateways per run: fresh ids are not needed, the table is new). */
+/** The rows storePunches writes, N of them, from three gateways (fresh gateways per run: fresh ids are not needed, the table is new). */
 function makeGateways(prefix: string): FakeGateway[] {
   const gateways = [new FakeGateway('BKPP', 'gw-b1', undefined, prefix), new FakeGateway('DISDIK', 'gw-b2', undefined, prefix), new FakeGateway('BAPPEDA', 'gw-b3', undefined, prefix)];
   for (const g of gateways) g.make(Math.ceil(N / gateways.length));

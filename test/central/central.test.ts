@@ -135,16 +135,19 @@ describe.for(engines)('the centre on %s', (engine) => {
       for (const g of [altered, gap, forged]) await g.publishStatus();
       const a = altered.make(10);
       await altered.publishPunches(a.map((p) => (p.seq === 5 ? { ...p, pin: '99999' } : p)));
-      await altered.publishCheckpoint();
       const g = gap.make(10);
       await gap.publishPunches(g.filter((p) => p.seq !== 7));
-      await gap.publishWatermark('2026-01-19T23:59:59+07:00');
-      await gap.publishCheckpoint();
       forged.make(3);
       await forged.publishPunches(forged.punches);
       forger.make(3);
+      // the checkpoints after the punches are stored: with missingAfter 0s a checkpoint checked while
+      // a punch it covers is still being committed (another connection of the group) is a gap
+      await until(() => (central.receiver?.counts.punchesStored ?? 0) >= 22, 20_000, 'the punches stored');
+      await altered.publishCheckpoint();
+      await gap.publishWatermark('2026-01-19T23:59:59+07:00');
+      await gap.publishCheckpoint();
       await forged.publishCheckpoint(forged.checkpoint(3, forger.signer));
-      await until(() => (central.receiver?.counts.checkpoints ?? 0) >= 3 && (central.receiver?.counts.punchesStored ?? 0) >= 22, 20_000, 'everything received');
+      await until(() => (central.receiver?.counts.checkpoints ?? 0) >= 3, 20_000, 'the checkpoints received');
       await central.checker?.sweep();
       const problems = (await store.query<{ gateway: string; kind: string; seq_from: number | null }>('SELECT gateway, kind, seq_from FROM log_problems ORDER BY gateway, kind')).rows;
       expect(problems).toEqual([
