@@ -160,6 +160,11 @@ export class UserSync {
     await Promise.all([...this.inFlight.values()].map((p) => p.catch(() => undefined)));
   }
 
+  /** Resolves once no round is in flight (the first rounds of start() included). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight.values()].map((p) => p.catch(() => undefined)));
+  }
+
   /** Every group's last round (conflicts included); a group not yet run has none. */
   rounds(): { group: string; devices: readonly string[]; last: GroupRound | undefined }[] {
     return this.o.groups.map((g) => ({ group: g.name, devices: g.devices, last: this.latest.get(g.name) }));
