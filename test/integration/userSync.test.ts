@@ -2,7 +2,8 @@
 // drivers run meanwhile: a user enrolled at one terminal reaches the other after a round, templates
 // byte for byte, each target backed up first; a finger enrolled for a user both hold fills the slot;
 // a conflict is listed in /api/users/conflicts (behind the token) and neither side changes; a
-// member that cannot be reached does not stop the others; nothing is deleted.
+// member that cannot be reached does not stop the others; nothing is deleted; a zk-soap terminal's
+// users and fingers reach an EasyLink one (the simulated zk-soap terminal over loopback SOAP).
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { parseConfigText } from '../../src/config/load.js';
 import { BUILTIN_DRIVERS } from '../../src/drivers.js';
 import { Gateway } from '../../src/gateway.js';
 import { FingerspotSimulator } from '../../src/sim/fingerspot/index.js';
+import { ZkSoapSimulator } from '../../src/sim/zkSoap/simulator.js';
 import type { SimEasyLinkUser } from '../../src/sim/fingerspot/userTable.js';
 import { captureLog } from '../helpers/logLines.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -18,7 +20,7 @@ import { tempDir } from '../helpers/tmp.js';
 const TOKEN = 'userSync-test-token-0123456789';
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
-const sims: FingerspotSimulator[] = [];
+const sims: { stop(): Promise<void> }[] = [];
 const gateways: Gateway[] = [];
 afterEach(async () => {
   for (const g of gateways.splice(0)) await g.stop();
@@ -36,9 +38,11 @@ async function bridge(users: number, templatesPerUser: 0 | 1 | 2 = 2): Promise<{
   return { sim, sn, table: () => sim.terminal(sn).users.users };
 }
 
-async function daemon(members: { id: string; port: number; sn: string }[], group: string[] = members.map((m) => m.id)) {
+async function daemon(members: { id: string; port: number; sn: string; driver?: 'zk-soap' }[], group: string[] = members.map((m) => m.id)) {
   const dataDir = join(tmp.dir, `gw${++n}`);
-  const devices = members.map((m) => `  - {id: ${m.id}, driver: fingerspot-easylink, host: 127.0.0.1, port: ${m.port}, serial: ${m.sn}, timeout: 5s, pollInterval: 1h}\n`).join('');
+  const entry = (m: (typeof members)[number]): string =>
+    m.driver === 'zk-soap' ? `  - {id: ${m.id}, driver: zk-soap, host: 127.0.0.1, port: ${m.port}, serial: ${m.sn}, timeout: 5s, pollInterval: 1h}\n` : `  - {id: ${m.id}, driver: fingerspot-easylink, host: 127.0.0.1, port: ${m.port}, serial: ${m.sn}, timeout: 5s, pollInterval: 1h}\n`;
+  const devices = members.map(entry).join('');
   const text = `gateway: {id: gw-sync, site: SYN, dataDir: ${dataDir}}\napi: {listen: 127.0.0.1:0, token: ${TOKEN}}\ndevices:\n${devices}userSync:\n  - {name: gedung-a, devices: [${group.join(', ')}], interval: 1h}\n`;
   const captured = captureLog('info');
   const gateway = new Gateway(parseConfigText(text, 'userSync.yaml', { drivers: BUILTIN_DRIVERS }), { log: captured.log, drivers: BUILTIN_DRIVERS, api: startApiServer });
@@ -145,5 +149,22 @@ describe('userSync in the daemon', () => {
     const body = (await (await api('/api/users/conflicts')).json()) as { groups: { members: { deviceId: string; ok: boolean; code: string | null }[] }[] };
     expect(body.groups[0]!.members.find((m) => m.deviceId === 'gate-gone')).toMatchObject({ ok: false, code: expect.stringMatching(/^GW_ERR_/) });
     expect(await (await api('/metrics')).text()).toMatch(/gateway_user_sync_total\{group="gedung-a",result="partial"\} 1/);
+  });
+
+  it('copies between families: a zk-soap terminal\'s users and fingers reach an EasyLink terminal byte for byte', async () => {
+    const soap = new ZkSoapSimulator({ users: 3, templatesPerUser: 1, serial: 'SIMSOAP00042' });
+    await soap.start();
+    sims.push(soap);
+    const b = await bridge(0);
+    const { sync } = await daemon([{ id: 'aula', port: soap.address.port, sn: 'SIMSOAP00042', driver: 'zk-soap' }, { id: 'gate-b', port: b.sim.address.port, sn: b.sn }]);
+    await sync.settled();
+    expect(sync.rounds()[0]!.last).toMatchObject({ result: 'ok', conflicts: [] });
+    const held = b.table();
+    expect(held.map((u) => [u.pin, u.name])).toEqual(soap.table.users.map((u) => [u.pin, u.name]));
+    expect(soap.table.templates).toHaveLength(3);
+    for (const t of soap.table.templates) {
+      const copied = held.find((u) => u.pin === t.pin)!.templates.find((x) => x.idx === t.fingerId)!;
+      expect(copied.data.equals(t.data)).toBe(true);
+    }
   });
 });
