@@ -23,6 +23,7 @@
 //   section needs a restart (logged; the running value is kept), and so does the first push device
 //   of a gateway that started without a push listener. A removed device's retained MQTT status
 //   turns `online: false`. Reloads run one after another, never interleaved.
+// - userSync groups (src/users/userSync.ts) run once the devices do, and stop before them.
 // - Remote commands (commands.enabled) listen on the MQTT sink's connection once the devices run,
 //   and stop before the devices do (src/commands/commandRunner.ts has their rules).
 // - Each device's watermark (src/devices/watermark.ts) lives in the buffer; it is published
@@ -51,6 +52,7 @@ import { readSignedHead, restoredFrom, signedHeadFile, writeSignedHead } from '.
 import type { CommandRunner } from './commands/commandRunner.js';
 import { startGatewayCommands } from './commands/gatewayCommands.js';
 import { Dispatcher } from './publish/dispatcher.js';
+import { UserSync } from './users/userSync.js';
 import { HttpsPublisher } from './publish/httpsPublisher.js';
 import { MqttPublisher } from './publish/mqttPublisher.js';
 import type { Publisher } from './publish/publisher.js';
@@ -124,6 +126,8 @@ export class Gateway {
   checkpointer: Checkpointer | undefined;
   /** runs signed remote commands (commands.enabled, over the MQTT sink), once started */
   commands: CommandRunner | undefined;
+  /** the userSync groups' rounds (src/users/userSync.ts), once the devices run */
+  userSync: UserSync | undefined;
   readonly drivers: readonly AnyDriverDefinition[];
   private runningConfig: GatewayConfig;
   private readonly startApi: ApiStarter | undefined;
@@ -198,6 +202,8 @@ export class Gateway {
     // drivers see their zone explicitly: the device's own, else the gateway's
     await this.supervisor.startAll(config.devices.map((d) => withZone(d, config.gateway.timezone)));
     this.commands = startGatewayCommands(this, VERSION);
+    this.userSync = new UserSync({ groups: config.userSync, devices: () => this.config.devices, drivers: this.drivers, dataDir: config.gateway.dataDir, log: this.log, metrics: this.metrics });
+    this.userSync.start();
     this.startTimers();
     this.metrics.runtime.start();
     this.clock.start();
@@ -451,6 +457,7 @@ export class Gateway {
     await this.push?.close().catch((error: unknown) => this.log.warn({ code: codeOf(error, 'GW_ERR_INTERNAL'), err: error }, 'push listener close failed'));
     this.push = undefined;
     await this.commands?.stop();
+    await this.userSync?.stop();
     await this.kiosk?.close().catch((error: unknown) => this.log.warn({ code: codeOf(error, 'GW_ERR_INTERNAL'), err: error }, 'kiosk listener close failed'));
     this.kiosk = undefined;
     await this.supervisor.stopAll(timeoutMs);

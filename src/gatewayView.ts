@@ -28,6 +28,7 @@ import type { PunchLog } from './log/punchLog.js';
 import type { Dispatcher } from './publish/dispatcher.js';
 import type { Publisher } from './publish/publisher.js';
 import type { PushListener } from './push/listener.js';
+import type { UserSync } from './users/userSync.js';
 import { GatewayError } from './util/errors.js';
 import type { Metrics } from './util/metrics.js';
 
@@ -48,6 +49,7 @@ export interface ViewedParts {
   readonly punchLog: PunchLog | undefined;
   readonly checkpointer: Checkpointer | undefined;
   readonly commands: { recent(): RecentCommand[] } | undefined;
+  readonly userSync: Pick<UserSync, 'rounds'> | undefined;
 }
 
 export function createGatewayView(parts: ViewedParts): GatewayView {
@@ -80,6 +82,7 @@ export function createGatewayView(parts: ViewedParts): GatewayView {
     },
     recentCommands: () => parts.commands?.recent() ?? [],
     commandsEnabled: () => parts.commands !== undefined,
+    userSyncRounds: () => parts.userSync?.rounds() ?? [],
   };
 }
 

@@ -27,6 +27,7 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerLogRoutes } from './routes/log.js';
 import { registerPushRoutes } from './routes/push.js';
 import { registerStatusRoutes } from './routes/status.js';
+import { registerUsersRoutes } from './routes/users.js';
 import type { GatewayView } from './view.js';
 
 export interface ApiAppOptions {
@@ -102,6 +103,7 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
   registerChartRoutes(app, ctx);
   registerPushRoutes(app, ctx);
   registerLogRoutes(app, ctx);
+  registerUsersRoutes(app, ctx);
   await app.ready();
   return app;
 }

@@ -29,6 +29,7 @@ import type { SinkHealth } from '../publish/publisher.js';
 import type { UnknownTerminal } from '../push/listener.js';
 import type { KioskCertificateStatus } from '../kiosk/status.js';
 import type { Metrics } from '../util/metrics.js';
+import type { GroupRound } from '../users/userSync.js';
 
 /** Serves the API of `view` on its api.listen; resolves undefined when it cannot listen (and logged why). */
 export type ApiStarter = (view: GatewayView, log: Logger) => Promise<ApiServer | undefined>;
@@ -79,6 +80,15 @@ export interface GatewayView {
   recentCommands(): RecentCommand[];
   /** whether remote commands are enabled and listening */
   commandsEnabled(): boolean;
+  /** each userSync group's last round, its conflicts included (never a template or a password); empty without groups */
+  userSyncRounds(): UserSyncRoundView[];
+}
+
+export interface UserSyncRoundView {
+  group: string;
+  devices: readonly string[];
+  /** undefined before the group's first round ended */
+  last: GroupRound | undefined;
 }
 
 /** The punch log as the API reads it (README "Punch log"). */

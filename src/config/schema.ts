@@ -161,6 +161,15 @@ export const commandsSchema = z
   .refine((c) => !c.enabled || c.trustedKeys.length > 0, { message: 'commands.enabled needs at least one key in commands.trustedKeys', path: ['trustedKeys'] })
   .describe('signed remote commands from the centre (README "Remote commands")');
 
+export const userSyncGroupSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected 1-64 letters, digits, dot, dash or underscore').describe('group name, in logs, metrics and /api/users/conflicts'),
+  devices: z.array(z.string().min(1)).min(2, 'a group needs at least two devices').describe('device ids whose users and templates are kept alike (families whose users side runs beside the daemon)'),
+  templates: z.boolean().default(true).describe('copy biometric templates too (only between equal algorithm versions)'),
+  interval: duration('how often the group is compared and missing users copied').default(300_000),
+});
+
+export const userSyncSchema = z.array(userSyncGroupSchema).default([]).describe('groups of terminals whose users the daemon copies to each other (README "Users and templates"); conflicts are reported, never overwritten, nothing is deleted');
+
 export const supervisorSchema = z
   .strictObject({
     restartMin: duration('first delay before restarting a failed driver').default(1_000),
@@ -220,6 +229,7 @@ function configShape<D extends z.ZodType>(devices: D) {
     punches: punchesSchema,
     log: logSchema,
     commands: commandsSchema,
+    userSync: userSyncSchema,
     supervisor: supervisorSchema,
   };
 }
@@ -246,7 +256,37 @@ export function buildConfigSchema(drivers: readonly AnyDriverDefinition[]) {
         if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['devices', index, 'id'], message: `duplicate device id "${device.id}" (also devices[${first}])` });
         else seen.set(device.id, index);
       });
+      for (const issue of userSyncIssues(config, drivers)) ctx.addIssue({ code: 'custom', ...issue });
     });
+}
+
+/**
+ * What makes a userSync group unrunnable: a device id no entry has, a disabled entry, a family
+ * without a users side, or one that serves a single client (zk-tcp: the daemon's own session
+ * holds the terminal, so the sync would have to borrow the driver's connection, which this build
+ * does not do), a device twice, a group name twice.
+ */
+function userSyncIssues(config: { devices: readonly { id: string; driver: string; enabled: boolean }[]; userSync: readonly { name: string; devices: readonly string[] }[] }, drivers: readonly AnyDriverDefinition[]): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  const names = new Set<string>();
+  config.userSync.forEach((group, g) => {
+    if (names.has(group.name)) issues.push({ path: ['userSync', g, 'name'], message: `duplicate userSync group "${group.name}"` });
+    names.add(group.name);
+    group.devices.forEach((id, i) => {
+      const path = ['userSync', g, 'devices', i];
+      if (group.devices.indexOf(id) !== i) return void issues.push({ path, message: `"${id}" is named twice in this group` });
+      const device = config.devices.find((d) => d.id === id);
+      if (!device) return void issues.push({ path, message: `no device "${id}"; devices are: ${config.devices.map((d) => d.id).join(', ') || 'none'}` });
+      if (!device.enabled) return void issues.push({ path, message: `"${id}" is disabled (enabled: false); enable it or leave it out of the group` });
+      const users = drivers.find((d) => d.protocol === device.driver)?.users;
+      if (!users) return void issues.push({ path, message: `"${id}" is a ${device.driver} device, whose family has no users side in this build` });
+      if ('unsupported' in users) return void issues.push({ path, message: `"${id}" is a ${device.driver} device: ${users.unsupported}` });
+      if (!users.alongsideDaemon) {
+        issues.push({ path, message: `"${id}" is a ${device.driver} device: its terminal serves one connection at a time and the daemon's driver holds it, so userSync cannot read it beside the daemon in this build (only families whose users side runs beside the daemon: ${drivers.filter((d) => d.users && !('unsupported' in d.users) && d.users.alongsideDaemon).map((d) => d.protocol).join(', ')}); copy its users with \`absensi-gateway users copy\` with the daemon stopped` });
+      }
+    });
+  });
+  return issues;
 }
 
 export type GatewayConfig = z.output<ReturnType<typeof buildConfigSchema>>;
@@ -254,6 +294,7 @@ export type MqttSinkConfig = z.output<typeof mqttSinkSchema>;
 export type HttpsSinkConfig = z.output<typeof httpsSinkSchema>;
 export type KioskSectionConfig = z.output<typeof kioskSchema>;
 export type DeviceConfig = GatewayConfig['devices'][number];
+export type UserSyncGroupConfig = GatewayConfig['userSync'][number];
 
 /** The SQLite buffer file a config points at: buffer.file, else <gateway.dataDir>/buffer.db. */
 export function bufferFileOf(config: Pick<GatewayConfig, 'buffer' | 'gateway'>): string {

@@ -69,7 +69,7 @@ export const ERROR_CODES = {
   GW_ERR_USERS_BACKUP_FAILED: 'the backup of a target (or an export) could not be written whole; nothing was written to that terminal',
   GW_ERR_USERS_USER_INVALID: 'a user cannot be written to a terminal as it is (a PIN, name, password or card its record cannot hold, a finger number it has no slot for, a face template over zk-tcp); nothing of that user was sent, the others are written',
   GW_ERR_USERS_WRITE_FAILED: 'a terminal refused or did not confirm one user\'s write or delete (an error answer, zk-soap Result 0, EasyLink Result:false); the others were written, the summary lists each failure',
-  GW_ERR_USERS_CONFLICT: 'a user on the target has the source\'s PIN with another name or card: reported and left as the target holds it, never silently overwritten',
+  GW_ERR_USERS_CONFLICT: 'a user on the target has the source\'s PIN with another name or card (a userSync group: two members hold one PIN otherwise): reported and left as each terminal holds it, never silently overwritten',
   GW_ERR_USERS_ALGORITHM_MISMATCH: 'templates were not copied because the target uses another algorithm version for that kind (or reports none); the user is written without them',
   GW_ERR_COMMAND_REFUSED: 'a remote command was refused before it ran: not signed, signed by a key not in commands.trustedKeys, a bad signature, for another gateway, expired, issued in the future, seen before (replay) or malformed; answered with the reason where a response topic was given, counted in gateway_commands_refused_total',
   GW_ERR_COMMAND_FAILED: 'a remote command was accepted but failed while it ran (the device is not running, did not answer, the buffer is closed); the answer says why',

@@ -66,6 +66,18 @@ export function createMetrics() {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    userSync: new Counter({
+      name: 'gateway_user_sync_total',
+      help: 'userSync rounds, by group and result (ok; partial: a member unreadable or a user not written; failed: fewer than two members read)',
+      labelNames: ['group', 'result'] as const,
+      registers: [registry],
+    }),
+    userSyncConflicts: new Gauge({
+      name: 'gateway_user_sync_conflicts',
+      help: 'PINs held with another name or card on two members of a userSync group, at its last round',
+      labelNames: ['group'] as const,
+      registers: [registry],
+    }),
     commitErrors: new Counter({
       name: 'gateway_buffer_commit_errors_total',
       help: 'Buffer transactions that failed (disk full, read-only, closed)',

@@ -71,6 +71,10 @@ const BODY = `
   <h2 data-i18n="commands"></h2>
   <table id="commands"><thead><tr><th data-i18n="commandAt"></th><th data-i18n="command"></th><th data-i18n="issuer"></th><th data-i18n="result"></th></tr></thead><tbody></tbody></table>
 </section>
+<section id="user-sync-box" hidden>
+  <h2 data-i18n="userSync"></h2>
+  <table id="user-conflicts"><thead><tr><th data-i18n="userSyncGroup"></th><th data-i18n="pin"></th><th data-i18n="userSyncHolders"></th></tr></thead><tbody></tbody></table>
+</section>
 <section id="charts">
   <h2 data-i18n="charts"></h2>
   <h3 data-i18n="chartPunchesToday"></h3><div class="chart" id="chart-punches-today"></div>

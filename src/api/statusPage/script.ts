@@ -288,15 +288,28 @@ function renderCommands() {
   }), 'noCommands', 4);
 }
 
-function render() { renderTexts(); renderGateway(); renderDevices(); renderSinks(); renderCommands(); renderPunches(); }
+function renderUserSync() {
+  var groups = (data.userSync && data.userSync.groups) || [];
+  $('user-sync-box').hidden = groups.length === 0;
+  var rows = [];
+  groups.forEach(function (g) {
+    g.conflicts.forEach(function (c) {
+      var holders = c.devices.map(function (d) { return d.deviceId + ': ' + (d.name || '—') + ' · ' + t('userSyncCard') + ' ' + (d.card || '—'); }).join('; ');
+      rows.push(row([g.group, c.pin, holders], { 'data-conflict': g.group + '/' + c.pin }));
+    });
+  });
+  fill($('user-conflicts').tBodies[0], rows, 'noUserConflicts', 3);
+}
+
+function render() { renderTexts(); renderGateway(); renderDevices(); renderSinks(); renderCommands(); renderUserSync(); renderPunches(); }
 
 function refresh() {
   if (busy) { again = true; return; }
   busy = true;
   var punchPath = '/api/punches?limit=50' + (searchPin ? '&pin=' + encodeURIComponent(searchPin) : '');
-  Promise.all([api('/api/gateway'), api('/readyz'), api('/api/devices'), api('/api/queue'), api(punchPath), api('/api/commands'), refreshCharts()])
+  Promise.all([api('/api/gateway'), api('/readyz'), api('/api/devices'), api('/api/queue'), api(punchPath), api('/api/commands'), api('/api/users/conflicts'), refreshCharts()])
     .then(function (r) {
-      data = { gateway: r[0], ready: r[1], devices: r[2], queue: r[3], punches: r[4], commands: r[5] };
+      data = { gateway: r[0], ready: r[1], devices: r[2], queue: r[3], punches: r[4], commands: r[5], userSync: r[6] };
       $('token-box').hidden = true;
       $('error').hidden = true;
       $('updated').textContent = new Date().toLocaleTimeString(lang === 'id' ? 'id-ID' : 'en-GB');
