@@ -23,6 +23,7 @@
 // - The users side (users.ts) queues its commands here with a timeout; the `USER`/`FP` lines an
 //   OPERLOG upload carries go to the collector of a running users query only, are never logged
 //   (counts only) and are not kept after it: template text stays out of logs and state.
+import type { Logger } from 'pino';
 import type { Driver, DriverContext } from '../../src/devices/driver.js';
 import type { PushReply, PushRequest, PushTerminal } from '../../src/devices/push.js';
 import type { RawPunch } from '../../src/punch/punch.js';
@@ -32,6 +33,7 @@ import { LogLimiter } from '../../src/util/logLimiter.js';
 import { decodeAttlog, decodeCommandResults, decodeInfo, decodeRtlog, encodeCommands, encodeHandshake, encodeUploadOk, splitLines, type AttlogRecord, type CommandResult, type Decoded } from './codec.js';
 import { CommandQueue } from './commands.js';
 import { decodeOperlogUsers, type OperlogUsers } from './userCodec.js';
+import { ZkPushUsersSession } from './users.js';
 import type { ZkPushConfig } from './config.js';
 import { echoedStamp, isStamp, STAMPS_KEY, withStamp } from './stamps.js';
 import { zkStateOf, zkVerifyOf } from '../zk-common/codes.js';
@@ -101,6 +103,11 @@ export class ZkPushDriver implements Driver, PushTerminal {
   /** Queue one command for the terminal's next poll; fails with GW_ERR_DEVICE_TIMEOUT after `timeoutMs`. */
   queueCommand(command: string, timeoutMs: number): { id: string; result: Promise<CommandResult> } {
     return this.commands.enqueue(command, { timeoutMs });
+  }
+
+  /** The users side on this running driver (users.ts); each command times out after max(60 s, 4 × Delay). */
+  usersSession(log: Logger): ZkPushUsersSession {
+    return new ZkPushUsersSession(this, log, Math.max(60_000, this.cfg.delay * 4000));
   }
 
   /** What the terminal's last INFO result said (`~ZKFPVersion` as `ZKFPVersion`, …). */

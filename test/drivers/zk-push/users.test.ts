@@ -84,7 +84,7 @@ async function setup(options: { fingerVersion?: string; maxUsers?: number } = {}
   sim = new ZkPushSimulator({ target: pushUrl(gateway), serial: SERIAL, retryMs: 20, pollMs: 5, ...options });
   sim.start();
   const driver = gateway.supervisor.driverOf('gate-b') as ZkPushDriver;
-  return { driver, session: new ZkPushUsersSession(driver, silentLogger(), 30_000) };
+  return { driver, session: driver.usersSession(silentLogger()) };
 }
 
 function people(n: number, algorithm = 'finger:10'): UserWithTemplates[] {
