@@ -1,7 +1,7 @@
 // The zk-push users side (UsersSession, src/devices/facets.ts), inside the daemon: a push terminal
 // only talks to the daemon's listener, so every read and write is a command queued on the running
 // driver (commands.ts) and answered on the terminal's next polls. Reads queue DATA QUERY USERINFO /
-// FINGERTMP and take the USER / FP lines the terminal uploads to OPERLOG before its next poll;
+// FINGERTMP PIN=… (one per user) and take the USER / FP lines the terminal uploads to OPERLOG before its next poll;
 // writes queue DATA UPDATE USERINFO then one DATA UPDATE FINGERTMP per template.
 // Not reachable from the CLI in this build (definition.ts says so): it serves code in the daemon.
 // Invariants:
@@ -56,7 +56,7 @@ export class ZkPushUsersSession implements UsersSession {
     let version = fingerVersionOf(this.terminal.terminalInfo());
     if (version === undefined) {
       // INFO is queued after every handshake; ask once more when its answer is not in yet
-      const settled = await this.send(['INFO']);
+      const settled = await this.sendAll(['INFO']);
       this.throwIfLost(settled);
       version = fingerVersionOf(this.terminal.terminalInfo());
     }
@@ -72,9 +72,12 @@ export class ZkPushUsersSession implements UsersSession {
 
   async readTemplates(pins?: readonly string[], progress?: UsersProgress): Promise<TemplateRecord[]> {
     const algorithm = (await this.algorithms()).finger ?? UNKNOWN_FINGER;
-    const { fingers } = await this.query([encodeFingerQuery()]);
-    const wanted = pins ? new Set(pins) : undefined;
-    const byKey = new Map(fingers.filter((f) => !wanted || wanted.has(f.pin)).map((f) => [`${f.pin}:${f.fid}`, f]));
+    // the SDK's form names a PIN (`DATA QUERY FINGERTMP PIN=%d`): one query per user, in replies of up to 200
+    const which = pins ?? (await this.listUsers()).map((u) => u.pin);
+    if (which.length === 0) return [];
+    const { fingers } = await this.query(which.map((pin) => encodeFingerQuery(pin)));
+    const wanted = new Set(which);
+    const byKey = new Map(fingers.filter((f) => wanted.has(f.pin)).map((f) => [`${f.pin}:${f.fid}`, f]));
     const out = [...byKey.values()].map((f): TemplateRecord => ({ pin: f.pin, kind: 'finger', index: f.fid, algorithm, valid: f.valid, data: f.data }));
     progress?.(out.length, out.length);
     return out;
@@ -153,7 +156,7 @@ export class ZkPushUsersSession implements UsersSession {
   private async query(commands: string[]): Promise<OperlogUsers> {
     const collector = this.terminal.collectUsers();
     try {
-      const settled = await this.send(commands);
+      const settled = await this.sendAll(commands);
       this.throwIfLost(settled);
       for (const [i, s] of settled.entries()) {
         const code = (s as { result: CommandResult }).result.returnCode;
@@ -168,10 +171,6 @@ export class ZkPushUsersSession implements UsersSession {
     } finally {
       collector.stop();
     }
-  }
-
-  private send(commands: string[]): Promise<Settled[]> {
-    return this.sendAll(commands);
   }
 
   private sendAll(commands: string[]): Promise<Settled[]> {
