@@ -153,7 +153,10 @@ export function decodeRtlog(text: string): Decoded<AttlogRecord> {
   return decodeLines(text, decodeRtlogLine);
 }
 
-/** A devicecmd body: `ID=<id>&Return=<code>&CMD=<cmd>` lines, each optionally followed by key=value lines. */
+/**
+ * A devicecmd body: `ID=<id>&Return=<code>&CMD=<cmd>` lines, several per body, each optionally
+ * followed by key=value lines; or one field per line (`ID=32`⏎`Return=0`⏎`CMD=Shell`, ADMS.md).
+ */
 export function decodeCommandResults(text: string): CommandResult[] {
   const results: CommandResult[] = [];
   for (const { text: line } of splitLines(text)) {
@@ -165,7 +168,13 @@ export function decodeCommandResults(text: string): CommandResult[] {
     }
     const last = results[results.length - 1];
     const eq = line.indexOf('=');
-    if (last && eq > 0) last.values[line.slice(0, eq).replace(/^~/, '').trim()] = line.slice(eq + 1).trim();
+    if (!last || eq <= 0) continue;
+    const key = line.slice(0, eq).replace(/^~/, '').trim();
+    const value = line.slice(eq + 1).trim();
+    // the one-field-per-line form (`ID=32`, `Return=0`, `CMD=Shell`, ADMS.md) fills the result itself
+    if (key === 'Return' && last.returnCode === null && last.cmd === '') last.returnCode = optionalInt(value) ?? null;
+    else if (key === 'CMD' && last.cmd === '') last.cmd = value;
+    else last.values[key] = value;
   }
   return results;
 }

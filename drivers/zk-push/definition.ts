@@ -3,6 +3,8 @@
 // queue the query), and driver.ts imported when the first zk-push device starts.
 // An entry is authenticated by allowFrom and/or commKey (a good comm-key handshake pins the
 // terminal to its source address, trust.ts); the serial (SN=) proves nothing, anyone can send it.
+// Users: a push terminal only talks to the daemon, so its users side (users.ts) runs on the running
+// driver; `users` commands cannot reach it in this build (README "Users and templates" says why).
 import { defineDriver } from '../../src/devices/definition.js';
 import { zkPushConfigSchema, type ZkPushConfig } from './config.js';
 
@@ -10,6 +12,7 @@ export const zkPushDriver = defineDriver<ZkPushConfig>({
   protocol: 'zk-push',
   configSchema: zkPushConfigSchema,
   driver: async () => (await import('./driver.js')).ZkPushDriver,
+  users: { unsupported: 'zk-push users go through the daemon: not in this build yet' },
   push: {
     authenticatedBy: (config) => [...(config.allowFrom ? ['allowFrom' as const] : []), ...(config.commKey !== undefined ? ['commKey' as const] : [])],
     howToAuthenticate: "set allowFrom (the terminal's address) and/or commKey",

@@ -20,6 +20,10 @@
 // - Every punch carries `address`: the source IP of the request that brought it.
 // - A devicecmd result counts only for a command id queued for this terminal. What an INFO result
 //   says (model, firmware, platform, facts) is bounded by the core's one rule (statusBounds.ts).
+// - The users side (users.ts) queues its commands here with a timeout; the `USER`/`FP` lines an
+//   OPERLOG upload carries go to the collector of a running users query only, are never logged
+//   (counts only) and are not kept after it: template text stays out of logs and state.
+import type { Logger } from 'pino';
 import type { Driver, DriverContext } from '../../src/devices/driver.js';
 import type { PushReply, PushRequest, PushTerminal } from '../../src/devices/push.js';
 import type { RawPunch } from '../../src/punch/punch.js';
@@ -28,6 +32,8 @@ import { errorMessage } from '../../src/util/errors.js';
 import { LogLimiter } from '../../src/util/logLimiter.js';
 import { decodeAttlog, decodeCommandResults, decodeInfo, decodeRtlog, encodeCommands, encodeHandshake, encodeUploadOk, splitLines, type AttlogRecord, type CommandResult, type Decoded } from './codec.js';
 import { CommandQueue } from './commands.js';
+import { decodeOperlogUsers, type OperlogUsers } from './userCodec.js';
+import { ZkPushUsersSession } from './users.js';
 import type { ZkPushConfig } from './config.js';
 import { echoedStamp, isStamp, STAMPS_KEY, withStamp } from './stamps.js';
 import { zkStateOf, zkVerifyOf } from '../zk-common/codes.js';
@@ -51,6 +57,10 @@ export class ZkPushDriver implements Driver, PushTerminal {
   private offlineTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly warnings: LogLimiter;
+  /** the keys of the terminal's last INFO result (`~` dropped): what users.ts reads the algorithm from */
+  private info: Record<string, string> = {};
+  private readonly pollWaiters = new Set<() => void>();
+  private readonly userCollectors = new Set<OperlogUsers>();
 
   constructor(
     private readonly cfg: ZkPushConfig,
@@ -79,6 +89,8 @@ export class ZkPushDriver implements Driver, PushTerminal {
     this.unregister?.();
     this.unregister = undefined;
     clearTimeout(this.offlineTimer);
+    this.commands.close('the gateway stopped this device before the terminal answered');
+    for (const wake of this.pollWaiters) wake();
     await Promise.allSettled([...this.inFlight]);
     this.warnings.flush();
   }
@@ -86,6 +98,48 @@ export class ZkPushDriver implements Driver, PushTerminal {
   /** Queue `DATA QUERY ATTLOG` for [since, until] terminal-local; resolves with the terminal's result. */
   queueBackfill(sinceLocal: string, untilLocal: string): { id: string; result: Promise<CommandResult> } {
     return this.commands.enqueue(`DATA QUERY ATTLOG StartTime=${sinceLocal.replace('T', ' ')}\tEndTime=${untilLocal.replace('T', ' ')}`);
+  }
+
+  /** Queue one command for the terminal's next poll; fails with GW_ERR_DEVICE_TIMEOUT after `timeoutMs`. */
+  queueCommand(command: string, timeoutMs: number): { id: string; result: Promise<CommandResult> } {
+    return this.commands.enqueue(command, { timeoutMs });
+  }
+
+  /** The users side on this running driver (users.ts); each command times out after max(60 s, 4 × Delay). */
+  usersSession(log: Logger): ZkPushUsersSession {
+    return new ZkPushUsersSession(this, log, Math.max(60_000, this.cfg.delay * 4000));
+  }
+
+  /** What the terminal's last INFO result said (`~ZKFPVersion` as `ZKFPVersion`, …). */
+  terminalInfo(): Readonly<Record<string, string>> {
+    return this.info;
+  }
+
+  /**
+   * Collects the USER and FP lines of every OPERLOG upload until the returned `stop()`; a users
+   * query (users.ts) runs one around its DATA QUERY commands.
+   */
+  collectUsers(): { collected: OperlogUsers; stop(): void } {
+    const collected: OperlogUsers = { users: [], fingers: [], errors: [], otherLines: 0 };
+    this.userCollectors.add(collected);
+    return { collected, stop: () => void this.userCollectors.delete(collected) };
+  }
+
+  /** Resolves at the terminal's next getrequest (or when the driver stops), false after `timeoutMs`. */
+  nextPoll(timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.pollWaiters.delete(wake);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.pollWaiters.delete(wake);
+        resolve(false);
+      }, timeoutMs);
+      timer.unref();
+      this.pollWaiters.add(wake);
+    });
   }
 
   handle(request: PushRequest): Promise<PushReply> {
@@ -176,6 +230,7 @@ export class ZkPushDriver implements Driver, PushTerminal {
       const info = decodeInfo(request.query.INFO);
       this.ctx.status.update({ ...(typeof info.firmware === 'string' ? { firmware: info.firmware } : {}), details: { info } });
     }
+    for (const wake of [...this.pollWaiters]) wake();
     return { status: 200, body: encodeCommands(this.commands.takeUnsent()) };
   }
 
@@ -195,8 +250,20 @@ export class ZkPushDriver implements Driver, PushTerminal {
     return OK;
   }
 
+  private collect(decoded: OperlogUsers): void {
+    // counts and PINs only: a user line holds the keypad password, an FP line the template
+    this.ctx.log.info({ users: decoded.users.length, fingers: decoded.fingers.length, bad: decoded.errors.length }, 'terminal users upload');
+    for (const e of decoded.errors) this.ctx.status.rejected('operlog-user', `line ${e.line}: ${e.message}: ${e.excerpt}`);
+    for (const c of this.userCollectors) {
+      c.users.push(...decoded.users);
+      c.fingers.push(...decoded.fingers);
+      c.errors.push(...decoded.errors);
+    }
+  }
+
   private takeInfo(values: Record<string, string>): void {
     // the context bounds what reaches the device state (statusBounds.ts, the one edge rule)
+    this.info = { ...values };
     this.ctx.status.update({ ...pickIdentity(values), details: { info: values } });
   }
 
@@ -213,6 +280,7 @@ export class ZkPushDriver implements Driver, PushTerminal {
       // operation logs are kept for audit in the log; biometric template lines (FP, FACE, BIODATA) are not
       const oplog = lines.filter((l) => l.text.startsWith('OPLOG ')).map((l) => l.text.slice(0, 200));
       this.ctx.log.info({ table, oplog, otherLines: lines.length - oplog.length }, 'terminal operation log');
+      if (this.userCollectors.size > 0) this.collect(decodeOperlogUsers(request.body));
     } else {
       this.ctx.log.debug({ table, lines: lines.length }, 'terminal upload not stored (photos, templates, options)');
     }

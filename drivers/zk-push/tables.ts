@@ -49,3 +49,21 @@ export const TRANS_FLAG = 'TransData AttLog\tOpLog\tEnrollUser\tChgUser';
 
 /** INFO query parameter of getrequest, comma separated, in this order (zk-push.md "Poll"). */
 export const INFO_FIELDS = ['firmware', 'users', 'fingerprints', 'records', 'ip'] as const;
+
+/**
+ * devicecmd `Return=` codes and what they mean (PUSH SDK V3.2.0 Table 2.7; -1002, -1004 from a real
+ * terminal, s0x90/zkteco-adms ADMS.md), for the messages of a refused command.
+ */
+export const RETURN_CODES: Readonly<Record<string, string>> = {
+  '0': 'done',
+  '-1': 'parameter error, or no data',
+  '-4': 'no data',
+  '-5': 'no space left on the terminal',
+  '-9': 'template size mismatch',
+  '-10': 'the PIN does not exist on the terminal',
+  '-11': 'invalid template',
+  '-12': 'invalid template',
+  '-22': 'unknown command',
+  '-1002': 'invalid command syntax',
+  '-1004': 'table not supported by this model',
+};

@@ -150,6 +150,7 @@ export const REJECTION_REASONS = {
   'unknown-endpoint': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'the terminal called an /iclock endpoint this build does not serve (answered 404)' },
   'unknown-table': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'an upload to a table this build does not know (answered OK, not stored)' },
   'command-id': { code: 'GW_ERR_DEVICE_PROTOCOL', meaning: 'a devicecmd result for a command id not queued for this terminal; ignored' },
+  'operlog-user': { code: 'GW_ERR_DECODE', meaning: 'a USER or FP line of an OPERLOG upload (the answer to a users query) that does not decode (PIN, numbers, base64, Size); that user or template is left out of the answer' },
   'attlog-fields': { code: 'GW_ERR_DECODE', meaning: 'an ATTLOG line with too few fields; quarantined with the line' },
   'attlog-pin': { code: 'GW_ERR_DECODE', meaning: 'an ATTLOG line with an empty or unusable PIN; quarantined with the line' },
   'attlog-time': { code: 'GW_ERR_DECODE', meaning: 'an ATTLOG line whose time is not YYYY-MM-DD HH:MM:SS; quarantined with the line' },

@@ -7,6 +7,12 @@
 //   Date header and TimeZone option set both (zk-push.md "Other response details").
 // - Commands from getrequest are executed and answered on devicecmd: INFO, DATA QUERY ATTLOG
 //   (marks the range for upload again), CHECK, REBOOT (handshake again); others Return=-1002.
+// - It holds a user table and finger templates, written the way users-templates.md says the PUSH
+//   protocol does: DATA UPDATE USERINFO creates or replaces a user (keeping its fingers), DATA
+//   UPDATE FINGERTMP needs the user (-10) and a Size equal to the TMP's base64 length (-9), DATA
+//   DELETE USERINFO takes the user and its fingers (-10 when absent), DATA QUERY USERINFO and
+//   FINGERTMP upload `USER`/`FP` lines to table=OPERLOG before the result is posted. An enrolment
+//   at the terminal (`enrol`) is uploaded on OPERLOG too. `USER ADD`, `DATA DEL` are -1002.
 // - `stop()` ends the loop and any request or wait in flight.
 import { formatLocal, zoneOffsetMinutes } from '../../punch/time.js';
 import { simRequest, type SimResponse } from './http.js';
@@ -41,7 +47,28 @@ export interface ZkPushSimOptions {
   quirks?: ZkPushQuirks;
   model?: string;
   firmware?: string;
+  /** users it has room for; a new user past them is refused with -5 (no space) */
+  maxUsers?: number;
+  /** the finger algorithm its INFO answer reports as ~ZKFPVersion; default '10' */
+  fingerVersion?: string;
   onEvent?: (line: string) => void;
+}
+
+export interface SimPushUser {
+  pin: string;
+  name: string;
+  privilege: number;
+  password: string;
+  card: string;
+  group: number;
+}
+
+export interface SimPushFinger {
+  pin: string;
+  fid: number;
+  valid: boolean;
+  /** base64 */
+  tmp: string;
 }
 
 export interface SimPushRecord {
@@ -62,6 +89,12 @@ export class ZkPushSimulator {
   /** the handshake options last received */
   options: Record<string, string> = {};
   readonly commandsRun: { id: string; command: string; returnCode: number }[] = [];
+  /** the terminal's user table, by PIN */
+  readonly users = new Map<string, SimPushUser>();
+  /** finger templates by `<pin>:<fid>`, base64 as the protocol carries them */
+  readonly fingers = new Map<string, SimPushFinger>();
+  /** OPERLOG lines waiting for upload (enrolments, query answers) */
+  private readonly operlog: string[] = [];
   /** requests sent (each attempt), by endpoint */
   readonly attempts: Record<string, number> = {};
   /** drop the reply of the next N uploads after sending them (network cut after the gateway committed) */
@@ -110,8 +143,20 @@ export class ZkPushSimulator {
     return this.options;
   }
 
+  /** Someone enrols at the terminal: the user (and fingers) are stored and uploaded on OPERLOG. */
+  enrol(user: SimPushUser, fingers: Omit<SimPushFinger, 'pin'>[] = []): void {
+    this.users.set(user.pin, user);
+    this.operlog.push(userLine(user));
+    for (const f of fingers) {
+      const finger = { ...f, pin: user.pin };
+      this.fingers.set(`${user.pin}:${f.fid}`, finger);
+      this.operlog.push(fingerLine(finger));
+    }
+  }
+
   /** Uploads every record not yet acknowledged, in batches, each retried until `OK`. */
   async upload(): Promise<number> {
+    await this.uploadOperlog();
     let sent = 0;
     for (;;) {
       const batch = this.records.filter((r) => !r.uploaded).slice(0, this.o.batchSize ?? 100);
@@ -169,24 +214,88 @@ export class ZkPushSimulator {
     return fields.join('\t') + (this.o.quirks?.trailingTab === false ? '' : '\t');
   }
 
+  /** OPERLOG lines waiting, in batches, each retried until `OK`. */
+  private async uploadOperlog(): Promise<void> {
+    while (this.operlog.length > 0) {
+      const batch = this.operlog.slice(0, this.o.batchSize ?? 100);
+      const eol = this.o.quirks?.crlf === false ? '\n' : '\r\n';
+      await this.untilOk('cdata-post', () => this.request('POST', `/iclock/cdata?SN=${this.serial}&table=OPERLOG&Stamp=${Math.floor(Date.now() / 1000)}`, batch.join(eol) + eol), (r) => /^OK/.test(r.body));
+      this.operlog.splice(0, batch.length);
+    }
+  }
+
+  /** DATA UPDATE|DELETE|QUERY USERINFO|FINGERTMP; undefined when it is no such command. */
+  private executeUsers(command: string): number | undefined {
+    const m = /^DATA (UPDATE|DELETE|QUERY) (USERINFO|FINGERTMP)(?: (.*))?$/.exec(command);
+    if (!m) return undefined;
+    const [, action, table] = m;
+    const f: Record<string, string> = {};
+    for (const part of (m[3] ?? '').split('\t')) {
+      const eq = part.indexOf('=');
+      if (eq > 0) f[part.slice(0, eq)] = part.slice(eq + 1);
+    }
+    const pin = f.PIN;
+    if (action === 'UPDATE' && table === 'USERINFO') {
+      if (!pin) return -1;
+      if (!this.users.has(pin) && this.users.size >= (this.o.maxUsers ?? Infinity)) return -5;
+      this.users.set(pin, { pin, name: f.Name ?? '', privilege: Number(f.Pri ?? 0), password: f.Passwd ?? '', card: f.Card ?? '', group: Number(f.Grp ?? 1) });
+      return 0;
+    }
+    if (action === 'UPDATE') {
+      const fid = Number(f.FID);
+      const tmp = f.TMP ?? '';
+      if (!pin || !Number.isInteger(fid) || fid < 0 || fid > 9 || tmp === '') return -1;
+      if (!this.users.has(pin)) return -10;
+      if (Number(f.Size) !== tmp.length) return -9;
+      this.fingers.set(`${pin}:${fid}`, { pin, fid, valid: f.Valid !== '0', tmp });
+      return 0;
+    }
+    if (action === 'DELETE' && table === 'USERINFO') {
+      if (!pin) return -1;
+      if (!this.users.delete(pin)) return -10;
+      for (const key of [...this.fingers.keys()]) if (key.startsWith(`${pin}:`)) this.fingers.delete(key);
+      return 0;
+    }
+    if (action === 'DELETE') {
+      return pin && this.fingers.delete(`${pin}:${f.FID}`) ? 0 : -10;
+    }
+    // QUERY: the answer is OPERLOG lines, uploaded before the result
+    const lines = table === 'USERINFO'
+      ? [...this.users.values()].filter((u) => !pin || u.pin === pin).map(userLine)
+      : [...this.fingers.values()].filter((x) => (!pin || x.pin === pin) && (f.FID === undefined || String(x.fid) === f.FID)).map(fingerLine);
+    this.operlog.push(...lines);
+    return lines.length === 0 ? -4 : 0;
+  }
+
   private async execute(id: string, command: string): Promise<string> {
     let returnCode = 0;
     let extra = '';
     const query = /^DATA QUERY ATTLOG StartTime=([\d-]+ [\d:]+)\tEndTime=([\d-]+ [\d:]+)/.exec(command);
-    if (query) {
+    const users = this.executeUsers(command);
+    if (users !== undefined) {
+      returnCode = users;
+      await this.uploadOperlog();
+    } else if (query) {
       const [from, to] = [query[1]!.replace(' ', 'T'), query[2]!.replace(' ', 'T')];
       for (const r of this.records) if (r.localTime >= from && r.localTime <= to) r.uploaded = false;
     } else if (command === 'INFO') {
-      extra = `\n~DeviceName=${this.o.model ?? 'SIM-PUSH'}\nFWVersion=${this.o.firmware ?? 'Ver 6.60 Sep 27 2019'}\nUserCount=10\nTransactionCount=${this.records.length}\nDateTime=${this.now().replace('T', ' ')}`;
+      extra = `\n~DeviceName=${this.o.model ?? 'SIM-PUSH'}\nFWVersion=${this.o.firmware ?? 'Ver 6.60 Sep 27 2019'}\nUserCount=${this.users.size}\nFPCount=${this.fingers.size}\n~ZKFPVersion=${this.o.fingerVersion ?? '10'}\nTransactionCount=${this.records.length}\nDateTime=${this.now().replace('T', ' ')}`;
     } else if (command === 'REBOOT') {
       setImmediate(() => void this.handshake().catch(() => undefined));
     } else if (command !== 'CHECK') {
       returnCode = -1002;
     }
-    this.commandsRun.push({ id, command, returnCode });
-    this.o.onEvent?.(`command ${id}: ${command} → ${returnCode}`);
+    // template text stays out of the event log (and of what a test prints)
+    const shown = command.replace(/\tTMP=.*$/, '\tTMP=…');
+    this.commandsRun.push({ id, command: shown, returnCode });
+    this.o.onEvent?.(`command ${id}: ${shown} → ${returnCode}`);
     if (query) await this.upload();
     return `ID=${id}&Return=${returnCode}&CMD=${command.split(' ')[0]}${extra}`;
+  }
+
+  /** What the terminal holds, for a test to compare. */
+  userTable(): { users: SimPushUser[]; fingers: SimPushFinger[] } {
+    return { users: [...this.users.values()], fingers: [...this.fingers.values()] };
   }
 
   private request(method: 'GET' | 'POST', pathAndQuery: string, body?: string, dropReply = false): Promise<SimResponse> {
@@ -227,4 +336,12 @@ export class ZkPushSimulator {
       signal.addEventListener('abort', done, { once: true });
     });
   }
+}
+
+function userLine(u: SimPushUser): string {
+  return `USER PIN=${u.pin}\tName=${u.name}\tPri=${u.privilege}\tPasswd=${u.password}\tCard=${u.card}\tGrp=${u.group}`;
+}
+
+function fingerLine(f: SimPushFinger): string {
+  return `FP PIN=${f.pin}\tFID=${f.fid}\tSize=${f.tmp.length}\tValid=${f.valid ? 1 : 0}\tTMP=${f.tmp}`;
 }
