@@ -12,7 +12,6 @@
 // `max_queued_messages 0`: with its default of 1000 it would drop what a centre falling behind has
 // not taken yet (README "The centre"). Not a test: timings on a shared 2-core machine are noisy;
 // read the ratios (goal ≥ 0.8).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,9 +22,9 @@ import { migrateCentral } from '../../src/central/migrations.js';
 import { openEmbedded, openPostgres, type Sql } from '../../src/central/store.js';
 import type { Punch } from '../../src/punch/punch.js';
 import { silentLogger } from '../../src/util/logger.js';
+import { startCentralProcess } from '../central/centralProcess.js';
 import { FakeGateway } from '../central/fakeGateway.js';
 import { mosquittoInstalled, startMosquitto, type TestBroker } from '../helpers/broker.js';
-import { daemonArgs } from '../helpers/daemonCommand.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const N = Number(process.env.CENTRAL_BENCH_PUNCHES ?? 15_000);
@@ -93,27 +92,23 @@ async function feed(broker: TestBroker, gateways: FakeGateway[], stored: () => P
   return rate;
 }
 
-/** A `central` child process of the CLI; resolves once it logged that it started. */
-async function startProcess(configFile: string, instance: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, daemonArgs(['central', 'run', '--config', configFile, '--instance', instance]), { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    let seen = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (seen.includes('"central started"')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`central ${instance} exited (${code}) before it started`)));
-  });
-  child.stdout?.resume();
-  return child;
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
+/** One punch every 10 ms (100/s) from one gateway while `central` runs: publish → row, p50 and p99 (ms). */
+async function latency(broker: TestBroker, db: Sql, prefix: string, punches = 1000): Promise<{ p50: number; p99: number }> {
+  const gateway = new FakeGateway('BKPP', 'gw-lat', undefined, prefix);
+  await gateway.connect(broker.url);
+  const sentAt = new Map<string, number>();
+  for (let i = 0; i < punches; i++) {
+    const [punch] = gateway.make(1);
+    sentAt.set(punch!.id, Date.now());
+    void gateway.publishPunches([punch!]);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await waitFor(async () => (await count(db)) >= punches, `${punches} punches at the centre`);
+  await gateway.close();
+  const { rows } = await db.query<{ id: string; at: number }>('SELECT id, (extract(epoch FROM stored_at) * 1000)::float8 AS at FROM punches');
+  const ms = rows.map((r) => r.at - sentAt.get(r.id)!).sort((a, b) => a - b);
+  const at = (q: number): number => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]!;
+  return { p50: at(0.5), p99: at(0.99) };
 }
 
 async function postgresRuns(broker: TestBroker): Promise<void> {
@@ -138,14 +133,26 @@ async function postgresRuns(broker: TestBroker): Promise<void> {
       const prefix = `b${processes}${randomUUID().slice(0, 6)}`;
       const configFile = join(tmp.dir, `central-${prefix}.yaml`);
       writeFileSync(configFile, [`central: {id: bench-${prefix}, dataDir: ${tmp.dir}/c-${prefix}, logLevel: info}`, `mqtt: {url: "${broker.url}", topicPrefix: ${prefix}, group: g-${prefix}, connections: ${connections}}`, `postgres: {url: "${url}"}`, 'http: {enabled: false}', 'verify: {missingAfter: 1h, sweepInterval: 1h}', ''].join('\n'));
-      const children = await Promise.all(Array.from({ length: processes }, (_, i) => startProcess(configFile, String(i + 1))));
+      const children = await Promise.all(Array.from({ length: processes }, (_, i) => startCentralProcess(configFile, String(i + 1))));
       try {
         await new Promise((resolve) => setTimeout(resolve, 500)); // the SUBACKs
         const rate = await feed(broker, makeGateways(prefix), () => count(store));
         say(`PostgreSQL, ${processes} central process${processes > 1 ? 'es' : ''} × ${connections} connection${connections > 1 ? 's' : ''}: ${rate.toFixed(0)} punches/s = ${(rate / raw).toFixed(2)} × raw`);
       } finally {
-        await Promise.all(children.map(stopProcess));
+        await Promise.all(children.map((c) => c.stop()));
       }
+    }
+    await store.query('TRUNCATE punches');
+    const prefix = `t${randomUUID().slice(0, 6)}`;
+    const configFile = join(tmp.dir, `central-${prefix}.yaml`);
+    writeFileSync(configFile, [`central: {id: bench-${prefix}, dataDir: ${tmp.dir}/c-${prefix}, logLevel: info}`, `mqtt: {url: "${broker.url}", topicPrefix: ${prefix}, group: g-${prefix}, connections: ${CONNECTIONS}}`, `postgres: {url: "${url}"}`, 'http: {enabled: false}', 'verify: {missingAfter: 1h, sweepInterval: 1h}', ''].join('\n'));
+    const child = await startCentralProcess(configFile, '1');
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500)); // the SUBACKs
+      const l = await latency(broker, store, prefix);
+      say(`PostgreSQL, latency publish → row (stored_at) at 100 punches/s, 1 process × ${CONNECTIONS} connections: p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms`);
+    } finally {
+      await child.stop();
     }
   } finally {
     await store.close();
