@@ -51,8 +51,11 @@ export const CHECKPOINT_KEY = 'soap.attlog';
 export const BATCH = 2000;
 /** commits of one read in flight at a time */
 export const COMMITS_IN_FLIGHT = 2;
-/** the most decoded rows held at once: the slice being sorted out, the batch being filled, the commits in flight */
-export const HELD_ROWS_MAX = BATCH * (2 + COMMITS_IN_FLIGHT);
+/**
+ * the most decoded rows held at once: the slice being sorted out, the batch being filled, the
+ * commits in flight (+1: a full batch waits for the record that shows it is not the last)
+ */
+export const HELD_ROWS_MAX = BATCH * (2 + COMMITS_IN_FLIGHT) + 1;
 
 export interface SoapCheckpoint {
   /** newest committed device-local time, `YYYY-MM-DDTHH:mm:ss` */
