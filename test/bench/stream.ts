@@ -161,15 +161,18 @@ async function gateway(records: number, broker: TestBroker, dir: string): Promis
   }
 }
 
-async function pacedSoapSimulator(records: number): Promise<{ sim: ZkSoapSimulator; port: number; askedAt: () => number | undefined }> {
+async function pacedSoapSimulator(records: number): Promise<{ sim: ZkSoapSimulator; port: number; askedAt: () => number | undefined; sentAt: () => number | undefined }> {
   const sim = new ZkSoapSimulator({ host: '127.0.0.1', port: 0, records, users: 200, packetBytes: SOAP_PACKET_BYTES, packetGapMs: GAP_MS });
   await sim.start();
   let at: number | undefined;
+  let sent: number | undefined;
   const watch = setInterval(() => {
     if (at === undefined && (sim.stats.calls.GetAttLog ?? 0) > 0) at = performance.now();
+    // answered: GetDate first, then GetAttLog
+    if (sent === undefined && at !== undefined && sim.stats.answered >= (sim.stats.calls.GetDate ?? 0) + 1) sent = performance.now();
   }, 1);
   watch.unref();
-  return { sim, port: sim.address.port, askedAt: () => at };
+  return { sim, port: sim.address.port, askedAt: () => at, sentAt: () => sent };
 }
 
 /** The zk-soap floor: one GetAttLog, read until the terminal closes; nothing parsed. */
@@ -192,8 +195,9 @@ async function bareSoapRead(records: number): Promise<number> {
   }
 }
 
-async function soapGateway(records: number, broker: TestBroker, dir: string): Promise<{ ms: number; peakRssMb: number }> {
-  const { sim, port, askedAt } = await pacedSoapSimulator(records);
+async function soapGateway(records: number, broker: TestBroker, dir: string): Promise<{ ms: number; peakRssMb: number; sentMs: number; deliveredAtSent: number }> {
+  const { sim, port, askedAt, sentAt } = await pacedSoapSimulator(records);
+  let deliveredAtSent = -1;
   const site = `SOAP${records}x${Date.now() % 100_000}`;
   const sub = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clean: true });
   let got = 0;
@@ -202,6 +206,7 @@ async function soapGateway(records: number, broker: TestBroker, dir: string): Pr
   const all = new Promise<void>((resolve) => (done = resolve));
   sub.on('message', (topic) => {
     if (!topic.endsWith('/punch')) return;
+    if (deliveredAtSent < 0 && sentAt() !== undefined) deliveredAtSent = got;
     lastAt = performance.now();
     if (++got >= records) done();
   });
@@ -227,7 +232,8 @@ async function soapGateway(records: number, broker: TestBroker, dir: string): Pr
   try {
     await Promise.race([all, new Promise((_, reject) => child.once('exit', (c) => reject(new Error(`gateway exited ${c}`))))]);
     peak = Math.max(peak, rssMb(child.pid!).hwm);
-    return { ms: lastAt - (askedAt() ?? 0), peakRssMb: Math.round(peak) };
+    const t0 = askedAt() ?? 0;
+    return { ms: lastAt - t0, peakRssMb: Math.round(peak), sentMs: (sentAt() ?? 0) - t0, deliveredAtSent };
   } finally {
     clearInterval(sampler);
     child.kill('SIGTERM');
@@ -257,7 +263,7 @@ async function main(): Promise<void> {
         const bare = await bareSoapRead(SOAP_RECORDS);
         const gw = await soapGateway(SOAP_RECORDS, broker, tmp.dir);
         process.stdout.write(
-          `zk-soap ${SOAP_RECORDS} rows (${SOAP_PACKET_BYTES}-byte packets every ${GAP_MS} ms): bare GetAttLog read ${(bare / 1000).toFixed(2)} s, gateway to MQTT subscriber ${(gw.ms / 1000).toFixed(2)} s, ratio ${(gw.ms / bare).toFixed(2)}, gateway peak RSS ${gw.peakRssMb} MB\n`,
+          `zk-soap ${SOAP_RECORDS} rows (${SOAP_PACKET_BYTES}-byte packets every ${GAP_MS} ms): bare GetAttLog read ${(bare / 1000).toFixed(2)} s, gateway to MQTT subscriber ${(gw.ms / 1000).toFixed(2)} s, ratio ${(gw.ms / bare).toFixed(2)}, gateway peak RSS ${gw.peakRssMb} MB (answer sent by ${(gw.sentMs / 1000).toFixed(2)} s, ${gw.deliveredAtSent} punches delivered by then)\n`,
         );
       }
     }
