@@ -1,5 +1,5 @@
 // The streamed GetAttLog (sync.ts, stream.ts) against the simulator over loopback sockets: batches
-// commit while the answer is still arriving, a cut answer keeps its punches and the old
+// commit while the answer is still arriving, a cut or stalled answer keeps its punches and the old
 // checkpoint, a shorter log is read again and committed whole, and a large log goes through a
 // window of bounded size.
 import { afterEach, describe, expect, it } from 'vitest';
@@ -22,10 +22,10 @@ afterEach(async () => {
   sim = undefined;
 });
 
-async function setup(simOptions: ZkSoapSimOptions) {
+async function setup(simOptions: ZkSoapSimOptions, timeout = '5s') {
   sim = new ZkSoapSimulator({ host: '127.0.0.1', port: 0, ...simOptions });
   await sim.start();
-  const config = zkSoapConfigSchema.parse({ id: 'lobby-1', driver: 'zk-soap', host: '127.0.0.1', port: sim.address.port, timeout: '5s', timezone: 'Asia/Jakarta' });
+  const config = zkSoapConfigSchema.parse({ id: 'lobby-1', driver: 'zk-soap', host: '127.0.0.1', port: sim.address.port, timeout, timezone: 'Asia/Jakarta' });
   const ctx = new MemoryContext({ device: config });
   driver = new ZkSoapDriver(config, ctx);
   return { ctx, d: driver, s: sim, config };
@@ -71,6 +71,15 @@ describe('zk-soap streamed GetAttLog', () => {
     expect(ctx.store.size).toBe(10_000);
     expect(ctx.duplicates).toBeGreaterThan(0); // the punches committed before the cut, read again
     expect(checkpointOf(ctx)).toMatchObject({ lastTime: s.log.at(-1)!.localTime, rows: 10_000 });
+  });
+
+  it('a terminal that stalls mid-answer times out: the batches before the stall stay committed, no checkpoint', async () => {
+    const { ctx, d, s } = await setup({ records: 10_000, faults: { hold: true } }, '1s');
+    await expect(d.pollOnce()).rejects.toMatchObject({ code: 'GW_ERR_DEVICE_TIMEOUT' });
+    expect(s.stats.held).toBe(1); // never released: the terminal still holds its second half
+    expect(ctx.store.size).toBeGreaterThanOrEqual(BATCH);
+    expect(ctx.store.size).toBeLessThan(10_000);
+    expect(checkpointOf(ctx)).toBeUndefined();
   });
 
   it('a log shorter than at the last poll, all of it older than the checkpoint, is read again and committed whole', async () => {
