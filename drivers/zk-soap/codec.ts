@@ -92,9 +92,28 @@ const HEAD_END = /\r?\n\r?\n/;
  * must have all of it.
  */
 export function decodeHttpResponse(bytes: Uint8Array): HttpResponse {
-  const text = latin1(bytes.subarray(0, Math.min(bytes.length, 16_384)));
+  const head = decodeHttpHead(bytes);
+  if (!head) throw new DecodeError('zk-soap-http-head', `no end of HTTP headers in ${bytes.length} bytes`, 0);
+  let body = bytes.subarray(head.bodyStart);
+  const length = declaredLength(head.headers);
+  if (length !== undefined) {
+    if (body.length < length) throw new DecodeError('zk-soap-http-truncated', `body has ${body.length} of ${length} bytes (Content-Length)`, bytes.length);
+    body = body.subarray(0, length);
+  }
+  return { status: head.status, headers: head.headers, body };
+}
+
+/** The largest HTTP head looked at: an answer without the end of its headers by then is no HTTP answer. */
+export const MAX_HTTP_HEAD_BYTES = 16_384;
+
+/**
+ * The status line and headers of an HTTP/1.x response from its first bytes; undefined while the
+ * end of the headers has not arrived (within MAX_HTTP_HEAD_BYTES).
+ */
+export function decodeHttpHead(bytes: Uint8Array): { status: number; headers: Record<string, string>; bodyStart: number } | undefined {
+  const text = latin1(bytes.subarray(0, Math.min(bytes.length, MAX_HTTP_HEAD_BYTES)));
   const end = HEAD_END.exec(text);
-  if (!end) throw new DecodeError('zk-soap-http-head', `no end of HTTP headers in ${bytes.length} bytes`, 0);
+  if (!end) return undefined;
   const [statusLine = '', ...lines] = text.slice(0, end.index).split(/\r?\n/);
   const status = /^HTTP\/\d\.\d (\d{3})/.exec(statusLine)?.[1];
   if (!status) throw new DecodeError('zk-soap-http-status', `not an HTTP status line: ${JSON.stringify(statusLine.slice(0, 60))}`, 0);
@@ -103,27 +122,29 @@ export function decodeHttpResponse(bytes: Uint8Array): HttpResponse {
     const colon = line.indexOf(':');
     if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
-  const bodyStart = end.index + end[0].length;
-  let body = bytes.subarray(bodyStart);
-  const declared = headers['content-length'];
-  if (declared !== undefined && /^\d+$/.test(declared)) {
-    const length = Number(declared);
-    if (body.length < length) throw new DecodeError('zk-soap-http-truncated', `body has ${body.length} of ${length} bytes (Content-Length)`, bytes.length);
-    body = body.subarray(0, length);
-  }
-  return { status: Number(status), headers, body };
+  return { status: Number(status), headers, bodyStart: end.index + end[0].length };
 }
 
-function latin1(bytes: Uint8Array): string {
+/** Content-Length when the answer declares one (ZK Web Server does not). */
+export function declaredLength(headers: Record<string, string>): number | undefined {
+  const declared = headers['content-length'];
+  return declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined;
+}
+
+export function latin1(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 /** ISO-8859-1 unless the XML declaration names UTF-8. */
 export function decodeBodyText(bytes: Uint8Array): string {
-  const head = latin1(bytes.subarray(0, 200));
-  const declared = /<\?xml[^>]*encoding=["']([^"']+)["']/i.exec(head)?.[1];
-  const text = declared && /^utf-?8$/i.test(declared) ? Buffer.from(bytes).toString('utf8') : latin1(bytes);
+  const text = bodyEncoding(bytes) === 'utf8' ? Buffer.from(bytes).toString('utf8') : latin1(bytes);
   return text.replace(/^\uFEFF/, '').trim();
+}
+
+/** The encoding of a body from its first 200 bytes: `utf8` when the XML declaration names UTF-8. */
+export function bodyEncoding(bytes: Uint8Array): 'utf8' | 'latin1' {
+  const declared = /<\?xml[^>]*encoding=["']([^"']+)["']/i.exec(latin1(bytes.subarray(0, 200)))?.[1];
+  return declared && /^utf-?8$/i.test(declared) ? 'utf8' : 'latin1';
 }
 
 const parser = new XMLParser({
@@ -140,7 +161,11 @@ const parser = new XMLParser({
 
 /** The XML body of a SOAP answer: its root element and rows. */
 export function decodeSoapBody(bytes: Uint8Array): SoapDocument {
-  const text = decodeBodyText(bytes);
+  return decodeSoapText(decodeBodyText(bytes));
+}
+
+/** The XML text of a SOAP answer (or of a slice of its rows, see stream.ts): its root element and rows. */
+export function decodeSoapText(text: string): SoapDocument {
   if (text === '') throw new DecodeError('zk-soap-body-empty', 'empty body', 0);
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new DecodeError('zk-soap-body-doctype', 'a DOCTYPE or ENTITY declaration is refused', text.search(/<!/));
   if (!text.startsWith('<')) throw new DecodeError('zk-soap-body-not-xml', `body is not XML: ${JSON.stringify(text.slice(0, 60))}`, 0);
@@ -211,13 +236,16 @@ function decodeAttRow(index: number, row: Record<string, unknown>): AttRecord | 
   return { row: index, pin, localTime, verified, status, workCode, fields };
 }
 
-/** A `GetAttLogResponse`: its punches and per-row errors; "No data!" is an empty log, not an error. */
-export function decodeAttLog(doc: SoapDocument): AttLog {
+/**
+ * A `GetAttLogResponse`: its punches and per-row errors; "No data!" is an empty log, not an error.
+ * `firstRow`: the log index of the document's first row (a slice of a streamed answer).
+ */
+export function decodeAttLog(doc: SoapDocument, firstRow = 0): AttLog {
   if (!/^GetAttLogResponse$/i.test(doc.root)) throw new DecodeError('zk-soap-body-root', `expected <GetAttLogResponse>, got <${doc.root}>`, 0);
   const out: AttLog = { records: [], errors: [], noData: isNoData(doc) };
   if (out.noData) return out;
   doc.rows.forEach((row, index) => {
-    const decoded = decodeAttRow(index, row);
+    const decoded = decodeAttRow(firstRow + index, row);
     if ('localTime' in decoded) out.records.push(decoded);
     else out.errors.push(decoded);
   });

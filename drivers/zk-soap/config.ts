@@ -22,7 +22,7 @@ export const zkSoapConfigSchema = baseDeviceSchema
       .min(4096)
       .max(512 * 1024 * 1024)
       .default(64 * 1024 * 1024)
-      .describe('largest answer accepted, in bytes (a log row is about 130 bytes: 64 MiB holds ~500,000 punches)'),
+      .describe('largest answer read, in bytes (a log row is about 130 bytes: 64 MiB holds ~500,000 punches); GetAttLog is streamed, so this bounds the download, not memory'),
     syncClock: z
       .boolean()
       .default(false)

@@ -7,9 +7,14 @@
 // - gateway: the real daemon as a child process (tsx, or the build when dist/ exists) with one
 //   zk-tcp device and the MQTT sink, from the terminal accepting its connection to the last punch
 //   on a subscriber of this bench. Its peak RSS is the child's VmHWM (/proc).
-// STREAM_RECORDS (default 100000) sets the log; STREAM_BIG=1000000 adds a run of that size,
+// STREAM_RECORDS (default 100000; 0: no zk-tcp row) sets the log; STREAM_BIG=1000000 adds a run of that size,
 // reported with peak RSS. Records are 20 s apart, so a million stay in the past (a punch stamped
 // in the future is quarantined, and the subscriber would wait for it forever).
+// zk-soap row: the zk-soap simulator writing its answers in packets of SOAP_PACKET_BYTES (default
+// 1460, one Ethernet segment) every STREAM_GAP_MS; STREAM_SOAP_RECORDS (default 20000) rows. Floor:
+// a bare GetAttLog read (request, read until the terminal closes; no parse), from its connection to
+// the close. Gateway: from the terminal receiving the daemon's GetAttLog to the last punch on the
+// subscriber (the GetDate before it is not counted).
 // The broker is Aedes in this process (STREAM_MOSQUITTO=1: Mosquitto at
 // 127.0.0.1:1883, whose default queue limit drops QoS 1 messages to a subscriber that falls behind).
 import { writeFileSync } from 'node:fs';
@@ -20,6 +25,8 @@ import { decodeDataStat, decodePacket, encodePacket, encodeReadRequest, encodeTc
 import { TcpDeframer } from '../../drivers/zk-tcp/streamReader.js';
 import { CHUNK_BYTES_TCP, CMD } from '../../drivers/zk-tcp/tables.js';
 import { ZkTcpSimulator } from '../../src/sim/zkTcp/index.js';
+import { ZkSoapSimulator } from '../../src/sim/zkSoap/index.js';
+import { encodeRequest } from '../../drivers/zk-soap/codec.js';
 
 import { startAedes, systemMosquitto, type TestBroker } from '../helpers/broker.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -29,6 +36,8 @@ const RECORDS = Number(process.env.STREAM_RECORDS ?? 100_000);
 const BIG = Number(process.env.STREAM_BIG ?? 0);
 const GAP_MS = Number(process.env.STREAM_GAP_MS ?? 2);
 const RUNS = Number(process.env.STREAM_RUNS ?? 1);
+const SOAP_RECORDS = Number(process.env.STREAM_SOAP_RECORDS ?? 20_000);
+const SOAP_PACKET_BYTES = Number(process.env.SOAP_PACKET_BYTES ?? 1460);
 
 interface PacedSimulator {
   sim: ZkTcpSimulator;
@@ -152,18 +161,109 @@ async function gateway(records: number, broker: TestBroker, dir: string): Promis
   }
 }
 
+async function pacedSoapSimulator(records: number): Promise<{ sim: ZkSoapSimulator; port: number; askedAt: () => number | undefined; sentAt: () => number | undefined }> {
+  const sim = new ZkSoapSimulator({ host: '127.0.0.1', port: 0, records, users: 200, packetBytes: SOAP_PACKET_BYTES, packetGapMs: GAP_MS });
+  await sim.start();
+  let at: number | undefined;
+  let sent: number | undefined;
+  const watch = setInterval(() => {
+    if (at === undefined && (sim.stats.calls.GetAttLog ?? 0) > 0) at = performance.now();
+    // answered: GetDate first, then GetAttLog
+    if (sent === undefined && at !== undefined && sim.stats.answered >= (sim.stats.calls.GetDate ?? 0) + 1) sent = performance.now();
+  }, 1);
+  watch.unref();
+  return { sim, port: sim.address.port, askedAt: () => at, sentAt: () => sent };
+}
+
+/** The zk-soap floor: one GetAttLog, read until the terminal closes; nothing parsed. */
+async function bareSoapRead(records: number): Promise<number> {
+  const { sim, port } = await pacedSoapSimulator(records);
+  try {
+    const body = Buffer.from(encodeRequest('GetAttLog', '0', [{ name: 'PIN', value: 'All', type: 'integer' }]), 'latin1');
+    const started = performance.now();
+    const bytes = await new Promise<number>((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port }, () => socket.write(Buffer.concat([Buffer.from(`POST /iWsService HTTP/1.0\r\nContent-Length: ${body.length}\r\n\r\n`, 'latin1'), body])));
+      let n = 0;
+      socket.on('data', (chunk: Buffer) => void (n += chunk.length));
+      socket.once('end', () => resolve(n));
+      socket.once('error', reject);
+    });
+    if (bytes < records * 100) throw new Error(`bare GetAttLog got ${bytes} bytes`);
+    return performance.now() - started;
+  } finally {
+    await sim.stop();
+  }
+}
+
+async function soapGateway(records: number, broker: TestBroker, dir: string): Promise<{ ms: number; peakRssMb: number; sentMs: number; deliveredAtSent: number }> {
+  const { sim, port, askedAt, sentAt } = await pacedSoapSimulator(records);
+  let deliveredAtSent = -1;
+  const site = `SOAP${records}x${Date.now() % 100_000}`;
+  const sub = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clean: true });
+  let got = 0;
+  let lastAt = 0;
+  let done: () => void = () => undefined;
+  const all = new Promise<void>((resolve) => (done = resolve));
+  sub.on('message', (topic) => {
+    if (!topic.endsWith('/punch')) return;
+    if (deliveredAtSent < 0 && sentAt() !== undefined) deliveredAtSent = got;
+    lastAt = performance.now();
+    if (++got >= records) done();
+  });
+  await sub.subscribeAsync(`absensi/${site}/+/punch`, { qos: 1 });
+  const config = join(dir, `${site}.yaml`);
+  writeFileSync(config, [
+    `gateway: {id: gw-soap, site: ${site}, dataDir: ${join(dir, site)}, logLevel: warn}`,
+    'api: {listen: "127.0.0.1:0"}',
+    `publish: {mqtt: {url: "${broker.url}", clientId: gw-${site}}}`,
+    'devices:',
+    `  - {id: soap1, driver: zk-soap, host: 127.0.0.1, port: ${port}, pollInterval: 1h, timeout: 30s, timezone: Asia/Jakarta}`,
+    '',
+  ].join('\n'));
+  const child = spawnGateway(config);
+  let peak = 0;
+  const sampler = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssMb(child.pid!).hwm);
+    } catch {
+      // not yet, or gone
+    }
+  }, 200);
+  try {
+    await Promise.race([all, new Promise((_, reject) => child.once('exit', (c) => reject(new Error(`gateway exited ${c}`))))]);
+    peak = Math.max(peak, rssMb(child.pid!).hwm);
+    const t0 = askedAt() ?? 0;
+    return { ms: lastAt - t0, peakRssMb: Math.round(peak), sentMs: (sentAt() ?? 0) - t0, deliveredAtSent };
+  } finally {
+    clearInterval(sampler);
+    child.kill('SIGTERM');
+    await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+    await sub.endAsync();
+    await sim.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const tmp = tempDir('absensi-stream-');
   const broker = (process.env.STREAM_MOSQUITTO === '1' ? await systemMosquitto() : undefined) ?? (await startAedes());
   try {
     process.stdout.write(`absensi-gateway bench:stream: zk-tcp, terminal pacing ${GAP_MS} ms/packet, broker ${broker.name}, node ${process.version}\n`);
-    for (const records of [RECORDS, ...(BIG > 0 ? [BIG] : [])]) {
+    for (const records of [RECORDS, ...(BIG > 0 ? [BIG] : [])].filter((n) => n > 0)) {
       for (let run = 1; run <= RUNS; run++) {
         const bare = await floor(records);
         const gw = await gateway(records, broker, tmp.dir);
         process.stdout.write(
           `${records} records: bare download ${(bare / 1000).toFixed(2)} s, gateway to MQTT subscriber ${(gw.ms / 1000).toFixed(2)} s, ratio ${(gw.ms / bare).toFixed(2)}, gateway peak RSS ${gw.peakRssMb} MB` +
             ` (last chunk asked for at ${(gw.lastChunkMs / 1000).toFixed(2)} s, ${gw.deliveredAtLastChunk} punches delivered by then)\n`,
+        );
+      }
+    }
+    if (SOAP_RECORDS > 0) {
+      for (let run = 1; run <= RUNS; run++) {
+        const bare = await bareSoapRead(SOAP_RECORDS);
+        const gw = await soapGateway(SOAP_RECORDS, broker, tmp.dir);
+        process.stdout.write(
+          `zk-soap ${SOAP_RECORDS} rows (${SOAP_PACKET_BYTES}-byte packets every ${GAP_MS} ms): bare GetAttLog read ${(bare / 1000).toFixed(2)} s, gateway to MQTT subscriber ${(gw.ms / 1000).toFixed(2)} s, ratio ${(gw.ms / bare).toFixed(2)}, gateway peak RSS ${gw.peakRssMb} MB (answer sent by ${(gw.sentMs / 1000).toFixed(2)} s, ${gw.deliveredAtSent} punches delivered by then)\n`,
         );
       }
     }

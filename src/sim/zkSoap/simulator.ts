@@ -11,7 +11,11 @@
 //   through the body; `rejectKey` refuses every comm key; `noClock` answers GetDate as a firmware
 //   without it would (a failure row); `dropAfterWrites: n` answers n more writes (SetUserInfo,
 //   SetUserTemplate, DeleteUser), then closes the next write's connection unanswered and unapplied,
-//   once: a terminal that went away mid-write.
+//   once: a terminal that went away mid-write. `hold` stops every GetAttLog answer halfway through its
+//   body until release() (a test sees the gateway commit while the rest is still to come).
+// - Pacing (`packetBytes`, `packetGapMs`): the answer goes out in packets of that size with that
+//   gap between them, each after the last one was taken by the socket, like a terminal's slow web
+//   server; without it the answer is written at once.
 // - Users and templates live in userTable.ts (seedable: `users`, `templatesPerUser`, `fingerAlgorithm`).
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { XMLParser } from 'fast-xml-parser';
@@ -25,6 +29,8 @@ export interface ZkSoapSimFaults {
   rejectKey?: boolean;
   noClock?: boolean;
   dropAfterWrites?: number;
+  /** stop each GetAttLog answer halfway through its body until release() */
+  hold?: boolean;
 }
 
 const WRITE_CALLS = new Set(['SetUserInfo', 'SetUserTemplate', 'DeleteUser']);
@@ -45,6 +51,10 @@ export interface ZkSoapSimOptions {
   templatesPerUser?: UserTableOptions['templatesPerUser'];
   /** what GetOption ~ZKFPVersion answers (default '10'); null: the terminal does not answer it */
   fingerAlgorithm?: string | null;
+  /** bytes per packet of an answer when paced (0: written at once) */
+  packetBytes?: number;
+  /** gap between two packets of an answer, ms (with packetBytes) */
+  packetGapMs?: number;
   faults?: ZkSoapSimFaults;
 }
 
@@ -65,7 +75,9 @@ const requestParser = new XMLParser({ ignoreAttributes: true, parseTagValue: fal
 
 export class ZkSoapSimulator {
   readonly log: SimSoapPunch[] = [];
-  readonly stats = { connections: 0, calls: {} as Record<string, number>, refused: 0, truncated: 0, dropped: 0 };
+  /** `held`: answers stopped halfway now (faults.hold); `answered`: answers written to their end */
+  readonly stats = { connections: 0, calls: {} as Record<string, number>, refused: 0, truncated: 0, dropped: 0, held: 0, answered: 0 };
+  private readonly holds: (() => void)[] = [];
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private clockOffsetSec: number;
@@ -76,7 +88,7 @@ export class ZkSoapSimulator {
   constructor(options: ZkSoapSimOptions = {}) {
     this.o = {
       host: '127.0.0.1', port: 0, records: 100, users: 20, commKey: '0', clockOffsetSec: 0, timeZone: 'Asia/Jakarta',
-      serial: 'SIMSOAP00001', firstRecordTime: '2026-01-05T07:00:00', templatesPerUser: 0, fingerAlgorithm: '10', ...options, faults: { ...options.faults },
+      serial: 'SIMSOAP00001', firstRecordTime: '2026-01-05T07:00:00', templatesPerUser: 0, fingerAlgorithm: '10', packetBytes: 0, packetGapMs: 0, ...options, faults: { ...options.faults },
     };
     this.table = new SoapUserTable({ users: this.o.users, templatesPerUser: this.o.templatesPerUser, fingerAlgorithm: this.o.fingerAlgorithm });
     this.clockOffsetSec = this.o.clockOffsetSec;
@@ -103,6 +115,11 @@ export class ZkSoapSimulator {
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server = undefined;
+  }
+
+  /** Lets every held answer (faults.hold) go on to its end. */
+  release(): void {
+    for (const go of this.holds.splice(0)) go();
   }
 
   /** A punch made now on the terminal (device clock), or at `localTime`. */
@@ -153,18 +170,37 @@ export class ZkSoapSimulator {
       return;
     }
     const body = Buffer.from(`\r\n${answer}`, 'latin1');
-    const { slowMs, truncate } = this.o.faults;
+    const { slowMs, truncate, hold } = this.o.faults;
     if (slowMs) await pause(slowMs);
-    socket.write(Buffer.from(HEAD, 'latin1'));
     const half = Math.floor(body.length / 2);
-    socket.write(body.subarray(0, half));
+    await this.send(socket, Buffer.concat([Buffer.from(HEAD, 'latin1'), body.subarray(0, half)]));
     if (truncate) {
       this.stats.truncated++;
       socket.end();
       return;
     }
+    if (hold && answer.startsWith('<GetAttLogResponse')) {
+      this.stats.held++;
+      await new Promise<void>((resolve) => this.holds.push(resolve));
+      this.stats.held--;
+    }
     if (slowMs) await pause(slowMs);
-    socket.end(body.subarray(half));
+    await this.send(socket, body.subarray(half));
+    socket.end();
+    this.stats.answered++;
+  }
+
+  /** Writes `bytes` at once, or paced in packets (packetBytes, packetGapMs). */
+  private async send(socket: Socket, bytes: Buffer): Promise<void> {
+    const size = this.o.packetBytes;
+    if (size <= 0) {
+      socket.write(bytes);
+      return;
+    }
+    for (let at = 0; at < bytes.length && !socket.destroyed; at += size) {
+      if (!socket.write(bytes.subarray(at, at + size))) await new Promise<void>((resolve) => socket.once('drain', resolve).once('close', resolve));
+      if (this.o.packetGapMs > 0) await pause(this.o.packetGapMs);
+    }
   }
 
   /** The XML answer to one request body; undefined: the connection is dropped unanswered (dropAfterWrites). */
