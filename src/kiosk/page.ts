@@ -12,7 +12,7 @@
 // - A punch goes into the queue (localStorage) before it is sent and leaves it only on an answer
 //   that settles it (200, or a refusal the kiosk cannot cure by retrying); a resend carries the
 //   same time, so the gateway answers the same id: each punch is committed once.
-import { createHash } from 'node:crypto';
+import { pageCsp, scriptJson } from '../util/pageKit.js';
 
 const TEXTS = {
   id: { title: 'Absensi', pin: 'Masukkan PIN', in: 'Masuk', out: 'Pulang', break: 'Istirahat', photo: 'Foto', clear: 'Hapus', done: 'Tercatat', queued: 'menunggu dikirim', offline: 'Gateway tidak terjangkau; absen disimpan dan dikirim nanti', refused: 'Ditolak', clock: 'Jam tablet salah; jam gateway', needPin: 'Masukkan PIN dulu', lang: 'English' },
@@ -135,23 +135,12 @@ setInterval(flush, 3000);
 renderTexts(); renderPin(); flush();
 `;
 
-const SCRIPT = `(function () {\nvar TEXTS = ${JSON.stringify(TEXTS).replace(/</g, '\\u003c')};\n${SCRIPT_BODY}})();\n`;
+const SCRIPT = `(function () {\nvar TEXTS = ${scriptJson(TEXTS)};\n${SCRIPT_BODY}})();\n`;
 
-const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 
 export const KIOSK_PAGE_HTML = `<!doctype html>
 <html lang="id"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Absensi</title><style>${STYLE}</style></head>
 <body>${BODY}<script>${SCRIPT}</script></body></html>
 `;
 
-export const KIOSK_PAGE_CSP = [
-  "default-src 'none'",
-  `script-src ${sha256(SCRIPT)}`,
-  `style-src ${sha256(STYLE)}`,
-  "connect-src 'self'",
-  'img-src data: blob:',
-  'media-src mediastream: blob:',
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const KIOSK_PAGE_CSP = pageCsp({ script: SCRIPT, style: STYLE, img: 'data: blob:', extra: ['media-src mediastream: blob:'] });

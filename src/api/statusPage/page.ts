@@ -6,7 +6,7 @@
 //   hash), requests to this origin only, and nothing else; style attributes are never used. The
 //   charts are SVG the script fetches from this origin and imports (connect-src 'self'): they need
 //   no img-src, and carry presentation attributes only (svg.ts), which CSP does not govern.
-import { createHash } from 'node:crypto';
+import { pageCsp } from '../../util/pageKit.js';
 import { STATUS_PAGE_SCRIPT } from './script.js';
 
 const STYLE = `
@@ -89,7 +89,6 @@ const BODY = `
 </section>
 `;
 
-const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 
 export const STATUS_PAGE_HTML = `<!doctype html>
 <html lang="id">
@@ -105,13 +104,4 @@ export const STATUS_PAGE_HTML = `<!doctype html>
 </html>
 `;
 
-export const STATUS_PAGE_CSP = [
-  "default-src 'none'",
-  `script-src ${sha256(STATUS_PAGE_SCRIPT)}`,
-  `style-src ${sha256(STYLE)}`,
-  "connect-src 'self'",
-  'img-src data:',
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const STATUS_PAGE_CSP = pageCsp({ script: STATUS_PAGE_SCRIPT, style: STYLE });

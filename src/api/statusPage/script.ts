@@ -18,6 +18,7 @@
 //   row's "Jalur" button picks another; "Semua" clears it. The path is fetched again each refresh.
 import { CLOCK_SKEW_WARN_SEC, ZONE_ABBREVIATIONS } from '../../punch/time.js';
 import { ERROR_EXPLANATIONS } from '../../util/explanations.js';
+import { DOM_HELPERS, scriptJson } from '../../util/pageKit.js';
 import { STATUS_PAGE_TEXTS } from './i18n.js';
 
 export const REFRESH_MS = 5000;
@@ -58,34 +59,6 @@ function api(path, asText) {
   });
 }
 
-function el(tag, cls, text) {
-  var node = document.createElement(tag);
-  if (cls) node.className = cls;
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  return node;
-}
-function row(cells, attrs) {
-  var tr = document.createElement('tr');
-  Object.keys(attrs || {}).forEach(function (k) { tr.setAttribute(k, attrs[k]); });
-  cells.forEach(function (c) { var td = el('td'); if (c instanceof Node) td.appendChild(c); else td.textContent = c === null || c === undefined ? t('never') : String(c); tr.appendChild(td); });
-  return tr;
-}
-function fill(tbody, rows, emptyKey, columns) {
-  tbody.replaceChildren.apply(tbody, rows);
-  if (rows.length === 0) { var td = el('td', 'empty', t(emptyKey)); td.colSpan = columns; var tr = el('tr'); tr.appendChild(td); tbody.appendChild(tr); }
-}
-function badge(text, kind) { return el('span', 'badge ' + kind, text); }
-function duration(sec) {
-  if (sec < 60) return Math.round(sec) + ' ' + t('sec');
-  if (sec < 3600) return Math.round(sec / 60) + ' ' + t('min');
-  if (sec < 86400) return (sec / 3600).toFixed(1) + ' ' + t('hour');
-  return (sec / 86400).toFixed(1) + ' ' + t('day');
-}
-function ago(iso) {
-  if (!iso) return t('never');
-  return duration(Math.max(0, (Date.now() - Date.parse(iso)) / 1000)) + ' ' + t('ago');
-}
-function wall(time) { return time ? time.slice(0, 19).replace('T', ' ') : t('never'); }
 function zoneLabel(zone, time) {
   var m = time ? /([+-]\d\d:\d\d|Z)$/.exec(time) : null;
   var offset = m ? m[1] : null;
@@ -347,7 +320,5 @@ refresh();
 setInterval(refresh, REFRESH_MS);
 `;
 
-/** JSON safe inside <script>: no `</script>` can close it early. */
-const json = (value: unknown): string => JSON.stringify(value).replace(/</g, '\\u003c');
 
-export const STATUS_PAGE_SCRIPT = `(function () {\nvar TEXTS = ${json(STATUS_PAGE_TEXTS)};\nvar REFRESH_MS = ${REFRESH_MS};\nvar EXPLAIN = ${json(ERROR_EXPLANATIONS)};\nvar ZONES = ${json(ZONE_ABBREVIATIONS)};\nvar SKEW_WARN_SEC = ${CLOCK_SKEW_WARN_SEC};\n${SCRIPT_BODY}})();\n`;
+export const STATUS_PAGE_SCRIPT = `(function () {\nvar TEXTS = ${scriptJson(STATUS_PAGE_TEXTS)};\nvar REFRESH_MS = ${REFRESH_MS};\nvar EXPLAIN = ${scriptJson(ERROR_EXPLANATIONS)};\nvar ZONES = ${scriptJson(ZONE_ABBREVIATIONS)};\nvar SKEW_WARN_SEC = ${CLOCK_SKEW_WARN_SEC};\n${DOM_HELPERS}${SCRIPT_BODY}})();\n`;

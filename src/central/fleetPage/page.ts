@@ -4,7 +4,7 @@
 // Invariants (as the gateway's status page, src/api/statusPage/page.ts):
 // - The Content-Security-Policy allows exactly this page's inline style and script (by SHA-256
 //   hash), requests to this origin only, and nothing else; style attributes are never used.
-import { createHash } from 'node:crypto';
+import { pageCsp } from '../../util/pageKit.js';
 import { FLEET_PAGE_SCRIPT } from './script.js';
 
 const STYLE = `
@@ -55,7 +55,6 @@ const BODY = `
 </section>
 `;
 
-const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 
 export const FLEET_PAGE_HTML = `<!doctype html>
 <html lang="id">
@@ -71,13 +70,4 @@ export const FLEET_PAGE_HTML = `<!doctype html>
 </html>
 `;
 
-export const FLEET_PAGE_CSP = [
-  "default-src 'none'",
-  `script-src ${sha256(FLEET_PAGE_SCRIPT)}`,
-  `style-src ${sha256(STYLE)}`,
-  "connect-src 'self'",
-  'img-src data:',
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const FLEET_PAGE_CSP = pageCsp({ script: FLEET_PAGE_SCRIPT, style: STYLE });

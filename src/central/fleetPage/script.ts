@@ -1,13 +1,13 @@
 // The fleet page's browser script, as a string (no build step, no CDN): fetches `/api/fleet` and
 // renders three plain tables. Plain ES2017 in one IIFE, the same habits as the gateway's status
-// page script (src/api/statusPage/script.ts), whose small DOM helpers it repeats rather than
-// shares: each page's CSP hashes its own whole script.
+// page script (src/api/statusPage/script.ts), with the same DOM helpers (src/util/pageKit.ts).
 // Invariants:
 // - Data is only ever put into the page with textContent, never innerHTML: gateway, device and
 //   error texts come from the fleet and must not become markup.
 // - `?token=` is read once, kept in sessionStorage (this tab only) and removed from the address
 //   bar; the API call sends it as a bearer token. A 401 shows a token form.
 // - The language choice (id default, en) is kept in localStorage.
+import { DOM_HELPERS, scriptJson } from '../../util/pageKit.js';
 import { FLEET_PAGE_TEXTS } from './i18n.js';
 
 export const FLEET_REFRESH_MS = 5000;
@@ -41,34 +41,6 @@ function api(path) {
   });
 }
 
-function el(tag, cls, text) {
-  var node = document.createElement(tag);
-  if (cls) node.className = cls;
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  return node;
-}
-function row(cells, attrs) {
-  var tr = document.createElement('tr');
-  Object.keys(attrs || {}).forEach(function (k) { tr.setAttribute(k, attrs[k]); });
-  cells.forEach(function (c) { var td = el('td'); if (c instanceof Node) td.appendChild(c); else td.textContent = c === null || c === undefined ? t('never') : String(c); tr.appendChild(td); });
-  return tr;
-}
-function fill(tbody, rows, emptyKey, columns) {
-  tbody.replaceChildren.apply(tbody, rows);
-  if (rows.length === 0) { var td = el('td', 'empty', t(emptyKey)); td.colSpan = columns; var tr = el('tr'); tr.appendChild(td); tbody.appendChild(tr); }
-}
-function badge(text, kind) { return el('span', 'badge ' + kind, text); }
-function duration(sec) {
-  if (sec < 60) return Math.round(sec) + ' ' + t('sec');
-  if (sec < 3600) return Math.round(sec / 60) + ' ' + t('min');
-  if (sec < 86400) return (sec / 3600).toFixed(1) + ' ' + t('hour');
-  return (sec / 86400).toFixed(1) + ' ' + t('day');
-}
-function ago(iso) {
-  if (!iso) return t('never');
-  return duration(Math.max(0, (Date.now() - Date.parse(iso)) / 1000)) + ' ' + t('ago');
-}
-function wall(time) { return time ? time.slice(0, 19).replace('T', ' ') : t('never'); }
 function onlineBadge(online) { return online === true ? badge(t('online'), 'ok') : online === false ? badge(t('offline'), 'bad') : badge(t('unknown'), 'muted'); }
 function named(main, small) { var n = el('div'); n.appendChild(el('strong', '', main)); if (small) n.appendChild(el('div', 'small', small)); return n; }
 
@@ -170,4 +142,4 @@ refresh();
 setInterval(refresh, REFRESH_MS);
 `;
 
-export const FLEET_PAGE_SCRIPT = `(function () {\nvar TEXTS = ${JSON.stringify(FLEET_PAGE_TEXTS).replace(/</g, '\\u003c')};\nvar REFRESH_MS = ${FLEET_REFRESH_MS};\n${SCRIPT_BODY}})();\n`;
+export const FLEET_PAGE_SCRIPT = `(function () {\nvar TEXTS = ${scriptJson(FLEET_PAGE_TEXTS)};\nvar REFRESH_MS = ${FLEET_REFRESH_MS};\n${DOM_HELPERS}${SCRIPT_BODY}})();\n`;
