@@ -83,7 +83,14 @@ const simulatorPunches = (): number => simulated + (journal('systest-zk1.service
 async function allDelivered(what: string): Promise<Stats> {
   return until(what, 90_000, () => {
     const made = simulatorPunches();
-    const s = stats();
+    let s: Stats;
+    try {
+      s = stats();
+    } catch (error) {
+      // right after a (re)start the daemon may not have created its buffer yet
+      if (/unable to open database file/.test(String(error))) return false;
+      throw error;
+    }
     return s.punches >= made && s.sinks.every((k) => k.pending === 0) && deliveredCount() >= s.punches && s;
   });
 }
