@@ -23,7 +23,7 @@
 //   section needs a restart (logged; the running value is kept), and so does the first push device
 //   of a gateway that started without a push listener. A removed device's retained MQTT status
 //   turns `online: false`. Reloads run one after another, never interleaved.
-// - userSync groups (src/users/userSync.ts) run once the devices do, and stop before them.
+// - userSync groups (src/commands/userSync.ts) run once the devices do, and stop before them.
 // - Remote commands (commands.enabled) listen on the MQTT sink's connection once the devices run,
 //   and stop before the devices do (src/commands/commandRunner.ts has their rules).
 // - Each device's watermark (src/devices/watermark.ts) lives in the buffer; it is published
@@ -52,7 +52,7 @@ import { readSignedHead, restoredFrom, signedHeadFile, writeSignedHead } from '.
 import type { CommandRunner } from './commands/commandRunner.js';
 import { startGatewayCommands } from './commands/gatewayCommands.js';
 import { Dispatcher } from './publish/dispatcher.js';
-import { UserSync } from './users/userSync.js';
+import { UserSync } from './commands/userSync.js';
 import { HttpsPublisher } from './publish/httpsPublisher.js';
 import { MqttPublisher } from './publish/mqttPublisher.js';
 import type { Publisher } from './publish/publisher.js';
@@ -126,7 +126,7 @@ export class Gateway {
   checkpointer: Checkpointer | undefined;
   /** runs signed remote commands (commands.enabled, over the MQTT sink), once started */
   commands: CommandRunner | undefined;
-  /** the userSync groups' rounds (src/users/userSync.ts), once the devices run */
+  /** the userSync groups' rounds (src/commands/userSync.ts), once the devices run */
   userSync: UserSync | undefined;
   readonly drivers: readonly AnyDriverDefinition[];
   private runningConfig: GatewayConfig;

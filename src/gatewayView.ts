@@ -28,7 +28,7 @@ import type { PunchLog } from './log/punchLog.js';
 import type { Dispatcher } from './publish/dispatcher.js';
 import type { Publisher } from './publish/publisher.js';
 import type { PushListener } from './push/listener.js';
-import type { UserSync } from './users/userSync.js';
+import type { UserSync } from './commands/userSync.js';
 import { GatewayError } from './util/errors.js';
 import type { Metrics } from './util/metrics.js';
 

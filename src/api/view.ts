@@ -29,7 +29,7 @@ import type { SinkHealth } from '../publish/publisher.js';
 import type { UnknownTerminal } from '../push/listener.js';
 import type { KioskCertificateStatus } from '../kiosk/status.js';
 import type { Metrics } from '../util/metrics.js';
-import type { GroupRound } from '../users/userSync.js';
+import type { GroupRound } from '../commands/userSync.js';
 
 /** Serves the API of `view` on its api.listen; resolves undefined when it cannot listen (and logged why). */
 export type ApiStarter = (view: GatewayView, log: Logger) => Promise<ApiServer | undefined>;

@@ -3,7 +3,7 @@
 // users it holds under its own record — never a conflicting PIN, never a slot it holds.
 import { describe, expect, it } from 'vitest';
 import type { UsersSession } from '../../src/devices/facets.js';
-import { findConflicts, sourceFor } from '../../src/users/userSync.js';
+import { findConflicts, sourceFor } from '../../src/commands/userSync.js';
 import type { TemplateRecord, TerminalUser } from '../../src/users/user.js';
 import { template, user } from '../helpers/usersTable.js';
 

@@ -22,10 +22,10 @@ import type { UsersSession } from '../devices/facets.js';
 import type { ErrorCode } from '../util/catalogue.js';
 import { GatewayError, codeOf, errorMessage } from '../util/errors.js';
 import type { Metrics } from '../util/metrics.js';
-import { writeBackup } from './backup.js';
-import { ALL_USER_FIELDS, type Algorithms, type UserSet } from './diff.js';
-import { syncTarget, type TargetReport } from './syncTarget.js';
-import type { TemplateRecord, TerminalUser } from './user.js';
+import { writeBackup } from '../users/backup.js';
+import { ALL_USER_FIELDS, type Algorithms, type UserSet } from '../users/diff.js';
+import { syncTarget, type TargetReport } from '../users/syncTarget.js';
+import type { TemplateRecord, TerminalUser } from '../users/user.js';
 
 export interface UserSyncOptions {
   groups: readonly UserSyncGroupConfig[];
