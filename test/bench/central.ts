@@ -25,11 +25,11 @@ import { silentLogger } from '../../src/util/logger.js';
 import { startCentralProcess } from '../central/centralProcess.js';
 import { FakeGateway } from '../central/fakeGateway.js';
 import { mosquittoInstalled, startMosquitto, type TestBroker } from '../helpers/broker.js';
+import { POSTGRES_SERVER as SERVER, postgresUrl } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const N = Number(process.env.CENTRAL_BENCH_PUNCHES ?? 15_000);
 const BATCH = Number(process.env.CENTRAL_BENCH_BATCH ?? 500);
-const SERVER = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
 const COLUMNS = 12;
 /** mqtt.connections of each process; the default of central.yaml unless CENTRAL_BENCH_CONNECTIONS says */
 const CONNECTIONS = Number(process.env.CENTRAL_BENCH_CONNECTIONS ?? centralConfigSchema.shape.mqtt.unwrap().shape.connections.parse(undefined));
@@ -121,7 +121,7 @@ async function postgresRuns(broker: TestBroker): Promise<void> {
   }
   const database = `bench_central_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
   await admin.query(`CREATE DATABASE ${database}`);
-  const url = `postgres://${SERVER.user}@${SERVER.host}:${SERVER.port}/${database}`;
+  const url = postgresUrl(database);
   const store = await openPostgres(url);
   try {
     await migrateCentral(store);

@@ -31,6 +31,7 @@ import { encodeRequest } from '../../drivers/zk-soap/codec.js';
 import { startAedes, systemMosquitto, type TestBroker } from '../helpers/broker.js';
 import { tempDir } from '../helpers/tmp.js';
 import { rssMb, spawnGateway } from './scaleProcess.js';
+import { runStreamRows, type StreamRow } from './streamRow.js';
 
 const RECORDS = Number(process.env.STREAM_RECORDS ?? 100_000);
 const BIG = Number(process.env.STREAM_BIG ?? 0);
@@ -243,30 +244,40 @@ async function soapGateway(records: number, broker: TestBroker, dir: string): Pr
   }
 }
 
+function zkTcpRow(records: number): StreamRow {
+  return {
+    label: `${records} records`,
+    floorName: 'bare download',
+    floor: () => floor(records),
+    gateway: async (broker, dir) => {
+      const gw = await gateway(records, broker, dir);
+      return { ...gw, detail: `last chunk asked for at ${(gw.lastChunkMs / 1000).toFixed(2)} s, ${gw.deliveredAtLastChunk} punches delivered by then` };
+    },
+  };
+}
+
+function zkSoapRow(records: number): StreamRow {
+  return {
+    label: `zk-soap ${records} rows (${SOAP_PACKET_BYTES}-byte packets every ${GAP_MS} ms)`,
+    floorName: 'bare GetAttLog read',
+    floor: () => bareSoapRead(records),
+    gateway: async (broker, dir) => {
+      const gw = await soapGateway(records, broker, dir);
+      return { ...gw, detail: `answer sent by ${(gw.sentMs / 1000).toFixed(2)} s, ${gw.deliveredAtSent} punches delivered by then` };
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const tmp = tempDir('absensi-stream-');
   const broker = (process.env.STREAM_MOSQUITTO === '1' ? await systemMosquitto() : undefined) ?? (await startAedes());
   try {
     process.stdout.write(`absensi-gateway bench:stream: zk-tcp, terminal pacing ${GAP_MS} ms/packet, broker ${broker.name}, node ${process.version}\n`);
-    for (const records of [RECORDS, ...(BIG > 0 ? [BIG] : [])].filter((n) => n > 0)) {
-      for (let run = 1; run <= RUNS; run++) {
-        const bare = await floor(records);
-        const gw = await gateway(records, broker, tmp.dir);
-        process.stdout.write(
-          `${records} records: bare download ${(bare / 1000).toFixed(2)} s, gateway to MQTT subscriber ${(gw.ms / 1000).toFixed(2)} s, ratio ${(gw.ms / bare).toFixed(2)}, gateway peak RSS ${gw.peakRssMb} MB` +
-            ` (last chunk asked for at ${(gw.lastChunkMs / 1000).toFixed(2)} s, ${gw.deliveredAtLastChunk} punches delivered by then)\n`,
-        );
-      }
-    }
-    if (SOAP_RECORDS > 0) {
-      for (let run = 1; run <= RUNS; run++) {
-        const bare = await bareSoapRead(SOAP_RECORDS);
-        const gw = await soapGateway(SOAP_RECORDS, broker, tmp.dir);
-        process.stdout.write(
-          `zk-soap ${SOAP_RECORDS} rows (${SOAP_PACKET_BYTES}-byte packets every ${GAP_MS} ms): bare GetAttLog read ${(bare / 1000).toFixed(2)} s, gateway to MQTT subscriber ${(gw.ms / 1000).toFixed(2)} s, ratio ${(gw.ms / bare).toFixed(2)}, gateway peak RSS ${gw.peakRssMb} MB (answer sent by ${(gw.sentMs / 1000).toFixed(2)} s, ${gw.deliveredAtSent} punches delivered by then)\n`,
-        );
-      }
-    }
+    const rows: StreamRow[] = [
+      ...[RECORDS, ...(BIG > 0 ? [BIG] : [])].filter((n) => n > 0).map(zkTcpRow),
+      ...(SOAP_RECORDS > 0 ? [zkSoapRow(SOAP_RECORDS)] : []),
+    ];
+    await runStreamRows(rows, broker, tmp.dir, RUNS, (line) => process.stdout.write(line));
   } finally {
     await broker.close();
     tmp.cleanup();

@@ -16,24 +16,12 @@ import { openEmbedded, openPostgres, type CentralStore } from '../../src/central
 import { deviceStatusSchema, gatewayStatusSchema } from '../../src/punch/status.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { mosquittoInstalled, startMosquitto, until, type TestBroker } from '../helpers/broker.js';
+import { POSTGRES_SERVER as SERVER, postgresReachable, postgresUrl } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tmp.js';
 import { feed, startTestGateway } from '../e2e/fixture.js';
 import { feeds } from '../helpers/feedDriver.js';
 import { rawPunch } from '../helpers/punches.js';
 import { FakeGateway } from './fakeGateway.js';
-
-const SERVER = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
-
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ ...SERVER, connectionTimeoutMillis: 1000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const engines: ('pglite' | 'postgres')[] = ['pglite', ...((await postgresReachable()) ? (['postgres'] as const) : [])];
 const tmp = tempDir();
@@ -67,7 +55,7 @@ describe.for(engines)('the centre on %s', (engine) => {
       await admin.connect();
       await admin.query(`CREATE DATABASE ${database}`);
       await admin.end();
-      store = await openPostgres(`postgres://${SERVER.user}@${SERVER.host}:${SERVER.port}/${database}`);
+      store = await openPostgres(postgresUrl(database));
     }
     expect(await migrateCentral(store)).toEqual([1, 2]);
     expect(await migrateCentral(store)).toEqual([]);

@@ -13,23 +13,12 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mosquittoInstalled, startMosquitto, type TestBroker } from '../helpers/broker.js';
+import { POSTGRES_SERVER as SERVER, postgresReachable, postgresUrl } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tmp.js';
 import { startCentralProcess, type CentralProcess } from './centralProcess.js';
 import { FakeGateway } from './fakeGateway.js';
 
-const SERVER = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
 const PER_GATEWAY = Number(process.env.CENTRAL_KILL_PUNCHES ?? 2000);
-
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ ...SERVER, connectionTimeoutMillis: 1000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const skip = !mosquittoInstalled() ? 'no /usr/sbin/mosquitto' : !(await postgresReachable()) ? 'no PostgreSQL server on 127.0.0.1:5432' : undefined;
 const tmp = tempDir();
@@ -79,7 +68,7 @@ describe('two central processes on the PostgreSQL server', () => {
         `central: {id: c-${prefix}, dataDir: ${tmp.dir}/central, logLevel: info}`,
         `mqtt: {url: "${broker!.url}", topicPrefix: ${prefix}, group: fleet}`,
         "http: {enabled: false}",
-        `postgres: {url: "postgres://${SERVER.user}@${SERVER.host}:${SERVER.port}/${database}"}`,
+        `postgres: {url: "${postgresUrl(database)}"}`,
         '',
       ].join('\n'),
     );
