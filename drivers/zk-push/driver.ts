@@ -28,7 +28,8 @@ import type { Driver, DriverContext } from '../../src/devices/driver.js';
 import type { PushReply, PushRequest, PushTerminal } from '../../src/devices/push.js';
 import type { RawPunch } from '../../src/punch/punch.js';
 import { deviceZone, zoneOffsetMinutes } from '../../src/punch/time.js';
-import { errorMessage } from '../../src/util/errors.js';
+import type { UsersLender } from '../../src/devices/usersLender.js';
+import { errorMessage, GatewayError } from '../../src/util/errors.js';
 import { LogLimiter } from '../../src/util/logLimiter.js';
 import { decodeAttlog, decodeCommandResults, decodeInfo, decodeRtlog, encodeCommands, encodeHandshake, encodeUploadOk, splitLines, type AttlogRecord, type CommandResult, type Decoded } from './codec.js';
 import { CommandQueue } from './commands.js';
@@ -45,7 +46,7 @@ const OK: PushReply = { status: 200, body: 'OK' };
 /** a bad line's reason is `<table>-<line error>` (attlog-fields, rtlog-time, …: the catalogue) */
 const LINE_REASON_PREFIX = { ATTLOG: 'attlog', rtlog: 'rtlog' } as const;
 
-export class ZkPushDriver implements Driver, PushTerminal {
+export class ZkPushDriver implements Driver, PushTerminal, UsersLender {
   readonly route = 'iclock' as const;
   readonly serial: string;
   readonly deviceId: string;
@@ -108,6 +109,17 @@ export class ZkPushDriver implements Driver, PushTerminal {
   /** The users side on this running driver (users.ts); each command times out after max(60 s, 4 × Delay). */
   usersSession(log: Logger): ZkPushUsersSession {
     return new ZkPushUsersSession(this, log, Math.max(60_000, this.cfg.delay * 4000));
+  }
+
+  /**
+   * Lends the users side to users work in the daemon (usersLender.ts). The driver asks the terminal
+   * nothing of its own beside it (its commands share the one queue), so the loan holds nothing and
+   * close() has nothing to hand back. Rejects while the terminal is not polling.
+   */
+  async borrowUsersSession(signal: AbortSignal): Promise<ZkPushUsersSession> {
+    signal.throwIfAborted();
+    if (this.stopped || !this.offlineTimer) throw new GatewayError('GW_ERR_DEVICE_UNREACHABLE', `zk-push terminal ${this.serial} is not polling the gateway (offline or not seen since the daemon started)`);
+    return this.usersSession(this.ctx.log);
   }
 
   /** What the terminal's last INFO result said (`~ZKFPVersion` as `ZKFPVersion`, …). */

@@ -39,10 +39,11 @@ export function usersDeviceOf(scope: UsersScope, deviceId: string): UsersDevice 
   if (!device) throw new GatewayError('GW_ERR_CONFIG_INVALID', `no device "${deviceId}" in ${configPath}; it has: ${config.devices.map((d) => d.id).join(', ') || 'none'}`);
   const users = definitionOf(drivers, device.driver)?.users;
   if (!users) {
-    const able = drivers.filter((d) => d.users && !('unsupported' in d.users)).map((d) => d.protocol);
+    const able = drivers.filter((d) => d.users && 'load' in d.users).map((d) => d.protocol);
     throw new GatewayError('GW_ERR_USERS_UNSUPPORTED', `"${deviceId}" is a ${device.driver} device, whose family has no users side in this build (users commands work with ${able.join(', ') || 'no family yet'})`);
   }
   if ('unsupported' in users) throw new GatewayError('GW_ERR_USERS_UNSUPPORTED', `"${deviceId}" is a ${device.driver} device: ${users.unsupported}`);
+  if ('throughDaemon' in users) throw new GatewayError('GW_ERR_USERS_UNSUPPORTED', `"${deviceId}" is a ${device.driver} device: ${users.throughDaemon}; the users commands do not go through the daemon in this build`);
   return { device, facet: users };
 }
 

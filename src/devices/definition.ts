@@ -15,7 +15,7 @@
 //   getter included. The facets' types are facets.ts.
 import type { z } from 'zod';
 import type { BackfillOptions, BackfillResult, BaseDeviceConfig, Driver, DriverContext } from './driver.js';
-import type { KioskFacet, LogImportFacet, ProbeFacet, PushFacet, PushTrust, SimulatorFacet, UsersFacet, UsersUnsupported } from './facets.js';
+import type { KioskFacet, LogImportFacet, ProbeFacet, PushFacet, PushTrust, SimulatorFacet, UsersFacet, UsersThroughDaemon, UsersUnsupported } from './facets.js';
 
 export interface DriverDefinition<C extends BaseDeviceConfig = BaseDeviceConfig> {
   /** the `driver:` value in config and the `device.protocol` in punch/v1 */
@@ -55,7 +55,7 @@ export interface DriverDefinition<C extends BaseDeviceConfig = BaseDeviceConfig>
   /** reads punch log files for a device of any kind (`import`); one family of a list offers it (serial-line, whose line codec reads ZK exports too) */
   readonly logImport?: LogImportFacet;
   /** reads and writes the users and templates its terminals hold (`users …`, `userSync`); or why it cannot */
-  readonly users?: UsersFacet<C> | UsersUnsupported;
+  readonly users?: UsersFacet<C> | UsersUnsupported | UsersThroughDaemon;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -83,7 +83,7 @@ export function defineDriver<C extends BaseDeviceConfig>(spec: {
   probe?: ProbeFacet;
   simulator?: SimulatorFacet;
   logImport?: LogImportFacet;
-  users?: UsersFacet<C> | UsersUnsupported;
+  users?: UsersFacet<C> | UsersUnsupported | UsersThroughDaemon;
 }): DriverDefinition<C> {
   let driverClass: DriverClass<C> | undefined;
   let loading: Promise<void> | undefined;

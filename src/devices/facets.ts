@@ -159,5 +159,15 @@ export interface UsersUnsupported {
   readonly unsupported: string;
 }
 
+/**
+ * A family whose terminal talks only to the daemon (zk-push: the terminal calls the gateway): its
+ * users side runs on the running driver, which lends it (src/devices/usersLender.ts); says how it
+ * is reached, for the CLI and `check`.
+ */
+export interface UsersThroughDaemon {
+  readonly throughDaemon: string;
+  readonly alongsideDaemon: false;
+}
+
 // the session a users side opens is the users folder's (src/users/session.ts); named here too for the families
 export type { UsersAccess, UsersOpenOptions, UsersProgress, UsersSession, UserWriteOutcome } from '../users/session.js';

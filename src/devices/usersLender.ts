@@ -37,7 +37,7 @@ export async function daemonUsersSession(parts: DaemonUsersParts, entry: BaseDev
   if (isUsersLender(driver)) return driver.borrowUsersSession(options.signal);
   const users = definitionOf(parts.drivers, entry.driver)?.users;
   if (!users || !('load' in users)) {
-    const why = users && 'unsupported' in users ? users.unsupported : 'its family has no users side in this build';
+    const why = users && 'unsupported' in users ? users.unsupported : users ? `${users.throughDaemon}, and the driver of "${entry.id}" is not running` : 'its family has no users side in this build';
     throw new GatewayError('GW_ERR_USERS_UNSUPPORTED', `${entry.driver}: ${why}`);
   }
   if (!users.alongsideDaemon) {

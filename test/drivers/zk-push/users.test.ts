@@ -9,6 +9,8 @@ import type { ZkPushDriver } from '../../../drivers/zk-push/driver.js';
 import { ZkPushUsersSession } from '../../../drivers/zk-push/users.js';
 import type { Gateway } from '../../../src/gateway.js';
 import { ZkPushSimulator } from '../../../src/sim/zkPush/index.js';
+import { daemonUsersSession, isUsersLender } from '../../../src/devices/usersLender.js';
+import { BUILTIN_DRIVERS } from '../../../src/drivers.js';
 import type { UserWithTemplates } from '../../../src/users/user.js';
 import { GatewayError } from '../../../src/util/errors.js';
 import { silentLogger } from '../../../src/util/logger.js';
@@ -190,5 +192,18 @@ describe('zk-push users through the running driver and the simulator', () => {
     expect(answered).toEqual([]);
     // every command of the lost write leaves the queue with its timeout: nothing is sent later
     await until(() => driver.commands.pending === 0, 'the queue empties');
+  });
+
+  it('lends its users session to the daemon (daemonUsersSession) once the terminal polls; before that it says the terminal is not polling', async () => {
+    const { driver } = await setup();
+    expect(isUsersLender(driver)).toBe(true);
+    const entry = { id: 'gate-b', driver: 'zk-push' } as Parameters<typeof daemonUsersSession>[1];
+    await until(() => driver.terminalInfo().ZKFPVersion !== undefined, 'the terminal polls and answers INFO');
+    const session = await daemonUsersSession({ drivers: BUILTIN_DRIVERS, supervisor: gateway!.supervisor }, entry, { logger: silentLogger(), signal: AbortSignal.timeout(60_000) });
+    expect(await session.algorithms()).toEqual({ finger: 'finger:10' });
+    expect((await session.writeUsers(people(3))).every((o) => o.ok)).toBe(true);
+    await session.close();
+    await driver.stop();
+    await expect(driver.borrowUsersSession(new AbortController().signal)).rejects.toMatchObject({ code: 'GW_ERR_DEVICE_UNREACHABLE' });
   });
 });
