@@ -6,15 +6,19 @@
 //   like the CLI.
 // - Never deletes and never overwrites a conflict: a remote command cannot pass --delete-missing
 //   or --overwrite-conflicts; conflicts are reported in the answer.
-// - A family whose terminal serves one client at a time (alongsideDaemon: false, zk-tcp) is not
-//   opened behind the running driver's back: that target answers GW_ERR_COMMAND_UNSUPPORTED and
-//   the others go on. So does a family with no users side.
+// - The daemon reaches each target as daemonUsersSession decides (src/devices/usersLender.ts): the
+//   running driver's loan (zk-push), the family's own connection beside the daemon (zk-soap,
+//   EasyLink); a family that serves one client at a time and does not lend (zk-tcp in this build)
+//   is never opened behind the running driver's back: that target answers
+//   GW_ERR_COMMAND_UNSUPPORTED and the others go on. So does a family with no users side.
 // - The answer carries counts, failures with codes, the backup path; never a template, a
 //   password or the list itself.
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.js';
 import { definitionOf, type AnyDriverDefinition } from '../devices/definition.js';
-import type { UsersAccess, UsersFacet, UsersSession } from '../devices/facets.js';
+import type { UsersSession } from '../devices/facets.js';
+import { daemonUsersSession } from '../devices/usersLender.js';
+import type { Driver } from '../devices/driver.js';
 import { writeBackup } from '../users/backup.js';
 import { parseEmployeeCsv } from '../users/employeeCsv.js';
 import { syncTarget } from '../users/syncTarget.js';
@@ -24,6 +28,7 @@ export interface UsersImportParts {
   readonly config: GatewayConfig;
   readonly drivers: readonly AnyDriverDefinition[];
   readonly log: Logger;
+  readonly supervisor: { driverOf(deviceId: string): Driver | undefined };
 }
 
 export interface UsersImportTargetResult {
@@ -50,7 +55,7 @@ export async function importUsersRemotely(parts: UsersImportParts, args: { csv: 
         if (!entry) throw new GatewayError('GW_ERR_COMMAND_FAILED', `no device "${id}" in this gateway's config`);
         return entry;
       })
-    : parts.config.devices.filter((d) => d.enabled && facetOf(parts, d.driver) !== undefined);
+    : parts.config.devices.filter((d) => d.enabled && holdsUsers(parts, d.driver));
   if (entries.length === 0) throw new GatewayError('GW_ERR_COMMAND_UNSUPPORTED', 'users-import: no enabled device of this gateway holds users through the gateway (zk-tcp, zk-soap, fingerspot-easylink do)');
   const targets: UsersImportTargetResult[] = [];
   for (const entry of entries) {
@@ -60,24 +65,21 @@ export async function importUsersRemotely(parts: UsersImportParts, args: { csv: 
   return { users: list.users.length, targets };
 }
 
-function facetOf(parts: UsersImportParts, driver: string): UsersFacet<unknown> | undefined {
+function holdsUsers(parts: UsersImportParts, driver: string): boolean {
   const users = definitionOf(parts.drivers, driver)?.users;
-  return users && 'load' in users ? (users as UsersFacet<unknown>) : undefined;
+  return users !== undefined && ('load' in users || 'throughDaemon' in users);
 }
 
 async function importOne(parts: UsersImportParts, entry: GatewayConfig['devices'][number], list: ReturnType<typeof parseEmployeeCsv>, signal: AbortSignal): Promise<UsersImportTargetResult> {
-  const users = definitionOf(parts.drivers, entry.driver)?.users;
-  if (!users || !('load' in users)) {
-    const why = users && 'unsupported' in users ? users.unsupported : 'its family has no users side in this build';
-    return { device: entry.id, ok: false, code: 'GW_ERR_COMMAND_UNSUPPORTED', message: `${entry.driver}: ${why}` };
-  }
-  if (!users.alongsideDaemon) {
-    return { device: entry.id, ok: false, code: 'GW_ERR_COMMAND_UNSUPPORTED', message: `a ${entry.driver} terminal serves one client at a time and the running driver holds it; run \`absensi-gateway users import\` on the gateway PC with the service stopped` };
-  }
   let session: UsersSession | undefined;
   try {
-    const access = (await users.load()) as UsersAccess<unknown>;
-    session = await access.open(entry, { logger: parts.log.child({ device: entry.id, command: 'users-import' }), signal });
+    try {
+      session = await daemonUsersSession(parts, entry, { logger: parts.log.child({ device: entry.id, command: 'users-import' }), signal });
+    } catch (error) {
+      const code = codeOf(error, 'GW_ERR_COMMAND_FAILED');
+      const unsupported = code === 'GW_ERR_USERS_UNSUPPORTED' || code === 'GW_ERR_USERS_DAEMON_HOLDING';
+      return { device: entry.id, ok: false, code: unsupported ? 'GW_ERR_COMMAND_UNSUPPORTED' : code, message: errorMessage(error) };
+    }
     const report = await syncTarget({
       deviceId: entry.id,
       session,

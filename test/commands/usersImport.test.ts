@@ -32,7 +32,7 @@ async function setup(): Promise<{ sim: ZkSoapSimulator; parts: Parameters<typeof
     '',
   ].join('\n');
   const config = parseConfigText(yaml, 'config.yaml', { drivers: BUILTIN_DRIVERS });
-  return { sim, parts: { config, drivers: BUILTIN_DRIVERS, log: silentLogger() }, dataDir: dir.dir };
+  return { sim, parts: { config, drivers: BUILTIN_DRIVERS, log: silentLogger(), supervisor: { driverOf: () => undefined } }, dataDir: dir.dir };
 }
 
 describe('users-import on the gateway', () => {

@@ -11,6 +11,7 @@ import type { Gateway } from '../../../src/gateway.js';
 import { ZkPushSimulator } from '../../../src/sim/zkPush/index.js';
 import { daemonUsersSession, isUsersLender } from '../../../src/devices/usersLender.js';
 import { BUILTIN_DRIVERS } from '../../../src/drivers.js';
+import { importUsersRemotely } from '../../../src/commands/usersImport.js';
 import type { UserWithTemplates } from '../../../src/users/user.js';
 import { GatewayError } from '../../../src/util/errors.js';
 import { silentLogger } from '../../../src/util/logger.js';
@@ -205,5 +206,18 @@ describe('zk-push users through the running driver and the simulator', () => {
     await session.close();
     await driver.stop();
     await expect(driver.borrowUsersSession(new AbortController().signal)).rejects.toMatchObject({ code: 'GW_ERR_DEVICE_UNREACHABLE' });
+  });
+
+  it('takes the remote users-import through the lent session: a backup first, the list written, nothing deleted', async () => {
+    const { driver } = await setup();
+    await until(() => driver.terminalInfo().ZKFPVersion !== undefined, 'the terminal polls and answers INFO');
+    const parts = { config: gateway!.config, drivers: BUILTIN_DRIVERS, log: silentLogger(), supervisor: gateway!.supervisor };
+    const csv = 'pin,name,card,privilege\n00123,Budi Santoso,4000123,user\n00124,Ani,,admin\n';
+    const answer = await importUsersRemotely(parts, { csv, devices: ['gate-b'] }, AbortSignal.timeout(60_000));
+    expect(answer.targets).toEqual([expect.objectContaining({ device: 'gate-b', ok: true, written: 2, backup: expect.any(String) })]);
+    const session = await driver.borrowUsersSession(AbortSignal.timeout(60_000));
+    const held = await session.listUsers();
+    await session.close();
+    expect(held.map((u) => [u.pin, u.name])).toEqual(expect.arrayContaining([['00123', 'Budi Santoso'], ['00124', 'Ani']]));
   });
 });
