@@ -10,7 +10,7 @@
 // - Algorithm: `finger:<alg_ver>` for every template. The SDK puts fingers and faces in the same
 //   `Template` list and documents nothing that tells them apart, so none is called a face.
 import { z } from 'zod';
-import type { TemplateRecord, TerminalUser } from '../../src/users/user.js';
+import { UserEncodeError, type TemplateRecord, type TerminalUser } from '../../src/users/user.js';
 import { DecodeError } from '../../src/util/errors.js';
 import { encodeForm } from './codec.js';
 import { NO_DATA_MESSAGES, USER_SET_KEYS } from './tables.js';
@@ -29,14 +29,6 @@ export type UserPageReply =
   | { kind: 'users'; users: EasyLinkUser[]; errors: UserRowError[]; /** more pages follow */ isSession: boolean | undefined }
   | { kind: 'no-data' }
   | { kind: 'failed'; message: string };
-
-/** A user the bridge could not be sent as it is. */
-export class UserEncodeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UserEncodeError';
-  }
-}
 
 const PIN_RULE = /^[0-9A-Za-z]{1,24}$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;

@@ -15,13 +15,13 @@
 // - Template bytes and passwords never reach a log line.
 import type { Logger } from 'pino';
 import type { UsersAccess, UsersProgress, UsersSession, UserWriteOutcome } from '../../src/devices/facets.js';
-import type { TemplateKind, TemplateRecord, TerminalUser, UserWithTemplates } from '../../src/users/user.js';
+import { UserEncodeError, type TemplateKind, type TemplateRecord, type TerminalUser, type UserWithTemplates } from '../../src/users/user.js';
 import type { ErrorCode } from '../../src/util/catalogue.js';
 import { GatewayError } from '../../src/util/errors.js';
 import { EasyLinkClient } from './client.js';
 import type { FingerspotConfig } from './config.js';
 import { DEVINFO_ALGORITHM_KEY, USER_PAGE_SIZE } from './tables.js';
-import { encodeUserDel, encodeUserSet, UserEncodeError, type EasyLinkUser } from './userCodec.js';
+import { encodeUserDel, encodeUserSet, type EasyLinkUser } from './userCodec.js';
 
 const fail = (pin: string, code: ErrorCode, message: string): UserWriteOutcome => ({ pin, ok: false, code, message });
 

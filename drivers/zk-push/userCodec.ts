@@ -10,16 +10,9 @@
 //   tab, CR or LF in a field, a PIN outside the punch edge rule, a finger number over 9.
 // - `Size` is the length of the base64 text (users-templates.md; the saifulcoder capture agrees,
 //   fixtures/README.md), checked on decode: a template whose Size disagrees is an error, not data.
-import type { TemplateRecord, TerminalUser } from '../../src/users/user.js';
+import { UserEncodeError, type TemplateRecord, type TerminalUser } from '../../src/users/user.js';
 import { PIN_PATTERN } from '../../src/punch/edgeRules.js';
 import { decodeKeyValues, splitLines, type CommandResult } from './codec.js';
-
-export class UserEncodeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UserEncodeError';
-  }
-}
 
 /** A finger template as the PUSH protocol carries it: no algorithm (the terminal's, read elsewhere). */
 export interface PushFinger {

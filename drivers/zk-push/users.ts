@@ -19,12 +19,12 @@
 // - Template bytes and passwords never reach a log line: only PINs, counts and codes do.
 import type { Logger } from 'pino';
 import type { UsersProgress, UsersSession, UserWriteOutcome } from '../../src/devices/facets.js';
-import type { TemplateKind, TemplateRecord, TerminalUser, UserWithTemplates } from '../../src/users/user.js';
+import { UserEncodeError, type TemplateKind, type TemplateRecord, type TerminalUser, type UserWithTemplates } from '../../src/users/user.js';
 import type { ErrorCode } from '../../src/util/catalogue.js';
 import { errorMessage, GatewayError } from '../../src/util/errors.js';
 import type { CommandResult } from './codec.js';
 import { RETURN_CODES } from './tables.js';
-import { encodeFingerQuery, encodeFingerUpdate, encodeUserDelete, encodeUserQuery, encodeUserUpdate, UserEncodeError, type OperlogUsers } from './userCodec.js';
+import { encodeFingerQuery, encodeFingerUpdate, encodeUserDelete, encodeUserQuery, encodeUserUpdate, type OperlogUsers } from './userCodec.js';
 
 /** What the session needs of the running driver (ZkPushDriver). */
 export interface PushUsersTerminal {

@@ -7,7 +7,7 @@
 //   `UserEncodeError` before anything is sent.
 // - PINs stay strings (leading zeros kept); `pin` is the PIN2 (the user id), never the internal PIN.
 // - Template bytes travel as base64 with `Size` = their byte length, checked both ways.
-import type { TemplateRecord, TerminalUser } from '../../src/users/user.js';
+import { UserEncodeError, type TemplateRecord, type TerminalUser } from '../../src/users/user.js';
 import type { SoapArg, SoapDocument } from './codec.js';
 import { FINGER_ALGORITHM_OPTION, MAX_FINGER_ID, TEMPLATE_ROW, USER_ROW, USER_TIME_ZONES, V10_TEMPLATE_MARK } from './tables.js';
 
@@ -27,14 +27,6 @@ export interface SoapTemplate {
   index: number;
   valid: boolean;
   data: Buffer;
-}
-
-/** A value the terminal could not be sent as it is. */
-export class UserEncodeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UserEncodeError';
-  }
 }
 
 const PIN_RULE = /^[0-9A-Za-z]{1,24}$/;

@@ -15,7 +15,7 @@
 // - Template bytes and passwords never reach a log line: only PINs, counts and codes do.
 import type { Logger } from 'pino';
 import type { UsersAccess, UsersProgress, UsersSession, UserWriteOutcome } from '../../src/devices/facets.js';
-import type { TemplateKind, TemplateRecord, TerminalUser, UserWithTemplates } from '../../src/users/user.js';
+import { UserEncodeError, type TemplateKind, type TemplateRecord, type TerminalUser, type UserWithTemplates } from '../../src/users/user.js';
 import type { ErrorCode } from '../../src/util/catalogue.js';
 import { errorMessage } from '../../src/util/errors.js';
 import { SoapClient } from './client.js';
@@ -24,7 +24,7 @@ import type { ZkSoapConfig } from './config.js';
 import { ALL_PINS, type SoapCall } from './tables.js';
 import {
   decodeAlgorithmOption, decodeTemplateRows, decodeUserRows, encodeAlgorithmOption, encodeGetTemplates, encodePinArg,
-  encodeSetTemplate, encodeSetUserInfo, templateAlgorithmOf, UserEncodeError, type SoapTemplate,
+  encodeSetTemplate, encodeSetUserInfo, templateAlgorithmOf, type SoapTemplate,
 } from './userCodec.js';
 
 type Outcome = UserWriteOutcome;

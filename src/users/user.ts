@@ -99,3 +99,11 @@ export const usersV1LineSchema = z.discriminatedUnion('type', [
   }),
 ]);
 export type UsersV1Line = z.infer<typeof usersV1LineSchema>;
+
+/** A user or template a family's codec cannot send to its terminal as it is (the session reports it as that user's GW_ERR_USERS_USER_INVALID). */
+export class UserEncodeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UserEncodeError';
+  }
+}

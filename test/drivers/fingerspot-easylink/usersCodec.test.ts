@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeUserPage, encodeUserDel, encodeUserSet, UserEncodeError } from '../../../drivers/fingerspot-easylink/userCodec.js';
+import { UserEncodeError } from '../../../src/users/user.js';
+import { decodeUserPage, encodeUserDel, encodeUserSet } from '../../../drivers/fingerspot-easylink/userCodec.js';
 import type { TemplateRecord, TerminalUser } from '../../../src/users/user.js';
 import { DecodeError } from '../../../src/util/errors.js';
 import { FIXTURES } from './cases.js';

@@ -4,10 +4,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { UserEncodeError } from '../../../src/users/user.js';
 import { decodeCommandResults, encodeCommands } from '../../../drivers/zk-push/codec.js';
 import {
   decodeCommandLines, decodeDataCommand, decodeOperlogUsers, encodeCommandResults, encodeFingerQuery, encodeFingerUpdate,
-  encodeOperlogFinger, encodeOperlogUser, encodeUserDelete, encodeUserQuery, encodeUserUpdate, UserEncodeError,
+  encodeOperlogFinger, encodeOperlogUser, encodeUserDelete, encodeUserQuery, encodeUserUpdate,
 } from '../../../drivers/zk-push/userCodec.js';
 import type { TerminalUser } from '../../../src/users/user.js';
 

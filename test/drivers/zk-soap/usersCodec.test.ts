@@ -5,10 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { UserEncodeError } from '../../../src/users/user.js';
 import { decodeResult, decodeSoapBody, encodeRequest, isNoData } from '../../../drivers/zk-soap/codec.js';
 import {
   decodeAlgorithmOption, decodeTemplateRows, decodeUserRows, encodeGetTemplates, encodePinArg, encodeSetTemplate, encodeSetUserInfo,
-  templateAlgorithmOf, UserEncodeError,
+  templateAlgorithmOf,
 } from '../../../drivers/zk-soap/userCodec.js';
 import type { TerminalUser } from '../../../src/users/user.js';
 
