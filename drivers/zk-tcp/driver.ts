@@ -11,11 +11,18 @@
 // - `setClockNow` (the sync-clock remote command, src/devices/clockSetter.ts) is served on the
 //   session's own connection at its next idle moment, never during a download; a request pending
 //   when the session ends is rejected.
+// - `borrowUsersSession` (UsersLender, src/devices/usersLender.ts) lends the session's own
+//   connection to users work in the daemon at its next idle moment, never during a download: while
+//   the loan is out the driver sends nothing of its own (realtime punches still arrive and are
+//   emitted); a loan pending when the session ends is rejected, one out ends with the link.
 // - A terminal refusing the comm key is counted (status.rejected comm-key) and shown as lastError
 //   on every attempt; the driver keeps retrying with backoff and emits nothing. So is a size the
 //   client refused to hold (ZkRefusal: zk-dataset-too-large, zk-chunk-overrun).
 import type { ClockSetResult, ClockSetter } from '../../src/devices/clockSetter.js';
 import type { DeviceInfo, Driver, DriverContext } from '../../src/devices/driver.js';
+import { lentSession, type UsersLender } from '../../src/devices/usersLender.js';
+import type { UsersSession } from '../../src/users/session.js';
+import { zkUsersSessionOn } from './users.js';
 import type { RawPunch } from '../../src/punch/punch.js';
 import { deviceZone } from '../../src/punch/time.js';
 import { spreadBackoffMs } from '../../src/util/backoff.js';
@@ -37,14 +44,20 @@ export interface ZkDriverTuning {
 
 export const DEFAULT_TUNING: ZkDriverTuning = { backoffMinMs: 1000, backoffMaxMs: 60_000 };
 
-type Wake = 'stop' | 'disconnect' | 'timer' | 'clock';
+type Wake = 'stop' | 'disconnect' | 'timer' | 'clock' | 'loan';
+
+interface LoanRequest {
+  signal: AbortSignal;
+  resolve(session: UsersSession): void;
+  reject(error: Error): void;
+}
 
 interface ClockRequest {
   resolve(result: ClockSetResult): void;
   reject(error: Error): void;
 }
 
-export class ZkTcpDriver implements Driver, ClockSetter {
+export class ZkTcpDriver implements Driver, ClockSetter, UsersLender {
   private client: ZkClient | undefined;
   private loop: Promise<void> | undefined;
   private stopped = false;
@@ -58,6 +71,7 @@ export class ZkTcpDriver implements Driver, ClockSetter {
   /** aborted by stop() or by the context's signal */
   private readonly halt = new AbortController();
   private clockRequests: ClockRequest[] = [];
+  private loanRequests: LoanRequest[] = [];
 
   constructor(
     private readonly cfg: ZkTcpConfig,
@@ -116,6 +130,7 @@ export class ZkTcpDriver implements Driver, ClockSetter {
         this.ctx.log.warn({ code, err: errorMessage(error), attempt }, 'zk session ended; reconnecting');
       }
       this.rejectClockRequests(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'the terminal connection ended before the clock was set'));
+      this.rejectLoans(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'the terminal connection ended before its users session was free'));
       if (this.stopped) break; // stop() sends CMD_EXIT and closes the client itself
       await this.client?.destroy();
       this.client = undefined;
@@ -123,6 +138,7 @@ export class ZkTcpDriver implements Driver, ClockSetter {
       await this.sleep(spreadBackoffMs(attempt++, { minMs: this.tuning.backoffMinMs, maxMs: this.tuning.backoffMaxMs }));
     }
     this.rejectClockRequests(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'the driver stopped before the clock was set'));
+    this.rejectLoans(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'the driver stopped before its users session was free'));
     this.ctx.status.update({ online: false });
   }
 
@@ -144,6 +160,61 @@ export class ZkTcpDriver implements Driver, ClockSetter {
       this.clockRequests.push(request);
       this.wake?.('clock');
     });
+  }
+
+  /** Lends this session's connection to users work at its next idle moment (UsersLender). */
+  borrowUsersSession(signal: AbortSignal): Promise<UsersSession> {
+    if (!this.client?.connected || this.stopped) return Promise.reject(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'the terminal is not connected'));
+    if (signal.aborted) return Promise.reject(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'aborted'));
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        this.loanRequests = this.loanRequests.filter((r) => r !== request);
+        reject(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'aborted before the terminal was free'));
+      };
+      const request: LoanRequest = {
+        signal,
+        resolve: (session) => (signal.removeEventListener('abort', onAbort), resolve(session)),
+        reject: (error) => (signal.removeEventListener('abort', onAbort), reject(error)),
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.loanRequests.push(request);
+      this.wake?.('loan');
+    });
+  }
+
+  /** One loan: the borrower has the connection until it closes the session, aborts, or the link or driver stops. */
+  private async serveLoan(client: ZkClient): Promise<void> {
+    const request = this.loanRequests.shift();
+    if (!request) return;
+    let session: UsersSession;
+    try {
+      session = await zkUsersSessionOn(client, { logger: this.ctx.log.child({ users: 'loan' }), signal: request.signal });
+    } catch (error) {
+      request.reject(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
+    let returned = false;
+    const giveBack = (): void => {
+      returned = true;
+      this.wake?.('loan');
+    };
+    request.signal.addEventListener('abort', giveBack, { once: true });
+    request.resolve(lentSession(session, giveBack));
+    try {
+      while (!returned && !this.stopped) {
+        if (!client.connected) throw new Error('the terminal closed the connection while its users session was lent');
+        const why = await this.sleep(this.cfg.heartbeatInterval);
+        if (why === 'stop') return;
+      }
+    } finally {
+      request.signal.removeEventListener('abort', giveBack);
+    }
+  }
+
+  private rejectLoans(error: Error): void {
+    const requests = this.loanRequests;
+    this.loanRequests = [];
+    for (const request of requests) request.reject(error);
   }
 
   private async serveClockRequests(client: ZkClient): Promise<void> {
@@ -199,11 +270,12 @@ export class ZkTcpDriver implements Driver, ClockSetter {
       // the link may have dropped while a sync finished (its last requests fail quietly): no wake would come
       if (!client.connected) throw new Error('the terminal closed the connection');
       if (this.clockRequests.length > 0) await this.serveClockRequests(client);
+      while (this.loanRequests.length > 0 && !this.stopped) await this.serveLoan(client);
       const now = Date.now();
       const why = await this.sleep(Math.max(0, Math.min(nextPoll - now, this.cfg.heartbeatInterval)));
       if (why === 'stop' || this.stopped) return;
       if (!client.connected) throw new Error('the terminal closed the connection');
-      if (why === 'clock') continue;
+      if (why === 'clock' || why === 'loan') continue;
       if (Date.now() >= nextPoll) {
         await this.sync(client, true);
         nextPoll = Date.now() + this.cfg.pollInterval;

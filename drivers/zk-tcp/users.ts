@@ -52,22 +52,26 @@ export const zkTcpUsers: UsersAccess<ZkTcpConfig> = {
 
 /** Connects (comm key included) and reads the serial and `~ZKFPVersion`; rejects with a GatewayError. */
 export async function openZkTcpUsers(config: ZkTcpConfig, options: UsersOpenOptions, tuning: ZkUsersTuning = {}): Promise<ZkTcpUsersSession> {
-  const log = options.logger;
-  const client = new ZkClient({ host: config.host, port: config.port, transport: config.transport, commKey: config.commKey, timeoutMs: config.timeout, log });
+  const client = new ZkClient({ host: config.host, port: config.port, transport: config.transport, commKey: config.commKey, timeoutMs: config.timeout, log: options.logger });
   await client.connect(options.signal);
   try {
-    const serial = await client.readOption(OPTION_NAMES.serial);
-    const version = await client.readOption(OPTION_NAMES.fingerVersion);
-    return new ZkTcpUsersSession(client, {
-      serial: serial !== undefined && /^[\x21-\x7e]{1,64}$/.test(serial) ? serial : undefined,
-      // pyzk get_fp_version: an empty or absent answer is no version (0)
-      fingerAlgorithm: version !== undefined && /^[1-9][0-9]{0,2}$/.test(version) ? `finger:${version}` : undefined,
-      log, signal: options.signal, tuning: { ...DEFAULTS, ...tuning },
-    });
+    return await zkUsersSessionOn(client, options, tuning);
   } catch (error) {
     await client.close();
     throw error;
   }
+}
+
+/** A users session on a connected client (the running driver lends its own): reads the serial and `~ZKFPVersion`. */
+export async function zkUsersSessionOn(client: ZkClient, options: UsersOpenOptions, tuning: ZkUsersTuning = {}): Promise<ZkTcpUsersSession> {
+  const serial = await client.readOption(OPTION_NAMES.serial);
+  const version = await client.readOption(OPTION_NAMES.fingerVersion);
+  return new ZkTcpUsersSession(client, {
+    serial: serial !== undefined && /^[\x21-\x7e]{1,64}$/.test(serial) ? serial : undefined,
+    // pyzk get_fp_version: an empty or absent answer is no version (0)
+    fingerAlgorithm: version !== undefined && /^[1-9][0-9]{0,2}$/.test(version) ? `finger:${version}` : undefined,
+    log: options.logger, signal: options.signal, tuning: { ...DEFAULTS, ...tuning },
+  });
 }
 
 interface Known {

@@ -7,10 +7,10 @@
 // - Never deletes and never overwrites a conflict: a remote command cannot pass --delete-missing
 //   or --overwrite-conflicts; conflicts are reported in the answer.
 // - The daemon reaches each target as daemonUsersSession decides (src/devices/usersLender.ts): the
-//   running driver's loan (zk-push), the family's own connection beside the daemon (zk-soap,
-//   EasyLink); a family that serves one client at a time and does not lend (zk-tcp in this build)
-//   is never opened behind the running driver's back: that target answers
-//   GW_ERR_COMMAND_UNSUPPORTED and the others go on. So does a family with no users side.
+//   running driver's loan (zk-tcp, zk-push), the family's own connection beside the daemon
+//   (zk-soap, EasyLink); a terminal that serves one client at a time is never opened behind the
+//   driver's back: with no running driver to lend, that target answers GW_ERR_COMMAND_UNSUPPORTED
+//   and the others go on. So does a family with no users side.
 // - The answer carries counts, failures with codes, the backup path; never a template, a
 //   password or the list itself.
 import type { Logger } from 'pino';

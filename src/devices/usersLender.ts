@@ -46,3 +46,22 @@ export async function daemonUsersSession(parts: DaemonUsersParts, entry: BaseDev
   const access = (await users.load()) as UsersAccess<unknown>;
   return access.open(entry, options);
 }
+
+/** The borrower's view of a driver's session: every call goes to it; close() only hands it back (once). */
+export function lentSession(session: UsersSession, giveBack: () => void): UsersSession {
+  let returned = false;
+  const live = <T>(call: () => Promise<T>): Promise<T> =>
+    returned ? Promise.reject(new GatewayError('GW_ERR_USERS_WRITE_FAILED', 'the users session was handed back to the driver')) : call();
+  return {
+    serial: session.serial,
+    algorithms: () => live(() => session.algorithms()),
+    listUsers: (progress) => live(() => session.listUsers(progress)),
+    readTemplates: (pins, progress) => live(() => session.readTemplates(pins, progress)),
+    writeUsers: (users, progress) => live(() => session.writeUsers(users, progress)),
+    deleteUsers: (pins, progress) => live(() => session.deleteUsers(pins, progress)),
+    close: () => {
+      if (!returned) (returned = true), giveBack();
+      return Promise.resolve();
+    },
+  };
+}
