@@ -202,7 +202,7 @@ export class Gateway {
     // drivers see their zone explicitly: the device's own, else the gateway's
     await this.supervisor.startAll(config.devices.map((d) => withZone(d, config.gateway.timezone)));
     this.commands = startGatewayCommands(this, VERSION);
-    this.userSync = new UserSync({ groups: config.userSync, devices: () => this.config.devices, drivers: this.drivers, dataDir: config.gateway.dataDir, log: this.log, metrics: this.metrics });
+    this.userSync = new UserSync({ groups: config.userSync, devices: () => this.config.devices, drivers: this.drivers, supervisor: this.supervisor, dataDir: config.gateway.dataDir, log: this.log, metrics: this.metrics });
     this.userSync.start();
     this.startTimers();
     this.metrics.runtime.start();

@@ -13,6 +13,8 @@ export const zkTcpDriver = defineDriver<ZkTcpConfig>({
   users: {
     // one TCP client at a time (zk-standalone.md §3.7): the daemon's session would be refused
     alongsideDaemon: false,
+    // ... but the running driver lends its own connection (driver.ts borrowUsersSession)
+    lendsToDaemon: true,
     load: async () => (await import('./users.js')).zkTcpUsers,
   },
   probe: {

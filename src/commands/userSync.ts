@@ -11,13 +11,18 @@
 //   member's own fields.
 // - Every target is backed up to {dataDir}/backups/ before the first write of a round (syncTarget).
 // - A member that cannot be read or written is reported and counted; the others are synced.
-// - Only families whose users side runs beside the daemon (alongsideDaemon) are members: the config
-//   schema refuses the others, and a member found otherwise at run time is skipped as failed.
+// - Members are reached as daemonUsersSession decides: the running driver's loan (zk-tcp, zk-push:
+//   the round holds the loan, so that terminal's own polls wait for it; realtime goes on), else the
+//   family's own connection beside the daemon (zk-soap, EasyLink). The config schema refuses the
+//   others; a member that cannot be reached at run time (a driver not connected yet) is failed for
+//   the round and the others go on.
 // - Rounds of one group never overlap; stop() aborts the round in flight and waits for it.
 // - Templates and passwords never reach a log line or the conflicts list.
 import type { Logger } from 'pino';
 import type { DeviceConfig, UserSyncGroupConfig } from '../config/schema.js';
-import { definitionOf, type AnyDriverDefinition } from '../devices/definition.js';
+import type { AnyDriverDefinition } from '../devices/definition.js';
+import type { Driver } from '../devices/driver.js';
+import { daemonUsersSession } from '../devices/usersLender.js';
 import type { UsersSession } from '../devices/facets.js';
 import type { ErrorCode } from '../util/catalogue.js';
 import { GatewayError, codeOf, errorMessage } from '../util/errors.js';
@@ -32,6 +37,8 @@ export interface UserSyncOptions {
   /** the device entries now (a reload replaces them) */
   devices: () => readonly DeviceConfig[];
   drivers: readonly AnyDriverDefinition[];
+  /** the running drivers: a member whose driver lends its session (zk-tcp, zk-push) is reached through it */
+  supervisor: { driverOf(deviceId: string): Driver | undefined };
   dataDir: string;
   log: Logger;
   metrics: Metrics;
@@ -187,10 +194,7 @@ export class UserSync {
   private async open(deviceId: string): Promise<UsersSession> {
     const device = this.o.devices().find((d) => d.id === deviceId);
     if (!device || !device.enabled) throw new GatewayError('GW_ERR_CONFIG_INVALID', `no enabled device "${deviceId}" in the running config`);
-    const facet = definitionOf(this.o.drivers, device.driver)?.users;
-    if (!facet || 'unsupported' in facet || !facet.alongsideDaemon) throw new GatewayError('GW_ERR_USERS_UNSUPPORTED', `"${deviceId}" (${device.driver}) cannot be read beside the daemon`);
-    const access = await facet.load();
-    return access.open(device, { logger: this.o.log.child({ device: deviceId, component: 'userSync' }), signal: this.abort.signal });
+    return daemonUsersSession(this.o, device, { logger: this.o.log.child({ device: deviceId, component: 'userSync' }), signal: this.abort.signal });
   }
 
   private async read(deviceId: string, templates: boolean): Promise<ReadMember> {

@@ -281,8 +281,8 @@ function userSyncIssues(config: { devices: readonly { id: string; driver: string
       const users = drivers.find((d) => d.protocol === device.driver)?.users;
       if (!users) return void issues.push({ path, message: `"${id}" is a ${device.driver} device, whose family has no users side in this build` });
       if ('unsupported' in users) return void issues.push({ path, message: `"${id}" is a ${device.driver} device: ${users.unsupported}` });
-      if ('throughDaemon' in users) return void issues.push({ path, message: `"${id}" is a ${device.driver} device: ${users.throughDaemon}; userSync groups do not hold it in this build` });
-      if (!users.alongsideDaemon) {
+      if ('throughDaemon' in users) return; // its running driver lends its session
+      if (!users.alongsideDaemon && !users.lendsToDaemon) {
         issues.push({ path, message: `"${id}" is a ${device.driver} device: its terminal serves one connection at a time and the daemon's driver holds it, so userSync cannot read it beside the daemon in this build (only families whose users side runs beside the daemon: ${drivers.filter((d) => d.users && 'load' in d.users && d.users.alongsideDaemon).map((d) => d.protocol).join(', ')}); copy its users with \`absensi-gateway users copy\` with the daemon stopped` });
       }
     });

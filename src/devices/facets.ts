@@ -150,6 +150,11 @@ export interface UsersFacet<C> {
    * one session per terminal): the command asks the operator to stop the daemon or go through it.
    */
   readonly alongsideDaemon: boolean;
+  /**
+   * Does the family's running driver lend its own session to users work in the daemon
+   * (UsersLender, usersLender.ts)? Then a userSync group may hold it though it is not alongside.
+   */
+  readonly lendsToDaemon?: boolean;
   /** imports the users module (when a users command or a userSync group needs it) */
   load(): Promise<UsersAccess<C>>;
 }

@@ -10,6 +10,7 @@
 import {
   encodeTemplateTable, encodeUserTable, type UserRecordSize, type ZkTemplateEntry, type ZkUploadTemplate, type ZkUserRecord,
 } from '../../../drivers/zk-tcp/userCodec.js';
+import type { TerminalUser } from '../../users/user.js';
 import type { SimUser } from './log.js';
 import { seededRandom } from './output.js';
 
@@ -81,6 +82,14 @@ export class SimEnrolment {
   /** Users of `records` the terminal would have to add (uids it does not hold). */
   newUsers(records: readonly ZkUserRecord[]): number {
     return new Set(records.map((r) => r.uid).filter((uid) => !this.users.has(uid))).size;
+  }
+
+  /** A user enrolled at the keypad, with fingers 0, 1, …: the next free uid; false when its PIN is held or the terminal is full. */
+  enrolAtKeypad(user: TerminalUser, fingers: readonly Buffer[] = []): boolean {
+    const uid = Math.max(0, ...this.users.keys()) + 1;
+    if (!this.writeUser({ ...user, uid })) return false;
+    fingers.forEach((data, finger) => this.writeTemplate({ uid, finger, data }));
+    return true;
   }
 
   /** Creates or replaces the user `record.uid`; false when another uid holds its PIN or the terminal is full. */
