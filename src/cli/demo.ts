@@ -101,6 +101,25 @@ export function punchSomewhere(terminals: ZkTcpSimulator[], gate: ZkPushSimulato
   terminal.addPunch({ pin: user.pin, state, verify: VERIFY_CODES[Math.floor(random() * VERIFY_CODES.length)] as number });
 }
 
+/** The new employee of the demo's userSync story. */
+export const DEMO_NEWCOMER = { pin: '2001', name: 'Pegawai Baru' } as const;
+
+/**
+ * "Enrol once, punch at every terminal": a new employee is enrolled at hall-2's keypad with a
+ * finger; the daemon's userSync group copies them to lobby-1, where they then punch.
+ */
+function enrolAtHallPunchAtLobby(hall: ZkTcpSimulator, lobby: ZkTcpSimulator, say: (line: string) => void): { stop(): void } {
+  hall.enrolment.enrolAtKeypad({ pin: DEMO_NEWCOMER.pin, name: DEMO_NEWCOMER.name, privilege: 0, card: '', password: '', group: 1 }, [Buffer.from('demo fingerprint template of Pegawai Baru')]);
+  say(`  userSync  : ${DEMO_NEWCOMER.name} (PIN ${DEMO_NEWCOMER.pin}) enrolled at hall-2; group gedung-demo copies them to lobby-1`);
+  const watch = setInterval(() => {
+    if (!lobby.enrolment.byPin(DEMO_NEWCOMER.pin)) return;
+    clearInterval(watch);
+    say(`  userSync  : ${DEMO_NEWCOMER.name} is on lobby-1 now, with their finger; they punch there`);
+    lobby.addPunch({ pin: DEMO_NEWCOMER.pin, state: 0, verify: 1 });
+  }, 200);
+  return { stop: () => clearInterval(watch) };
+}
+
 export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream = process.stdout): Promise<void> {
   const intervalMs = parseDurationOption('interval', options.interval);
   const durationMs = options.duration ? parseDurationOption('duration', options.duration) : undefined;
@@ -163,6 +182,7 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream =
   say('');
   say(`${'time (device zone)'.padEnd(26)} ${'device'.padEnd(8)} ${'pin'.padEnd(6)} ${'state'.padEnd(12)} ${'verify'.padEnd(11)} id`);
 
+  const enrolment = enrolAtHallPunchAtLobby(hall, lobby, say);
   const lastState = new Map<string, number>([['1001', 0]]);
   const ticker = setInterval(() => punchSomewhere(terminals, gate, lastState), intervalMs);
   await new Promise<void>((resolve) => {
@@ -175,6 +195,7 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WritableStream =
     process.once('SIGTERM', onSignal);
   });
   clearInterval(ticker);
+  enrolment.stop();
   await gate.stop();
   await gateway.stop();
   await subscriber.endAsync();

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { expect, it } from 'vitest';
-import { runDemo } from '../../src/cli/demo.js';
+import { DEMO_NEWCOMER, runDemo } from '../../src/cli/demo.js';
 import { fleetView } from '../../src/central/fleet.js';
 import { openEmbedded } from '../../src/central/store.js';
 import { punchSchema } from '../../src/punch/punch.js';
@@ -16,7 +16,7 @@ it('prints every stored and new punch of the three simulated terminals as valid 
   let text = '';
   out.on('data', (chunk: Buffer) => (text += chunk.toString()));
   try {
-    await runDemo({ duration: '6s', interval: '400ms', json: true, apiPort: '0', fleetPort: '0', dataDir: tmp.dir }, out);
+    await runDemo({ duration: '8s', interval: '400ms', json: true, apiPort: '0', fleetPort: '0', dataDir: tmp.dir }, out);
     const punches = text.trim().split('\n').map((line) => punchSchema.parse(JSON.parse(line)));
     // 12 + 8 records stored in the simulators, plus punches made during the run
     expect(punches.length).toBeGreaterThanOrEqual(20);
@@ -25,6 +25,8 @@ it('prints every stored and new punch of the three simulated terminals as valid 
     expect(punches.filter((p) => p.device.id === 'hall-2').every((p) => p.time.endsWith('+08:00'))).toBe(true);
     expect(punches.filter((p) => p.device.id === 'lobby-1').every((p) => p.time.endsWith('+07:00'))).toBe(true);
     expect(new Set(punches.map((p) => p.device.serial))).toEqual(new Set(['DEMO0000000001', 'DEMO0000000002', 'DEMO0000000003']));
+    // enrolled at hall-2, copied by the userSync group, punching at lobby-1
+    expect(punches.filter((p) => p.pin === DEMO_NEWCOMER.pin).map((p) => p.device.id)).toContain('lobby-1');
 
     const store = await openEmbedded(join(tmp.dir, 'central'));
     try {
