@@ -12,7 +12,7 @@ export const zkPushDriver = defineDriver<ZkPushConfig>({
   protocol: 'zk-push',
   configSchema: zkPushConfigSchema,
   driver: async () => (await import('./driver.js')).ZkPushDriver,
-  users: { throughDaemon: 'a zk-push terminal talks only to the daemon: its users are reached through the running daemon, whose driver lends its session', alongsideDaemon: false },
+  users: { throughDaemon: 'a zk-push terminal talks only to the daemon: its users are reached through the running daemon, whose driver lends its session' },
   push: {
     authenticatedBy: (config) => [...(config.allowFrom ? ['allowFrom' as const] : []), ...(config.commKey !== undefined ? ['commKey' as const] : [])],
     howToAuthenticate: "set allowFrom (the terminal's address) and/or commKey",

@@ -171,7 +171,6 @@ export interface UsersUnsupported {
  */
 export interface UsersThroughDaemon {
   readonly throughDaemon: string;
-  readonly alongsideDaemon: false;
 }
 
 // the session a users side opens is the users folder's (src/users/session.ts); named here too for the families
