@@ -22,6 +22,7 @@ import type { ClockSetResult, ClockSetter } from '../../src/devices/clockSetter.
 import type { DeviceInfo, Driver, DriverContext } from '../../src/devices/driver.js';
 import { lentSession, type UsersLender } from '../../src/devices/usersLender.js';
 import type { UsersSession } from '../../src/users/session.js';
+import { IdleRequests } from './idleRequests.js';
 import { zkUsersSessionOn } from './users.js';
 import type { RawPunch } from '../../src/punch/punch.js';
 import { deviceZone } from '../../src/punch/time.js';
@@ -46,16 +47,7 @@ export const DEFAULT_TUNING: ZkDriverTuning = { backoffMinMs: 1000, backoffMaxMs
 
 type Wake = 'stop' | 'disconnect' | 'timer' | 'clock' | 'loan';
 
-interface LoanRequest {
-  signal: AbortSignal;
-  resolve(session: UsersSession): void;
-  reject(error: Error): void;
-}
 
-interface ClockRequest {
-  resolve(result: ClockSetResult): void;
-  reject(error: Error): void;
-}
 
 export class ZkTcpDriver implements Driver, ClockSetter, UsersLender {
   private client: ZkClient | undefined;
@@ -70,8 +62,8 @@ export class ZkTcpDriver implements Driver, ClockSetter, UsersLender {
   private readonly zone: string;
   /** aborted by stop() or by the context's signal */
   private readonly halt = new AbortController();
-  private clockRequests: ClockRequest[] = [];
-  private loanRequests: LoanRequest[] = [];
+  private readonly clockRequests = new IdleRequests<ClockSetResult>();
+  private readonly loanRequests = new IdleRequests<UsersSession>();
 
   constructor(
     private readonly cfg: ZkTcpConfig,
@@ -129,16 +121,16 @@ export class ZkTcpDriver implements Driver, ClockSetter, UsersLender {
         this.ctx.status.update({ online: false, lastError: { code, message: errorMessage(error) } });
         this.ctx.log.warn({ code, err: errorMessage(error), attempt }, 'zk session ended; reconnecting');
       }
-      this.rejectClockRequests(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'the terminal connection ended before the clock was set'));
-      this.rejectLoans(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'the terminal connection ended before its users session was free'));
+      this.clockRequests.rejectAll(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'the terminal connection ended before the clock was set'));
+      this.loanRequests.rejectAll(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'the terminal connection ended before its users session was free'));
       if (this.stopped) break; // stop() sends CMD_EXIT and closes the client itself
       await this.client?.destroy();
       this.client = undefined;
       if (this.stopped) break;
       await this.sleep(spreadBackoffMs(attempt++, { minMs: this.tuning.backoffMinMs, maxMs: this.tuning.backoffMaxMs }));
     }
-    this.rejectClockRequests(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'the driver stopped before the clock was set'));
-    this.rejectLoans(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'the driver stopped before its users session was free'));
+    this.clockRequests.rejectAll(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'the driver stopped before the clock was set'));
+    this.loanRequests.rejectAll(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'the driver stopped before its users session was free'));
     this.ctx.status.update({ online: false });
   }
 
@@ -146,45 +138,22 @@ export class ZkTcpDriver implements Driver, ClockSetter, UsersLender {
   setClockNow(signal: AbortSignal): Promise<ClockSetResult> {
     if (!this.client?.connected || this.stopped) return Promise.reject(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'the terminal is not connected'));
     if (!isHostClockSynchronized()) return Promise.reject(new GatewayError('GW_ERR_CLOCK_UNSYNCHRONIZED', 'the gateway clock is not trusted (not NTP-synchronized); the terminal clock is left alone'));
-    if (signal.aborted) return Promise.reject(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'aborted'));
-    return new Promise((resolve, reject) => {
-      const onAbort = (): void => {
-        this.clockRequests = this.clockRequests.filter((r) => r !== request);
-        reject(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'aborted before the terminal was free'));
-      };
-      const request: ClockRequest = {
-        resolve: (result) => (signal.removeEventListener('abort', onAbort), resolve(result)),
-        reject: (error) => (signal.removeEventListener('abort', onAbort), reject(error)),
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.clockRequests.push(request);
-      this.wake?.('clock');
-    });
+    const result = this.clockRequests.add(signal);
+    this.wake?.('clock');
+    return result;
   }
 
   /** Lends this session's connection to users work at its next idle moment (UsersLender). */
   borrowUsersSession(signal: AbortSignal): Promise<UsersSession> {
     if (!this.client?.connected || this.stopped) return Promise.reject(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'the terminal is not connected'));
-    if (signal.aborted) return Promise.reject(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'aborted'));
-    return new Promise((resolve, reject) => {
-      const onAbort = (): void => {
-        this.loanRequests = this.loanRequests.filter((r) => r !== request);
-        reject(new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'aborted before the terminal was free'));
-      };
-      const request: LoanRequest = {
-        signal,
-        resolve: (session) => (signal.removeEventListener('abort', onAbort), resolve(session)),
-        reject: (error) => (signal.removeEventListener('abort', onAbort), reject(error)),
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.loanRequests.push(request);
-      this.wake?.('loan');
-    });
+    const loan = this.loanRequests.add(signal);
+    this.wake?.('loan');
+    return loan;
   }
 
   /** One loan: the borrower has the connection until it closes the session, aborts, or the link or driver stops. */
   private async serveLoan(client: ZkClient): Promise<void> {
-    const request = this.loanRequests.shift();
+    const request = this.loanRequests.take();
     if (!request) return;
     let session: UsersSession;
     try {
@@ -211,15 +180,8 @@ export class ZkTcpDriver implements Driver, ClockSetter, UsersLender {
     }
   }
 
-  private rejectLoans(error: Error): void {
-    const requests = this.loanRequests;
-    this.loanRequests = [];
-    for (const request of requests) request.reject(error);
-  }
-
   private async serveClockRequests(client: ZkClient): Promise<void> {
-    const requests = this.clockRequests;
-    this.clockRequests = [];
+    const requests = this.clockRequests.takeAll();
     try {
       const clock = await measureClock(client, this.zone, true);
       this.ctx.status.update({ clockSkewSec: clock.clockSkewSec });
@@ -231,12 +193,6 @@ export class ZkTcpDriver implements Driver, ClockSetter, UsersLender {
       for (const request of requests) request.reject(error instanceof Error ? error : new Error(String(error)));
       throw error;
     }
-  }
-
-  private rejectClockRequests(error: Error): void {
-    const requests = this.clockRequests;
-    this.clockRequests = [];
-    for (const request of requests) request.reject(error);
   }
 
   /** A model this build has no row for: said once per device (again only if another model answers), not on every connect. */
