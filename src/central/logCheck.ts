@@ -110,7 +110,10 @@ export class LogChecker {
     await store.transaction(async (tx) => {
       const open = (
         await tx.query<CheckpointRow>(
-          "SELECT origin, size, root, gateway, received_at FROM checkpoints WHERE origin = $1 AND status IN ('pending', 'incomplete') ORDER BY size",
+          // FOR UPDATE: two checks of one origin at once (the receiver's and the sweep's, or two
+          // processes) take turns; the second then skips what the first verified, instead of
+          // writing log_state from the state it read before the first committed (a smaller size)
+          "SELECT origin, size, root, gateway, received_at FROM checkpoints WHERE origin = $1 AND status IN ('pending', 'incomplete') ORDER BY size FOR UPDATE",
           [origin],
         )
       ).rows;
