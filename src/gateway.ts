@@ -59,7 +59,7 @@ import type { Publisher } from './publish/publisher.js';
 import type { Watermark } from './punch/watermark.js';
 import { PushListener } from './push/listener.js';
 import type { KioskListener } from './kiosk/listener.js';
-import type { PhotoStore } from './kiosk/photos.js';
+import { PhotoStore, photosDir } from './kiosk/photos.js';
 import { prunePhotos, startKioskListener } from './kiosk/start.js';
 import { codeOf } from './util/errors.js';
 import { createMetrics, type Metrics } from './util/metrics.js';
@@ -263,6 +263,7 @@ export class Gateway {
 
   private createPublishers(): void {
     const { gateway, publish } = this.config;
+    const photos = publish.photos ? { photos: new PhotoStore(photosDir(gateway.dataDir)) } : {};
     if (publish.mqtt) {
       const m = publish.mqtt;
       this.publishers.push(
@@ -287,6 +288,7 @@ export class Gateway {
           queueSnapshot: () => this.queueSnapshot(),
           statusExtras: () => ({ hostClock: this.clock.latest ?? null }),
           ...(this.logKey ? { logKey: this.logKey.vkey } : {}),
+          ...photos,
           onConnect: () => {
             this.statusChanges.forget();
             for (const device of this.states.list()) this.statusPublishes.request(device.id);
@@ -310,6 +312,8 @@ export class Gateway {
           maxWaitMs: h.maxWait,
           timeoutMs: h.timeout,
           checkpointFor: (seq) => this.checkpointer?.covering(seq)?.note,
+          ...photos,
+          ...pickDefined({ photosUrl: h.photosUrl }),
         }),
       );
     }

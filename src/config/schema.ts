@@ -107,12 +107,14 @@ export const httpsSinkSchema = z.strictObject({
   maxWait: duration('how long a partial batch waits for more punches').default(1_000),
   timeout: duration('request timeout').default(30_000),
   authRetry: duration('after 401/403, how long to wait before trying again').default(300_000),
+  photosUrl: parsedUrl(/^https?:\/\/.+/, 'expected an https:// URL').optional().describe('with publish.photos: where photos are PUT as <photosUrl>/<sha256> (image/jpeg); default <url>/photos'),
 });
 
 export const publishSchema = z
   .strictObject({
     mqtt: mqttSinkSchema.optional(),
     https: httpsSinkSchema.optional(),
+    photos: z.boolean().default(false).describe('also publish kiosk punch photos (personal data): MQTT {prefix}/{site}/{deviceId}/photo/{sha256}, HTTPS PUT <https.photosUrl>/{sha256}; each before its punch. Off: photos stay on the gateway, punches carry only raw.photoSha256'),
   })
   .prefault({});
 

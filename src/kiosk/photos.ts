@@ -6,7 +6,7 @@
 // - `prune` removes photos older than the retention (by mtime); nothing else removes a photo.
 // - Device ids are the config's (DEVICE_ID_PATTERN), so a path never leaves the photos directory.
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KioskPhotoStore } from '../devices/kiosk.js';
 
@@ -27,6 +27,14 @@ export class PhotoStore implements KioskPhotoStore {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     return sha256;
+  }
+
+  /** The photo's bytes, or undefined when its file is gone or no longer hashes to `sha256`. */
+  async read(deviceId: string, sha256: string): Promise<Uint8Array | undefined> {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) return undefined;
+    const jpeg = await readFile(join(this.dir, deviceId, `${sha256}.jpg`)).catch(() => undefined);
+    if (!jpeg || createHash('sha256').update(jpeg).digest('hex') !== sha256) return undefined;
+    return jpeg;
   }
 
   /** Removes photos whose file is older than `retentionMs`; resolves with how many. */

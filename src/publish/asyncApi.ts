@@ -18,10 +18,11 @@ import { buildTopics } from './topics.js';
 export const ASYNCAPI_FILE = 'config/asyncapi.yaml';
 
 /** The address template of each channel, from the gateway's own topic builder. */
-export function channelAddresses(): Record<'punch' | 'deviceStatus' | 'deviceWatermark' | 'gatewayStatus' | 'checkpoint', string> {
+export function channelAddresses(): Record<'punch' | 'photo' | 'deviceStatus' | 'deviceWatermark' | 'gatewayStatus' | 'checkpoint', string> {
   const topics = buildTopics('{prefix}', '{site}', '{gatewayId}');
   return {
     punch: topics.punch('{deviceId}'),
+    photo: topics.photo('{deviceId}', '{sha256}'),
     deviceStatus: topics.deviceStatus('{deviceId}'),
     deviceWatermark: topics.deviceWatermark('{deviceId}'),
     gatewayStatus: topics.gatewayStatus,
@@ -34,6 +35,7 @@ const PARAMETERS = {
   site: { description: 'gateway.site: the OPD/building code' },
   gatewayId: { description: 'gateway.id' },
   deviceId: { description: 'the device id from the gateway config' },
+  sha256: { description: 'SHA-256 of the payload, lower-case hex: the raw.photoSha256 of the punch the photo belongs to' },
 };
 
 function payloadOf(schema: z.ZodType): Record<string, unknown> {
@@ -57,6 +59,14 @@ const CHANNELS: ChannelSpec[] = [
     description: 'One punch per message, QoS 1, not retained. The gateway marks a punch delivered only on PUBACK; at-least-once, so a consumer drops duplicates by `id`. Under MQTT 5 the message carries the user property `punch-id` and content type application/json. Consumers scale out with a shared subscription, `$share/{group}/{prefix}/+/+/punch`.',
     contentType: 'application/json',
     payload: payloadOf(punchSchema),
+    retain: false,
+  },
+  {
+    name: 'photo',
+    title: 'kiosk punch photo',
+    description: 'Only with publish.photos: true (off by default: a photo is personal data, UU PDP No. 27/2022). The JPEG a kiosk sent with a punch, as raw bytes, QoS 1, not retained, published and PUBACKed before that punch; the last topic level is its SHA-256, which the punch names in raw.photoSha256. Under MQTT 5: content type image/jpeg and the user property punch-id. At-least-once, like punches.',
+    contentType: 'image/jpeg',
+    payload: { type: 'string', format: 'binary', description: 'the JPEG bytes, at most 200 KB' },
     retain: false,
   },
   {

@@ -47,6 +47,8 @@ import { parseRetryAfter } from '../util/retryAfter.js';
 import { VERSION } from '../version.js';
 import { classifyReply, excerpt, type Outcome } from './httpsOutcome.js';
 import { connectProbe, post, TransportError, type PostReply } from './httpsTransport.js';
+import { photoHeaders, photoOutcomeOf, photosBaseUrl, photoUrl } from './httpsPhotos.js';
+import { PhotoForwarder, type OutgoingPhoto, type PhotoOutcome, type PhotoSource } from './photos.js';
 import { AvailabilityListeners, type Publisher, type SendResult, type SinkHealth } from './publisher.js';
 
 export { parseRetryAfter } from '../util/retryAfter.js';
@@ -87,6 +89,10 @@ export interface HttpsPublisherOptions {
   version?: string;
   /** a signed checkpoint note whose tree size is at least `highestSeq` (the punch log's); undefined: none in the body */
   checkpointFor?: (highestSeq: number) => string | undefined;
+  /** with publish.photos: where kiosk photos are read, each PUT before its punch's batch */
+  photos?: PhotoSource;
+  /** where photos are PUT as <photosUrl>/<sha256>; default <url>/photos */
+  photosUrl?: string;
 }
 
 /** A server's Retry-After is honoured up to this; beyond it the sink would look dead for hours. */
@@ -134,6 +140,7 @@ export class HttpsPublisher implements Publisher {
   private probeTimer: NodeJS.Timeout | undefined;
   private readonly stopped = new AbortController();
   private readonly availability = new AvailabilityListeners();
+  private readonly photos: { forwarder: PhotoForwarder; base: URL } | undefined;
 
   constructor(options: HttpsPublisherOptions) {
     this.options = options;
@@ -148,6 +155,7 @@ export class HttpsPublisher implements Publisher {
       this.log.warn({ code: 'GW_ERR_CONFIG_WARNING', ignored }, 'publish.https.headers: these headers are set by the gateway; the configured values are ignored'),
     );
     this.agent = this.createAgent();
+    this.photos = options.photos ? { forwarder: new PhotoForwarder(options.photos, { sink: this.sink, log: this.log }), base: photosBaseUrl(options.url, options.photosUrl) } : undefined;
     if (this.url.protocol === 'http:') {
       this.log.warn({ code: 'GW_ERR_CONFIG_WARNING', url: redactUrl(this.url.href) }, 'publish.https.url is plain http://: punches and the token travel unencrypted');
     }
@@ -205,7 +213,10 @@ export class HttpsPublisher implements Publisher {
   async send(batch: OutgoingPunch[], signal: AbortSignal): Promise<SendResult> {
     signal.throwIfAborted();
     if (batch.length === 0) return { acked: [], rejected: [] };
-    const task = this.deliver(batch, signal);
+    const photos = this.photos;
+    const task = photos
+      ? photos.forwarder.send(batch, signal, { sendPunches: (b, s) => this.deliver(b, s), sendPhoto: (p, s) => this.sendPhoto(photos.base, p, s) })
+      : this.deliver(batch, signal);
     this.inFlight = task;
     try {
       return await task;
@@ -237,6 +248,28 @@ export class HttpsPublisher implements Publisher {
     const result = this.onReply(reply, ids, key);
     if (reply.status === 413) return this.tooLargeAlone(batch[0] as OutgoingPunch, body.byteLength, result);
     return result;
+  }
+
+  private async sendPhoto(base: URL, photo: OutgoingPhoto, signal: AbortSignal): Promise<PhotoOutcome> {
+    const headers = photoHeaders(this.headers, { punchId: photo.punchId, deviceId: photo.deviceId, bytes: photo.jpeg.byteLength });
+    let reply: PostReply;
+    try {
+      reply = await post({ method: 'PUT', url: photoUrl(base, photo.sha256), agent: this.agent, headers, body: photo.jpeg, signal, timeoutMs: this.options.timeoutMs ?? 30_000, maxBodyBytes: 64 * 1024 });
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      return { kind: 'failed', error: this.onTransportError(error, 1, `photo:${photo.sha256}`).error ?? 'not sent' };
+    }
+    this.connected = true;
+    this.markReachable();
+    const retryAfterMs = parseRetryAfter(headerText(reply.headers['retry-after']), Date.now());
+    const outcome = photoOutcomeOf(reply.status, retryAfterMs === undefined ? undefined : Math.min(retryAfterMs, MAX_RETRY_AFTER_MS));
+    if (outcome.kind === 'failed') {
+      this.lastError = outcome.error;
+      this.lastErrorCode = outcome.halt ? 'GW_ERR_SINK_AUTH' : 'GW_ERR_SINK_UNREACHABLE';
+      if (outcome.halt) this.halted = 'auth';
+      this.log.warn({ code: this.lastErrorCode, status: reply.status, punchId: photo.punchId, body: excerpt(this.scrub(reply.body), 200) }, 'kiosk photo not taken by the server; its punch waits with it');
+    }
+    return outcome;
   }
 
   /** The halves in order; a half that leaves punches unanswered stops the rest (retried in order). */

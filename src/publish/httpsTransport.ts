@@ -19,6 +19,8 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 
 export interface PostOptions {
+  /** default POST */
+  method?: 'POST' | 'PUT';
   url: URL;
   agent: http.Agent;
   headers: OutgoingHttpHeaders;
@@ -89,7 +91,7 @@ export function connectProbe(o: ConnectProbeOptions): Promise<void> {
 export function post(o: PostOptions): Promise<PostReply> {
   return new Promise<PostReply>((resolve, reject) => {
     const client = o.url.protocol === 'https:' ? https : http;
-    const req = client.request(o.url, { method: 'POST', agent: o.agent, headers: o.headers });
+    const req = client.request(o.url, { method: o.method ?? 'POST', agent: o.agent, headers: o.headers });
     let settled = false;
     const settle = (): boolean => {
       if (settled) return false;

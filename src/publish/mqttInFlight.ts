@@ -23,11 +23,12 @@ export interface InFlight extends InFlightPacket {
 
 export interface TrackedPublish {
   topic: string;
-  payload: string;
+  payload: string | Buffer;
   options: IClientPublishOptions;
   /** the PUBLISH packet's size on the wire */
   bytes: number;
-  punch?: OutgoingPunch;
+  /** whose packet it is, for the oversize guard: a punch, or a punch's photo (`photo:<punch id>`) */
+  punch?: Pick<OutgoingPunch, 'id' | 'deviceId'>;
 }
 
 export class InFlightPublishes {

@@ -44,6 +44,7 @@ import { InFlightPublishes, type InFlight, type PublishOutcome } from './mqttInF
 import { publishPacketBytes } from './mqttPacketSize.js';
 import { OversizeGuard, segmentsAroundSuspects, type Conviction, type DropCause } from './oversizeGuard.js';
 import type { GatewayStatusPayload } from '../punch/status.js';
+import { PhotoForwarder, type OutgoingPhoto, type PhotoOutcome, type PhotoSource } from './photos.js';
 import { AvailabilityListeners, type Publisher, type SendResult, type SinkHealth } from './publisher.js';
 import { buildTopics, type Topics } from './topics.js';
 
@@ -82,6 +83,8 @@ export interface MqttPublisherOptions {
   onConnect?: () => void;
   /** the punch log's verifier key (vkey), in every gateway status as `logKey` */
   logKey?: string;
+  /** with publish.photos: where kiosk photos are read, each published before its punch */
+  photos?: PhotoSource;
 }
 
 // CONNACK return code 1 (3.1.1 "unacceptable protocol version") or reason 0x84 (5.0 "unsupported
@@ -130,6 +133,7 @@ export class MqttPublisher implements Publisher {
   private checkpointNote: string | undefined;
   private readonly availability = new AvailabilityListeners();
   private readonly listeners: MqttListeners;
+  private readonly photos: PhotoForwarder | undefined;
 
   constructor(options: MqttPublisherOptions) {
     this.options = options;
@@ -137,6 +141,7 @@ export class MqttPublisher implements Publisher {
     this.log = options.log.child({ sink: 'mqtt' });
     this.refusalLog = new LogLimiter(this.log);
     this.listeners = new MqttListeners(this.log, (text) => this.scrub(text));
+    this.photos = options.photos ? new PhotoForwarder(options.photos, { sink: this.sink, log: this.log }) : undefined;
     this.batchSize = Math.min(options.batchSize ?? 100, options.maxInFlight ?? 500);
     this.maxConcurrency = Math.max(1, Math.floor((options.maxInFlight ?? 500) / this.batchSize));
     this.protocolVersion = options.protocolVersion === 4 ? 4 : 5;
@@ -377,7 +382,7 @@ export class MqttPublisher implements Publisher {
     return this.protocolVersion === 5 ? { properties: { contentType: 'text/plain; charset=utf-8', payloadFormatIndicator: true } } : {};
   }
 
-  private packetBytes(topic: string, payload: string, options: IClientPublishOptions): number {
+  private packetBytes(topic: string, payload: string | Buffer, options: IClientPublishOptions): number {
     const properties = options.properties as Parameters<typeof publishPacketBytes>[0]['properties'];
     return publishPacketBytes({ topic, payloadBytes: Buffer.byteLength(payload, 'utf8'), qos: 1, protocolVersion: this.protocolVersion, ...(properties ? { properties } : {}) });
   }
@@ -389,7 +394,30 @@ export class MqttPublisher implements Publisher {
     return { properties };
   }
 
-  async send(batch: OutgoingPunch[], signal: AbortSignal): Promise<SendResult> {
+  send(batch: OutgoingPunch[], signal: AbortSignal): Promise<SendResult> {
+    if (!this.photos) return this.sendPunches(batch, signal);
+    return this.photos.send(batch, signal, { sendPunches: (b, s) => this.sendPunches(b, s), sendPhoto: (p, s) => this.sendPhoto(p, s) });
+  }
+
+  /** A photo as raw JPEG on its own topic, QoS 1; MQTT 5 says image/jpeg and whose punch it is. */
+  private async sendPhoto(photo: OutgoingPhoto, signal: AbortSignal): Promise<PhotoOutcome> {
+    const client = this.client;
+    if (!client?.connected) return { kind: 'failed', error: 'broker not connected' };
+    const topic = this.topics.photo(photo.deviceId, photo.sha256);
+    const payload = Buffer.from(photo.jpeg.buffer, photo.jpeg.byteOffset, photo.jpeg.byteLength);
+    const properties = this.protocolVersion === 5 ? { properties: { contentType: 'image/jpeg', userProperties: { 'punch-id': photo.punchId } } } : {};
+    const options = { qos: 1, retain: false, ...properties } as const;
+    const bytes = this.packetBytes(topic, payload, options);
+    const verdict = this.guard.verdict(bytes);
+    if (!verdict.fits) return { kind: 'refused', reason: verdict.reason };
+    const subject = { id: `photo:${photo.punchId}`, deviceId: photo.deviceId };
+    const [outcome] = await this.inFlight.publishAll(client, [{ topic, payload, options, bytes, punch: subject }], { timeoutMs: this.options.ackTimeoutMs ?? 60_000, signal });
+    if (outcome?.kind === 'acked') return { kind: 'sent' };
+    if (outcome?.kind === 'rejected') return { kind: 'refused', reason: outcome.reason };
+    return { kind: 'failed', error: outcome?.error ?? 'not published' };
+  }
+
+  private async sendPunches(batch: OutgoingPunch[], signal: AbortSignal): Promise<SendResult> {
     const client = this.client;
     if (!client) return { acked: [], rejected: [], error: 'not started' };
     // Publishing while offline would pile copies into mqtt.js's offline store on every retry.

@@ -4,6 +4,8 @@
 export interface Topics {
   punch(deviceId: string): string;
   deviceStatus(deviceId: string): string;
+  /** a kiosk punch photo, with publish.photos (raw JPEG, named by its SHA-256) */
+  photo(deviceId: string, sha256: string): string;
   /** retained watermark/v1 of a device (DESIGN.md "Completeness watermark") */
   deviceWatermark(deviceId: string): string;
   gatewayStatus: string;
@@ -21,6 +23,7 @@ export function buildTopics(prefix: string, site: string, gatewayId: string): To
   return {
     punch: (deviceId) => `${prefix}/${site}/${deviceId}/punch`,
     deviceStatus: (deviceId) => `${prefix}/${site}/${deviceId}/status`,
+    photo: (deviceId, sha256) => `${prefix}/${site}/${deviceId}/photo/${sha256}`,
     deviceWatermark: (deviceId) => `${prefix}/${site}/${deviceId}/watermark`,
     gatewayStatus: `${prefix}/${site}/gateway/${gatewayId}/status`,
     checkpoint: `${prefix}/${site}/gateway/${gatewayId}/checkpoint`,

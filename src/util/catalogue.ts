@@ -58,6 +58,7 @@ export const ERROR_CODES = {
   GW_ERR_KIOSK_REFUSED: 'a kiosk request was refused for its client certificate (none, not of the local kiosk CA, expired, revoked, or of no configured and enabled kiosk entry); nothing of it was committed',
   GW_ERR_KIOSK_CLOCK: "a kiosk's stated time is further than kiosk.maxSkew from the gateway clock; refused (409) with the gateway's time so the kiosk can correct its clock, nothing committed",
   GW_ERR_KIOSK_BAD_REQUEST: 'a kiosk punch body does not validate (not JSON, a field missing or malformed, a PIN outside the rule, a photo that is not a JPEG of at most 200 KB, a device named in the body); answered 400 or 413, nothing committed',
+  GW_ERR_KIOSK_PHOTO_GONE: 'with publish.photos, a kiosk punch names a photo that is no longer on the gateway (kiosk.photoRetention removed it before a sink could take it, or its file no longer matches the hash); the punch is published without it',
   GW_ERR_KIOSK_UNAVAILABLE: 'the kiosk listener cannot start (kiosk.listen in use or not permitted, the local kiosk CA unusable); kiosks cannot punch',
   GW_ERR_KIOSK_CA: 'the local kiosk CA (<dataDir>/kiosk-ca) cannot be created or read, openssl failed, or kiosk enroll / revoke was given a device that is no kiosk entry; nothing was issued or revoked',
   GW_ERR_CENTRAL_STORE_UNAVAILABLE: 'the centre cannot use its database (PostgreSQL unreachable, refused, or a schema newer than it knows); messages are not acknowledged until it can',

@@ -277,6 +277,10 @@ export const ERROR_EXPLANATIONS = {
     id: "Aplikasi kios mengirim data absen yang tidak valid (PIN, waktu atau foto). Periksa versi aplikasi kios.",
     en: "The kiosk app sent an invalid punch (PIN, time or photo). Check the kiosk app's version.",
   },
+  GW_ERR_KIOSK_PHOTO_GONE: {
+    id: "Foto absen kios sudah tidak ada di gateway (terhapus oleh kiosk.photoRetention sebelum terkirim, atau berkasnya berubah); absen tetap dikirim tanpa foto. Perpanjang kiosk.photoRetention bila sink sering lama terputus.",
+    en: "A kiosk punch photo is no longer on the gateway (kiosk.photoRetention removed it before it was sent, or its file changed); the punch is sent without it. Lengthen kiosk.photoRetention if the sink is often down for long.",
+  },
   GW_ERR_KIOSK_UNAVAILABLE: {
     id: "Pendengar kios tidak bisa berjalan (port kiosk.listen terpakai atau CA kios rusak); kios tidak bisa absen. Bebaskan port lalu restart.",
     en: "The kiosk listener cannot run (kiosk.listen port in use or the kiosk CA unusable); kiosks cannot punch. Free the port and restart.",

@@ -144,7 +144,7 @@ export async function systemMosquitto(): Promise<TestBroker | undefined> {
 
 export interface Collector {
   client: MqttClient;
-  messages: { topic: string; payload: string; properties: Record<string, unknown> | undefined; retain: boolean }[];
+  messages: { topic: string; payload: string; bytes: Buffer; properties: Record<string, unknown> | undefined; retain: boolean }[];
   waitFor(predicate: (count: number) => boolean, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -159,7 +159,7 @@ export async function collect(url: string, topic: string, protocolVersion: 4 | 5
   });
   const messages: Collector['messages'] = [];
   client.on('message', (t, payload, packet) => {
-    messages.push({ topic: t, payload: payload.toString('utf8'), properties: packet.properties as Record<string, unknown> | undefined, retain: packet.retain });
+    messages.push({ topic: t, payload: payload.toString('utf8'), bytes: payload, properties: packet.properties as Record<string, unknown> | undefined, retain: packet.retain });
   });
   await client.subscribeAsync(topic, { qos: 1 });
   return {

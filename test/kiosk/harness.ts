@@ -11,7 +11,8 @@ import { kioskCaName } from '../../src/kiosk/start.js';
 import { silentLogger, type Logger } from '../../src/util/logger.js';
 import { until } from '../helpers/until.js';
 
-export function kioskConfigYaml(dir: string, kiosks: string[], kioskKeys: string[] = [], mqttUrl?: string, port = 0): string {
+/** `publish` replaces the MQTT block `mqttUrl` makes: YAML lines under `publish:`, indented two spaces. */
+export function kioskConfigYaml(dir: string, kiosks: string[], kioskKeys: string[] = [], mqttUrl?: string, port = 0, publish?: string[]): string {
   return [
     'gateway:',
     '  id: gw-kiosk',
@@ -24,15 +25,15 @@ export function kioskConfigYaml(dir: string, kiosks: string[], kioskKeys: string
     ...kioskKeys.map((line) => `  ${line}`),
     'devices:',
     ...kiosks.map((id) => `  - {id: ${id}, driver: kiosk}`),
-    ...(mqttUrl ? ['publish:', '  mqtt:', `    url: ${mqttUrl}`, `    clientId: gw-kiosk-${Math.random().toString(36).slice(2)}`, '    reconnectMin: 100ms', '    reconnectMax: 500ms'] : []),
+    ...(publish ? ['publish:', ...publish.map((line) => `  ${line}`)] : mqttUrl ? ['publish:', '  mqtt:', `    url: ${mqttUrl}`, `    clientId: gw-kiosk-${Math.random().toString(36).slice(2)}`, '    reconnectMin: 100ms', '    reconnectMax: 500ms'] : []),
     'supervisor:',
     '  shutdownTimeout: 2s',
     '',
   ].join('\n');
 }
 
-export async function startKioskGateway(dir: string, kiosks: string[], options: { kioskKeys?: string[]; mqttUrl?: string; log?: Logger; port?: number } = {}): Promise<Gateway> {
-  const config = parseConfigText(kioskConfigYaml(dir, kiosks, options.kioskKeys, options.mqttUrl, options.port), 'kiosk.yaml', { drivers: BUILTIN_DRIVERS });
+export async function startKioskGateway(dir: string, kiosks: string[], options: { kioskKeys?: string[]; mqttUrl?: string; publish?: string[]; log?: Logger; port?: number } = {}): Promise<Gateway> {
+  const config = parseConfigText(kioskConfigYaml(dir, kiosks, options.kioskKeys, options.mqttUrl, options.port, options.publish), 'kiosk.yaml', { drivers: BUILTIN_DRIVERS });
   const gateway = new Gateway(config, { log: options.log ?? silentLogger(), api: false, drivers: BUILTIN_DRIVERS });
   await gateway.start();
   // the supervisor launches drivers in the background: wait until each kiosk has registered

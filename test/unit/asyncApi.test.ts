@@ -15,9 +15,10 @@ it('the committed config/asyncapi.yaml is the generated one (run `npm run schema
 
 it('each channel address, filled in, is the topic the gateway publishes to', () => {
   const topics = buildTopics('absensi', 'BKPP', 'oki-bkpp-01');
-  const fill = (address: string): string => address.replace('{prefix}', 'absensi').replace('{site}', 'BKPP').replace('{gatewayId}', 'oki-bkpp-01').replace('{deviceId}', 'lobby-1');
+  const fill = (address: string): string => address.replace('{prefix}', 'absensi').replace('{site}', 'BKPP').replace('{gatewayId}', 'oki-bkpp-01').replace('{deviceId}', 'lobby-1').replace('{sha256}', 'ab'.repeat(32));
   const addresses = channelAddresses();
   expect(fill(addresses.punch)).toBe(topics.punch('lobby-1'));
+  expect(fill(addresses.photo)).toBe(topics.photo('lobby-1', 'ab'.repeat(32)));
   expect(fill(addresses.deviceStatus)).toBe(topics.deviceStatus('lobby-1'));
   expect(fill(addresses.deviceWatermark)).toBe(topics.deviceWatermark('lobby-1'));
   expect(fill(addresses.gatewayStatus)).toBe(topics.gatewayStatus);
