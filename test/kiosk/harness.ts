@@ -5,6 +5,7 @@ import { request as httpsRequest, Agent } from 'node:https';
 import { join } from 'node:path';
 import { parseConfigText } from '../../src/config/load.js';
 import { BUILTIN_DRIVERS } from '../../src/drivers.js';
+import { startApiServer } from '../../src/api/server.js';
 import { Gateway } from '../../src/gateway.js';
 import { KioskCa } from '../../src/kiosk/ca.js';
 import { kioskCaName } from '../../src/kiosk/start.js';
@@ -32,9 +33,10 @@ export function kioskConfigYaml(dir: string, kiosks: string[], kioskKeys: string
   ].join('\n');
 }
 
-export async function startKioskGateway(dir: string, kiosks: string[], options: { kioskKeys?: string[]; mqttUrl?: string; publish?: string[]; log?: Logger; port?: number } = {}): Promise<Gateway> {
-  const config = parseConfigText(kioskConfigYaml(dir, kiosks, options.kioskKeys, options.mqttUrl, options.port, options.publish), 'kiosk.yaml', { drivers: BUILTIN_DRIVERS });
-  const gateway = new Gateway(config, { log: options.log ?? silentLogger(), api: false, drivers: BUILTIN_DRIVERS });
+export async function startKioskGateway(dir: string, kiosks: string[], options: { kioskKeys?: string[]; mqttUrl?: string; publish?: string[]; log?: Logger; port?: number; api?: boolean } = {}): Promise<Gateway> {
+  const yaml = kioskConfigYaml(dir, kiosks, options.kioskKeys, options.mqttUrl, options.port, options.publish);
+  const config = parseConfigText(options.api ? yaml.replace('supervisor:\n', 'api:\n  listen: 127.0.0.1:0\nsupervisor:\n') : yaml, 'kiosk.yaml', { drivers: BUILTIN_DRIVERS });
+  const gateway = new Gateway(config, { log: options.log ?? silentLogger(), api: options.api === true ? startApiServer : false, drivers: BUILTIN_DRIVERS });
   await gateway.start();
   // the supervisor launches drivers in the background: wait until each kiosk has registered
   await until(() => kiosks.every((id) => gateway.states.get(id)?.details.variant === 'kiosk'), 'kiosk drivers started', 10_000);
