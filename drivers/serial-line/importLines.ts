@@ -8,7 +8,8 @@
 // - Punches commit in batches through ctx.emitMany; ids make a second import of the same file add
 //   nothing (every punch counts as a duplicate).
 // - With `dryRun`, nothing is committed: the summary says what would be imported.
-// - Lines are streamed: memory stays flat whatever the file size.
+// - Lines are streamed: memory stays flat whatever the file size (one batch committing while the
+//   next is read and decoded).
 // - An imported punch carries no `device.address` (RawPunch.address null): it was read from a file,
 //   not from the terminal, and nothing in the file proves which terminal address wrote it; the
 //   device's configured host or port path would be untrue. `raw.source: 'import'` and `raw.file`
@@ -67,16 +68,20 @@ async function importOne(file: string, o: ImportOptions, summary: ImportSummary,
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   let batch: RawPunch[] = [];
   let lineNo = 0;
+  // one batch committing while the next is read and decoded: memory stays at two batches
+  let committing: Promise<void> = Promise.resolve();
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
     const raws = batch;
     batch = [];
     progress(stream.bytesRead);
     if (o.dryRun) return;
-    const result = await o.ctx.emitMany(raws);
-    summary.inserted += result.inserted;
-    summary.duplicates += result.duplicates;
-    summary.quarantined += result.quarantined;
+    await committing;
+    committing = o.ctx.emitMany(raws).then((result) => {
+      summary.inserted += result.inserted;
+      summary.duplicates += result.duplicates;
+      summary.quarantined += result.quarantined;
+    });
   };
   for await (const text of lines) {
     lineNo += 1;
@@ -99,4 +104,5 @@ async function importOne(file: string, o: ImportOptions, summary: ImportSummary,
     if (o.ctx.signal.aborted) break;
   }
   await flush();
+  await committing;
 }

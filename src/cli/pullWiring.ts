@@ -26,8 +26,8 @@ export interface DeviceWiring {
 
 /**
  * Opens the config, finds the device and builds a DriverContext on the daemon's buffer, for CLI
- * commands that commit punches of one device (pull, import). `inline` writer: the command waits
- * for each commit anyway.
+ * commands that commit punches of one device (pull, import). The buffer's writer is the config's
+ * (a thread by default), so a download or a file keeps being read while the previous batch commits.
  */
 export function openDeviceContext(deviceId: string, configPath: string, command: string): DeviceWiring {
   const config = loadConfigFile(configPath, { drivers: BUILTIN_DRIVERS });
@@ -38,7 +38,7 @@ export function openDeviceContext(deviceId: string, configPath: string, command:
   const device = { ...entry, timezone: entry.timezone ?? config.gateway.timezone };
   const file = bufferFileOf(config);
   mkdirSync(dirname(file), { recursive: true });
-  const buffer = new SqlitePunchBuffer({ file, sinks: sinkNamesOf(config), synchronous: config.buffer.synchronous, writer: 'inline' });
+  const buffer = new SqlitePunchBuffer({ file, sinks: sinkNamesOf(config), synchronous: config.buffer.synchronous, writer: config.buffer.writer });
   const states = new DeviceStates();
   states.register(device.id, device.driver, true, device.serial);
   const abort = new AbortController();
