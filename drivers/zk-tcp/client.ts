@@ -9,7 +9,8 @@
 //   are not validated on replies: chunk bursts carry a fragment counter there (§3.3).
 // - `readDataset` returns the whole dataset or throws; it never returns a partial one (§6).
 // - `streamDataset` hands the chunks to its sink in dataset order, each once, and reads chunk k+1
-//   while the sink works on chunk k: at most two chunks are held (one on the wire, one sinking).
+//   while the sink works on chunk k (its request goes out before the sink is called): at most two
+//   chunks are held (one on the wire, one sinking).
 //   A chunk goes to the sink only once the previous sink call resolved. It resolves once every
 //   chunk has been received and sunk; when it throws, the chunks already sunk stay sunk (the
 //   caller decides what they mean) and no sink call is still running.
@@ -211,19 +212,29 @@ export class ZkClient {
   private async streamChunks(size: number, sink: ChunkSink, onProgress?: ProgressFn): Promise<void> {
     const chunkBytes = this.options.chunkBytes ?? (this.kind === 'tcp' ? CHUNK_BYTES_TCP : CHUNK_BYTES_UDP);
     onProgress?.(0, size);
+    const read = (offset: number): Promise<Buffer> => {
+      const reading = this.readChunkWithRetries(offset, Math.min(chunkBytes, size - offset));
+      reading.catch(() => undefined); // awaited in the loop, or settled in `finally`
+      return reading;
+    };
     let sinking: Promise<void> | undefined;
+    let next: Promise<Buffer> | undefined = read(0);
     try {
       for (let offset = 0; offset < size; offset += chunkBytes) {
-        const length = Math.min(chunkBytes, size - offset);
-        const chunk = await this.readChunkWithRetries(offset, length);
+        const chunk = await (next as Promise<Buffer>);
+        next = undefined;
         if (sinking) await sinking;
-        onProgress?.(offset + length, size);
+        onProgress?.(offset + chunk.length, size);
+        // ask for the next chunk before sinking this one: the sink's synchronous part (decoding a
+        // whole chunk) would otherwise delay every request by its own duration
+        if (offset + chunkBytes < size) next = read(offset + chunkBytes);
         sinking = sink(chunk, offset, size);
         sinking.catch(() => undefined); // awaited below or before the next chunk; a read failure must not leave it unhandled
       }
       await sinking;
     } finally {
-      await sinking?.catch(() => undefined); // never return while the sink still works
+      // never return while the sink still works or a chunk request is still on the wire
+      await Promise.allSettled([sinking, next]);
     }
   }
 

@@ -24,7 +24,6 @@ import mqtt from 'mqtt';
 import { decodeDataStat, decodePacket, encodePacket, encodeReadRequest, encodeTcpFrame, encodeTwoU32 } from '../../drivers/zk-tcp/codec.js';
 import { TcpDeframer } from '../../drivers/zk-tcp/streamReader.js';
 import { CHUNK_BYTES_TCP, CMD } from '../../drivers/zk-tcp/tables.js';
-import { ZkTcpSimulator } from '../../src/sim/zkTcp/index.js';
 import { ZkSoapSimulator } from '../../src/sim/zkSoap/index.js';
 import { encodeRequest } from '../../drivers/zk-soap/codec.js';
 
@@ -32,6 +31,7 @@ import { startAedes, systemMosquitto, type TestBroker } from '../helpers/broker.
 import { tempDir } from '../helpers/tmp.js';
 import { rssMb, spawnGateway } from './scaleProcess.js';
 import { runStreamRows, type StreamRow } from './streamRow.js';
+import { startTerminalThread } from './terminalThread.js';
 
 const RECORDS = Number(process.env.STREAM_RECORDS ?? 100_000);
 const BIG = Number(process.env.STREAM_BIG ?? 0);
@@ -41,26 +41,18 @@ const SOAP_RECORDS = Number(process.env.STREAM_SOAP_RECORDS ?? 20_000);
 const SOAP_PACKET_BYTES = Number(process.env.SOAP_PACKET_BYTES ?? 1460);
 
 interface PacedSimulator {
-  sim: ZkTcpSimulator;
+  sim: { stop(): Promise<void> };
   port: number;
   connectedAt: () => number | undefined;
   /** when the terminal was asked for its last chunk */
   lastChunkAt: () => number | undefined;
 }
 
+/** The terminal on its own thread (terminalThread.ts): the bench's broker and subscriber do not slow it down. */
 async function pacedSimulator(records: number): Promise<PacedSimulator> {
-  const sim = new ZkTcpSimulator({ host: '127.0.0.1', port: 0, records, pacing: 'terminal', packetGapMs: GAP_MS, udp: false, users: 200, recordStepSec: 20 });
-  const { port } = await sim.start();
-  sim.log.attendanceDataset(); // encoded before any clock starts: the terminal already holds its log
   const chunks = Math.ceil((4 + records * 40) / CHUNK_BYTES_TCP);
-  let at: number | undefined;
-  let lastAt: number | undefined;
-  const watch = setInterval(() => {
-    if (at === undefined && sim.stats.connections > 0) at = performance.now();
-    if (lastAt === undefined && sim.stats.chunks >= chunks) lastAt = performance.now();
-  }, 1);
-  watch.unref();
-  return { sim, port, connectedAt: () => at, lastChunkAt: () => lastAt };
+  const terminal = await startTerminalThread({ records, gapMs: GAP_MS, chunks });
+  return { sim: terminal, port: terminal.port, connectedAt: terminal.connectedAt, lastChunkAt: terminal.lastChunkAt };
 }
 
 /** The floor: CONNECT, DATA_WRRQ, DATA_RDY per chunk, reassembled; no decode, no checks. */
