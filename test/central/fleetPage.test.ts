@@ -19,9 +19,8 @@ import { silentLogger } from '../../src/util/logger.js';
 import { startAedes, until, type TestBroker } from '../helpers/broker.js';
 import { tempDir } from '../helpers/tmp.js';
 import { FakeGateway } from './fakeGateway.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TOKEN = 'fleet-page-test-token-0123';
 
 const tmp = tempDir();
@@ -106,7 +105,7 @@ it('every text of the fleet page is in both languages', () => {
 
 it('shows gateways, devices and log problems in Chromium, in Bahasa Indonesia and English', async (ctx) => {
   if (!existsSync(CHROMIUM)) ctx.skip(`${CHROMIUM} is not installed (Debian package "chromium"); the fleet page was not tested in a browser`);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const problems: string[] = [];
   page.on('console', (m) => {

@@ -29,8 +29,8 @@ import { ZkTcpSimulator } from '../../src/sim/zkTcp/index.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { tempDir } from '../helpers/tmp.js';
 import { startTestGateway, TEST_TOKEN } from '../e2e/fixture.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 const tmp = tempDir();
 const SITE = `S${randomUUID().slice(0, 6)}`;
@@ -265,7 +265,7 @@ describe('the status page (real Chromium)', () => {
     const dir = tempDir();
     const gateway = await startTestGateway({ dir: dir.dir, mqttUrl: broker.url, site: SITE, token: TEST_TOKEN, listen: true, extraYaml: ['commands:', '  enabled: true', `  trustedKeys: ["${key.vkey}"]`].join('\n') });
     const attacker = await Attacker.connect(broker.url);
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     try {
       await until(() => gateway.mqtt?.listening(CMD_TOPIC) ?? false, 20_000, 'listening');
       const good = signed();

@@ -12,9 +12,9 @@ import { startHttpsReceiver, type HttpsReceiver } from '../helpers/httpsReceiver
 import { rawPunch } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
 import { feed, startTestGateway } from './fixture.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP evil.example 127.0.0.1'];
+const ARGS = [...CHROMIUM_ARGS, '--host-resolver-rules=MAP evil.example 127.0.0.1'];
 
 let tmp: ReturnType<typeof tempDir>;
 let receiver: HttpsReceiver;

@@ -15,9 +15,9 @@ import { ZkTcpSimulator } from '../../src/sim/zkTcp/index.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { collect, startAedes, until, type TestBroker } from '../helpers/broker.js';
 import { tempDir } from '../helpers/tmp.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/chromium.js';
 
 const run = promisify(execFile);
-const CHROMIUM = '/usr/bin/chromium';
 const tmp = tempDir();
 const sim = new ZkTcpSimulator({ serial: 'OPS0000000001', records: 0, users: 5 });
 let broker: TestBroker;
@@ -70,7 +70,7 @@ it('a realtime punch shows up in the API, the metrics, queue list and the status
   expect(JSON.parse(listed.stdout)).toMatchObject([{ pin: '1003', device: { id: 'lobby' } }]);
 
   if (!existsSync(CHROMIUM)) return ctx.skip(`${CHROMIUM} is not installed; the status page part was not run`);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage();
     await page.goto(`${api}/`);

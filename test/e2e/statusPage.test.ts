@@ -11,9 +11,8 @@ import { startAedes, until, type TestBroker } from '../helpers/broker.js';
 import { rawPunch } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
 import { drained, feed, startTestGateway, TEST_TOKEN } from './fixture.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let tmp: ReturnType<typeof tempDir>;
 let broker: TestBroker;
@@ -38,7 +37,7 @@ it('shows devices, sinks and punches; searches by PIN; switches language', async
   await until(() => drained(gateway!), 10_000, 'punches delivered');
   await feed('dev-a').ctx.watermark.advance({ completeThroughLocal: '2026-01-19T16:30:00', basis: 'download' });
 
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const problems: string[] = [];
   page.on('console', (m) => {

@@ -17,9 +17,8 @@ import { feeds } from '../helpers/feedDriver.js';
 import { rawPunch } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
 import { feed, startTestGateway, TEST_TOKEN } from './fixture.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let tmp: ReturnType<typeof tempDir>;
 let broker: TestBroker;
@@ -58,7 +57,7 @@ it('draws punches per hour today and the backlog over time, inline under the sam
   await feed('dev-in').push([rawPunch(20, { pin: '201', localTime: `${todayIn}T00:10:00` }), rawPunch(21, { pin: '202', localTime: `${todayIn}T23:50:00` })]);
   await until(() => gateway!.buffer.stats().sinks.some((s) => s.sink === 'mqtt' && s.pending === 0), 10_000, 'mqtt delivered');
 
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const problems: string[] = [];
   page.on('console', (m) => {

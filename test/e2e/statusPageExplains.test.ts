@@ -20,9 +20,8 @@ import { rawPunch } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
 import { until } from '../helpers/until.js';
 import { feed, startTestGateway, TEST_TOKEN } from './fixture.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let tmp: ReturnType<typeof tempDir>;
 let sim: ZkTcpSimulator;
@@ -72,7 +71,7 @@ it('explains a wrong comm key, a refused terminal and broker, why it is not read
   await feed('dev-wit').push([rawPunch(3, { pin: '503', localTime: '2026-01-19T09:30:00' })]);
   await feed('dev-sg').push([rawPunch(4, { pin: '504', localTime: '2026-01-19T08:30:00' })]);
 
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const page = await browser.newPage({ viewport: { width: 1400, height: 1200 } });
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));

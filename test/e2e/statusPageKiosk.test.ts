@@ -9,9 +9,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
 import { caOf, kioskRequest, startKioskGateway, witaTime, type ClientIdentity } from '../kiosk/harness.js';
 import { tempDir } from '../helpers/tmp.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let tmp: ReturnType<typeof tempDir>;
 let gateway: Gateway | undefined;
@@ -44,7 +43,7 @@ it('shows each kiosk: last punch, clock skew, certificate valid / revoked / expi
   expect((await kioskRequest(g, { path: '/kiosk/v1/punch', identity: revoked, body: { pin: '702', time: witaTime(Date.now()) } })).status).toBe(200);
   caOf(g).revoke('kiosk-revoked');
 
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const page = await browser.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));

@@ -7,9 +7,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
 import { startPushGateway } from '../drivers/zk-push/gatewayHarness.js';
 import { tempDir } from '../helpers/tmp.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let tmp: ReturnType<typeof tempDir>;
 let gateway: Gateway | undefined;
@@ -27,7 +26,7 @@ afterAll(async () => {
 it('marks the unauthenticated push device, and only that one', async (ctx) => {
   if (!existsSync(CHROMIUM)) ctx.skip(`${CHROMIUM} is not installed (Debian package "chromium"); the status page was not tested in a browser`);
   gateway = await startPushGateway({ dir: tmp.dir, api: true, devices: [{ id: 'loket-aman', serial: 'SNSAFE000001', extra: 'allowFrom: ["192.0.2.10"]' }, { id: 'loket-terbuka', serial: 'SNOPEN000001' }] });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const page = await browser.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));

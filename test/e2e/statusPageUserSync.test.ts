@@ -12,9 +12,8 @@ import { Gateway } from '../../src/gateway.js';
 import { FingerspotSimulator } from '../../src/sim/fingerspot/index.js';
 import { createLogger } from '../../src/util/logger.js';
 import { tempDir } from '../helpers/tmp.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TOKEN = 'status-page-user-sync-token-01';
 
 const tmp = tempDir();
@@ -44,7 +43,7 @@ it('lists a userSync conflict with each terminal\'s name and card, in both langu
   await gateway.start();
   await gateway.userSync!.settled();
 
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const page = await browser.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));

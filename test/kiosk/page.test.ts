@@ -12,9 +12,9 @@ import { punchesOf } from '../drivers/zk-push/punchesOf.js';
 import { tempDir } from '../helpers/tmp.js';
 import { until } from '../helpers/until.js';
 import { caOf, kioskPort, startKioskGateway } from './harness.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
+const ARGS = [...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
 const PASSWORD = 'page-test-pass';
 /** evaluated in the page: how many punches wait in its queue */
 const QUEUE_LENGTH = "JSON.parse(localStorage.getItem('absensi.kiosk.queue') || '[]').length";
