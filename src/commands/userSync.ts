@@ -64,6 +64,8 @@ export interface MemberResult {
   /** users written to it this round (added, or given templates) */
   written: number;
   failed: number;
+  /** templates not copied to it this round because it uses another algorithm version (GW_ERR_USERS_ALGORITHM_MISMATCH): the diff's skipped-for-algorithm */
+  skippedForAlgorithm: number;
   error?: { code: ErrorCode; message: string };
 }
 
@@ -210,7 +212,7 @@ export class UserSync {
   }
 
   private async runRound(group: UserSyncGroupConfig): Promise<GroupRound> {
-    const members = new Map<string, MemberResult>(group.devices.map((id) => [id, { deviceId: id, ok: true, written: 0, failed: 0 }]));
+    const members = new Map<string, MemberResult>(group.devices.map((id) => [id, { deviceId: id, ok: true, written: 0, failed: 0, skippedForAlgorithm: 0 }]));
     const fail = (deviceId: string, error: unknown, fallback: ErrorCode): void => {
       const m = members.get(deviceId);
       if (!m) return;
@@ -272,6 +274,7 @@ export class UserSync {
     }
     for (const f of report.failures) this.log.warn({ code: f.code, group, device: member.deviceId, pin: f.pin, err: f.message }, 'userSync: a user was not written');
     const skipped = report.plan.changes.reduce((n, c) => n + c.skippedTemplates.length, 0);
+    member.skippedForAlgorithm += skipped;
     if (skipped > 0) this.log.warn({ code: 'GW_ERR_USERS_ALGORITHM_MISMATCH', group, device: member.deviceId, templates: skipped, algorithms: report.algorithms }, 'userSync: templates not copied: the member uses another algorithm version');
   }
 

@@ -10,7 +10,7 @@ import type { ApiContext } from '../context.js';
 import { responses } from '../schemas.js';
 
 const holder = z.object({ deviceId: z.string(), name: z.string(), card: z.string() });
-const member = z.object({ deviceId: z.string(), ok: z.boolean(), written: z.number(), failed: z.number(), code: z.string().nullable() });
+const member = z.object({ deviceId: z.string(), ok: z.boolean(), written: z.number(), failed: z.number(), skippedForAlgorithm: z.number(), code: z.string().nullable() });
 
 export const userConflictsBody = z.object({
   groups: z.array(
@@ -33,7 +33,7 @@ export function registerUsersRoutes(app: FastifyInstance, ctx: ApiContext): void
       devices: [...devices],
       lastRoundAt: last?.at ?? null,
       result: last?.result ?? null,
-      members: (last?.members ?? []).map((m) => ({ deviceId: m.deviceId, ok: m.ok, written: m.written, failed: m.failed, code: m.error?.code ?? null })),
+      members: (last?.members ?? []).map((m) => ({ deviceId: m.deviceId, ok: m.ok, written: m.written, failed: m.failed, skippedForAlgorithm: m.skippedForAlgorithm, code: m.error?.code ?? null })),
       conflicts: (last?.conflicts ?? []).map((c) => ({ pin: c.pin, fields: c.fields, devices: c.devices.map((d) => ({ deviceId: d.deviceId, name: d.name, card: d.card })) })),
     })),
   }));
