@@ -44,16 +44,15 @@ import { needsKioskListener, needsPushListener, type AnyDriverDefinition } from 
 import { DeviceSupervisor } from './devices/supervisor.js';
 import { storedWatermark } from './devices/watermark.js';
 import { createGatewayView } from './gatewayView.js';
-import { logKeyName } from './log/checkpoint.js';
-import { Checkpointer } from './log/checkpointer.js';
-import { loadOrCreateLogKey, logKeyFile, type LogKey } from './log/logKey.js';
+import type { Checkpointer } from './log/checkpointer.js';
+import type { LogKey } from './log/logKey.js';
+import { loadGatewayLogKey, startSigning } from './log/startSigning.js';
 import type { PunchLog } from './log/punchLog.js';
-import { readSignedHead, restoredFrom, signedHeadFile, writeSignedHead } from './log/signedHead.js';
 import type { CommandRunner } from './commands/commandRunner.js';
 import { startGatewayCommands } from './commands/gatewayCommands.js';
 import { Dispatcher } from './publish/dispatcher.js';
 import { UserSync } from './commands/userSync.js';
-import { HttpsPublisher } from './publish/httpsPublisher.js';
+import { createPublishers } from './publish/fromConfig.js';
 import { MqttPublisher } from './publish/mqttPublisher.js';
 import type { Publisher } from './publish/publisher.js';
 import type { Watermark } from './punch/watermark.js';
@@ -212,38 +211,19 @@ export class Gateway {
   }
 
   private loadLogKey(): void {
-    const { gateway } = this.config;
-    const key = loadOrCreateLogKey(logKeyFile(gateway.dataDir), logKeyName(gateway.site, gateway.id));
-    if (key.created) this.log.info({ file: key.file, logKey: key.vkey }, 'punch log: signing key created; give the centre this verifier key (absensi-gateway log key prints it)');
-    this.logKey = key;
+    this.logKey = loadGatewayLogKey(this.config.gateway, this.log);
   }
 
   /** Signs the buffer's log from now on (before the first dispatch, so every HTTPS batch finds a checkpoint). */
   private startCheckpointer(): void {
     const { log, logProblem } = this.buffer;
-    const key = this.logKey;
     this.punchLog = log;
-    if (!log || !key) {
-      this.log.warn({ code: 'GW_ERR_LOG_UNAVAILABLE', buffer: this.bufferFile, why: logProblem }, 'punch log: this buffer keeps none; punches are collected and delivered, no checkpoint is signed');
-      return;
-    }
-    const headFile = signedHeadFile(this.config.gateway.dataDir);
-    const restored = restoredFrom(log, readSignedHead(headFile));
-    if (restored) {
-      const old = log.epoch;
-      log.startNewEpoch();
-      this.log.warn({ code: 'GW_ERR_LOG_RESTORED', buffer: this.bufferFile, why: restored, oldEpoch: old, epoch: log.epoch }, 'punch log: the buffer is older than what was signed from it (a restored copy?); its log goes on under a new epoch');
-    }
-    this.checkpointer = new Checkpointer({
-      log,
-      signer: key.signer,
-      intervalMs: this.config.log.checkpointInterval,
-      logger: this.log,
-      publish: (checkpoint) => this.mqtt?.publishCheckpoint(checkpoint.note),
-      remember: (checkpoint) => writeSignedHead(headFile, { origin: checkpoint.origin, epoch: log.epoch, size: checkpoint.size, root: checkpoint.root.toString('base64') }),
+    const key = this.logKey;
+    if (!key) return;
+    this.checkpointer = startSigning({
+      log, logProblem, key, dataDir: this.config.gateway.dataDir, bufferFile: this.bufferFile, intervalMs: this.config.log.checkpointInterval, logger: this.log,
+      publish: (note) => this.mqtt?.publishCheckpoint(note),
     });
-    this.checkpointer.start();
-    this.log.info({ origin: this.checkpointer.origin, size: this.checkpointer.latest?.size }, 'punch log: signing checkpoints');
   }
 
   /** Terminals that call the gateway (zk-push, hikvision-isapi with push) need the push listener; nothing listens otherwise. */
@@ -263,60 +243,21 @@ export class Gateway {
 
   private createPublishers(): void {
     const { gateway, publish } = this.config;
-    const photos = publish.photos ? { photos: new PhotoStore(photosDir(gateway.dataDir)) } : {};
-    if (publish.mqtt) {
-      const m = publish.mqtt;
-      this.publishers.push(
-        new MqttPublisher({
-          ...pickDefined({ clientId: m.clientId, username: m.username, password: m.password, ca: m.ca, cert: m.cert, key: m.key }),
-          url: m.url,
-          gateway: gateway.id,
-          site: gateway.site,
-          version: VERSION,
-          startedAt: this.startedAt,
-          log: this.log,
-          topicPrefix: m.topicPrefix,
-          rejectUnauthorized: m.rejectUnauthorized,
-          protocolVersion: m.protocolVersion,
-          keepaliveMs: m.keepalive,
-          connectTimeoutMs: m.connectTimeout,
-          reconnectMinMs: m.reconnectMin,
-          reconnectMaxMs: m.reconnectMax,
-          maxInFlight: m.maxInFlight,
-          batchSize: m.batchSize,
-          ackTimeoutMs: m.ackTimeout,
-          queueSnapshot: () => this.queueSnapshot(),
-          statusExtras: () => ({ hostClock: this.clock.latest ?? null }),
-          ...(this.logKey ? { logKey: this.logKey.vkey } : {}),
-          ...photos,
-          onConnect: () => {
-            this.statusChanges.forget();
-            for (const device of this.states.list()) this.statusPublishes.request(device.id);
-            for (const device of this.config.devices) this.publishWatermark(device.id);
-          },
-        }),
-      );
-    }
-    if (publish.https) {
-      const h = publish.https;
-      this.publishers.push(
-        new HttpsPublisher({
-          ...pickDefined({ token: h.token, ca: h.ca, cert: h.cert, key: h.key }),
-          url: h.url,
-          gateway: gateway.id,
-          site: gateway.site,
-          log: this.log,
-          rejectUnauthorized: h.rejectUnauthorized,
-          gzip: h.gzip,
-          batchSize: h.batchSize,
-          maxWaitMs: h.maxWait,
-          timeoutMs: h.timeout,
-          checkpointFor: (seq) => this.checkpointer?.covering(seq)?.note,
-          ...photos,
-          ...pickDefined({ photosUrl: h.photosUrl }),
-        }),
-      );
-    }
+    const sinks = createPublishers(this.config, {
+      log: this.log,
+      startedAt: this.startedAt,
+      queueSnapshot: () => this.queueSnapshot(),
+      statusExtras: () => ({ hostClock: this.clock.latest ?? null }),
+      ...(this.logKey ? { logKey: this.logKey.vkey } : {}),
+      onMqttConnect: () => {
+        this.statusChanges.forget();
+        for (const device of this.states.list()) this.statusPublishes.request(device.id);
+        for (const device of this.config.devices) this.publishWatermark(device.id);
+      },
+      checkpointFor: (seq) => this.checkpointer?.covering(seq)?.note,
+      ...(publish.photos ? { photos: new PhotoStore(photosDir(gateway.dataDir)) } : {}),
+    });
+    this.publishers.push(...sinks);
   }
 
   private startTimers(): void {
@@ -487,8 +428,4 @@ function retainedStatusOf(gateway: string, device: DeviceSnapshot | undefined): 
     lastError: device?.lastError ?? null,
     lastErrorCode: device?.lastErrorCode ?? null,
   };
-}
-
-function pickDefined<T extends Record<string, unknown>>(values: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
