@@ -1,5 +1,7 @@
 // What the self-contained pages (the status page, the centre's fleet page, the kiosk page) have in
-// common: their small DOM helpers as script text, and their Content-Security-Policy.
+// common: their small DOM helpers as script text, and their Content-Security-Policy; the status
+// and fleet pages also share their base style, the start of their script (language, `t`, the
+// `?token=` hand-over) and the words those helpers use.
 // Invariants:
 // - A page is one HTML document with inline CSS and script and no CDN; its CSP admits exactly
 //   that script and that style by hash, so a page's whole script (helpers included) is hashed.
@@ -38,6 +40,55 @@ function ago(iso) {
 }
 function wall(time) { return time ? time.slice(0, 19).replace('T', ' ') : t('never'); }
 `;
+
+/** The status and fleet pages' common style: tables, badges, forms, the token box. */
+export const PAGE_BASE_STYLE = `
+:root { color-scheme: light dark; --ok: #1a7f37; --bad: #cf222e; --warn: #9a6700; --muted: #6e7781; --line: #d0d7de; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; padding: 1rem 1.5rem 3rem; }
+header { display: flex; flex-wrap: wrap; align-items: baseline; gap: .5rem 1.25rem; border-bottom: 1px solid var(--line); padding-bottom: .75rem; }
+header h1 { font-size: 1.35rem; margin: 0; }
+header .meta { color: var(--muted); }
+header button { margin-left: auto; }
+h2 { font-size: 1.05rem; margin: 1.5rem 0 .5rem; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid var(--line); }
+th { font-weight: 600; white-space: nowrap; }
+td.empty { color: var(--muted); font-style: italic; }
+.small { font-size: 12px; color: var(--muted); }
+.badge { display: inline-block; border-radius: 1em; padding: 0 .6em; margin: 0 .25em .15em 0; font-size: 12px; border: 1px solid currentColor; white-space: nowrap; }
+.ok { color: var(--ok); } .bad { color: var(--bad); } .warn { color: var(--warn); } .muted { color: var(--muted); }
+.error { color: var(--bad); font-weight: 600; }
+form { display: flex; gap: .5rem; margin: .25rem 0 .75rem; flex-wrap: wrap; }
+input { font: inherit; padding: .25rem .5rem; min-width: 12rem; }
+button { font: inherit; padding: .25rem .75rem; cursor: pointer; }
+#token-box { border: 1px solid var(--bad); padding: .5rem 1rem; margin-top: 1rem; }
+`;
+
+/**
+ * The start of a status or fleet page script: the language (remembered in localStorage), `$`,
+ * `t(key)` over the page's TEXTS, and a `?token=` in the address moved into sessionStorage and out
+ * of the address bar (and so out of the history and of screenshots).
+ */
+export const PAGE_PRELUDE = String.raw`
+var lang = localStorage.getItem('absensi.lang') === 'en' ? 'en' : 'id';
+var $ = function (id) { return document.getElementById(id); };
+function t(key) { var d = TEXTS[lang]; return (d && d[key]) || TEXTS.en[key] || key; }
+
+var params = new URLSearchParams(location.search);
+if (params.has('token')) {
+  sessionStorage.setItem('absensi.token', params.get('token') || '');
+  params.delete('token');
+  var rest = params.toString();
+  history.replaceState(null, '', location.pathname + (rest ? '?' + rest : '') + location.hash);
+}
+`;
+
+/** The words DOM_HELPERS and the token form use, in both languages. */
+export const PAGE_WORDS = {
+  id: { tokenLabel: 'Token API', save: 'Simpan', loadFailed: 'Gagal memuat data', ago: 'lalu', sec: 'dtk', min: 'mnt', hour: 'jam', day: 'hari', never: '—' },
+  en: { tokenLabel: 'API token', save: 'Save', loadFailed: 'Could not load data', ago: 'ago', sec: 's', min: 'min', hour: 'h', day: 'd', never: '—' },
+} as const;
 
 /** JSON safe inside a <script>: no `</script>` in the data can close it early. */
 export function scriptJson(value: unknown): string {

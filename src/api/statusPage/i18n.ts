@@ -1,8 +1,11 @@
 // Texts of the status page: Bahasa Indonesia (default) and English. Every key exists in both
 // languages (a unit test checks it). Punch states and verify methods use the words on the
 // terminals' own Indonesian menus.
+import { PAGE_WORDS } from '../../util/pageKit.js';
+
 export const STATUS_PAGE_TEXTS = {
   id: {
+    ...PAGE_WORDS.id,
     title: 'Status gateway absensi',
     switchTo: 'English',
     site: 'OPD',
@@ -84,16 +87,7 @@ export const STATUS_PAGE_TEXTS = {
     kioskExpired: 'sertifikat kedaluwarsa',
     kioskCertUntil: 'sertifikat s.d.',
     unauthenticatedHelp: 'Absensi perangkat push ini diterima dari komputer mana pun di jaringan. Atur allowFrom (alamat terminal) atau commKey / host.',
-    tokenLabel: 'Token API',
     tokenHelp: 'API ini memerlukan token. Masukkan token (tersimpan hanya di tab ini) atau buka halaman dengan ?token=…',
-    save: 'Simpan',
-    loadFailed: 'Gagal memuat data',
-    ago: 'lalu',
-    sec: 'dtk',
-    min: 'mnt',
-    hour: 'jam',
-    day: 'hari',
-    never: '—',
     'sink.acked': 'terkirim',
     'sink.pending': 'menunggu',
     'sink.dead-lettered': 'ditolak permanen',
@@ -114,6 +108,7 @@ export const STATUS_PAGE_TEXTS = {
     'verify.other': 'lainnya',
   },
   en: {
+    ...PAGE_WORDS.en,
     title: 'Attendance gateway status',
     switchTo: 'Bahasa Indonesia',
     site: 'Site',
@@ -195,16 +190,7 @@ export const STATUS_PAGE_TEXTS = {
     kioskExpired: 'certificate expired',
     kioskCertUntil: 'certificate until',
     unauthenticatedHelp: 'This push device takes punches from any computer on the network. Set allowFrom (the terminal address), or commKey / host.',
-    tokenLabel: 'API token',
     tokenHelp: 'This API needs a token. Enter it (kept for this tab only) or open the page with ?token=…',
-    save: 'Save',
-    loadFailed: 'Could not load data',
-    ago: 'ago',
-    sec: 's',
-    min: 'min',
-    hour: 'h',
-    day: 'd',
-    never: '—',
     'sink.acked': 'delivered',
     'sink.pending': 'pending',
     'sink.dead-lettered': 'dead letter',

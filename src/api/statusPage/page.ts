@@ -6,29 +6,10 @@
 //   hash), requests to this origin only, and nothing else; style attributes are never used. The
 //   charts are SVG the script fetches from this origin and imports (connect-src 'self'): they need
 //   no img-src, and carry presentation attributes only (svg.ts), which CSP does not govern.
-import { pageCsp } from '../../util/pageKit.js';
+import { PAGE_BASE_STYLE, pageCsp } from '../../util/pageKit.js';
 import { STATUS_PAGE_SCRIPT } from './script.js';
 
-const STYLE = `
-:root { color-scheme: light dark; --ok: #1a7f37; --bad: #cf222e; --warn: #9a6700; --muted: #6e7781; --line: #d0d7de; }
-* { box-sizing: border-box; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; padding: 1rem 1.5rem 3rem; }
-header { display: flex; flex-wrap: wrap; align-items: baseline; gap: .5rem 1.25rem; border-bottom: 1px solid var(--line); padding-bottom: .75rem; }
-header h1 { font-size: 1.35rem; margin: 0; }
-header .meta { color: var(--muted); }
-header button { margin-left: auto; }
-h2 { font-size: 1.05rem; margin: 1.5rem 0 .5rem; }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid var(--line); }
-th { font-weight: 600; white-space: nowrap; }
-td.empty { color: var(--muted); font-style: italic; }
-.small { font-size: 12px; color: var(--muted); margin: 0; white-space: pre-wrap; font-family: inherit; }
-.badge { display: inline-block; border-radius: 1em; padding: 0 .6em; margin: 0 .25em .15em 0; font-size: 12px; border: 1px solid currentColor; white-space: nowrap; }
-.ok { color: var(--ok); } .bad { color: var(--bad); } .warn { color: var(--warn); } .muted { color: var(--muted); }
-.error { color: var(--bad); font-weight: 600; }
-form { display: flex; gap: .5rem; margin: .25rem 0 .75rem; flex-wrap: wrap; }
-input { font: inherit; padding: .25rem .5rem; min-width: 12rem; }
-button { font: inherit; padding: .25rem .75rem; cursor: pointer; }
+const STYLE = `${PAGE_BASE_STYLE}.small { margin: 0; white-space: pre-wrap; font-family: inherit; }
 .problem { margin-bottom: .35rem; }
 .explain { margin: .1rem 0; }
 h3 { font-size: .95rem; font-weight: 600; margin: .75rem 0 .25rem; }
@@ -37,7 +18,6 @@ h3 { font-size: .95rem; font-weight: 600; margin: .75rem 0 .25rem; }
 #host-clock { border: 1px solid var(--bad); padding: .5rem 1rem; margin-top: 1rem; }
 #not-ready { border: 1px solid var(--bad); padding: .25rem 1rem; margin-top: 1rem; }
 #not-ready ul { margin: .25rem 0; padding-left: 1.25rem; }
-#token-box { border: 1px solid var(--bad); padding: .5rem 1rem; margin-top: 1rem; }
 `;
 
 const BODY = `

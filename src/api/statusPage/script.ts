@@ -18,29 +18,18 @@
 //   row's "Jalur" button picks another; "Semua" clears it. The path is fetched again each refresh.
 import { CLOCK_SKEW_WARN_SEC, ZONE_ABBREVIATIONS } from '../../punch/time.js';
 import { ERROR_EXPLANATIONS } from '../../util/explanations.js';
-import { DOM_HELPERS, scriptJson } from '../../util/pageKit.js';
+import { DOM_HELPERS, PAGE_PRELUDE, scriptJson } from '../../util/pageKit.js';
 import { STATUS_PAGE_TEXTS } from './i18n.js';
 
 export const REFRESH_MS = 5000;
 
 const SCRIPT_BODY = String.raw`
-'use strict';
-var lang = localStorage.getItem('absensi.lang') === 'en' ? 'en' : 'id';
 var searchPin = '';
 var pathPunch = null;
 var data = {};
 var busy = false;
 var again = false;
-var $ = function (id) { return document.getElementById(id); };
-function t(key) { var d = TEXTS[lang]; return (d && d[key]) || TEXTS.en[key] || key; }
 
-var params = new URLSearchParams(location.search);
-if (params.has('token')) {
-  sessionStorage.setItem('absensi.token', params.get('token') || '');
-  params.delete('token');
-  var rest = params.toString();
-  history.replaceState(null, '', location.pathname + (rest ? '?' + rest : '') + location.hash);
-}
 
 function api(path, asText) {
   var headers = { Accept: asText ? 'image/svg+xml' : 'application/json' };
@@ -321,4 +310,4 @@ setInterval(refresh, REFRESH_MS);
 `;
 
 
-export const STATUS_PAGE_SCRIPT = `(function () {\nvar TEXTS = ${scriptJson(STATUS_PAGE_TEXTS)};\nvar REFRESH_MS = ${REFRESH_MS};\nvar EXPLAIN = ${scriptJson(ERROR_EXPLANATIONS)};\nvar ZONES = ${scriptJson(ZONE_ABBREVIATIONS)};\nvar SKEW_WARN_SEC = ${CLOCK_SKEW_WARN_SEC};\n${DOM_HELPERS}${SCRIPT_BODY}})();\n`;
+export const STATUS_PAGE_SCRIPT = `(function () {\nvar TEXTS = ${scriptJson(STATUS_PAGE_TEXTS)};\nvar REFRESH_MS = ${REFRESH_MS};\nvar EXPLAIN = ${scriptJson(ERROR_EXPLANATIONS)};\nvar ZONES = ${scriptJson(ZONE_ABBREVIATIONS)};\nvar SKEW_WARN_SEC = ${CLOCK_SKEW_WARN_SEC};\n${DOM_HELPERS}${PAGE_PRELUDE}${SCRIPT_BODY}})();\n`;

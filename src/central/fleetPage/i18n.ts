@@ -1,7 +1,10 @@
 // Texts of the centre's fleet page: Bahasa Indonesia (default) and English, as the gateway's status
 // page has them (src/api/statusPage/i18n.ts). Every key exists in both languages (a test checks it).
+import { PAGE_WORDS } from '../../util/pageKit.js';
+
 export const FLEET_PAGE_TEXTS = {
   id: {
+    ...PAGE_WORDS.id,
     title: 'Armada gateway absensi',
     switchTo: 'English',
     centre: 'Pusat',
@@ -41,18 +44,10 @@ export const FLEET_PAGE_TEXTS = {
     noDevices: 'Belum ada status perangkat.',
     noProblems: 'Tidak ada masalah log.',
     unassigned: '(gateway tidak diketahui)',
-    tokenLabel: 'Token API',
     tokenHelp: 'Halaman ini memerlukan token. Masukkan token (tersimpan hanya di tab ini) atau buka halaman dengan ?token=…',
-    save: 'Simpan',
-    loadFailed: 'Gagal memuat data',
-    ago: 'lalu',
-    sec: 'dtk',
-    min: 'mnt',
-    hour: 'jam',
-    day: 'hari',
-    never: '—',
   },
   en: {
+    ...PAGE_WORDS.en,
     title: 'Attendance gateway fleet',
     switchTo: 'Bahasa Indonesia',
     centre: 'Centre',
@@ -92,15 +87,6 @@ export const FLEET_PAGE_TEXTS = {
     noDevices: 'No device status yet.',
     noProblems: 'No log problems.',
     unassigned: '(unknown gateway)',
-    tokenLabel: 'API token',
     tokenHelp: 'This page needs a token. Enter it (kept for this tab only) or open the page with ?token=…',
-    save: 'Save',
-    loadFailed: 'Could not load data',
-    ago: 'ago',
-    sec: 's',
-    min: 'min',
-    hour: 'h',
-    day: 'd',
-    never: '—',
   },
 } as const satisfies Record<'id' | 'en', Record<string, string>>;

@@ -7,26 +7,15 @@
 // - `?token=` is read once, kept in sessionStorage (this tab only) and removed from the address
 //   bar; the API call sends it as a bearer token. A 401 shows a token form.
 // - The language choice (id default, en) is kept in localStorage.
-import { DOM_HELPERS, scriptJson } from '../../util/pageKit.js';
+import { DOM_HELPERS, PAGE_PRELUDE, scriptJson } from '../../util/pageKit.js';
 import { FLEET_PAGE_TEXTS } from './i18n.js';
 
 export const FLEET_REFRESH_MS = 5000;
 
 const SCRIPT_BODY = String.raw`
-'use strict';
-var lang = localStorage.getItem('absensi.lang') === 'en' ? 'en' : 'id';
 var data = null;
 var busy = false;
-var $ = function (id) { return document.getElementById(id); };
-function t(key) { var d = TEXTS[lang]; return (d && d[key]) || TEXTS.en[key] || key; }
 
-var params = new URLSearchParams(location.search);
-if (params.has('token')) {
-  sessionStorage.setItem('absensi.token', params.get('token') || '');
-  params.delete('token');
-  var rest = params.toString();
-  history.replaceState(null, '', location.pathname + (rest ? '?' + rest : '') + location.hash);
-}
 
 function api(path) {
   var headers = { Accept: 'application/json' };
@@ -142,4 +131,4 @@ refresh();
 setInterval(refresh, REFRESH_MS);
 `;
 
-export const FLEET_PAGE_SCRIPT = `(function () {\nvar TEXTS = ${scriptJson(FLEET_PAGE_TEXTS)};\nvar REFRESH_MS = ${FLEET_REFRESH_MS};\n${DOM_HELPERS}${SCRIPT_BODY}})();\n`;
+export const FLEET_PAGE_SCRIPT = `(function () {\nvar TEXTS = ${scriptJson(FLEET_PAGE_TEXTS)};\nvar REFRESH_MS = ${FLEET_REFRESH_MS};\n${DOM_HELPERS}${PAGE_PRELUDE}${SCRIPT_BODY}})();\n`;
