@@ -8,8 +8,8 @@ import { fingerspotConfigSchema, type FingerspotConfig } from '../../../drivers/
 import { fingerspotEasyLinkDriver } from '../../../drivers/fingerspot-easylink/definition.js';
 import type { UsersFacet, UsersSession } from '../../../src/devices/facets.js';
 import { FingerspotSimulator, type FingerspotSimOptions } from '../../../src/sim/fingerspot/index.js';
-import type { TemplateRecord, TerminalUser, UserWithTemplates } from '../../../src/users/user.js';
 import { GatewayError } from '../../../src/util/errors.js';
+import { templateLine, usersSnapshot, withTemplates } from '../../helpers/usersSnapshot.js';
 
 const SN = 'FIO66208021230737';
 const sims: FingerspotSimulator[] = [];
@@ -35,15 +35,6 @@ async function open(sim: FingerspotSimulator): Promise<UsersSession> {
   return session;
 }
 
-const byPin = <T extends { pin: string }>(a: T, b: T): number => a.pin.localeCompare(b.pin, 'en', { numeric: true });
-const key = (t: TemplateRecord): string => `${t.pin}/${t.kind}/${t.index}/${t.algorithm}/${t.data.toString('hex')}`;
-
-async function snapshot(session: UsersSession): Promise<{ users: TerminalUser[]; templates: string[] }> {
-  return { users: (await session.listUsers()).sort(byPin), templates: (await session.readTemplates()).map(key).sort() };
-}
-
-const withTemplates = (users: TerminalUser[], templates: TemplateRecord[]): UserWithTemplates[] => users.map((user) => ({ user, templates: templates.filter((t) => t.pin === user.pin) }));
-
 describe('fingerspot-easylink users session', () => {
   it('copies 300 users with 1-2 templates to a second terminal, byte for byte', async () => {
     const source = await startSim({ userTable: { users: 300, templatesPerUser: 'mixed' } });
@@ -52,14 +43,14 @@ describe('fingerspot-easylink users session', () => {
     const to = await open(target);
     expect(await from.algorithms()).toEqual({ finger: 'finger:10' });
     expect(await to.algorithms()).toEqual({ finger: 'finger:10' });
-    const before = await snapshot(from);
+    const before = await usersSnapshot(from);
     expect(before.users).toHaveLength(300);
     expect(before.templates).toHaveLength(450);
     const progress: number[] = [];
     const outcomes = await to.writeUsers(withTemplates(before.users, await from.readTemplates()), (done) => progress.push(done));
     expect(outcomes.filter((o) => !o.ok)).toEqual([]);
     expect(progress.at(-1)).toBe(300);
-    expect(await snapshot(to)).toEqual(before);
+    expect(await usersSnapshot(to)).toEqual(before);
     expect(target.terminal(SN).users.users).toHaveLength(300);
     expect(source.stats.requests['/scanlog/new']).toBeUndefined();
   });
@@ -69,7 +60,7 @@ describe('fingerspot-easylink users session', () => {
     const target = await startSim({ userTable: { users: 0 }, statesAlgorithm: true, faults: { dropAfterUserSets: 137 } });
     const from = await open(source);
     const to = await open(target);
-    const want = await snapshot(from);
+    const want = await usersSnapshot(from);
     const batch = withTemplates(want.users, await from.readTemplates());
     let answered = 0;
     const first = await to.writeUsers(batch, (done) => (answered = done)).then(() => undefined, (error: unknown) => error);
@@ -77,14 +68,14 @@ describe('fingerspot-easylink users session', () => {
     expect(answered).toBe(137);
     // the bridge took user 138 before the connection went: held, though unanswered
     expect(target.terminal(SN).users.users.map((u) => u.pin)).toEqual(batch.slice(0, 138).map((b) => b.user.pin));
-    const partial = await snapshot(to);
+    const partial = await usersSnapshot(to);
     for (const d of batch.slice(0, answered)) {
       expect(partial.users).toContainEqual(d.user);
-      for (const t of d.templates) expect(partial.templates).toContain(key(t));
+      for (const t of d.templates) expect(partial.templates).toContain(templateLine(t));
     }
     const second = await to.writeUsers(batch);
     expect(second.every((o) => o.ok)).toBe(true);
-    expect(await snapshot(to)).toEqual(want);
+    expect(await usersSnapshot(to)).toEqual(want);
     expect(target.terminal(SN).users.users).toHaveLength(300);
   });
 

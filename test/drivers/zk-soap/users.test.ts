@@ -8,8 +8,8 @@ import { zkSoapConfigSchema } from '../../../drivers/zk-soap/config.js';
 import { zkSoapDriver } from '../../../drivers/zk-soap/definition.js';
 import type { UsersAccess, UsersFacet, UsersSession, UserWriteOutcome } from '../../../src/devices/facets.js';
 import { ZkSoapSimulator, type ZkSoapSimOptions } from '../../../src/sim/zkSoap/index.js';
-import type { TemplateRecord, TerminalUser, UserWithTemplates } from '../../../src/users/user.js';
 import { GatewayError } from '../../../src/util/errors.js';
+import { byPin, templateLine, usersSnapshot, withTemplates } from '../../helpers/usersSnapshot.js';
 
 const sims: ZkSoapSimulator[] = [];
 const sessions: UsersSession[] = [];
@@ -38,17 +38,6 @@ async function open(sim: ZkSoapSimulator, commKey = '0'): Promise<UsersSession> 
   return session;
 }
 
-const byPin = <T extends { pin: string }>(a: T, b: T): number => a.pin.localeCompare(b.pin, 'en', { numeric: true });
-const key = (t: TemplateRecord): string => `${t.pin}/${t.index}/${t.algorithm}/${t.valid}/${t.data.toString('hex')}`;
-
-async function snapshot(session: UsersSession): Promise<{ users: TerminalUser[]; templates: string[] }> {
-  return { users: (await session.listUsers()).sort(byPin), templates: (await session.readTemplates()).map(key).sort() };
-}
-
-function withTemplates(users: TerminalUser[], templates: TemplateRecord[]): UserWithTemplates[] {
-  return users.map((user) => ({ user, templates: templates.filter((t) => t.pin === user.pin) }));
-}
-
 describe('zk-soap users session', () => {
   it('copies 300 users with 1-2 templates to a second terminal, byte for byte', async () => {
     const source = await startSim({ users: 300, templatesPerUser: 'mixed' });
@@ -57,14 +46,14 @@ describe('zk-soap users session', () => {
     const to = await open(target);
     expect(await from.algorithms()).toEqual({ finger: 'finger:10' });
     expect(from.serial).toBe('SIMSOAP00001');
-    const before = await snapshot(from);
+    const before = await usersSnapshot(from);
     expect(before.users).toHaveLength(300);
     expect(before.templates).toHaveLength(450);
     const progress: number[] = [];
     const outcomes = await to.writeUsers(withTemplates(before.users, await from.readTemplates()), (done) => progress.push(done));
     expect(outcomes.filter((o) => !o.ok)).toEqual([]);
     expect(progress.at(-1)).toBe(300);
-    expect(await snapshot(to)).toEqual(before);
+    expect(await usersSnapshot(to)).toEqual(before);
     expect(target.table.users).toHaveLength(300);
     expect(target.stats.calls.RefreshDB).toBe(1);
   });
@@ -74,7 +63,7 @@ describe('zk-soap users session', () => {
     const target = await startSim({ users: 0, faults: { dropAfterWrites: 500 } });
     const from = await open(source);
     const to = await open(target);
-    const want = await snapshot(from);
+    const want = await usersSnapshot(from);
     const batch = withTemplates(want.users, await from.readTemplates());
     let answered = 0;
     const first = await to.writeUsers(batch, (done) => (answered = done)).then(() => undefined, (error: unknown) => error);
@@ -83,14 +72,14 @@ describe('zk-soap users session', () => {
     expect(answered).toBeGreaterThan(0);
     expect(answered).toBeLessThan(300);
     // every user the progress counted is on the target whole
-    const partial = await snapshot(to);
+    const partial = await usersSnapshot(to);
     const done = batch.slice(0, answered);
     expect(partial.users.filter((u) => done.some((d) => d.user.pin === u.pin))).toEqual(done.map((d) => d.user).sort(byPin));
-    for (const d of done) for (const t of d.templates) expect(partial.templates).toContain(key(t));
+    for (const d of done) for (const t of d.templates) expect(partial.templates).toContain(templateLine(t));
 
     const second: UserWriteOutcome[] = await to.writeUsers(batch);
     expect(second.every((o) => o.ok)).toBe(true);
-    expect(await snapshot(to)).toEqual(want);
+    expect(await usersSnapshot(to)).toEqual(want);
     expect(target.table.users).toHaveLength(300);
     expect(new Set(target.table.users.map((u) => u.pin)).size).toBe(300);
     expect(target.table.templates).toHaveLength(want.templates.length);
