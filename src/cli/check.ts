@@ -9,7 +9,7 @@ import { definitionOf, isKioskEntry, pushTrustOf } from '../devices/definition.j
 import { kioskCertificateStatus } from '../kiosk/status.js';
 import { BUILTIN_DRIVERS } from '../drivers.js';
 import type { GatewayConfig } from '../config/schema.js';
-import { isLoopbackHost } from '../config/schema.js';
+import { isLoopbackHost, sinkNamesOf } from '../config/schema.js';
 
 export const EXIT_CONFIG = 78; // EX_CONFIG from sysexits.h: systemd shows it as "configuration error"
 
@@ -79,7 +79,7 @@ export function registerCheckCommand(program: Command, drivers: readonly AnyDriv
         if (options.json) {
           process.stdout.write(`${JSON.stringify({ ok: true, file: options.config, devices: config.devices.length, warnings })}\n`);
         } else {
-          process.stdout.write(`${options.config}: OK (${config.devices.length} device(s), sinks: ${Object.keys(config.publish).join(', ') || 'none'})\n`);
+          process.stdout.write(`${options.config}: OK (${config.devices.length} device(s), sinks: ${sinkNamesOf(config).join(', ') || 'none'})\n`);
           for (const warning of warnings) process.stdout.write(`  warning: ${warning}\n`);
         }
       } catch (error) {

@@ -16,7 +16,7 @@ import type { SqliteDatabase } from '../buffer/database.js';
 import * as q from '../buffer/queries.js';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load.js';
 import { localApiUrl } from './localApi.js';
-import { bufferFileOf } from '../config/schema.js';
+import { bufferFileOf, sinkNamesOf } from '../config/schema.js';
 import { BUILTIN_DRIVERS } from '../drivers.js';
 import { GatewayError } from '../util/errors.js';
 import { EXIT_CONFIG } from './check.js';
@@ -49,7 +49,7 @@ function openTarget(options: CommonOptions, write = false): Target {
   const config = configFile ? loadConfigFile(configFile, { drivers: BUILTIN_DRIVERS }) : undefined;
   const file = options.buffer ?? (config ? bufferFileOf(config) : 'buffer.db');
   const db = q.openBufferFile(file, { write });
-  const configured = config ? Object.keys(config.publish).filter((k) => config.publish[k as 'mqtt' | 'https'] !== undefined) : [];
+  const configured = config ? sinkNamesOf(config) : [];
   const known = q.knownSinks(db);
   const all = configured.length > 0 ? configured.filter((s) => known.includes(s)) : known;
   if (options.sink !== undefined && !all.includes(options.sink)) {
