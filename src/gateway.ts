@@ -467,7 +467,7 @@ export class Gateway {
     this.push = undefined;
     await this.commands?.stop();
     await this.userSync?.stop();
-    await this.usersJobs?.stop();
+    await this.usersJobs?.stop(timeoutMs);
     await this.kiosk?.close().catch((error: unknown) => this.log.warn({ code: codeOf(error, 'GW_ERR_INTERNAL'), err: error }, 'kiosk listener close failed'));
     this.kiosk = undefined;
     await this.supervisor.stopAll(timeoutMs);

@@ -14,7 +14,7 @@
 //   outcomes with codes, conflicts, file paths; never a template or a password. Log lines carry
 //   PINs, counts and codes only.
 // - Finished jobs are kept for polling, the newest KEPT_JOBS of them; stop() aborts running jobs
-//   and waits for them (their sessions are closed, their loans handed back).
+//   and waits for them, boundedly (their sessions are closed, their loans handed back).
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DeviceConfig } from '../config/schema.js';
@@ -92,9 +92,16 @@ export class UsersJobs {
     return this.jobs.get(id)?.view;
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Aborts the running jobs and waits for them, at most `timeoutMs`: a job waiting on a push
+   * terminal's command ends when the driver, stopped next, closes its command queue.
+   */
+  async stop(timeoutMs: number): Promise<void> {
     this.abort.abort();
-    await Promise.all(this.running().map((j) => j.run));
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([Promise.all(this.running().map((j) => j.run)), bound]);
+    clearTimeout(timer);
   }
 
   private running(): Job[] {
