@@ -1,15 +1,21 @@
 // `absensi-gateway users list|export|copy|import` (DESIGN.md "Users and templates"): the users and
 // templates of the building's terminals, through each family's users side (usersWiring.ts) and the
-// family-independent engine (src/users/).
+// family-independent engine (src/users/job.ts), run here or, when a device needs it, in the
+// running daemon (usersViaDaemon.ts: zk-push always, a zk-tcp terminal the daemon holds).
 // Invariants:
 // - `--dry-run` prints the exact diff per target and writes nothing: no terminal write, no backup.
-// - Every target is backed up to {dataDir}/backups/ (0600) before its first write (syncTarget.ts).
+// - Every target is backed up to {dataDir}/backups/ (0600) before its first write (syncTarget.ts),
+//   by whoever runs the job (this process or the daemon).
 // - Nothing is deleted without --delete-missing; a conflict is written only with --overwrite-conflicts.
 // - Templates and passwords are never printed: `list` shows template counts, the diff names a
-//   changed password without its value.
+//   changed password without its value. The summary and `--json` are printed from the job's
+//   outcome (src/users/shown.ts), the same lines whether the job ran here or in the daemon.
+// - File paths sent to the daemon are absolute; an input file is read and checked here first where
+//   this user may read it, so a bad list reaches no terminal and no daemon.
 // - Exit codes: 0 done; 1 a target or a user failed (the summary lists each with its code);
-//   64 bad arguments or input file (GW_ERR_USERS_INPUT_INVALID); 69 the family cannot, or the
-//   daemon holds the terminal; 78 the config.
+//   64 bad arguments or input file (GW_ERR_USERS_INPUT_INVALID); 69 the family cannot, the daemon
+//   holds the terminal and cannot lend it, a zk-push device with no daemon, a device busy with
+//   another job of the daemon; 78 the config.
 import { readFileSync } from 'node:fs';
 import { resolve as pathResolve } from 'node:path';
 import cliProgress from 'cli-progress';

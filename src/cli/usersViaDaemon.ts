@@ -58,7 +58,7 @@ interface JobBody {
 }
 
 function refusal(status: number, body: JobBody, url: string): GatewayError {
-  const code: ErrorCode = body.code && isErrorCode(body.code) && body.code.startsWith('GW_ERR_USERS_') ? body.code : status === 404 ? 'GW_ERR_CONFIG_INVALID' : 'GW_ERR_USERS_INPUT_INVALID';
+  const code: ErrorCode = body.code && isErrorCode(body.code) && /^GW_ERR_USERS_[A-Z_]+$/.test(body.code) ? body.code : status === 404 ? 'GW_ERR_CONFIG_INVALID' : 'GW_ERR_USERS_INPUT_INVALID';
   const why = typeof body.error === 'string' ? body.error : 'no reason given';
   return new GatewayError(code, `the running daemon (${url}) refused the users job (${status}): ${why}`);
 }
