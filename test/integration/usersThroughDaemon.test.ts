@@ -128,7 +128,9 @@ describe('users copy from zk-tcp to zk-push through the daemon', () => {
   it('copies 300 users with their fingers; the push terminal holds them byte for byte; a second copy changes nothing', async () => {
     const source = lobbyTable();
     expect(source.users.size).toBe(300);
+    const connections = lobby.stats.connections;
     const run = await users('copy', 'lobby', 'gate-b', '--templates');
+    expect(lobby.stats.connections).toBe(connections); // read on the daemon driver's own connection
     expect(run.err).toBe('');
     expect(run.exit).toBeUndefined();
     expect(run.out).toMatch(/^users copy lobby at \S+ \(gateway gw-ud\): 300 users, \d+ templates in the source$/m);
