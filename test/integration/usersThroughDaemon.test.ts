@@ -29,6 +29,9 @@ let gateway: Gateway;
 let lobby: ZkTcpSimulator;
 let dropping: ZkTcpSimulator;
 const push: Record<string, ZkPushSimulator> = {};
+let pushTarget: string;
+/** called after each command the gate-e simulator ran */
+let onCommand: (() => void) | undefined;
 
 interface Run {
   out: string;
@@ -73,6 +76,7 @@ beforeAll(async () => {
       zkEntry('gate-d', dropping),
       '  - {id: gate-b, driver: zk-push, serial: SIMPUSHB}',
       '  - {id: gate-c, driver: zk-push, serial: SIMPUSHC}',
+      '  - {id: gate-e, driver: zk-push, serial: SIMPUSHE, delay: 5}', // a users command waits max(60 s, 4 × delay)
       'supervisor: {restartMin: 50ms, restartMax: 200ms, shutdownTimeout: 2s}',
       '',
     ].join('\n'),
@@ -84,8 +88,10 @@ beforeAll(async () => {
   const target = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   push['gate-b'] = new ZkPushSimulator({ target, serial: 'SIMPUSHB', retryMs: 20, pollMs: 5, fingerVersion: '10' });
   push['gate-c'] = new ZkPushSimulator({ target, serial: 'SIMPUSHC', retryMs: 20, pollMs: 5, fingerVersion: '12' });
+  push['gate-e'] = new ZkPushSimulator({ target, serial: 'SIMPUSHE', retryMs: 20, pollMs: 5, fingerVersion: '10', onEvent: () => onCommand?.() });
+  pushTarget = target;
   for (const sim of Object.values(push)) sim.start();
-  await until(() => ['lobby', 'gate-d', 'gate-b', 'gate-c'].every((id) => gateway.states.get(id)?.online === true), 'every terminal online');
+  await until(() => ['lobby', 'gate-d', 'gate-b', 'gate-c', 'gate-e'].every((id) => gateway.states.get(id)?.online === true), 'every terminal online');
 }, 60_000);
 
 afterAll(async () => {
@@ -197,6 +203,45 @@ describe('a write through the daemon interrupted midway', () => {
     // the first run's backup, and the second's (made before its first write)
     expect(readdirSync(join(dir, 'data', 'backups')).filter((f) => f.startsWith('gate-d-'))).toHaveLength(2);
   }, 120_000);
+});
+
+describe('a write to a push terminal that stops polling midway', () => {
+  it('fails each unanswered user after the command timeout; run again on the terminal back, it resumes with nothing lost or doubled', async () => {
+    const stopping = push['gate-e']!;
+    // the terminal is switched off mid-copy, once it holds a hundred users: the rest of the reply
+    // it is running is applied, and its results never reach the gateway
+    let switchedOff: Promise<void> | undefined;
+    onCommand = () => {
+      if (stopping.users.size < 100 || switchedOff) return;
+      onCommand = undefined;
+      switchedOff = stopping.stop();
+    };
+    const cut = await users('copy', 'lobby', 'gate-e', '--templates');
+    await switchedOff;
+    expect(stopping.users.size).toBeLessThan(300);
+    expect(cut.exit).toBe(1);
+    expect(cut.out).toContain('stopped GW_ERR_DEVICE_TIMEOUT');
+    const failed = cut.out.split('\n').filter((l) => l.startsWith('  failed write '));
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.length + stopping.users.size).toBeGreaterThanOrEqual(300);
+    // the terminal comes back with what it holds
+    const back = new ZkPushSimulator({ target: pushTarget, serial: 'SIMPUSHE', retryMs: 20, pollMs: 5, fingerVersion: '10' });
+    for (const [pin, u] of stopping.users) back.users.set(pin, u);
+    for (const [key, f] of stopping.fingers) back.fingers.set(key, f);
+    const source = lobbyTable();
+    const held = back.users.size;
+    // a user whose USERINFO was answered and a FINGERTMP not: written again with its templates
+    const partial = [...back.users.keys()].filter((pin) => [...source.fingers.keys()].some((k) => k.startsWith(`${pin}:`) && !back.fingers.has(k))).length;
+    push['gate-e'] = back;
+    back.start();
+    const second = await users('copy', 'lobby', 'gate-e', '--templates');
+    expect(second.exit).toBeUndefined();
+    expect(second.out).toContain(`  added ${300 - held}, updated ${partial}, unchanged ${held - partial}`);
+    expect([...back.users.keys()].sort()).toEqual([...source.users.keys()].sort());
+    for (const [pin, u] of source.users) expect(back.users.get(pin)).toEqual(u);
+    expect(back.fingers.size).toBe(source.fingers.size);
+    for (const [key, data] of source.fingers) expect(Buffer.from(back.fingers.get(key)!.tmp, 'base64').equals(data)).toBe(true);
+  }, 180_000);
 });
 
 describe('the users jobs API', () => {
