@@ -282,7 +282,9 @@ describe('the users jobs API', () => {
     expect(statSync(file.file).mode & 0o777).toBe(0o600);
   }, 120_000);
 
-  it('refuses a relative path, an unknown device and a device named twice', async () => {
+  it('refuses a relative path, an unknown device, a device named twice, and a request from another web origin', async () => {
+    const crossSite = await fetch(`${apiUrl}/api/users/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'http://evil.example' }, body: JSON.stringify({ command: 'list', device: 'gate-b' }) });
+    expect(crossSite.status).toBe(403);
     expect((await post({ command: 'export', device: 'gate-b', out: 'relative.jsonl' })).status).toBe(400);
     expect(await (await post({ command: 'list', device: 'nope' })).json()).toMatchObject({ code: 'GW_ERR_API_NOT_FOUND' });
     const twice = await post({ command: 'copy', from: 'lobby', to: ['gate-b', 'gate-b'] });
