@@ -23,7 +23,8 @@
 //   section needs a restart (logged; the running value is kept), and so does the first push device
 //   of a gateway that started without a push listener. A removed device's retained MQTT status
 //   turns `online: false`. Reloads run one after another, never interleaved.
-// - userSync groups (src/commands/userSync.ts) run once the devices do, and stop before them.
+// - userSync groups (src/commands/userSync.ts) and users jobs (src/commands/usersJobs.ts) run once
+//   the devices do, and stop before them.
 // - Remote commands (commands.enabled) listen on the MQTT sink's connection once the devices run,
 //   and stop before the devices do (src/commands/commandRunner.ts has their rules).
 // - Each device's watermark (src/devices/watermark.ts) lives in the buffer; it is published
@@ -52,6 +53,7 @@ import type { CommandRunner } from './commands/commandRunner.js';
 import { startGatewayCommands } from './commands/gatewayCommands.js';
 import { Dispatcher } from './publish/dispatcher.js';
 import { UserSync } from './commands/userSync.js';
+import { UsersJobs } from './commands/usersJobs.js';
 import { createPublishers } from './publish/fromConfig.js';
 import { MqttPublisher } from './publish/mqttPublisher.js';
 import type { Publisher } from './publish/publisher.js';
@@ -127,6 +129,8 @@ export class Gateway {
   commands: CommandRunner | undefined;
   /** the userSync groups' rounds (src/commands/userSync.ts), once the devices run */
   userSync: UserSync | undefined;
+  /** users jobs the local API started (the `users` CLI through the daemon), once the devices run */
+  usersJobs: UsersJobs | undefined;
   readonly drivers: readonly AnyDriverDefinition[];
   private runningConfig: GatewayConfig;
   private readonly startApi: ApiStarter | undefined;
@@ -203,6 +207,7 @@ export class Gateway {
     this.commands = startGatewayCommands(this, VERSION);
     this.userSync = new UserSync({ groups: config.userSync, devices: () => this.config.devices, drivers: this.drivers, supervisor: this.supervisor, dataDir: config.gateway.dataDir, log: this.log, metrics: this.metrics });
     this.userSync.start();
+    this.usersJobs = new UsersJobs({ devices: () => this.config.devices, drivers: this.drivers, supervisor: this.supervisor, dataDir: config.gateway.dataDir, log: this.log });
     this.startTimers();
     this.metrics.runtime.start();
     this.clock.start();
@@ -403,6 +408,7 @@ export class Gateway {
     this.push = undefined;
     await this.commands?.stop();
     await this.userSync?.stop();
+    await this.usersJobs?.stop(timeoutMs);
     await this.kiosk?.close().catch((error: unknown) => this.log.warn({ code: codeOf(error, 'GW_ERR_INTERNAL'), err: error }, 'kiosk listener close failed'));
     this.kiosk = undefined;
     await this.supervisor.stopAll(timeoutMs);

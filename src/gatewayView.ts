@@ -29,6 +29,7 @@ import type { Dispatcher } from './publish/dispatcher.js';
 import type { Publisher } from './publish/publisher.js';
 import type { PushListener } from './push/listener.js';
 import type { UserSync } from './commands/userSync.js';
+import type { UsersJobs } from './commands/usersJobs.js';
 import { GatewayError } from './util/errors.js';
 import type { Metrics } from './util/metrics.js';
 
@@ -50,6 +51,7 @@ export interface ViewedParts {
   readonly checkpointer: Checkpointer | undefined;
   readonly commands: { recent(): RecentCommand[] } | undefined;
   readonly userSync: Pick<UserSync, 'rounds'> | undefined;
+  readonly usersJobs: Pick<UsersJobs, 'start' | 'get'> | undefined;
 }
 
 export function createGatewayView(parts: ViewedParts): GatewayView {
@@ -83,6 +85,11 @@ export function createGatewayView(parts: ViewedParts): GatewayView {
     recentCommands: () => parts.commands?.recent() ?? [],
     commandsEnabled: () => parts.commands !== undefined,
     userSyncRounds: () => parts.userSync?.rounds() ?? [],
+    startUsersJob: (spec) => {
+      if (!parts.usersJobs) throw new GatewayError('GW_ERR_DEVICE_UNREACHABLE', 'the gateway has not started its devices');
+      return parts.usersJobs.start(spec);
+    },
+    usersJob: (id) => parts.usersJobs?.get(id),
   };
 }
 

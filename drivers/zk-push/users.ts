@@ -3,7 +3,8 @@
 // driver (commands.ts) and answered on the terminal's next polls. Reads queue DATA QUERY USERINFO /
 // FINGERTMP PIN=… (one per user) and take the USER / FP lines the terminal uploads to OPERLOG before its next poll;
 // writes queue DATA UPDATE USERINFO then one DATA UPDATE FINGERTMP per template.
-// Not reachable from the CLI in this build (definition.ts says so): it serves code in the daemon.
+// Reached only inside the daemon (definition.ts: throughDaemon); the `users` CLI sends its jobs
+// there (src/commands/usersJobs.ts).
 // Invariants:
 // - Each command has the session's timeout: a terminal that does not poll, or takes a command and
 //   reports nothing, fails it with GW_ERR_DEVICE_TIMEOUT; writeUsers and deleteUsers then reject

@@ -28,6 +28,7 @@ import { registerLogRoutes } from './routes/log.js';
 import { registerPushRoutes } from './routes/push.js';
 import { registerStatusRoutes } from './routes/status.js';
 import { registerUsersRoutes } from './routes/users.js';
+import { registerUsersJobRoutes } from './routes/usersJobs.js';
 import type { GatewayView } from './view.js';
 
 export interface ApiAppOptions {
@@ -104,6 +105,7 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
   registerPushRoutes(app, ctx);
   registerLogRoutes(app, ctx);
   registerUsersRoutes(app, ctx);
+  registerUsersJobRoutes(app, ctx);
   await app.ready();
   return app;
 }

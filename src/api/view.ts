@@ -11,7 +11,8 @@
 //   buffer is closed (the app answers 503); `buffer.isClosed()` and `buffer.sinks()` never throw.
 // - `watermark` and `watermarkFrozen` read what the buffer keeps (undefined once it is closed).
 // - The API changes nothing but this: it replays or purges dead letters (a replay wakes the
-//   dispatcher of every sink it queued punches for), and queues a backfill on a push terminal.
+//   dispatcher of every sink it queued punches for), queues a backfill on a push terminal, and
+//   starts users jobs (the `users` CLI through the daemon, src/commands/usersJobs.ts).
 // - `log` reads the punch log: the verifier key, the latest signed checkpoint, proofs. Proofs
 //   throw RangeError for a leaf or size the log does not hold (the app answers 400) and
 //   GW_ERR_BUFFER_UNAVAILABLE when there is no log to read (503).
@@ -30,6 +31,8 @@ import type { UnknownTerminal } from '../push/listener.js';
 import type { KioskCertificateStatus } from '../kiosk/status.js';
 import type { Metrics } from '../util/metrics.js';
 import type { GroupRound } from '../commands/userSync.js';
+import type { UsersJobView } from '../commands/usersJobs.js';
+import type { UsersJobSpec } from '../users/job.js';
 
 /** Serves the API of `view` on its api.listen; resolves undefined when it cannot listen (and logged why). */
 export type ApiStarter = (view: GatewayView, log: Logger) => Promise<ApiServer | undefined>;
@@ -82,6 +85,14 @@ export interface GatewayView {
   commandsEnabled(): boolean;
   /** each userSync group's last round, its conflicts included (never a template or a password); empty without groups */
   userSyncRounds(): UserSyncRoundView[];
+  /**
+   * Starts a users job in the daemon (list, export, copy, import); throws a GatewayError when it
+   * cannot: GW_ERR_API_NOT_FOUND (no such device), GW_ERR_USERS_UNSUPPORTED, GW_ERR_USERS_INPUT_INVALID,
+   * GW_ERR_USERS_JOB_BUSY (another job works on one of its devices).
+   */
+  startUsersJob(spec: UsersJobSpec): UsersJobView;
+  /** a users job's progress and outcome; undefined for an id the daemon does not keep */
+  usersJob(id: string): UsersJobView | undefined;
 }
 
 export interface UserSyncRoundView {

@@ -1,31 +1,39 @@
 // `absensi-gateway users list|export|copy|import` (DESIGN.md "Users and templates"): the users and
 // templates of the building's terminals, through each family's users side (usersWiring.ts) and the
-// family-independent engine (src/users/).
+// family-independent engine (src/users/job.ts), run here or, when a device needs it, in the
+// running daemon (usersViaDaemon.ts: zk-push always, a zk-tcp terminal the daemon holds).
 // Invariants:
 // - `--dry-run` prints the exact diff per target and writes nothing: no terminal write, no backup.
-// - Every target is backed up to {dataDir}/backups/ (0600) before its first write (syncTarget.ts).
+// - Every target is backed up to {dataDir}/backups/ (0600) before its first write (syncTarget.ts),
+//   by whoever runs the job (this process or the daemon).
 // - Nothing is deleted without --delete-missing; a conflict is written only with --overwrite-conflicts.
 // - Templates and passwords are never printed: `list` shows template counts, the diff names a
-//   changed password without its value.
+//   changed password without its value. The summary and `--json` are printed from the job's
+//   outcome (src/users/shown.ts), the same lines whether the job ran here or in the daemon.
+// - File paths sent to the daemon are absolute; an input file is read and checked here first where
+//   this user may read it, so a bad list reaches no terminal and no daemon.
 // - Exit codes: 0 done; 1 a target or a user failed (the summary lists each with its code);
-//   64 bad arguments or input file (GW_ERR_USERS_INPUT_INVALID); 69 the family cannot, or the
-//   daemon holds the terminal; 78 the config.
+//   64 bad arguments or input file (GW_ERR_USERS_INPUT_INVALID); 69 the family cannot, the daemon
+//   holds the terminal and cannot lend it, a zk-push device with no daemon, a device busy with
+//   another job of the daemon; 78 the config.
+import { readFileSync } from 'node:fs';
+import { resolve as pathResolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_PATH } from '../config/load.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { AnyDriverDefinition } from '../devices/definition.js';
-import type { UsersProgress, UsersSession } from '../devices/facets.js';
+import type { UsersProgress } from '../devices/facets.js';
 import { BUILTIN_DRIVERS } from '../drivers.js';
-import { readUsersFile, writeBackup, writeUsersFile } from '../users/backup.js';
-import { ALL_USER_FIELDS, type DiffOptions, type UserField, type UserSet } from '../users/diff.js';
+import { readUsersFile } from '../users/backup.js';
 import { readEmployeeCsv } from '../users/employeeCsv.js';
+import { runUsersJob, syncFailed, type UsersJobOutcome, type UsersJobSpec } from '../users/job.js';
 import { targetSummary, unreadTargetSummary } from '../users/report.js';
-import { syncTarget, type SyncPhase } from '../users/syncTarget.js';
-import { describeUser } from '../users/user.js';
-import { GatewayError, codeOf, errorMessage } from '../util/errors.js';
+import type { SyncPhase } from '../users/syncTarget.js';
+import { GatewayError, errorMessage } from '../util/errors.js';
 import { EXIT_CONFIG } from './check.js';
-import { ensureNotHeld, loadUsersConfig, openUsersSession, usersDeviceOf, type UsersDevice } from './usersWiring.js';
+import { runViaDaemon } from './usersViaDaemon.js';
+import { loadUsersConfig, openUsersSession, routeOf, usersDeviceOf, type UsersDevice, type UsersRoute } from './usersWiring.js';
 
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 64;
@@ -43,15 +51,15 @@ interface WriteOptions extends CommonOptions {
   overwriteConflicts?: boolean;
 }
 
-/** One progress bar per phase of a device's read or write, on stderr (silent when it is not a terminal). */
-function progressBars(deviceId: string): { phase: (phase: SyncPhase) => UsersProgress; stop: () => void } {
+/** One progress bar at a time, per device and phase, on stderr (silent when it is not a terminal). */
+function progressBars(): { phase: (deviceId: string, phase: SyncPhase) => UsersProgress; stop: () => void } {
   let bar: cliProgress.SingleBar | undefined;
   const stop = (): void => {
     bar?.stop();
     bar = undefined;
   };
   return {
-    phase: (phase) => {
+    phase: (deviceId, phase) => {
       stop();
       const current = new cliProgress.SingleBar({ format: `${deviceId} ${phase.padEnd(14)} [{bar}] {value}/{total}`, stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
       current.start(0, 0);
@@ -65,51 +73,56 @@ function progressBars(deviceId: string): { phase: (phase: SyncPhase) => UsersPro
   };
 }
 
-/** Runs `work` with a session to `target`, its progress bars stopped and the session closed after. */
-async function withSession<T>(target: UsersDevice, work: (session: UsersSession, phase: (p: SyncPhase) => UsersProgress) => Promise<T>): Promise<T> {
-  const abort = new AbortController();
-  const onSignal = (): void => abort.abort();
-  process.once('SIGINT', onSignal);
-  const bars = progressBars(target.device.id);
-  try {
-    const session = await openUsersSession(target, abort.signal);
-    try {
-      return await work(session, bars.phase);
-    } finally {
-      bars.stop();
-      await session.close();
-    }
-  } finally {
-    bars.stop();
-    process.off('SIGINT', onSignal);
-  }
-}
-
-async function readAll(session: UsersSession, phase: (p: SyncPhase) => UsersProgress, templates: boolean): Promise<UserSet & { algorithms: Awaited<ReturnType<UsersSession['algorithms']>> }> {
-  const algorithms = await session.algorithms();
-  const users = await session.listUsers(phase('read users'));
-  return { algorithms, users, templates: templates ? await session.readTemplates(undefined, phase('read templates')) : [] };
-}
-
 interface Resolved {
   config: GatewayConfig;
   devices: UsersDevice[];
+  route: UsersRoute;
 }
 
-/** The config and every device named, each checked (users side, daemon) before any is read. */
+/** The config and every device named, each checked (users side) before any is read, and where the job runs. */
 async function resolve(ids: readonly string[], options: CommonOptions, drivers: readonly AnyDriverDefinition[]): Promise<Resolved> {
   const config = loadUsersConfig(options.config, drivers);
   const scope = { config, configPath: options.config, drivers };
   const devices = ids.map((id) => usersDeviceOf(scope, id));
-  for (const device of devices) await ensureNotHeld(scope, device, options.line);
-  return { config, devices };
+  return { config, devices, route: await routeOf(scope, devices) };
+}
+
+/** A terminal the daemon holds and cannot lend: how to run the command without the daemon. */
+function withStopAdvice(error: unknown, line: string): unknown {
+  if (!(error instanceof GatewayError) || error.code !== 'GW_ERR_USERS_DAEMON_HOLDING') return error;
+  return new GatewayError(error.code, `${error.message}; stop the daemon for this command: sudo systemctl stop absensi-gateway && sudo ${line}; sudo systemctl start absensi-gateway`);
+}
+
+/** Runs the job where `resolved.route` says, with progress bars; the same outcome either way. */
+async function execute(spec: UsersJobSpec, resolved: Resolved, line: string): Promise<UsersJobOutcome> {
+  const bars = progressBars();
+  try {
+    if (resolved.route.via === 'daemon') return await runViaDaemon(resolved.route.api, spec, { progress: bars.phase }).catch((error: unknown) => Promise.reject(withStopAdvice(error, line)));
+    const abort = new AbortController();
+    const onSignal = (): void => abort.abort();
+    process.once('SIGINT', onSignal);
+    const byId = new Map(resolved.devices.map((d) => [d.device.id, d]));
+    try {
+      return await runUsersJob(spec, {
+        dataDir: resolved.config.gateway.dataDir,
+        signal: abort.signal,
+        open: (id) => openUsersSession(byId.get(id) as UsersDevice, abort.signal),
+        progress: bars.phase,
+        ended: bars.stop,
+      });
+    } finally {
+      process.off('SIGINT', onSignal);
+    }
+  } finally {
+    bars.stop();
+  }
 }
 
 function exitFor(error: unknown): number | undefined {
   if (error instanceof ConfigError) return EXIT_CONFIG;
   if (!(error instanceof GatewayError)) return undefined;
   if (error.code === 'GW_ERR_USERS_INPUT_INVALID') return EXIT_USAGE;
-  if (error.code === 'GW_ERR_USERS_UNSUPPORTED' || error.code === 'GW_ERR_USERS_DAEMON_HOLDING') return EXIT_UNAVAILABLE;
+  if (['GW_ERR_USERS_UNSUPPORTED', 'GW_ERR_USERS_DAEMON_HOLDING', 'GW_ERR_USERS_DAEMON_NEEDED', 'GW_ERR_USERS_JOB_BUSY'].includes(error.code)) return EXIT_UNAVAILABLE;
   if (error.code === 'GW_ERR_CONFIG_INVALID' || error.code === 'GW_ERR_CONFIG_UNREADABLE') return EXIT_CONFIG;
   return EXIT_FAILED;
 }
@@ -140,55 +153,58 @@ function action<A extends unknown[]>(name: string, run: (line: string, ...args: 
 const usage = (message: string): GatewayError => new GatewayError('GW_ERR_USERS_INPUT_INVALID', message);
 
 async function list(deviceId: string, options: CommonOptions & { json?: boolean }, drivers: readonly AnyDriverDefinition[]): Promise<void> {
-  const { devices } = await resolve([deviceId], options, drivers);
-  const [target] = devices as [UsersDevice];
-  const read = await withSession(target, async (session, phase) => ({ serial: session.serial, ...(await readAll(session, phase, true)) }));
-  const users = read.users.map((u) => describeUser(u, read.templates));
+  const outcome = await execute({ command: 'list', device: deviceId }, await resolve([deviceId], options, drivers), options.line);
+  if (outcome.command !== 'list') return;
+  const { command: _command, ...listed } = outcome;
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ deviceId, ...(read.serial !== undefined ? { serial: read.serial } : {}), algorithms: read.algorithms, users })}\n`);
+    process.stdout.write(`${JSON.stringify(listed)}\n`);
     return;
   }
+  const { users, serial } = listed;
   const rows = [['PIN', 'NAME', 'PRIVILEGE', 'CARD', 'FINGER', 'FACE', 'PALM'], ...users.map((u) => [u.pin, u.name, String(u.privilege), u.card || '-', String(u.templates.finger ?? 0), String(u.templates.face ?? 0), String(u.templates.palm ?? 0)])];
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  const algorithms = Object.entries(read.algorithms).map(([k, v]) => `${k} ${v}`).join(', ') || 'none reported';
-  process.stdout.write(`${deviceId}${read.serial ? ` (serial ${read.serial})` : ''}: ${users.length} users; template algorithms: ${algorithms}\n`);
+  const algorithms = Object.entries(listed.algorithms).map(([k, v]) => `${k} ${v}`).join(', ') || 'none reported';
+  process.stdout.write(`${deviceId}${serial ? ` (serial ${serial})` : ''}: ${users.length} users; template algorithms: ${algorithms}\n`);
   process.stdout.write(rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n');
 }
 
 async function exportUsers(deviceId: string, options: CommonOptions & { out: string; templates?: boolean }, drivers: readonly AnyDriverDefinition[]): Promise<void> {
-  const { devices } = await resolve([deviceId], options, drivers);
-  const [target] = devices as [UsersDevice];
-  const read = await withSession(target, async (session, phase) => ({ serial: session.serial, ...(await readAll(session, phase, options.templates === true)) }));
-  const written = writeUsersFile(options.out, { deviceId, ...(read.serial !== undefined ? { serial: read.serial } : {}), algorithms: read.algorithms, users: read.users, templates: read.templates });
-  process.stdout.write(`${deviceId}: ${written.users} users, ${written.templates} templates exported to ${written.file} (mode 0600; personal data: keep it safe, delete it when done)\n`);
+  const resolved = await resolve([deviceId], options, drivers);
+  // the daemon writes the file itself, from its own working directory: the path goes absolute
+  const outcome = await execute({ command: 'export', device: deviceId, templates: options.templates === true, out: absolute(options.out) }, resolved, options.line);
+  if (outcome.command !== 'export') return;
+  const by = resolved.route.via === 'daemon' ? ' by the running daemon (owned by its user)' : '';
+  process.stdout.write(`${deviceId}: ${outcome.users} users, ${outcome.templates} templates exported to ${outcome.file}${by} (mode 0600; personal data: keep it safe, delete it when done)\n`);
 }
 
-interface Source {
-  /** how the summary names the source: `users copy lobby-1`, `users import staff.csv` */
-  verb: string;
-  set: UserSet;
-  fields: readonly UserField[];
-  templates: boolean;
+/** A bad or missing --from file is refused before any terminal or daemon is asked; one this user may not read is left to the daemon, which may (a backup of its own). */
+function checkUsersFile(file: string): void {
+  try {
+    readUsersFile(file);
+  } catch (error) {
+    if ((error as { cause?: { code?: unknown } }).cause?.code !== 'EACCES') throw error;
+  }
 }
 
-/** Syncs every target from `source`, prints the summary, and sets the exit code when anything failed. */
-async function syncAll(source: Source, resolved: Resolved & { targets: readonly UsersDevice[] }, options: WriteOptions): Promise<void> {
-  const diff: DiffOptions & { dryRun: boolean } = { fields: source.fields, templates: source.templates, deleteMissing: options.deleteMissing === true, overwriteConflicts: options.overwriteConflicts === true, dryRun: options.dryRun === true };
-  const lines = [`${source.verb} at ${new Date().toISOString()} (gateway ${resolved.config.gateway.id}): ${source.set.users.length} users, ${source.set.templates.length} templates in the source${diff.dryRun ? '; dry run' : ''}`];
-  let failed = false;
-  for (const target of resolved.targets) {
-    try {
-      const report = await withSession(target, (session, phase) => syncTarget({ deviceId: target.device.id, session, source: source.set, options: diff, progress: phase, backup: (content) => writeBackup(resolved.config.gateway.dataDir, content) }));
-      lines.push(...targetSummary(report, source.verb));
-      failed ||= report.failures.length > 0 || report.error !== undefined;
-    } catch (error) {
-      lines.push(...unreadTargetSummary(source.verb, target.device.id, codeOf(error, 'GW_ERR_DEVICE_UNREACHABLE'), errorMessage(error)));
-      failed = true;
-    }
+const absolute = (file: string): string => pathResolve(process.cwd(), file);
+
+/** Prints the summary of a copy or an import, and sets the exit code when anything failed. */
+function printSync(verb: string, outcome: UsersJobOutcome, config: GatewayConfig): void {
+  if (outcome.command !== 'copy' && outcome.command !== 'import') return;
+  const lines = [`${verb} at ${outcome.at} (gateway ${config.gateway.id}): ${outcome.sourceUsers} users, ${outcome.sourceTemplates} templates in the source${outcome.dryRun ? '; dry run' : ''}`];
+  for (const target of outcome.targets) {
+    if (target.report) lines.push(...targetSummary(target.report, verb));
+    else if (target.unread) lines.push(...unreadTargetSummary(verb, target.deviceId, target.unread.code, target.unread.message));
   }
   process.stdout.write(`${lines.join('\n')}\n`);
-  if (failed) process.exitCode = EXIT_FAILED;
+  if (syncFailed(outcome)) process.exitCode = EXIT_FAILED;
 }
+
+const writeFlags = (options: WriteOptions): { dryRun: boolean; deleteMissing: boolean; overwriteConflicts: boolean } => ({
+  dryRun: options.dryRun === true,
+  deleteMissing: options.deleteMissing === true,
+  overwriteConflicts: options.overwriteConflicts === true,
+});
 
 function distinctTargets(targets: readonly string[], source?: string): void {
   const twice = targets.find((id, i) => targets.indexOf(id) !== i);
@@ -199,24 +215,25 @@ function distinctTargets(targets: readonly string[], source?: string): void {
 async function copy(from: string, to: string[], options: WriteOptions & { templates?: boolean }, drivers: readonly AnyDriverDefinition[]): Promise<void> {
   distinctTargets(to, from);
   const resolved = await resolve([from, ...to], options, drivers);
-  const [source, ...targets] = resolved.devices as [UsersDevice, ...UsersDevice[]];
-  const read = await withSession(source, (session, phase) => readAll(session, phase, options.templates === true));
-  await syncAll({ verb: `users copy ${from}`, set: read, fields: ALL_USER_FIELDS, templates: options.templates === true }, { ...resolved, targets }, options);
+  const outcome = await execute({ command: 'copy', from, to, templates: options.templates === true, ...writeFlags(options) }, resolved, options.line);
+  printSync(`users copy ${from}`, outcome, resolved.config);
 }
 
 async function importUsers(ids: string[], options: WriteOptions & { csv?: string; from?: string }, drivers: readonly AnyDriverDefinition[]): Promise<void> {
   if ((options.csv === undefined) === (options.from === undefined)) throw usage('give exactly one of --csv FILE (the employee list) and --from FILE (a users/v1 backup)');
   distinctTargets(ids);
-  let source: Source;
+  let source: Extract<UsersJobSpec, { command: 'import' }>['source'];
   if (options.csv !== undefined) {
-    const list = readEmployeeCsv(options.csv);
-    source = { verb: `users import ${options.csv}`, set: { users: list.users, templates: [] }, fields: list.fields, templates: false };
+    // read and checked here (file:line for each bad row), so a bad list reaches no daemon either
+    readEmployeeCsv(options.csv);
+    source = { csv: readFileSync(options.csv, 'utf8') };
   } else {
-    const backup = readUsersFile(options.from as string);
-    source = { verb: `users import ${options.from}`, set: backup, fields: ALL_USER_FIELDS, templates: backup.templates.length > 0 };
+    checkUsersFile(options.from as string);
+    source = { from: absolute(options.from as string) };
   }
   const resolved = await resolve(ids, options, drivers);
-  await syncAll(source, { ...resolved, targets: resolved.devices }, options);
+  const outcome = await execute({ command: 'import', devices: ids, source, ...writeFlags(options) }, resolved, options.line);
+  printSync(`users import ${options.csv ?? options.from}`, outcome, resolved.config);
 }
 
 function writeOptions(command: Command): Command {

@@ -1,24 +1,26 @@
 // What the `users` commands need from the core: the config, each named device's entry and its
-// family's users side (DriverDefinition.users), whether the running daemon holds the terminal, and
-// a session to it.
+// family's users side (DriverDefinition.users), whether the job goes through the running daemon,
+// and a session to a terminal when the CLI runs it itself.
 // Invariants:
-// - Every device of a command is resolved and checked before the first terminal is read: a typo,
-//   a family without users or a terminal the daemon holds stops the command having touched nothing.
-// - A family whose facet says alongsideDaemon: false is not opened while the running daemon (its
-//   local API, as the config names it) reports the device online: the command says to stop it,
-//   as `pull` does (pullViaDaemon.ts daemonHolding).
+// - Every device of a command is resolved and checked before the first terminal is read: a typo
+//   or a family without users stops the command having touched nothing.
+// - The job goes through the daemon (usersViaDaemon.ts) when any of its devices needs it: a family
+//   only the daemon reaches (zk-push, `throughDaemon`: with no daemon answering, the command says
+//   so, GW_ERR_USERS_DAEMON_NEEDED), or a family serving one client at a time (zk-tcp,
+//   alongsideDaemon: false) whose terminal the running daemon reports online. Otherwise the CLI
+//   opens its own sessions, as before; a terminal the daemon holds is never opened a second time.
 import { loadConfigFile } from '../config/load.js';
 import type { DeviceConfig, GatewayConfig } from '../config/schema.js';
 import { definitionOf, type AnyDriverDefinition } from '../devices/definition.js';
-import type { UsersAccess, UsersFacet, UsersSession } from '../devices/facets.js';
+import type { UsersAccess, UsersFacet, UsersSession, UsersThroughDaemon } from '../devices/facets.js';
 import { GatewayError } from '../util/errors.js';
 import { createLogger } from '../util/logger.js';
-import { daemonHolding } from './pullViaDaemon.js';
+import { daemonDevices, type DaemonApi } from './usersViaDaemon.js';
 
 export interface UsersDevice {
   device: DeviceConfig;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  facet: UsersFacet<any>;
+  facet: UsersFacet<any> | UsersThroughDaemon;
 }
 
 export function loadUsersConfig(configPath: string, drivers: readonly AnyDriverDefinition[]): GatewayConfig {
@@ -43,25 +45,36 @@ export function usersDeviceOf(scope: UsersScope, deviceId: string): UsersDevice 
     throw new GatewayError('GW_ERR_USERS_UNSUPPORTED', `"${deviceId}" is a ${device.driver} device, whose family has no users side in this build (users commands work with ${able.join(', ') || 'no family yet'})`);
   }
   if ('unsupported' in users) throw new GatewayError('GW_ERR_USERS_UNSUPPORTED', `"${deviceId}" is a ${device.driver} device: ${users.unsupported}`);
-  if ('throughDaemon' in users) throw new GatewayError('GW_ERR_USERS_UNSUPPORTED', `"${deviceId}" is a ${device.driver} device: ${users.throughDaemon}; the users commands do not go through the daemon in this build`);
   return { device, facet: users };
 }
 
-/** Refuses a terminal the running daemon is connected to when its family serves one client at a time. */
-export async function ensureNotHeld(scope: UsersScope, target: UsersDevice, commandLine: string): Promise<void> {
-  if (target.facet.alongsideDaemon) return;
-  const holding = await daemonHolding(target.device.id, scope.configPath, scope.drivers);
-  if (!holding) return;
-  throw new GatewayError(
-    'GW_ERR_USERS_DAEMON_HOLDING',
-    `the running gateway is connected to "${target.device.id}" (online in ${holding.apiUrl}/api/devices), and a ${target.device.driver} terminal serves one client at a time; stop the daemon for this command: sudo systemctl stop absensi-gateway && sudo ${commandLine}; sudo systemctl start absensi-gateway`,
-  );
+/** Where a users job runs: in the CLI on its own connections, or in the running daemon. */
+export type UsersRoute = { via: 'local' } | { via: 'daemon'; api: DaemonApi };
+
+/** Asks the daemon, when any device may need it, whether the job goes through it (see the invariants). */
+export async function routeOf(scope: UsersScope, devices: readonly UsersDevice[]): Promise<UsersRoute> {
+  const onlyDaemon = devices.filter((d) => 'throughDaemon' in d.facet);
+  const oneClient = devices.filter((d) => 'load' in d.facet && !d.facet.alongsideDaemon);
+  if (onlyDaemon.length === 0 && oneClient.length === 0) return { via: 'local' };
+  const daemon = await daemonDevices(scope.config);
+  if (!daemon.ok) {
+    const [push] = onlyDaemon;
+    if (!push) return { via: 'local' };
+    throw new GatewayError(
+      'GW_ERR_USERS_DAEMON_NEEDED',
+      `"${push.device.id}" is a ${push.device.driver} terminal: ${(push.facet as UsersThroughDaemon).throughDaemon}, so its users commands need the running daemon, and ${daemon.why}; start it (sudo systemctl start absensi-gateway) and run the command again`,
+    );
+  }
+  if (onlyDaemon.length > 0 || oneClient.some((d) => daemon.devices.online.has(d.device.id))) return { via: 'daemon', api: daemon.devices.api };
+  return { via: 'local' };
 }
 
 /** An open session to the terminal, logging warnings to stderr; close it when done. */
 export async function openUsersSession(target: UsersDevice, signal: AbortSignal): Promise<UsersSession> {
+  const { facet } = target;
+  if (!('load' in facet)) throw new GatewayError('GW_ERR_USERS_DAEMON_NEEDED', `"${target.device.id}" is a ${target.device.driver} terminal: ${facet.throughDaemon}`);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const access: UsersAccess<any> = await target.facet.load();
+  const access: UsersAccess<any> = await facet.load();
   const logger = createLogger({ level: 'warn', destination: process.stderr }).child({ device: target.device.id, command: 'users' });
   return access.open(target.device, { logger, signal });
 }

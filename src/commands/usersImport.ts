@@ -56,13 +56,18 @@ export async function importUsersRemotely(parts: UsersImportParts, args: { csv: 
         return entry;
       })
     : parts.config.devices.filter((d) => d.enabled && holdsUsers(parts, d.driver));
-  if (entries.length === 0) throw new GatewayError('GW_ERR_COMMAND_UNSUPPORTED', 'users-import: no enabled device of this gateway holds users through the gateway (zk-tcp, zk-soap, fingerspot-easylink do)');
+  if (entries.length === 0) throw new GatewayError('GW_ERR_COMMAND_UNSUPPORTED', `users-import: no enabled device of this gateway holds users through the gateway (${usersFamilies(parts).join(', ') || 'no family of this build does'})`);
   const targets: UsersImportTargetResult[] = [];
   for (const entry of entries) {
     signal.throwIfAborted();
     targets.push(await importOne(parts, entry, list, signal));
   }
   return { users: list.users.length, targets };
+}
+
+/** The families of this build that hold users through the gateway (their own side, or through the daemon's driver). */
+function usersFamilies(parts: UsersImportParts): string[] {
+  return parts.drivers.filter((d) => holdsUsers(parts, d.protocol)).map((d) => d.protocol);
 }
 
 function holdsUsers(parts: UsersImportParts, driver: string): boolean {

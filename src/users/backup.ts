@@ -1,5 +1,6 @@
 // `users/v1` JSONL files: the backup of every target before a users command writes to it
-// (`{dataDir}/backups/<deviceId>-<timestamp>.jsonl`), `users export --out FILE`, and their reading
+// (`{dataDir}/backups/<deviceId>-<timestamp>.jsonl`), `users export --out FILE` (in the daemon
+// without a path: `{dataDir}/exports/`), and their reading
 // for `users import --from FILE`.
 // Invariants:
 // - A file holds personal data (names, cards, keypad passwords, templates: UU PDP No. 27/2022): it
@@ -129,6 +130,18 @@ export function writeBackup(dataDir: string, content: UsersFileContent, now: Dat
     throw new GatewayError('GW_ERR_USERS_BACKUP_FAILED', `the backup ${written.file} would not restore: ${errorMessage(error)}`, { cause: error });
   }
   return written;
+}
+
+/** `{dataDir}/exports/<deviceId>-<timestamp>.jsonl` (directory 0700): where an export the daemon writes goes when no path is given. */
+export function exportFileFor(dataDir: string, deviceId: string, now: Date = new Date()): string {
+  const dir = join(dataDir, 'exports');
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
+  } catch (error) {
+    throw new GatewayError('GW_ERR_USERS_BACKUP_FAILED', `cannot create ${dir}: ${errorMessage(error)}`, { cause: error });
+  }
+  return backupFileFor(dir, deviceId, now);
 }
 
 const MAX_PROBLEMS = 20;

@@ -150,9 +150,14 @@ export function readEmployeeCsv(file: string): { users: TerminalUser[]; fields: 
   } catch (error) {
     throw new GatewayError('GW_ERR_USERS_INPUT_INVALID', `cannot read ${file}: ${errorMessage(error)}`, { cause: error });
   }
+  return employeeListOf(text, file);
+}
+
+/** The employees of a CSV text, named `name` in the problems (`name:line: …`); throws as readEmployeeCsv. */
+export function employeeListOf(text: string, name: string): { users: TerminalUser[]; fields: UserField[] } {
   const { users, fields, problems } = parseEmployeeCsv(text);
   if (problems.length === 0) return { users, fields };
-  const shown = problems.slice(0, MAX_PROBLEMS).map((p) => `${file}:${p.line}: ${p.message}`);
+  const shown = problems.slice(0, MAX_PROBLEMS).map((p) => `${name}:${p.line}: ${p.message}`);
   const more = problems.length > shown.length ? `\n… and ${problems.length - shown.length} more` : '';
-  throw new GatewayError('GW_ERR_USERS_INPUT_INVALID', `${file}: ${problems.length} bad line(s), nothing imported:\n${shown.join('\n')}${more}`);
+  throw new GatewayError('GW_ERR_USERS_INPUT_INVALID', `${name}: ${problems.length} bad line(s), nothing imported:\n${shown.join('\n')}${more}`);
 }

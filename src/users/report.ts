@@ -3,30 +3,32 @@
 // Invariants:
 // - Never a template byte and never a password: a changed password shows as `password (not shown)`.
 // - Every failure, conflict and skipped template carries its catalogue code, for grep.
-import type { TerminalUser } from './user.js';
-import { SYNC_OUTCOMES, type UserChange, type UsersPlan } from './diff.js';
+// - It formats what may be shown (shown.ts): a job run in the daemon prints the same lines as one
+//   run by the CLI itself.
+import { SYNC_OUTCOMES, type SyncOutcome, type UsersPlan } from './diff.js';
+import { shownTargetReport, type ShownChange, type ShownTargetReport, type ShownUser } from './shown.js';
 import type { TargetReport } from './syncTarget.js';
 
-const MARK: Record<UserChange['outcome'], string> = { added: '+', updated: '~', unchanged: '=', conflicting: '!', 'skipped-for-algorithm': '^', deleted: '-', kept: '.' };
+const MARK: Record<SyncOutcome, string> = { added: '+', updated: '~', unchanged: '=', conflicting: '!', 'skipped-for-algorithm': '^', deleted: '-', kept: '.' };
 
 const quoted = (text: string): string => JSON.stringify(text);
 
-function fieldChange(field: UserChange['fields'][number], change: UserChange): string {
+function fieldChange(field: ShownChange['fields'][number], change: ShownChange): string {
   if (field === 'templates') return `templates (${change.templatesWritten})`;
   if (field === 'password') return 'password (not shown)';
   const held = change.held;
   if (!held) return field;
-  const from = (value: TerminalUser[typeof field]): string => (typeof value === 'string' ? quoted(value) : String(value));
+  const from = (value: ShownUser[typeof field]): string => (typeof value === 'string' ? quoted(value) : String(value));
   return `${field} ${from(held[field])} → ${from(change.user[field])}`;
 }
 
-function conflictText(change: UserChange): string {
+function conflictText(change: ShownChange): string {
   const what = change.conflicts.map((c) => `${c.field} ${quoted(c.source)} in the source, ${quoted(c.target)} on the target`).join('; ');
   return change.overwritten ? `${what}; overwritten (--overwrite-conflicts)` : `${what}; left as the target holds it (--overwrite-conflicts writes the source's)`;
 }
 
 /** One change as a line of the diff. */
-export function changeLine(change: UserChange): string {
+export function changeLine(change: ShownChange): string {
   const head = `${MARK[change.outcome]} ${change.pin.padEnd(10)} ${quoted(change.user.name).padEnd(24)}`;
   switch (change.outcome) {
     case 'added':
@@ -46,16 +48,16 @@ export function changeLine(change: UserChange): string {
   }
 }
 
-function skippedLine(change: UserChange): string | undefined {
+function skippedLine(change: ShownChange): string | undefined {
   if (change.skippedTemplates.length === 0) return undefined;
   const parts = change.skippedTemplates.map((t) => `${t.kind} ${t.index} (${t.algorithm}, the target ${t.targetAlgorithm ?? 'reports no algorithm'})`);
   return `    templates not copied GW_ERR_USERS_ALGORITHM_MISMATCH: ${parts.join(', ')}`;
 }
 
 /** Every user that is not unchanged, one line each (and a line for its skipped templates). */
-export function planLines(plan: UsersPlan): string[] {
+export function planLines(plan: Pick<UsersPlan, 'changes'> | { changes: readonly ShownChange[] }): string[] {
   const lines: string[] = [];
-  for (const change of plan.changes) {
+  for (const change of plan.changes as readonly ShownChange[]) {
     if (change.outcome !== 'unchanged') lines.push(changeLine(change));
     const skipped = skippedLine(change);
     if (skipped) lines.push(skipped);
@@ -63,33 +65,28 @@ export function planLines(plan: UsersPlan): string[] {
   return lines;
 }
 
-export function countsLine(plan: UsersPlan): string {
-  return SYNC_OUTCOMES.map((o) => `${o} ${plan.counts[o]}`).join(', ');
-}
-
-function templateLine(plan: UsersPlan): string {
-  const written = plan.changes.reduce((n, c) => n + c.templatesWritten, 0);
-  const skipped = plan.changes.reduce((n, c) => n + c.skippedTemplates.length, 0);
-  return `templates: ${written} to write, ${skipped} not copied for their algorithm`;
+export function countsLine(counts: Record<SyncOutcome, number>): string {
+  return SYNC_OUTCOMES.map((o) => `${o} ${counts[o]}`).join(', ');
 }
 
 /** A target's part of the summary: who, the counts, the backup, then every failure and conflict. */
-export function targetSummary(r: TargetReport, verb: string): string[] {
+export function targetSummary(report: TargetReport | ShownTargetReport, verb: string): string[] {
+  const r = 'plan' in report ? shownTargetReport(report) : report;
   const head = `${verb} → ${r.deviceId}${r.serial ? ` (serial ${r.serial})` : ''}`;
-  const lines = [head, `  ${countsLine(r.plan)}`, `  ${templateLine(r.plan)}`];
+  const lines = [head, `  ${countsLine(r.counts)}`, `  templates: ${r.templatesToWrite} to write, ${r.templatesSkipped} not copied for their algorithm`];
   if (r.dryRun) {
     lines.push('  dry run: nothing written, no backup made');
-    lines.push(...planLines(r.plan).map((l) => `  ${l}`));
+    lines.push(...planLines(r).map((l) => `  ${l}`));
     return lines;
   }
   if (r.backup) lines.push(`  backup: ${r.backup.file} (${r.backup.users} users, ${r.backup.templates} templates)`);
   else if (!r.error) lines.push('  nothing to write: no backup made');
-  if (r.plan.writes.length > 0 || r.plan.deletes.length > 0) {
-    lines.push(`  written ${r.written} of ${r.plan.writes.length}, deleted ${r.deleted} of ${r.plan.deletes.length}, failed ${r.failures.length}`);
+  if (r.writesPlanned > 0 || r.deletesPlanned > 0) {
+    lines.push(`  written ${r.written} of ${r.writesPlanned}, deleted ${r.deleted} of ${r.deletesPlanned}, failed ${r.failures.length}`);
   }
   if (r.error) lines.push(`  stopped ${r.error.code}: ${r.error.message}`);
   for (const f of r.failures) lines.push(`  failed ${f.action} ${f.pin} ${f.code}: ${f.message}`);
-  for (const change of r.plan.changes) {
+  for (const change of r.changes) {
     if (change.outcome === 'conflicting') lines.push(`  conflict ${change.pin} GW_ERR_USERS_CONFLICT: ${conflictText(change)}`);
     const skipped = skippedLine(change);
     if (skipped) lines.push(`  ${change.pin}: ${skipped.trim()}`);

@@ -66,6 +66,8 @@ export const ERROR_CODES = {
   GW_ERR_CENTRAL_LOG_PROBLEM: 'the centre found a problem in a gateway\'s punch log: a checkpoint not signed by the gateway\'s key, a punch altered, seqs missing past the grace period, two histories signed; recorded in log_problems',
   GW_ERR_USERS_UNSUPPORTED: 'a users command named a device whose family cannot read or write users through the gateway (its definition has no users side, or says why not)',
   GW_ERR_USERS_DAEMON_HOLDING: 'a users command needs its own connection to a terminal the running daemon is connected to, and the family serves one client at a time: stop the daemon for the command',
+  GW_ERR_USERS_DAEMON_NEEDED: 'a users command named a terminal that only the running daemon reaches (zk-push: the terminal calls the gateway), and no daemon answered on the local API: start the daemon, then run the command again',
+  GW_ERR_USERS_JOB_BUSY: 'a users job was asked of the daemon for a device another users job of the daemon is still reading or writing (one users job per device at a time): wait for it to end, then run the command again',
   GW_ERR_USERS_INPUT_INVALID: 'a users command was given a bad argument or input file: an employee CSV row, a users/v1 line, a device twice; the message names file and line, nothing was written',
   GW_ERR_USERS_BACKUP_FAILED: 'the backup of a target (or an export) could not be written whole; nothing was written to that terminal',
   GW_ERR_USERS_USER_INVALID: 'a user cannot be written to a terminal as it is (a PIN, name, password or card its record cannot hold, a finger number it has no slot for, a face template over zk-tcp); nothing of that user was sent, the others are written',

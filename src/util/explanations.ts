@@ -221,6 +221,14 @@ export const ERROR_EXPLANATIONS = {
     id: "Terminal sedang dipakai layanan gateway dan hanya melayani satu koneksi. Hentikan layanan (systemctl stop absensi-gateway), jalankan perintah, lalu nyalakan lagi.",
     en: "The gateway service holds this terminal, which serves one connection at a time. Stop the service (systemctl stop absensi-gateway), run the command, then start it again.",
   },
+  GW_ERR_USERS_DAEMON_NEEDED: {
+    id: "Terminal push (zk-push) hanya bicara dengan layanan gateway yang sedang berjalan, dan layanan itu tidak menjawab. Nyalakan layanan (systemctl start absensi-gateway), lalu ulangi perintah.",
+    en: "A push terminal (zk-push) talks only to the running gateway service, and the service did not answer. Start it (systemctl start absensi-gateway), then run the command again.",
+  },
+  GW_ERR_USERS_JOB_BUSY: {
+    id: "Layanan gateway sedang menjalankan pekerjaan pengguna lain pada terminal ini. Tunggu sampai selesai, lalu ulangi perintah.",
+    en: "The gateway service is running another users job on this terminal. Wait for it to finish, then run the command again.",
+  },
   GW_ERR_USERS_INPUT_INVALID: {
     id: "Berkas atau argumen perintah users salah (baris CSV pegawai, baris cadangan users/v1). Perbaiki baris yang disebut; belum ada yang ditulis.",
     en: "A users command was given a bad file or argument (an employee CSV row, a users/v1 backup line). Fix the line it names; nothing was written.",

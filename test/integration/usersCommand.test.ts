@@ -264,7 +264,7 @@ describe('families without users', () => {
 });
 
 describe('a terminal the running daemon holds', () => {
-  it('is not opened when its family serves one client at a time: the command says to stop the daemon', async () => {
+  it('is not opened a second time when its family serves one client at a time: the job goes to the daemon, which refuses a driver that does not lend, and the command says to stop the daemon', async () => {
     const apiPort = await freePort();
     config = writeConfig({}, `127.0.0.1:${apiPort}`);
     const daemon = new Gateway(parseConfigText(readFileSync(config, 'utf8'), config, { drivers: DRIVERS }), { log: silentLogger(), drivers: DRIVERS, api: startApiServer });
@@ -278,7 +278,7 @@ describe('a terminal the running daemon holds', () => {
       writeFileSync(csv, 'pin,name\n1,Budi\n');
       const held = await users('import', 'gate-x', '--csv', csv, '--config', config);
       expect(held.exit).toBe(69);
-      expect(held.err).toContain(`users import: GW_ERR_USERS_DAEMON_HOLDING: the running gateway is connected to "gate-x" (online in http://127.0.0.1:${apiPort}/api/devices)`);
+      expect(held.err).toContain(`users import: GW_ERR_USERS_DAEMON_HOLDING: the running daemon (http://127.0.0.1:${apiPort}) refused the users job (409): the daemon's driver of "gate-x" (table-exclusive) holds the terminal`);
       expect(held.err).toContain(`stop the daemon for this command: sudo systemctl stop absensi-gateway && sudo absensi-gateway users import gate-x --csv ${csv} --config ${config}; sudo systemctl start absensi-gateway`);
       expect(readFileSync(table('gate-x'), 'utf8')).toBe(before);
       // a family that may run alongside the daemon is opened meanwhile
