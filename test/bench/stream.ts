@@ -15,10 +15,14 @@
 // a bare GetAttLog read (request, read until the terminal closes; no parse), from its connection to
 // the close. Gateway: from the terminal receiving the daemon's GetAttLog to the last punch on the
 // subscriber (the GetDate before it is not counted).
+// The same 100k zk-tcp row is run a second time to the HTTPS sink (a minimal receiver in this
+// bench; STREAM_HTTPS=0 leaves it out), timed to the last punch the receiver got.
 // The broker is Aedes in this process (STREAM_MOSQUITTO=1: Mosquitto at
 // 127.0.0.1:1883, whose default queue limit drops QoS 1 messages to a subscriber that falls behind).
+import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import https from 'node:https';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { decodeDataStat, decodePacket, encodePacket, encodeReadRequest, encodeTcpFrame, encodeTwoU32 } from '../../drivers/zk-tcp/codec.js';
@@ -30,6 +34,7 @@ import { encodeRequest } from '../../drivers/zk-soap/codec.js';
 
 import { startAedes, systemMosquitto, type TestBroker } from '../helpers/broker.js';
 import { tempDir } from '../helpers/tmp.js';
+import { tlsFixture } from '../helpers/tls.js';
 import { rssMb, spawnGateway } from './scaleProcess.js';
 import { runStreamRows, type StreamRow } from './streamRow.js';
 
@@ -39,6 +44,8 @@ const GAP_MS = Number(process.env.STREAM_GAP_MS ?? 2);
 const RUNS = Number(process.env.STREAM_RUNS ?? 1);
 const SOAP_RECORDS = Number(process.env.STREAM_SOAP_RECORDS ?? 20_000);
 const SOAP_PACKET_BYTES = Number(process.env.SOAP_PACKET_BYTES ?? 1460);
+/** STREAM_HTTPS=0 leaves out the zk-tcp row to the HTTPS sink */
+const HTTPS = process.env.STREAM_HTTPS !== '0';
 
 interface PacedSimulator {
   sim: ZkTcpSimulator;
@@ -113,32 +120,112 @@ async function floor(records: number): Promise<number> {
   }
 }
 
-async function gateway(records: number, broker: TestBroker, dir: string): Promise<{ ms: number; peakRssMb: number; lastChunkMs: number; deliveredAtLastChunk: number }> {
-  const { sim, port, connectedAt, lastChunkAt } = await pacedSimulator(records);
-  const site = `STREAM${records}x${Date.now() % 100_000}`;
+/** Where the gateway under measurement delivers: the bench counts punches as they arrive there. */
+interface Delivery {
+  /** `publish:` of the gateway config */
+  publishYaml: string;
+  /** resolves once `records` punches arrived */
+  all: Promise<void>;
+  /** punches arrived so far */
+  got(): number;
+  /** performance.now() of the last arrival */
+  lastAt(): number;
+  close(): Promise<void>;
+}
+
+interface DeliveryCount {
+  records: number;
+  /** called before each arrival is counted (e.g. to note how many had arrived when the terminal was done) */
+  before?: (got: number) => void;
+}
+
+class ArrivalCounter {
+  got = 0;
+  lastAt = 0;
+  readonly all: Promise<void>;
+  private done: () => void = () => undefined;
+
+  constructor(private readonly count: DeliveryCount) {
+    this.all = new Promise<void>((resolve) => (this.done = resolve));
+  }
+
+  arrived(punches: number): void {
+    this.count.before?.(this.got);
+    this.lastAt = performance.now();
+    this.got += punches;
+    if (this.got >= this.count.records) this.done();
+  }
+}
+
+/** A subscriber of this bench on the broker, QoS 1. */
+async function mqttDelivery(broker: TestBroker, site: string, count: DeliveryCount): Promise<Delivery> {
+  const counter = new ArrivalCounter(count);
   const sub = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clean: true });
-  let got = 0;
-  let lastAt = 0;
-  let done: () => void = () => undefined;
-  const all = new Promise<void>((resolve) => (done = resolve));
-  let deliveredAtLastChunk = -1;
   sub.on('message', (topic) => {
-    if (!topic.endsWith('/punch')) return;
-    if (deliveredAtLastChunk < 0 && lastChunkAt() !== undefined) deliveredAtLastChunk = got;
-    lastAt = performance.now();
-    if (++got >= records) done();
+    if (topic.endsWith('/punch')) counter.arrived(1);
   });
   await sub.subscribeAsync(`absensi/${site}/+/punch`, { qos: 1 });
-  const dataDir = join(dir, site);
+  return {
+    publishYaml: `publish: {mqtt: {url: "${broker.url}", clientId: gw-${site}}}`,
+    all: counter.all,
+    got: () => counter.got,
+    lastAt: () => counter.lastAt,
+    close: () => sub.endAsync(),
+  };
+}
+
+const PUNCH_MARK = '"schema":"punch/v1"';
+
+/**
+ * A minimal punch-batch/v1 receiver: HTTPS on loopback with the test CA (the gateway trusts it
+ * through `caFile`), each POST read whole, its punches counted by their schema member (no JSON
+ * parse, as the MQTT subscriber parses no payload), answered 200 at once. The sink's defaults
+ * otherwise (batch 500, maxWait 1 s).
+ */
+async function httpsDelivery(count: DeliveryCount): Promise<Delivery> {
+  const counter = new ArrivalCounter(count);
+  const pki = tlsFixture();
+  const server = https.createServer({ key: pki.server.key, cert: pki.server.cert }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      let punches = 0;
+      for (let at = body.indexOf(PUNCH_MARK); at >= 0; at = body.indexOf(PUNCH_MARK, at + PUNCH_MARK.length)) punches++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
+      if (punches > 0) counter.arrived(punches);
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    publishYaml: `publish: {https: {url: "https://127.0.0.1:${port}/api/punches", caFile: ${pki.ca.certPath}}}`,
+    all: counter.all,
+    got: () => counter.got,
+    lastAt: () => counter.lastAt,
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+type SinkKind = 'mqtt' | 'https';
+
+function deliveryFor(sink: SinkKind, broker: TestBroker, site: string, count: DeliveryCount): Promise<Delivery> {
+  return sink === 'mqtt' ? mqttDelivery(broker, site, count) : httpsDelivery(count);
+}
+
+/**
+ * Runs the daemon with `deviceYaml` until `delivery` counted every punch; the peak RSS is the
+ * child's VmHWM, sampled and read once more at the end.
+ */
+async function runGateway(site: string, deviceYaml: string, delivery: Delivery, dir: string): Promise<{ lastAt: number; peakRssMb: number }> {
   const config = join(dir, `${site}.yaml`);
-  writeFileSync(config, [
-    `gateway: {id: gw-stream, site: ${site}, dataDir: ${dataDir}, logLevel: warn}`,
-    'api: {listen: "127.0.0.1:0"}',
-    `publish: {mqtt: {url: "${broker.url}", clientId: gw-${site}}}`,
-    'devices:',
-    `  - {id: zk1, driver: zk-tcp, host: 127.0.0.1, port: ${port}, transport: tcp, realtime: false, pollInterval: 1h, timeout: 30s}`,
-    '',
-  ].join('\n'));
+  writeFileSync(config, [`gateway: {id: gw-stream, site: ${site}, dataDir: ${join(dir, site)}, logLevel: warn}`, 'api: {listen: "127.0.0.1:0"}', delivery.publishYaml, 'devices:', `  - ${deviceYaml}`, ''].join('\n'));
   const child = spawnGateway(config);
   let peak = 0;
   const sampler = setInterval(() => {
@@ -149,15 +236,32 @@ async function gateway(records: number, broker: TestBroker, dir: string): Promis
     }
   }, 200);
   try {
-    await Promise.race([all, new Promise((_, reject) => child.once('exit', (c) => reject(new Error(`gateway exited ${c}`))))]);
+    await Promise.race([delivery.all, new Promise((_, reject) => child.once('exit', (c) => reject(new Error(`gateway exited ${c}`))))]);
     peak = Math.max(peak, rssMb(child.pid!).hwm);
-    const t0 = connectedAt() ?? 0;
-    return { ms: lastAt - t0, peakRssMb: Math.round(peak), lastChunkMs: (lastChunkAt() ?? 0) - t0, deliveredAtLastChunk };
+    return { lastAt: delivery.lastAt(), peakRssMb: Math.round(peak) };
   } finally {
     clearInterval(sampler);
     child.kill('SIGTERM');
     await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
-    await sub.endAsync();
+    await delivery.close();
+  }
+}
+
+async function gateway(records: number, sink: SinkKind, broker: TestBroker, dir: string): Promise<{ ms: number; peakRssMb: number; lastChunkMs: number; deliveredAtLastChunk: number }> {
+  const { sim, port, connectedAt, lastChunkAt } = await pacedSimulator(records);
+  const site = `STREAM${records}${sink}x${Date.now() % 100_000}`;
+  let deliveredAtLastChunk = -1;
+  const delivery = await deliveryFor(sink, broker, site, {
+    records,
+    before: (got) => {
+      if (deliveredAtLastChunk < 0 && lastChunkAt() !== undefined) deliveredAtLastChunk = got;
+    },
+  });
+  try {
+    const run = await runGateway(site, `{id: zk1, driver: zk-tcp, host: 127.0.0.1, port: ${port}, transport: tcp, realtime: false, pollInterval: 1h, timeout: 30s}`, delivery, dir);
+    const t0 = connectedAt() ?? 0;
+    return { ms: run.lastAt - t0, peakRssMb: run.peakRssMb, lastChunkMs: (lastChunkAt() ?? 0) - t0, deliveredAtLastChunk };
+  } finally {
     await sim.stop();
   }
 }
@@ -200,57 +304,29 @@ async function soapGateway(records: number, broker: TestBroker, dir: string): Pr
   const { sim, port, askedAt, sentAt } = await pacedSoapSimulator(records);
   let deliveredAtSent = -1;
   const site = `SOAP${records}x${Date.now() % 100_000}`;
-  const sub = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clean: true });
-  let got = 0;
-  let lastAt = 0;
-  let done: () => void = () => undefined;
-  const all = new Promise<void>((resolve) => (done = resolve));
-  sub.on('message', (topic) => {
-    if (!topic.endsWith('/punch')) return;
-    if (deliveredAtSent < 0 && sentAt() !== undefined) deliveredAtSent = got;
-    lastAt = performance.now();
-    if (++got >= records) done();
+  const delivery = await mqttDelivery(broker, site, {
+    records,
+    before: (got) => {
+      if (deliveredAtSent < 0 && sentAt() !== undefined) deliveredAtSent = got;
+    },
   });
-  await sub.subscribeAsync(`absensi/${site}/+/punch`, { qos: 1 });
-  const config = join(dir, `${site}.yaml`);
-  writeFileSync(config, [
-    `gateway: {id: gw-soap, site: ${site}, dataDir: ${join(dir, site)}, logLevel: warn}`,
-    'api: {listen: "127.0.0.1:0"}',
-    `publish: {mqtt: {url: "${broker.url}", clientId: gw-${site}}}`,
-    'devices:',
-    `  - {id: soap1, driver: zk-soap, host: 127.0.0.1, port: ${port}, pollInterval: 1h, timeout: 30s, timezone: Asia/Jakarta}`,
-    '',
-  ].join('\n'));
-  const child = spawnGateway(config);
-  let peak = 0;
-  const sampler = setInterval(() => {
-    try {
-      peak = Math.max(peak, rssMb(child.pid!).hwm);
-    } catch {
-      // not yet, or gone
-    }
-  }, 200);
   try {
-    await Promise.race([all, new Promise((_, reject) => child.once('exit', (c) => reject(new Error(`gateway exited ${c}`))))]);
-    peak = Math.max(peak, rssMb(child.pid!).hwm);
+    const run = await runGateway(site, `{id: soap1, driver: zk-soap, host: 127.0.0.1, port: ${port}, pollInterval: 1h, timeout: 30s, timezone: Asia/Jakarta}`, delivery, dir);
     const t0 = askedAt() ?? 0;
-    return { ms: lastAt - t0, peakRssMb: Math.round(peak), sentMs: (sentAt() ?? 0) - t0, deliveredAtSent };
+    return { ms: run.lastAt - t0, peakRssMb: run.peakRssMb, sentMs: (sentAt() ?? 0) - t0, deliveredAtSent };
   } finally {
-    clearInterval(sampler);
-    child.kill('SIGTERM');
-    await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
-    await sub.endAsync();
     await sim.stop();
   }
 }
 
-function zkTcpRow(records: number): StreamRow {
+function zkTcpRow(records: number, sink: SinkKind = 'mqtt'): StreamRow {
   return {
     label: `${records} records`,
     floorName: 'bare download',
+    sinkName: sink === 'mqtt' ? 'MQTT subscriber' : 'HTTPS receiver',
     floor: () => floor(records),
     gateway: async (broker, dir) => {
-      const gw = await gateway(records, broker, dir);
+      const gw = await gateway(records, sink, broker, dir);
       return { ...gw, detail: `last chunk asked for at ${(gw.lastChunkMs / 1000).toFixed(2)} s, ${gw.deliveredAtLastChunk} punches delivered by then` };
     },
   };
@@ -260,6 +336,7 @@ function zkSoapRow(records: number): StreamRow {
   return {
     label: `zk-soap ${records} rows (${SOAP_PACKET_BYTES}-byte packets every ${GAP_MS} ms)`,
     floorName: 'bare GetAttLog read',
+    sinkName: 'MQTT subscriber',
     floor: () => bareSoapRead(records),
     gateway: async (broker, dir) => {
       const gw = await soapGateway(records, broker, dir);
@@ -274,7 +351,9 @@ async function main(): Promise<void> {
   try {
     process.stdout.write(`absensi-gateway bench:stream: zk-tcp, terminal pacing ${GAP_MS} ms/packet, broker ${broker.name}, node ${process.version}\n`);
     const rows: StreamRow[] = [
-      ...[RECORDS, ...(BIG > 0 ? [BIG] : [])].filter((n) => n > 0).map(zkTcpRow),
+      ...(RECORDS > 0 ? [zkTcpRow(RECORDS)] : []),
+      ...(RECORDS > 0 && HTTPS ? [zkTcpRow(RECORDS, 'https')] : []),
+      ...(BIG > 0 ? [zkTcpRow(BIG)] : []),
       ...(SOAP_RECORDS > 0 ? [zkSoapRow(SOAP_RECORDS)] : []),
     ];
     await runStreamRows(rows, broker, tmp.dir, RUNS, (line) => process.stdout.write(line));
