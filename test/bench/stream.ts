@@ -17,14 +17,10 @@
 // subscriber (the GetDate before it is not counted).
 // The same 100k zk-tcp row is run a second time to the HTTPS sink (a minimal receiver in this
 // bench; STREAM_HTTPS=0 leaves it out), timed to the last punch the receiver got.
+// EasyLink and AcsEvent rows: streamPaged.ts (STREAM_EASYLINK_RECORDS, STREAM_ACS_RECORDS).
 // The broker is Aedes in this process (STREAM_MOSQUITTO=1: Mosquitto at
 // 127.0.0.1:1883, whose default queue limit drops QoS 1 messages to a subscriber that falls behind).
-import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
-import https from 'node:https';
-import { connect, type AddressInfo, type Socket } from 'node:net';
-import { join } from 'node:path';
-import mqtt from 'mqtt';
+import { connect, type Socket } from 'node:net';
 import { decodeDataStat, decodePacket, encodePacket, encodeReadRequest, encodeTcpFrame, encodeTwoU32 } from '../../drivers/zk-tcp/codec.js';
 import { TcpDeframer } from '../../drivers/zk-tcp/streamReader.js';
 import { CHUNK_BYTES_TCP, CMD } from '../../drivers/zk-tcp/tables.js';
@@ -34,8 +30,8 @@ import { encodeRequest } from '../../drivers/zk-soap/codec.js';
 
 import { startAedes, systemMosquitto, type TestBroker } from '../helpers/broker.js';
 import { tempDir } from '../helpers/tmp.js';
-import { tlsFixture } from '../helpers/tls.js';
-import { rssMb, spawnGateway } from './scaleProcess.js';
+import { deliveryFor, mqttDelivery, runGateway, type SinkKind } from './streamGateway.js';
+import { acsEventRow, easyLinkRow } from './streamPaged.js';
 import { runStreamRows, type StreamRow } from './streamRow.js';
 
 const RECORDS = Number(process.env.STREAM_RECORDS ?? 100_000);
@@ -44,6 +40,8 @@ const GAP_MS = Number(process.env.STREAM_GAP_MS ?? 2);
 const RUNS = Number(process.env.STREAM_RUNS ?? 1);
 const SOAP_RECORDS = Number(process.env.STREAM_SOAP_RECORDS ?? 20_000);
 const SOAP_PACKET_BYTES = Number(process.env.SOAP_PACKET_BYTES ?? 1460);
+const EASYLINK_RECORDS = Number(process.env.STREAM_EASYLINK_RECORDS ?? 20_000);
+const ACS_RECORDS = Number(process.env.STREAM_ACS_RECORDS ?? 10_000);
 /** STREAM_HTTPS=0 leaves out the zk-tcp row to the HTTPS sink */
 const HTTPS = process.env.STREAM_HTTPS !== '0';
 
@@ -117,133 +115,6 @@ async function floor(records: number): Promise<number> {
     return ms;
   } finally {
     await sim.stop();
-  }
-}
-
-/** Where the gateway under measurement delivers: the bench counts punches as they arrive there. */
-interface Delivery {
-  /** `publish:` of the gateway config */
-  publishYaml: string;
-  /** resolves once `records` punches arrived */
-  all: Promise<void>;
-  /** punches arrived so far */
-  got(): number;
-  /** performance.now() of the last arrival */
-  lastAt(): number;
-  close(): Promise<void>;
-}
-
-interface DeliveryCount {
-  records: number;
-  /** called before each arrival is counted (e.g. to note how many had arrived when the terminal was done) */
-  before?: (got: number) => void;
-}
-
-class ArrivalCounter {
-  got = 0;
-  lastAt = 0;
-  readonly all: Promise<void>;
-  private done: () => void = () => undefined;
-
-  constructor(private readonly count: DeliveryCount) {
-    this.all = new Promise<void>((resolve) => (this.done = resolve));
-  }
-
-  arrived(punches: number): void {
-    this.count.before?.(this.got);
-    this.lastAt = performance.now();
-    this.got += punches;
-    if (this.got >= this.count.records) this.done();
-  }
-}
-
-/** A subscriber of this bench on the broker, QoS 1. */
-async function mqttDelivery(broker: TestBroker, site: string, count: DeliveryCount): Promise<Delivery> {
-  const counter = new ArrivalCounter(count);
-  const sub = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clean: true });
-  sub.on('message', (topic) => {
-    if (topic.endsWith('/punch')) counter.arrived(1);
-  });
-  await sub.subscribeAsync(`absensi/${site}/+/punch`, { qos: 1 });
-  return {
-    publishYaml: `publish: {mqtt: {url: "${broker.url}", clientId: gw-${site}}}`,
-    all: counter.all,
-    got: () => counter.got,
-    lastAt: () => counter.lastAt,
-    close: () => sub.endAsync(),
-  };
-}
-
-const PUNCH_MARK = '"schema":"punch/v1"';
-
-/**
- * A minimal punch-batch/v1 receiver: HTTPS on loopback with the test CA (the gateway trusts it
- * through `caFile`), each POST read whole, its punches counted by their schema member (no JSON
- * parse, as the MQTT subscriber parses no payload), answered 200 at once. The sink's defaults
- * otherwise (batch 500, maxWait 1 s).
- */
-async function httpsDelivery(count: DeliveryCount): Promise<Delivery> {
-  const counter = new ArrivalCounter(count);
-  const pki = tlsFixture();
-  const server = https.createServer({ key: pki.server.key, cert: pki.server.cert }, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      let punches = 0;
-      for (let at = body.indexOf(PUNCH_MARK); at >= 0; at = body.indexOf(PUNCH_MARK, at + PUNCH_MARK.length)) punches++;
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"ok":true}');
-      if (punches > 0) counter.arrived(punches);
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    publishYaml: `publish: {https: {url: "https://127.0.0.1:${port}/api/punches", caFile: ${pki.ca.certPath}}}`,
-    all: counter.all,
-    got: () => counter.got,
-    lastAt: () => counter.lastAt,
-    close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-    },
-  };
-}
-
-type SinkKind = 'mqtt' | 'https';
-
-function deliveryFor(sink: SinkKind, broker: TestBroker, site: string, count: DeliveryCount): Promise<Delivery> {
-  return sink === 'mqtt' ? mqttDelivery(broker, site, count) : httpsDelivery(count);
-}
-
-/**
- * Runs the daemon with `deviceYaml` until `delivery` counted every punch; the peak RSS is the
- * child's VmHWM, sampled and read once more at the end.
- */
-async function runGateway(site: string, deviceYaml: string, delivery: Delivery, dir: string): Promise<{ lastAt: number; peakRssMb: number }> {
-  const config = join(dir, `${site}.yaml`);
-  writeFileSync(config, [`gateway: {id: gw-stream, site: ${site}, dataDir: ${join(dir, site)}, logLevel: warn}`, 'api: {listen: "127.0.0.1:0"}', delivery.publishYaml, 'devices:', `  - ${deviceYaml}`, ''].join('\n'));
-  const child = spawnGateway(config);
-  let peak = 0;
-  const sampler = setInterval(() => {
-    try {
-      peak = Math.max(peak, rssMb(child.pid!).hwm);
-    } catch {
-      // not yet, or gone
-    }
-  }, 200);
-  try {
-    await Promise.race([delivery.all, new Promise((_, reject) => child.once('exit', (c) => reject(new Error(`gateway exited ${c}`))))]);
-    peak = Math.max(peak, rssMb(child.pid!).hwm);
-    return { lastAt: delivery.lastAt(), peakRssMb: Math.round(peak) };
-  } finally {
-    clearInterval(sampler);
-    child.kill('SIGTERM');
-    await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
-    await delivery.close();
   }
 }
 
@@ -355,6 +226,8 @@ async function main(): Promise<void> {
       ...(RECORDS > 0 && HTTPS ? [zkTcpRow(RECORDS, 'https')] : []),
       ...(BIG > 0 ? [zkTcpRow(BIG)] : []),
       ...(SOAP_RECORDS > 0 ? [zkSoapRow(SOAP_RECORDS)] : []),
+      ...(EASYLINK_RECORDS > 0 ? [easyLinkRow(EASYLINK_RECORDS)] : []),
+      ...(ACS_RECORDS > 0 ? [acsEventRow(ACS_RECORDS)] : []),
     ];
     await runStreamRows(rows, broker, tmp.dir, RUNS, (line) => process.stdout.write(line));
   } finally {
