@@ -14,7 +14,7 @@
 // - The writer's right edge is kept between transactions and re-read from the file when another
 //   connection (CLI `pull`) grew the log or a transaction rolled back.
 import type { Statement } from 'better-sqlite3';
-import { CompactRange, consistencyProof, inclusionProof, leafHashOfText, nodeHash, rootHash, splitPoint, type TreeHashes, type TreeNode } from '../log/merkle.js';
+import { CompactRange, consistencyProof, inclusionProof, leafHashOfPrefixedText, nodeHash, rootHash, splitPoint, type TreeHashes, type TreeNode } from '../log/merkle.js';
 import type { PunchLog } from '../log/punchLog.js';
 import { GatewayError } from '../util/errors.js';
 import type { SqliteDatabase } from './database.js';
@@ -99,10 +99,13 @@ export class LogAppender {
     if (this.range?.size !== row.size) this.range = CompactRange.resume(row.size, edgeOf(row.size, this.node));
   }
 
-  /** The punch just inserted with the next seq, as committed: canonical (JCS) JSON, so its leaf is the hash of these bytes. */
-  append(canonicalBody: string): void {
+  /**
+   * The punch just inserted with the next seq, as committed: U+0000 then its canonical (JCS) JSON,
+   * so its leaf is the hash of these bytes (0x00 is the leaf prefix; the caller stored the rest).
+   */
+  append(prefixedBody: string): void {
     if (!this.appending || !this.range) return;
-    for (const node of this.range.append(leafHashOfText(canonicalBody))) if (isStoredLevel(node.level)) this.unwritten.push(node.level, node.index, node.hash);
+    for (const node of this.range.append(leafHashOfPrefixedText(prefixedBody))) if (isStoredLevel(node.level)) this.unwritten.push(node.level, node.index, node.hash);
   }
 
   /** Inside the transaction, after its last punch. */

@@ -44,9 +44,10 @@ export function writeBatches(db: SqliteDatabase, sql: Statements, batches: Prepa
     const results = batches.map((batch) => {
       const result: BatchResult = { inserted: 0, duplicates: 0, quarantined: 0, seqs: [], duplicateAt: [] };
       for (const [index, p] of batch.punches.entries()) {
-        const body = `${p.open}${next}${p.close}`;
-        if (sql.insertPunch.run(next, p.id, p.deviceId, p.pin, p.utc, p.receivedAt, body).changes > 0) {
-          log?.append(body);
+        // one flat string for the leaf's input and (sliced off its prefix, no copy) the stored body
+        const leafInput = `\u0000${p.open}${next}${p.close}`;
+        if (sql.insertPunch.run(next, p.id, p.deviceId, p.pin, p.utc, p.receivedAt, leafInput.slice(1)).changes > 0) {
+          log?.append(leafInput);
           result.seqs.push(next);
           result.inserted += 1;
           next += 1;

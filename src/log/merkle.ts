@@ -32,6 +32,12 @@ export function leafHashOfText(text: string): Buffer {
   return sha256(`\u0000${text}`);
 }
 
+/** leafHashOfText(text.slice(1)) for a `text` that starts with U+0000: for a caller that keeps that form anyway. */
+export function leafHashOfPrefixedText(text: string): Buffer {
+  if (text.charCodeAt(0) !== 0) throw new RangeError('leafHashOfPrefixedText: the text must start with U+0000');
+  return sha256(text);
+}
+
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
   return sha256(Buffer.concat([NODE_PREFIX, left, right]));
 }

@@ -14,7 +14,7 @@
 // - `device.address` is the raw punch's own (a push request's source), else the device's
 //   configured one; `null` in the raw punch means none (an imported file: no terminal address).
 import { z } from 'zod';
-import { canonicalJsonAround } from '../log/jcs.js';
+import { canonicalJson, canonicalJsonAround, flat } from '../log/jcs.js';
 import { edgePin, MAX_PUNCH_JSON_BYTES, SEQ_JSON_RESERVE_BYTES } from './edgeRules.js';
 import { PUNCH_SCHEMA, PUNCH_STATES, VERIFY_METHODS, punchId, type Punch, type RawPunch } from './punch.js';
 import { resolveLocalTime } from './time.js';
@@ -34,6 +34,29 @@ export interface SerializedPunch {
 
 export function serializePunch(punch: UnsequencedPunch): SerializedPunch {
   return canonicalJsonAround(punch as unknown as Record<string, unknown>, 'seq');
+}
+
+/** Every member of a punch and of its device, in JCS order: serializeBuilt writes exactly these. */
+const PUNCH_MEMBERS = ['clockSkewSec', 'device', 'gateway', 'id', 'pin', 'raw', 'receivedAt', 'schema', 'site', 'state', 'time', 'utc', 'verify', 'workCode'] as const;
+const DEVICE_MEMBERS = ['address', 'id', 'model', 'protocol', 'serial'] as const;
+// a member added to punch/v1 (or its device) and not to the lists above fails to compile here
+const everyPunchMember: Exclude<keyof UnsequencedPunch, (typeof PUNCH_MEMBERS)[number]> extends never ? true : never = true;
+const everyDeviceMember: Exclude<keyof UnsequencedPunch['device'], (typeof DEVICE_MEMBERS)[number]> extends never ? true : never = true;
+void everyPunchMember;
+void everyDeviceMember;
+
+/**
+ * serializePunch for a punch punchOf just built, whose members are known: written out in JCS order
+ * instead of sorting and walking the object (the same bytes: test/unit/punch.test.ts compares
+ * them; `raw`, the one free-form member, still goes through canonicalJson). A third of the cost on
+ * the ingest path.
+ */
+function serializeBuilt(p: UnsequencedPunch): SerializedPunch {
+  const d = p.device;
+  const device = `{${d.address === undefined ? '' : `"address":${canonicalJson(d.address)},`}"id":${canonicalJson(d.id)}${d.model === undefined ? '' : `,"model":${canonicalJson(d.model)}`},"protocol":${canonicalJson(d.protocol)},"serial":${canonicalJson(d.serial)}}`;
+  const open = `{"clockSkewSec":${canonicalJson(p.clockSkewSec)},"device":${device},"gateway":${canonicalJson(p.gateway)},"id":${canonicalJson(p.id)},"pin":${canonicalJson(p.pin)},"raw":${canonicalJson(p.raw)},"receivedAt":${canonicalJson(p.receivedAt)},"schema":${canonicalJson(p.schema)},"seq":`;
+  const close = `,"site":${canonicalJson(p.site)},"state":${canonicalJson(p.state)},"time":${canonicalJson(p.time)},"utc":${canonicalJson(p.utc)},"verify":${canonicalJson(p.verify)},"workCode":${canonicalJson(p.workCode)}}`;
+  return { open: flat(open), close: flat(close) };
 }
 
 export interface NormalizeContext {
@@ -93,7 +116,7 @@ export function normalizePunch(raw: RawPunch, ctx: NormalizeContext): NormalizeO
   const punch = punchOf(input, { id, pin, zoned }, ctx);
   let json: SerializedPunch;
   try {
-    json = serializePunch(punch);
+    json = serializeBuilt(punch);
   } catch (error) {
     return { kind: 'invalid', reason: `raw: not serializable as JSON (${(error as Error).message.slice(0, 80)})` };
   }

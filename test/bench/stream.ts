@@ -15,12 +15,12 @@
 // a bare GetAttLog read (request, read until the terminal closes; no parse), from its connection to
 // the close. Gateway: from the terminal receiving the daemon's GetAttLog to the last punch on the
 // subscriber (the GetDate before it is not counted).
+// The same 100k zk-tcp row is run a second time to the HTTPS sink (a minimal receiver in this
+// bench; STREAM_HTTPS=0 leaves it out), timed to the last punch the receiver got.
+// EasyLink and AcsEvent rows: streamPaged.ts (STREAM_EASYLINK_RECORDS, STREAM_ACS_RECORDS).
 // The broker is Aedes in this process (STREAM_MOSQUITTO=1: Mosquitto at
 // 127.0.0.1:1883, whose default queue limit drops QoS 1 messages to a subscriber that falls behind).
-import { writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
-import mqtt from 'mqtt';
 import { decodeDataStat, decodePacket, encodePacket, encodeReadRequest, encodeTcpFrame, encodeTwoU32 } from '../../drivers/zk-tcp/codec.js';
 import { TcpDeframer } from '../../drivers/zk-tcp/streamReader.js';
 import { CHUNK_BYTES_TCP, CMD } from '../../drivers/zk-tcp/tables.js';
@@ -29,7 +29,8 @@ import { encodeRequest } from '../../drivers/zk-soap/codec.js';
 
 import { startAedes, systemMosquitto, type TestBroker } from '../helpers/broker.js';
 import { tempDir } from '../helpers/tmp.js';
-import { rssMb, spawnGateway } from './scaleProcess.js';
+import { deliveryFor, mqttDelivery, runGateway, type SinkKind } from './streamGateway.js';
+import { acsEventRow, easyLinkRow } from './streamPaged.js';
 import { runStreamRows, type StreamRow } from './streamRow.js';
 import { startTerminalThread } from './terminalThread.js';
 
@@ -39,6 +40,10 @@ const GAP_MS = Number(process.env.STREAM_GAP_MS ?? 2);
 const RUNS = Number(process.env.STREAM_RUNS ?? 1);
 const SOAP_RECORDS = Number(process.env.STREAM_SOAP_RECORDS ?? 20_000);
 const SOAP_PACKET_BYTES = Number(process.env.SOAP_PACKET_BYTES ?? 1460);
+const EASYLINK_RECORDS = Number(process.env.STREAM_EASYLINK_RECORDS ?? 20_000);
+const ACS_RECORDS = Number(process.env.STREAM_ACS_RECORDS ?? 10_000);
+/** STREAM_HTTPS=0 leaves out the zk-tcp row to the HTTPS sink */
+const HTTPS = process.env.STREAM_HTTPS !== '0';
 
 interface PacedSimulator {
   sim: { stop(): Promise<void> };
@@ -105,51 +110,21 @@ async function floor(records: number): Promise<number> {
   }
 }
 
-async function gateway(records: number, broker: TestBroker, dir: string): Promise<{ ms: number; peakRssMb: number; lastChunkMs: number; deliveredAtLastChunk: number }> {
+async function gateway(records: number, sink: SinkKind, broker: TestBroker, dir: string): Promise<{ ms: number; peakRssMb: number; lastChunkMs: number; deliveredAtLastChunk: number }> {
   const { sim, port, connectedAt, lastChunkAt } = await pacedSimulator(records);
-  const site = `STREAM${records}x${Date.now() % 100_000}`;
-  const sub = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clean: true });
-  let got = 0;
-  let lastAt = 0;
-  let done: () => void = () => undefined;
-  const all = new Promise<void>((resolve) => (done = resolve));
+  const site = `STREAM${records}${sink}x${Date.now() % 100_000}`;
   let deliveredAtLastChunk = -1;
-  sub.on('message', (topic) => {
-    if (!topic.endsWith('/punch')) return;
-    if (deliveredAtLastChunk < 0 && lastChunkAt() !== undefined) deliveredAtLastChunk = got;
-    lastAt = performance.now();
-    if (++got >= records) done();
+  const delivery = await deliveryFor(sink, broker, site, {
+    records,
+    before: (got) => {
+      if (deliveredAtLastChunk < 0 && lastChunkAt() !== undefined) deliveredAtLastChunk = got;
+    },
   });
-  await sub.subscribeAsync(`absensi/${site}/+/punch`, { qos: 1 });
-  const dataDir = join(dir, site);
-  const config = join(dir, `${site}.yaml`);
-  writeFileSync(config, [
-    `gateway: {id: gw-stream, site: ${site}, dataDir: ${dataDir}, logLevel: warn}`,
-    'api: {listen: "127.0.0.1:0"}',
-    `publish: {mqtt: {url: "${broker.url}", clientId: gw-${site}}}`,
-    'devices:',
-    `  - {id: zk1, driver: zk-tcp, host: 127.0.0.1, port: ${port}, transport: tcp, realtime: false, pollInterval: 1h, timeout: 30s}`,
-    '',
-  ].join('\n'));
-  const child = spawnGateway(config);
-  let peak = 0;
-  const sampler = setInterval(() => {
-    try {
-      peak = Math.max(peak, rssMb(child.pid!).hwm);
-    } catch {
-      // not yet, or gone
-    }
-  }, 200);
   try {
-    await Promise.race([all, new Promise((_, reject) => child.once('exit', (c) => reject(new Error(`gateway exited ${c}`))))]);
-    peak = Math.max(peak, rssMb(child.pid!).hwm);
+    const run = await runGateway(site, `{id: zk1, driver: zk-tcp, host: 127.0.0.1, port: ${port}, transport: tcp, realtime: false, pollInterval: 1h, timeout: 30s}`, delivery, dir);
     const t0 = connectedAt() ?? 0;
-    return { ms: lastAt - t0, peakRssMb: Math.round(peak), lastChunkMs: (lastChunkAt() ?? 0) - t0, deliveredAtLastChunk };
+    return { ms: run.lastAt - t0, peakRssMb: run.peakRssMb, lastChunkMs: (lastChunkAt() ?? 0) - t0, deliveredAtLastChunk };
   } finally {
-    clearInterval(sampler);
-    child.kill('SIGTERM');
-    await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
-    await sub.endAsync();
     await sim.stop();
   }
 }
@@ -192,57 +167,29 @@ async function soapGateway(records: number, broker: TestBroker, dir: string): Pr
   const { sim, port, askedAt, sentAt } = await pacedSoapSimulator(records);
   let deliveredAtSent = -1;
   const site = `SOAP${records}x${Date.now() % 100_000}`;
-  const sub = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clean: true });
-  let got = 0;
-  let lastAt = 0;
-  let done: () => void = () => undefined;
-  const all = new Promise<void>((resolve) => (done = resolve));
-  sub.on('message', (topic) => {
-    if (!topic.endsWith('/punch')) return;
-    if (deliveredAtSent < 0 && sentAt() !== undefined) deliveredAtSent = got;
-    lastAt = performance.now();
-    if (++got >= records) done();
+  const delivery = await mqttDelivery(broker, site, {
+    records,
+    before: (got) => {
+      if (deliveredAtSent < 0 && sentAt() !== undefined) deliveredAtSent = got;
+    },
   });
-  await sub.subscribeAsync(`absensi/${site}/+/punch`, { qos: 1 });
-  const config = join(dir, `${site}.yaml`);
-  writeFileSync(config, [
-    `gateway: {id: gw-soap, site: ${site}, dataDir: ${join(dir, site)}, logLevel: warn}`,
-    'api: {listen: "127.0.0.1:0"}',
-    `publish: {mqtt: {url: "${broker.url}", clientId: gw-${site}}}`,
-    'devices:',
-    `  - {id: soap1, driver: zk-soap, host: 127.0.0.1, port: ${port}, pollInterval: 1h, timeout: 30s, timezone: Asia/Jakarta}`,
-    '',
-  ].join('\n'));
-  const child = spawnGateway(config);
-  let peak = 0;
-  const sampler = setInterval(() => {
-    try {
-      peak = Math.max(peak, rssMb(child.pid!).hwm);
-    } catch {
-      // not yet, or gone
-    }
-  }, 200);
   try {
-    await Promise.race([all, new Promise((_, reject) => child.once('exit', (c) => reject(new Error(`gateway exited ${c}`))))]);
-    peak = Math.max(peak, rssMb(child.pid!).hwm);
+    const run = await runGateway(site, `{id: soap1, driver: zk-soap, host: 127.0.0.1, port: ${port}, pollInterval: 1h, timeout: 30s, timezone: Asia/Jakarta}`, delivery, dir);
     const t0 = askedAt() ?? 0;
-    return { ms: lastAt - t0, peakRssMb: Math.round(peak), sentMs: (sentAt() ?? 0) - t0, deliveredAtSent };
+    return { ms: run.lastAt - t0, peakRssMb: run.peakRssMb, sentMs: (sentAt() ?? 0) - t0, deliveredAtSent };
   } finally {
-    clearInterval(sampler);
-    child.kill('SIGTERM');
-    await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
-    await sub.endAsync();
     await sim.stop();
   }
 }
 
-function zkTcpRow(records: number): StreamRow {
+function zkTcpRow(records: number, sink: SinkKind = 'mqtt'): StreamRow {
   return {
     label: `${records} records`,
     floorName: 'bare download',
+    sinkName: sink === 'mqtt' ? 'MQTT subscriber' : 'HTTPS receiver',
     floor: () => floor(records),
     gateway: async (broker, dir) => {
-      const gw = await gateway(records, broker, dir);
+      const gw = await gateway(records, sink, broker, dir);
       return { ...gw, detail: `last chunk asked for at ${(gw.lastChunkMs / 1000).toFixed(2)} s, ${gw.deliveredAtLastChunk} punches delivered by then` };
     },
   };
@@ -252,6 +199,7 @@ function zkSoapRow(records: number): StreamRow {
   return {
     label: `zk-soap ${records} rows (${SOAP_PACKET_BYTES}-byte packets every ${GAP_MS} ms)`,
     floorName: 'bare GetAttLog read',
+    sinkName: 'MQTT subscriber',
     floor: () => bareSoapRead(records),
     gateway: async (broker, dir) => {
       const gw = await soapGateway(records, broker, dir);
@@ -266,8 +214,12 @@ async function main(): Promise<void> {
   try {
     process.stdout.write(`absensi-gateway bench:stream: zk-tcp, terminal pacing ${GAP_MS} ms/packet, broker ${broker.name}, node ${process.version}\n`);
     const rows: StreamRow[] = [
-      ...[RECORDS, ...(BIG > 0 ? [BIG] : [])].filter((n) => n > 0).map(zkTcpRow),
+      ...(RECORDS > 0 ? [zkTcpRow(RECORDS)] : []),
+      ...(RECORDS > 0 && HTTPS ? [zkTcpRow(RECORDS, 'https')] : []),
+      ...(BIG > 0 ? [zkTcpRow(BIG)] : []),
       ...(SOAP_RECORDS > 0 ? [zkSoapRow(SOAP_RECORDS)] : []),
+      ...(EASYLINK_RECORDS > 0 ? [easyLinkRow(EASYLINK_RECORDS)] : []),
+      ...(ACS_RECORDS > 0 ? [acsEventRow(ACS_RECORDS)] : []),
     ];
     await runStreamRows(rows, broker, tmp.dir, RUNS, (line) => process.stdout.write(line));
   } finally {

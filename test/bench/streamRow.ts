@@ -14,6 +14,8 @@ export interface StreamRow {
   label: string;
   /** e.g. `bare download`, `bare GetAttLog read` */
   floorName: string;
+  /** where the gateway delivers, e.g. `MQTT subscriber`, `HTTPS receiver` */
+  sinkName: string;
   /** wall time of the bare read, in ms */
   floor: () => Promise<number>;
   gateway: (broker: TestBroker, dir: string) => Promise<GatewayRun>;
@@ -25,7 +27,7 @@ export async function runStreamRows(rows: readonly StreamRow[], broker: TestBrok
       const bare = await row.floor();
       const gw = await row.gateway(broker, dir);
       write(
-        `${row.label}: ${row.floorName} ${(bare / 1000).toFixed(2)} s, gateway to MQTT subscriber ${(gw.ms / 1000).toFixed(2)} s, ratio ${(gw.ms / bare).toFixed(2)}, gateway peak RSS ${gw.peakRssMb} MB (${gw.detail})\n`,
+        `${row.label}: ${row.floorName} ${(bare / 1000).toFixed(2)} s, gateway to ${row.sinkName} ${(gw.ms / 1000).toFixed(2)} s, ratio ${(gw.ms / bare).toFixed(2)}, gateway peak RSS ${gw.peakRssMb} MB (${gw.detail})\n`,
       );
     }
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../src/log/jcs.js';
+import fc from 'fast-check';
+import { canonicalJson, canonicalJsonAround } from '../../src/log/jcs.js';
 import { normalizePunch, type NormalizeContext } from '../../src/punch/normalize.js';
 import { MAX_PUNCH_JSON_BYTES } from '../../src/punch/edgeRules.js';
 import { punchId, punchSchema } from '../../src/punch/punch.js';
@@ -77,6 +78,39 @@ describe('normalizePunch', () => {
       clockSkewSec: -3,
       receivedAt: '2026-01-19T01:00:00.000Z',
     });
+  });
+
+  it('serializes a punch to the same JCS bytes as the generic canonical form, whatever its optional members and raw', () => {
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(
+        fc.record({ model: fc.option(fc.string({ minLength: 1, maxLength: 8 }), { nil: undefined }), address: fc.option(fc.string({ minLength: 1, maxLength: 8 }), { nil: undefined }) }),
+        fc.option(fc.integer({ min: -86_400, max: 86_400 })),
+        fc.option(fc.integer({ min: -5, max: 99_999 })),
+        fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 }),
+        fc.string({ minLength: 1, maxLength: 10 }),
+        fc.nat(),
+        (device, clockSkewSec, workCode, rawFields, site, seq) => {
+          const deviceCtx = { id: 'lobby-1', serial: 'SN-1', protocol: 'zk-tcp', ...(device.model ? { model: device.model } : {}), ...(device.address ? { address: device.address } : {}) };
+          // -0 is a JSON number too (JCS writes it as 0); fc.jsonValue() gives it
+          const outcome = normalizePunch({ ...raw, workCode, raw: rawFields }, { ...ctx, site, clockSkewSec, device: deviceCtx });
+          if (outcome.kind !== 'ok') return;
+          seen.add(Object.keys(outcome.punch.device).join());
+          const generic = canonicalJsonAround(outcome.punch as unknown as Record<string, unknown>, 'seq');
+          expect(outcome.json).toEqual(generic);
+          expect(`${outcome.json.open}${seq}${outcome.json.close}`).toBe(canonicalJson({ ...outcome.punch, seq }));
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // every combination of the device's optional members was met
+    expect(seen.size).toBe(4);
+  });
+
+  it('refuses a raw member JCS cannot write (a lone surrogate) as invalid, like the generic form', () => {
+    const outcome = normalizePunch({ ...raw, raw: { note: '\ud800' } }, ctx);
+    expect(outcome).toMatchObject({ kind: 'invalid' });
+    expect(normalizePunch({ ...raw }, { ...ctx, site: 'A\udc00' })).toMatchObject({ kind: 'invalid' });
   });
 
   it.each([

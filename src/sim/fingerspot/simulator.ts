@@ -16,6 +16,9 @@
 //   `dropAfterUserSets: n` answers n more /user/set calls, then applies the next one and drops its
 //   connection without a reply, once (a bridge that went away after the terminal took the user).
 // - DEVINFO says `Algoritma` only with `statesAlgorithm` (the guide's older sample does, a Revo does not).
+// - Pacing (`packetBytes`, `packetGapMs`): a JSON answer goes out in packets of that size with that
+//   gap between them, each after the last one was taken by the socket, like the bridge relaying a
+//   terminal's slow replies; without it the answer is written at once.
 // - Binds 127.0.0.1 unless told otherwise; `stop()` closes every socket.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -63,6 +66,10 @@ export interface FingerspotSimOptions {
   /** DEVINFO carries `Algoritma` (the terminal's alg_ver) */
   statesAlgorithm?: boolean;
   faults?: FingerspotFaults;
+  /** write each JSON answer in packets of this many bytes (0 or unset: at once) */
+  packetBytes?: number;
+  /** gap between two packets of an answer, ms (with packetBytes) */
+  packetGapMs?: number;
 }
 
 interface Terminal {
@@ -151,15 +158,15 @@ export class FingerspotSimulator {
     if (this.faults.slowMs) await new Promise((resolve) => setTimeout(resolve, this.faults.slowMs));
     if (takeFault(this.faults, 'http500')) return send(res, 500, 'Internal Server Error');
     if (takeFault(this.faults, 'garbage')) return send(res, 200, '<html><body>Error reading mm_user.Lines.Strings</body></html>');
-    if (takeFault(this.faults, 'resultFalse')) return json(res, { Result: false, message: this.faults.resultFalseMessage ?? 'Device not connected' });
+    if (takeFault(this.faults, 'resultFalse')) return this.json(res, { Result: false, message: this.faults.resultFalseMessage ?? 'Device not connected' });
     const terminal = this.terminals.get((form.get('sn') ?? '').toUpperCase());
-    if (!terminal) return json(res, { Result: false });
+    if (!terminal) return this.json(res, { Result: false });
     switch (path) {
       case '/dev/info':
-        return json(res, { Result: true, DEVINFO: this.devInfo(terminal) });
+        return this.json(res, { Result: true, DEVINFO: this.devInfo(terminal) });
       case '/dev/settime':
         terminal.clockOffsetSec = 0;
-        return json(res, { Result: true });
+        return this.json(res, { Result: true });
       case '/scanlog/new':
         return this.scanlogNew(terminal, res);
       case '/scanlog/all/paging':
@@ -175,7 +182,7 @@ export class FingerspotSimulator {
           res.socket?.destroy();
           return;
         }
-        return json(res, terminal.users.page(Number(form.get('limit') ?? 100) || 100));
+        return this.json(res, terminal.users.page(Number(form.get('limit') ?? 100) || 100));
       case '/user/set': {
         const reply = terminal.users.set(form);
         if (this.faults.dropAfterUserSets !== undefined && this.faults.dropAfterUserSets-- <= 0) {
@@ -184,12 +191,12 @@ export class FingerspotSimulator {
           res.socket?.destroy();
           return;
         }
-        return json(res, reply);
+        return this.json(res, reply);
       }
       case '/user/del':
-        return json(res, terminal.users.del(form));
+        return this.json(res, terminal.users.del(form));
       default:
-        return json(res, { Result: false });
+        return this.json(res, { Result: false });
     }
   }
 
@@ -203,7 +210,23 @@ export class FingerspotSimulator {
     };
   }
 
-  private scanlogNew(t: Terminal, res: ServerResponse): void {
+  /** A JSON answer, written at once or paced in packets (packetBytes, packetGapMs). */
+  private async json(res: ServerResponse, value: unknown): Promise<void> {
+    const body = Buffer.from(JSON.stringify(value), 'utf8');
+    res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': body.length, Connection: 'close' });
+    const size = this.o.packetBytes ?? 0;
+    if (size <= 0) {
+      res.end(body);
+      return;
+    }
+    for (let at = 0; at < body.length && !res.destroyed; at += size) {
+      if (!res.write(body.subarray(at, at + size))) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+      if ((this.o.packetGapMs ?? 0) > 0) await new Promise((resolve) => setTimeout(resolve, this.o.packetGapMs));
+    }
+    res.end();
+  }
+
+  private scanlogNew(t: Terminal, res: ServerResponse): Promise<void> | void {
     const rows = t.log.slice(t.newCursor);
     t.newCursor = t.log.length;
     this.stats.consumedByNew += rows.length;
@@ -212,11 +235,11 @@ export class FingerspotSimulator {
       res.socket?.destroy();
       return;
     }
-    if (rows.length === 0) return json(res, { Result: false, message_code: 0, message: 'No data' });
-    json(res, { Result: true, Data: rows.map((s) => rowOf(t.serial, s)) });
+    if (rows.length === 0) return this.json(res, { Result: false, message_code: 0, message: 'No data' });
+    return this.json(res, { Result: true, Data: rows.map((s) => rowOf(t.serial, s)) });
   }
 
-  private page(t: Terminal, limit: number, res: ServerResponse): void {
+  private page(t: Terminal, limit: number, res: ServerResponse): Promise<void> | void {
     const from = t.pagingCursor ?? 0;
     if (this.faults.failPagingAt === from) {
       delete this.faults.failPagingAt;
@@ -225,7 +248,7 @@ export class FingerspotSimulator {
     const rows = t.log.slice(from, from + limit);
     const more = from + rows.length < t.log.length;
     t.pagingCursor = more ? from + rows.length : undefined;
-    json(res, { IsSession: more, Result: true, Data: rows.map((s) => rowOf(t.serial, s)) });
+    return this.json(res, { IsSession: more, Result: true, Data: rows.map((s) => rowOf(t.serial, s)) });
   }
 }
 
@@ -251,11 +274,5 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
 
 function send(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
-  res.end(body);
-}
-
-function json(res: ServerResponse, value: unknown): void {
-  const body = JSON.stringify(value);
-  res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
   res.end(body);
 }

@@ -6,6 +6,9 @@
 // - /ISAPI/System/deviceInfo and /ISAPI/System/time answer XML; AcsEvent answers JSON pages of at
 //   most `pageCap` records, MORE while more remain, OK on the last page, NO MATCH when none, and
 //   (with `shuffle`) each page's InfoList out of serialNo order, as real terminals do.
+// - Pacing (`packetBytes`, `packetGapMs`): an AcsEvent answer goes out in packets of that size with
+//   that gap between them, each after the last one was taken by the socket, like a terminal's slow
+//   web server; without it (and for every other answer) the answer is written at once.
 // - Push mode: `push(url, event)` POSTs one event as the terminal's HTTP host notification,
 //   multipart/form-data with an `event_log` JSON field (or plain JSON), and returns the status.
 import { randomBytes } from 'node:crypto';
@@ -51,6 +54,10 @@ export interface HikSimOptions {
   nonceUses?: number;
   /** answer AcsEvent with this text instead of JSON (garbage tests) */
   acsEventBody?: string;
+  /** write each AcsEvent answer in packets of this many bytes (0: at once) */
+  packetBytes?: number;
+  /** gap between two packets of an AcsEvent answer, ms (with packetBytes) */
+  packetGapMs?: number;
 }
 
 const ATTENDANCE = [
@@ -72,7 +79,7 @@ export class HikvisionSimulator {
     this.o = {
       host: '127.0.0.1', port: 0, username: 'admin', password: 'Admin12345', algorithm: 'MD5', serial: 'DS-K1T341AM20220101V030230ENG12345678',
       model: 'DS-K1T341AM', firmware: 'V3.2.30', macAddress: '24:32:ae:55:c9:c0', offsetMinutes: 420, clockOffsetSec: 0, records: 0,
-      pageCap: 30, shuffle: true, nonceUses: 0, ...options,
+      pageCap: 30, shuffle: true, nonceUses: 0, packetBytes: 0, packetGapMs: 0, ...options,
     };
     const first = this.o.firstPunchMs ?? Date.now() - 2 * 86_400_000;
     for (let i = 0; i < this.o.records; i++) {
@@ -156,7 +163,7 @@ export class HikvisionSimulator {
     const route = `${req.method} ${path.split('?')[0]}`;
     if (route === 'GET /ISAPI/System/deviceInfo') return this.reply(res, 200, 'application/xml', this.deviceInfoXml());
     if (route === 'GET /ISAPI/System/time') return this.reply(res, 200, 'application/xml', this.timeXml());
-    if (route === 'POST /ISAPI/AccessControl/AcsEvent') return this.acsEvent(body, res);
+    if (route === 'POST /ISAPI/AccessControl/AcsEvent') return void (await this.acsEvent(body, res));
     this.reply(res, 404, 'application/xml', '<ResponseStatus><statusCode>4</statusCode><subStatusCode>notSupport</subStatusCode></ResponseStatus>');
   }
 
@@ -184,7 +191,19 @@ export class HikvisionSimulator {
     return true;
   }
 
-  private acsEvent(body: string, res: ServerResponse): void {
+  /** the matches of the last search condition, while no event was added since: a search's pages ask the same */
+  private lastMatches: { key: string; events: SimEvent[] } | undefined;
+
+  private matching(start: number, end: number, major: number, minor: number): SimEvent[] {
+    const key = `${start}|${end}|${major}|${minor}|${this.events.length}`;
+    if (this.lastMatches?.key !== key) {
+      const events = this.events.filter((e) => (major === 0 || e.major === major) && (minor === 0 || e.minor === minor) && Date.parse(e.time) >= start && Date.parse(e.time) <= end);
+      this.lastMatches = { key, events };
+    }
+    return this.lastMatches.events;
+  }
+
+  private acsEvent(body: string, res: ServerResponse): Promise<void> | void {
     if (this.o.acsEventBody !== undefined) return this.reply(res, 200, 'application/json', this.o.acsEventBody);
     let cond: Record<string, unknown>;
     try {
@@ -196,13 +215,23 @@ export class HikvisionSimulator {
     const end = Date.parse(String(cond.endTime ?? '2100-01-01T00:00:00Z'));
     const major = Number(cond.major ?? 0);
     const minor = Number(cond.minor ?? 0);
-    const matches = this.events.filter((e) => (major === 0 || e.major === major) && (minor === 0 || e.minor === minor) && Date.parse(e.time) >= start && Date.parse(e.time) <= end);
+    const matches = this.matching(start, end, major, minor);
     const position = Number(cond.searchResultPosition ?? 0);
     const page = matches.slice(position, position + Math.min(Number(cond.maxResults ?? 10), this.o.pageCap));
     const status = matches.length === 0 ? 'NO MATCH' : position + page.length < matches.length ? 'MORE' : 'OK';
     const list = this.o.shuffle ? shuffled(page) : page;
     const answer = { AcsEvent: { searchID: cond.searchID, responseStatusStrg: status, numOfMatches: page.length, totalMatches: matches.length, ...(page.length ? { InfoList: list.map(infoOf) } : {}) } };
-    this.reply(res, 200, 'application/json', JSON.stringify(answer));
+    if (this.o.packetBytes <= 0) return this.reply(res, 200, 'application/json', JSON.stringify(answer));
+    return this.pacedReply(res, 'application/json', Buffer.from(JSON.stringify(answer), 'utf8'));
+  }
+
+  private async pacedReply(res: ServerResponse, contentType: string, bytes: Buffer): Promise<void> {
+    res.writeHead(200, { 'content-type': contentType, 'content-length': bytes.length });
+    for (let at = 0; at < bytes.length && !res.destroyed; at += this.o.packetBytes) {
+      if (!res.write(bytes.subarray(at, at + this.o.packetBytes))) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+      if (this.o.packetGapMs > 0) await new Promise((resolve) => setTimeout(resolve, this.o.packetGapMs));
+    }
+    res.end();
   }
 
   private deviceInfoXml(): string {

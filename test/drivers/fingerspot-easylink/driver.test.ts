@@ -40,6 +40,15 @@ describe('fingerspot-easylink driver', () => {
     expect(typeof r.ctx.snapshot.clockSkewSec).toBe('number');
   });
 
+  it('backfills the same from a paced bridge (each answer in 512-byte packets with a gap between them)', async () => {
+    sim = await startSim({ packetBytes: 512, packetGapMs: 1 });
+    sim.fill(250);
+    const r = drive({ pageSize: 100 }, new MemoryStore());
+    await until(() => checkpointOf(r.ctx)?.backfilled === true && newPolls() > 0, 'paced backfill');
+    expect(committedPins(r.ctx)).toEqual(loggedPins(sim));
+    expect(sim.stats.requests['/scanlog/all/paging']).toBe(3);
+  });
+
   it('asks for the next page while the last one commits (paging overlaps the commit)', async () => {
     sim = await startSim();
     sim.fill(250);

@@ -43,6 +43,14 @@ describe('hikvision-isapi pull', () => {
     expect(Math.abs(r.ctx.snapshot.clockSkewSec!)).toBeLessThanOrEqual(1);
   });
 
+  it('pages the same through a paced terminal (each AcsEvent answer in 512-byte packets with a gap between them)', async () => {
+    sim = await startSim({ records: 100, pageCap: 30, shuffle: true, packetBytes: 512, packetGapMs: 1 });
+    const r = running(driverFor(sim, { pageSize: 50 }));
+    const result = await r.driver.syncOnce();
+    expect(result).toMatchObject({ pages: 4, events: 120, punches: 100, ignored: 20, rejected: 0 });
+    expect(r.ctx.store.size).toBe(100);
+  });
+
   it('asks for the next page while the last one commits (paging overlaps the commit), the cursor with the last page', async () => {
     sim = await startSim({ records: 100, pageCap: 30 });
     const r = running(driverFor(sim, { pageSize: 30 }));
