@@ -19,12 +19,21 @@ export interface TestBroker {
   close(): Promise<void>;
 }
 
+export interface AedesBroker extends TestBroker {
+  /** every PUBLISH the broker took from a client whose id starts with `clientIdPrefix`, in the order it took them */
+  ingress(clientIdPrefix: string): { topic: string; payload: string }[];
+}
+
 /**
  * In-process Aedes on loopback. `stop` closes the listener and drops every connection but keeps
  * the broker's memory (sessions, queued QoS 1 messages), like a broker with persistence restarting.
  */
-export async function startAedes(port = 0): Promise<TestBroker> {
+export async function startAedes(port = 0): Promise<AedesBroker> {
   const aedes = await Aedes.createBroker();
+  const taken: { clientId: string; topic: string; payload: string }[] = [];
+  aedes.on('publish', (packet, client) => {
+    if (client) taken.push({ clientId: client.id, topic: packet.topic, payload: packet.payload.toString('utf8') });
+  });
   let server: Server | undefined;
   const sockets = new Set<Socket>();
   const listen = async (onPort: number): Promise<number> => {
@@ -44,6 +53,7 @@ export async function startAedes(port = 0): Promise<TestBroker> {
   };
   return {
     name: 'aedes',
+    ingress: (clientIdPrefix) => taken.filter((m) => m.clientId.startsWith(clientIdPrefix)).map(({ topic, payload }) => ({ topic, payload })),
     url: `mqtt://127.0.0.1:${actualPort}`,
     port: actualPort,
     stop,

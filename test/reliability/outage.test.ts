@@ -10,7 +10,7 @@ import { parseConfigText } from '../../src/config/load.js';
 import { Gateway } from '../../src/gateway.js';
 import type { Punch } from '../../src/punch/punch.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { collect, startAedes, until, type TestBroker } from '../helpers/broker.js';
+import { collect, startAedes, until, type AedesBroker, type TestBroker } from '../helpers/broker.js';
 import { feedDriver, feeds } from '../helpers/feedDriver.js';
 import { startHttpsReceiver, type HttpsReceiver } from '../helpers/httpsReceiver.js';
 import { rawPunch } from '../helpers/punches.js';
@@ -75,20 +75,21 @@ function staffPunching(everyMs: number): { made: () => number; stop: () => Promi
 
 describe('outage', () => {
   it('broker away for a long stretch while three terminals keep punching: all arrive, in order per device', async () => {
-    broker = await startAedes();
+    const aedes: AedesBroker = await startAedes();
+    broker = aedes;
     const site = `OUT${randomUUID().slice(0, 5)}`;
     const central = await collect(broker.url, `absensi/${site}/+/punch`, 4, `central-${site}`);
     gateway = await startGateway(site, [`  mqtt: {url: "${broker.url}", clientId: gw-${site}, reconnectMin: 100ms, reconnectMax: 1s}`]);
     const staff = staffPunching(10);
     await until(() => central.messages.length >= 60, 20_000, 'punches before the outage');
 
-    await broker.stop();
+    await aedes.stop();
     const outageStarted = Date.now();
     // several reconnect attempts at the capped backoff, with punches piling up in the buffer
     await until(() => Date.now() - outageStarted > 4_000, 10_000, 'the outage');
     const backlog = gateway.buffer.stats().sinks.find((s) => s.sink === 'mqtt')!.pending;
     expect(backlog, 'punches waited in the buffer during the outage').toBeGreaterThan(50);
-    await broker.restart();
+    await aedes.restart();
     await staff.stop();
 
     const made = staff.made();
@@ -104,7 +105,15 @@ describe('outage', () => {
       byId.set(p.id, payload);
     }
     expect(byId.size).toBe(made);
-    expect(firstArrivalOrderViolations(arrivals.map((p): Arrival => ({ device: p.device.id, seq: p.seq })))).toEqual([]);
+    // The order is the gateway's to keep up to the broker: it is checked on the PUBLISHes the broker
+    // took from the gateway. Past the broker, Aedes resuming the centre's persistent session delivers
+    // the QoS 1 messages it queued while the centre was away interleaved with live ones, so a
+    // centre that reconnects after the gateway can see the backlog behind younger punches (seen 1
+    // run in 15 under load: 0 violations at the broker's door, 1 at the subscriber).
+    const taken = aedes.ingress(`gw-${site}`).filter((m) => m.topic.endsWith('/punch'));
+    const takenPunches = taken.map((m) => JSON.parse(m.payload) as Punch);
+    expect(new Set(takenPunches.map((p) => p.id)).size).toBe(made);
+    expect(firstArrivalOrderViolations(takenPunches.map((p): Arrival => ({ device: p.device.id, seq: p.seq })))).toEqual([]);
     process.stdout.write(`outage (mqtt): ${made} punches, ${backlog} waited through a ${Date.now() - outageStarted} ms outage, ${arrivals.length - made} duplicate deliveries, 0 lost\n`);
     await central.close();
   }, 90_000);
