@@ -30,7 +30,7 @@ afterEach(async () => {
 const PUSH_SERIAL = 'SIMMIXPUSH01';
 let n = 0;
 
-async function daemon(options: { pushFingerVersion?: string } = {}): Promise<{ gateway: Gateway; tcp: ZkTcpSimulator; push: ZkPushSimulator }> {
+async function daemon(options: { pushFingerVersion?: string } = {}): Promise<{ gateway: Gateway; tcp: ZkTcpSimulator; push: ZkPushSimulator; captured: ReturnType<typeof captureLog> }> {
   tcp = new ZkTcpSimulator({ host: '127.0.0.1', port: 0, serial: 'SIMMIXTCP001', records: 0, users: 6, fingersPerUser: [1, 2], seed: 21 });
   await tcp.start();
   const dataDir = join(tmp.dir, `gw${++n}`);
@@ -44,14 +44,15 @@ async function daemon(options: { pushFingerVersion?: string } = {}): Promise<{ g
     '  - {name: gedung, devices: [gate-tcp, gate-push], interval: 1h}',
     '',
   ].join('\n');
-  gateway = new Gateway(parseConfigText(text, 'mixed.yaml', { drivers: BUILTIN_DRIVERS }), { log: captureLog('info').log, drivers: BUILTIN_DRIVERS });
+  const captured = captureLog('info');
+  gateway = new Gateway(parseConfigText(text, 'mixed.yaml', { drivers: BUILTIN_DRIVERS }), { log: captured.log, drivers: BUILTIN_DRIVERS });
   await gateway.start();
   push = new ZkPushSimulator({ target: pushUrl(gateway), serial: PUSH_SERIAL, retryMs: 20, pollMs: 5, ...(options.pushFingerVersion ? { fingerVersion: options.pushFingerVersion } : {}) });
   push.start();
   const g = gateway;
   await until(() => g.states.get('gate-tcp')?.online === true && g.states.get('gate-push')?.online === true, 'both terminals online');
   await g.userSync!.settled(); // the round start() ran, maybe before the terminals were there
-  return { gateway: g, tcp, push };
+  return { gateway: g, tcp, push, captured };
 }
 
 function tcpUsers(sim: ZkTcpSimulator): { pin: string; name: string; card: string; privilege: number }[] {
@@ -86,11 +87,18 @@ describe('userSync between a zk-tcp and a zk-push terminal', () => {
   });
 
   it('a push gate on another finger algorithm gets the users, never the templates, and the round counts what it did not copy', async () => {
-    const { gateway: g, tcp: a, push: b } = await daemon({ pushFingerVersion: '12' });
+    const { gateway: g, tcp: a, push: b, captured } = await daemon({ pushFingerVersion: '12' });
+    const mismatchLines = (): unknown[] => captured.withCode('GW_ERR_USERS_ALGORITHM_MISMATCH').filter((l) => l.device === 'gate-push');
     const round = await g.userSync!.round('gedung');
     expect(pushFingers(b)).toEqual([]);
     expect(tcpFingers(a)).toHaveLength(9);
     expect(pushUsers(b)).toEqual(tcpUsers(a));
     expect(round.members.find((m) => m.deviceId === 'gate-push')).toMatchObject({ ok: true, written: 6, skippedForAlgorithm: 9 });
+    expect(mismatchLines()).toHaveLength(1);
+
+    // reported when the users were added, not again every round while nothing changed
+    const again = await g.userSync!.round('gedung');
+    expect(again.members.find((m) => m.deviceId === 'gate-push')).toMatchObject({ ok: true, written: 0, skippedForAlgorithm: 0 });
+    expect(mismatchLines()).toHaveLength(1);
   });
 });
