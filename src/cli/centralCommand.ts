@@ -15,6 +15,7 @@ import { openPostgres } from '../central/store.js';
 import { COMMAND_ACTIONS, commandArgsSchema, type CommandAction } from '../commands/command.js';
 import { ConfigError } from '../config/load.js';
 import { GatewayError, errorMessage } from '../util/errors.js';
+import { pickDefined } from '../util/pickDefined.js';
 import { EXIT_CONFIG } from './check.js';
 
 const DEFAULT_CENTRAL_CONFIG = '/etc/absensi-central/central.yaml';
@@ -155,10 +156,6 @@ async function storedSite(config: CentralConfig, gatewayId: string): Promise<{ s
   } finally {
     await store?.close().catch(() => undefined);
   }
-}
-
-function pickDefined(values: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
 export function registerCentralCommands(central: Command): void {

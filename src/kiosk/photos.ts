@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KioskPhotoStore } from '../devices/kiosk.js';
+import { isSha256Hex } from '../util/sha256.js';
 
 export function photosDir(dataDir: string): string {
   return join(dataDir, 'photos');
@@ -31,7 +32,7 @@ export class PhotoStore implements KioskPhotoStore {
 
   /** The photo's bytes, or undefined when its file is gone or no longer hashes to `sha256`. */
   async read(deviceId: string, sha256: string): Promise<Uint8Array | undefined> {
-    if (!/^[0-9a-f]{64}$/.test(sha256)) return undefined;
+    if (!isSha256Hex(sha256)) return undefined;
     const jpeg = await readFile(join(this.dir, deviceId, `${sha256}.jpg`)).catch(() => undefined);
     if (!jpeg || createHash('sha256').update(jpeg).digest('hex') !== sha256) return undefined;
     return jpeg;

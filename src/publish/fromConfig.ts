@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.js';
 import type { GatewayStatusPayload } from '../punch/status.js';
+import { pickDefined } from '../util/pickDefined.js';
 import { VERSION } from '../version.js';
 import { HttpsPublisher } from './httpsPublisher.js';
 import { MqttPublisher } from './mqttPublisher.js';
@@ -84,6 +85,3 @@ export function createPublishers(config: Pick<GatewayConfig, 'gateway' | 'publis
   return publishers;
 }
 
-function pickDefined<T extends Record<string, unknown>>(values: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
-}

@@ -15,10 +15,10 @@
 //   acknowledgement; after a restart it is sent again (at least once, like punches).
 import type { Logger } from 'pino';
 import type { OutgoingPunch } from '../buffer/punchBuffer.js';
+import { isSha256Hex } from '../util/sha256.js';
 import type { SendResult } from './publisher.js';
 
 export const PHOTO_SCHEMA = 'punch-photo/v1';
-const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /** Where the photos are: the kiosk's PhotoStore (src/kiosk/photos.ts). */
 export interface PhotoSource {
@@ -50,7 +50,7 @@ export function photoSha256Of(punch: OutgoingPunch): string | undefined {
   if (!punch.json.includes('"photoSha256"')) return undefined;
   const raw = (JSON.parse(punch.json) as { raw?: { photoSha256?: unknown } }).raw;
   const sha256 = raw?.photoSha256;
-  return typeof sha256 === 'string' && SHA256_HEX.test(sha256) ? sha256 : undefined;
+  return typeof sha256 === 'string' && isSha256Hex(sha256) ? sha256 : undefined;
 }
 
 export class PhotoForwarder {
