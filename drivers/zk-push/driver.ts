@@ -20,9 +20,10 @@
 // - Every punch carries `address`: the source IP of the request that brought it.
 // - A devicecmd result counts only for a command id queued for this terminal. What an INFO result
 //   says (model, firmware, platform, facts) is bounded by the core's one rule (statusBounds.ts).
-// - The users side (users.ts) queues its commands here with a timeout; the `USER`/`FP` lines an
-//   OPERLOG upload carries go to the collector of a running users query only, are never logged
-//   (counts only) and are not kept after it: template text stays out of logs and state.
+// - The users side (users.ts) queues its commands here with a timeout; the `USER`/`FP`/`FACE` lines an
+//   OPERLOG upload carries, and the `BIODATA` lines of a BIODATA upload, go to the collector of a
+//   running users query only, are never logged (counts only) and are not kept after it: template
+//   text stays out of logs and state.
 import type { Logger } from 'pino';
 import type { Driver, DriverContext } from '../../src/devices/driver.js';
 import type { PushReply, PushRequest, PushTerminal } from '../../src/devices/push.js';
@@ -33,7 +34,7 @@ import { errorMessage, GatewayError } from '../../src/util/errors.js';
 import { LogLimiter } from '../../src/util/logLimiter.js';
 import { decodeAttlog, decodeCommandResults, decodeInfo, decodeRtlog, encodeCommands, encodeHandshake, encodeUploadOk, splitLines, type AttlogRecord, type CommandResult, type Decoded } from './codec.js';
 import { CommandQueue } from './commands.js';
-import { decodeOperlogUsers, type OperlogUsers } from './userCodec.js';
+import { decodeOperlogUsers, emptyOperlogUsers, type OperlogUsers } from './userCodec.js';
 import { ZkPushUsersSession } from './users.js';
 import type { ZkPushConfig } from './config.js';
 import { echoedStamp, isStamp, STAMPS_KEY, withStamp } from './stamps.js';
@@ -128,11 +129,11 @@ export class ZkPushDriver implements Driver, PushTerminal, UsersLender {
   }
 
   /**
-   * Collects the USER and FP lines of every OPERLOG upload until the returned `stop()`; a users
+   * Collects the USER, FP, FACE and BIODATA lines of every OPERLOG and BIODATA upload until the returned `stop()`; a users
    * query (users.ts) runs one around its DATA QUERY commands.
    */
   collectUsers(): { collected: OperlogUsers; stop(): void } {
-    const collected: OperlogUsers = { users: [], fingers: [], errors: [], otherLines: 0 };
+    const collected = emptyOperlogUsers();
     this.userCollectors.add(collected);
     return { collected, stop: () => void this.userCollectors.delete(collected) };
   }
@@ -263,12 +264,14 @@ export class ZkPushDriver implements Driver, PushTerminal, UsersLender {
   }
 
   private collect(decoded: OperlogUsers): void {
-    // counts and PINs only: a user line holds the keypad password, an FP line the template
-    this.ctx.log.info({ users: decoded.users.length, fingers: decoded.fingers.length, bad: decoded.errors.length }, 'terminal users upload');
+    // counts and PINs only: a user line holds the keypad password, an FP, FACE or BIODATA line the template
+    this.ctx.log.info({ users: decoded.users.length, fingers: decoded.fingers.length, faces: decoded.faces.length, biodata: decoded.biodata.length, bad: decoded.errors.length }, 'terminal users upload');
     for (const e of decoded.errors) this.ctx.status.rejected('operlog-user', `line ${e.line}: ${e.message}: ${e.excerpt}`);
     for (const c of this.userCollectors) {
       c.users.push(...decoded.users);
       c.fingers.push(...decoded.fingers);
+      c.faces.push(...decoded.faces);
+      c.biodata.push(...decoded.biodata);
       c.errors.push(...decoded.errors);
     }
   }
@@ -292,6 +295,10 @@ export class ZkPushDriver implements Driver, PushTerminal, UsersLender {
       // operation logs are kept for audit in the log; biometric template lines (FP, FACE, BIODATA) are not
       const oplog = lines.filter((l) => l.text.startsWith('OPLOG ')).map((l) => l.text.slice(0, 200));
       this.ctx.log.info({ table, oplog, otherLines: lines.length - oplog.length }, 'terminal operation log');
+      if (this.userCollectors.size > 0) this.collect(decodeOperlogUsers(request.body));
+    } else if (table === 'BIODATA') {
+      // templates of any kind (faces, fingers): to a running users query's collector only, never kept or logged
+      this.ctx.log.debug({ table, lines: lines.length }, 'terminal biometric upload');
       if (this.userCollectors.size > 0) this.collect(decodeOperlogUsers(request.body));
     } else {
       this.ctx.log.debug({ table, lines: lines.length }, 'terminal upload not stored (photos, templates, options)');

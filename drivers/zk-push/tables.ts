@@ -67,3 +67,16 @@ export const RETURN_CODES: Readonly<Record<string, string>> = {
   '-1002': 'invalid command syntax',
   '-1004': 'table not supported by this model',
 };
+
+/**
+ * BIODATA `Type` numbers that are faces, and the light they use (the algorithm name's part):
+ * 2 near-infrared face, 9 visible-light face (PUSH protocol V5.8 §9.11; users-templates.md). Other
+ * Types (1 finger, 7 finger vein, 8 palm vein, 10 visible-light palm, …) are not carried as faces.
+ */
+export const BIODATA_FACE_TYPES: Readonly<Record<number, 'nir' | 'vl'>> = { 2: 'nir', 9: 'vl' };
+
+/** FACE-table template numbers: 0–11 (a public uFace server reads FIDs 0–11). */
+export const MAX_FACE_FID = 11;
+
+/** BIODATA `Index` (template number within one finger, eye or face): bounded by the users/v1 template index. */
+export const MAX_BIODATA_INDEX = 15;
