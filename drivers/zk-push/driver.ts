@@ -39,7 +39,7 @@ import { ZkPushUsersSession } from './users.js';
 import type { ZkPushConfig } from './config.js';
 import { echoedStamp, isStamp, STAMPS_KEY, withStamp } from './stamps.js';
 import { zkStateOf, zkVerifyOf } from '../zk-common/codes.js';
-import { TRANS_FLAG, UPLOAD_TABLES } from './tables.js';
+import { BIOMETRIC_OPTION_KEYS, TRANS_FLAG, UPLOAD_TABLES } from './tables.js';
 import { ZkPushTrust, type Refusal } from './trust.js';
 
 export { STAMPS_KEY } from './stamps.js';
@@ -61,6 +61,8 @@ export class ZkPushDriver implements Driver, PushTerminal, UsersLender {
   private readonly warnings: LogLimiter;
   /** the keys of the terminal's last INFO result (`~` dropped): what users.ts reads the algorithm from */
   private info: Record<string, string> = {};
+  /** BIOMETRIC_OPTION_KEYS the terminal pushed on table=options (faces: FaceVersion, MultiBioDataSupport, …) */
+  private options: Record<string, string> = {};
   private readonly pollWaiters = new Set<() => void>();
   private readonly userCollectors = new Set<OperlogUsers>();
 
@@ -123,9 +125,9 @@ export class ZkPushDriver implements Driver, PushTerminal, UsersLender {
     return this.usersSession(this.ctx.log);
   }
 
-  /** What the terminal's last INFO result said (`~ZKFPVersion` as `ZKFPVersion`, …). */
+  /** What the terminal's last INFO result said (`~ZKFPVersion` as `ZKFPVersion`, …), over the biometric keys it pushed on table=options. */
   terminalInfo(): Readonly<Record<string, string>> {
-    return this.info;
+    return { ...this.options, ...this.info };
   }
 
   /**
@@ -227,6 +229,8 @@ export class ZkPushDriver implements Driver, PushTerminal, UsersLender {
       ['Encrypt', 0],
       ['ServerVer', '2.4.1'],
       ['PushProtVer', '2.4.1'],
+      ['PushOptionsFlag', 1],
+      ['PushOptions', BIOMETRIC_OPTION_KEYS.join(',')],
     ];
   }
 
@@ -276,6 +280,16 @@ export class ZkPushDriver implements Driver, PushTerminal, UsersLender {
     }
   }
 
+  /** `k=v,k=v` (V5.8 §6): the biometric keys only, with short values of digits, dots and colons. */
+  private takeOptions(body: string): void {
+    for (const part of body.split(/[,\r\n]/)) {
+      const eq = part.indexOf('=');
+      const key = part.slice(0, eq).trim().replace(/^~/, '');
+      const value = part.slice(eq + 1).trim();
+      if (eq > 0 && (BIOMETRIC_OPTION_KEYS as readonly string[]).includes(key) && /^[0-9.:]{1,64}$/.test(value)) this.options[key] = value;
+    }
+  }
+
   private takeInfo(values: Record<string, string>): void {
     // the context bounds what reaches the device state (statusBounds.ts, the one edge rule)
     this.info = { ...values };
@@ -296,6 +310,8 @@ export class ZkPushDriver implements Driver, PushTerminal, UsersLender {
       const oplog = lines.filter((l) => l.text.startsWith('OPLOG ')).map((l) => l.text.slice(0, 200));
       this.ctx.log.info({ table, oplog, otherLines: lines.length - oplog.length }, 'terminal operation log');
       if (this.userCollectors.size > 0) this.collect(decodeOperlogUsers(request.body));
+    } else if (table === 'options') {
+      this.takeOptions(request.body);
     } else if (table === 'BIODATA') {
       // templates of any kind (faces, fingers): to a running users query's collector only, never kept or logged
       this.ctx.log.debug({ table, lines: lines.length }, 'terminal biometric upload');

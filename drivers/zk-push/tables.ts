@@ -42,7 +42,16 @@ export const HANDSHAKE_KEYS = [
   'Encrypt',
   'ServerVer',
   'PushProtVer',
+  'PushOptionsFlag',
+  'PushOptions',
 ] as const;
+
+/**
+ * What the handshake asks the terminal to push on table=options (`PushOptionsFlag=1`,
+ * `PushOptions=…`, V5.8 §3.2 and §6): how it stores templates. The driver keeps these keys only,
+ * and only values of digits, dots and colons (`MultiBioDataSupport=0:1:0:…`, `FaceVersion=7`).
+ */
+export const BIOMETRIC_OPTION_KEYS = ['FingerFunOn', 'FPVersion', 'FaceFunOn', 'FaceVersion', 'MultiBioDataSupport', 'MultiBioVersion'] as const;
 
 /** What the gateway asks the terminal to upload (TransFlag): punches and operation logs, no photos. */
 export const TRANS_FLAG = 'TransData AttLog\tOpLog\tEnrollUser\tChgUser';

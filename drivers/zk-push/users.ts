@@ -260,6 +260,6 @@ function faceUpdate(t: TemplateRecord, face: FaceCapability | undefined): string
 type Planned = UserWriteOutcome | { pin: string; commands: string[]; settled: Promise<Settled[]> };
 
 function fingerVersionOf(info: Readonly<Record<string, string>>): string | undefined {
-  const v = info.ZKFPVersion?.trim();
+  const v = (info.ZKFPVersion ?? info.FPVersion)?.trim();
   return v && /^\d{1,3}$/.test(v) ? v : undefined;
 }
