@@ -20,9 +20,10 @@
 // - Every punch carries `address`: the source IP of the request that brought it.
 // - A devicecmd result counts only for a command id queued for this terminal. What an INFO result
 //   says (model, firmware, platform, facts) is bounded by the core's one rule (statusBounds.ts).
-// - The users side (users.ts) queues its commands here with a timeout; the `USER`/`FP` lines an
-//   OPERLOG upload carries go to the collector of a running users query only, are never logged
-//   (counts only) and are not kept after it: template text stays out of logs and state.
+// - The users side (users.ts) queues its commands here with a timeout; the `USER`/`FP`/`FACE` lines an
+//   OPERLOG upload carries, and the `BIODATA` lines of a BIODATA upload, go to the collector of a
+//   running users query only, are never logged (counts only) and are not kept after it: template
+//   text stays out of logs and state.
 import type { Logger } from 'pino';
 import type { Driver, DriverContext } from '../../src/devices/driver.js';
 import type { PushReply, PushRequest, PushTerminal } from '../../src/devices/push.js';
@@ -33,12 +34,12 @@ import { errorMessage, GatewayError } from '../../src/util/errors.js';
 import { LogLimiter } from '../../src/util/logLimiter.js';
 import { decodeAttlog, decodeCommandResults, decodeInfo, decodeRtlog, encodeCommands, encodeHandshake, encodeUploadOk, splitLines, type AttlogRecord, type CommandResult, type Decoded } from './codec.js';
 import { CommandQueue } from './commands.js';
-import { decodeOperlogUsers, type OperlogUsers } from './userCodec.js';
+import { decodeOperlogUsers, emptyOperlogUsers, type OperlogUsers } from './userCodec.js';
 import { ZkPushUsersSession } from './users.js';
 import type { ZkPushConfig } from './config.js';
 import { echoedStamp, isStamp, STAMPS_KEY, withStamp } from './stamps.js';
 import { zkStateOf, zkVerifyOf } from '../zk-common/codes.js';
-import { TRANS_FLAG, UPLOAD_TABLES } from './tables.js';
+import { BIOMETRIC_OPTION_KEYS, TRANS_FLAG, UPLOAD_TABLES } from './tables.js';
 import { ZkPushTrust, type Refusal } from './trust.js';
 
 export { STAMPS_KEY } from './stamps.js';
@@ -60,6 +61,8 @@ export class ZkPushDriver implements Driver, PushTerminal, UsersLender {
   private readonly warnings: LogLimiter;
   /** the keys of the terminal's last INFO result (`~` dropped): what users.ts reads the algorithm from */
   private info: Record<string, string> = {};
+  /** BIOMETRIC_OPTION_KEYS the terminal pushed on table=options (faces: FaceVersion, MultiBioDataSupport, …) */
+  private options: Record<string, string> = {};
   private readonly pollWaiters = new Set<() => void>();
   private readonly userCollectors = new Set<OperlogUsers>();
 
@@ -122,17 +125,17 @@ export class ZkPushDriver implements Driver, PushTerminal, UsersLender {
     return this.usersSession(this.ctx.log);
   }
 
-  /** What the terminal's last INFO result said (`~ZKFPVersion` as `ZKFPVersion`, …). */
+  /** What the terminal's last INFO result said (`~ZKFPVersion` as `ZKFPVersion`, …), over the biometric keys it pushed on table=options. */
   terminalInfo(): Readonly<Record<string, string>> {
-    return this.info;
+    return { ...this.options, ...this.info };
   }
 
   /**
-   * Collects the USER and FP lines of every OPERLOG upload until the returned `stop()`; a users
+   * Collects the USER, FP, FACE and BIODATA lines of every OPERLOG and BIODATA upload until the returned `stop()`; a users
    * query (users.ts) runs one around its DATA QUERY commands.
    */
   collectUsers(): { collected: OperlogUsers; stop(): void } {
-    const collected: OperlogUsers = { users: [], fingers: [], errors: [], otherLines: 0 };
+    const collected = emptyOperlogUsers();
     this.userCollectors.add(collected);
     return { collected, stop: () => void this.userCollectors.delete(collected) };
   }
@@ -226,6 +229,8 @@ export class ZkPushDriver implements Driver, PushTerminal, UsersLender {
       ['Encrypt', 0],
       ['ServerVer', '2.4.1'],
       ['PushProtVer', '2.4.1'],
+      ['PushOptionsFlag', 1],
+      ['PushOptions', BIOMETRIC_OPTION_KEYS.join(',')],
     ];
   }
 
@@ -263,13 +268,25 @@ export class ZkPushDriver implements Driver, PushTerminal, UsersLender {
   }
 
   private collect(decoded: OperlogUsers): void {
-    // counts and PINs only: a user line holds the keypad password, an FP line the template
-    this.ctx.log.info({ users: decoded.users.length, fingers: decoded.fingers.length, bad: decoded.errors.length }, 'terminal users upload');
+    // counts and PINs only: a user line holds the keypad password, an FP, FACE or BIODATA line the template
+    this.ctx.log.info({ users: decoded.users.length, fingers: decoded.fingers.length, faces: decoded.faces.length, biodata: decoded.biodata.length, bad: decoded.errors.length }, 'terminal users upload');
     for (const e of decoded.errors) this.ctx.status.rejected('operlog-user', `line ${e.line}: ${e.message}: ${e.excerpt}`);
     for (const c of this.userCollectors) {
       c.users.push(...decoded.users);
       c.fingers.push(...decoded.fingers);
+      c.faces.push(...decoded.faces);
+      c.biodata.push(...decoded.biodata);
       c.errors.push(...decoded.errors);
+    }
+  }
+
+  /** `k=v,k=v` (V5.8 §6): the biometric keys only, with short values of digits, dots and colons. */
+  private takeOptions(body: string): void {
+    for (const part of body.split(/[,\r\n]/)) {
+      const eq = part.indexOf('=');
+      const key = part.slice(0, eq).trim().replace(/^~/, '');
+      const value = part.slice(eq + 1).trim();
+      if (eq > 0 && (BIOMETRIC_OPTION_KEYS as readonly string[]).includes(key) && /^[0-9.:]{1,64}$/.test(value)) this.options[key] = value;
     }
   }
 
@@ -292,6 +309,12 @@ export class ZkPushDriver implements Driver, PushTerminal, UsersLender {
       // operation logs are kept for audit in the log; biometric template lines (FP, FACE, BIODATA) are not
       const oplog = lines.filter((l) => l.text.startsWith('OPLOG ')).map((l) => l.text.slice(0, 200));
       this.ctx.log.info({ table, oplog, otherLines: lines.length - oplog.length }, 'terminal operation log');
+      if (this.userCollectors.size > 0) this.collect(decodeOperlogUsers(request.body));
+    } else if (table === 'options') {
+      this.takeOptions(request.body);
+    } else if (table === 'BIODATA') {
+      // templates of any kind (faces, fingers): to a running users query's collector only, never kept or logged
+      this.ctx.log.debug({ table, lines: lines.length }, 'terminal biometric upload');
       if (this.userCollectors.size > 0) this.collect(decodeOperlogUsers(request.body));
     } else {
       this.ctx.log.debug({ table, lines: lines.length }, 'terminal upload not stored (photos, templates, options)');

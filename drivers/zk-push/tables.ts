@@ -42,7 +42,16 @@ export const HANDSHAKE_KEYS = [
   'Encrypt',
   'ServerVer',
   'PushProtVer',
+  'PushOptionsFlag',
+  'PushOptions',
 ] as const;
+
+/**
+ * What the handshake asks the terminal to push on table=options (`PushOptionsFlag=1`,
+ * `PushOptions=…`, V5.8 §3.2 and §6): how it stores templates. The driver keeps these keys only,
+ * and only values of digits, dots and colons (`MultiBioDataSupport=0:1:0:…`, `FaceVersion=7`).
+ */
+export const BIOMETRIC_OPTION_KEYS = ['FingerFunOn', 'FPVersion', 'FaceFunOn', 'FaceVersion', 'MultiBioDataSupport', 'MultiBioVersion'] as const;
 
 /** What the gateway asks the terminal to upload (TransFlag): punches and operation logs, no photos. */
 export const TRANS_FLAG = 'TransData AttLog\tOpLog\tEnrollUser\tChgUser';
@@ -67,3 +76,16 @@ export const RETURN_CODES: Readonly<Record<string, string>> = {
   '-1002': 'invalid command syntax',
   '-1004': 'table not supported by this model',
 };
+
+/**
+ * BIODATA `Type` numbers that are faces, and the light they use (the algorithm name's part):
+ * 2 near-infrared face, 9 visible-light face (PUSH protocol V5.8 §9.11; users-templates.md). Other
+ * Types (1 finger, 7 finger vein, 8 palm vein, 10 visible-light palm, …) are not carried as faces.
+ */
+export const BIODATA_FACE_TYPES: Readonly<Record<number, 'nir' | 'vl'>> = { 2: 'nir', 9: 'vl' };
+
+/** FACE-table template numbers: 0–11 (a public uFace server reads FIDs 0–11). */
+export const MAX_FACE_FID = 11;
+
+/** BIODATA `Index` (template number within one finger, eye or face): bounded by the users/v1 template index. */
+export const MAX_BIODATA_INDEX = 15;

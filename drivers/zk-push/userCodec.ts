@@ -1,7 +1,8 @@
 // Pure codec of the zk-push users side: the `DATA UPDATE|DELETE|QUERY USERINFO|FINGERTMP` commands
 // the gateway queues, the `C:<id>:<command>` lines of a getrequest reply and the devicecmd result
-// lines (what the simulator reads and writes), and the `USER PIN=…` / `FP PIN=…` lines a terminal
-// uploads to table=OPERLOG when it answers a query or someone enrols at it.
+// lines (what the simulator reads and writes), and the `USER PIN=…` / `FP PIN=…` / `FACE PIN=…` lines a
+// terminal uploads to table=OPERLOG, and the `BIODATA Pin=…` lines of table=BIODATA, when it answers
+// a query or someone enrols at it (faces: faceCodec.ts).
 // Sources: users-templates.md "ADMS / iclock PUSH" (PUSH SDK V3.2.0, s0x90/zkteco-adms ADMS.md).
 // Invariants:
 // - Never throws on a body: an upload line is a user, a template, an OPLOG line or a UserLineError.
@@ -13,6 +14,7 @@
 import { UserEncodeError, type TemplateRecord, type TerminalUser } from '../../src/users/user.js';
 import { PIN_PATTERN } from '../../src/punch/edgeRules.js';
 import { decodeKeyValues, splitLines, type CommandResult } from './codec.js';
+import { decodeBiodataLine, decodeFaceLine, type PushBiodata, type PushFace } from './faceCodec.js';
 
 /** A finger template as the PUSH protocol carries it: no algorithm (the terminal's, read elsewhere). */
 export interface PushFinger {
@@ -34,6 +36,10 @@ export interface UserLineError {
 export interface OperlogUsers {
   users: TerminalUser[];
   fingers: PushFinger[];
+  /** FACE-table templates (`FACE PIN=…` lines) */
+  faces: PushFace[];
+  /** BIODATA records of any Type (`BIODATA Pin=…` lines) */
+  biodata: PushBiodata[];
   errors: UserLineError[];
   /** OPLOG and other lines that are neither a user nor a template */
   otherLines: number;
@@ -156,24 +162,34 @@ function decodeFingerLine(line: number, text: string): PushFinger | UserLineErro
   return { pin, fid, valid: (kv.Valid ?? '1').trim() !== '0', data: Buffer.from(tmp, 'base64') };
 }
 
+/** A fresh, empty collection of upload lines. */
+export function emptyOperlogUsers(): OperlogUsers {
+  return { users: [], fingers: [], faces: [], biodata: [], errors: [], otherLines: 0 };
+}
+
+const LINE_DECODERS: readonly { prefix: string; decode: (line: number, text: string) => unknown; into: 'users' | 'fingers' | 'faces' | 'biodata' }[] = [
+  { prefix: 'USER ', decode: decodeUserLine, into: 'users' },
+  { prefix: 'FP ', decode: decodeFingerLine, into: 'fingers' },
+  { prefix: 'FACE ', decode: decodeFaceLine, into: 'faces' },
+  { prefix: 'BIODATA ', decode: decodeBiodataLine, into: 'biodata' },
+];
+
 /**
- * The users and fingers of an OPERLOG upload. `USER PIN=…` and `FP PIN=…` lines are read; OPLOG
- * lines (operation log) are counted in `otherLines`, as is anything else.
+ * The users and templates of an upload (table=OPERLOG or table=BIODATA): `USER PIN=…`, `FP PIN=…`,
+ * `FACE PIN=…` and `BIODATA Pin=…` lines are read; OPLOG lines (operation log) are counted in
+ * `otherLines`, as is anything else.
  */
 export function decodeOperlogUsers(body: string): OperlogUsers {
-  const out: OperlogUsers = { users: [], fingers: [], errors: [], otherLines: 0 };
+  const out = emptyOperlogUsers();
   for (const { line, text } of splitLines(body)) {
-    if (text.startsWith('USER ')) {
-      const u = decodeUserLine(line, text);
-      if ('excerpt' in u) out.errors.push(u);
-      else out.users.push(u);
-    } else if (text.startsWith('FP ')) {
-      const f = decodeFingerLine(line, text);
-      if ('excerpt' in f) out.errors.push(f);
-      else out.fingers.push(f);
-    } else {
+    const decoder = LINE_DECODERS.find((d) => text.startsWith(d.prefix));
+    if (!decoder) {
       out.otherLines += 1;
+      continue;
     }
+    const decoded = decoder.decode(line, text);
+    if (typeof decoded === 'object' && decoded !== null && 'excerpt' in decoded) out.errors.push(decoded as UserLineError);
+    else (out[decoder.into] as unknown[]).push(decoded);
   }
   return out;
 }

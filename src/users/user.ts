@@ -6,7 +6,8 @@
 //   backups the operator asked for, and nowhere else — never in a log line, a sink, the API or the page.
 //   `describeUser` is what may be shown.
 // - Templates move only between equal algorithm versions (`TemplateRecord.algorithm`); the family
-//   reads the version from the terminal (`~ZKFPVersion`, EasyLink `alg_ver`) and never guesses one.
+//   reads the version from the terminal (`~ZKFPVersion`, EasyLink `alg_ver`, a PUSH terminal's
+//   FaceVersion or BIODATA MajorVer.MinorVer) and never guesses one.
 import { z } from 'zod';
 import { PIN_PATTERN } from '../punch/edgeRules.js';
 
@@ -31,7 +32,7 @@ export interface TerminalUser {
 export interface TemplateRecord {
   pin: string;
   kind: TemplateKind;
-  /** finger number 0–9; 0 for a face or palm */
+  /** finger number 0–9; for a face, the template's number within it (PUSH FACE FID 0–11, BIODATA Index); 0 for a palm */
   index: number;
   /** the algorithm version as the family names it (`finger:10`, `face:7`); copied only between equal ones */
   algorithm: string;

@@ -5,6 +5,7 @@
 // - Connects only to --target; runs until SIGINT/SIGTERM, then stops its loop and requests.
 import type { Command } from 'commander';
 import { durationArg, intArg, parseOrUsage, untilStopSignal } from '../cliKit.js';
+import type { SimFaceForm } from './faces.js';
 import { ZkPushSimulator, type ZkPushSimOptions } from './simulator.js';
 
 interface ZkPushCliOptions {
@@ -22,7 +23,14 @@ interface ZkPushCliOptions {
   http10?: boolean;
   lf?: boolean;
   stamp9999?: boolean;
+  faces?: string;
 }
+
+/** `--faces`: a visible-light BIODATA face terminal (58.0) or an older FACE-table one (FaceVersion 7). */
+const FACE_FORMS: Readonly<Record<string, SimFaceForm>> = {
+  biodata: { form: 'BIODATA', type: 9, majorVer: '58', minorVer: '0' },
+  face: { form: 'FACE', version: '7' },
+};
 
 /** Command-line options → simulator options (throws with a clear message on bad input). */
 export function zkPushOptionsFrom(o: ZkPushCliOptions, onEvent?: (line: string) => void): ZkPushSimOptions {
@@ -31,6 +39,8 @@ export function zkPushOptionsFrom(o: ZkPushCliOptions, onEvent?: (line: string) 
   const batchSize = intArg('--batch-size', o.batchSize, { min: 1 });
   const pollMs = durationArg('--poll-every', o.pollEvery);
   const retryMs = durationArg('--retry-every', o.retryEvery);
+  const faces = o.faces === undefined ? undefined : FACE_FORMS[o.faces];
+  if (o.faces !== undefined && !faces) throw new Error(`--faces: expected biodata or face, got "${o.faces}"`);
   return {
     target: o.target,
     serial: o.serial,
@@ -40,6 +50,7 @@ export function zkPushOptionsFrom(o: ZkPushCliOptions, onEvent?: (line: string) 
     ...(o.commKey ? { commKey: o.commKey } : {}),
     ...(pollMs !== undefined ? { pollMs } : {}),
     ...(retryMs !== undefined ? { retryMs } : {}),
+    ...(faces ? { faces } : {}),
     quirks: { gzip: o.gzip === true, http10: o.http10 === true, crlf: o.lf !== true, stamp9999: o.stamp9999 === true },
     ...(onEvent ? { onEvent } : {}),
   };
@@ -62,6 +73,7 @@ export function configureSimulateZkPush(command: Command): void {
     .option('--http10', 'speak HTTP/1.0')
     .option('--lf', 'LF line ends instead of CRLF')
     .option('--stamp9999', 'always send Stamp=9999, like some real firmware')
+    .option('--faces <form>', 'store faces: biodata (BIODATA Type 9, 58.0) or face (the FACE table, FaceVersion 7)')
     .action(async (options: ZkPushCliOptions) => {
       const parsed = parseOrUsage('zk-push', options, (o) => ({ sim: zkPushOptionsFrom(o, (line) => process.stdout.write(`${line}\n`)), every: durationArg('--punch-every', o.punchEvery) }));
       if (!parsed) return;

@@ -13,8 +13,13 @@
 //   DELETE USERINFO takes the user and its fingers (-10 when absent), DATA QUERY USERINFO and
 //   FINGERTMP upload `USER`/`FP` lines to table=OPERLOG before the result is posted. An enrolment
 //   at the terminal (`enrol`) is uploaded on OPERLOG too. `USER ADD`, `DATA DEL` are -1002.
+// - With `faces` it is a face terminal (faces.ts): DATA UPDATE|DELETE|QUERY FACE or BIODATA in its
+//   one form, FACE lines uploaded on OPERLOG and BIODATA lines on table=BIODATA (a query's before
+//   its result, an enrolment's with the user); its INFO says FaceVersion or MultiBioDataSupport /
+//   MultiBioVersion. DATA DELETE USERINFO takes the user's faces too.
 // - `stop()` ends the loop and any request or wait in flight.
 import { formatLocal, zoneOffsetMinutes } from '../../punch/time.js';
+import { SimFaceTable, type SimFaceForm, type SimPushFace } from './faces.js';
 import { simRequest, type SimResponse } from './http.js';
 
 export interface ZkPushQuirks {
@@ -51,6 +56,8 @@ export interface ZkPushSimOptions {
   maxUsers?: number;
   /** the finger algorithm its INFO answer reports as ~ZKFPVersion; default '10' */
   fingerVersion?: string;
+  /** a face terminal: faces in the FACE table (FaceVersion) or the BIODATA table (Type 9 or 2, its version); none by default (face commands -1004) */
+  faces?: SimFaceForm;
   onEvent?: (line: string) => void;
 }
 
@@ -93,8 +100,13 @@ export class ZkPushSimulator {
   readonly users = new Map<string, SimPushUser>();
   /** finger templates by `<pin>:<fid>`, base64 as the protocol carries them */
   readonly fingers = new Map<string, SimPushFinger>();
+  /** face templates by `<pin>:<index>`, base64 */
+  readonly faces: Map<string, SimPushFace>;
+  private readonly faceTable: SimFaceTable;
   /** OPERLOG lines waiting for upload (enrolments, query answers) */
   private readonly operlog: string[] = [];
+  /** BIODATA lines waiting for upload */
+  private readonly biodata: string[] = [];
   /** requests sent (each attempt), by endpoint */
   readonly attempts: Record<string, number> = {};
   /** drop the reply of the next N uploads after sending them (network cut after the gateway committed) */
@@ -111,6 +123,8 @@ export class ZkPushSimulator {
     this.serial = options.serial;
     this.clockOffsetSec = options.clockOffsetSec ?? 0;
     this.tzOffsetMin = zoneOffsetMinutes(options.timeZone ?? 'Asia/Jakarta', Date.now());
+    this.faceTable = new SimFaceTable(options.faces);
+    this.faces = this.faceTable.faces;
   }
 
   /** The terminal's wall clock now, `YYYY-MM-DDTHH:mm:ss`. */
@@ -143,8 +157,8 @@ export class ZkPushSimulator {
     return this.options;
   }
 
-  /** Someone enrols at the terminal: the user (and fingers) are stored and uploaded on OPERLOG. */
-  enrol(user: SimPushUser, fingers: Omit<SimPushFinger, 'pin'>[] = []): void {
+  /** Someone enrols at the terminal: the user (fingers, faces) are stored and uploaded (OPERLOG; faces as the terminal keeps them). */
+  enrol(user: SimPushUser, fingers: Omit<SimPushFinger, 'pin'>[] = [], faces: Omit<SimPushFace, 'pin'>[] = []): void {
     this.users.set(user.pin, user);
     this.operlog.push(userLine(user));
     for (const f of fingers) {
@@ -152,6 +166,11 @@ export class ZkPushSimulator {
       this.fingers.set(`${user.pin}:${f.fid}`, finger);
       this.operlog.push(fingerLine(finger));
     }
+    this.queueUploads(this.faceTable.enrol(user.pin, faces));
+  }
+
+  private queueUploads(uploads: readonly { table: 'OPERLOG' | 'BIODATA'; line: string }[]): void {
+    for (const u of uploads) (u.table === 'BIODATA' ? this.biodata : this.operlog).push(u.line);
   }
 
   /** Uploads every record not yet acknowledged, in batches, each retried until `OK`. */
@@ -214,13 +233,15 @@ export class ZkPushSimulator {
     return fields.join('\t') + (this.o.quirks?.trailingTab === false ? '' : '\t');
   }
 
-  /** OPERLOG lines waiting, in batches, each retried until `OK`. */
+  /** OPERLOG, then BIODATA lines waiting, in batches, each retried until `OK`. */
   private async uploadOperlog(): Promise<void> {
-    while (this.operlog.length > 0) {
-      const batch = this.operlog.slice(0, this.o.batchSize ?? 100);
-      const eol = this.o.quirks?.crlf === false ? '\n' : '\r\n';
-      await this.untilOk('cdata-post', () => this.request('POST', `/iclock/cdata?SN=${this.serial}&table=OPERLOG&Stamp=${Math.floor(Date.now() / 1000)}`, batch.join(eol) + eol), (r) => /^OK/.test(r.body));
-      this.operlog.splice(0, batch.length);
+    for (const [table, lines] of [['OPERLOG', this.operlog], ['BIODATA', this.biodata]] as const) {
+      while (lines.length > 0) {
+        const batch = lines.slice(0, this.o.batchSize ?? 100);
+        const eol = this.o.quirks?.crlf === false ? '\n' : '\r\n';
+        await this.untilOk('cdata-post', () => this.request('POST', `/iclock/cdata?SN=${this.serial}&table=${table}&Stamp=${Math.floor(Date.now() / 1000)}`, batch.join(eol) + eol), (r) => /^OK/.test(r.body));
+        lines.splice(0, batch.length);
+      }
     }
   }
 
@@ -254,6 +275,7 @@ export class ZkPushSimulator {
       if (!pin) return -1;
       if (!this.users.delete(pin)) return -10;
       for (const key of [...this.fingers.keys()]) if (key.startsWith(`${pin}:`)) this.fingers.delete(key);
+      this.faceTable.dropUser(pin);
       return 0;
     }
     if (action === 'DELETE') {
@@ -271,7 +293,9 @@ export class ZkPushSimulator {
     let returnCode = 0;
     let extra = '';
     const query = /^DATA QUERY ATTLOG StartTime=([\d-]+ [\d:]+)\tEndTime=([\d-]+ [\d:]+)/.exec(command);
-    const users = this.executeUsers(command);
+    const faces = this.faceTable.execute(command, (pin) => this.users.has(pin));
+    if (faces) this.queueUploads(faces.uploads);
+    const users = faces ? faces.returnCode : this.executeUsers(command);
     if (users !== undefined) {
       returnCode = users;
       await this.uploadOperlog();
@@ -279,14 +303,14 @@ export class ZkPushSimulator {
       const [from, to] = [query[1]!.replace(' ', 'T'), query[2]!.replace(' ', 'T')];
       for (const r of this.records) if (r.localTime >= from && r.localTime <= to) r.uploaded = false;
     } else if (command === 'INFO') {
-      extra = `\n~DeviceName=${this.o.model ?? 'SIM-PUSH'}\nFWVersion=${this.o.firmware ?? 'Ver 6.60 Sep 27 2019'}\nUserCount=${this.users.size}\nFPCount=${this.fingers.size}\n~ZKFPVersion=${this.o.fingerVersion ?? '10'}\nTransactionCount=${this.records.length}\nDateTime=${this.now().replace('T', ' ')}`;
+      extra = `\n~DeviceName=${this.o.model ?? 'SIM-PUSH'}\nFWVersion=${this.o.firmware ?? 'Ver 6.60 Sep 27 2019'}\nUserCount=${this.users.size}\nFPCount=${this.fingers.size}\n~ZKFPVersion=${this.o.fingerVersion ?? '10'}\n${this.faceTable.infoLines().join('\n')}\nTransactionCount=${this.records.length}\nDateTime=${this.now().replace('T', ' ')}`;
     } else if (command === 'REBOOT') {
       setImmediate(() => void this.handshake().catch(() => undefined));
     } else if (command !== 'CHECK') {
       returnCode = -1002;
     }
     // template text stays out of the event log (and of what a test prints)
-    const shown = command.replace(/\tTMP=.*$/, '\tTMP=…');
+    const shown = command.replace(/\t(TMP)=.*$/i, '\t$1=…');
     this.commandsRun.push({ id, command: shown, returnCode });
     this.o.onEvent?.(`command ${id}: ${shown} → ${returnCode}`);
     if (query) await this.upload();
@@ -294,8 +318,8 @@ export class ZkPushSimulator {
   }
 
   /** What the terminal holds, for a test to compare. */
-  userTable(): { users: SimPushUser[]; fingers: SimPushFinger[] } {
-    return { users: [...this.users.values()], fingers: [...this.fingers.values()] };
+  userTable(): { users: SimPushUser[]; fingers: SimPushFinger[]; faces: SimPushFace[] } {
+    return { users: [...this.users.values()], fingers: [...this.fingers.values()], faces: [...this.faces.values()] };
   }
 
   private request(method: 'GET' | 'POST', pathAndQuery: string, body?: string, dropReply = false): Promise<SimResponse> {

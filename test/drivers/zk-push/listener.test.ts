@@ -47,6 +47,8 @@ describe('push listener + zk-push driver', () => {
     const lines = res.body.split('\n');
     expect(lines[0]).toBe(`GET OPTION FROM: ${SN}`);
     expect(lines).toEqual(expect.arrayContaining(['ATTLOGStamp=None', 'Delay=10', 'TimeZone=8', 'Realtime=1', 'ErrorDelay=60', 'TransInterval=1']));
+    // the terminal is asked to push how it stores templates on table=options (PUSH V5.8 §3.2, §6)
+    expect(lines).toEqual(expect.arrayContaining(['PushOptionsFlag=1', 'PushOptions=FingerFunOn,FPVersion,FaceFunOn,FaceVersion,MultiBioDataSupport,MultiBioVersion']));
     expect(gateway.states.get('loket-1')).toMatchObject({ online: true, serial: SN, details: { pushver: '2.4.0', language: '69' } });
     expect((await inject('GET', `/iclock/cdata.aspx?${HANDSHAKE_QUERY}`)).body).toMatch(/^GET OPTION FROM/);
   });
@@ -144,6 +146,13 @@ describe('push listener + zk-push driver', () => {
     await expect(backfill.result).resolves.toMatchObject({ returnCode: 0 });
     await expect(info.result).resolves.toMatchObject({ values: { DeviceName: 'MB160' } });
     expect(gateway.states.get('loket-1')).toMatchObject({ model: 'MB160', firmware: 'Ver 6.60', details: { info: { DeviceName: 'MB160' } } });
+  });
+
+  it('keeps the biometric keys a terminal pushes on table=options (faces: FaceVersion, MultiBioDataSupport), nothing else', async () => {
+    await start();
+    const body = '~DeviceName=MB160,FaceFunOn=1,FaceVersion=7,MultiBioDataSupport=0:1:0:0:0:0:0:0:0:1,MultiBioVersion=0:10.0:0:0:0:0:0:0:0:58.0,FPVersion=10\nFingerFunOn=1;REBOOT,Evil=1';
+    expect((await post('options', body)).body).toBe('OK: 2');
+    expect(driver().terminalInfo()).toEqual({ FaceFunOn: '1', FaceVersion: '7', MultiBioDataSupport: '0:1:0:0:0:0:0:0:0:1', MultiBioVersion: '0:10.0:0:0:0:0:0:0:0:58.0', FPVersion: '10' });
   });
 
   it('OPERLOG, ATTPHOTO, options, ping, registry/push and rtlog are accepted and answered', async () => {

@@ -8,7 +8,7 @@ import { CommandQueue, REPLY_LIMITS } from '../../../drivers/zk-push/commands.js
 import type { ZkPushDriver } from '../../../drivers/zk-push/driver.js';
 import { ZkPushUsersSession } from '../../../drivers/zk-push/users.js';
 import type { Gateway } from '../../../src/gateway.js';
-import { ZkPushSimulator } from '../../../src/sim/zkPush/index.js';
+import { ZkPushSimulator, type SimFaceForm } from '../../../src/sim/zkPush/index.js';
 import { daemonUsersSession, isUsersLender } from '../../../src/devices/usersLender.js';
 import { BUILTIN_DRIVERS } from '../../../src/drivers.js';
 import { importUsersRemotely } from '../../../src/commands/usersImport.js';
@@ -80,7 +80,7 @@ afterEach(async () => {
   gateway = undefined;
 });
 
-async function setup(options: { fingerVersion?: string; maxUsers?: number } = {}): Promise<{ session: ZkPushUsersSession; driver: ZkPushDriver }> {
+async function setup(options: { fingerVersion?: string; maxUsers?: number; faces?: SimFaceForm } = {}): Promise<{ session: ZkPushUsersSession; driver: ZkPushDriver }> {
   tmp = tempDir();
   captured = captureLog('debug');
   gateway = await startPushGateway({ dir: tmp.dir, devices: [{ id: 'gate-b', serial: SERIAL }], log: captured.log });
@@ -219,5 +219,104 @@ describe('zk-push users through the running driver and the simulator', () => {
     const held = await session.listUsers();
     await session.close();
     expect(held.map((u) => [u.pin, u.name])).toEqual(expect.arrayContaining([['00123', 'Budi Santoso'], ['00124', 'Ani']]));
+  });
+});
+
+/** people(n) with a face of `faceTemplates` templates of `algorithm` each */
+function withFaces(n: number, algorithm: string, faceTemplates = 12): UserWithTemplates[] {
+  return people(n).map(({ user, templates }) => ({
+    user,
+    templates: [...templates, ...Array.from({ length: faceTemplates }, (_, index) => ({ pin: user.pin, kind: 'face' as const, index, algorithm, valid: true, data: randomBytes(300 + index) }))],
+  }));
+}
+
+const FACE_TABLE: SimFaceForm = { form: 'FACE', version: '7' };
+const BIODATA_VL: SimFaceForm = { form: 'BIODATA', type: 9, majorVer: '58', minorVer: '0' };
+
+describe('zk-push faces through the running driver and the simulator', () => {
+  it.each([
+    ['the FACE table (FaceVersion 7)', FACE_TABLE, 'face:7', 12, 'DATA UPDATE FACE', 'DATA DELETE FACE'],
+    ['the BIODATA table (Type 9, 58.0)', BIODATA_VL, 'face:vl:58.0', 1, 'DATA UPDATE BIODATA', 'DATA DELETE BIODATA'],
+  ])('%s: faces written, held byte for byte, read back with their algorithm, deleted with the user', async (_name, faces, algorithm, count, update, remove) => {
+    const { session } = await setup({ faces });
+    expect(await session.algorithms()).toEqual({ finger: 'finger:10', face: algorithm });
+    const batch = withFaces(5, algorithm, count);
+    expect((await session.writeUsers(batch)).filter((o) => !o.ok)).toEqual([]);
+    expect(sim!.commandsRun.filter((c) => c.command.startsWith(update))).toHaveLength(5 * count);
+    for (const t of batch.flatMap((b) => b.templates)) {
+      const held = t.kind === 'face' ? sim!.faces.get(`${t.pin}:${t.index}`)?.tmp : sim!.fingers.get(`${t.pin}:${t.index}`)?.tmp;
+      expect(Buffer.from(held!, 'base64').equals(t.data), `${t.pin} ${t.kind} ${t.index}`).toBe(true);
+    }
+    const read = await session.readTemplates();
+    const line = (t: { pin: string; kind: string; index: number; algorithm: string; data: Buffer }): string => `${t.pin}/${t.kind}/${t.index}/${t.algorithm}/${t.data.toString('hex')}`;
+    expect(read.map(line).sort()).toEqual(batch.flatMap((b) => b.templates).map(line).sort());
+    // the terminal uploaded what the queries asked on its own table, and nothing of it reached a log line
+    const logText = JSON.stringify(captured!.lines);
+    for (const t of batch.flatMap((b) => b.templates)) expect(logText).not.toContain(t.data.toString('base64').slice(0, 24));
+    expect(await session.deleteUsers(['0001', '0002'])).toEqual([{ pin: '0001', ok: true }, { pin: '0002', ok: true }]);
+    expect(sim!.commandsRun.filter((c) => c.command.startsWith(remove)).map((c) => c.returnCode)).toEqual([0, 0]);
+    expect([...sim!.faces.keys()].some((k) => k.startsWith('0001:') || k.startsWith('0002:'))).toBe(false);
+    expect((await session.readTemplates()).filter((t) => t.kind === 'face')).toHaveLength(3 * count);
+  });
+
+  it('a face of another algorithm is refused per user, never forced: on a BIODATA terminal, on a FACE terminal of another version, on one without faces', async () => {
+    for (const [faces, held] of [[BIODATA_VL, 'face:vl:58.0'], [{ form: 'FACE', version: '8' } as SimFaceForm, 'face:8'], [undefined, undefined]] as const) {
+      const { session } = await setup(faces ? { faces } : {});
+      const [withFace] = withFaces(1, 'face:7');
+      const bare = { user: { ...withFace!.user, pin: '0100' }, templates: withFace!.templates.filter((t) => t.kind === 'finger') };
+      const outcomes = await session.writeUsers([withFace!, bare]);
+      const why = held ? `the terminal's is ${held}` : "the terminal's face algorithm is unknown";
+      expect(outcomes[0]).toMatchObject({ pin: '0001', ok: false, code: 'GW_ERR_USERS_ALGORITHM_MISMATCH', message: expect.stringContaining(why) });
+      expect(outcomes[1]).toEqual({ pin: '0100', ok: true });
+      expect([...sim!.users.keys()]).toEqual(['0100']);
+      expect(sim!.faces.size).toBe(0);
+      await sim!.stop();
+      await gateway!.stop();
+      tmp!.cleanup();
+    }
+    sim = gateway = tmp = undefined;
+  });
+
+  it.each([['FACE', FACE_TABLE], ['BIODATA', BIODATA_VL]])('a face enrolled at a %s terminal is uploaded like a device does and read by the next query', async (_name, faces) => {
+    const { session } = await setup({ faces });
+    const face = randomBytes(700);
+    sim!.enrol({ pin: '0777', name: 'Baru', privilege: 0, password: '', card: '', group: 1 }, [{ fid: 2, valid: true, tmp: randomBytes(400).toString('base64') }], [{ index: 0, valid: true, tmp: face.toString('base64') }]);
+    await until(() => (sim!.attempts['cdata-post'] ?? 0) > 0, 'the enrolment is uploaded');
+    const read = await session.readTemplates(['0777']);
+    expect(read.map((t) => `${t.kind}/${t.index}`).sort()).toEqual(['face/0', 'finger/2']);
+    expect(read.find((t) => t.kind === 'face')!.data.equals(face)).toBe(true);
+  });
+
+  it('the simulator answers face commands with the SDK return codes', async () => {
+    const codes = async (faces: SimFaceForm | undefined, commands: string[]): Promise<(number | null)[]> => {
+      const { driver } = await setup(faces ? { faces } : {});
+      await until(() => driver.terminalInfo().ZKFPVersion !== undefined, 'the terminal answers INFO');
+      sim!.users.set('1', { pin: '1', name: 'A', privilege: 0, password: '', card: '', group: 1 });
+      const results = await Promise.all(commands.map((c) => driver.queueCommand(c, 30_000).result));
+      await sim!.stop();
+      await gateway!.stop();
+      tmp!.cleanup();
+      sim = gateway = tmp = undefined;
+      return results.map((r) => r.returnCode);
+    };
+    expect(await codes(FACE_TABLE, [
+      'DATA UPDATE FACE PIN=1\tFID=0\tSize=4\tValid=1\tTMP=QUJD',
+      'DATA UPDATE FACE PIN=2\tFID=0\tSize=4\tValid=1\tTMP=QUJD',
+      'DATA UPDATE FACE PIN=1\tFID=0\tSize=8\tValid=1\tTMP=QUJD',
+      'DATA UPDATE FACE PIN=1\tFID=12\tSize=4\tValid=1\tTMP=QUJD',
+      'DATA UPDATE FACE',
+      'DATA UPDATE BIODATA Pin=1\tType=9\tMajorVer=58\tTmp=QUJD',
+      'DATA DELETE FACE PIN=2',
+      'DATA DELETE FACE PIN=1',
+    ])).toEqual([0, -10, -9, -1, -1002, -1004, -10, 0]);
+    expect(await codes(BIODATA_VL, [
+      'DATA UPDATE BIODATA Pin=1\tNo=0\tIndex=0\tValid=1\tDuress=0\tType=9\tMajorVer=58\tMinorVer=0\tFormat=0\tTmp=QUJD',
+      'DATA UPDATE BIODATA Pin=1\tNo=0\tIndex=0\tValid=1\tDuress=0\tType=9\tMajorVer=38\tMinorVer=0\tFormat=0\tTmp=QUJD',
+      'DATA UPDATE BIODATA Pin=2\tNo=0\tIndex=0\tValid=1\tDuress=0\tType=9\tMajorVer=58\tMinorVer=0\tFormat=0\tTmp=QUJD',
+      'DATA QUERY BIODATA Type=9\tPin=1',
+      'DATA QUERY BIODATA Type=9\tPin=3',
+      'DATA UPDATE FACE PIN=1\tFID=0\tSize=4\tValid=1\tTMP=QUJD',
+    ])).toEqual([0, -11, -10, 0, -4, -1004]);
+    expect(await codes(undefined, ['DATA UPDATE FACE PIN=1\tFID=0\tSize=4\tValid=1\tTMP=QUJD', 'DATA QUERY BIODATA Type=9\tPin=1'])).toEqual([-1004, -1004]);
   });
 });
