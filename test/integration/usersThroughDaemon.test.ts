@@ -2,7 +2,8 @@
 // with its local API on 127.0.0.1, zk-tcp simulators (the daemon's drivers hold them, one client
 // each) and zk-push simulators polling its push listener. The CLI (registerUsersCommand, the same
 // config file) sends each job to the daemon, which runs the engine on the sessions its drivers
-// lend: a copy of 300 users with 1-2 fingers each from zk-tcp to zk-push, compared byte for byte;
+// lend: a copy of 300 users with 1-2 fingers each from zk-tcp to zk-push and to zk-soap (the
+// daemon opens its own SOAP connection), compared byte for byte;
 // an interrupted write resumed with nothing lost or doubled; an algorithm mismatch refused per
 // user; no template byte in any API answer; a second job on a busy device refused with 409.
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { parseConfigText } from '../../src/config/load.js';
 import { BUILTIN_DRIVERS } from '../../src/drivers.js';
 import { Gateway } from '../../src/gateway.js';
 import { ZkPushSimulator } from '../../src/sim/zkPush/index.js';
+import { ZkSoapSimulator } from '../../src/sim/zkSoap/simulator.js';
 import { ZkTcpSimulator } from '../../src/sim/zkTcp/index.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { freePort } from '../../src/util/net.js';
@@ -28,6 +30,7 @@ let apiUrl: string;
 let gateway: Gateway;
 let lobby: ZkTcpSimulator;
 let dropping: ZkTcpSimulator;
+let soap: ZkSoapSimulator;
 const push: Record<string, ZkPushSimulator> = {};
 let pushTarget: string;
 /** called after each command the gate-e simulator ran */
@@ -61,8 +64,10 @@ beforeAll(async () => {
   dir = tmp.dir;
   lobby = new ZkTcpSimulator({ host: '127.0.0.1', port: 0, serial: 'SIMLOBBY', users: 300, fingersPerUser: [1, 2], seed: 41, records: 0 });
   dropping = new ZkTcpSimulator({ host: '127.0.0.1', port: 0, serial: 'SIMDROP', users: 0, records: 0, faults: { dropAfterUsers: 120 } });
+  soap = new ZkSoapSimulator({ serial: 'SIMSOAPS', records: 0, users: 0 });
   await lobby.start();
   await dropping.start();
+  await soap.start();
   const apiPort = await freePort();
   configFile = join(dir, 'gateway.yaml');
   writeFileSync(
@@ -77,6 +82,7 @@ beforeAll(async () => {
       '  - {id: gate-b, driver: zk-push, serial: SIMPUSHB}',
       '  - {id: gate-c, driver: zk-push, serial: SIMPUSHC}',
       '  - {id: gate-e, driver: zk-push, serial: SIMPUSHE, delay: 5}', // a users command waits max(60 s, 4 × delay)
+      `  - {id: gate-s, driver: zk-soap, host: 127.0.0.1, port: ${soap.address.port}, serial: SIMSOAPS, timeout: 5s, pollInterval: 1h}`,
       'supervisor: {restartMin: 50ms, restartMax: 200ms, shutdownTimeout: 2s}',
       '',
     ].join('\n'),
@@ -99,6 +105,7 @@ afterAll(async () => {
   for (const sim of Object.values(push)) await sim.stop();
   await lobby?.stop();
   await dropping?.stop();
+  await soap?.stop();
   tmp.cleanup();
 });
 
@@ -242,6 +249,29 @@ describe('a write to a push terminal that stops polling midway', () => {
     expect(back.fingers.size).toBe(source.fingers.size);
     for (const [key, data] of source.fingers) expect(Buffer.from(back.fingers.get(key)!.tmp, 'base64').equals(data)).toBe(true);
   }, 180_000);
+});
+
+describe('users copy from zk-tcp to zk-soap', () => {
+  it('copies 300 users with their fingers to a SOAP terminal: read back byte for byte, no user doubled; a second copy changes nothing', async () => {
+    const source = lobbyTable();
+    const run = await users('copy', 'lobby', 'gate-s', '--templates');
+    expect(run.exit).toBeUndefined();
+    expect(run.out).toContain('users copy lobby → gate-s');
+    expect(run.out).toContain('  added 300, updated 0, unchanged 0');
+    noTemplateIn(run.out + run.err);
+    // SetUserInfo adds a user every time on a real terminal: one user per PIN means none was doubled
+    expect(soap.table.users).toHaveLength(300);
+    const held = new Map(soap.table.users.map((u) => [u.pin, u]));
+    for (const [pin, u] of source.users) expect(held.get(pin), pin).toMatchObject({ name: u.name, card: u.card, password: u.password });
+    const fingers = new Map(soap.table.templates.map((t) => [`${t.pin}:${t.fingerId}`, t.data]));
+    expect(fingers.size).toBe(source.fingers.size);
+    for (const [key, data] of source.fingers) expect(fingers.get(key)?.equals(data), key).toBe(true);
+
+    const again = await users('copy', 'lobby', 'gate-s', '--templates');
+    expect(again.exit).toBeUndefined();
+    expect(again.out).toContain('  added 0, updated 0, unchanged 300');
+    expect(soap.table.users).toHaveLength(300);
+  }, 120_000);
 });
 
 describe('the users jobs API', () => {

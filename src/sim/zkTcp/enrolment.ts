@@ -6,7 +6,9 @@
 //   terminal's "duplicate ID"), so a client that matched users by uid instead of PIN is caught.
 // - Seeded content is a pure function of (users, fingersPerUser, seed): two simulators with the
 //   same options hold the same templates.
-// - Templates are synthetic bytes (no real person's finger), of ZKFinger v10's usual sizes.
+// - Templates are synthetic bytes (no real person's finger), of ZKFinger v10's usual sizes; on a
+//   10.0 terminal they carry the 10.0 mark the SOAP simulator checks (src/sim/zkSoap/userTable.ts),
+//   so a copy from this terminal to a simulated SOAP one is taken as a real 10.0 template would be.
 import {
   encodeTemplateTable, encodeUserTable, type UserRecordSize, type ZkTemplateEntry, type ZkUploadTemplate, type ZkUserRecord,
 } from '../../../drivers/zk-tcp/userCodec.js';
@@ -22,6 +24,8 @@ export interface SimEnrolmentOptions {
   seed: number;
   /** users the terminal can hold; a write of one more is refused (the terminal is full) */
   userCapacity: number;
+  /** the terminal's `~ZKFPVersion`: '10' marks seeded templates as 10.0 ones */
+  fingerVersion?: string | null;
 }
 
 const key = (uid: number, finger: number): string => `${uid}/${finger}`;
@@ -43,6 +47,7 @@ export class SimEnrolment {
       for (let finger = 0; finger < fingers; finger++) {
         const data = Buffer.alloc(600 + Math.floor(random() * 800));
         for (let i = 0; i < data.length; i++) data[i] = Math.floor(random() * 256);
+        if (options.fingerVersion === '10') data.write('SS21', 2, 'latin1');
         this.templates.set(key(u.uid, finger), { uid: u.uid, finger, flag: 1, data });
       }
     }

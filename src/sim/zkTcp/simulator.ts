@@ -134,7 +134,7 @@ export class ZkTcpSimulator {
     };
     if (this.options.records > MAX_RECORDS) throw new RangeError(`records: at most ${MAX_RECORDS}`);
     this.log = new SimLog({ ...this.options, users: options.users ?? 20 });
-    this.enrolment = new SimEnrolment({ users: this.log.users, userSize: this.options.userSize, fingersPerUser: options.fingersPerUser, seed: this.options.seed, userCapacity: this.options.userCapacity });
+    this.enrolment = new SimEnrolment({ users: this.log.users, userSize: this.options.userSize, fingersPerUser: options.fingersPerUser, seed: this.options.seed, userCapacity: this.options.userCapacity, fingerVersion: this.options.fingerVersion });
     this.enrolmentWire = new EnrolmentWire(this.enrolment, this.options.faults, this.stats);
     this.clockOffsetSec = this.options.clockOffsetSec;
     this.random = seededRandom(this.options.seed);
