@@ -6,7 +6,6 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Command } from 'commander';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startApiServer } from '../../src/api/server.js';
 import { registerUsersCommand } from '../../src/cli/users.js';
@@ -19,6 +18,7 @@ import { freePort } from '../../src/util/net.js';
 import { echoDriver } from '../helpers/echoFamily/definition.js';
 import { tableDrivers } from '../helpers/tableFamily/definition.js';
 import { witnessFile } from '../helpers/tableFamily/users.js';
+import { runCli, type CliRun } from '../helpers/cliRun.js';
 import { tempDir } from '../helpers/tmp.js';
 import { until } from '../helpers/until.js';
 import { loadTable, saveTable, template, user, type UsersTable } from '../helpers/usersTable.js';
@@ -31,26 +31,8 @@ afterEach(() => {
   process.exitCode = undefined;
 });
 
-interface Run {
-  out: string;
-  err: string;
-  exit: number | string | undefined;
-}
-
-async function users(...args: string[]): Promise<Run> {
-  const run = { out: '', err: '' };
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((run.out += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((run.err += String(chunk)), true));
-  const program = new Command().exitOverride();
-  registerUsersCommand(program, DRIVERS);
-  try {
-    await program.parseAsync(['node', 'absensi-gateway', 'users', ...args]);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  const exit = process.exitCode;
-  process.exitCode = undefined;
-  return { ...run, exit };
+function users(...args: string[]): Promise<CliRun> {
+  return runCli((program) => registerUsersCommand(program, DRIVERS), ['users', ...args]);
 }
 
 const SECRET = 'p4ss-1234';

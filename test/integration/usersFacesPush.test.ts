@@ -10,8 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer } from '../../src/api/server.js';
 import { registerUsersCommand } from '../../src/cli/users.js';
 import { parseConfigText } from '../../src/config/load.js';
@@ -21,6 +20,7 @@ import { ZkPushSimulator, type SimFaceForm } from '../../src/sim/zkPush/index.js
 import { ZkTcpSimulator } from '../../src/sim/zkTcp/index.js';
 import { freePort } from '../../src/util/net.js';
 import { captureLog, type CapturedLog } from '../helpers/logLines.js';
+import { runCli, type CliRun } from '../helpers/cliRun.js';
 import { tempDir } from '../helpers/tmp.js';
 import { until } from '../helpers/until.js';
 
@@ -46,26 +46,8 @@ const PUSH_DEVICES: Record<string, { serial: string; faces: SimFaceForm }> = {
   'sync-old': { serial: 'SIMSYNCOLD', faces: OLD },
 };
 
-interface Run {
-  out: string;
-  err: string;
-  exit: number | string | undefined;
-}
-
-async function users(...args: string[]): Promise<Run> {
-  const run = { out: '', err: '' };
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((run.out += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((run.err += String(chunk)), true));
-  const program = new Command().exitOverride();
-  registerUsersCommand(program, BUILTIN_DRIVERS);
-  try {
-    await program.parseAsync(['node', 'absensi-gateway', 'users', ...args, '--config', configFile]);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  const exit = process.exitCode;
-  process.exitCode = undefined;
-  return { ...run, exit };
+function users(...args: string[]): Promise<CliRun> {
+  return runCli((program) => registerUsersCommand(program, BUILTIN_DRIVERS), ['users', ...args, '--config', configFile]);
 }
 
 function template(bytes: number): string {

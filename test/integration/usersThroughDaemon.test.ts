@@ -8,8 +8,7 @@
 // user; no template byte in any API answer; a second job on a busy device refused with 409.
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer } from '../../src/api/server.js';
 import { registerUsersCommand } from '../../src/cli/users.js';
 import { parseConfigText } from '../../src/config/load.js';
@@ -20,6 +19,7 @@ import { ZkSoapSimulator } from '../../src/sim/zkSoap/simulator.js';
 import { ZkTcpSimulator } from '../../src/sim/zkTcp/index.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { freePort } from '../../src/util/net.js';
+import { runCli, type CliRun } from '../helpers/cliRun.js';
 import { tempDir } from '../helpers/tmp.js';
 import { until } from '../helpers/until.js';
 
@@ -36,26 +36,8 @@ let pushTarget: string;
 /** called after each command the gate-e simulator ran */
 let onCommand: (() => void) | undefined;
 
-interface Run {
-  out: string;
-  err: string;
-  exit: number | string | undefined;
-}
-
-async function users(...args: string[]): Promise<Run> {
-  const run = { out: '', err: '' };
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((run.out += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((run.err += String(chunk)), true));
-  const program = new Command().exitOverride();
-  registerUsersCommand(program, BUILTIN_DRIVERS);
-  try {
-    await program.parseAsync(['node', 'absensi-gateway', 'users', ...args, '--config', configFile]);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  const exit = process.exitCode;
-  process.exitCode = undefined;
-  return { ...run, exit };
+function users(...args: string[]): Promise<CliRun> {
+  return runCli((program) => registerUsersCommand(program, BUILTIN_DRIVERS), ['users', ...args, '--config', configFile]);
 }
 
 const zkEntry = (id: string, sim: ZkTcpSimulator): string => `  - {id: ${id}, driver: zk-tcp, host: 127.0.0.1, port: ${sim.address.port}, timeout: 5s, pollInterval: 1h}`;
