@@ -105,8 +105,12 @@ export class LogAppender {
    */
   append(prefixedBody: string): void {
     if (!this.appending || !this.range) return;
-    for (const node of this.range.append(leafHashOfPrefixedText(prefixedBody))) if (isStoredLevel(node.level)) this.unwritten.push(node.level, node.index, node.hash);
+    this.range.appendEach(leafHashOfPrefixedText(prefixedBody), this.keep);
   }
+
+  private readonly keep = (level: number, index: number, hash: Buffer): void => {
+    if (isStoredLevel(level)) this.unwritten.push(level, index, hash);
+  };
 
   /** Inside the transaction, after its last punch. */
   end(): void {

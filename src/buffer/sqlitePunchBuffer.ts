@@ -10,7 +10,7 @@
 // - Cursor moves are kept in memory and persisted at most every `cursorFlushMs` (and on close):
 //   losing one to a crash only means re-sending, which at-least-once allows.
 import { EventEmitter } from 'node:events';
-import { serializePunch } from '../punch/normalize.js';
+import { serializePunch, type SerializedPunch } from '../punch/normalize.js';
 import type { Punch } from '../punch/punch.js';
 import { GatewayError } from '../util/errors.js';
 import { openDatabase, type OpenOptions, type SqliteDatabase } from './database.js';
@@ -19,7 +19,7 @@ import { backlogStats, fileBytes, listDeadLetters, queueStats, type DeadLetterRo
 import { SinkWindow, type Advance } from './sinkWindow.js';
 import { keepsLog, LogAppender, SqlitePunchLog } from './logStore.js';
 import { createStatements, type Statements } from './statements.js';
-import { writeBatches, type PreparedBatch } from './writeBatches.js';
+import { PunchPacker, writeBatches, type PreparedBatch } from './writeBatches.js';
 import { InlineWriter, WriterThread, type BufferWriter } from './writerThread.js';
 
 interface OutgoingRow {
@@ -38,25 +38,19 @@ function outgoingOf(row: OutgoingRow): OutgoingPunch {
 const MAX_WRITES_IN_FLIGHT = 2;
 const MAX_ROWS_PER_WRITE = 2000;
 
-function prepareBatch(batch: CommitBatch): PreparedBatch {
-  const prepared: PreparedBatch = {
-    punches: batch.punches.map((p, i) => ({
-      id: p.id,
-      deviceId: p.device.id,
-      pin: p.pin,
-      utc: p.utc,
-      receivedAt: p.receivedAt,
-      ...(batch.serialized?.[i] ?? serializePunch(p)),
-    })),
-    quarantined: (batch.quarantined ?? []).map((q) => ({ id: q.id, deviceId: q.deviceId, reason: q.reason, body: JSON.stringify(q.body) })),
+/** A commit's batch for the writer, its punches added to `packer` (nothing added when it throws). */
+function prepareBatch(batch: CommitBatch, packer: PunchPacker): PreparedBatch {
+  const serialized = batch.punches.map((p, i) => batch.serialized?.[i] ?? serializePunch(p));
+  const quarantined = (batch.quarantined ?? []).map((q) => ({ id: q.id, deviceId: q.deviceId, reason: q.reason, body: JSON.stringify(q.body) }));
+  const checkpoint = batch.checkpoint && {
+    deviceId: batch.checkpoint.deviceId,
+    entries: Object.entries(batch.checkpoint.values).map(([key, value]): [string, string] => [key, JSON.stringify(value ?? null)]),
   };
-  if (batch.checkpoint) {
-    prepared.checkpoint = {
-      deviceId: batch.checkpoint.deviceId,
-      entries: Object.entries(batch.checkpoint.values).map(([key, value]) => [key, JSON.stringify(value ?? null)]),
-    };
-  }
-  return prepared;
+  batch.punches.forEach((p, i) => {
+    const json = serialized[i] as SerializedPunch;
+    packer.add({ id: p.id, deviceId: p.device.id, pin: p.pin, utc: p.utc, receivedAt: p.receivedAt, open: json.open, close: json.close });
+  });
+  return checkpoint ? { punches: batch.punches.length, quarantined, checkpoint } : { punches: batch.punches.length, quarantined };
 }
 
 export interface SqlitePunchBufferOptions extends OpenOptions {
@@ -110,7 +104,7 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
     const inlineLog = options.writer === 'inline' ? LogAppender.open(this.db) : undefined;
     this.newWriter = () =>
       options.writer === 'inline'
-        ? new InlineWriter((batches, nowIso) => writeBatches(this.db, this.sql, batches, nowIso, inlineLog))
+        ? new InlineWriter((write, nowIso) => writeBatches(this.db, this.sql, write, nowIso, inlineLog))
         : new WriterThread({ file: options.file, synchronous: options.synchronous ?? 'full', maxPageCount: options.maxPageCount, busyTimeoutMs: options.busyTimeoutMs });
     this.writer = this.newWriter();
     for (const sink of options.sinks) this.addSink(sink);
@@ -171,9 +165,10 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
     this.flushScheduled = false;
     const queued: QueuedCommit[] = [];
     const prepared: PreparedBatch[] = [];
+    const packer = new PunchPacker();
     for (const q of this.takeForOneWrite()) {
       try {
-        prepared.push(prepareBatch(q.batch));
+        prepared.push(prepareBatch(q.batch, packer));
         queued.push(q);
       } catch (error) {
         q.reject(new GatewayError('GW_ERR_PUNCH_INVALID', `cannot serialize punch: ${(error as Error).message}`, { cause: error }));
@@ -182,7 +177,7 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
     if (queued.length === 0) return this.scheduleFlush();
     // a writer thread that died (its in-flight commits were rejected, so callers retry) is replaced
     if (this.writer.broken) this.writer = this.newWriter();
-    void this.writer.write(prepared, new Date(this.now()).toISOString()).then(
+    void this.writer.write({ punches: packer.packed(), batches: prepared }, new Date(this.now()).toISOString()).then(
       (results) => {
         // Cache checkpoints only after COMMIT, so a rolled-back one is never served.
         for (const q of queued) if (q.batch.checkpoint) this.cacheCheckpoint(q.batch.checkpoint.deviceId, q.batch.checkpoint.values);
