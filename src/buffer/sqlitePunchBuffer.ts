@@ -19,7 +19,7 @@ import { backlogStats, fileBytes, listDeadLetters, queueStats, type DeadLetterRo
 import { SinkWindow, type Advance } from './sinkWindow.js';
 import { keepsLog, LogAppender, SqlitePunchLog } from './logStore.js';
 import { createStatements, type Statements } from './statements.js';
-import { PunchPacker, writeBatches, type PreparedBatch } from './writeBatches.js';
+import { joinPacked, PunchPacker, writeBatches, type PackedPunches, type PreparedBatch, type PreparedWrite } from './writeBatches.js';
 import { InlineWriter, WriterThread, type BufferWriter } from './writerThread.js';
 
 interface OutgoingRow {
@@ -66,8 +66,14 @@ export interface SqlitePunchBufferOptions extends OpenOptions {
   writer?: 'thread' | 'inline';
 }
 
+/**
+ * A commit waiting for the writer, already serialized and packed: its punch objects and their JSON
+ * die young instead of being copied by every young-generation collection while it waits.
+ */
 interface QueuedCommit {
-  batch: CommitBatch;
+  prepared: PreparedBatch;
+  packed: PackedPunches;
+  checkpoint: CommitBatch['checkpoint'];
   resolve(result: CommitResult): void;
   reject(error: Error): void;
 }
@@ -148,8 +154,17 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
 
   commit(batch: CommitBatch): Promise<CommitResult> {
     if (this.closed) return Promise.reject(new GatewayError('GW_ERR_BUFFER_UNAVAILABLE', 'the buffer is closed'));
+    let prepared: PreparedBatch;
+    let packed: PackedPunches;
+    try {
+      const packer = new PunchPacker();
+      prepared = prepareBatch(batch, packer);
+      packed = packer.packed();
+    } catch (error) {
+      return Promise.reject(new GatewayError('GW_ERR_PUNCH_INVALID', `cannot serialize punch: ${(error as Error).message}`, { cause: error }));
+    }
     return new Promise((resolve, reject) => {
-      this.queue.push({ batch, resolve, reject });
+      this.queue.push({ prepared, packed, checkpoint: batch.checkpoint, resolve, reject });
       this.scheduleFlush();
     });
   }
@@ -160,27 +175,20 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
     setImmediate(() => this.flushCommits());
   }
 
-  /** Serializes what is queued and hands it to the writer thread as one transaction. */
+  /** Hands what is queued to the writer thread as one transaction. */
   private flushCommits(): void {
     this.flushScheduled = false;
-    const queued: QueuedCommit[] = [];
-    const prepared: PreparedBatch[] = [];
-    const packer = new PunchPacker();
-    for (const q of this.takeForOneWrite()) {
-      try {
-        prepared.push(prepareBatch(q.batch, packer));
-        queued.push(q);
-      } catch (error) {
-        q.reject(new GatewayError('GW_ERR_PUNCH_INVALID', `cannot serialize punch: ${(error as Error).message}`, { cause: error }));
-      }
-    }
-    if (queued.length === 0) return this.scheduleFlush();
+    const taken = this.takeForOneWrite();
+    if (taken.length === 0) return this.scheduleFlush();
+    const write: PreparedWrite = { punches: joinPacked(taken.map((q) => q.packed)), batches: taken.map((q) => q.prepared) };
+    // what the answer needs, not the packed punches (posted, they are the writer's)
+    const queued = taken.map(({ checkpoint, resolve, reject }) => ({ checkpoint, resolve, reject }));
     // a writer thread that died (its in-flight commits were rejected, so callers retry) is replaced
     if (this.writer.broken) this.writer = this.newWriter();
-    void this.writer.write({ punches: packer.packed(), batches: prepared }, new Date(this.now()).toISOString()).then(
+    void this.writer.write(write, new Date(this.now()).toISOString()).then(
       (results) => {
         // Cache checkpoints only after COMMIT, so a rolled-back one is never served.
-        for (const q of queued) if (q.batch.checkpoint) this.cacheCheckpoint(q.batch.checkpoint.deviceId, q.batch.checkpoint.values);
+        for (const q of queued) if (q.checkpoint) this.cacheCheckpoint(q.checkpoint.deviceId, q.checkpoint.values);
         queued.forEach((q, i) => q.resolve(results[i] as CommitResult));
         // also after a commit of only duplicates: it proves the buffer can write again (readiness)
         this.emit('committed');
@@ -204,8 +212,8 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
   private takeForOneWrite(): QueuedCommit[] {
     let rows = 0;
     let count = 0;
-    while (count < this.queue.length && (count === 0 || rows + (this.queue[count] as QueuedCommit).batch.punches.length <= MAX_ROWS_PER_WRITE)) {
-      rows += (this.queue[count] as QueuedCommit).batch.punches.length;
+    while (count < this.queue.length && (count === 0 || rows + (this.queue[count] as QueuedCommit).prepared.punches <= MAX_ROWS_PER_WRITE)) {
+      rows += (this.queue[count] as QueuedCommit).prepared.punches;
       count += 1;
     }
     return this.queue.splice(0, count);

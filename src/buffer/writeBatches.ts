@@ -92,6 +92,19 @@ export class PunchPacker {
   }
 }
 
+/** The punches of several commits, in order, as one write's. */
+export function joinPacked(parts: readonly PackedPunches[]): PackedPunches {
+  if (parts.length === 1) return parts[0] as PackedPunches;
+  const ends = new Uint32Array(parts.reduce((n, p) => n + p.ends.length, 0));
+  let at = 0;
+  let offset = 0;
+  for (const part of parts) {
+    for (const end of part.ends) ends[at++] = end + offset;
+    offset += part.text.length;
+  }
+  return { text: parts.map((p) => p.text).join(''), ends };
+}
+
 /** The packed punches as objects: for tests and tools that look at a write. */
 export function unpackPunches(packed: PackedPunches): PreparedPunch[] {
   const out: PreparedPunch[] = [];

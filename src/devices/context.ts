@@ -72,25 +72,36 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
     committed: metrics.punchesCommitted.labels({ device: deviceId }),
     duplicate: metrics.punchesDuplicate.labels({ device: deviceId }),
   };
-  /** Normalizes and commits; resolves with the buffer's answer and where each raw punch went. */
-  const commit = async (raws: RawPunch[], checkpoint?: Record<string, unknown>): Promise<{ result: CommitResult; punchAt: number[]; ids: string[] }> => {
+  /**
+   * Normalizes and hands the batch to the buffer. Apart from the async function below, so that the
+   * punches and their JSON are not kept in its frame until the commit answers (they would outlive
+   * two young-generation collections and be copied into the old one, for every punch).
+   */
+  const startCommit = (raws: RawPunch[], checkpoint?: Record<string, unknown>): { committing: Promise<CommitResult>; punchAt: number[]; ids: string[]; latest: string | null } => {
     const { batch, punchAt } = normalizeBatch(deps, raws, warnings);
     if (checkpoint) batch.checkpoint = { deviceId, values: checkpoint };
     counters.read.inc(raws.length);
+    const ids = batch.punches.map((p) => p.id);
+    const latest = batch.punches.reduce<string | null>((max, p) => (max === null || p.utc > max ? p.utc : max), null);
+    return { committing: buffer.commit(batch), punchAt, ids, latest };
+  };
+  /** Normalizes and commits; resolves with the buffer's answer and where each raw punch went. */
+  const commit = async (raws: RawPunch[], checkpoint?: Record<string, unknown>): Promise<{ result: CommitResult; punchAt: number[]; ids: string[] }> => {
+    const { committing, punchAt, ids, latest } = startCommit(raws, checkpoint);
+    const count = raws.length;
     let result;
     try {
-      result = await buffer.commit(batch);
+      result = await committing;
     } catch (error) {
       // gateway_buffer_commit_errors_total is counted once per failed transaction, by the gateway
-      log.error({ code: 'GW_ERR_BUFFER_UNAVAILABLE', err: error, punches: raws.length }, 'cannot commit punches; the device must keep them');
+      log.error({ code: 'GW_ERR_BUFFER_UNAVAILABLE', err: error, punches: count }, 'cannot commit punches; the device must keep them');
       throw error;
     }
     counters.committed.inc(result.inserted);
     counters.duplicate.inc(result.duplicates);
-    const latest = batch.punches.reduce<string | null>((max, p) => (max === null || p.utc > max ? p.utc : max), null);
     states.committed(deviceId, result.inserted, latest);
     if (result.inserted > 0) log.debug({ inserted: result.inserted, duplicates: result.duplicates }, 'punches committed');
-    return { result, punchAt, ids: batch.punches.map((p) => p.id) };
+    return { result, punchAt, ids };
   };
   // every emit not yet settled, so a watermark reads the head only after them
   const unsettled = new Set<Promise<unknown>>();

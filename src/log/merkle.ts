@@ -17,9 +17,16 @@ export const HASH_BYTES = 32;
 const LEAF_PREFIX = Uint8Array.of(0x00);
 const NODE_PREFIX = Uint8Array.of(0x01);
 
-/** Node's one-shot digest (20.12+), a third of a streaming Hash's cost for a punch-sized input; else the stream. */
-const oneShot = (crypto as { hash?: (algorithm: string, data: string | Uint8Array, encoding: 'buffer') => Buffer }).hash;
-const sha256 = oneShot ? (data: string | Uint8Array): Buffer => oneShot('sha256', data, 'buffer') : (data: string | Uint8Array): Buffer => crypto.createHash('sha256').update(data).digest();
+/**
+ * Node's one-shot digest (20.12+), a third of a streaming Hash's cost for a punch-sized input; else
+ * the stream. Its digest is taken as 'binary' (latin1) text, one byte per character, and copied into Node's
+ * pooled small-Buffer memory: a digest as 'buffer' is a fresh ArrayBuffer each, and the writer
+ * thread's scavenges spent more on tracking those than the hashing cost.
+ */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string | Uint8Array, encoding: 'binary') => string }).hash;
+const sha256 = oneShot
+  ? (data: string | Uint8Array): Buffer => Buffer.from(oneShot('sha256', data, 'binary'), 'binary')
+  : (data: string | Uint8Array): Buffer => crypto.createHash('sha256').update(data).digest();
 
 export const EMPTY_ROOT: Buffer = sha256(new Uint8Array(0));
 
