@@ -72,7 +72,7 @@ export class LogAppender {
   private readonly insertNode: Statement;
   private readonly insertNodes: Statement;
   private readonly saveSize: Statement;
-  /** level, index, hash of the nodes appended in this transaction, written at `end` */
+  /** level, index, hash of the nodes appended in this transaction and not written yet */
   private unwritten: (number | Buffer)[] = [];
   private readonly node: (level: number, index: number) => Buffer;
 
@@ -108,18 +108,21 @@ export class LogAppender {
     this.range.appendEach(leafHashOfPrefixedText(prefixedBody), this.keep);
   }
 
+  /** Stored nodes are written NODES_PER_INSERT at a time as they complete, so that their hashes die young. */
   private readonly keep = (level: number, index: number, hash: Buffer): void => {
-    if (isStoredLevel(level)) this.unwritten.push(level, index, hash);
+    if (!isStoredLevel(level)) return;
+    this.unwritten.push(level, index, hash);
+    if (this.unwritten.length === NODES_PER_INSERT * 3) {
+      this.insertNodes.run(this.unwritten);
+      this.unwritten.length = 0;
+    }
   };
 
   /** Inside the transaction, after its last punch. */
   end(): void {
     if (!this.appending || !this.range) return;
     const values = this.unwritten;
-    const chunk = NODES_PER_INSERT * 3;
-    let at = 0;
-    for (; at + chunk <= values.length; at += chunk) this.insertNodes.run(values.slice(at, at + chunk));
-    for (; at < values.length; at += 3) this.insertNode.run(values[at], values[at + 1], values[at + 2]);
+    for (let at = 0; at < values.length; at += 3) this.insertNode.run(values[at], values[at + 1], values[at + 2]);
     this.unwritten = [];
     this.saveSize.run(this.range.size);
   }

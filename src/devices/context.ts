@@ -116,10 +116,14 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
   // Single emits of one event-loop turn share one normalization pass and one commit, like an
   // emitMany; each caller still learns what became of its own punch.
   const singles: { raw: RawPunch; resolve(result: EmitResult): void; reject(error: unknown): void }[] = [];
-  const flushSingles = (): void => {
+  /** Commits every single queued, SINGLES_PER_COMMIT at a time; the commits' promises, settled once their callers are answered. */
+  const flushSingles = (): Promise<unknown>[] => {
+    const commits: Promise<unknown>[] = [];
     // in commits of bounded size, so the buffer can serialize one while the writer commits another
-    const taken = singles.splice(0, SINGLES_PER_COMMIT);
-    if (singles.length > 0) queueMicrotask(flushSingles);
+    while (singles.length > 0) commits.push(commitSingles(singles.splice(0, SINGLES_PER_COMMIT)));
+    return commits;
+  };
+  const commitSingles = (taken: typeof singles): Promise<unknown> =>
     commit(taken.map((s) => s.raw)).then(
       ({ result, punchAt, ids }) => {
         const duplicate = new Set(result.duplicateAt ?? []);
@@ -136,14 +140,16 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
         for (const single of taken) single.reject(error);
       },
     );
-  };
+  // The singles of one turn are tracked as one: from the first of them until every commit they went
+  // into has settled (a tracked promise a punch cost as much as the rest of its way to the buffer).
   const emit = (raw: RawPunch): Promise<EmitResult> =>
-    tracked(
-      new Promise((resolve, reject) => {
-        singles.push({ raw, resolve, reject });
-        if (singles.length === 1) queueMicrotask(flushSingles);
-      }),
-    );
+    new Promise((resolve, reject) => {
+      singles.push({ raw, resolve, reject });
+      if (singles.length > 1) return;
+      let release = (_commits: Promise<unknown>[]): void => undefined;
+      void tracked(new Promise<unknown>((settled) => (release = (commits) => settled(Promise.allSettled(commits)))));
+      queueMicrotask(() => release(flushSingles()));
+    });
   return {
     deviceId,
     log,
