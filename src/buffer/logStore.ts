@@ -109,6 +109,13 @@ export class LogAppender {
   }
 
   /** Stored nodes are written NODES_PER_INSERT at a time as they complete, so that their hashes die young. */
+  /** `append` for a body whose leaf hash the caller has (computed over these very bytes). */
+  appendLeaf(hash: Uint8Array): void {
+    if (!this.appending || !this.range) return;
+    // a copy: the hash may be a view of a whole write's leaves, and an edge node outlives the write
+    this.range.appendEach(Buffer.from(hash), this.keep);
+  }
+
   private readonly keep = (level: number, index: number, hash: Buffer): void => {
     if (!isStoredLevel(level)) return;
     this.unwritten.push(level, index, hash);

@@ -38,8 +38,8 @@ function outgoingOf(row: OutgoingRow): OutgoingPunch {
 const MAX_WRITES_IN_FLIGHT = 2;
 const MAX_ROWS_PER_WRITE = 2000;
 
-/** A commit's batch for the writer, its punches added to `packer` (nothing added when it throws). */
-function prepareBatch(batch: CommitBatch, packer: PunchPacker): PreparedBatch {
+/** A commit's batch for the writer, its punches added to `packer` from seq `firstSeq` on. */
+function prepareBatch(batch: CommitBatch, packer: PunchPacker, firstSeq: number): PreparedBatch {
   const serialized = batch.punches.map((p, i) => batch.serialized?.[i] ?? serializePunch(p));
   const quarantined = (batch.quarantined ?? []).map((q) => ({ id: q.id, deviceId: q.deviceId, reason: q.reason, body: JSON.stringify(q.body) }));
   const checkpoint = batch.checkpoint && {
@@ -50,7 +50,7 @@ function prepareBatch(batch: CommitBatch, packer: PunchPacker): PreparedBatch {
     const json = serialized[i] as SerializedPunch;
     packer.add({ id: p.id, deviceId: p.device.id, pin: p.pin, utc: p.utc, receivedAt: p.receivedAt, open: json.open, close: json.close });
   });
-  return checkpoint ? { punches: batch.punches.length, quarantined, checkpoint } : { punches: batch.punches.length, quarantined };
+  return checkpoint ? { punches: batch.punches.length, firstSeq, quarantined, checkpoint } : { punches: batch.punches.length, firstSeq, quarantined };
 }
 
 export interface SqlitePunchBufferOptions extends OpenOptions {
@@ -90,6 +90,10 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
   private readonly now: () => number;
   private readonly cursorFlushMs: number;
   private queue: QueuedCommit[] = [];
+  /** the seq the next commit's first punch is serialized with (writeBatches: the writer checks it) */
+  private expectedSeq = 1;
+  /** punches committed and not answered yet (queued or in the writer) */
+  private unanswered = 0;
   private flushScheduled = false;
   private cursorTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -113,6 +117,7 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
         ? new InlineWriter((write, nowIso) => writeBatches(this.db, this.sql, write, nowIso, inlineLog))
         : new WriterThread({ file: options.file, synchronous: options.synchronous ?? 'full', maxPageCount: options.maxPageCount, busyTimeoutMs: options.busyTimeoutMs });
     this.writer = this.newWriter();
+    this.expectedSeq = this.headSeq() + 1;
     for (const sink of options.sinks) this.addSink(sink);
   }
 
@@ -157,12 +162,14 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
     let prepared: PreparedBatch;
     let packed: PackedPunches;
     try {
-      const packer = new PunchPacker();
-      prepared = prepareBatch(batch, packer);
+      const packer = new PunchPacker(batch.punches.length, this.expectedSeq);
+      prepared = prepareBatch(batch, packer, this.expectedSeq);
       packed = packer.packed();
     } catch (error) {
       return Promise.reject(new GatewayError('GW_ERR_PUNCH_INVALID', `cannot serialize punch: ${(error as Error).message}`, { cause: error }));
     }
+    this.expectedSeq += prepared.punches;
+    this.unanswered += prepared.punches;
     return new Promise((resolve, reject) => {
       this.queue.push({ prepared, packed, checkpoint: batch.checkpoint, resolve, reject });
       this.scheduleFlush();
@@ -185,8 +192,10 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
     const queued = taken.map(({ checkpoint, resolve, reject }) => ({ checkpoint, resolve, reject }));
     // a writer thread that died (its in-flight commits were rejected, so callers retry) is replaced
     if (this.writer.broken) this.writer = this.newWriter();
+    const punches = taken.reduce((n, q) => n + q.prepared.punches, 0);
     void this.writer.write(write, new Date(this.now()).toISOString()).then(
       (results) => {
+        this.expectAfter(punches, results.reduce((last, r) => (r.seqs.length > 0 ? (r.seqs[r.seqs.length - 1] as number) : last), 0));
         // Cache checkpoints only after COMMIT, so a rolled-back one is never served.
         for (const q of queued) if (q.checkpoint) this.cacheCheckpoint(q.checkpoint.deviceId, q.checkpoint.values);
         queued.forEach((q, i) => q.resolve(results[i] as CommitResult));
@@ -195,6 +204,7 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
         this.scheduleFlush();
       },
       (error: unknown) => {
+        this.expectAfter(punches, 0);
         const failure = new GatewayError('GW_ERR_BUFFER_UNAVAILABLE', `buffer commit failed: ${(error as Error).message}`, { cause: error });
         for (const q of queued) q.reject(failure);
         this.emit('commitError', failure);
@@ -202,6 +212,25 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
       },
     );
     this.scheduleFlush();
+  }
+
+  /**
+   * A write of `punches` was answered (writes are answered in order), its last seq `lastSeq` (0:
+   * none inserted, or it failed): the seq the next commit is serialized with is the head after it
+   * plus every punch still queued or in flight, as if none of them were a duplicate. Only a guess:
+   * the writer re-serializes a punch that got another seq.
+   */
+  private expectAfter(punches: number, lastSeq: number): void {
+    this.unanswered -= punches;
+    let next = lastSeq + 1;
+    if (lastSeq === 0) {
+      try {
+        next = this.closed ? this.expectedSeq : this.headSeq() + 1;
+      } catch {
+        return; // an unreadable file: the guess stays; the writer has the truth
+      }
+    }
+    this.expectedSeq = next + this.unanswered;
   }
 
   /**

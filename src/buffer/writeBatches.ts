@@ -3,11 +3,13 @@
 // Invariants:
 // - seq = head + 1 for each newly inserted punch, in batch order; a duplicate id takes no seq.
 // - With a log (`LogAppender`), each inserted punch's leaf is appended in the same transaction.
-// - Bodies arrive serialized around `seq` in their canonical (JCS) form, `open` and `close`: the
-//   seq is put between here, so the main thread can serialize while this thread writes, and the
-//   stored body is the very bytes the log's leaf hashes.
+// - Bodies arrive serialized with the seq the main thread expects them to get (`firstSeq` on:
+//   the head after what it already handed over, no duplicates) and their leaf hashes over those
+//   very bytes, so that serializing and hashing happen beside this thread. A punch whose seq turns
+//   out otherwise (a duplicate before it, another connection wrote) is re-serialized and re-hashed
+//   here: the stored body is always the JSON of its own seq, and its leaf the hash of that body.
 // - The punches of a write travel packed (`PackedPunches`: one string and the end of each field),
-//   so the thread boundary copies two objects, not seven strings and an object per punch.
+//   so the thread boundary copies a few objects, not six strings and an object per punch.
 // - Punches are inserted up to MAX_ROWS_PER_INSERT per statement with seqs next, next + 1, …: when
 //   the statement inserted fewer rows than it held (a duplicate id among them), the rows it did
 //   insert are deleted again and that chunk is inserted one row at a time, so the seqs, the
@@ -16,6 +18,7 @@ import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from './database.js';
 import type { LogAppender } from './logStore.js';
 import type { Statements } from './statements.js';
+import { HASH_BYTES, leafHashInto } from '../log/merkle.js';
 
 /** One punch as the buffer hands it to the writer. */
 export interface PreparedPunch {
@@ -30,18 +33,25 @@ export interface PreparedPunch {
   close: string;
 }
 
-/** id, deviceId, pin, utc, receivedAt, open, close: each punch's fields in `PackedPunches`, in this order */
-export const PUNCH_FIELDS = 7;
+/** id, deviceId, pin, utc, receivedAt, body: each punch's fields in `PackedPunches`, in this order */
+export const PUNCH_FIELDS = 6;
 
-/** The punches of a write: field f of punch i is `text.slice(ends[7i + f - 1] ?? 0, ends[7i + f])`. */
+/**
+ * The punches of a write: field f of punch i is `text.slice(ends[6i + f - 1] ?? 0, ends[6i + f])`;
+ * its body holds its expected seq at `seqAt[i]`, and `leaves` the 32-byte leaf hash of each body.
+ */
 export interface PackedPunches {
   text: string;
   ends: Uint32Array<ArrayBuffer>;
+  seqAt: Uint32Array<ArrayBuffer>;
+  leaves: Uint8Array<ArrayBuffer>;
 }
 
 export interface PreparedBatch {
   /** how many of the write's punches (the next ones, in order) are this batch's */
   punches: number;
+  /** the seq its first punch was serialized with; the next ones follow on */
+  firstSeq: number;
   quarantined: { id: string; deviceId: string; reason: string; body: string }[];
   checkpoint?: { deviceId: string; entries: [key: string, json: string][] };
 }
@@ -61,24 +71,35 @@ export interface BatchResult {
   duplicateAt: number[];
 }
 
-/** Packs punches for a write (main thread). */
+/** Packs the punches of one commit, serialized with seqs from `firstSeq` and hashed (main thread). */
 export class PunchPacker {
   private readonly parts: string[] = [];
   private readonly ends: number[] = [];
+  private readonly seqAt: Uint32Array<ArrayBuffer>;
+  private readonly leaves: Uint8Array<ArrayBuffer>;
   private length = 0;
+  private count = 0;
 
-  get count(): number {
-    return this.ends.length / PUNCH_FIELDS;
+  constructor(
+    capacity: number,
+    private readonly firstSeq: number,
+  ) {
+    this.seqAt = new Uint32Array(capacity);
+    this.leaves = new Uint8Array(capacity * HASH_BYTES);
   }
 
   add(p: PreparedPunch): void {
+    // one flat string for the leaf's input and (sliced off its prefix, no copy) the body
+    const leafInput = `\u0000${p.open}${this.firstSeq + this.count}${p.close}`;
+    leafHashInto(leafInput, this.leaves, this.count * HASH_BYTES);
+    this.seqAt[this.count] = p.open.length;
+    this.count += 1;
     this.field(p.id);
     this.field(p.deviceId);
     this.field(p.pin);
     this.field(p.utc);
     this.field(p.receivedAt);
-    this.field(p.open);
-    this.field(p.close);
+    this.field(leafInput.slice(1));
   }
 
   private field(value: string): void {
@@ -88,32 +109,28 @@ export class PunchPacker {
   }
 
   packed(): PackedPunches {
-    return { text: this.parts.join(''), ends: Uint32Array.from(this.ends) };
+    if (this.count !== this.seqAt.length) throw new RangeError(`packed ${this.count} punches of ${this.seqAt.length}`);
+    return { text: this.parts.join(''), ends: Uint32Array.from(this.ends), seqAt: this.seqAt, leaves: this.leaves };
   }
 }
 
 /** The punches of several commits, in order, as one write's. */
 export function joinPacked(parts: readonly PackedPunches[]): PackedPunches {
   if (parts.length === 1) return parts[0] as PackedPunches;
-  const ends = new Uint32Array(parts.reduce((n, p) => n + p.ends.length, 0));
-  let at = 0;
+  const count = parts.reduce((n, p) => n + p.seqAt.length, 0);
+  const ends = new Uint32Array(count * PUNCH_FIELDS);
+  const seqAt = new Uint32Array(count);
+  const leaves = new Uint8Array(count * HASH_BYTES);
+  let punch = 0;
   let offset = 0;
   for (const part of parts) {
-    for (const end of part.ends) ends[at++] = end + offset;
+    for (let i = 0; i < part.ends.length; i++) ends[punch * PUNCH_FIELDS + i] = (part.ends[i] as number) + offset;
+    seqAt.set(part.seqAt, punch);
+    leaves.set(part.leaves, punch * HASH_BYTES);
+    punch += part.seqAt.length;
     offset += part.text.length;
   }
-  return { text: parts.map((p) => p.text).join(''), ends };
-}
-
-/** The packed punches as objects: for tests and tools that look at a write. */
-export function unpackPunches(packed: PackedPunches): PreparedPunch[] {
-  const out: PreparedPunch[] = [];
-  const reader = new FieldReader(packed);
-  for (let i = 0; i < packed.ends.length / PUNCH_FIELDS; i++) {
-    reader.at(i);
-    out.push({ id: reader.next(), deviceId: reader.next(), pin: reader.next(), utc: reader.next(), receivedAt: reader.next(), open: reader.next(), close: reader.next() });
-  }
-  return out;
+  return { text: parts.map((p) => p.text).join(''), ends, seqAt, leaves };
 }
 
 class FieldReader {
@@ -145,7 +162,7 @@ export function writeBatches(db: SqliteDatabase, sql: Statements, write: Prepare
     const results = write.batches.map((batch) => {
       const result: BatchResult = { inserted: 0, duplicates: 0, quarantined: 0, seqs: [], duplicateAt: [] };
       for (let at = 0; at < batch.punches; at += MAX_ROWS_PER_INSERT) {
-        next = insertChunk(sql, reader, { first: first + at, count: Math.min(MAX_ROWS_PER_INSERT, batch.punches - at), indexInBatch: at, next }, result, log);
+        next = insertChunk(sql, reader, write.punches, { first: first + at, count: Math.min(MAX_ROWS_PER_INSERT, batch.punches - at), indexInBatch: at, next, expected: batch.firstSeq + at }, result, log);
       }
       first += batch.punches;
       for (const q of batch.quarantined) result.quarantined += sql.insertQuarantine.run(q.id, q.deviceId, q.reason, q.body, nowIso).changes;
@@ -165,42 +182,41 @@ export function writeBatches(db: SqliteDatabase, sql: Statements, write: Prepare
   }
 }
 
-// reused by every chunk: the parameters of one multi-row INSERT and the leaves' inputs
+// reused by every chunk: the parameters of one multi-row INSERT and the bodies as stored
 const args: unknown[] = [];
-const leaves: string[] = [];
-const opens: string[] = [];
-const closes: string[] = [];
+const bodies: string[] = [];
+
+/** A body serialized with seq `expected` (at `seqAt`) as the JSON of seq `seq`. */
+function withSeq(body: string, seqAt: number, expected: number, seq: number): string {
+  return seq === expected ? body : `${body.slice(0, seqAt)}${seq}${body.slice(seqAt + String(expected).length)}`;
+}
 
 /**
  * Inserts `count` punches from `first` with seqs from `next`; returns the seq after the last one
- * inserted. One statement for the chunk; one a row when that statement met a duplicate.
+ * inserted. One statement for the chunk; one a row when that statement met a duplicate. The
+ * packed leaves are used as they are when the chunk got the seqs it was serialized with.
  */
-function insertChunk(sql: Statements, reader: FieldReader, chunk: { first: number; count: number; indexInBatch: number; next: number }, result: BatchResult, log: LogAppender | undefined): number {
-  const { count, next } = chunk;
+function insertChunk(sql: Statements, reader: FieldReader, packed: PackedPunches, chunk: { first: number; count: number; indexInBatch: number; next: number; expected: number }, result: BatchResult, log: LogAppender | undefined): number {
+  const { count, next, first, expected } = chunk;
+  const asSerialized = expected === next;
   args.length = 0;
-  leaves.length = 0;
-  opens.length = 0;
-  closes.length = 0;
-  reader.at(chunk.first);
+  bodies.length = 0;
+  reader.at(first);
   for (let j = 0; j < count; j++) {
     const id = reader.next();
     const deviceId = reader.next();
     const pin = reader.next();
     const utc = reader.next();
     const receivedAt = reader.next();
-    const open = reader.next();
-    const close = reader.next();
-    // one flat string for the leaf's input and (sliced off its prefix, no copy) the stored body
-    const leafInput = `\u0000${open}${next + j}${close}`;
-    args.push(next + j, id, deviceId, pin, utc, receivedAt, leafInput.slice(1));
-    leaves.push(leafInput);
-    opens.push(open);
-    closes.push(close);
+    const body = reader.next();
+    bodies.push(body);
+    args.push(next + j, id, deviceId, pin, utc, receivedAt, asSerialized ? body : withSeq(body, packed.seqAt[first + j] as number, expected + j, next + j));
   }
   const changes = insertRows(sql, count).run(args).changes;
   if (changes === count) {
     for (let j = 0; j < count; j++) {
-      log?.append(leaves[j] as string);
+      if (asSerialized) log?.appendLeaf(packed.leaves.subarray((first + j) * HASH_BYTES, (first + j + 1) * HASH_BYTES));
+      else log?.append(`\u0000${args[j * 7 + 6] as string}`);
       result.seqs.push(next + j);
     }
     result.inserted += count;
@@ -215,10 +231,11 @@ function insertChunk(sql: Statements, reader: FieldReader, chunk: { first: numbe
   sql.deletePunchesFrom.run(next);
   let seq = next;
   for (let j = 0; j < count; j++) {
-    const leafInput = `\u0000${opens[j] as string}${seq}${closes[j] as string}`;
-    const row = args.slice(j * PUNCH_FIELDS + 1, (j + 1) * PUNCH_FIELDS - 1);
-    if (sql.insertPunch.run(seq, ...row, leafInput.slice(1)).changes > 0) {
-      log?.append(leafInput);
+    const body = withSeq(bodies[j] as string, packed.seqAt[first + j] as number, expected + j, seq);
+    const row = args.slice(j * 7 + 1, j * 7 + 6);
+    if (sql.insertPunch.run(seq, ...row, body).changes > 0) {
+      if (seq === expected + j) log?.appendLeaf(packed.leaves.subarray((first + j) * HASH_BYTES, (first + j + 1) * HASH_BYTES));
+      else log?.append(`\u0000${body}`);
       result.seqs.push(seq);
       result.inserted += 1;
       seq += 1;

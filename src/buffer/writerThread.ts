@@ -67,8 +67,8 @@ export class WriterThread implements BufferWriter {
       // keep the process alive while a commit is on its way, not while the writer idles
       if (this.pending.size === 0) this.worker.ref();
       this.pending.set(id, { resolve, reject });
-      // the field ends move to the writer rather than being copied
-      this.post({ type: 'write', id, write, nowIso }, [write.punches.ends.buffer]);
+      // the packed punches' arrays move to the writer rather than being copied
+      this.post({ type: 'write', id, write, nowIso }, [write.punches.ends.buffer, write.punches.seqAt.buffer, write.punches.leaves.buffer]);
     });
   }
 
