@@ -77,6 +77,8 @@ export class PunchPacker {
   private readonly ends: number[] = [];
   private readonly seqAt: Uint32Array<ArrayBuffer>;
   private readonly leaves: Uint8Array<ArrayBuffer>;
+  /** `leaves` as a Buffer, to write digests into */
+  private readonly leafBytes: Buffer;
   private length = 0;
   private count = 0;
 
@@ -86,12 +88,13 @@ export class PunchPacker {
   ) {
     this.seqAt = new Uint32Array(capacity);
     this.leaves = new Uint8Array(capacity * HASH_BYTES);
+    this.leafBytes = Buffer.from(this.leaves.buffer);
   }
 
   add(p: PreparedPunch): void {
     // one flat string for the leaf's input and (sliced off its prefix, no copy) the body
     const leafInput = `\u0000${p.open}${this.firstSeq + this.count}${p.close}`;
-    leafHashInto(leafInput, this.leaves, this.count * HASH_BYTES);
+    leafHashInto(leafInput, this.leafBytes, this.count * HASH_BYTES);
     this.seqAt[this.count] = p.open.length;
     this.count += 1;
     this.field(p.id);

@@ -50,10 +50,10 @@ const nodeInput = new Uint8Array(1 + 2 * HASH_BYTES);
 nodeInput[0] = 0x01;
 
 /** leafHashOfPrefixedText written into `target` at `offset` (HASH_BYTES bytes): no Buffer of its own. */
-export function leafHashInto(text: string, target: Uint8Array, offset: number): void {
+export function leafHashInto(text: string, target: Buffer, offset: number): void {
   if (text.charCodeAt(0) !== 0) throw new RangeError('leafHashInto: the text must start with U+0000');
   const digest = oneShot ? oneShot('sha256', text, 'binary') : crypto.createHash('sha256').update(text).digest('binary');
-  Buffer.from(target.buffer, target.byteOffset, target.byteLength).write(digest, offset, HASH_BYTES, 'latin1');
+  target.write(digest, offset, HASH_BYTES, 'latin1');
 }
 
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
