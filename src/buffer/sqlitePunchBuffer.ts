@@ -1,7 +1,8 @@
 // The SQLite implementation of PunchBuffer (invariants in punchBuffer.ts). Specific to it:
-// - Group commit: every `commit` call made in the same event-loop turn goes into one IMMEDIATE
-//   transaction, run on the next `setImmediate`. A lone punch waits for nothing but that turn;
-//   a burst of thousands shares one fsync.
+// - Group commit: the `commit` calls made in the same event-loop turn go into one IMMEDIATE
+//   transaction, run on the next `setImmediate` — except that a writer thread with nothing to do
+//   gets the first of them at once (there is no fsync for it to share), and the turn's others go
+//   together into the next. A lone punch waits for nothing; a burst of thousands shares an fsync.
 // - `seq` is assigned explicitly as head+1 inside the write transaction, where head is the larger
 //   of max(seq) and the head saved before each retention run, so a seq never comes back and
 //   another process writing the same file (CLI `pull`) cannot interleave. Seqs have no gaps: a
@@ -172,7 +173,9 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
     this.unanswered += prepared.punches;
     return new Promise((resolve, reject) => {
       this.queue.push({ prepared, packed, checkpoint: batch.checkpoint, resolve, reject });
-      this.scheduleFlush();
+      // an idle writer thread starts on the first commit at once; the rest of the turn's go together next
+      if (this.writer instanceof WriterThread && this.writer.inFlight === 0 && this.queue.length === 1 && !this.flushScheduled && !this.writer.broken) this.flushCommits();
+      else this.scheduleFlush();
     });
   }
 
