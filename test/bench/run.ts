@@ -144,7 +144,7 @@ function median(values: readonly number[]): number {
 }
 
 function ingestRow(what: string, f: IngestFigures): (typeof rows)[number] {
-  const spread = `min ${Math.min(...f.ratios).toFixed(2)}, max ${Math.max(...f.ratios).toFixed(2)}`;
+  const spread = `min ${Math.min(...f.ratios).toFixed(2)}, max ${Math.max(...f.ratios).toFixed(2)}; runs ${f.ratios.map((r) => r.toFixed(2)).join(" ")}`;
   return { what, rate: Math.round(f.ours), baseline: `raw better-sqlite3 batched insert ${Math.round(f.raw)}/s (medians of ${f.ratios.length})`, ratio: `${median(f.ratios).toFixed(2)} median (${spread})` };
 }
 
