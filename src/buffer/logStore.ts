@@ -72,7 +72,7 @@ export class LogAppender {
   private readonly insertNode: Statement;
   private readonly insertNodes: Statement;
   private readonly saveSize: Statement;
-  /** level, index, hash of the nodes appended in this transaction, written at `end` */
+  /** level, index, hash of the nodes appended in this transaction and not written yet */
   private unwritten: (number | Buffer)[] = [];
   private readonly node: (level: number, index: number) => Buffer;
 
@@ -105,17 +105,31 @@ export class LogAppender {
    */
   append(prefixedBody: string): void {
     if (!this.appending || !this.range) return;
-    for (const node of this.range.append(leafHashOfPrefixedText(prefixedBody))) if (isStoredLevel(node.level)) this.unwritten.push(node.level, node.index, node.hash);
+    this.range.appendEach(leafHashOfPrefixedText(prefixedBody), this.keep);
   }
+
+  /** Stored nodes are written NODES_PER_INSERT at a time as they complete, so that their hashes die young. */
+  /** `append` for a body whose leaf hash the caller has (computed over these very bytes). */
+  appendLeaf(hash: Uint8Array): void {
+    if (!this.appending || !this.range) return;
+    // a copy: the hash may be a view of a whole write's leaves, and an edge node outlives the write
+    this.range.appendEach(Buffer.from(hash), this.keep);
+  }
+
+  private readonly keep = (level: number, index: number, hash: Buffer): void => {
+    if (!isStoredLevel(level)) return;
+    this.unwritten.push(level, index, hash);
+    if (this.unwritten.length === NODES_PER_INSERT * 3) {
+      this.insertNodes.run(this.unwritten);
+      this.unwritten.length = 0;
+    }
+  };
 
   /** Inside the transaction, after its last punch. */
   end(): void {
     if (!this.appending || !this.range) return;
     const values = this.unwritten;
-    const chunk = NODES_PER_INSERT * 3;
-    let at = 0;
-    for (; at + chunk <= values.length; at += chunk) this.insertNodes.run(values.slice(at, at + chunk));
-    for (; at < values.length; at += 3) this.insertNode.run(values[at], values[at + 1], values[at + 2]);
+    for (let at = 0; at < values.length; at += 3) this.insertNode.run(values[at], values[at + 1], values[at + 2]);
     this.unwritten = [];
     this.saveSize.run(this.range.size);
   }

@@ -1,7 +1,8 @@
 // The SQLite implementation of PunchBuffer (invariants in punchBuffer.ts). Specific to it:
-// - Group commit: every `commit` call made in the same event-loop turn goes into one IMMEDIATE
-//   transaction, run on the next `setImmediate`. A lone punch waits for nothing but that turn;
-//   a burst of thousands shares one fsync.
+// - Group commit: the `commit` calls made in the same event-loop turn go into one IMMEDIATE
+//   transaction, run on the next `setImmediate` — except that a writer thread with nothing to do
+//   gets the first of them at once (there is no fsync for it to share), and the turn's others go
+//   together into the next. A lone punch waits for nothing; a burst of thousands shares an fsync.
 // - `seq` is assigned explicitly as head+1 inside the write transaction, where head is the larger
 //   of max(seq) and the head saved before each retention run, so a seq never comes back and
 //   another process writing the same file (CLI `pull`) cannot interleave. Seqs have no gaps: a
@@ -10,7 +11,7 @@
 // - Cursor moves are kept in memory and persisted at most every `cursorFlushMs` (and on close):
 //   losing one to a crash only means re-sending, which at-least-once allows.
 import { EventEmitter } from 'node:events';
-import { serializePunch } from '../punch/normalize.js';
+import { serializePunch, type SerializedPunch } from '../punch/normalize.js';
 import type { Punch } from '../punch/punch.js';
 import { GatewayError } from '../util/errors.js';
 import { openDatabase, type OpenOptions, type SqliteDatabase } from './database.js';
@@ -19,7 +20,7 @@ import { backlogStats, fileBytes, listDeadLetters, queueStats, type DeadLetterRo
 import { SinkWindow, type Advance } from './sinkWindow.js';
 import { keepsLog, LogAppender, SqlitePunchLog } from './logStore.js';
 import { createStatements, type Statements } from './statements.js';
-import { writeBatches, type PreparedBatch } from './writeBatches.js';
+import { joinPacked, PunchPacker, writeBatches, type PackedPunches, type PreparedBatch, type PreparedWrite } from './writeBatches.js';
 import { InlineWriter, WriterThread, type BufferWriter } from './writerThread.js';
 
 interface OutgoingRow {
@@ -38,25 +39,19 @@ function outgoingOf(row: OutgoingRow): OutgoingPunch {
 const MAX_WRITES_IN_FLIGHT = 2;
 const MAX_ROWS_PER_WRITE = 2000;
 
-function prepareBatch(batch: CommitBatch): PreparedBatch {
-  const prepared: PreparedBatch = {
-    punches: batch.punches.map((p, i) => ({
-      id: p.id,
-      deviceId: p.device.id,
-      pin: p.pin,
-      utc: p.utc,
-      receivedAt: p.receivedAt,
-      ...(batch.serialized?.[i] ?? serializePunch(p)),
-    })),
-    quarantined: (batch.quarantined ?? []).map((q) => ({ id: q.id, deviceId: q.deviceId, reason: q.reason, body: JSON.stringify(q.body) })),
+/** A commit's batch for the writer, its punches added to `packer` from seq `firstSeq` on. */
+function prepareBatch(batch: CommitBatch, packer: PunchPacker, firstSeq: number): PreparedBatch {
+  const serialized = batch.punches.map((p, i) => batch.serialized?.[i] ?? serializePunch(p));
+  const quarantined = (batch.quarantined ?? []).map((q) => ({ id: q.id, deviceId: q.deviceId, reason: q.reason, body: JSON.stringify(q.body) }));
+  const checkpoint = batch.checkpoint && {
+    deviceId: batch.checkpoint.deviceId,
+    entries: Object.entries(batch.checkpoint.values).map(([key, value]): [string, string] => [key, JSON.stringify(value ?? null)]),
   };
-  if (batch.checkpoint) {
-    prepared.checkpoint = {
-      deviceId: batch.checkpoint.deviceId,
-      entries: Object.entries(batch.checkpoint.values).map(([key, value]) => [key, JSON.stringify(value ?? null)]),
-    };
-  }
-  return prepared;
+  batch.punches.forEach((p, i) => {
+    const json = serialized[i] as SerializedPunch;
+    packer.add({ id: p.id, deviceId: p.device.id, pin: p.pin, utc: p.utc, receivedAt: p.receivedAt, open: json.open, close: json.close });
+  });
+  return checkpoint ? { punches: batch.punches.length, firstSeq, quarantined, checkpoint } : { punches: batch.punches.length, firstSeq, quarantined };
 }
 
 export interface SqlitePunchBufferOptions extends OpenOptions {
@@ -72,8 +67,14 @@ export interface SqlitePunchBufferOptions extends OpenOptions {
   writer?: 'thread' | 'inline';
 }
 
+/**
+ * A commit waiting for the writer, already serialized and packed: its punch objects and their JSON
+ * die young instead of being copied by every young-generation collection while it waits.
+ */
 interface QueuedCommit {
-  batch: CommitBatch;
+  prepared: PreparedBatch;
+  packed: PackedPunches;
+  checkpoint: CommitBatch['checkpoint'];
   resolve(result: CommitResult): void;
   reject(error: Error): void;
 }
@@ -90,6 +91,10 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
   private readonly now: () => number;
   private readonly cursorFlushMs: number;
   private queue: QueuedCommit[] = [];
+  /** the seq the next commit's first punch is serialized with (writeBatches: the writer checks it) */
+  private expectedSeq = 1;
+  /** punches committed and not answered yet (queued or in the writer) */
+  private unanswered = 0;
   private flushScheduled = false;
   private cursorTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -110,9 +115,10 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
     const inlineLog = options.writer === 'inline' ? LogAppender.open(this.db) : undefined;
     this.newWriter = () =>
       options.writer === 'inline'
-        ? new InlineWriter((batches, nowIso) => writeBatches(this.db, this.sql, batches, nowIso, inlineLog))
+        ? new InlineWriter((write, nowIso) => writeBatches(this.db, this.sql, write, nowIso, inlineLog))
         : new WriterThread({ file: options.file, synchronous: options.synchronous ?? 'full', maxPageCount: options.maxPageCount, busyTimeoutMs: options.busyTimeoutMs });
     this.writer = this.newWriter();
+    this.expectedSeq = this.headSeq() + 1;
     for (const sink of options.sinks) this.addSink(sink);
   }
 
@@ -154,9 +160,22 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
 
   commit(batch: CommitBatch): Promise<CommitResult> {
     if (this.closed) return Promise.reject(new GatewayError('GW_ERR_BUFFER_UNAVAILABLE', 'the buffer is closed'));
+    let prepared: PreparedBatch;
+    let packed: PackedPunches;
+    try {
+      const packer = new PunchPacker(batch.punches.length, this.expectedSeq);
+      prepared = prepareBatch(batch, packer, this.expectedSeq);
+      packed = packer.packed();
+    } catch (error) {
+      return Promise.reject(new GatewayError('GW_ERR_PUNCH_INVALID', `cannot serialize punch: ${(error as Error).message}`, { cause: error }));
+    }
+    this.expectedSeq += prepared.punches;
+    this.unanswered += prepared.punches;
     return new Promise((resolve, reject) => {
-      this.queue.push({ batch, resolve, reject });
-      this.scheduleFlush();
+      this.queue.push({ prepared, packed, checkpoint: batch.checkpoint, resolve, reject });
+      // an idle writer thread starts on the first commit at once; the rest of the turn's go together next
+      if (this.writer instanceof WriterThread && this.writer.inFlight === 0 && this.queue.length === 1 && !this.flushScheduled && !this.writer.broken) this.flushCommits();
+      else this.scheduleFlush();
     });
   }
 
@@ -166,32 +185,29 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
     setImmediate(() => this.flushCommits());
   }
 
-  /** Serializes what is queued and hands it to the writer thread as one transaction. */
+  /** Hands what is queued to the writer thread as one transaction. */
   private flushCommits(): void {
     this.flushScheduled = false;
-    const queued: QueuedCommit[] = [];
-    const prepared: PreparedBatch[] = [];
-    for (const q of this.takeForOneWrite()) {
-      try {
-        prepared.push(prepareBatch(q.batch));
-        queued.push(q);
-      } catch (error) {
-        q.reject(new GatewayError('GW_ERR_PUNCH_INVALID', `cannot serialize punch: ${(error as Error).message}`, { cause: error }));
-      }
-    }
-    if (queued.length === 0) return this.scheduleFlush();
+    const taken = this.takeForOneWrite();
+    if (taken.length === 0) return this.scheduleFlush();
+    const write: PreparedWrite = { punches: joinPacked(taken.map((q) => q.packed)), batches: taken.map((q) => q.prepared) };
+    // what the answer needs, not the packed punches (posted, they are the writer's)
+    const queued = taken.map(({ checkpoint, resolve, reject }) => ({ checkpoint, resolve, reject }));
     // a writer thread that died (its in-flight commits were rejected, so callers retry) is replaced
     if (this.writer.broken) this.writer = this.newWriter();
-    void this.writer.write(prepared, new Date(this.now()).toISOString()).then(
+    const punches = taken.reduce((n, q) => n + q.prepared.punches, 0);
+    void this.writer.write(write, new Date(this.now()).toISOString()).then(
       (results) => {
+        this.expectAfter(punches, results.reduce((last, r) => (r.seqs.length > 0 ? (r.seqs[r.seqs.length - 1] as number) : last), 0));
         // Cache checkpoints only after COMMIT, so a rolled-back one is never served.
-        for (const q of queued) if (q.batch.checkpoint) this.cacheCheckpoint(q.batch.checkpoint.deviceId, q.batch.checkpoint.values);
+        for (const q of queued) if (q.checkpoint) this.cacheCheckpoint(q.checkpoint.deviceId, q.checkpoint.values);
         queued.forEach((q, i) => q.resolve(results[i] as CommitResult));
         // also after a commit of only duplicates: it proves the buffer can write again (readiness)
         this.emit('committed');
         this.scheduleFlush();
       },
       (error: unknown) => {
+        this.expectAfter(punches, 0);
         const failure = new GatewayError('GW_ERR_BUFFER_UNAVAILABLE', `buffer commit failed: ${(error as Error).message}`, { cause: error });
         for (const q of queued) q.reject(failure);
         this.emit('commitError', failure);
@@ -202,6 +218,25 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
   }
 
   /**
+   * A write of `punches` was answered (writes are answered in order), its last seq `lastSeq` (0:
+   * none inserted, or it failed): the seq the next commit is serialized with is the head after it
+   * plus every punch still queued or in flight, as if none of them were a duplicate. Only a guess:
+   * the writer re-serializes a punch that got another seq.
+   */
+  private expectAfter(punches: number, lastSeq: number): void {
+    this.unanswered -= punches;
+    let next = lastSeq + 1;
+    if (lastSeq === 0) {
+      try {
+        next = this.closed ? this.expectedSeq : this.headSeq() + 1;
+      } catch {
+        return; // an unreadable file: the guess stays; the writer has the truth
+      }
+    }
+    this.expectedSeq = next + this.unanswered;
+  }
+
+  /**
    * The oldest queued commits, up to MAX_ROWS_PER_WRITE punches (at least one commit). Smaller
    * writes keep the writer busy while this thread serializes the next ones, instead of both
    * taking turns on one big transaction.
@@ -209,8 +244,8 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
   private takeForOneWrite(): QueuedCommit[] {
     let rows = 0;
     let count = 0;
-    while (count < this.queue.length && (count === 0 || rows + (this.queue[count] as QueuedCommit).batch.punches.length <= MAX_ROWS_PER_WRITE)) {
-      rows += (this.queue[count] as QueuedCommit).batch.punches.length;
+    while (count < this.queue.length && (count === 0 || rows + (this.queue[count] as QueuedCommit).prepared.punches <= MAX_ROWS_PER_WRITE)) {
+      rows += (this.queue[count] as QueuedCommit).prepared.punches;
       count += 1;
     }
     return this.queue.splice(0, count);

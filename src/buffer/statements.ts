@@ -7,6 +7,7 @@ export type Statements = ReturnType<typeof createStatements>;
 
 export function createStatements(db: SqliteDatabase) {
   const s = (sql: string): Statement => db.prepare(sql);
+  const multiRow = new Map<number, Statement>();
   return {
     headSeq: s(`SELECT max(
         coalesce((SELECT value FROM buffer_meta WHERE key = 'head_seq'), 0),
@@ -15,6 +16,18 @@ export function createStatements(db: SqliteDatabase) {
         ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)`),
     insertPunch: s(`INSERT OR IGNORE INTO punches (seq, id, device_id, pin, utc, received_at, body)
         VALUES (?, ?, ?, ?, ?, ?, ?)`),
+    /** `insertPunch` for `rows` rows in one statement (writeBatches), prepared once per row count */
+    insertPunches(rows: number): Statement {
+      let statement = multiRow.get(rows);
+      if (!statement) {
+        statement = s(`INSERT OR IGNORE INTO punches (seq, id, device_id, pin, utc, received_at, body)
+        VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`);
+        multiRow.set(rows, statement);
+      }
+      return statement;
+    },
+    /** undoes a multi-row insert within its transaction: every seq from the first it assigned */
+    deletePunchesFrom: s('DELETE FROM punches WHERE seq >= ?'),
     seqOfId: s('SELECT seq FROM punches WHERE id = ?'),
     insertQuarantine: s(`INSERT OR IGNORE INTO quarantine (punch_id, device_id, reason, body, received_at)
         VALUES (?, ?, ?, ?, ?)`),

@@ -5,7 +5,7 @@
 // - `closeSync` returns only after the writer finished everything posted before it and closed its
 //   connection (or after `timeoutMs`), so a closed buffer never has a commit still running.
 import { Worker } from 'node:worker_threads';
-import type { PreparedBatch, BatchResult } from './writeBatches.js';
+import type { PreparedWrite, BatchResult } from './writeBatches.js';
 import type { WriterData, WriterRequest } from './writerWorker.js';
 
 interface Pending {
@@ -60,20 +60,21 @@ export class WriterThread implements BufferWriter {
     return this.failure !== undefined && !this.closing;
   }
 
-  write(batches: PreparedBatch[], nowIso: string): Promise<BatchResult[]> {
+  write(write: PreparedWrite, nowIso: string): Promise<BatchResult[]> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       // keep the process alive while a commit is on its way, not while the writer idles
       if (this.pending.size === 0) this.worker.ref();
       this.pending.set(id, { resolve, reject });
-      this.post({ type: 'write', id, batches, nowIso });
+      // the packed punches' arrays move to the writer rather than being copied
+      this.post({ type: 'write', id, write, nowIso }, [write.punches.ends.buffer, write.punches.seqAt.buffer, write.punches.leaves.buffer]);
     });
   }
 
-  private post(request: WriterRequest): void {
+  private post(request: WriterRequest, transfer: ArrayBuffer[] = []): void {
     this.posted += 1;
-    this.worker.postMessage(request);
+    this.worker.postMessage(request, transfer);
   }
 
   private onReply(reply: WriterReply): void {
@@ -132,7 +133,7 @@ export class WriterThread implements BufferWriter {
 export interface BufferWriter {
   readonly inFlight: number;
   readonly broken: boolean;
-  write(batches: PreparedBatch[], nowIso: string): Promise<BatchResult[]>;
+  write(write: PreparedWrite, nowIso: string): Promise<BatchResult[]>;
   drain(): Promise<void>;
   closeSync(): void;
 }
@@ -145,11 +146,11 @@ export class InlineWriter implements BufferWriter {
   readonly inFlight = 0;
   readonly broken = false;
 
-  constructor(private readonly run: (batches: PreparedBatch[], nowIso: string) => BatchResult[]) {}
+  constructor(private readonly run: (write: PreparedWrite, nowIso: string) => BatchResult[]) {}
 
-  write(batches: PreparedBatch[], nowIso: string): Promise<BatchResult[]> {
+  write(write: PreparedWrite, nowIso: string): Promise<BatchResult[]> {
     try {
-      return Promise.resolve(this.run(batches, nowIso));
+      return Promise.resolve(this.run(write, nowIso));
     } catch (error) {
       return Promise.reject(error as Error);
     }

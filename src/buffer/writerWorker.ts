@@ -1,14 +1,14 @@
 // Entry of the buffer's writer thread: one better-sqlite3 connection that only runs commit
 // transactions (punches with their log leaves), so serialization, hashing and fsync happen beside
 // the event loop, not on it.
-// Protocol: {type:'write', id, batches, nowIso} → {id, results} | {id, error}; {type:'close'} →
+// Protocol: {type:'write', id, write, nowIso} → {id, results} | {id, error}; {type:'close'} →
 // closes the connection. After each message the shared counter is incremented and notified, so
 // the main thread can wait for the writer synchronously on close.
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from './database.js';
 import { LogAppender } from './logStore.js';
 import { createStatements } from './statements.js';
-import { writeBatches, type PreparedBatch } from './writeBatches.js';
+import { writeBatches, type PreparedWrite } from './writeBatches.js';
 
 export interface WriterData {
   file: string;
@@ -18,7 +18,7 @@ export interface WriterData {
   done: Int32Array;
 }
 
-export type WriterRequest = { type: 'write'; id: number; batches: PreparedBatch[]; nowIso: string } | { type: 'close' };
+export type WriterRequest = { type: 'write'; id: number; write: PreparedWrite; nowIso: string } | { type: 'close' };
 
 const data = workerData as WriterData;
 const db = openDatabase(data.file, { synchronous: data.synchronous, maxPageCount: data.maxPageCount, busyTimeoutMs: data.busyTimeoutMs, migrate: false });
@@ -40,7 +40,7 @@ port.on('message', (request: WriterRequest) => {
     return;
   }
   try {
-    const results = writeBatches(db, sql, request.batches, request.nowIso, log);
+    const results = writeBatches(db, sql, request.write, request.nowIso, log);
     port.postMessage({ id: request.id, results });
   } catch (error) {
     const failure = error as Error & { code?: string };

@@ -72,25 +72,36 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
     committed: metrics.punchesCommitted.labels({ device: deviceId }),
     duplicate: metrics.punchesDuplicate.labels({ device: deviceId }),
   };
-  /** Normalizes and commits; resolves with the buffer's answer and where each raw punch went. */
-  const commit = async (raws: RawPunch[], checkpoint?: Record<string, unknown>): Promise<{ result: CommitResult; punchAt: number[]; ids: string[] }> => {
+  /**
+   * Normalizes and hands the batch to the buffer. Apart from the async function below, so that the
+   * punches and their JSON are not kept in its frame until the commit answers (they would outlive
+   * two young-generation collections and be copied into the old one, for every punch).
+   */
+  const startCommit = (raws: RawPunch[], checkpoint?: Record<string, unknown>): { committing: Promise<CommitResult>; punchAt: number[]; ids: string[]; latest: string | null } => {
     const { batch, punchAt } = normalizeBatch(deps, raws, warnings);
     if (checkpoint) batch.checkpoint = { deviceId, values: checkpoint };
     counters.read.inc(raws.length);
+    const ids = batch.punches.map((p) => p.id);
+    const latest = batch.punches.reduce<string | null>((max, p) => (max === null || p.utc > max ? p.utc : max), null);
+    return { committing: buffer.commit(batch), punchAt, ids, latest };
+  };
+  /** Normalizes and commits; resolves with the buffer's answer and where each raw punch went. */
+  const commit = async (raws: RawPunch[], checkpoint?: Record<string, unknown>): Promise<{ result: CommitResult; punchAt: number[]; ids: string[] }> => {
+    const { committing, punchAt, ids, latest } = startCommit(raws, checkpoint);
+    const count = raws.length;
     let result;
     try {
-      result = await buffer.commit(batch);
+      result = await committing;
     } catch (error) {
       // gateway_buffer_commit_errors_total is counted once per failed transaction, by the gateway
-      log.error({ code: 'GW_ERR_BUFFER_UNAVAILABLE', err: error, punches: raws.length }, 'cannot commit punches; the device must keep them');
+      log.error({ code: 'GW_ERR_BUFFER_UNAVAILABLE', err: error, punches: count }, 'cannot commit punches; the device must keep them');
       throw error;
     }
     counters.committed.inc(result.inserted);
     counters.duplicate.inc(result.duplicates);
-    const latest = batch.punches.reduce<string | null>((max, p) => (max === null || p.utc > max ? p.utc : max), null);
     states.committed(deviceId, result.inserted, latest);
     if (result.inserted > 0) log.debug({ inserted: result.inserted, duplicates: result.duplicates }, 'punches committed');
-    return { result, punchAt, ids: batch.punches.map((p) => p.id) };
+    return { result, punchAt, ids };
   };
   // every emit not yet settled, so a watermark reads the head only after them
   const unsettled = new Set<Promise<unknown>>();
@@ -105,10 +116,14 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
   // Single emits of one event-loop turn share one normalization pass and one commit, like an
   // emitMany; each caller still learns what became of its own punch.
   const singles: { raw: RawPunch; resolve(result: EmitResult): void; reject(error: unknown): void }[] = [];
-  const flushSingles = (): void => {
+  /** Commits every single queued, SINGLES_PER_COMMIT at a time; the commits' promises, settled once their callers are answered. */
+  const flushSingles = (): Promise<unknown>[] => {
+    const commits: Promise<unknown>[] = [];
     // in commits of bounded size, so the buffer can serialize one while the writer commits another
-    const taken = singles.splice(0, SINGLES_PER_COMMIT);
-    if (singles.length > 0) queueMicrotask(flushSingles);
+    while (singles.length > 0) commits.push(commitSingles(singles.splice(0, SINGLES_PER_COMMIT)));
+    return commits;
+  };
+  const commitSingles = (taken: typeof singles): Promise<unknown> =>
     commit(taken.map((s) => s.raw)).then(
       ({ result, punchAt, ids }) => {
         const duplicate = new Set(result.duplicateAt ?? []);
@@ -117,7 +132,7 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
           const at = punchAt[i] as number;
           if (at < 0) return single.resolve({ inserted: 0, duplicates: 0, quarantined: 1 });
           const id = ids[at] as string;
-          if (!duplicate.has(at)) return single.resolve({ inserted: 1, duplicates: 0, quarantined: 0, punch: { id, seq: seqAt.get(at) ?? null } });
+          if (!duplicate.has(at)) return single.resolve({ inserted: 1, duplicates: 0, quarantined: 0, punch: { id, seq: seqOf(seqAt, at) } });
           single.resolve({ inserted: 0, duplicates: 1, quarantined: 0, punch: { id, seq: seqOfDuplicate(buffer, id) } });
         });
       },
@@ -125,14 +140,16 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
         for (const single of taken) single.reject(error);
       },
     );
-  };
+  // The singles of one turn are tracked as one: from the first of them until every commit they went
+  // into has settled (a tracked promise a punch cost as much as the rest of its way to the buffer).
   const emit = (raw: RawPunch): Promise<EmitResult> =>
-    tracked(
-      new Promise((resolve, reject) => {
-        singles.push({ raw, resolve, reject });
-        if (singles.length === 1) queueMicrotask(flushSingles);
-      }),
-    );
+    new Promise((resolve, reject) => {
+      singles.push({ raw, resolve, reject });
+      if (singles.length > 1) return;
+      let release = (_commits: Promise<unknown>[]): void => undefined;
+      void tracked(new Promise<unknown>((settled) => (release = (commits) => settled(Promise.allSettled(commits)))));
+      queueMicrotask(() => release(flushSingles()));
+    });
   return {
     deviceId,
     log,
@@ -170,7 +187,9 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
 }
 
 /** The seq of each inserted position of a batch of `count` punches: `seqs` are the inserted ones' in order. */
-function insertedSeqs(count: number, duplicate: ReadonlySet<number>, seqs: readonly number[]): Map<number, number> {
+function insertedSeqs(count: number, duplicate: ReadonlySet<number>, seqs: readonly number[]): ReadonlyMap<number, number> | readonly number[] {
+  // no duplicate: punch i got seqs[i] (an array answers `get` the same way, without a map of a commit's size)
+  if (duplicate.size === 0) return seqs;
   const out = new Map<number, number>();
   let next = 0;
   for (let at = 0; at < count; at += 1) {
@@ -180,6 +199,10 @@ function insertedSeqs(count: number, duplicate: ReadonlySet<number>, seqs: reado
     if (seq !== undefined) out.set(at, seq);
   }
   return out;
+}
+
+function seqOf(seqAt: ReadonlyMap<number, number> | readonly number[], at: number): number | null {
+  return (Array.isArray(seqAt) ? (seqAt as readonly number[])[at] : (seqAt as ReadonlyMap<number, number>).get(at)) ?? null;
 }
 
 /** The seq the buffer holds a duplicate under; null once retention removed it. */

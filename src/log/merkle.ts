@@ -17,9 +17,16 @@ export const HASH_BYTES = 32;
 const LEAF_PREFIX = Uint8Array.of(0x00);
 const NODE_PREFIX = Uint8Array.of(0x01);
 
-/** Node's one-shot digest (20.12+), a third of a streaming Hash's cost for a punch-sized input; else the stream. */
-const oneShot = (crypto as { hash?: (algorithm: string, data: string | Uint8Array, encoding: 'buffer') => Buffer }).hash;
-const sha256 = oneShot ? (data: string | Uint8Array): Buffer => oneShot('sha256', data, 'buffer') : (data: string | Uint8Array): Buffer => crypto.createHash('sha256').update(data).digest();
+/**
+ * Node's one-shot digest (20.12+), a third of a streaming Hash's cost for a punch-sized input; else
+ * the stream. Its digest is taken as 'binary' (latin1) text, one byte per character, and copied into Node's
+ * pooled small-Buffer memory: a digest as 'buffer' is a fresh ArrayBuffer each, and the writer
+ * thread's scavenges spent more on tracking those than the hashing cost.
+ */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string | Uint8Array, encoding: 'binary') => string }).hash;
+const sha256 = oneShot
+  ? (data: string | Uint8Array): Buffer => Buffer.from(oneShot('sha256', data, 'binary'), 'binary')
+  : (data: string | Uint8Array): Buffer => crypto.createHash('sha256').update(data).digest();
 
 export const EMPTY_ROOT: Buffer = sha256(new Uint8Array(0));
 
@@ -38,8 +45,22 @@ export function leafHashOfPrefixedText(text: string): Buffer {
   return sha256(text);
 }
 
+/** 0x01 ‖ left ‖ right of two hashes, rewritten for each node: the digest reads it synchronously */
+const nodeInput = new Uint8Array(1 + 2 * HASH_BYTES);
+nodeInput[0] = 0x01;
+
+/** leafHashOfPrefixedText written into `target` at `offset` (HASH_BYTES bytes): no Buffer of its own. */
+export function leafHashInto(text: string, target: Buffer, offset: number): void {
+  if (text.charCodeAt(0) !== 0) throw new RangeError('leafHashInto: the text must start with U+0000');
+  const digest = oneShot ? oneShot('sha256', text, 'binary') : crypto.createHash('sha256').update(text).digest('binary');
+  target.write(digest, offset, HASH_BYTES, 'latin1');
+}
+
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return sha256(Buffer.concat([NODE_PREFIX, left, right]));
+  if (left.length !== HASH_BYTES || right.length !== HASH_BYTES) return sha256(Buffer.concat([NODE_PREFIX, left, right]));
+  nodeInput.set(left, 1);
+  nodeInput.set(right, 1 + HASH_BYTES);
+  return sha256(nodeInput);
 }
 
 /** The tree hash (MTH) of the leaves [start, end), 0 ≤ start < end. */
@@ -205,16 +226,26 @@ export class CompactRange {
 
   /** Appends one leaf hash; returns the nodes it completed, the leaf itself first. */
   append(leaf: Buffer): TreeNode[] {
-    const completed: TreeNode[] = [{ level: 0, index: this.count, hash: leaf }];
-    let node = completed[0] as TreeNode;
-    while (this.edge.length > 0 && (this.edge[this.edge.length - 1] as TreeNode).level === node.level) {
-      const left = this.edge.pop() as TreeNode;
-      node = { level: node.level + 1, index: left.index / 2, hash: nodeHash(left.hash, node.hash) };
-      completed.push(node);
-    }
-    this.edge.push(node);
-    this.count += 1;
+    const completed: TreeNode[] = [];
+    this.appendEach(leaf, (level, index, hash) => completed.push({ level, index, hash }));
     return completed;
+  }
+
+  /** `append` that hands each completed node to `completed` (the leaf first) instead of collecting them. */
+  appendEach(leaf: Buffer, completed: (level: number, index: number, hash: Buffer) => void): void {
+    let level = 0;
+    let index = this.count;
+    let hash = leaf;
+    completed(level, index, hash);
+    while (this.edge.length > 0 && (this.edge[this.edge.length - 1] as TreeNode).level === level) {
+      const left = this.edge.pop() as TreeNode;
+      level += 1;
+      index = left.index / 2;
+      hash = nodeHash(left.hash, hash);
+      completed(level, index, hash);
+    }
+    this.edge.push({ level, index, hash });
+    this.count += 1;
   }
 
   root(): Buffer {

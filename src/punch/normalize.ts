@@ -52,11 +52,39 @@ void everyDeviceMember;
  * the ingest path.
  */
 function serializeBuilt(p: UnsequencedPunch): SerializedPunch {
-  const d = p.device;
-  const device = `{${d.address === undefined ? '' : `"address":${canonicalJson(d.address)},`}"id":${canonicalJson(d.id)}${d.model === undefined ? '' : `,"model":${canonicalJson(d.model)}`},"protocol":${canonicalJson(d.protocol)},"serial":${canonicalJson(d.serial)}}`;
-  const open = `{"clockSkewSec":${canonicalJson(p.clockSkewSec)},"device":${device},"gateway":${canonicalJson(p.gateway)},"id":${canonicalJson(p.id)},"pin":${canonicalJson(p.pin)},"raw":${canonicalJson(p.raw)},"receivedAt":${canonicalJson(p.receivedAt)},"schema":${canonicalJson(p.schema)},"seq":`;
-  const close = `,"site":${canonicalJson(p.site)},"state":${canonicalJson(p.state)},"time":${canonicalJson(p.time)},"utc":${canonicalJson(p.utc)},"verify":${canonicalJson(p.verify)},"workCode":${canonicalJson(p.workCode)}}`;
+  const head = headOf(p);
+  const open = `${head}"id":${canonicalJson(p.id)},"pin":${canonicalJson(p.pin)},"raw":${canonicalJson(p.raw)},"receivedAt":${repeatedJson(p.receivedAt)},"schema":${repeatedJson(p.schema)},"seq":`;
+  const close = `,"site":${repeatedJson(p.site)},"state":${repeatedJson(p.state)},"time":${canonicalJson(p.time)},"utc":${canonicalJson(p.utc)},"verify":${repeatedJson(p.verify)},"workCode":${canonicalJson(p.workCode)}}`;
   return { open: flat(open), close: flat(close) };
+}
+
+/**
+ * `{"clockSkewSec":…,"device":{…},"gateway":…,` of a punch: the same for every punch of a device
+ * between two status changes, so the last one is kept and compared member by member.
+ */
+let lastHead: { skew: number | null; address: string | undefined; id: string; model: string | undefined; protocol: string; serial: string; gateway: string; json: string } | undefined;
+
+function headOf(p: UnsequencedPunch): string {
+  const d = p.device;
+  const last = lastHead;
+  if (last && last.skew === p.clockSkewSec && last.address === d.address && last.id === d.id && last.model === d.model && last.protocol === d.protocol && last.serial === d.serial && last.gateway === p.gateway) return last.json;
+  const device = `{${d.address === undefined ? '' : `"address":${canonicalJson(d.address)},`}"id":${canonicalJson(d.id)}${d.model === undefined ? '' : `,"model":${canonicalJson(d.model)}`},"protocol":${canonicalJson(d.protocol)},"serial":${canonicalJson(d.serial)}}`;
+  const json = flat(`{"clockSkewSec":${canonicalJson(p.clockSkewSec)},"device":${device},"gateway":${canonicalJson(p.gateway)},`);
+  lastHead = { skew: p.clockSkewSec, address: d.address, id: d.id, model: d.model, protocol: d.protocol, serial: d.serial, gateway: p.gateway, json };
+  return json;
+}
+
+/** canonicalJson of a string most punches share (schema, site, state, verify, a burst's receivedAt), remembered. */
+const repeatedStrings = new Map<string, string>();
+
+function repeatedJson(text: string): string {
+  let json = repeatedStrings.get(text);
+  if (json === undefined) {
+    json = canonicalJson(text);
+    if (repeatedStrings.size >= 256) repeatedStrings.clear();
+    repeatedStrings.set(text, json);
+  }
+  return json;
 }
 
 export interface NormalizeContext {

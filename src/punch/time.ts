@@ -170,8 +170,13 @@ export function fullLocalTime(dateOrDateTime: string, end = false): string {
   return dateOrDateTime;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  // years 0–99 as before through Date, which reads them as 1900–1999 (0000-02-29 stays no date)
+  if (year < 100) return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month !== 2) return DAYS_IN_MONTH[month - 1] ?? 0;
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
 }
 
 function pad(value: number, width = 2): string {
@@ -183,9 +188,26 @@ export function formatOffset(offsetMinutes: number): string {
   return `${sign}${pad(Math.trunc(Math.abs(offsetMinutes) / 60))}:${pad(Math.abs(offsetMinutes) % 60)}`;
 }
 
-/** `YYYY-MM-DDTHH:mm:ssZ` (no milliseconds) for an instant. */
+/** the hour formatUtc wrote last, as `YYYY-MM-DDTHH:` */
+let utcHour = Number.NaN;
+let utcHourText = '';
+
+/**
+ * `YYYY-MM-DDTHH:mm:ssZ` (no milliseconds) for an instant. Every punch is formatted here, in runs
+ * of the same hour: the hour's text is kept, minutes and seconds written out (years 1970–9999;
+ * any other instant through Date).
+ */
 export function formatUtc(epochMs: number): string {
-  return `${new Date(epochMs).toISOString().slice(0, 19)}Z`;
+  if (!(epochMs >= 0 && epochMs < 253_402_300_800_000)) return `${new Date(epochMs).toISOString().slice(0, 19)}Z`;
+  const hour = Math.floor(epochMs / 3_600_000);
+  if (hour !== utcHour) {
+    utcHourText = new Date(hour * 3_600_000).toISOString().slice(0, 14);
+    utcHour = hour;
+  }
+  const second = Math.floor((epochMs - hour * 3_600_000) / 1000);
+  const m = Math.floor(second / 60);
+  const s = second % 60;
+  return `${utcHourText}${m < 10 ? '0' : ''}${m}:${s < 10 ? '0' : ''}${s}Z`;
 }
 
 /** Wall time of `epochMs` in `zone` as `YYYY-MM-DDTHH:mm:ss`. */

@@ -1,14 +1,17 @@
 // The `bench:stream` rows of the paged families (issue 17): EasyLink /scanlog/all/paging and
 // Hikvision AcsEvent, each against its own bare read on its simulator with the same pacing (each
 // answer written in STREAM_PACKET_BYTES packets, default 1460, every STREAM_GAP_MS, default 2).
-// - floor: a bare client that asks for page after page over raw loopback TCP (one connection per
-//   request, as the bridge and the terminal close them) and looks only for the "more follows"
-//   marker; nothing parsed. Timed from its first page request to the last page's last byte.
+// - floor: a bare client that asks for page after page and looks only for the "more follows"
+//   marker; nothing parsed. EasyLink: raw loopback TCP, one connection per request, as the bridge
+//   closes them. AcsEvent: node:http on one kept-alive connection, as the driver's fetch keeps it
+//   (a connection per page would slow the floor and flatter the gateway). Timed from its first
+//   page request to the last page's last byte.
 // - gateway: the daemon (streamGateway.ts) with one device and the MQTT sink, timed from the
 //   simulator receiving the first page request to the last punch on the subscriber (the identity
 //   and clock requests before it are not counted).
 // STREAM_EASYLINK_RECORDS (default 20000; 0: no row) and STREAM_ACS_RECORDS (default 10000, plus
 // a door event every fifth, which the driver ignores; 0: no row) size the logs.
+import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { digestAuthorization, parseAuthParams } from '../../drivers/hikvision-isapi/digest.js';
 import { encodeAcsEventCond } from '../../drivers/hikvision-isapi/codec.js';
@@ -118,42 +121,63 @@ async function pacedTerminal(records: number): Promise<HikvisionSimulator> {
   return sim;
 }
 
+/** One request on `agent`'s kept-alive connection: the status and the whole body as text. */
+function httpKept(agent: Agent, port: number, o: { method: string; path: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; text: string; wwwAuthenticate: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, agent, method: o.method, path: o.path, headers: { ...o.headers, 'content-length': String(Buffer.byteLength(o.body ?? '')) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), wwwAuthenticate: String(res.headers['www-authenticate'] ?? '') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(o.body ?? '');
+  });
+}
+
 /** Asks for a page with Digest (the challenge taken before the clock starts, as the daemon has it from deviceInfo). */
 class DigestPages {
   private nc = 0;
   private challenge: { realm: string; nonce: string } | undefined;
+  /** one connection, kept between pages */
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
   constructor(private readonly port: number) {}
 
+  /** The challenge, on the connection the pages then use (opened before the clock starts, as the daemon's is). */
   async begin(): Promise<void> {
-    const answer = await httpOnce(this.port, `GET ${ISAPI_PATHS.deviceInfo} HTTP/1.1\r\nHost: 127.0.0.1\r\n`);
-    const header = /^www-authenticate: Digest (.*)$/im.exec(answer)?.[1];
+    const answer = await httpKept(this.agent, this.port, { method: 'GET', path: ISAPI_PATHS.deviceInfo, headers: {} });
+    const header = /^Digest (.*)$/i.exec(answer.wwwAuthenticate)?.[1];
     if (!header) throw new Error('no digest challenge');
     const p = parseAuthParams(header.trim());
     this.challenge = { realm: p.realm ?? '', nonce: p.nonce ?? '' };
   }
 
-  page(body: string): Promise<string> {
+  page(body: string): Promise<{ status: number; text: string; wwwAuthenticate: string }> {
     if (!this.challenge) throw new Error('begin() first');
     this.nc += 1;
     const uri = ISAPI_PATHS.acsEvent;
     const auth = digestAuthorization({ challenge: { ...this.challenge, algorithm: 'MD5', qop: ['auth'], stale: false }, method: 'POST', uri, username: 'admin', password: HIK_PASSWORD, nc: this.nc, cnonce: 'benchcnonce' });
-    return httpOnce(this.port, `POST ${uri} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${auth}\r\nContent-Type: application/json\r\n`, body);
+    return httpKept(this.agent, this.port, { method: 'POST', path: uri, headers: { authorization: auth, 'content-type': 'application/json' }, body });
+  }
+
+  close(): void {
+    this.agent.destroy();
   }
 }
 
 async function bareAcsEventPaging(records: number): Promise<number> {
   const sim = await pacedTerminal(records);
+  const client = new DigestPages(sim.address.port);
   try {
-    const client = new DigestPages(sim.address.port);
     await client.begin();
     const now = Date.now();
     const window = { startTime: isapiTimeOf(now - 30 * 86_400_000, 'Asia/Jakarta'), endTime: isapiTimeOf(now + 86_400_000, 'Asia/Jakarta') };
     const started = performance.now();
     let position = 0;
     for (;;) {
-      const answer = await client.page(JSON.stringify(encodeAcsEventCond({ searchId: 'bench', position, maxResults: ACS_PAGE, ...window })));
-      if (!answer.startsWith('HTTP/1.1 200')) throw new Error(`bare AcsEvent: ${answer.slice(0, 40)}`);
+      const { status, text: answer } = await client.page(JSON.stringify(encodeAcsEventCond({ searchId: 'bench', position, maxResults: ACS_PAGE, ...window })));
+      if (status !== 200) throw new Error(`bare AcsEvent: ${status} ${answer.slice(0, 40)}`);
       // the terminal says how many this page holds; the floor reads no more than that
       position += Number(/"numOfMatches":(\d+)/.exec(answer)?.[1] ?? 0);
       if (!answer.includes('"responseStatusStrg":"MORE"')) break;
@@ -161,6 +185,7 @@ async function bareAcsEventPaging(records: number): Promise<number> {
     if (position !== sim.events.length) throw new Error(`bare AcsEvent read ${position} of ${sim.events.length} events`);
     return performance.now() - started;
   } finally {
+    client.close();
     await sim.stop();
   }
 }

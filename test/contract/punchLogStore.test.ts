@@ -68,6 +68,31 @@ describe.for(['thread', 'inline'] as const)('the buffer\'s punch log, %s writer'
     buffer.close();
   });
 
+  it('batches of several multi-row statements with duplicates in some, and one serialized with the seqs the duplicates did not take: seqs, bodies and leaves as one statement a row would give', async () => {
+    const buffer = new SqlitePunchBuffer({ file, sinks: ['mqtt'], writer });
+    await buffer.commit({ punches: Array.from({ length: 40 }, (_, i) => unsequenced(i * 7)) });
+    // 0–49: new, with one repeat inside; 50–99: every one there already; 100–179: some there; 180–229: new
+    const order = [...Array.from({ length: 50 }, (_, i) => 1000 + i), 1003, ...Array.from({ length: 49 }, (_, i) => i * 7), ...Array.from({ length: 80 }, (_, i) => 200 + i), ...Array.from({ length: 50 }, (_, i) => 2000 + i)];
+    // a second commit in the same turn is serialized expecting the first to have no duplicate: its
+    // seqs all differ from those it was serialized with, and the writer serializes it again
+    const [result, after] = await Promise.all([buffer.commit({ punches: order.map((i) => unsequenced(i)) }), buffer.commit({ punches: Array.from({ length: 120 }, (_, i) => unsequenced(3000 + i)) })]);
+    // the model: one row at a time
+    const seen = new Set(Array.from({ length: 40 }, (_, i) => i * 7));
+    const duplicateAt: number[] = [];
+    order.forEach((n, at) => (seen.has(n) ? duplicateAt.push(at) : seen.add(n)));
+    expect(result.duplicateAt).toEqual(duplicateAt);
+    expect(result.duplicates).toBe(duplicateAt.length);
+    expect(result.inserted).toBe(order.length - duplicateAt.length);
+    expect(result.seqs).toEqual(Array.from({ length: result.inserted }, (_, i) => 41 + i));
+    expect(after.seqs).toEqual(Array.from({ length: 120 }, (_, i) => 41 + result.inserted + i));
+    const firstTimes = [...order.filter((n, at) => !duplicateAt.includes(at)), ...Array.from({ length: 120 }, (_, i) => 3000 + i)];
+    const stored = buffer.database.prepare('SELECT seq, id, body FROM punches WHERE seq > 40 ORDER BY seq').all() as { seq: number; id: string; body: string }[];
+    expect(stored.map((row) => row.id)).toEqual(firstTimes.map((n) => unsequenced(n).id));
+    for (const row of stored) expect((JSON.parse(row.body) as { seq: number }).seq).toBe(row.seq);
+    expectProofsAgree(logOf(buffer), referenceOf(buffer));
+    buffer.close();
+  });
+
   it('keeps its epoch across restarts; another file is another epoch', async () => {
     const first = new SqlitePunchBuffer({ file, sinks: ['mqtt'], writer });
     const epoch = logOf(first).epoch;
