@@ -23,7 +23,7 @@
 import { PIN_PATTERN } from '../../src/punch/edgeRules.js';
 import { UserEncodeError } from '../../src/users/user.js';
 import { BIODATA_FACE_TYPES, MAX_BIODATA_INDEX, MAX_FACE_FID } from './tables.js';
-import type { UserLineError } from './userCodec.js';
+import type { UserLineError } from './lineError.js';
 
 /** A face template of the FACE table: no algorithm (the terminal's FaceVersion, read elsewhere). */
 export interface PushFace {

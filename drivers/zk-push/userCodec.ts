@@ -15,6 +15,7 @@ import { UserEncodeError, type TemplateRecord, type TerminalUser } from '../../s
 import { PIN_PATTERN } from '../../src/punch/edgeRules.js';
 import { decodeKeyValues, splitLines, type CommandResult } from './codec.js';
 import { decodeBiodataLine, decodeFaceLine, type PushBiodata, type PushFace } from './faceCodec.js';
+import type { UserLineError } from './lineError.js';
 
 /** A finger template as the PUSH protocol carries it: no algorithm (the terminal's, read elsewhere). */
 export interface PushFinger {
@@ -25,13 +26,7 @@ export interface PushFinger {
   data: Buffer;
 }
 
-export interface UserLineError {
-  line: number;
-  code: 'fields' | 'pin' | 'size' | 'base64' | 'number';
-  message: string;
-  /** the line's start, never past `TMP=` */
-  excerpt: string;
-}
+export type { UserLineError } from './lineError.js';
 
 export interface OperlogUsers {
   users: TerminalUser[];
