@@ -18,7 +18,7 @@ import { encodeAcsEventCond } from '../../drivers/hikvision-isapi/codec.js';
 import { ISAPI_PATHS } from '../../drivers/hikvision-isapi/tables.js';
 import { isapiTimeOf } from '../../drivers/hikvision-isapi/sync.js';
 import { FingerspotSimulator } from '../../src/sim/fingerspot/index.js';
-import { HikvisionSimulator } from '../../src/sim/hikvision/index.js';
+import { startAcsTerminal, type AcsTerminal } from './acsTerminal.js';
 import { mqttDelivery, runGateway } from './streamGateway.js';
 import type { GatewayRun, StreamRow } from './streamRow.js';
 import type { TestBroker } from '../helpers/broker.js';
@@ -114,11 +114,10 @@ export function easyLinkRow(records: number): StreamRow {
   };
 }
 
-async function pacedTerminal(records: number): Promise<HikvisionSimulator> {
+/** The terminal on its own thread (acsTerminal.ts), as the zk-tcp row's: the subscriber does not slow it down. */
+function pacedTerminal(records: number): Promise<AcsTerminal> {
   // a minute apart, the newest an hour ago: the whole log in the past and inside the search window
-  const sim = new HikvisionSimulator({ password: HIK_PASSWORD, records, firstPunchMs: Date.now() - (records + 60) * 60_000, pageCap: ACS_PAGE, packetBytes: PACKET_BYTES, packetGapMs: GAP_MS });
-  await sim.start();
-  return sim;
+  return startAcsTerminal({ password: HIK_PASSWORD, records, firstPunchMs: Date.now() - (records + 60) * 60_000, pageCap: ACS_PAGE, packetBytes: PACKET_BYTES, gapMs: GAP_MS });
 }
 
 /** One request on `agent`'s kept-alive connection: the status and the whole body as text. */
@@ -168,7 +167,7 @@ class DigestPages {
 
 async function bareAcsEventPaging(records: number): Promise<number> {
   const sim = await pacedTerminal(records);
-  const client = new DigestPages(sim.address.port);
+  const client = new DigestPages(sim.port);
   try {
     await client.begin();
     const now = Date.now();
@@ -182,7 +181,7 @@ async function bareAcsEventPaging(records: number): Promise<number> {
       position += Number(/"numOfMatches":(\d+)/.exec(answer)?.[1] ?? 0);
       if (!answer.includes('"responseStatusStrg":"MORE"')) break;
     }
-    if (position !== sim.events.length) throw new Error(`bare AcsEvent read ${position} of ${sim.events.length} events`);
+    if (position !== sim.events) throw new Error(`bare AcsEvent read ${position} of ${sim.events} events`);
     return performance.now() - started;
   } finally {
     client.close();
@@ -192,14 +191,13 @@ async function bareAcsEventPaging(records: number): Promise<number> {
 
 async function acsEventGateway(records: number, broker: TestBroker, dir: string): Promise<GatewayRun> {
   const sim = await pacedTerminal(records);
-  const askedAt = watch(() => (sim.stats.requests['/ISAPI/AccessControl/AcsEvent'] ?? 0) > 0);
   const site = `ACS${records}x${Date.now() % 100_000}`;
   try {
     const delivery = await mqttDelivery(broker, site, { records });
-    const device = `{id: hik1, driver: hikvision-isapi, host: 127.0.0.1, port: ${sim.address.port}, password: ${HIK_PASSWORD}, pollInterval: 1h, lookback: 30d, timezone: Asia/Jakarta}`;
+    const device = `{id: hik1, driver: hikvision-isapi, host: 127.0.0.1, port: ${sim.port}, password: ${HIK_PASSWORD}, pollInterval: 1h, lookback: 30d, timezone: Asia/Jakarta}`;
     const run = await runGateway(site, device, delivery, dir);
-    const pages = sim.stats.requests['/ISAPI/AccessControl/AcsEvent'] ?? 0;
-    return { ms: run.lastAt - (askedAt() ?? 0), peakRssMb: run.peakRssMb, detail: `${sim.events.length} events in ${pages} requests of ${ACS_PAGE}` };
+    const pages = await sim.pages();
+    return { ms: run.lastAt - (sim.askedAt() ?? 0), peakRssMb: run.peakRssMb, detail: `${sim.events} events in ${pages} requests of ${ACS_PAGE}` };
   } finally {
     await sim.stop();
   }

@@ -26,11 +26,15 @@ type Event = { type: 'listening'; port: number } | { type: 'connected' | 'lastCh
 
 const WORKER = new URL('./terminalThread.worker.ts', import.meta.url);
 
-export async function startTerminalThread(options: TerminalOptions): Promise<TerminalThread> {
-  // the worker loads tsx's ESM hooks itself before the TypeScript entry (execArgv --import does not reach it)
+/** A TypeScript worker: it loads tsx's ESM hooks itself before its entry (execArgv --import does not reach it). */
+export function startTsWorker(entry: URL, workerData: unknown): Worker {
   const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(WORKER.href)}); });`;
-  const worker = new Worker(boot, { eval: true, workerData: options });
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
+  return new Worker(boot, { eval: true, workerData });
+}
+
+export async function startTerminalThread(options: TerminalOptions): Promise<TerminalThread> {
+  const worker = startTsWorker(WORKER, options);
   const local = (wallMs: number): number => wallMs - performance.timeOrigin;
   let connected: number | undefined;
   let lastChunk: number | undefined;
