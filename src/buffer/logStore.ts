@@ -108,7 +108,6 @@ export class LogAppender {
     this.range.appendEach(leafHashOfPrefixedText(prefixedBody), this.keep);
   }
 
-  /** Stored nodes are written NODES_PER_INSERT at a time as they complete, so that their hashes die young. */
   /** `append` for a body whose leaf hash the caller has (computed over these very bytes). */
   appendLeaf(hash: Uint8Array): void {
     if (!this.appending || !this.range) return;
@@ -116,6 +115,7 @@ export class LogAppender {
     this.range.appendEach(Buffer.from(hash), this.keep);
   }
 
+  /** Stored nodes are written NODES_PER_INSERT at a time as they complete, so that their hashes die young. */
   private readonly keep = (level: number, index: number, hash: Buffer): void => {
     if (!isStoredLevel(level)) return;
     this.unwritten.push(level, index, hash);

@@ -132,7 +132,7 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
           const at = punchAt[i] as number;
           if (at < 0) return single.resolve({ inserted: 0, duplicates: 0, quarantined: 1 });
           const id = ids[at] as string;
-          if (!duplicate.has(at)) return single.resolve({ inserted: 1, duplicates: 0, quarantined: 0, punch: { id, seq: seqOf(seqAt, at) } });
+          if (!duplicate.has(at)) return single.resolve({ inserted: 1, duplicates: 0, quarantined: 0, punch: { id, seq: seqAt[at] ?? null } });
           single.resolve({ inserted: 0, duplicates: 1, quarantined: 0, punch: { id, seq: seqOfDuplicate(buffer, id) } });
         });
       },
@@ -187,22 +187,17 @@ export function createDriverContext(deps: ContextDeps): DriverContext {
 }
 
 /** The seq of each inserted position of a batch of `count` punches: `seqs` are the inserted ones' in order. */
-function insertedSeqs(count: number, duplicate: ReadonlySet<number>, seqs: readonly number[]): ReadonlyMap<number, number> | readonly number[] {
-  // no duplicate: punch i got seqs[i] (an array answers `get` the same way, without a map of a commit's size)
+function insertedSeqs(count: number, duplicate: ReadonlySet<number>, seqs: readonly number[]): readonly (number | undefined)[] {
+  // no duplicate: punch i got seqs[i]
   if (duplicate.size === 0) return seqs;
-  const out = new Map<number, number>();
+  const out = new Array<number | undefined>(count);
   let next = 0;
   for (let at = 0; at < count; at += 1) {
     if (duplicate.has(at)) continue;
-    const seq = seqs[next];
+    out[at] = seqs[next];
     next += 1;
-    if (seq !== undefined) out.set(at, seq);
   }
   return out;
-}
-
-function seqOf(seqAt: ReadonlyMap<number, number> | readonly number[], at: number): number | null {
-  return (Array.isArray(seqAt) ? (seqAt as readonly number[])[at] : (seqAt as ReadonlyMap<number, number>).get(at)) ?? null;
 }
 
 /** The seq the buffer holds a duplicate under; null once retention removed it. */
