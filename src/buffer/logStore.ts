@@ -6,19 +6,22 @@
 //   appends only when the log's size is the seq before the first punch of the transaction, so a
 //   punch is committed with its leaf or (a log already behind, which nothing here makes) without
 //   any, never with a wrong one. A log that is behind stays behind and is reported, not repaired.
-// - Every leaf and every complete node of level ≥ 4 is stored and never deleted (levels 1–3 are
-//   hashed from their ≤ 8 leaves when read): a subtree the proof generators ask for is one row or
-//   eight, any other range O(log n) of those, for every size up to the head.
-// - Nodes of a size never change once written, so a reader that read the size first may read the
-//   nodes later, on any connection, while the writer goes on appending.
+// - Every leaf and every complete node of level ≥ 4 is stored and never deleted: the leaves in
+//   blocks of 16 (`log_leaves`, migration 5), the nodes a row each (`log_nodes`); a node of level
+//   1–3 is hashed from its ≤ 8 leaves, which lie in one block, when read. A subtree the proof
+//   generators ask for is one row, any other range O(log n) of those, for every size up to the head.
+// - What a size holds never changes once written (the last, partial block is rewritten only to
+//   grow), so a reader that read the size first may read the nodes later, on any connection,
+//   while the writer goes on appending.
 // - The writer's right edge is kept between transactions and re-read from the file when another
 //   connection (CLI `pull`) grew the log or a transaction rolled back.
 import type { Statement } from 'better-sqlite3';
-import { CompactRange, consistencyProof, inclusionProof, leafHashOfPrefixedText, nodeHash, rootHash, splitPoint, type TreeHashes, type TreeNode } from '../log/merkle.js';
+import { CompactRange, consistencyProof, HASH_BYTES, inclusionProof, leafHashOfPrefixedText, nodeHash, rootHash, splitPoint, type TreeHashes, type TreeNode } from '../log/merkle.js';
 import type { PunchLog } from '../log/punchLog.js';
 import { GatewayError } from '../util/errors.js';
 import type { SqliteDatabase } from './database.js';
-import { isStoredLevel, newEpoch } from './migrations/003PunchLog.js';
+import { LOWEST_STORED_NODE_LEVEL, newEpoch } from './migrations/003PunchLog.js';
+import { LEAVES_PER_BLOCK } from './migrations/005LeafBlocks.js';
 
 const NODES_PER_INSERT = 64;
 
@@ -32,20 +35,28 @@ export function keepsLog(db: SqliteDatabase): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'punch_log'").get() !== undefined;
 }
 
-/** A complete node: one row, or for the levels not stored the hash of its leaves (at most 8 rows). */
+/** the widest node hashed from leaves when read (level 3: 8 leaves) fits in one block */
+const widestUnstored = 2 ** (LOWEST_STORED_NODE_LEVEL - 1);
+if (LEAVES_PER_BLOCK % widestUnstored !== 0) throw new Error('a leaf block must hold whole nodes of every level not stored');
+
+/** A complete node: one row, or for the levels not stored the hash of its leaves (from one block). */
 function nodeReader(db: SqliteDatabase): (level: number, index: number) => Buffer {
   const select = db.prepare('SELECT hash FROM log_nodes WHERE level = ? AND idx = ?').pluck();
-  const leaves = db.prepare('SELECT hash FROM log_nodes WHERE level = 0 AND idx >= ? AND idx < ? ORDER BY idx').pluck();
+  const selectBlock = db.prepare('SELECT hashes FROM log_leaves WHERE block = ?').pluck();
   const missing = (level: number, index: number): GatewayError => new GatewayError('GW_ERR_LOG_INCONSISTENT', `punch log: node (${level}, ${index}) is missing from the buffer`);
   return (level, index) => {
-    if (isStoredLevel(level)) {
+    if (level >= LOWEST_STORED_NODE_LEVEL) {
       const hash = select.get(level, index) as Buffer | undefined;
       if (!hash) throw missing(level, index);
       return hash;
     }
     const width = 2 ** level;
-    let row = leaves.all(index * width, (index + 1) * width) as Buffer[];
-    if (row.length !== width) throw missing(level, index);
+    const first = index * width;
+    const block = Math.floor(first / LEAVES_PER_BLOCK);
+    const hashes = selectBlock.get(block) as Buffer | undefined;
+    const start = (first - block * LEAVES_PER_BLOCK) * HASH_BYTES;
+    if (!hashes || hashes.length < start + width * HASH_BYTES) throw missing(level, index);
+    let row = Array.from({ length: width }, (_, i) => hashes.subarray(start + i * HASH_BYTES, start + (i + 1) * HASH_BYTES));
     while (row.length > 1) row = Array.from({ length: row.length / 2 }, (_, i) => nodeHash(row[2 * i] as Buffer, row[2 * i + 1] as Buffer));
     return row[0] as Buffer;
   };
@@ -69,18 +80,28 @@ export class LogAppender {
   private range: CompactRange | undefined;
   private appending = false;
   private readonly readLog: Statement;
+  private readonly readBlock: Statement;
   private readonly insertNode: Statement;
   private readonly insertNodes: Statement;
+  private readonly writeBlock: Statement;
   private readonly saveSize: Statement;
   /** level, index, hash of the nodes appended in this transaction and not written yet */
   private unwritten: (number | Buffer)[] = [];
+  /** the leaves of the log's last block so far (a new Buffer for each block: the edge keeps views of it) */
+  private block = Buffer.allocUnsafe(LEAVES_PER_BLOCK * HASH_BYTES);
+  private blockIndex = 0;
+  private blockLeaves = 0;
+  /** the last block got leaves in this transaction and is not written yet */
+  private blockGrew = false;
   private readonly node: (level: number, index: number) => Buffer;
 
   private constructor(db: SqliteDatabase) {
     this.readLog = db.prepare('SELECT epoch, size FROM punch_log WHERE id = 1');
+    this.readBlock = db.prepare('SELECT hashes FROM log_leaves WHERE block = ?').pluck();
     this.insertNode = db.prepare('INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)');
     // one statement per NODES_PER_INSERT nodes: the per-call cost, not SQLite's, dominates a row this small
     this.insertNodes = db.prepare(`INSERT INTO log_nodes (level, idx, hash) VALUES ${Array.from({ length: NODES_PER_INSERT }, () => '(?, ?, ?)').join(', ')}`);
+    this.writeBlock = db.prepare('INSERT OR REPLACE INTO log_leaves (block, hashes) VALUES (?, ?)');
     this.saveSize = db.prepare('UPDATE punch_log SET size = ? WHERE id = 1');
     this.node = nodeReader(db);
   }
@@ -94,9 +115,21 @@ export class LogAppender {
   begin(nextSeq: number): void {
     const row = this.readLog.get() as LogRow | undefined;
     this.unwritten = [];
+    this.blockGrew = false;
     this.appending = row !== undefined && row.size === nextSeq - 1;
     if (!this.appending || !row) return;
-    if (this.range?.size !== row.size) this.range = CompactRange.resume(row.size, edgeOf(row.size, this.node));
+    if (this.range?.size !== row.size) this.resume(row.size);
+  }
+
+  /** The right edge and the last block of the log of `size` as the file has them. */
+  private resume(size: number): void {
+    this.range = CompactRange.resume(size, edgeOf(size, this.node));
+    this.block = Buffer.allocUnsafe(LEAVES_PER_BLOCK * HASH_BYTES);
+    this.blockIndex = Math.floor(size / LEAVES_PER_BLOCK);
+    this.blockLeaves = size % LEAVES_PER_BLOCK;
+    if (this.blockLeaves === 0) return;
+    // edgeOf read this block already (its last leaf is on the edge): it is there and long enough
+    (this.readBlock.get(this.blockIndex) as Buffer).copy(this.block, 0, 0, this.blockLeaves * HASH_BYTES);
   }
 
   /**
@@ -104,20 +137,29 @@ export class LogAppender {
    * so its leaf is the hash of these bytes (0x00 is the leaf prefix; the caller stored the rest).
    */
   append(prefixedBody: string): void {
-    if (!this.appending || !this.range) return;
-    this.range.appendEach(leafHashOfPrefixedText(prefixedBody), this.keep);
+    if (this.appending) this.appendLeaf(leafHashOfPrefixedText(prefixedBody));
   }
 
   /** `append` for a body whose leaf hash the caller has (computed over these very bytes). */
   appendLeaf(hash: Uint8Array): void {
     if (!this.appending || !this.range) return;
-    // a copy: the hash may be a view of a whole write's leaves, and an edge node outlives the write
-    this.range.appendEach(Buffer.from(hash), this.keep);
+    const at = this.blockLeaves * HASH_BYTES;
+    this.block.set(hash, at);
+    this.blockLeaves += 1;
+    this.blockGrew = true;
+    // the leaf as the block holds it: an edge node outlives the write whose leaves `hash` may view
+    this.range.appendEach(this.block.subarray(at, at + HASH_BYTES), this.keep);
+    if (this.blockLeaves < LEAVES_PER_BLOCK) return;
+    this.writeBlock.run(this.blockIndex, this.block);
+    this.block = Buffer.allocUnsafe(LEAVES_PER_BLOCK * HASH_BYTES);
+    this.blockIndex += 1;
+    this.blockLeaves = 0;
+    this.blockGrew = false;
   }
 
   /** Stored nodes are written NODES_PER_INSERT at a time as they complete, so that their hashes die young. */
   private readonly keep = (level: number, index: number, hash: Buffer): void => {
-    if (!isStoredLevel(level)) return;
+    if (level < LOWEST_STORED_NODE_LEVEL) return;
     this.unwritten.push(level, index, hash);
     if (this.unwritten.length === NODES_PER_INSERT * 3) {
       this.insertNodes.run(this.unwritten);
@@ -131,13 +173,16 @@ export class LogAppender {
     const values = this.unwritten;
     for (let at = 0; at < values.length; at += 3) this.insertNode.run(values[at], values[at + 1], values[at + 2]);
     this.unwritten = [];
+    if (this.blockGrew) this.writeBlock.run(this.blockIndex, this.block.subarray(0, this.blockLeaves * HASH_BYTES));
+    this.blockGrew = false;
     this.saveSize.run(this.range.size);
   }
 
-  /** The transaction rolled back: the kept edge is ahead of the file. */
+  /** The transaction rolled back: the kept edge and block are ahead of the file. */
   rolledBack(): void {
     this.range = undefined;
     this.unwritten = [];
+    this.blockGrew = false;
   }
 }
 

@@ -14,7 +14,7 @@ import { EventEmitter } from 'node:events';
 import { serializePunch, type SerializedPunch } from '../punch/normalize.js';
 import type { Punch } from '../punch/punch.js';
 import { GatewayError } from '../util/errors.js';
-import { openDatabase, type OpenOptions, type SqliteDatabase } from './database.js';
+import { openDatabase, WAL_CHECKPOINT_PAGES, type OpenOptions, type SqliteDatabase } from './database.js';
 import type { BufferStats, CommitBatch, CommitResult, OutgoingPunch, PunchBuffer } from './punchBuffer.js';
 import { backlogStats, fileBytes, listDeadLetters, queueStats, type DeadLetterRow } from './queries.js';
 import { SinkWindow, type Advance } from './sinkWindow.js';
@@ -107,7 +107,8 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
     this.file = options.file;
     this.now = options.now ?? Date.now;
     this.cursorFlushMs = options.cursorFlushMs ?? 200;
-    this.db = openDatabase(options.file, options);
+    // beside a writer thread this connection commits only cursors and checkpoints: the thread checkpoints
+    this.db = openDatabase(options.file, { ...options, checkpointPages: options.writer === 'inline' ? WAL_CHECKPOINT_PAGES : 4 * WAL_CHECKPOINT_PAGES });
     this.sql = createStatements(this.db);
     const log = SqlitePunchLog.open(this.db);
     this.logProblem = this.checkLog(log);

@@ -7,19 +7,18 @@
 // 3. Proof times from the buffer's store at 10,000 and 1,000,000 leaves (goal < 20 ms): inclusion
 //    of a random leaf in the head, consistency from a random size to the head, and a root at a
 //    random size; and what an HTTPS batch pays for its checkpoint when one must be signed for it
-//    (500 leaves appended, then head, consistency proof to the last signed, Ed25519). The large tree's nodes are built from synthetic leaves written straight into
-//    log_nodes (committing a million punches only to time proofs would take minutes; the store
-//    reads nodes, never punches, to answer).
+//    (500 leaves appended, then head, consistency proof to the last signed, Ed25519). The large tree's nodes are built from synthetic leaves appended straight to
+//    the log store (committing a million punches only to time proofs would take minutes; the
+//    store reads nodes, never punches, to answer).
 // Not a test: timings on a shared 2-core machine are noisy; read the ratios and medians.
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
-import type { SqlitePunchLog } from '../../src/buffer/logStore.js';
-import { isStoredLevel } from '../../src/buffer/migrations/003PunchLog.js';
+import { LogAppender, type SqlitePunchLog } from '../../src/buffer/logStore.js';
 import { MIGRATIONS, MIGRATIONS_WITHOUT_LOG } from '../../src/buffer/migrations/index.js';
 import { SqlitePunchBuffer } from '../../src/buffer/sqlitePunchBuffer.js';
 import { logKeyName } from '../../src/log/checkpoint.js';
 import { Checkpointer } from '../../src/log/checkpointer.js';
-import { CompactRange, verifyConsistency, verifyInclusion } from '../../src/log/merkle.js';
+import { verifyConsistency, verifyInclusion } from '../../src/log/merkle.js';
 import { ed25519Signer } from '../../src/log/note.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { bufferContext } from '../helpers/bufferContext.js';
@@ -75,19 +74,21 @@ function checkpointOnDemand(log: SqlitePunchLog, append: (leaves: number) => voi
 function proofTimes(dir: string, size: number): string[] {
   const buffer = new SqlitePunchBuffer({ file: join(dir, `proofs-${size}.db`), sinks: ['mqtt'], writer: 'inline' });
   const db = buffer.database;
-  const insert = db.prepare('INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)');
-  const range = new CompactRange();
+  const appender = LogAppender.open(db);
+  if (!appender) throw new Error('no log');
   const leaves: Buffer[] = [];
+  let leafCount = 0;
   const append = (count: number): void =>
     db.transaction(() => {
+      appender.begin(leafCount + 1);
       for (let n = 0; n < count; n++) {
-        const i = range.size;
+        const i = leafCount++;
         const leaf = Buffer.alloc(32);
         leaf.writeUInt32BE(i);
         if (i % 997 === 0) leaves[i] = leaf;
-        for (const node of range.append(leaf)) if (isStoredLevel(node.level)) insert.run(node.level, node.index, node.hash);
+        appender.appendLeaf(leaf);
       }
-      db.prepare('UPDATE punch_log SET size = ? WHERE id = 1').run(range.size);
+      appender.end();
     })();
   append(size);
   const log = buffer.log;

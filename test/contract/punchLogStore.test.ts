@@ -7,7 +7,7 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/buffer/database.js';
-import { MIGRATIONS_WITHOUT_LOG } from '../../src/buffer/migrations/index.js';
+import { MIGRATIONS, MIGRATIONS_WITHOUT_LOG } from '../../src/buffer/migrations/index.js';
 import { SqlitePunchBuffer } from '../../src/buffer/sqlitePunchBuffer.js';
 import { punchLeafHash } from '../../src/log/jcs.js';
 import { verifyConsistency, verifyInclusion } from '../../src/log/merkle.js';
@@ -211,6 +211,39 @@ describe('a buffer from before the punch log', () => {
     expect(buffer.log).toBeUndefined();
     expect(buffer.logProblem).toMatch(/1 leaves but the buffer 2 punches/);
     await expect(buffer.commit({ punches: [unsequenced(3)] })).resolves.toMatchObject({ seqs: [3] });
+    buffer.close();
+  });
+});
+
+describe('a buffer from before leaf blocks (schema 4: a log_nodes row per leaf)', () => {
+  it('upgraded, its leaves move into blocks of 16 and every proof still holds; the log goes on', async () => {
+    const old = new SqlitePunchBuffer({ file, sinks: ['mqtt'], writer: 'inline', migrations: MIGRATIONS_WITHOUT_LOG });
+    void old.commit({ punches: Array.from({ length: 45 }, (_, i) => unsequenced(i)) });
+    old.close();
+    // schema 4 starts the log of those 45 punches the way a gateway of that version did
+    openDatabase(file, { migrations: MIGRATIONS.filter((m) => m.version <= 4) }).close();
+    const v4 = openDatabase(file, { migrate: false });
+    expect(v4.prepare('SELECT count(*) FROM log_nodes WHERE level = 0').pluck().get()).toBe(45);
+    v4.close();
+
+    const buffer = new SqlitePunchBuffer({ file, sinks: ['mqtt'], writer: 'thread' });
+    expect(buffer.logProblem).toBeUndefined();
+    const db = buffer.database;
+    expect(db.prepare('SELECT count(*) FROM log_nodes WHERE level = 0').pluck().get()).toBe(0);
+    expect(db.prepare('SELECT block, length(hashes) AS bytes FROM log_leaves ORDER BY block').all()).toEqual([
+      { block: 0, bytes: 16 * 32 },
+      { block: 1, bytes: 16 * 32 },
+      { block: 2, bytes: 13 * 32 },
+    ]);
+    const reference = referenceOf(buffer);
+    expectProofsAgree(logOf(buffer), reference);
+    // the partial block grows in place, then a new one starts
+    await buffer.commit({ punches: Array.from({ length: 5 }, (_, i) => unsequenced(100 + i)) });
+    expect(db.prepare('SELECT block, length(hashes) AS bytes FROM log_leaves WHERE block >= 2 ORDER BY block').all()).toEqual([
+      { block: 2, bytes: 16 * 32 },
+      { block: 3, bytes: 2 * 32 },
+    ]);
+    expectProofsAgree(logOf(buffer), referenceOf(buffer, reference));
     buffer.close();
   });
 });

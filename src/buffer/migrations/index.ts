@@ -9,6 +9,7 @@ import { INITIAL_SCHEMA_SQL } from './001Initial.js';
 import { PURGED_DEAD_LETTERS_SQL } from './002PurgedDeadLetters.js';
 import { PUNCH_LOG_SQL, startPunchLog } from './003PunchLog.js';
 import { SEEN_COMMANDS_SQL } from './004SeenCommands.js';
+import { LEAF_BLOCKS_SQL, moveLeavesIntoBlocks } from './005LeafBlocks.js';
 
 export interface Migration {
   version: number;
@@ -22,6 +23,7 @@ export const MIGRATIONS: Migration[] = [
   { version: 2, name: 'purged dead letters', sql: PURGED_DEAD_LETTERS_SQL },
   { version: 3, name: 'punch log', sql: PUNCH_LOG_SQL, run: startPunchLog },
   { version: 4, name: 'seen commands', sql: SEEN_COMMANDS_SQL },
+  { version: 5, name: 'leaf blocks', sql: LEAF_BLOCKS_SQL, run: moveLeavesIntoBlocks },
 ];
 
 /** The schema before the punch log: a buffer that keeps none (benchmarks of the log's cost, upgrade tests). */
