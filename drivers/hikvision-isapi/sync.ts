@@ -7,9 +7,10 @@
 // - Pages are committed as they come (emitMany), the cursor {serialNo, time} only with the last
 //   one: pages may be out of order among themselves, so a cursor taken mid-search could skip
 //   events. A search cut short re-reads from the old cursor; punch ids make the re-read harmless.
-// - Paging overlaps: page k commits while page k+1 is asked for (one commit in flight, settled
+// - Paging overlaps: page k+1 is asked for as soon as page k is counted, before k is mapped, and
+//   page k commits while k+1 is on the wire (one request and one commit in flight, each settled
 //   before the next starts). The last page, with the cursor, commits after every page before it;
-//   a search returns, or throws, only once every commit it started has settled.
+//   a search returns, or throws, only once every request and commit it started has settled.
 // - The next search starts at the cursor time (inclusive): same-second events are not lost.
 // - Backfill mode (`backfillFromMs`: `pull`) searches from that instant instead, with the same
 //   paging and mapping, and neither reads nor moves the cursor.
@@ -92,14 +93,26 @@ export async function syncEvents(o: SyncOptions): Promise<AcsSyncResult> {
   const result: AcsSyncResult = { pages: 0, events: 0, punches: 0, ...emptySyncResult(), ignored: 0, cursor: previous };
   let cursor = previous;
   let committing: Promise<void> | undefined;
+  let fetching: Promise<AcsEventPage> | undefined;
+  const cond = { searchId, maxResults: o.pageSize, startTime, endTime };
   try {
+    let asked = fetchPage(o, { ...cond, position: 0 });
+    fetching = asked;
     for (let position = 0; ; ) {
-      const page = await fetchPage(o, { searchId, position, maxResults: o.pageSize, startTime, endTime });
+      const page = await asked;
+      fetching = undefined;
+      const { returned, last } = countPage(o, result, page, position, searchId);
+      position += returned;
+      // the next page is asked for before this one is mapped: the terminal sends it meanwhile
+      if (!last) {
+        asked = fetchPage(o, { ...cond, position });
+        fetching = asked;
+        asked.catch(() => undefined); // awaited at the top of the loop, or below
+      }
       await committing; // the page before commits while this one is on the wire
       committing = undefined;
-      const { raws, sorted, last } = takePage(o, result, page, position, searchId);
+      const { raws, sorted } = mapPage(o, result, page);
       for (const record of sorted) cursor = later(cursor, record);
-      position += page.records.length + page.errors.length;
       const checkpoint = !backfill && last && cursor ? { [CURSOR_KEY]: cursor } : undefined;
       const progress = [position, Math.max(position, page.totalMatches)] as const;
       committing = emit(o.ctx, raws, checkpoint).then((committed) => {
@@ -111,19 +124,19 @@ export async function syncEvents(o: SyncOptions): Promise<AcsSyncResult> {
     }
     await committing;
   } finally {
-    await committing?.catch(() => undefined); // a failed page returns only once the commit before it settled
+    // a failed page returns only once the commit before it, and the page asked for after it, settled
+    await committing?.catch(() => undefined);
+    await fetching?.catch(() => undefined);
   }
   result.cursor = cursor;
   return result;
 }
 
-/** Counts and maps one page, in serialNo order; throws for a search that does not end. */
-function takePage(o: SyncOptions, result: AcsSyncResult, page: AcsEventPage, position: number, searchId: string): { raws: RawPunch[]; sorted: AcsEventRecord[]; last: boolean } {
+/** Counts one page; throws for a search that does not end. */
+function countPage(o: SyncOptions, result: AcsSyncResult, page: AcsEventPage, position: number, searchId: string): { returned: number; last: boolean } {
   result.pages += 1;
   const returned = page.records.length + page.errors.length;
   for (const error of page.errors) reject(o.ctx, result, error.code, `record ${position + error.index}: ${error.message}: ${error.excerpt}`);
-  const sorted = [...page.records].sort((a, b) => (a.serialNo ?? 0) - (b.serialNo ?? 0));
-  const raws = sorted.flatMap((record) => mapRecord(o, result, record));
   result.events += returned;
   const reached = position + returned;
   if (page.status === 'MORE' && returned === 0) {
@@ -135,7 +148,13 @@ function takePage(o: SyncOptions, result: AcsSyncResult, page: AcsEventPage, pos
     o.ctx.status.rejected('acs-search-unbounded', message);
     throw new GatewayError('GW_ERR_DEVICE_PROTOCOL', message);
   }
-  return { raws, sorted, last: page.status !== 'MORE' };
+  return { returned, last: page.status !== 'MORE' };
+}
+
+/** Maps one page, in serialNo order. */
+function mapPage(o: SyncOptions, result: AcsSyncResult, page: AcsEventPage): { raws: RawPunch[]; sorted: AcsEventRecord[] } {
+  const sorted = [...page.records].sort((a, b) => (a.serialNo ?? 0) - (b.serialNo ?? 0));
+  return { raws: sorted.flatMap((record) => mapRecord(o, result, record)), sorted };
 }
 
 type AcsEventPage = ReturnType<typeof decodeAcsEventPage>;

@@ -1,7 +1,8 @@
 // hikvision-isapi pull against the ISAPI simulator over real HTTP on loopback: identity first,
 // paging with MORE/OK and out-of-order pages, checkpoint, wrong password, garbage answers.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CURSOR_KEY, type AcsCursor } from '../../../drivers/hikvision-isapi/index.js';
+import { IsapiClient } from '../../../drivers/hikvision-isapi/client.js';
 import type { HikvisionSimulator } from '../../../src/sim/hikvision/index.js';
 import { until } from '../../helpers/until.js';
 import { driverFor, startSim } from './harness.js';
@@ -70,6 +71,25 @@ describe('hikvision-isapi pull', () => {
     expect(result).toMatchObject({ events: 120, punches: 100 });
     expect(r.ctx.store.size).toBe(100);
     expect(cursorAt).toEqual([result.pages]);
+  });
+
+  it('asks for the next page before it maps the page just read (the terminal sends while the gateway works)', async () => {
+    sim = await startSim({ records: 100, pageCap: 30 });
+    const r = running(driverFor(sim, { pageSize: 30 }));
+    const asked = vi.spyOn(IsapiClient.prototype, 'postJson');
+    const driver = r.driver as unknown as { noteMapped(outcome: unknown): void };
+    const noteMapped = driver.noteMapped.bind(driver);
+    const askedAtMapping: number[] = [];
+    driver.noteMapped = (outcome) => {
+      askedAtMapping.push(asked.mock.calls.length);
+      noteMapped(outcome);
+    };
+    const result = await r.driver.syncOnce();
+    asked.mockRestore();
+    expect(result).toMatchObject({ pages: 4, punches: 100 });
+    // the first page's events are mapped once the second page was asked for; the last page's, with no page after it
+    expect(askedAtMapping[0]).toBe(2);
+    expect(askedAtMapping.at(-1)).toBe(4);
   });
 
   it('the next search starts at the checkpoint and adds only the new punches', async () => {
