@@ -141,13 +141,14 @@ export function parseWallTime(text: string): WallTime | undefined {
 /** Parses `YYYY-MM-DDTHH:mm:ss`; undefined when malformed or not a real calendar time. */
 export function parseLocalTime(localTime: string): WallTime | undefined {
   if (!LOCAL_TIME_PATTERN.test(localTime)) return undefined;
+  // the pattern admits ASCII digits only: read them as numbers where they stand (every punch passes here)
   const wall: WallTime = {
-    year: Number(localTime.slice(0, 4)),
-    month: Number(localTime.slice(5, 7)),
-    day: Number(localTime.slice(8, 10)),
-    hour: Number(localTime.slice(11, 13)),
-    minute: Number(localTime.slice(14, 16)),
-    second: Number(localTime.slice(17, 19)),
+    year: digitsAt(localTime, 0, 4),
+    month: digitsAt(localTime, 5, 2),
+    day: digitsAt(localTime, 8, 2),
+    hour: digitsAt(localTime, 11, 2),
+    minute: digitsAt(localTime, 14, 2),
+    second: digitsAt(localTime, 17, 2),
   };
   const real =
     wall.month >= 1 &&
@@ -158,6 +159,13 @@ export function parseLocalTime(localTime: string): WallTime | undefined {
     wall.minute <= 59 &&
     wall.second <= 59;
   return real ? wall : undefined;
+}
+
+/** The number the `count` ASCII digits of `text` from `from` write. */
+function digitsAt(text: string, from: number, count: number): number {
+  let value = 0;
+  for (let at = from; at < from + count; at++) value = value * 10 + text.charCodeAt(at) - 48;
+  return value;
 }
 
 /**
@@ -224,7 +232,7 @@ export function resolveLocalTime(localTime: string, zone: string): ZonedTime | u
   const wall = parseLocalTime(localTime);
   if (!wall) return undefined;
   const wallAsUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
-  const steady = steadyOffsetOn(zone, localTime.slice(0, 10), wallAsUtc);
+  const steady = steadyOffsetOn(zone, localTime, wallAsUtc);
   if (steady !== undefined) {
     const epochMs = wallAsUtc - steady * 60_000;
     return { time: `${localTime}${formatOffset(steady)}`, utc: formatUtc(epochMs), epochMs, offsetMinutes: steady };
@@ -244,12 +252,17 @@ export function resolveLocalTime(localTime: string, zone: string): ZonedTime | u
 const STEADY_CACHE_LIMIT = 10_000;
 const steadyOffsets = new Map<string, number | null>();
 
+/** the last day steadyOffsetOn answered: a run of punches asks about the same day */
+let lastSteady: { zone: string; date: string; offset: number | null } = { zone: '', date: '', offset: null };
+
 /**
- * The zone's offset on a calendar day when it is the same from the day before to the day after
- * (no transition near), else undefined. Cached: punches come in runs of the same few days, and
- * formatToParts costs microseconds.
+ * The zone's offset on the calendar day of `localTime` when it is the same from the day before to
+ * the day after (no transition near), else undefined. Cached: punches come in runs of the same few
+ * days, and formatToParts costs microseconds.
  */
-function steadyOffsetOn(zone: string, date: string, wallAsUtc: number): number | undefined {
+function steadyOffsetOn(zone: string, localTime: string, wallAsUtc: number): number | undefined {
+  if (lastSteady.zone === zone && localTime.startsWith(lastSteady.date)) return lastSteady.offset ?? undefined;
+  const date = localTime.slice(0, 10);
   const key = `${zone}|${date}`;
   let offset = steadyOffsets.get(key);
   if (offset === undefined) {
@@ -259,6 +272,7 @@ function steadyOffsetOn(zone: string, date: string, wallAsUtc: number): number |
     if (steadyOffsets.size >= STEADY_CACHE_LIMIT) steadyOffsets.clear();
     steadyOffsets.set(key, offset);
   }
+  lastSteady = { zone, date, offset };
   return offset ?? undefined;
 }
 
