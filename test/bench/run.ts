@@ -3,10 +3,8 @@
 // read the ratios, which compare runs made seconds apart on the same machine.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { SqlitePunchBuffer } from '../../src/buffer/sqlitePunchBuffer.js';
-import { INITIAL_SCHEMA_SQL } from '../../src/buffer/migrations/001Initial.js';
 import { Dispatcher } from '../../src/publish/dispatcher.js';
 import { HttpsPublisher } from '../../src/publish/httpsPublisher.js';
 import { MqttPublisher } from '../../src/publish/mqttPublisher.js';
@@ -20,6 +18,7 @@ import { rawPunch } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
 import { benchZkDownload, type BenchResult } from '../drivers/zk-tcp/downloadBench.js';
 import { benchLatency } from './latency.js';
+import { rawInsertMs } from './rawInsert.js';
 import { savedScaleRows } from './scaleReport.js';
 
 const N = Number(process.env.BENCH_PUNCHES ?? 50_000);
@@ -73,19 +72,7 @@ async function ingestOurs(file: string, mode: 'emit' | 'emitMany', raws: readonl
 
 /** The floor: the same rows in BURST-row transactions on a bare better-sqlite3 connection, same schema and pragmas. */
 function ingestRaw(file: string, rows: readonly unknown[][]): number {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.exec(INITIAL_SCHEMA_SQL);
-  const insert = db.prepare('INSERT OR IGNORE INTO punches (seq, id, device_id, pin, utc, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  const insertMany = db.transaction((batch: readonly unknown[][]) => {
-    for (const row of batch) insert.run(...row);
-  });
-  const started = performance.now();
-  for (let i = 0; i < rows.length; i += BURST) insertMany(rows.slice(i, i + BURST));
-  const rawMs = performance.now() - started;
-  db.close();
-  return rate(rows.length, rawMs);
+  return rate(rows.length, rawInsertMs(file, rows, BURST));
 }
 
 interface IngestFigures {

@@ -7,16 +7,15 @@
 // BENCH_WRITER_CHECKPOINT_PAGES sets the writer connection's WAL checkpoint interval (default the
 // shipped WAL_CHECKPOINT_PAGES; 1000 is SQLite's default). Not a test: read the ratio.
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { openDatabase, WAL_CHECKPOINT_PAGES } from '../../src/buffer/database.js';
 import { LogAppender } from '../../src/buffer/logStore.js';
-import { INITIAL_SCHEMA_SQL } from '../../src/buffer/migrations/001Initial.js';
 import { createStatements } from '../../src/buffer/statements.js';
 import { joinPacked, PunchPacker, writeBatches, type PackedPunches } from '../../src/buffer/writeBatches.js';
 import { normalizePunch, type UnsequencedPunch, type SerializedPunch } from '../../src/punch/normalize.js';
 import { flat } from '../../src/log/jcs.js';
 import { rawPunch } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
+import { rawInsertMs } from './rawInsert.js';
 
 const N = Number(process.env.BENCH_PUNCHES ?? 50_000);
 const PAIRS = 7;
@@ -65,19 +64,7 @@ function writerMs(file: string): number {
 
 function rawMs(file: string): number {
   const rows = normalized.map(({ punch: p, json }, i) => [i + 1, p.id, p.device.id, p.pin, p.utc, p.receivedAt, `${json.open}${i + 1}${json.close}`]);
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.exec(INITIAL_SCHEMA_SQL);
-  const insert = db.prepare('INSERT OR IGNORE INTO punches (seq, id, device_id, pin, utc, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  const insertMany = db.transaction((batch: readonly unknown[][]) => {
-    for (const row of batch) insert.run(...row);
-  });
-  const started = performance.now();
-  for (let i = 0; i < rows.length; i += RAW_BURST) insertMany(rows.slice(i, i + RAW_BURST));
-  const ms = performance.now() - started;
-  db.close();
-  return ms;
+  return rawInsertMs(file, rows, RAW_BURST);
 }
 
 const tmp = tempDir('absensi-bench-writer-');
