@@ -107,7 +107,7 @@ export class SqlitePunchBuffer extends EventEmitter implements PunchBuffer {
     this.file = options.file;
     this.now = options.now ?? Date.now;
     this.cursorFlushMs = options.cursorFlushMs ?? 200;
-    // beside a writer thread this connection commits only cursors and checkpoints: the thread checkpoints
+    // beside a writer thread this connection commits only cursor moves and dead letters: the thread checkpoints
     this.db = openDatabase(options.file, { ...options, checkpointPages: options.writer === 'inline' ? WAL_CHECKPOINT_PAGES : 4 * WAL_CHECKPOINT_PAGES });
     this.sql = createStatements(this.db);
     const log = SqlitePunchLog.open(this.db);
