@@ -93,21 +93,19 @@ export async function syncEvents(o: SyncOptions): Promise<AcsSyncResult> {
   const result: AcsSyncResult = { pages: 0, events: 0, punches: 0, ...emptySyncResult(), ignored: 0, cursor: previous };
   let cursor = previous;
   let committing: Promise<void> | undefined;
-  let fetching: Promise<AcsEventPage> | undefined;
   const cond = { searchId, maxResults: o.pageSize, startTime, endTime };
+  // the page last asked for: awaited at the top of the loop, or (settled or not) below
+  let asked = fetchPage(o, { ...cond, position: 0 });
+  asked.catch(() => undefined);
   try {
-    let asked = fetchPage(o, { ...cond, position: 0 });
-    fetching = asked;
     for (let position = 0; ; ) {
       const page = await asked;
-      fetching = undefined;
       const { returned, last } = countPage(o, result, page, position, searchId);
       position += returned;
       // the next page is asked for before this one is mapped: the terminal sends it meanwhile
       if (!last) {
         asked = fetchPage(o, { ...cond, position });
-        fetching = asked;
-        asked.catch(() => undefined); // awaited at the top of the loop, or below
+        asked.catch(() => undefined);
       }
       await committing; // the page before commits while this one is on the wire
       committing = undefined;
@@ -126,7 +124,7 @@ export async function syncEvents(o: SyncOptions): Promise<AcsSyncResult> {
   } finally {
     // a failed page returns only once the commit before it, and the page asked for after it, settled
     await committing?.catch(() => undefined);
-    await fetching?.catch(() => undefined);
+    await asked.catch(() => undefined);
   }
   result.cursor = cursor;
   return result;

@@ -24,6 +24,7 @@ import { LOWEST_STORED_NODE_LEVEL, newEpoch } from './migrations/003PunchLog.js'
 import { LEAVES_PER_BLOCK } from './migrations/005LeafBlocks.js';
 
 const NODES_PER_INSERT = 64;
+const SELECT_LEAF_BLOCK = 'SELECT hashes FROM log_leaves WHERE block = ?';
 
 interface LogRow {
   epoch: string;
@@ -42,7 +43,7 @@ if (LEAVES_PER_BLOCK % widestUnstored !== 0) throw new Error('a leaf block must 
 /** A complete node: one row, or for the levels not stored the hash of its leaves (from one block). */
 function nodeReader(db: SqliteDatabase): (level: number, index: number) => Buffer {
   const select = db.prepare('SELECT hash FROM log_nodes WHERE level = ? AND idx = ?').pluck();
-  const selectBlock = db.prepare('SELECT hashes FROM log_leaves WHERE block = ?').pluck();
+  const selectBlock = db.prepare(SELECT_LEAF_BLOCK).pluck();
   const missing = (level: number, index: number): GatewayError => new GatewayError('GW_ERR_LOG_INCONSISTENT', `punch log: node (${level}, ${index}) is missing from the buffer`);
   return (level, index) => {
     if (level >= LOWEST_STORED_NODE_LEVEL) {
@@ -97,7 +98,7 @@ export class LogAppender {
 
   private constructor(db: SqliteDatabase) {
     this.readLog = db.prepare('SELECT epoch, size FROM punch_log WHERE id = 1');
-    this.readBlock = db.prepare('SELECT hashes FROM log_leaves WHERE block = ?').pluck();
+    this.readBlock = db.prepare(SELECT_LEAF_BLOCK).pluck();
     this.insertNode = db.prepare('INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)');
     // one statement per NODES_PER_INSERT nodes: the per-call cost, not SQLite's, dominates a row this small
     this.insertNodes = db.prepare(`INSERT INTO log_nodes (level, idx, hash) VALUES ${Array.from({ length: NODES_PER_INSERT }, () => '(?, ?, ?)').join(', ')}`);

@@ -18,7 +18,7 @@ import { rawPunch } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
 import { benchZkDownload, type BenchResult } from '../drivers/zk-tcp/downloadBench.js';
 import { benchLatency } from './latency.js';
-import { rawInsertMs } from './rawInsert.js';
+import { rawInsertMs, storedRow } from './rawInsert.js';
 import { savedScaleRows } from './scaleReport.js';
 
 const N = Number(process.env.BENCH_PUNCHES ?? 50_000);
@@ -43,8 +43,7 @@ function rawRows(raws: readonly RawPunch[]): unknown[][] {
   return raws.map((raw, i) => {
     const outcome = normalizePunch(raw, ctx);
     if (outcome.kind !== 'ok') throw new Error(`bench punch ${i} did not normalize`);
-    const p = outcome.punch;
-    return [i + 1, p.id, p.device.id, p.pin, p.utc, p.receivedAt, `${outcome.json.open}${i + 1}${outcome.json.close}`];
+    return storedRow(outcome.punch, outcome.json, i + 1);
   });
 }
 

@@ -15,7 +15,7 @@ import { normalizePunch, type UnsequencedPunch, type SerializedPunch } from '../
 import { flat } from '../../src/log/jcs.js';
 import { rawPunch } from '../helpers/punches.js';
 import { tempDir } from '../helpers/tmp.js';
-import { rawInsertMs } from './rawInsert.js';
+import { rawInsertMs, storedRow } from './rawInsert.js';
 
 const N = Number(process.env.BENCH_PUNCHES ?? 50_000);
 const PAIRS = 7;
@@ -62,8 +62,9 @@ function writerMs(file: string): number {
   return ms;
 }
 
+const rows = normalized.map(({ punch, json }, i) => storedRow(punch, json, i + 1));
+
 function rawMs(file: string): number {
-  const rows = normalized.map(({ punch: p, json }, i) => [i + 1, p.id, p.device.id, p.pin, p.utc, p.receivedAt, `${json.open}${i + 1}${json.close}`]);
   return rawInsertMs(file, rows, RAW_BURST);
 }
 
